@@ -1,0 +1,75 @@
+"""Reverse Interview Portal: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app: settings → extensions → blueprints → errors → CLI. Nothing runs at import."""
+    from . import config as settings
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(settings.build(config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("DEV_MAIL_DIR"):
+        app.config["DEV_MAIL_DIR"] = str(Path(app.instance_path) / "devmail")
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_templating(app)
+
+    from .errors import init_errors
+    from .security import init_security
+
+    init_security(app)
+    init_errors(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (the whole schema, for Alembic and create_all)
+    from .auth.services import init_login
+    from .database import init_database
+    from .extensions import csrf, db, htmx, limiter, migrate
+
+    init_database(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+    init_login(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import auth, main, mail
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    if app.config["PORTAL_ENV"] in ("development", "testing"):
+        # The local mailbox exists only where mail never leaves the machine.
+        app.register_blueprint(mail.bp, url_prefix="/dev")
+
+
+def register_templating(app: Flask) -> None:
+    from .templating import init_templating
+
+    init_templating(app)

@@ -1,0 +1,21 @@
+"""Sign-in forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField
+from wtforms.validators import DataRequired, Email, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Your e-mail address",
+        validators=[
+            DataRequired("Enter the e-mail address your invitation was sent to."),
+            Length(max=254, message="That is longer than any e-mail address can be."),
+            Email("Enter an e-mail address like name@example.com."),
+        ],
+        filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "email", "autofocus": True, "spellcheck": "false"},
+    )
+    next = HiddenField()

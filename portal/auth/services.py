@@ -1,0 +1,144 @@
+"""Sign-in by e-mailed link, sessions that can be revoked, and Flask-Login wiring."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Flask, current_app, redirect, request, session
+from flask_login import login_user, logout_user
+
+from ..extensions import db, login_manager
+from ..mail.services import queue_mail
+from ..rendering import hx_redirect, login_url
+from ..security import consume_token, find_token, issue_token
+from ..timeutil import utcnow
+from .models import ROLES, ActionToken, User
+
+SIGN_IN = "sign_in"
+# However active a session is, it ends this long after sign-in (idle expiry is the session
+# cookie's PERMANENT_SESSION_LIFETIME).
+ABSOLUTE_SESSION_LIFETIME = timedelta(days=7)
+
+
+class AccountError(Exception):
+    """A change to accounts that cannot be made; the message is for people."""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(email: str, name: str, role: str, timezone: str = "UTC") -> User:
+    """Add an account (flush only). E-mail addresses are unique and stored lower-case."""
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    email = normalize_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError(f"There is already an account for {email}.")
+    user = User(email=email, name=name.strip() or email.split("@")[0], role=role, timezone=timezone)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or len(target) > 500:
+        return None
+    if any(ch in target for ch in "\\\r\n\t") or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def request_sign_in_link(email: str, next_path: str | None = None) -> None:
+    """Mail a sign-in link if ``email`` belongs to an active account; do nothing visible otherwise.
+
+    The caller shows the same answer either way, so the form cannot be used to find out who has
+    an account.
+    """
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    minutes = current_app.config["SIGN_IN_TOKEN_MINUTES"]
+    raw, token = issue_token(SIGN_IN, timedelta(minutes=minutes), user=user)
+    values = {"token": raw}
+    if safe_next(next_path):
+        values["next"] = next_path
+    queue_mail(
+        "sign_in",
+        to=user.email,
+        dedupe_key=f"sign_in:{token.id}",
+        user=user,
+        minutes=minutes,
+        link_values=values,
+    )
+
+
+def sign_in_token(raw: str) -> ActionToken:
+    """The usable sign-in token for ``raw`` (raises TokenProblem). Changes nothing."""
+    token = find_token(SIGN_IN, raw)
+    if token.user is None or not token.user.active:
+        from ..security import TokenProblem
+
+        raise TokenProblem("invalid")
+    return token
+
+
+def sign_in_with_token(raw: str) -> User:
+    """Use a sign-in link: consume it, end other pending links, start a fresh session."""
+    token = sign_in_token(raw)
+    consume_token(token)
+    user = token.user
+    now = utcnow()
+    db.session.execute(
+        sa.update(ActionToken)
+        .where(ActionToken.user_id == user.id, ActionToken.purpose == SIGN_IN, ActionToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    user.last_sign_in_at = now
+    session.clear()  # a new session, not one that existed before sign-in (session fixation)
+    login_user(user)
+    session.permanent = True
+    session["signed_in_at"] = now.timestamp()
+    return user
+
+
+def sign_out(user: User) -> None:
+    """End this session and every other one of ``user`` (their cookies carry the old id)."""
+    user.rotate_session_token()
+    logout_user()
+    session.clear()
+
+
+def _load_user(session_token: str) -> User | None:
+    signed_in_at = session.get("signed_in_at")
+    if signed_in_at is None or utcnow().timestamp() - signed_in_at > ABSOLUTE_SESSION_LIFETIME.total_seconds():
+        return None
+    return db.session.scalar(sa.select(User).where(User.session_token == session_token, User.active.is_(True)))
+
+
+def _unauthorized():
+    if request.htmx:
+        # An htmx call from an expired session: send the whole window to sign in, instead of
+        # letting htmx swap the login page into a fragment.
+        current = urlsplit(request.htmx.current_url or "")
+        back = safe_next((current.path + ("?" + current.query if current.query else "")) if current.path else None)
+        return hx_redirect(login_url(back), status=401)
+    back = safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None
+    return redirect(login_url(back))
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+    login_manager.session_protection = "basic"

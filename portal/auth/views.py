@@ -1,0 +1,81 @@
+"""Sign in with an e-mailed link; sign out."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db, limiter
+from ..forms import EmptyForm
+from ..rendering import render
+from ..security import TokenProblem, no_referrer
+from . import bp
+from .forms import LoginForm
+from .services import request_sign_in_link, safe_next, sign_in_token, sign_in_with_token, sign_out
+
+
+def _target_email() -> str:
+    """Rate-limit key: the address being signed in to, so one inbox can't be flooded."""
+    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_CLIENT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_EMAIL"], methods=["POST"], key_func=_target_email)
+def login():
+    """Ask for an e-mail address and mail a sign-in link to it."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    if form.validate_on_submit():
+        request_sign_in_link(form.email.data, safe_next(form.next.data))
+        db.session.commit()
+        session["sign_in_email"] = form.email.data
+        return redirect(url_for("auth.check_email"))
+    status = 422 if form.is_submitted() else 200
+    return render("auth/login.html", fragment="login_form", status=status, form=form)
+
+
+@bp.get("/login/sent")
+def check_email():
+    """The same answer whether or not the address has an account (no account enumeration)."""
+    email = session.get("sign_in_email")
+    if not email:
+        return redirect(url_for("auth.login"))
+    minutes = current_app.config["SIGN_IN_TOKEN_MINUTES"]
+    return render("auth/check_email.html", email=email, minutes=minutes)
+
+
+@bp.route("/login/<token>", methods=["GET", "POST"])
+def confirm_sign_in(token: str):
+    """GET shows who you will be signed in as; only the POST signs in (mail scanners only GET)."""
+    no_referrer()
+    next_path = safe_next(request.args.get("next"))
+    form = EmptyForm()
+    try:
+        if form.validate_on_submit():
+            user = sign_in_with_token(token)
+            db.session.commit()
+            flash(f"Welcome, {user.first_name}. You're signed in.", "success")
+            return redirect(next_path or url_for("main.home"))
+        link = sign_in_token(token)
+    except TokenProblem as problem:
+        db.session.rollback()
+        status = 404 if problem.reason == "invalid" else 410
+        return render("auth/link_problem.html", status=status, reason=problem.reason)
+    return render("auth/confirm.html", form=form, user=link.user, next_path=next_path)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out here and everywhere else this account is signed in."""
+    # CSRFProtect has already checked the token: a cross-site form cannot sign anyone out.
+    sign_out(current_user._get_current_object())
+    db.session.commit()
+    flash("You're signed out. Sign in again with a new link whenever you like.", "success")
+    response = redirect(url_for("auth.login"))
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response

@@ -1,0 +1,1 @@
+"""Candidates at the offer stage and the positions they are offered."""

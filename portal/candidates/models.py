@@ -1,0 +1,55 @@
+"""Positions and candidates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..extensions import db
+from ..timeutil import UTCDateTime, utcnow
+
+STAGES = ("offer", "accepted", "declined", "withdrawn")
+STAGE_LABELS = {"offer": "Offer stage", "accepted": "Accepted", "declined": "Declined", "withdrawn": "Withdrawn"}
+
+
+class Position(db.Model):
+    __tablename__ = "position"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(160))
+    team: Mapped[str] = mapped_column(sa.String(120), default="")
+    hiring_manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    hiring_manager: Mapped[User | None] = relationship()
+
+
+class Candidate(db.Model):
+    """A person at (or past) the offer stage for one position (1:1 with their User)."""
+
+    __tablename__ = "candidate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    position_id: Mapped[int] = mapped_column(sa.ForeignKey("position.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    stage: Mapped[str] = mapped_column(sa.String(12), default="offer")
+    offer_made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decision_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.String(60), default="")
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], backref=sa.orm.backref("candidacy", uselist=False))
+    position: Mapped[Position] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("stage IN ('offer', 'accepted', 'declined', 'withdrawn')", name="stage_known"),
+    )
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS[self.stage]

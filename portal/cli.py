@@ -1,0 +1,98 @@
+"""``flask --app portal …`` commands: seed-demo, create-user, worker, dev-smtp."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from .extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(dev_smtp_command)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Create (or complete) the demo company. Safe to run again: nothing is duplicated."""
+    from .seed import seed_demo
+
+    summary = seed_demo()
+    db.session.commit()
+    click.echo(
+        f"Demo company ready: {summary['users']} accounts ({summary['created']} new), "
+        f"{summary['candidates']} candidates at the offer stage."
+    )
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", type=click.Choice(["candidate", "staff", "recruiter", "admin"]), default="recruiter",
+              show_default=True)
+@click.option("--name", default="", help="Full name (defaults to the part of the address before @).")
+@click.option("--timezone", "zone", default="UTC", show_default=True, help="IANA zone, e.g. Europe/Berlin.")
+def create_user_command(email, role, name, zone):
+    """Create an account that can sign in with a link mailed to EMAIL."""
+    from .auth.services import AccountError, create_user
+    from .timeutil import is_valid_timezone
+
+    if not is_valid_timezone(zone):
+        raise click.BadParameter(f"{zone!r} is not a time zone name like Europe/Berlin.", param_hint="--timezone")
+    try:
+        user = create_user(email, name, role, zone)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}. They sign in at {current_app.config['PORTAL_BASE_URL']}/login")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Send what is due now, then exit (for tests and cron).")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
+def worker_command(once, interval):
+    """Send queued e-mail over SMTP, retrying with backoff until delivered."""
+    from .mail.tasks import run_worker
+
+    stop = threading.Event()
+    if not once:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        click.echo(
+            f"Outbox worker sending via {current_app.config['SMTP_HOST']}:{current_app.config['SMTP_PORT']} "
+            f"every {interval:g}s (Ctrl-C to stop)."
+        )
+    result = run_worker(interval=interval, once=once, should_stop=stop.is_set)
+    click.echo(f"Outbox: {result.sent} sent, {result.retrying} to retry, {result.dead} undeliverable.")
+    for error in result.errors[:5]:
+        click.echo(f"  {error}", err=True)
+
+
+@click.command("dev-smtp")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=None, type=int, help="Defaults to SMTP_PORT.")
+@click.option("--dir", "directory", default=None, help="Where to store messages (DEV_MAIL_DIR).")
+def dev_smtp_command(host, port, directory):
+    """Run a local SMTP server that stores every message for /dev/mail (development only)."""
+    from .mail.devbox import run_sink
+
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("dev-smtp is for development; production sends through a real SMTP server.")
+    port = port or int(current_app.config["SMTP_PORT"])
+    directory = Path(directory or current_app.config["DEV_MAIL_DIR"])
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"Development SMTP sink on {host}:{port}, storing mail in {directory}")
+    run_sink(directory, host, port, stop)

@@ -1,0 +1,31 @@
+"""Read-side queries for the home pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..candidates.models import Candidate
+from ..extensions import db
+
+
+@dataclass
+class RecruiterOverview:
+    candidates: list[Candidate]
+    counts: dict[str, int]
+
+
+def recruiter_overview() -> RecruiterOverview:
+    """Candidates at the offer stage (soonest deadline first) and a count per stage."""
+    candidates = list(
+        db.session.scalars(
+            sa.select(Candidate)
+            .where(Candidate.stage == "offer")
+            .options(joinedload(Candidate.user), joinedload(Candidate.position), joinedload(Candidate.owner))
+            .order_by(Candidate.decision_deadline.is_(None), Candidate.decision_deadline, Candidate.id)
+        )
+    )
+    counts = dict(db.session.execute(sa.select(Candidate.stage, sa.func.count()).group_by(Candidate.stage)).all())
+    return RecruiterOverview(candidates=candidates, counts=counts)

@@ -1,0 +1,1 @@
+"""The people a candidate can interview: profiles, groups and availability."""

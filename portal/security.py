@@ -1,0 +1,157 @@
+"""Response headers, role checks and single-use e-mail tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Flask, Response, abort, g, request
+from flask_login import current_user, login_required
+
+from .extensions import db
+from .timeutil import utcnow
+
+# No 'unsafe-inline' and no 'unsafe-eval' anywhere: htmx runs with allowEval=false and without
+# its injected indicator <style> (see the htmx-config meta in base.html). Pico's form controls
+# draw their icons from data: SVGs, hence img-src data:.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+def no_referrer() -> None:
+    """Mark this response as reached through a secret link: send no Referer onwards."""
+    g.no_referrer = True
+
+
+def add_security_headers(response: Response) -> Response:
+    """Headers every response carries, pages, fragments, errors and static files alike."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    if g.get("no_referrer"):
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Cache-Control"] = "no-store"
+    else:
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if current_user and current_user.is_authenticated and request.endpoint != "static":
+        # Personal pages must not be kept by the browser or any shared cache.
+        headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+    return response
+
+
+def init_security(app: Flask) -> None:
+    app.after_request(add_security_headers)
+
+
+def role_required(*roles: str):
+    """Signed in *and* holding one of ``roles``; otherwise sign-in (anonymous) or 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = roles
+        return wrapped
+
+    return decorator
+
+
+# --- e-mailed action tokens -------------------------------------------------------------------
+
+
+class TokenProblem(Exception):
+    """Why a link cannot be used: ``invalid``, ``used`` or ``expired``."""
+
+    def __init__(self, reason: str, token=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.token = token
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def issue_token(purpose: str, lifetime: timedelta, *, user=None, subject=None) -> tuple[str, object]:
+    """Create a token for one purpose (and optionally one object); return (raw token, row).
+
+    256 random bits; only the hash is stored, so a database leak does not leak usable links.
+    """
+    from .auth.models import ActionToken
+
+    raw = secrets.token_urlsafe(32)
+    row = ActionToken(
+        purpose=purpose,
+        token_hash=hash_token(raw),
+        user=user,
+        subject_type=type(subject).__name__ if subject is not None else None,
+        subject_id=subject.id if subject is not None else None,
+        expires_at=utcnow() + lifetime,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return raw, row
+
+
+def find_token(purpose: str, raw: str, now: datetime | None = None):
+    """The usable token row for ``raw``, or raise TokenProblem saying why not. Changes nothing."""
+    from .auth.models import ActionToken
+
+    if not raw or len(raw) > 200:
+        raise TokenProblem("invalid")
+    row = db.session.scalar(
+        sa.select(ActionToken).where(ActionToken.token_hash == hash_token(raw), ActionToken.purpose == purpose)
+    )
+    if row is None:
+        raise TokenProblem("invalid")
+    if row.used_at is not None:
+        raise TokenProblem("used", row)
+    if row.is_expired(now):
+        raise TokenProblem("expired", row)
+    return row
+
+
+def consume_token(row, now: datetime | None = None) -> None:
+    """Mark ``row`` used, atomically: of two concurrent uses exactly one wins.
+
+    Written as a compare-and-swap UPDATE (``… WHERE used_at IS NULL``) and checked for one changed
+    row, which holds on SQLite and PostgreSQL alike.
+    """
+    from .auth.models import ActionToken
+
+    now = now or utcnow()
+    result = db.session.execute(
+        sa.update(ActionToken)
+        .where(ActionToken.id == row.id, ActionToken.used_at.is_(None), ActionToken.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(row)
+        raise TokenProblem("used" if row.used_at is not None else "expired", row)
+    db.session.refresh(row)

@@ -1,0 +1,127 @@
+"""The demo company for ``make run`` and screenshots: deterministic and idempotent.
+
+Accounts are matched by e-mail; running it again adds what is missing and changes nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from .auth.models import User
+from .candidates.models import Candidate, Position
+from .extensions import db
+from .people.models import APPROVAL_BY_DEFAULT, StaffProfile
+from .timeutil import utcnow
+
+COMPANY_DOMAIN = "northwind.example"
+
+ACCOUNTS = [
+    # email, name, role, timezone
+    ("riley.morgan@northwind.example", "Riley Morgan", "recruiter", "Europe/London"),
+    ("alex.kim@northwind.example", "Alex Kim", "admin", "America/New_York"),
+]
+
+# email, name, timezone, group, title, team, bio, topics
+PEOPLE = [
+    ("amara.okafor@northwind.example", "Amara Okafor", "Europe/London", "leadership", "Chief Executive Officer", "Executive",
+     "Co-founded Northwind in 2019 after eight years building logistics software. Spends most weeks with customers "
+     "and the rest on hiring.", "company strategy, fundraising, culture, how decisions are made"),
+    ("jonas.weber@northwind.example", "Jonas Weber", "Europe/Berlin", "leadership", "Chief Technology Officer",
+     "Engineering", "Leads the 40-person engineering organisation. Previously ran infrastructure at a payments "
+     "company.", "technical direction, engineering culture, career growth, on-call"),
+    ("priya.raman@northwind.example", "Priya Raman", "Europe/London", "leadership", "VP People", "People",
+     "Built the people team from scratch; owns compensation, benefits and how we grow managers.",
+     "compensation, benefits, parental leave, remote work, career growth"),
+    ("lucia.fernandez@northwind.example", "Lucía Fernández", "Europe/Madrid", "team", "Engineering Manager",
+     "Platform", "Manages the Platform team you would join. Cares about sustainable pace and good incident reviews.",
+     "team practices, on-call, 1:1s, career growth, first 90 days"),
+    ("tom.becker@northwind.example", "Tom Becker", "Europe/Berlin", "team", "Senior Backend Engineer", "Platform",
+     "Four years on the Platform team; owns the event pipeline and mentors new joiners.",
+     "codebase, tech debt, code review, day-to-day work"),
+    ("mei.lin@northwind.example", "Mei Lin", "America/Los_Angeles", "team", "Product Designer", "Platform",
+     "Designs the tools our customers' operators use every day; works closely with engineers.",
+     "product process, design and engineering collaboration, customer research"),
+    ("kwame.mensah@northwind.example", "Kwame Mensah", "Africa/Accra", "team", "Staff Engineer", "Platform",
+     "Joined as the tenth engineer; now leads architecture reviews across teams.",
+     "architecture, scaling, technical career path, remote work across time zones"),
+    ("rachel.goldberg@northwind.example", "Rachel Goldberg", "America/New_York", "investor",
+     "Partner, Harbor Ventures", "", "Led Northwind's Series A and sits in on quarterly reviews.",
+     "fundraising, runway, market, how investors see the company"),
+    ("daniel.park@northwind.example", "Daniel Park", "Asia/Seoul", "investor", "Angel investor", "",
+     "Early angel; former founder of a logistics start-up acquired in 2018.",
+     "founder experience, early days, market"),
+    ("sofia.marino@northwind.example", "Sofia Marino", "Europe/Rome", "board", "Independent board member", "",
+     "Former COO of a European freight company; chairs the audit committee.",
+     "governance, company direction, leadership"),
+    ("ben.carter@northwind.example", "Ben Carter", "Europe/Dublin", "alumni", "Former Senior Engineer", "Platform",
+     "Spent three years on Platform before leaving to start a company; happy to give an honest outside view.",
+     "what it is really like, why I left, growth, team culture"),
+]
+
+POSITION = ("Senior Backend Engineer", "Platform", "lucia.fernandez@northwind.example")
+
+# email, name, timezone, days until the decision deadline
+CANDIDATES = [
+    ("jordan.lee@example.com", "Jordan Lee", "America/New_York", 6),
+    ("sam.rivera@example.com", "Sam Rivera", "Europe/London", 10),
+    ("noor.haddad@example.com", "Noor Haddad", "Asia/Dubai", 3),
+]
+
+
+def _upsert_user(email: str, name: str, role: str, zone: str, created: list) -> User:
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, role=role, timezone=zone)
+        db.session.add(user)
+        db.session.flush()
+        created.append(user)
+    return user
+
+
+def _deadline(days: int, zone: str) -> datetime:
+    """5 pm in the candidate's own zone, ``days`` from today."""
+    local_day = utcnow().astimezone(ZoneInfo(zone)).date() + timedelta(days=days)
+    return datetime.combine(local_day, time(17, 0), tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
+
+
+def seed_demo() -> dict:
+    created: list[User] = []
+    for email, name, role, zone in ACCOUNTS:
+        _upsert_user(email, name, role, zone, created)
+
+    for order, (email, name, zone, group, title, team, bio, topics) in enumerate(PEOPLE):
+        user = _upsert_user(email, name, "staff", zone, created)
+        if db.session.get(StaffProfile, user.id) is None:
+            db.session.add(
+                StaffProfile(
+                    user=user, group=group, title=title, team=team, bio=bio, topics=topics,
+                    sort_order=order, needs_approval=group in APPROVAL_BY_DEFAULT,
+                )
+            )
+
+    title, team, manager_email = POSITION
+    position = db.session.scalar(sa.select(Position).where(Position.title == title, Position.team == team))
+    if position is None:
+        manager = db.session.scalar(sa.select(User).where(User.email == manager_email))
+        position = Position(title=title, team=team, hiring_manager=manager)
+        db.session.add(position)
+        db.session.flush()
+
+    recruiter = db.session.scalar(sa.select(User).where(User.email == ACCOUNTS[0][0]))
+    for email, name, zone, days in CANDIDATES:
+        user = _upsert_user(email, name, "candidate", zone, created)
+        if user.candidacy is None:
+            db.session.add(
+                Candidate(
+                    user=user, position=position, owner=recruiter, stage="offer",
+                    offer_made_at=utcnow() - timedelta(days=1), decision_deadline=_deadline(days, zone),
+                    source="demo",
+                )
+            )
+    db.session.flush()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    candidates = db.session.scalar(sa.select(sa.func.count()).select_from(Candidate).where(Candidate.stage == "offer"))
+    return {"users": total, "created": len(created), "candidates": candidates}

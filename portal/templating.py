@@ -1,0 +1,79 @@
+"""Template globals and filters: navigation by role, times in the viewer's zone, mail links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, has_request_context, request
+from flask_login import current_user
+
+from .timeutil import format_date, format_datetime, utcnow
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    roles: tuple[str, ...]
+
+
+# The whole navigation in one place; features add their pages here.
+NAVIGATION = (NavItem("Home", "main.home", ("candidate", "staff", "recruiter", "admin")),)
+
+
+def navigation_for(user) -> list[NavItem]:
+    if not user or not user.is_authenticated:
+        return []
+    endpoints = current_app.view_functions
+    return [item for item in NAVIGATION if user.role in item.roles and item.endpoint in endpoints]
+
+
+def viewer_timezone() -> str:
+    if has_request_context() and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link built from PORTAL_BASE_URL, for e-mails (works outside a request)."""
+    base = urlsplit(current_app.config["PORTAL_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _datetime_filter(value: datetime | None, zone: str | None = None) -> str:
+    return format_datetime(value, zone or viewer_timezone())
+
+
+def _date_filter(value: datetime | None, zone: str | None = None) -> str:
+    return format_date(value, zone or viewer_timezone())
+
+
+def _days_left(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    return max(0, (value - utcnow()).days)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters["datetime"] = _datetime_filter
+    app.jinja_env.filters["date"] = _date_filter
+    app.jinja_env.filters["days_left"] = _days_left
+    app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _layout_context():
+        if not has_request_context():  # e-mails rendered by the worker or the CLI
+            return {"portal_name": app.config["PORTAL_NAME"], "company_name": app.config["COMPANY_NAME"]}
+        return {
+            "portal_name": app.config["PORTAL_NAME"],
+            "company_name": app.config["COMPANY_NAME"],
+            "navigation": navigation_for(current_user),
+            "viewer_timezone": viewer_timezone(),
+            "dev_mailbox": "mail.index" in app.view_functions and app.config["PORTAL_ENV"] == "development",
+            "current_endpoint": request.endpoint,
+        }

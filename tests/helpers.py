@@ -1,0 +1,104 @@
+"""Helpers shared by the tests: a real SMTP server, CSRF tokens, the outbox, links in mail."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from portal.extensions import db
+
+BASE_URL = "http://portal.test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RecordingHandler:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self):
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
+        message.envelope_to = list(envelope.rcpt_tos)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+
+class SMTPServer:
+    """A real SMTP server on loopback that tests can stop and start again on the same port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.handler = RecordingHandler()
+        self.controller: Controller | None = None
+
+    def start(self):
+        if self.controller is None:
+            self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+            self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self.handler.lock:
+            return list(self.handler.messages)
+
+    def clear(self):
+        with self.handler.lock:
+            self.handler.messages.clear()
+
+    def messages_to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m.envelope_to]
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token a real form on ``path`` would carry."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def deliver_mail(app) -> object:
+    """Run one pass of the outbox worker, as ``flask worker --once`` would."""
+    from portal.mail.tasks import drain_outbox
+
+    with app.app_context():
+        try:
+            return drain_outbox()
+        finally:
+            db.session.remove()
+
+
+def link_in(message: EmailMessage) -> str:
+    """The first portal link in the plain-text part of ``message``."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    match = re.search(re.escape(BASE_URL) + r"(/\S+)", text)
+    assert match, f"no portal link in: {text}"
+    return match.group(1)
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+

@@ -1,0 +1,81 @@
+"""The app factory and its configuration rules."""
+
+import pytest
+
+from portal import create_app
+from portal.config import ConfigError
+
+GOOD_KEY = "k" * 48
+
+
+def production(**environ):
+    base = {"PORTAL_ENV": "production", "REDIS_URL": "redis://127.0.0.1:6379/0", "SECRET_KEY": GOOD_KEY}
+    base.update(environ)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def test_testing_app_is_in_testing_mode(app):
+    assert app.testing
+    assert app.config["PORTAL_ENV"] == "testing"
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    for key, value in production(SECRET_KEY=None).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+def test_production_refuses_a_short_secret_key(monkeypatch):
+    for key, value in production(SECRET_KEY="short").items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match="too short"):
+        create_app()
+
+
+def test_production_refuses_per_process_rate_limits(monkeypatch):
+    for key, value in production(REDIS_URL=None).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        create_app()
+
+
+def test_production_is_the_default_environment(monkeypatch):
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        create_app()
+
+
+def test_unknown_environment_is_refused(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "staging-ish")
+    with pytest.raises(ConfigError, match="PORTAL_ENV"):
+        create_app()
+
+
+def test_production_app_with_settings_from_the_environment(monkeypatch, tmp_path):
+    for key, value in production(
+        DATABASE_URL="postgresql://user@db.example/portal",
+        PORTAL_BASE_URL="https://portal.example.com",
+        SMTP_PORT="2525",
+        SMTP_STARTTLS="true",
+    ).items():
+        monkeypatch.setenv(key, value)
+    app = create_app()
+    assert not app.testing and not app.debug
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user@db.example/portal"
+    assert app.config["SMTP_PORT"] == 2525 and app.config["SMTP_STARTTLS"] is True
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    # Served over https: cookies are Secure and host-locked.
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-portal_session"
+    # The development mailbox does not exist in production.
+    assert "mail.index" not in app.view_functions
+
+
+def test_base_url_must_be_absolute(monkeypatch):
+    monkeypatch.setenv("PORTAL_BASE_URL", "portal.example.com")
+    with pytest.raises(ConfigError, match="PORTAL_BASE_URL"):
+        create_app({"PORTAL_ENV": "testing"})
