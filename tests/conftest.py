@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from helpers import BASE_URL, SMTPServer
+from helpers import BASE_URL, Auth, SMTPServer
 
 from portal import create_app
 from portal.extensions import db
-from portal.timeutil import utcnow
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -112,23 +111,6 @@ def app_ctx(app):
     with app.app_context():
         yield app
         db.session.rollback()
-
-
-class Auth:
-    """Sign a test client in or out without going through e-mail (the e-mail flow has its own tests)."""
-
-    def __init__(self, app, client):
-        self.app = app
-        self.client = client
-
-    def login(self, user, client=None):
-        client = client or self.client
-        with client.session_transaction() as session:
-            session["_user_id"] = user.session_token
-            session["_fresh"] = True
-            session["signed_in_at"] = utcnow().timestamp()
-            session.permanent = True
-        return user
 
 
 @pytest.fixture

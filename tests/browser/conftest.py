@@ -1,0 +1,113 @@
+"""Browser fixtures: the app served on loopback, Debian's Chromium driven by Playwright, axe-core,
+and a guard that fails any test on a CSP violation or an uncaught page error."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from helpers import free_port
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+# Collect CSP violations in the page itself: they show up neither as console errors nor as
+# exceptions (an `hx-on` attribute, for example, fails silently).
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test`, which installs it, or set CHROMIUM.")
+    args = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        yield browser
+        browser.close()
+
+
+class LiveServer:
+    def __init__(self, app, port):
+        self.app = app
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(make_app):
+    """The app on a real loopback port; mail links point at it."""
+    port = free_port()
+    app = make_app(PORTAL_BASE_URL=f"http://127.0.0.1:{port}")
+    server = LiveServer(app, port)
+    server.start()
+    yield server
+    server.stop()
+
+
+class PageGuard:
+    """Records page errors; `check()` fails on them and on CSP violations."""
+
+    def __init__(self, page):
+        self.page = page
+        self.errors: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def check(self):
+        violations = []
+        if self.page.context.browser and not self.page.is_closed():
+            try:
+                violations = self.page.evaluate("window.__cspViolations || []")
+            except Exception:  # JavaScript disabled: no listener could run, nothing to read
+                violations = []
+        assert violations == [], f"CSP violations: {violations}"
+        assert self.errors == [], f"page errors: {self.errors}"
+
+
+def _new_page(browser, javascript: bool):
+    context = browser.new_context(java_script_enabled=javascript, locale="en-GB", timezone_id="UTC")
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    context, page = _new_page(browser, javascript=True)
+    guard = PageGuard(page)
+    yield page
+    guard.check()
+    context.close()
+
+
+@pytest.fixture
+def page_without_js(browser):
+    context, page = _new_page(browser, javascript=False)
+    yield page
+    context.close()

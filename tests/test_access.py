@@ -1,0 +1,82 @@
+"""Who may open what: every route in the URL map × every role, with the expected answer.
+
+A route that is not listed here fails `test_every_route_has_an_access_rule`, so nobody adds a
+page without deciding who may see it.
+"""
+
+import pytest
+from factories import make_candidate, make_staff, make_user
+
+from portal.extensions import db
+
+ROLES = ("anonymous", "candidate", "staff", "recruiter", "admin")
+SIGNED_IN = {"anonymous": "login", "candidate": 200, "staff": 200, "recruiter": 200, "admin": 200}
+
+# endpoint: (method, sample URL values, expected status per role; "login" = sent to sign in)
+ACCESS = {
+    "static": ("GET", {"filename": "app.css"}, dict.fromkeys(ROLES, 200)),
+    "auth.login": ("GET", {}, {"anonymous": 200, "candidate": 302, "staff": 302, "recruiter": 302, "admin": 302}),
+    "auth.check_email": ("GET", {}, dict.fromkeys(ROLES, 302)),
+    "auth.confirm_sign_in": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
+    "auth.logout": ("POST", {}, {"anonymous": "login", "candidate": 302, "staff": 302, "recruiter": 302,
+                                 "admin": 302}),
+    "main.home": ("GET", {}, SIGNED_IN),
+    # Development mailbox: only registered in development and testing (see test_factory).
+    "mail.index": ("GET", {}, dict.fromkeys(ROLES, 200)),
+    "mail.show": ("GET", {"name": "missing.eml"}, dict.fromkeys(ROLES, 404)),
+    "mail.show_html": ("GET", {"name": "missing.eml"}, dict.fromkeys(ROLES, 404)),
+}
+
+
+@pytest.fixture
+def matrix_app(make_app):
+    # CSRF is tested on its own (test_security_headers); here it would hide the access answer.
+    return make_app(WTF_CSRF_ENABLED=False)
+
+
+@pytest.fixture
+def people(matrix_app):
+    with matrix_app.app_context():
+        users = {
+            "candidate": make_candidate().user,
+            "staff": make_staff("leadership"),
+            "recruiter": make_user("recruiter"),
+            "admin": make_user("admin"),
+        }
+        db.session.commit()
+        return {role: user.session_token for role, user in users.items()}
+
+
+def client_for(app, people, role):
+    from portal.timeutil import utcnow
+
+    client = app.test_client()
+    if role != "anonymous":
+        with client.session_transaction() as session:
+            session["_user_id"] = people[role]
+            session["signed_in_at"] = utcnow().timestamp()
+    return client
+
+
+def test_every_route_has_an_access_rule(matrix_app):
+    endpoints = {rule.endpoint for rule in matrix_app.url_map.iter_rules()}
+    assert endpoints == set(ACCESS), "routes without a rule: %s; rules without a route: %s" % (
+        sorted(endpoints - set(ACCESS)), sorted(set(ACCESS) - endpoints))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+def test_access(matrix_app, people, endpoint, role):
+    method, values, expected = ACCESS[endpoint]
+    (rule,) = [r for r in matrix_app.url_map.iter_rules() if r.endpoint == endpoint]
+    path = rule.build(values, append_unknown=False)[1]
+    client = client_for(matrix_app, people, role)
+    with client.open(path, method=method) as response:
+        want = expected[role]
+        if want == "login":
+            assert response.status_code == 302 and response.headers["Location"].startswith("/login"), (
+                f"{role} {method} {path}: {response.status_code}")
+            htmx = client.open(path, method=method, headers={"HX-Request": "true"})
+            assert htmx.status_code == 401 and htmx.headers["HX-Redirect"].startswith("/login")
+        else:
+            assert response.status_code == want, f"{role} {method} {path}: {response.status_code}"

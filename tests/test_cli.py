@@ -1,0 +1,60 @@
+"""Command-line tools: the demo company, creating accounts."""
+
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.candidates.models import Candidate
+from portal.extensions import db
+from portal.people.models import GROUPS, StaffProfile
+
+
+def test_seed_demo_builds_the_company_and_is_idempotent(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    with app.app_context():
+        users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        snapshot = sorted(db.session.execute(sa.select(User.email, User.role, User.name)).all())
+        groups = set(db.session.scalars(sa.select(StaffProfile.group)))
+        titles = set(db.session.scalars(sa.select(StaffProfile.title)))
+        roles = set(db.session.scalars(sa.select(User.role)))
+        candidates = db.session.scalars(sa.select(Candidate)).all()
+        assert all(c.stage == "offer" and c.decision_deadline is not None for c in candidates)
+        n_candidates = len(candidates)
+    assert groups == set(GROUPS)
+    assert "Chief Executive Officer" in titles
+    assert roles == {"recruiter", "admin", "staff", "candidate"}
+    assert n_candidates >= 3
+    assert f"{users} accounts ({users} new)" in first.output
+
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert f"{users} accounts (0 new)" in second.output
+    with app.app_context():
+        assert sorted(db.session.execute(sa.select(User.email, User.role, User.name)).all()) == snapshot
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Candidate)) == n_candidates
+
+
+def test_create_user_makes_an_account_that_can_sign_in(app):
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "New.Recruiter@Example.com", "--role", "recruiter", "--name", "Nia Recruiter",
+              "--timezone", "Europe/Berlin"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created recruiter new.recruiter@example.com" in result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "new.recruiter@example.com"))
+        assert (user.role, user.name, user.timezone, user.active) == ("recruiter", "Nia Recruiter", "Europe/Berlin", True)
+
+
+def test_create_user_refuses_duplicates_and_bad_zones(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-user", "a@example.com"]).exit_code == 0
+    again = runner.invoke(args=["create-user", "A@example.com"])
+    assert again.exit_code != 0 and "already an account for a@example.com" in again.output
+    zone = runner.invoke(args=["create-user", "b@example.com", "--timezone", "Mars/Olympus"])
+    assert zone.exit_code != 0 and "not a time zone name" in zone.output
+    role = runner.invoke(args=["create-user", "c@example.com", "--role", "superuser"])
+    assert role.exit_code != 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
