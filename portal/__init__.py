@@ -39,7 +39,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
-    if not app.debug and not app.testing:
+    if not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 

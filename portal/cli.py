@@ -85,7 +85,11 @@ def worker_command(once, interval):
 @click.option("--dir", "directory", default=None, help="Where to store messages (DEV_MAIL_DIR).")
 def dev_smtp_command(host, port, directory):
     """Run a local SMTP server that stores every message for /dev/mail (development only)."""
+    import logging
+
     from .mail.devbox import run_sink
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection
 
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("dev-smtp is for development; production sends through a real SMTP server.")

@@ -194,6 +194,8 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
             result = DrainResult(errors=[str(error)])
         finally:
             db.session.remove()
+        if result.sent or result.dead:
+            logger.info("outbox: %s sent, %s to retry, %s undeliverable", result.sent, result.retrying, result.dead)
         total.sent += result.sent
         total.retrying += result.retrying
         total.dead += result.dead
