@@ -26,6 +26,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     if not app.config.get("DEV_MAIL_DIR"):
         app.config["DEV_MAIL_DIR"] = str(Path(app.instance_path) / "devmail")
 
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     register_extensions(app)
     register_blueprints(app)
     register_templating(app)

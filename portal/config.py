@@ -75,6 +75,9 @@ def defaults(env: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none,
+        # so a client cannot forge its address to dodge rate limits).
+        "TRUSTED_PROXY_HOPS": 0,
     }
 
 
@@ -100,6 +103,8 @@ def from_environment(environ: Mapping[str, str]) -> dict:
         out["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
     if environ.get("SMTP_PORT"):
         out["SMTP_PORT"] = int(environ["SMTP_PORT"])
+    if environ.get("TRUSTED_PROXY_HOPS"):
+        out["TRUSTED_PROXY_HOPS"] = int(environ["TRUSTED_PROXY_HOPS"])
     if environ.get("SMTP_STARTTLS"):
         out["SMTP_STARTTLS"] = _bool(environ["SMTP_STARTTLS"])
     return out

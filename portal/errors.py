@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFError
+from htmx_flask import make_response as htmx_response
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -36,9 +37,7 @@ def error_page(code: int, title: str | None = None, message: str | None = None) 
     )
     if wants_fragment():
         # A partial swap would drop the error into a small region of the page; show it whole.
-        response.headers["HX-Retarget"] = "body"
-        response.headers["HX-Reswap"] = "innerHTML"
-        response.headers["HX-Push-Url"] = "false"
+        response = htmx_response(response, retarget="body", reswap="innerHTML", push_url=False)
     return response
 
 

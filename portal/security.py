@@ -53,7 +53,7 @@ def add_security_headers(response: Response) -> Response:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if current_user and current_user.is_authenticated and request.endpoint != "static":
+    if request.endpoint != "static" and current_user.is_authenticated:
         # Personal pages must not be kept by the browser or any shared cache.
         headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")

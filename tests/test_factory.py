@@ -79,3 +79,25 @@ def test_base_url_must_be_absolute(monkeypatch):
     monkeypatch.setenv("PORTAL_BASE_URL", "portal.example.com")
     with pytest.raises(ConfigError, match="PORTAL_BASE_URL"):
         create_app({"PORTAL_ENV": "testing"})
+
+
+def test_forwarded_client_address_is_ignored_unless_a_proxy_is_trusted(make_app):
+    from helpers import csrf_token
+
+    direct = make_app(LOGIN_RATE_LIMIT_CLIENT="2 per 15 minutes")
+    client = direct.test_client()
+    token = csrf_token(client)
+    codes = [client.post("/login", data={"email": f"f{n}@example.com", "csrf_token": token},
+                         headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(3)]
+    assert codes == [302, 302, 429]  # a forged header does not buy fresh attempts
+
+
+def test_trusted_proxy_supplies_the_client_address(make_app):
+    from helpers import csrf_token
+
+    proxied = make_app(LOGIN_RATE_LIMIT_CLIENT="2 per 15 minutes", TRUSTED_PROXY_HOPS=1)
+    client = proxied.test_client()
+    token = csrf_token(client)
+    codes = [client.post("/login", data={"email": f"p{n}@example.com", "csrf_token": token},
+                         headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(3)]
+    assert codes == [302, 302, 302]  # three different clients behind the proxy

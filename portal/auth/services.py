@@ -12,7 +12,7 @@ from flask_login import login_user, logout_user
 from ..extensions import db, login_manager
 from ..mail.services import queue_mail
 from ..rendering import hx_redirect, login_url
-from ..security import consume_token, find_token, issue_token
+from ..security import TokenProblem, consume_token, find_token, issue_token
 from ..timeutil import utcnow
 from .models import ROLES, ActionToken, User
 
@@ -87,8 +87,6 @@ def sign_in_token(raw: str) -> ActionToken:
     """The usable sign-in token for ``raw`` (raises TokenProblem). Changes nothing."""
     token = find_token(SIGN_IN, raw)
     if token.user is None or not token.user.active:
-        from ..security import TokenProblem
-
         raise TokenProblem("invalid")
     return token
 
