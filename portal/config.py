@@ -74,6 +74,10 @@ def defaults(env: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # Pages reached from e-mailed links send no Referer (Referrer-Policy: no-referrer), so
+        # Flask-WTF's HTTPS Referer check would refuse their forms. The CSRF token stays
+        # required, and security.py refuses POSTs that the browser marks as cross-site.
+        "WTF_CSRF_SSL_STRICT": False,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none,
         # so a client cannot forge its address to dodge rate limits).

@@ -19,6 +19,7 @@ MESSAGES = {
     403: ("You don't have access to this page", "Your account can't open this page. If you think it should, ask your recruiter."),
     404: ("We can't find that page", "The link may be old or mistyped, or the page was removed."),
     405: ("That action isn't possible here", "This page doesn't accept that kind of request."),
+    410: ("This link is no longer valid", "It has been used or has expired. Ask for a new one."),
     413: ("That upload is too large", "Choose a smaller file and try again."),
     422: ("Some details need another look", "Please correct the highlighted fields and submit again."),
     429: ("Too many attempts", "Please wait a few minutes before trying again."),
@@ -27,7 +28,8 @@ MESSAGES = {
 
 
 def error_page(code: int, title: str | None = None, message: str | None = None) -> Response:
-    default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    fallback = MESSAGES[500] if code >= 500 else MESSAGES[400]
+    default_title, default_message = MESSAGES.get(code, fallback)
     response = render(
         "errors/error.html",
         status=code,

@@ -54,13 +54,22 @@ def add_security_headers(response: Response) -> Response:
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if request.endpoint != "static" and current_user.is_authenticated:
-        # Personal pages must not be kept by the browser or any shared cache.
-        headers["Cache-Control"] = "no-store"
+        # Personal pages must not be kept by the browser or any shared cache (a view that knows
+        # better, like a versioned photo URL, sets its own).
+        headers.setdefault("Cache-Control", "no-store")
         response.vary.add("Cookie")
     return response
 
 
+def refuse_cross_site_posts():
+    """Defence in depth beside the CSRF token: browsers mark where a request comes from with
+    Sec-Fetch-Site (unaffected by Referrer-Policy); a state change from another site is refused."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.headers.get("Sec-Fetch-Site") == "cross-site":
+        abort(403)
+
+
 def init_security(app: Flask) -> None:
+    app.before_request(refuse_cross_site_posts)
     app.after_request(add_security_headers)
 
 

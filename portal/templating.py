@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 
-from .timeutil import format_date, format_datetime, utcnow
+from .timeutil import format_date, format_datetime, to_zone, utcnow
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,13 @@ class NavItem:
 
 
 # The whole navigation in one place; features add their pages here.
-NAVIGATION = (NavItem("Home", "main.home", ("candidate", "staff", "recruiter", "admin")),)
+EVERYONE = ("candidate", "staff", "recruiter", "admin")
+NAVIGATION = (
+    NavItem("Home", "main.home", EVERYONE),
+    NavItem("People", "people.index", EVERYONE),
+    NavItem("My profile", "people.own_profile", ("staff",)),
+    NavItem("Manage people", "people.manage", ("recruiter", "admin")),
+)
 
 
 def navigation_for(user) -> list[NavItem]:
@@ -51,16 +58,31 @@ def _date_filter(value: datetime | None, zone: str | None = None) -> str:
     return format_date(value, zone or viewer_timezone())
 
 
-def _days_left(value: datetime | None) -> int | None:
+def _time_range(start: datetime, end: datetime, zone: str) -> str:
+    """``09:00–10:30 CET``: a range within one day, in ``zone``, named."""
+    local_start, local_end = to_zone(start, zone), to_zone(end, zone)
+    return f"{local_start:%H:%M}–{local_end:%H:%M} {local_end.tzname()}"
+
+
+def _days_left(value: datetime | None) -> str:
+    """``6 days left``, ``1 day left``, ``less than a day left``, ``past``: counted up, not down,
+    so a deadline 23 hours away does not read "0 days"."""
     if value is None:
-        return None
-    return max(0, (value - utcnow()).days)
+        return ""
+    seconds = (value - utcnow()).total_seconds()
+    if seconds <= 0:
+        return "deadline passed"
+    if seconds < 86400:
+        return "less than a day left"
+    days = math.ceil(seconds / 86400)
+    return f"{days} {'day' if days == 1 else 'days'} left"
 
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _datetime_filter
     app.jinja_env.filters["date"] = _date_filter
     app.jinja_env.filters["days_left"] = _days_left
+    app.jinja_env.filters["time_range"] = _time_range
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -35,7 +35,7 @@ def test_seed_demo_builds_the_company_and_is_idempotent(app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Candidate)) == n_candidates
 
 
-def test_create_user_makes_an_account_that_can_sign_in(app):
+def test_create_user_makes_an_active_account(app):
     result = app.test_cli_runner().invoke(
         args=["create-user", "New.Recruiter@Example.com", "--role", "recruiter", "--name", "Nia Recruiter",
               "--timezone", "Europe/Berlin"]

@@ -1,5 +1,7 @@
 """Security headers and cookie flags on every kind of response; CSRF on every POST."""
 
+import re
+
 import pytest
 from factories import make_user
 from helpers import csrf_token
@@ -61,17 +63,29 @@ def test_session_cookie_is_httponly_and_samesite_lax(app, client):
 
 
 def test_session_cookie_is_secure_and_host_locked_over_https(make_app):
-    app = make_app(PORTAL_BASE_URL="https://portal.example.com", SESSION_COOKIE_SECURE=True,
-                   SESSION_COOKIE_NAME="__Host-portal_session")
+    """Only the base URL is set: Secure, the __Host- name and HSTS follow from it."""
+    app = make_app(PORTAL_BASE_URL="https://portal.example.com")
     client = app.test_client()
-    token = csrf_token(client)
-    response = client.post("/login", data={"email": "x@example.com", "csrf_token": token},
-                           base_url="https://portal.example.com")
+    base = "https://portal.example.com"
+    page = client.get("/login", base_url=base)
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    response = client.post("/login", data={"email": "x@example.com", "csrf_token": token}, base_url=base)
+    assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("__Host-portal_session=")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
     assert "Domain" not in cookie
-    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_cross_site_posts_are_refused_even_with_a_token(app, client):
+    token = csrf_token(client)
+    response = client.post("/login", data={"email": "x@example.com", "csrf_token": token},
+                           headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+    same = client.post("/login", data={"email": "x@example.com", "csrf_token": token},
+                       headers={"Sec-Fetch-Site": "same-origin"})
+    assert same.status_code == 302
 
 
 def test_every_post_route_requires_a_csrf_token(app, client, auth):
@@ -84,9 +98,10 @@ def test_every_post_route_requires_a_csrf_token(app, client, auth):
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods:
             continue
-        path = rule.build({arg: "x" for arg in rule.arguments}, append_unknown=False)[1]
+        path = rule.build({arg: 1 for arg in rule.arguments}, append_unknown=False)[1]
         response = client.post(path, data={"email": "x@example.com"})
         assert response.status_code == 400, f"{rule.rule} accepted a POST without a CSRF token"
+        assert "This form has expired" in response.get_data(as_text=True)
         checked += 1
     assert checked >= 3
     assert client.get("/").status_code == 200  # and nothing signed us out

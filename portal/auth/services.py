@@ -128,8 +128,11 @@ def _unauthorized():
     if request.htmx:
         # An htmx call from an expired session: send the whole window to sign in, instead of
         # letting htmx swap the login page into a fragment.
-        current = urlsplit(request.htmx.current_url or "")
-        back = safe_next((current.path + ("?" + current.query if current.query else "")) if current.path else None)
+        try:
+            current = urlsplit(request.htmx.current_url or "")
+            back = safe_next(current.path + ("?" + current.query if current.query else "")) if current.path else None
+        except ValueError:  # a malformed header: just go to sign-in
+            back = None
         return hx_redirect(login_url(back), status=401)
     back = safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None
     return redirect(login_url(back))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from ..extensions import db, limiter
@@ -15,8 +16,15 @@ from .services import request_sign_in_link, safe_next, sign_in_token, sign_in_wi
 
 
 def _target_email() -> str:
-    """Rate-limit key: the address being signed in to, so one inbox can't be flooded."""
-    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+    """Rate-limit key: the address being signed in to, so one inbox can't be flooded.
+
+    Submissions without a plausible address count against the client instead; otherwise all
+    empty submissions, from anyone, would share one bucket.
+    """
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    if "@" not in email:
+        return "login-client:" + get_remote_address()
+    return "login-email:" + email
 
 
 @bp.route("/login", methods=["GET", "POST"])

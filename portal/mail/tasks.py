@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import logging
 import smtplib
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -99,13 +98,30 @@ def claim_due(now: datetime, limit: int) -> list[OutboxMessage]:
     return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(claimed))))
 
 
-def _record(message_id: int, **values) -> None:
-    db.session.execute(
+def _record(message_id: int, claimed_at: datetime, **values) -> bool:
+    """Write the outcome, only if the row is still this worker's claim."""
+    result = db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending",
+               OutboxMessage.claimed_at == claimed_at)
         .values(claimed_at=None, **values)
     )
     db.session.commit()
+    return result.rowcount == 1
+
+
+def _renew_claim(message_id: int, claimed_at: datetime) -> datetime | None:
+    """Re-stamp the claim just before sending; None if another worker took the row back
+    (our batch ran longer than the claim timeout), in which case we must not send it."""
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending",
+               OutboxMessage.claimed_at == claimed_at)
+        .values(claimed_at=now)
+    )
+    db.session.commit()
+    return now if result.rowcount == 1 else None
 
 
 def _smtp_connection() -> smtplib.SMTP:
@@ -123,23 +139,42 @@ def _smtp_connection() -> smtplib.SMTP:
 
 
 def _is_permanent(error: Exception) -> bool:
-    """5xx answers (unknown mailbox, rejected content) will not get better by retrying."""
+    """Only a 5xx refusal of this message or its recipient is final. Connection, greeting,
+    authentication and sender problems are the server's or our configuration's, and get better
+    once fixed, so those messages wait and retry."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, (smtplib.SMTPConnectError, smtplib.SMTPHeloError, smtplib.SMTPSenderRefused,
+                          smtplib.SMTPAuthenticationError)):
+        return False
     if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code >= 500 and not isinstance(error, smtplib.SMTPAuthenticationError)
-    return False
+        return error.smtp_code >= 500
+    return isinstance(error, (ValueError, TypeError, UnicodeError))  # a message that can't be built or encoded
 
 
-def drain_outbox(now: datetime | None = None, limit: int = 100) -> DrainResult:
+def _redacted() -> dict:
+    """Sent mail keeps its envelope for the record, not its body: bodies carry sign-in and
+    action links, which must not sit in the database once delivered."""
+    return {"text_body": "", "html_body": "", "attachments": []}
+
+
+def drain_outbox(now: datetime | None = None, limit: int = 20) -> DrainResult:
     """Send every message that is due now; return what happened. Safe to run in parallel."""
     now = now or utcnow()
     config = current_app.config
-    release_stale_claims(now)
-    batch = claim_due(now, limit)
-    work = [(m.id, m.attempts, m.to_addr, build_email(m, config["MAIL_FROM"])) for m in batch]
-    db.session.commit()  # the claim is durable and no transaction stays open while we talk SMTP
     result = DrainResult()
+    release_stale_claims(now)
+    work = []
+    for message in claim_due(now, limit):
+        try:
+            work.append((message.id, message.attempts, message.to_addr, build_email(message, config["MAIL_FROM"])))
+        except Exception as error:  # one broken row must not hold up the others
+            text = f"{type(error).__name__}: {error}"[:2000]
+            message.status, message.claimed_at, message.last_error = "dead", None, text
+            result.dead += 1
+            result.errors.append(text)
+            logger.error("outbox message %s cannot be built: %s", message.id, text)
+    db.session.commit()  # the claim is durable and no transaction stays open while we talk SMTP
     if not work:
         return result
 
@@ -150,33 +185,37 @@ def drain_outbox(now: datetime | None = None, limit: int = 100) -> DrainResult:
     except (OSError, smtplib.SMTPException) as error:
         connect_error = error
 
+    claimed_at = now
     try:
         for message_id, attempts, to_addr, email in work:
+            stamp = _renew_claim(message_id, claimed_at)
+            if stamp is None:
+                continue
             error = connect_error
             if error is None:
                 try:
                     smtp.send_message(email, to_addrs=[to_addr])
-                except (OSError, smtplib.SMTPException) as send_error:
+                except Exception as send_error:  # noqa: BLE001  (recorded on the row below)
                     error = send_error
             if error is None:
-                _record(message_id, status="sent", sent_at=utcnow(), last_error=None)
+                _record(message_id, stamp, status="sent", sent_at=utcnow(), last_error=None, **_redacted())
                 result.sent += 1
                 continue
             text = f"{type(error).__name__}: {error}"[:2000]
             result.errors.append(text)
             if _is_permanent(error) or attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
-                _record(message_id, status="dead", last_error=text)
+                _record(message_id, stamp, status="dead", last_error=text)
                 result.dead += 1
                 logger.error("outbox message %s is dead after %s attempts: %s", message_id, attempts, text)
             else:
-                _record(message_id, status="pending", last_error=text, next_attempt_at=now + _backoff(attempts))
+                _record(message_id, stamp, status="pending", last_error=text, next_attempt_at=now + _backoff(attempts))
                 result.retrying += 1
                 logger.warning("outbox message %s failed (attempt %s), will retry: %s", message_id, attempts, text)
     finally:
         if smtp is not None:
             try:
                 smtp.quit()
-            except (OSError, smtplib.SMTPException, socket.timeout):
+            except (OSError, smtplib.SMTPException):
                 smtp.close()
     return result
 
@@ -192,6 +231,10 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
             db.session.rollback()
             logger.warning("outbox worker could not reach the database: %s", error)
             result = DrainResult(errors=[str(error)])
+        except Exception as error:  # keep the worker alive; the next pass tries again
+            db.session.rollback()
+            logger.exception("outbox pass failed")
+            result = DrainResult(errors=[f"{type(error).__name__}: {error}"])
         finally:
             db.session.remove()
         if result.sent or result.dead:

@@ -100,6 +100,20 @@ def test_signed_out_htmx_request_gets_hx_redirect_not_a_login_fragment(client):
     assert response.get_data(as_text=True) == ""
 
 
+def test_malformed_current_url_header_is_not_an_error(client):
+    response = client.get("/", headers={"HX-Request": "true", "HX-Current-URL": "http://[x"})
+    assert response.status_code == 401 and response.headers["HX-Redirect"] == "/login"
+
+
+def test_empty_submissions_do_not_share_one_bucket(make_app):
+    app = make_app(LOGIN_RATE_LIMIT_EMAIL="2 per 15 minutes")
+    first, second = app.test_client(), app.test_client()
+    for client, address in ((first, "198.51.100.1"), (first, "198.51.100.1"), (second, "198.51.100.2")):
+        response = client.post("/login", data={"email": "", "csrf_token": csrf_token(client)},
+                               environ_base={"REMOTE_ADDR": address})
+        assert response.status_code == 422  # "enter your address", never someone else's 429
+
+
 def test_signed_in_user_visiting_login_goes_home(app, client, auth, riley):
     auth.login(riley)
     response = client.get("/login")

@@ -1,8 +1,39 @@
-"""Helpers for browser tests: the axe-core accessibility scan."""
+"""Helpers for browser tests: new pages guarded against CSP violations and errors, and axe-core."""
 
 from pathlib import Path
 
 AXE_SOURCE = (Path(__file__).parent / "axe-4.14.1.min.js").read_text()
+
+# Report CSP violations from every page straight to Python: they show up neither as console
+# errors nor as exceptions (an `hx-on` attribute, for example, fails silently), and a value kept
+# in the page would be lost at the next navigation.
+CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber} on ${location.pathname}`);
+});
+"""
+
+
+class PageGuard:
+    """Collects CSP violations and uncaught page errors from every page the test visits."""
+
+    def __init__(self, context, page):
+        self.violations: list[str] = []
+        self.errors: list[str] = []
+        context.expose_binding("__reportCspViolation", lambda source, text: self.violations.append(text))
+        context.add_init_script(CSP_LISTENER)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def check(self):
+        assert self.violations == [], f"CSP violations: {self.violations}"
+        assert self.errors == [], f"page errors: {self.errors}"
+
+
+def new_page(browser, javascript: bool):
+    context = browser.new_context(java_script_enabled=javascript, locale="en-GB", timezone_id="UTC")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
 
 
 def axe_check(page, no_js_browser=None):

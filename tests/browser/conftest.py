@@ -7,21 +7,12 @@ import os
 import threading
 
 import pytest
+from browser_helpers import PageGuard, new_page
 from helpers import free_port
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-
-# Collect CSP violations in the page itself: they show up neither as console errors nor as
-# exceptions (an `hx-on` attribute, for example, fails silently).
-CSP_LISTENER = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', (e) => {
-  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
-});
-"""
-
 
 def pytest_collection_modifyitems(items):
     for item in items:
@@ -70,37 +61,10 @@ def live_server(make_app):
     server.stop()
 
 
-class PageGuard:
-    """Records page errors; `check()` fails on them and on CSP violations."""
-
-    def __init__(self, page):
-        self.page = page
-        self.errors: list[str] = []
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def check(self):
-        violations = []
-        if self.page.context.browser and not self.page.is_closed():
-            try:
-                violations = self.page.evaluate("window.__cspViolations || []")
-            except Exception:  # JavaScript disabled: no listener could run, nothing to read
-                violations = []
-        assert violations == [], f"CSP violations: {violations}"
-        assert self.errors == [], f"page errors: {self.errors}"
-
-
-def _new_page(browser, javascript: bool):
-    context = browser.new_context(java_script_enabled=javascript, locale="en-GB", timezone_id="UTC")
-    context.add_init_script(CSP_LISTENER)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return context, page
-
-
 @pytest.fixture
 def page(browser):
-    context, page = _new_page(browser, javascript=True)
-    guard = PageGuard(page)
+    context, page = new_page(browser, javascript=True)
+    guard = PageGuard(context, page)
     yield page
     guard.check()
     context.close()
@@ -108,6 +72,6 @@ def page(browser):
 
 @pytest.fixture
 def page_without_js(browser):
-    context, page = _new_page(browser, javascript=False)
+    context, page = new_page(browser, javascript=False)
     yield page
     context.close()

@@ -25,7 +25,7 @@ def sign_in_through_dev_mailbox(page, base: str, email: str) -> None:
         page.wait_for_timeout(250)
     rows.first.get_by_role("link").click()
     page.locator("pre a").first.click()
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in as").click()
     page.wait_for_load_state()
 
 

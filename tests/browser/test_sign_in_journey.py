@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from browser_helpers import axe_check
+from browser_helpers import PageGuard, axe_check, new_page
 from factories import make_candidate, make_user
 from helpers import deliver_mail, link_in
 from playwright.sync_api import expect
@@ -41,7 +41,7 @@ def sign_in(page, live_server, smtp, email, browser=None):
     path = link_in(_last_mail(live_server, smtp, email))
     page.goto(live_server.url + path)
     axe_check(page, browser)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in as").click()
     return path
 
 
@@ -116,3 +116,18 @@ def test_not_found_page_and_dev_mailbox_are_accessible(page, live_server):
     page.goto(live_server.url + "/dev/mail")
     expect(page.get_by_role("heading", name="Development mailbox")).to_be_visible()
     axe_check(page)
+
+
+def test_the_csp_guard_sees_violations_on_any_page(browser, live_server):
+    """The listener every browser test relies on really reports a blocked inline script."""
+    context, page = new_page(browser, javascript=True)
+    guard = PageGuard(context, page)
+    try:
+        page.goto(live_server.url + "/login")
+        page.evaluate("() => { const s = document.createElement('script'); s.textContent = '1'; document.body.append(s); }")
+        page.goto(live_server.url + "/no/such/page")  # the report survives navigation
+        page.wait_for_timeout(100)
+        assert len(guard.violations) == 1 and "script-src" in guard.violations[0]
+        assert "/login" in guard.violations[0]
+    finally:
+        context.close()

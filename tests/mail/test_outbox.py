@@ -2,6 +2,7 @@
 
 import base64
 import smtplib
+import threading
 from datetime import timedelta
 
 import pytest
@@ -151,18 +152,60 @@ def test_claim_left_by_a_crashed_worker_is_released(app, smtp):
     assert outbox_row(app, message_id).status == "sent"
 
 
-def test_two_workers_never_send_the_same_message_twice(app, smtp):
-    for n in range(5):
+def test_two_workers_at_once_send_each_message_exactly_once(app, smtp):
+    for n in range(12):
         queue_sign_in_mail(app, to=f"p{n}@example.com", key=f"k{n}")
-    with app.app_context():
-        from portal.mail.tasks import claim_due
+    barrier = threading.Barrier(2)
+    results, errors = [], []
 
-        first = claim_due(utcnow(), limit=3)
+    def worker():
+        try:
+            with app.app_context():
+                barrier.wait()
+                results.append(drain_outbox(limit=5))
+                results.append(drain_outbox(limit=5))
+                results.append(drain_outbox(limit=5))
+                db.session.remove()
+        except Exception as error:  # asserted below
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sum(r.sent for r in results) == 12
+    recipients = sorted(m["To"] for m in smtp.messages)
+    assert recipients == sorted(f"p{n}@example.com" for n in range(12))
+
+
+def test_a_broken_message_does_not_hold_up_the_others(app, smtp):
+    broken = queue_sign_in_mail(app, to="broken@example.com", key="broken")
+    good = queue_sign_in_mail(app, to="good@example.com", key="good")
+    with app.app_context():
+        db.session.get(OutboxMessage, broken).attachments = [{"filename": "x", "content_type": "text/plain",
+                                                             "content_b64": "%%%not base64"}]
         db.session.commit()
-        second = claim_due(utcnow(), limit=10)
+    result = deliver_mail(app)
+    assert (result.sent, result.dead) == (1, 1)
+    assert [m["To"] for m in smtp.messages] == ["good@example.com"]
+    assert outbox_row(app, broken).status == "dead" and outbox_row(app, good).status == "sent"
+
+
+def test_a_worker_does_not_send_a_row_it_no_longer_owns(app, smtp):
+    message_id = queue_sign_in_mail(app)
+    with app.app_context():
+        from portal.mail.tasks import _renew_claim, claim_due
+
+        (claimed,) = claim_due(utcnow(), limit=5)
+        claimed_at = claimed.claimed_at
         db.session.commit()
-        assert len(first) == 3 and len(second) == 2
-        assert not {m.id for m in first} & {m.id for m in second}
+        # Another worker released the stale claim and re-claimed the row meanwhile.
+        db.session.execute(sa.update(OutboxMessage).values(claimed_at=utcnow() + timedelta(seconds=1)))
+        db.session.commit()
+        assert _renew_claim(message_id, claimed_at) is None
+        db.session.remove()
 
 
 def test_attachments_are_sent(app, smtp):
@@ -177,7 +220,7 @@ def test_attachments_are_sent(app, smtp):
     assert attachment.get_content_type() == "text/calendar"
 
 
-def test_subject_with_line_breaks_cannot_inject_headers(app, smtp):
+def test_header_values_are_made_single_line(app, smtp):
     with app.app_context():
         from portal.mail.services import _one_line
 
@@ -193,7 +236,27 @@ def test_worker_command_sends_and_reports(app, smtp):
 
 
 @pytest.mark.parametrize("code,permanent", [(421, False), (451, False), (550, True), (554, True)])
-def test_only_5xx_answers_are_permanent(code, permanent):
+def test_only_5xx_answers_about_the_message_are_permanent(code, permanent):
     from portal.mail.tasks import _is_permanent
 
     assert _is_permanent(smtplib.SMTPDataError(code, b"x")) is permanent
+
+
+@pytest.mark.parametrize("error", [
+    smtplib.SMTPConnectError(554, b"no service"),
+    smtplib.SMTPHeloError(554, b"go away"),
+    smtplib.SMTPSenderRefused(530, b"Authentication required", "portal@localhost"),
+    smtplib.SMTPAuthenticationError(535, b"bad credentials"),
+])
+def test_server_and_configuration_problems_are_retried(error):
+    from portal.mail.tasks import _is_permanent
+
+    assert _is_permanent(error) is False
+
+
+def test_sent_mail_keeps_no_body(app, smtp):
+    message_id = queue_sign_in_mail(app)
+    deliver_mail(app)
+    row = outbox_row(app, message_id)
+    assert row.status == "sent" and row.text_body == "" and row.html_body == "" and row.attachments == []
+    assert row.subject and row.to_addr == "pat@example.com"
