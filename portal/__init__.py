@@ -66,10 +66,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, main, mail
+    from . import auth, main, mail, people
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(people.bp)
     if app.config["PORTAL_ENV"] in ("development", "testing"):
         # The local mailbox exists only where mail never leaves the machine.
         app.register_blueprint(mail.bp, url_prefix="/dev")

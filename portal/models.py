@@ -3,4 +3,4 @@
 from .auth.models import ActionToken, User  # noqa: F401
 from .candidates.models import Candidate, Position  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
-from .people.models import StaffProfile  # noqa: F401
+from .people.models import AvailabilityWindow, StaffProfile, TimeOff  # noqa: F401

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from .auth.models import User
 from .candidates.models import Candidate, Position
 from .extensions import db
-from .people.models import APPROVAL_BY_DEFAULT, StaffProfile
+from .people.models import APPROVAL_BY_DEFAULT, AvailabilityWindow, StaffProfile
 from .timeutil import utcnow
 
 COMPANY_DOMAIN = "northwind.example"
@@ -61,6 +61,23 @@ PEOPLE = [
      "what it is really like, why I left, growth, team culture"),
 ]
 
+# Weekly windows in each person's own zone: (weekday 0=Mon, start, end).
+WINDOWS = {
+    "amara.okafor@northwind.example": [(2, "08:00", "09:00"), (4, "16:00", "17:00")],
+    "jonas.weber@northwind.example": [(1, "16:00", "18:00"), (3, "09:00", "10:30")],
+    "priya.raman@northwind.example": [(0, "13:00", "15:00"), (3, "13:00", "15:00")],
+    "lucia.fernandez@northwind.example": [(0, "10:00", "12:00"), (2, "15:00", "17:00"), (4, "10:00", "11:00")],
+    "tom.becker@northwind.example": [(1, "11:00", "12:30"), (3, "16:00", "17:30")],
+    "mei.lin@northwind.example": [(1, "08:00", "10:00"), (3, "08:00", "10:00")],
+    "kwame.mensah@northwind.example": [(0, "14:00", "16:00"), (2, "14:00", "16:00")],
+    "rachel.goldberg@northwind.example": [(4, "12:00", "13:00")],
+    "daniel.park@northwind.example": [(1, "20:00", "21:00")],
+    "sofia.marino@northwind.example": [(2, "17:00", "18:00")],
+    "ben.carter@northwind.example": [(0, "18:00", "19:00"), (3, "18:00", "19:00")],
+}
+WEEKLY_CAPS = {"amara.okafor@northwind.example": 2, "rachel.goldberg@northwind.example": 1,
+               "daniel.park@northwind.example": 1, "sofia.marino@northwind.example": 1}
+
 POSITION = ("Senior Backend Engineer", "Platform", "lucia.fernandez@northwind.example")
 
 # email, name, timezone, days until the decision deadline
@@ -95,12 +112,15 @@ def seed_demo() -> dict:
     for order, (email, name, zone, group, title, team, bio, topics) in enumerate(PEOPLE):
         user = _upsert_user(email, name, "staff", zone, created)
         if db.session.get(StaffProfile, user.id) is None:
-            db.session.add(
-                StaffProfile(
-                    user=user, group=group, title=title, team=team, bio=bio, topics=topics,
-                    sort_order=order, needs_approval=group in APPROVAL_BY_DEFAULT,
-                )
+            profile = StaffProfile(
+                user=user, group=group, title=title, team=team, bio=bio, topics=topics,
+                sort_order=(order + 1) * 10, needs_approval=group in APPROVAL_BY_DEFAULT,
+                weekly_cap=WEEKLY_CAPS.get(email, 3),
             )
+            db.session.add(profile)
+            for weekday, start, end in WINDOWS.get(email, []):
+                db.session.add(AvailabilityWindow(profile=profile, weekday=weekday, zone=zone,
+                                                  start_time=time.fromisoformat(start), end_time=time.fromisoformat(end)))
 
     title, team, manager_email = POSITION
     position = db.session.scalar(sa.select(Position).where(Position.title == title, Position.team == team))

@@ -11,6 +11,8 @@ from portal.extensions import db
 
 ROLES = ("anonymous", "candidate", "staff", "recruiter", "admin")
 SIGNED_IN = {"anonymous": "login", "candidate": 200, "staff": 200, "recruiter": 200, "admin": 200}
+STAFF_ONLY = {"anonymous": "login", "candidate": 403, "staff": 200, "recruiter": 403, "admin": 403}
+RECRUITERS = {"anonymous": "login", "candidate": 403, "staff": 403, "recruiter": 200, "admin": 200}
 
 # endpoint: (method, sample URL values, expected status per role; "login" = sent to sign in)
 ACCESS = {
@@ -21,6 +23,21 @@ ACCESS = {
     "auth.logout": ("POST", {}, {"anonymous": "login", "candidate": 302, "staff": 302, "recruiter": 302,
                                  "admin": 302}),
     "main.home": ("GET", {}, SIGNED_IN),
+    "people.index": ("GET", {}, SIGNED_IN),
+    "people.show": ("GET", {"user_id": "STAFF"}, SIGNED_IN),
+    "people.photo": ("GET", {"user_id": "STAFF"}, SIGNED_IN),
+    "people.own_profile": ("GET", {}, {**STAFF_ONLY}),
+    "people.update_own_profile": ("POST", {}, {**STAFF_ONLY, "staff": 422}),
+    "people.add_own_window": ("POST", {}, {**STAFF_ONLY, "staff": 422}),
+    "people.delete_own_window": ("POST", {"window_id": 999}, {**STAFF_ONLY, "staff": 404}),
+    "people.add_own_time_off": ("POST", {}, {**STAFF_ONLY, "staff": 422}),
+    "people.delete_own_time_off": ("POST", {"entry_id": 999}, {**STAFF_ONLY, "staff": 404}),
+    "people.manage": ("GET", {}, RECRUITERS),
+    "people.new_person": ("GET", {}, RECRUITERS),
+    "people.edit_person": ("GET", {"user_id": "STAFF"}, RECRUITERS),
+    "people.toggle_visibility": ("POST", {"user_id": "STAFF"}, {**RECRUITERS, "recruiter": 302, "admin": 302}),
+    "people.move_person": ("POST", {"user_id": "STAFF"}, {**RECRUITERS, "recruiter": 400, "admin": 400}),
+    "people.invite_person": ("POST", {"user_id": "STAFF"}, {**RECRUITERS, "recruiter": 302, "admin": 302}),
     # Development mailbox: only registered in development and testing (see test_factory).
     "mail.index": ("GET", {}, dict.fromkeys(ROLES, 200)),
     "mail.show": ("GET", {"name": "missing.eml"}, dict.fromkeys(ROLES, 404)),
@@ -44,7 +61,9 @@ def people(matrix_app):
             "admin": make_user("admin"),
         }
         db.session.commit()
-        return {role: user.session_token for role, user in users.items()}
+        tokens = {role: user.session_token for role, user in users.items()}
+        tokens["STAFF"] = users["staff"].id
+        return tokens
 
 
 def client_for(app, people, role):
@@ -68,6 +87,7 @@ def test_every_route_has_an_access_rule(matrix_app):
 @pytest.mark.parametrize("endpoint", sorted(ACCESS))
 def test_access(matrix_app, people, endpoint, role):
     method, values, expected = ACCESS[endpoint]
+    values = {k: people["STAFF"] if v == "STAFF" else v for k, v in values.items()}
     (rule,) = [r for r in matrix_app.url_map.iter_rules() if r.endpoint == endpoint]
     path = rule.build(values, append_unknown=False)[1]
     client = client_for(matrix_app, people, role)

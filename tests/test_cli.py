@@ -16,6 +16,8 @@ def test_seed_demo_builds_the_company_and_is_idempotent(app):
         users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
         snapshot = sorted(db.session.execute(sa.select(User.email, User.role, User.name)).all())
         groups = set(db.session.scalars(sa.select(StaffProfile.group)))
+        profiles = db.session.scalars(sa.select(StaffProfile)).all()
+        assert all(p.bio and len(p.topic_list) >= 2 and p.windows for p in profiles), "every person is bookable"
         titles = set(db.session.scalars(sa.select(StaffProfile.title)))
         roles = set(db.session.scalars(sa.select(User.role)))
         candidates = db.session.scalars(sa.select(Candidate)).all()

@@ -54,7 +54,8 @@ def test_upgrade_on_an_empty_database_matches_the_models(empty_database_url, tmp
             tables = set(sa.inspect(connection).get_table_names())
         db.engine.dispose()
     assert differences == []
-    assert {"user", "action_token", "outbox_message", "staff_profile", "position", "candidate"} <= tables
+    assert {"user", "action_token", "outbox_message", "staff_profile", "position", "candidate",
+            "availability_window", "time_off"} <= tables
 
 
 def test_migration_scripts_do_not_import_application_code():

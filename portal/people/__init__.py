@@ -1,1 +1,7 @@
-"""The people a candidate can interview: profiles, groups and availability."""
+"""The people a candidate can interview: the directory, profiles, availability."""
+
+from flask import Blueprint
+
+bp = Blueprint("people", __name__)
+
+from .views import directory, own, recruiter  # noqa: E402,F401  (routes register themselves on bp)

@@ -1,12 +1,15 @@
-"""Staff profiles: who a candidate can talk to."""
+"""Staff profiles (who a candidate can talk to), their weekly availability and time off."""
 
 from __future__ import annotations
+
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..extensions import db
+from ..timeutil import UTCDateTime, utcnow
 
 GROUPS = ("leadership", "team", "investor", "board", "alumni")
 GROUP_LABELS = {
@@ -18,10 +21,16 @@ GROUP_LABELS = {
 }
 # Conversations with these groups wait for a recruiter's approval unless switched off per person.
 APPROVAL_BY_DEFAULT = frozenset({"leadership", "investor", "board"})
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def split_list(text: str | None) -> list[str]:
+    """"a, b ,, c" → ["a", "b", "c"] (topics are stored as one comma-separated text)."""
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
 class StaffProfile(db.Model):
-    """One person in the directory (1:1 with their User)."""
+    """One person in the directory (1:1 with their User, whose zone is the person's zone)."""
 
     __tablename__ = "staff_profile"
 
@@ -30,16 +39,29 @@ class StaffProfile(db.Model):
     title: Mapped[str] = mapped_column(sa.String(120))
     team: Mapped[str] = mapped_column(sa.String(120), default="")
     bio: Mapped[str] = mapped_column(sa.Text, default="")
-    topics: Mapped[str] = mapped_column(sa.Text, default="")  # comma-separated "ask me about"
+    topics: Mapped[str] = mapped_column(sa.Text, default="")  # "ask me about", comma-separated
+    off_limits: Mapped[str] = mapped_column(sa.Text, default="")  # comma-separated
+    photo_filename: Mapped[str | None] = mapped_column(sa.String(80))
+    weekly_cap: Mapped[int] = mapped_column(default=3)
     sort_order: Mapped[int] = mapped_column(default=100)
     visible: Mapped[bool] = mapped_column(default=True)
     accepting_requests: Mapped[bool] = mapped_column(default=True)
     needs_approval: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(backref=sa.orm.backref("profile", uselist=False))
+    windows: Mapped[list[AvailabilityWindow]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan",
+        order_by="(AvailabilityWindow.weekday, AvailabilityWindow.start_time)",
+    )
+    time_off: Mapped[list[TimeOff]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", order_by="TimeOff.start_date"
+    )
 
     __table_args__ = (
         sa.CheckConstraint("\"group\" IN ('leadership', 'team', 'investor', 'board', 'alumni')", name="group_known"),
+        sa.CheckConstraint("weekly_cap >= 0 AND weekly_cap <= 40", name="weekly_cap_range"),
+        sa.Index("ix_staff_profile_directory", "group", "sort_order"),
     )
 
     @property
@@ -48,4 +70,54 @@ class StaffProfile(db.Model):
 
     @property
     def topic_list(self) -> list[str]:
-        return [t.strip() for t in self.topics.split(",") if t.strip()]
+        return split_list(self.topics)
+
+    @property
+    def off_limits_list(self) -> list[str]:
+        return split_list(self.off_limits)
+
+    @property
+    def initials(self) -> str:
+        words = [w for w in self.user.name.replace("-", " ").split() if w[:1].isalpha()]
+        letters = (words[0][0] + (words[-1][0] if len(words) > 1 else "")) if words else "?"
+        return letters.upper()
+
+
+class AvailabilityWindow(db.Model):
+    """A weekly window when the person can talk: weekday and local start/end in ``zone``."""
+
+    __tablename__ = "availability_window"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_profile.user_id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column()  # 0 = Monday … 6 = Sunday
+    start_time: Mapped[time] = mapped_column(sa.Time)
+    end_time: Mapped[time] = mapped_column(sa.Time)
+    zone: Mapped[str] = mapped_column(sa.String(64))
+
+    profile: Mapped[StaffProfile] = relationship(back_populates="windows")
+
+    __table_args__ = (
+        sa.CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),
+        sa.CheckConstraint("end_time > start_time", name="end_after_start"),
+    )
+
+    @property
+    def weekday_name(self) -> str:
+        return WEEKDAYS[self.weekday]
+
+
+class TimeOff(db.Model):
+    """Days the person is away (inclusive dates in their own zone): no slots on those days."""
+
+    __tablename__ = "time_off"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_profile.user_id", ondelete="CASCADE"), index=True)
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date] = mapped_column(sa.Date)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    profile: Mapped[StaffProfile] = relationship(back_populates="time_off")
+
+    __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="end_not_before_start"),)

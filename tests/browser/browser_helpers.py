@@ -61,3 +61,21 @@ def axe_check(page, no_js_browser=None):
         for v in result["violations"]
     ]
     assert violations == [], f"axe-core on {page.url}:\n" + "\n".join(violations)
+
+
+def sign_in_browser(context, app, base_url: str, email: str) -> None:
+    """Give the browser a signed-in session cookie for ``email`` (the e-mailed-link journey has its
+    own tests; the other journeys start signed in)."""
+    import sqlalchemy as sa
+
+    from portal.auth.models import User
+    from portal.extensions import db
+    from portal.timeutil import utcnow
+
+    with app.app_context():
+        token = db.session.scalar(sa.select(User.session_token).where(User.email == email))
+    assert token, f"no user {email}"
+    value = app.session_interface.get_signing_serializer(app).dumps(
+        {"_user_id": token, "_fresh": True, "signed_in_at": utcnow().timestamp(), "_permanent": True}
+    )
+    context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base_url}])

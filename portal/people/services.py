@@ -1,0 +1,278 @@
+"""People: the directory query, profile changes and availability editing (flush, never commit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..auth.models import User
+from ..auth.services import AccountError, create_user, find_user_by_email, normalize_email
+from ..extensions import db
+from .models import APPROVAL_BY_DEFAULT, GROUPS, AvailabilityWindow, StaffProfile, TimeOff
+
+PAGE_SIZE = 24
+GROUP_ORDER = sa.case({group: n for n, group in enumerate(GROUPS)}, value=StaffProfile.group)
+
+# Common abbreviations people type when looking for someone senior.
+ALIASES = {
+    "ceo": "chief executive",
+    "cto": "chief technology",
+    "cfo": "chief financial",
+    "coo": "chief operating",
+    "cpo": "chief product",
+    "vp": "vice president",
+    "em": "engineering manager",
+    "vc": "ventures",
+}
+MIN_WINDOW = timedelta(minutes=15)
+MAX_WINDOW = timedelta(hours=12)
+MAX_TIME_OFF = timedelta(days=366)
+
+
+class PeopleError(ValueError):
+    """A change that cannot be made; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class DirectoryPage:
+    profiles: list[StaffProfile]
+    total: int
+    page: int
+    has_more: bool
+    group_counts: dict[str, int]
+    teams: list[str]
+
+
+def _search_clause(q: str):
+    """Every word must appear in the name, title, team, group or topics (case-insensitive)."""
+    fields = [User.name, StaffProfile.title, StaffProfile.team, StaffProfile.topics, StaffProfile.group]
+    clauses = []
+    for word in q.lower().split()[:8]:
+        options = [word] + ([ALIASES[word]] if word in ALIASES else [])
+        clauses.append(sa.or_(*(sa.func.lower(f).contains(o, autoescape=True) for f in fields for o in options)))
+    return sa.and_(*clauses)
+
+
+def directory(q: str = "", group: str = "", team: str = "", page: int = 1, *, include_hidden: bool = False,
+              cumulative: bool = False) -> DirectoryPage:
+    """One page of the directory, leadership first. A bounded number of queries at any size.
+
+    ``cumulative`` returns pages 1..page together (the no-JavaScript "load more": the link
+    reloads the page with more people on it; htmx fetches just the next page instead).
+    """
+    page = max(1, min(page, 1000))
+    base = sa.select(StaffProfile).join(StaffProfile.user).where(User.active.is_(True))
+    if not include_hidden:
+        base = base.where(StaffProfile.visible.is_(True))
+    filtered = base
+    if q.strip():
+        filtered = filtered.where(_search_clause(q.strip()))
+    if team:
+        filtered = filtered.where(StaffProfile.team == team)
+    counted = filtered  # group counts ignore the group filter, so every tab shows its number
+    if group in GROUPS:
+        filtered = filtered.where(StaffProfile.group == group)
+
+    offset = 0 if cumulative else (page - 1) * PAGE_SIZE
+    limit = PAGE_SIZE * (page if cumulative else 1)
+    rows = db.session.scalars(
+        filtered.options(joinedload(StaffProfile.user))
+        .order_by(GROUP_ORDER, StaffProfile.sort_order, User.name)
+        .offset(offset)
+        .limit(limit + 1)
+    ).all()
+    group_counts = dict(
+        db.session.execute(
+            counted.with_only_columns(StaffProfile.group, sa.func.count()).group_by(StaffProfile.group)
+        ).all()
+    )
+    total = sum(group_counts.values()) if group not in GROUPS else group_counts.get(group, 0)
+    teams = db.session.scalars(
+        base.with_only_columns(StaffProfile.team).where(StaffProfile.team != "").distinct().order_by(StaffProfile.team)
+    ).all()
+    return DirectoryPage(
+        profiles=list(rows[:limit]),
+        total=total,
+        page=page,
+        has_more=len(rows) > limit,
+        group_counts=group_counts,
+        teams=list(teams),
+    )
+
+
+def get_profile(user_id: int, *, include_hidden: bool = False) -> StaffProfile | None:
+    profile = db.session.get(StaffProfile, user_id, options=[joinedload(StaffProfile.user)])
+    if profile is None or not profile.user.active or (not profile.visible and not include_hidden):
+        return None
+    return profile
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("title", "team", "bio", "topics", "off_limits", "weekly_cap", "accepting_requests")
+RECRUITER_FIELDS = PROFILE_FIELDS + ("group", "needs_approval", "visible")
+
+
+def _tidy_list(text: str) -> str:
+    return ", ".join(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
+
+
+def update_profile(profile: StaffProfile, data: dict, *, by_recruiter: bool) -> StaffProfile:
+    """Apply the allowed fields only (a person cannot make themselves visible or skip approval)."""
+    data = dict(data)
+    if data.get("needs_approval") in ("default", "yes", "no"):
+        choice = data["needs_approval"]
+        group = data.get("group") or profile.group
+        data["needs_approval"] = (group in APPROVAL_BY_DEFAULT) if choice == "default" else choice == "yes"
+    for field in RECRUITER_FIELDS if by_recruiter else PROFILE_FIELDS:
+        if field in data:
+            value = data[field]
+            if field in ("topics", "off_limits"):
+                value = _tidy_list(value)
+            elif isinstance(value, str):
+                value = value.strip()
+            setattr(profile, field, value)
+    if "timezone" in data:
+        profile.user.timezone = data["timezone"]
+    if by_recruiter:
+        if "name" in data:
+            profile.user.name = data["name"].strip()
+        if "email" in data:
+            email = normalize_email(data["email"])
+            other = find_user_by_email(email)
+            if other is not None and other.id != profile.user_id:
+                raise PeopleError(f"{email} already belongs to {other.name}.", "email")
+            profile.user.email = email
+    db.session.flush()
+    return profile
+
+
+def create_person(data: dict) -> StaffProfile:
+    """Add someone to the directory; they get a staff account to keep their profile up to date."""
+    try:
+        user = create_user(data["email"], data["name"], "staff", data.get("timezone") or "UTC")
+    except AccountError as error:
+        raise PeopleError(str(error), "email") from None
+    last = db.session.scalar(sa.select(sa.func.max(StaffProfile.sort_order)).where(StaffProfile.group == data["group"]))
+    profile = StaffProfile(user=user, group=data["group"], title=data["title"].strip(),
+                           sort_order=(last or 0) + 10, needs_approval=data["group"] in APPROVAL_BY_DEFAULT)
+    db.session.add(profile)
+    update_profile(profile, {k: v for k, v in data.items() if k not in ("email", "name")}, by_recruiter=True)
+    return profile
+
+
+def set_visibility(profile: StaffProfile, visible: bool) -> None:
+    profile.visible = visible
+    db.session.flush()
+
+
+def move_profile(profile: StaffProfile, direction: str) -> None:
+    """Swap places with the neighbour above or below within the same group."""
+    if direction not in ("up", "down"):
+        raise PeopleError("Move up or down.")
+    siblings = db.session.scalars(
+        sa.select(StaffProfile).join(StaffProfile.user)
+        .where(StaffProfile.group == profile.group)
+        .order_by(StaffProfile.sort_order, User.name)
+    ).all()
+    for n, sibling in enumerate(siblings):  # normalise first: equal sort orders would make swaps no-ops
+        sibling.sort_order = (n + 1) * 10
+    index = siblings.index(profile)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(siblings):
+        neighbour = siblings[other]
+        profile.sort_order, neighbour.sort_order = neighbour.sort_order, profile.sort_order
+    db.session.flush()
+
+
+# --- availability ---------------------------------------------------------------------------------
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def add_window(profile: StaffProfile, weekday: int, start: time, end: time) -> AvailabilityWindow:
+    """A weekly window in the person's zone: ends after it starts, 15 min to 12 h, no overlaps."""
+    if not 0 <= weekday <= 6:
+        raise PeopleError("Choose a day of the week.", "weekday")
+    if _minutes(end) <= _minutes(start):
+        raise PeopleError("The end must be after the start.", "end")
+    length = timedelta(minutes=_minutes(end) - _minutes(start))
+    if length < MIN_WINDOW:
+        raise PeopleError("A window needs at least 15 minutes, enough for one short conversation.", "end")
+    if length > MAX_WINDOW:
+        raise PeopleError("A window can be at most 12 hours long.", "end")
+    for window in profile.windows:
+        if window.weekday == weekday and window.start_time < end and start < window.end_time:
+            raise PeopleError(
+                f"This overlaps your {window.weekday_name} window "
+                f"{window.start_time:%H:%M}–{window.end_time:%H:%M}. Change or remove that one first.",
+                "start",
+            )
+    window = AvailabilityWindow(profile=profile, weekday=weekday, start_time=start, end_time=end,
+                                zone=profile.user.timezone)
+    db.session.add(window)
+    db.session.flush()
+    return window
+
+
+def add_time_off(profile: StaffProfile, start: date, end: date, note: str, today: date) -> TimeOff:
+    if end < start:
+        raise PeopleError("The last day can't be before the first day.", "end_date")
+    if end < today:
+        raise PeopleError("That time off is already over.", "end_date")
+    if end - start > MAX_TIME_OFF:
+        raise PeopleError("Time off can be at most a year at a time.", "end_date")
+    entry = TimeOff(profile=profile, start_date=start, end_date=end, note=note.strip())
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def delete_owned(model, item_id: int, profile: StaffProfile) -> bool:
+    """Delete a window or time-off entry only if it belongs to ``profile``."""
+    item = db.session.get(model, item_id)
+    if item is None or item.user_id != profile.user_id:
+        return False
+    db.session.delete(item)
+    db.session.flush()
+    db.session.expire(profile, ["windows", "time_off"])
+    return True
+
+
+def local_now(profile: StaffProfile, now: datetime) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(profile.user.timezone))
+
+
+PROFILE_INVITE_DAYS = 7
+
+
+def invite_to_profile(profile: StaffProfile, invited_by: User) -> None:
+    """Mail the person a sign-in link that opens their profile editor.
+
+    Unlike a link asked for on the sign-in page (10 minutes), an invitation waits in someone's
+    inbox, so it lasts 7 days; it is still single-use and only signs in that one person.
+    """
+    from ..mail.services import queue_mail
+    from ..security import issue_token
+
+    raw, token = issue_token("sign_in", timedelta(days=PROFILE_INVITE_DAYS), user=profile.user)
+    queue_mail(
+        "profile_invite",
+        to=profile.user.email,
+        dedupe_key=f"profile_invite:{token.id}",
+        user=profile.user,
+        invited_by=invited_by,
+        days=PROFILE_INVITE_DAYS,
+        link_values={"token": raw, "next": "/profile"},
+    )

@@ -1,0 +1,97 @@
+"""The directory candidates browse, and each person's profile page."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import timedelta
+
+from flask import Response, abort, request, send_file
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from ...rendering import render, wants_fragment
+from ...templating import viewer_timezone
+from ...timeutil import to_zone, utcnow
+from .. import bp
+from ..availability import free_slots, merge_ranges
+from ..forms import SearchForm
+from ..models import GROUP_LABELS, GROUPS
+from ..photos import initials_avatar_svg, photo_path
+from ..services import directory, get_profile
+
+AVAILABILITY_DAYS = 14
+
+
+def _candidate_team() -> str | None:
+    candidacy = getattr(current_user, "candidacy", None) if current_user.role == "candidate" else None
+    return candidacy.position.team if candidacy and candidacy.position.team else None
+
+
+@bp.get("/people")
+@login_required
+def index():
+    """Browse and search everyone a candidate can talk to, leadership first."""
+    form = SearchForm(request.args)
+    q = (form.q.data or "")[:100]
+    group = form.group.data if form.group.data in GROUPS else ""
+    team = (form.team.data or "")[:120]
+    page = max(1, request.args.get("page", 1, type=int))
+    appending = wants_fragment() and page > 1
+    result = directory(q, group, team, page, cumulative=not appending)
+    form.team.choices = [SelectChoice("", "All teams")] + [SelectChoice(t) for t in result.teams]
+    return render(
+        "people/index.html",
+        fragment="more" if appending else "results",
+        form=form,
+        result=result,
+        q=q,
+        group=group,
+        team=team,
+        after=request.args.get("after", "") if appending else "",
+        my_team=_candidate_team(),
+        group_labels=GROUP_LABELS,
+    )
+
+
+def _availability_by_day(profile, zone: str):
+    """Free time in the next two weeks as ranges per day, in the viewer's zone."""
+    today = to_zone(utcnow(), zone).date()
+    slots = free_slots(profile, today, today + timedelta(days=AVAILABILITY_DAYS - 1), timedelta(minutes=30), zone)
+    days: OrderedDict = OrderedDict()
+    for start, end in merge_ranges(slots):
+        days.setdefault(to_zone(start, zone).date(), []).append((start, end))
+    return days
+
+
+@bp.get("/people/<int:user_id>")
+@login_required
+def show(user_id: int):
+    """One person: who they are, what to ask them, and when they are free (in your zone)."""
+    profile = get_profile(user_id, include_hidden=current_user.is_recruiter)
+    if profile is None:
+        abort(404)
+    zone = viewer_timezone()
+    return render(
+        "people/show.html",
+        profile=profile,
+        availability=_availability_by_day(profile, zone),
+        person_now=to_zone(utcnow(), profile.user.timezone),
+        zone=zone,
+    )
+
+
+@bp.get("/people/<int:user_id>/photo")
+@login_required
+def photo(user_id: int):
+    """The person's photo, or a generated initials avatar when there is none."""
+    profile = get_profile(user_id, include_hidden=current_user.is_recruiter)
+    if profile is None:
+        abort(404)
+    path = photo_path(profile.photo_filename) if profile.photo_filename else None
+    if path is not None:
+        response = send_file(path, mimetype="image/jpeg", max_age=86400, conditional=True)
+    else:
+        response = Response(initials_avatar_svg(profile.initials, profile.user_id), mimetype="image/svg+xml")
+    # The URL carries a version (?v=…), so a changed photo is a new URL: caching is safe.
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

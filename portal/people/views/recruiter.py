@@ -1,0 +1,133 @@
+"""Recruiters manage the directory: add, edit, hide, order, and invite people to their profiles."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from ...auth.models import User
+from ...extensions import db
+from ...forms import EmptyForm
+from ...rendering import render
+from ...security import role_required
+from .. import bp
+from ..forms import PersonForm
+from ..models import GROUPS, StaffProfile
+from ..photos import PhotoRejected
+from ..services import (GROUP_ORDER, PeopleError, create_person, invite_to_profile, move_profile, set_visibility,
+                        update_profile)
+from .own import apply_photo
+
+RECRUITERS = ("recruiter", "admin")
+
+
+def _profile_or_404(user_id: int) -> StaffProfile:
+    profile = db.session.get(StaffProfile, user_id)
+    if profile is None:
+        abort(404)
+    return profile
+
+
+@bp.get("/recruiter/people")
+@role_required(*RECRUITERS)
+def manage():
+    """Everyone in the directory, hidden people included, in the order candidates see them."""
+    profiles = db.session.scalars(
+        sa.select(StaffProfile).join(StaffProfile.user)
+        .options(joinedload(StaffProfile.user), selectinload(StaffProfile.windows))
+        .order_by(GROUP_ORDER, StaffProfile.sort_order, User.name)
+    ).all()
+    by_group = {group: [p for p in profiles if p.group == group] for group in GROUPS}
+    return render("people/manage.html", fragment="people_table", by_group=by_group, action_form=EmptyForm())
+
+
+def _person_form_page(form, profile=None, status=200):
+    return render("people/person_form.html", fragment="person_form", status=status, form=form, profile=profile)
+
+
+@bp.route("/recruiter/people/new", methods=["GET", "POST"])
+@role_required(*RECRUITERS)
+def new_person():
+    form = PersonForm()
+    if request.method == "GET":
+        form.timezone.data = current_user.timezone
+        form.weekly_cap.data = 3
+        form.accepting_requests.data = True
+        form.visible.data = True
+        return _person_form_page(form)
+    if form.validate_on_submit():
+        try:
+            profile = create_person(form.data)
+            apply_photo(profile, form)
+        except (PeopleError, PhotoRejected) as error:
+            db.session.rollback()
+            field = getattr(error, "field", None) or "photo"
+            getattr(form, field).errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"{profile.user.name} is in the directory.", "success")
+            return redirect(url_for("people.manage"))
+    return _person_form_page(form, status=422)
+
+
+@bp.route("/recruiter/people/<int:user_id>/edit", methods=["GET", "POST"])
+@role_required(*RECRUITERS)
+def edit_person(user_id: int):
+    profile = _profile_or_404(user_id)
+    if request.method == "GET":
+        form = PersonForm(obj=profile, data={"name": profile.user.name, "email": profile.user.email,
+                                             "timezone": profile.user.timezone})
+        form.needs_approval.data = "yes" if profile.needs_approval else "no"  # obj's bool would win otherwise
+        return _person_form_page(form, profile)
+    form = PersonForm()
+    if form.validate_on_submit():
+        try:
+            update_profile(profile, form.data, by_recruiter=True)  # may refuse the e-mail: before the photo
+            apply_photo(profile, form)
+        except (PeopleError, PhotoRejected) as error:
+            db.session.rollback()
+            field = getattr(error, "field", None) or "photo"
+            getattr(form, field).errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"Saved {profile.user.name}'s profile.", "success")
+            return redirect(url_for("people.manage"))
+    return _person_form_page(form, profile, status=422)
+
+
+def _back_to_list(message: str):
+    flash(message, "success")
+    return redirect(url_for("people.manage"))
+
+
+@bp.post("/recruiter/people/<int:user_id>/visibility")
+@role_required(*RECRUITERS)
+def toggle_visibility(user_id: int):
+    profile = _profile_or_404(user_id)
+    set_visibility(profile, not profile.visible)
+    db.session.commit()
+    state = "shown to candidates" if profile.visible else "hidden from candidates"
+    return _back_to_list(f"{profile.user.name} is now {state}.")
+
+
+@bp.post("/recruiter/people/<int:user_id>/move")
+@role_required(*RECRUITERS)
+def move_person(user_id: int):
+    profile = _profile_or_404(user_id)
+    try:
+        move_profile(profile, request.form.get("direction", ""))
+    except PeopleError as error:
+        abort(400, str(error))
+    db.session.commit()
+    return _back_to_list(f"Moved {profile.user.name} {request.form['direction']}.")
+
+
+@bp.post("/recruiter/people/<int:user_id>/invite")
+@role_required(*RECRUITERS)
+def invite_person(user_id: int):
+    profile = _profile_or_404(user_id)
+    invite_to_profile(profile, invited_by=current_user)
+    db.session.commit()
+    return _back_to_list(f"We e-mailed {profile.user.name} a link to update their profile and availability.")
