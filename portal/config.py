@@ -99,6 +99,7 @@ def from_environment(environ: Mapping[str, str]) -> dict:
         "COMPANY_NAME": "COMPANY_NAME",
         "DEFAULT_TIMEZONE": "DEFAULT_TIMEZONE",
         "DEV_MAIL_DIR": "DEV_MAIL_DIR",
+        "PHOTO_DIR": "PHOTO_DIR",
     }
     for key, var in plain.items():
         if environ.get(var):

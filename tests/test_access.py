@@ -100,3 +100,33 @@ def test_access(matrix_app, people, endpoint, role):
             assert htmx.status_code == 401 and htmx.headers["HX-Redirect"].startswith("/login")
         else:
             assert response.status_code == want, f"{role} {method} {path}: {response.status_code}"
+
+
+# Endpoints that answer GET and POST: the matrix above covers their GET; here their POST.
+POSTS = {
+    "auth.login": ({}, {"email": "someone@example.com"}, {"anonymous": 302, "candidate": 302, "staff": 302,
+                                                          "recruiter": 302, "admin": 302}),
+    "auth.confirm_sign_in": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
+    "people.new_person": ({}, {}, {**RECRUITERS, "recruiter": 422, "admin": 422}),
+    "people.edit_person": ({"user_id": "STAFF"}, {}, {**RECRUITERS, "recruiter": 422, "admin": 422}),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(POSTS))
+def test_post_access(matrix_app, people, endpoint, role):
+    values, data, expected = POSTS[endpoint]
+    values = {k: people["STAFF"] if v == "STAFF" else v for k, v in values.items()}
+    (rule,) = [r for r in matrix_app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods]
+    path = rule.build(values, append_unknown=False)[1]
+    response = client_for(matrix_app, people, role).post(path, data=data)
+    want = expected[role]
+    if want == "login":
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    else:
+        assert response.status_code == want, f"{role} POST {path}: {response.status_code}"
+
+
+def test_every_get_and_post_endpoint_is_covered(matrix_app):
+    both = {r.endpoint for r in matrix_app.url_map.iter_rules() if {"GET", "POST"} <= r.methods}
+    assert both == set(POSTS)
