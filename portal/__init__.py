@@ -66,11 +66,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, main, mail, people
+    from . import auth, candidates, feedback, main, mail, people, questions
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(people.bp)
+    app.register_blueprint(candidates.bp)
+    app.register_blueprint(feedback.bp)
+    app.register_blueprint(questions.bp)
     if app.config["PORTAL_ENV"] in ("development", "testing"):
         # The local mailbox exists only where mail never leaves the machine.
         app.register_blueprint(mail.bp, url_prefix="/dev")

@@ -4,3 +4,6 @@ from .auth.models import ActionToken, User  # noqa: F401
 from .candidates.models import Candidate, Position  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .people.models import AvailabilityWindow, StaffProfile, TimeOff  # noqa: F401
+from .audit.models import AuditEvent  # noqa: F401
+from .feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision  # noqa: F401
+from .questions.models import Question  # noqa: F401

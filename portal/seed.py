@@ -80,11 +80,38 @@ WEEKLY_CAPS = {"amara.okafor@northwind.example": 2, "rachel.goldberg@northwind.e
 
 POSITION = ("Senior Backend Engineer", "Platform", "lucia.fernandez@northwind.example")
 
-# email, name, timezone, days until the decision deadline
+# email, name, timezone, days until the decision deadline, state:
+#   "active"    message published, signed in, questions half answered
+#   "invited"   message published and invitation sent, not signed in yet
+#   "collecting" feedback requested, one answer in, no message yet
 CANDIDATES = [
-    ("jordan.lee@example.com", "Jordan Lee", "America/New_York", 6),
-    ("sam.rivera@example.com", "Sam Rivera", "Europe/London", 10),
-    ("noor.haddad@example.com", "Noor Haddad", "Asia/Dubai", 3),
+    ("jordan.lee@example.com", "Jordan Lee", "America/New_York", 6, "active"),
+    ("sam.rivera@example.com", "Sam Rivera", "Europe/London", 10, "invited"),
+    ("noor.haddad@example.com", "Noor Haddad", "Asia/Dubai", 3, "collecting"),
+]
+
+FEEDBACK = {
+    "lucia.fernandez@northwind.example": (
+        "Clear thinking in the system design round: you asked about failure modes before we did, and your "
+        "trade-offs on the event pipeline were well argued.",
+        "Say more about how you'd roll a risky change out gradually; we had to pull that out of you.",
+    ),
+    "tom.becker@northwind.example": (
+        "A calm, collaborative pairing session. You read unfamiliar code quickly and explained each step.",
+        "Write tests a little earlier; you caught the edge case, but only at the end.",
+    ),
+}
+
+JORDAN_QUESTIONS = [
+    # text, category, answered
+    ("What does a typical week on the Platform team look like?", "role_team", True),
+    ("How is on-call organised, and how often would I be on it?", "role_team", True),
+    ("How are decisions made when engineering and product disagree?", "culture_people", False),
+    ("What would you expect me to have done in my first 90 days?", "growth", True),
+    ("How does the company think about runway and the next fundraise?", "direction_finances", False),
+    ("How are promotions decided for senior engineers?", "growth", False),
+    ("Is there a learning budget, and how do people use it?", "compensation_benefits", True),
+    ("Why did people leave the team in the last year?", "culture_people", False),
 ]
 
 
@@ -102,6 +129,63 @@ def _deadline(days: int, zone: str) -> datetime:
     """5 pm in the candidate's own zone, ``days`` from today."""
     local_day = utcnow().astimezone(ZoneInfo(zone)).date() + timedelta(days=days)
     return datetime.combine(local_day, time(17, 0), tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
+
+
+def _seed_progress(candidate: Candidate, recruiter: User, state: str) -> None:
+    """Feedback, message and questions for a demo candidate in the given state."""
+    from .audit.services import record
+    from .feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
+    from .questions.models import Question
+
+    now = utcnow()
+    record("candidate.created", f"{recruiter.name} added {candidate.user.name} at the offer stage for "
+           f"{candidate.position.title}", actor=recruiter, candidate=candidate)
+    for n, (email, (went_well, to_grow)) in enumerate(FEEDBACK.items()):
+        interviewer = db.session.scalar(sa.select(User).where(User.email == email))
+        submitted = state != "collecting" or n == 0
+        db.session.add(InterviewFeedback(
+            candidate_id=candidate.id, interviewer=interviewer, requested_by=recruiter,
+            requested_at=now - timedelta(days=2), went_well=went_well if submitted else "",
+            to_grow=to_grow if submitted else "", submitted_at=now - timedelta(days=1) if submitted else None,
+        ))
+        record("feedback.requested", f"{recruiter.name} asked {interviewer.name} for feedback", actor=recruiter,
+               candidate=candidate)
+        if submitted:
+            record("feedback.submitted", f"{interviewer.name} shared their feedback", actor=interviewer,
+                   candidate=candidate)
+    if state == "collecting":
+        return
+    first = candidate.user.first_name
+    body = (
+        f"Hi {first},\n\nWe're delighted to offer you the {candidate.position.title} role on the "
+        f"{candidate.position.team} team.\n\n"
+        + "".join(
+            f"{db.session.scalar(sa.select(User.name).where(User.email == email))} said what went well: "
+            f"{went_well}\nAnd something to grow: {to_grow}\n\n"
+            for email, (went_well, to_grow) in FEEDBACK.items()
+        )
+        + "Now it's your turn to interview us: talk to anyone, from our CEO to the team you'd join, our "
+        "investors, board members or people who have moved on, and keep a list of your questions here until "
+        "every one is answered.\n\n"
+        f"Warm regards,\n{recruiter.name}"
+    )
+    message = FeedbackMessage(candidate_id=candidate.id, body=body, status="published", author=recruiter,
+                              published_at=now - timedelta(days=1))
+    db.session.add(message)
+    db.session.add(MessageRevision(message=message, body=body, author=recruiter, created_at=now - timedelta(days=1)))
+    candidate.invited_at = now - timedelta(days=1)
+    record("message.published", f"{recruiter.name} published the feedback message and invited "
+           f"{candidate.user.first_name}", actor=recruiter, candidate=candidate)
+    if state != "active":
+        return
+    candidate.first_signed_in_at = now - timedelta(hours=20)
+    record("candidate.first_sign_in", f"{candidate.user.name} signed in for the first time", actor=candidate.user,
+           candidate=candidate)
+    for text, category, answered in JORDAN_QUESTIONS:
+        db.session.add(Question(
+            candidate_id=candidate.id, text=text, category=category, status="answered" if answered else "open",
+            answered_via="candidate" if answered else None, answered_at=now - timedelta(hours=3) if answered else None,
+        ))
 
 
 def seed_demo() -> dict:
@@ -131,16 +215,17 @@ def seed_demo() -> dict:
         db.session.flush()
 
     recruiter = db.session.scalar(sa.select(User).where(User.email == ACCOUNTS[0][0]))
-    for email, name, zone, days in CANDIDATES:
+    for email, name, zone, days, state in CANDIDATES:
         user = _upsert_user(email, name, "candidate", zone, created)
         if user.candidacy is None:
-            db.session.add(
-                Candidate(
-                    user=user, position=position, owner=recruiter, stage="offer",
-                    offer_made_at=utcnow() - timedelta(days=1), decision_deadline=_deadline(days, zone),
-                    source="demo",
-                )
+            candidate = Candidate(
+                user=user, position=position, owner=recruiter, stage="offer",
+                offer_made_at=utcnow() - timedelta(days=2), decision_deadline=_deadline(days, zone),
+                source="demo",
             )
+            db.session.add(candidate)
+            db.session.flush()
+            _seed_progress(candidate, recruiter, state)
     db.session.flush()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     candidates = db.session.scalar(sa.select(sa.func.count()).select_from(Candidate).where(Candidate.stage == "offer"))

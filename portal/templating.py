@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from .timeutil import format_date, format_datetime, to_zone, utcnow
 
@@ -24,6 +26,8 @@ class NavItem:
 EVERYONE = ("candidate", "staff", "recruiter", "admin")
 NAVIGATION = (
     NavItem("Home", "main.home", EVERYONE),
+    NavItem("Candidates", "candidates.index", ("recruiter", "admin")),
+    NavItem("My questions", "questions.index", ("candidate",)),
     NavItem("People", "people.index", EVERYONE),
     NavItem("My profile", "people.own_profile", ("staff",)),
     NavItem("Manage people", "people.manage", ("recruiter", "admin")),
@@ -64,6 +68,15 @@ def _time_range(start: datetime, end: datetime, zone: str) -> str:
     return f"{local_start:%H:%M}–{local_end:%H:%M} {local_end.tzname()}"
 
 
+def _paragraphs(text: str | None) -> Markup:
+    """Plain text → escaped <p> paragraphs (blank lines) with <br> for single line breaks."""
+    blocks = [b for b in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip()) if b.strip()]
+    return Markup("").join(
+        Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in block.split("\n")))
+        for block in blocks
+    )
+
+
 def _days_left(value: datetime | None) -> str:
     """``6 days left``, ``1 day left``, ``less than a day left``, ``past``: counted up, not down,
     so a deadline 23 hours away does not read "0 days"."""
@@ -83,6 +96,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = _date_filter
     app.jinja_env.filters["days_left"] = _days_left
     app.jinja_env.filters["time_range"] = _time_range
+    app.jinja_env.filters["paragraphs"] = _paragraphs
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

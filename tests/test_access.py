@@ -13,6 +13,8 @@ ROLES = ("anonymous", "candidate", "staff", "recruiter", "admin")
 SIGNED_IN = {"anonymous": "login", "candidate": 200, "staff": 200, "recruiter": 200, "admin": 200}
 STAFF_ONLY = {"anonymous": "login", "candidate": 403, "staff": 200, "recruiter": 403, "admin": 403}
 RECRUITERS = {"anonymous": "login", "candidate": 403, "staff": 403, "recruiter": 200, "admin": 200}
+R404 = {**RECRUITERS, "recruiter": 404, "admin": 404}
+CANDIDATE_ONLY = {"anonymous": "login", "candidate": 200, "staff": 403, "recruiter": 403, "admin": 403}
 
 # endpoint: (method, sample URL values, expected status per role; "login" = sent to sign in)
 ACCESS = {
@@ -38,6 +40,25 @@ ACCESS = {
     "people.toggle_visibility": ("POST", {"user_id": "STAFF"}, {**RECRUITERS, "recruiter": 302, "admin": 302}),
     "people.move_person": ("POST", {"user_id": "STAFF"}, {**RECRUITERS, "recruiter": 400, "admin": 400}),
     "people.invite_person": ("POST", {"user_id": "STAFF"}, {**RECRUITERS, "recruiter": 302, "admin": 302}),
+    "questions.index": ("GET", {}, CANDIDATE_ONLY),
+    "questions.create": ("POST", {}, {**CANDIDATE_ONLY, "candidate": 422}),
+    "questions.edit": ("GET", {"question_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
+    "questions.update": ("POST", {"question_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
+    "questions.delete": ("POST", {"question_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
+    "questions.mark_answered": ("POST", {"question_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
+    "questions.reopen": ("POST", {"question_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
+    "questions.add_from_bank": ("POST", {"key": "no-such-key"}, {**CANDIDATE_ONLY, "candidate": 404}),
+    "feedback.form": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
+    "feedback.request": ("POST", {"candidate_id": 999}, R404),
+    "feedback.remind": ("POST", {"candidate_id": 999, "feedback_id": 999}, R404),
+    "feedback.enter": ("GET", {"candidate_id": 999, "feedback_id": 999}, R404),
+    "feedback.compose": ("GET", {"candidate_id": 999}, R404),
+    "feedback.save": ("POST", {"candidate_id": 999}, R404),
+    "feedback.publish": ("POST", {"candidate_id": 999}, R404),
+    "feedback.preview": ("POST", {"candidate_id": 999}, R404),
+    "candidates.index": ("GET", {}, RECRUITERS),
+    "candidates.new": ("GET", {}, RECRUITERS),
+    "candidates.show": ("GET", {"candidate_id": "CANDIDATE"}, RECRUITERS),
     # Development mailbox: only registered in development and testing (see test_factory).
     "mail.index": ("GET", {}, dict.fromkeys(ROLES, 200)),
     "mail.show": ("GET", {"name": "missing.eml"}, dict.fromkeys(ROLES, 404)),
@@ -63,6 +84,7 @@ def people(matrix_app):
         db.session.commit()
         tokens = {role: user.session_token for role, user in users.items()}
         tokens["STAFF"] = users["staff"].id
+        tokens["CANDIDATE"] = users["candidate"].candidacy.id
         return tokens
 
 
@@ -87,7 +109,7 @@ def test_every_route_has_an_access_rule(matrix_app):
 @pytest.mark.parametrize("endpoint", sorted(ACCESS))
 def test_access(matrix_app, people, endpoint, role):
     method, values, expected = ACCESS[endpoint]
-    values = {k: people["STAFF"] if v == "STAFF" else v for k, v in values.items()}
+    values = {k: people[v] if v in ("STAFF", "CANDIDATE") else v for k, v in values.items()}
     (rule,) = [r for r in matrix_app.url_map.iter_rules() if r.endpoint == endpoint]
     path = rule.build(values, append_unknown=False)[1]
     client = client_for(matrix_app, people, role)
@@ -109,6 +131,9 @@ POSTS = {
     "auth.confirm_sign_in": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
     "people.new_person": ({}, {}, {**RECRUITERS, "recruiter": 422, "admin": 422}),
     "people.edit_person": ({"user_id": "STAFF"}, {}, {**RECRUITERS, "recruiter": 422, "admin": 422}),
+    "candidates.new": ({}, {}, {**RECRUITERS, "recruiter": 422, "admin": 422}),
+    "feedback.form": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
+    "feedback.enter": ({"candidate_id": 999, "feedback_id": 999}, {}, R404),
 }
 
 
@@ -116,7 +141,7 @@ POSTS = {
 @pytest.mark.parametrize("endpoint", sorted(POSTS))
 def test_post_access(matrix_app, people, endpoint, role):
     values, data, expected = POSTS[endpoint]
-    values = {k: people["STAFF"] if v == "STAFF" else v for k, v in values.items()}
+    values = {k: people[v] if v in ("STAFF", "CANDIDATE") else v for k, v in values.items()}
     (rule,) = [r for r in matrix_app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods]
     path = rule.build(values, append_unknown=False)[1]
     response = client_for(matrix_app, people, role).post(path, data=data)

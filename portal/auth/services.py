@@ -103,6 +103,9 @@ def sign_in_with_token(raw: str) -> User:
         .values(used_at=now)
     )
     user.last_sign_in_at = now
+    from ..candidates.services import note_sign_in  # candidates depend on auth, not the other way
+
+    note_sign_in(user, now)
     session.clear()  # a new session, not one that existed before sign-in (session fixation)
     login_user(user)
     session.permanent = True

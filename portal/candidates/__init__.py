@@ -1,1 +1,7 @@
-"""Candidates at the offer stage and the positions they are offered."""
+"""Candidates at the offer stage: the recruiter's list, each candidate's page and timeline."""
+
+from flask import Blueprint
+
+bp = Blueprint("candidates", __name__)
+
+from . import views  # noqa: E402,F401

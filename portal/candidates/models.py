@@ -41,6 +41,9 @@ class Candidate(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
     source: Mapped[str] = mapped_column(sa.String(60), default="")
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # invitation e-mail sent
+    first_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], backref=sa.orm.backref("candidacy", uselist=False))
     position: Mapped[Position] = relationship()
@@ -48,6 +51,7 @@ class Candidate(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("stage IN ('offer', 'accepted', 'declined', 'withdrawn')", name="stage_known"),
+        sa.Index("ix_candidate_stage_deadline", "stage", "decision_deadline"),
     )
 
     @property

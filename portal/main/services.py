@@ -29,3 +29,20 @@ def recruiter_overview() -> RecruiterOverview:
     )
     counts = dict(db.session.execute(sa.select(Candidate.stage, sa.func.count()).group_by(Candidate.stage)).all())
     return RecruiterOverview(candidates=candidates, counts=counts)
+
+
+def candidate_home(candidacy) -> dict:
+    """What a candidate's home shows: the published message, their deadline and question progress."""
+    if candidacy is None:
+        return {"candidacy": None}
+    from ..feedback.services import published_message
+    from ..questions.services import question_progress
+
+    answered, total = question_progress(candidacy)
+    return {
+        "candidacy": candidacy,
+        "message": published_message(candidacy),
+        "answered": answered,
+        "total": total,
+        "open_questions": total - answered,
+    }

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..rendering import render
 from . import bp
-from .services import recruiter_overview
+from .services import candidate_home, recruiter_overview
 
 
 @bp.get("/")
@@ -16,5 +16,5 @@ def home():
     if current_user.is_recruiter:
         return render("main/home_recruiter.html", overview=recruiter_overview())
     if current_user.role == "candidate":
-        return render("main/home_candidate.html", candidacy=current_user.candidacy)
+        return render("main/home_candidate.html", **candidate_home(current_user.candidacy))
     return render("main/home_staff.html", profile=current_user.profile)

@@ -1,0 +1,1 @@
+"""An append-only record of what happened, shown on candidates' timelines."""

@@ -1,0 +1,222 @@
+"""The good-news message: drafted from the feedback, edited, published with the candidate's invitation.
+
+Flush, never commit. A message is a draft until published; publishing keeps a revision, mails the
+candidate their invitation (once, whatever happens) and every later change keeps a revision too.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..audit.services import record
+from ..auth.models import User
+from ..extensions import db
+from ..mail.services import queue_mail
+from ..security import issue_token
+from ..timeutil import format_datetime, utcnow
+from .errors import FeedbackError
+from .models import FeedbackMessage, InterviewFeedback, MessageRevision
+
+if TYPE_CHECKING:  # candidates imports this module: no import cycle at run time
+    from ..candidates.models import Candidate
+
+MAX_MESSAGE = 20_000
+INVITATION_DAYS = 7
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def get_message(candidate: Candidate) -> FeedbackMessage | None:
+    return db.session.scalar(sa.select(FeedbackMessage).where(FeedbackMessage.candidate_id == candidate.id))
+
+
+def published_message(candidate: Candidate) -> FeedbackMessage | None:
+    """The message as the candidate sees it, or None while there is only a draft (or nothing)."""
+    return db.session.scalar(
+        sa.select(FeedbackMessage)
+        .where(FeedbackMessage.candidate_id == candidate.id, FeedbackMessage.status == "published")
+        .options(joinedload(FeedbackMessage.author))
+    )
+
+
+def is_shared(candidate: Candidate) -> bool:
+    """Has the message gone to the candidate? From then on the feedback itself is frozen."""
+    return db.session.scalar(
+        sa.select(sa.exists().where(FeedbackMessage.candidate_id == candidate.id,
+                                    FeedbackMessage.status == "published"))
+    )
+
+
+def message_history(message: FeedbackMessage | None) -> list[MessageRevision]:
+    """Every published version, newest first, with its author (one query)."""
+    if message is None or message.id is None:
+        return []
+    return list(db.session.scalars(
+        sa.select(MessageRevision).where(MessageRevision.message_id == message.id)
+        .options(joinedload(MessageRevision.author))
+        .order_by(MessageRevision.created_at.desc(), MessageRevision.id.desc())
+    ))
+
+
+# --- drafting ----------------------------------------------------------------------------------
+
+
+def _inline(text: str) -> str:
+    """One paragraph's worth of feedback: line breaks folded, the closing full stop left to us."""
+    return " ".join(text.split()).rstrip(" .;")
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(("!", "?")) else text + "."
+
+
+def _points(feedback: InterviewFeedback) -> str:
+    person = feedback.interviewer
+    profile = getattr(person, "profile", None)
+    who = f"{person.name} ({profile.title})" if profile is not None and profile.title else person.name
+    went_well, to_grow = _inline(feedback.went_well or ""), _inline(feedback.to_grow or "")
+    if went_well and to_grow:
+        return _sentence(f"{who} said what went well: {went_well}; and to grow: {to_grow}")
+    if went_well:
+        return _sentence(f"{who} said what went well: {went_well}")
+    return _sentence(f"{who} said what to grow: {to_grow}")
+
+
+def draft_message(candidate: Candidate) -> str:
+    """A first version of the message, in plain text, from the feedback submitted so far."""
+    from .services import feedback_rows
+
+    company = current_app.config["COMPANY_NAME"]
+    user, position = candidate.user, candidate.position
+    team = f" on the {position.team} team" if position.team else ""
+    paragraphs = [
+        f"Hi {user.first_name},",
+        f"Good news: we'd love you to join {company} as {position.title}{team}, and we're making you "
+        "an offer. Congratulations!",
+    ]
+    points = [_points(row) for row in feedback_rows(candidate) if row.is_submitted]
+    if points:
+        paragraphs.append("Your interviewers wanted you to hear what they saw: what went well, and where "
+                          "they think you'll grow.")
+        paragraphs.extend(points)
+    paragraphs.append(
+        "Now it's your turn to interview us. Before you decide, talk to anyone you like: our CEO, the team "
+        "you'd join, our investors and board members, even people who used to work here. Keep a list of your "
+        "questions in the portal as you go, so none of them gets lost and each one gets an answer."
+    )
+    if candidate.decision_deadline is not None:
+        deadline = format_datetime(candidate.decision_deadline, user.timezone)
+        paragraphs.append(f"Please let us know your decision by {deadline}.")
+    else:
+        paragraphs.append("Take the time you need, and tell us when you've decided.")
+    owner = candidate.owner.name if candidate.owner is not None else f"The {company} hiring team"
+    paragraphs.append(f"Warm regards,\n{owner}\n{company}")
+    return "\n\n".join(paragraphs) + "\n"
+
+
+# --- saving and publishing ---------------------------------------------------------------------
+
+
+def clean_body(body: str | None) -> str:
+    """Browsers send CRLF from textareas; the message is stored with LF, trimmed."""
+    body = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not body:
+        raise FeedbackError("Write the message first; it can't be empty.", "body")
+    if len(body) > MAX_MESSAGE:
+        raise FeedbackError(f"Keep the message under {MAX_MESSAGE:,} characters (it has {len(body):,}).",
+                            "body")
+    return body + "\n"
+
+
+def _new_draft(candidate: Candidate, body: str, by: User) -> tuple[FeedbackMessage, bool]:
+    """Create the candidate's message row; if another request just did, return that one instead."""
+    message = FeedbackMessage(candidate_id=candidate.id, body=body, status="draft", author_id=by.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        return get_message(candidate), False
+    return message, True
+
+
+def save_message(candidate: Candidate, body: str, by: User) -> FeedbackMessage:
+    """Save the text. A draft stays a draft; a published message changes for the candidate right
+    away and the new text is kept as a revision (the history)."""
+    body = clean_body(body)
+    message = get_message(candidate)
+    if message is None:
+        message, created = _new_draft(candidate, body, by)
+        if created:
+            record("message.drafted", f"{by.name} saved a draft of the good-news message", actor=by,
+                   candidate=candidate, subject=message)
+            return message
+    if body == message.body:
+        return message
+    message.body = body
+    if message.is_published:
+        db.session.add(MessageRevision(message=message, body=body, author_id=by.id, created_at=utcnow()))
+        record("message.edited", f"{by.name} edited the published good-news message", actor=by,
+               candidate=candidate, subject=message)
+    else:
+        message.author_id = by.id
+        record("message.drafted", f"{by.name} saved a draft of the good-news message", actor=by,
+               candidate=candidate, subject=message)
+    db.session.flush()
+    return message
+
+
+def publish_message(candidate: Candidate, body: str, by: User) -> FeedbackMessage:
+    """Publish the message and invite the candidate to the portal (a sign-in link for 7 days).
+
+    Publishing is a compare-and-swap from ``draft``: of two concurrent publishes one invites, the
+    other becomes an edit; the outbox dedupe key is a second guard against a second invitation.
+    """
+    body = clean_body(body)
+    if candidate.stage != "offer":
+        raise FeedbackError(f"{candidate.user.name} is no longer at the offer stage "
+                            f"({candidate.stage_label}), so there's no one to invite.")
+    message = get_message(candidate)
+    if message is None:
+        message, _ = _new_draft(candidate, body, by)
+    if message.is_published:
+        return save_message(candidate, body, by)
+    now = utcnow()
+    won = db.session.execute(
+        sa.update(FeedbackMessage)
+        .where(FeedbackMessage.id == message.id, FeedbackMessage.status == "draft")
+        .values(status="published", published_at=now, body=body, author_id=by.id, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(message)
+    if not won:
+        return save_message(candidate, body, by)
+    db.session.add(MessageRevision(message=message, body=body, author_id=by.id, created_at=now))
+    _invite(candidate, by, now)
+    record("message.published",
+           f"{by.name} published the good-news message and invited {candidate.user.name} to the portal",
+           actor=by, candidate=candidate, subject=message)
+    db.session.flush()
+    return message
+
+
+def _invite(candidate: Candidate, by: User, now) -> None:
+    raw, _ = issue_token("sign_in", timedelta(days=INVITATION_DAYS), user=candidate.user)
+    queue_mail(
+        "candidate_invitation",
+        to=candidate.user.email,
+        dedupe_key=f"candidate_invitation:{candidate.id}",
+        user=candidate.user,
+        candidate=candidate,
+        recruiter=by,
+        days=INVITATION_DAYS,
+        link_values={"token": raw},
+    )
+    if candidate.invited_at is None:
+        candidate.invited_at = now

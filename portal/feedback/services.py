@@ -1,0 +1,285 @@
+"""Interviewer feedback: asking for it by e-mailed link, reminding, collecting, typing it in.
+
+Flush, never commit. The good-news message built from the feedback lives in ``messages.py``;
+its public functions are re-exported here so callers need one import.
+
+Interviewer links (purpose ``feedback``, bound to one InterviewFeedback row, 14 days):
+- the request and every reminder carry their own token; any of them works until used or expired;
+- submitting uses the token, ends every other open link for that feedback and issues one new
+  link, shown on the thank-you page as "Change your feedback" (single-use again);
+- once the message is published, every link for that candidate says the feedback has been
+  shared and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..audit.services import record
+from ..auth.models import ActionToken, User
+from ..extensions import db
+from ..mail.services import queue_mail
+from ..people.models import GROUP_LABELS, StaffProfile
+from ..people.services import GROUP_ORDER
+from ..security import TokenProblem, consume_token, find_token, issue_token
+from ..timeutil import utcnow
+from .errors import FeedbackError
+from .messages import (MAX_MESSAGE, draft_message, get_message, is_shared, message_history,  # noqa: F401
+                       publish_message, published_message, save_message)
+from .models import FeedbackMessage, InterviewFeedback
+
+if TYPE_CHECKING:  # candidates imports this module: no import cycle at run time
+    from ..candidates.models import Candidate
+
+FEEDBACK = "feedback"
+FEEDBACK_LINK_LIFETIME = timedelta(days=14)
+MAX_FEEDBACK = 5000
+REMIND_INTERVAL = timedelta(hours=1)  # a second click on Remind must not mail twice
+
+
+class FeedbackLink(NamedTuple):
+    token: ActionToken
+    feedback: InterviewFeedback
+
+
+class Submission(NamedTuple):
+    feedback: InterviewFeedback
+    edit_token: str  # the raw token of the new "change your feedback" link
+
+
+# --- asking ------------------------------------------------------------------------------------
+
+
+def _issue_link(feedback: InterviewFeedback) -> tuple[str, ActionToken]:
+    return issue_token(FEEDBACK, FEEDBACK_LINK_LIFETIME, user=feedback.interviewer, subject=feedback)
+
+
+def _mail_link(kind: str, feedback: InterviewFeedback, raw: str, token: ActionToken, by: User) -> None:
+    queue_mail(
+        kind,
+        to=feedback.interviewer.email,
+        dedupe_key=f"{kind}:{token.id}",
+        interviewer=feedback.interviewer,
+        candidate=feedback_candidate(feedback),
+        requested_by=by,
+        expires_at=token.expires_at,
+        link_values={"token": raw},
+    )
+
+
+def feedback_candidate(feedback: InterviewFeedback) -> Candidate:
+    from ..candidates.models import Candidate
+
+    return db.session.get(Candidate, feedback.candidate_id)
+
+
+def _refuse_if_shared(candidate: Candidate, what: str) -> None:
+    if is_shared(candidate):
+        raise FeedbackError(f"The message to {candidate.user.first_name} is already published, so {what} "
+                            "would not reach it. Edit the message itself instead.")
+
+
+def is_interviewer(user: User | None) -> bool:
+    """Interviewers come from the directory: active staff with a profile (shown or hidden)."""
+    return user is not None and user.active and user.role == "staff" and user.profile is not None
+
+
+def request_feedback(candidate: Candidate, interviewers: list[User], by: User) -> list[InterviewFeedback]:
+    """Ask each interviewer for feedback by e-mail; people already asked are skipped."""
+    if not interviewers:
+        raise FeedbackError("Choose at least one person to ask.", "interviewers")
+    for person in interviewers:
+        if not is_interviewer(person):
+            raise FeedbackError(f"{person.name} isn't in the directory, so they can't be asked.",
+                                "interviewers")
+    _refuse_if_shared(candidate, "new feedback")
+    asked = set(db.session.scalars(
+        sa.select(InterviewFeedback.interviewer_id).where(InterviewFeedback.candidate_id == candidate.id)))
+    created = []
+    for person in dict.fromkeys(interviewers):  # keep order, drop duplicates
+        if person.id in asked:
+            continue
+        feedback = InterviewFeedback(candidate_id=candidate.id, interviewer=person, requested_by=by,
+                                     requested_at=utcnow())
+        try:
+            with db.session.begin_nested():
+                db.session.add(feedback)
+        except IntegrityError:  # a concurrent request asked them a moment ago
+            continue
+        raw, token = _issue_link(feedback)
+        _mail_link("feedback_request", feedback, raw, token, by)
+        record("feedback.requested", f"{by.name} asked {person.name} for feedback", actor=by,
+               candidate=candidate, subject=feedback)
+        created.append(feedback)
+    return created
+
+
+def remind_feedback(feedback: InterviewFeedback, by: User) -> None:
+    """Mail a new link (earlier links keep working until used or expired)."""
+    name = feedback.interviewer.name
+    if feedback.is_submitted:
+        raise FeedbackError(f"{name} has already answered; there's nothing to remind them of.")
+    candidate = feedback_candidate(feedback)
+    _refuse_if_shared(candidate, "a reminder")
+    now = utcnow()
+    last = feedback.reminded_at or feedback.requested_at
+    if now - last < REMIND_INTERVAL:
+        raise FeedbackError(f"{name} was e-mailed less than an hour ago. Give them a little time first.")
+    raw, token = _issue_link(feedback)
+    _mail_link("feedback_reminder", feedback, raw, token, by)
+    feedback.reminded_at = now
+    db.session.flush()
+    record("feedback.reminded", f"{by.name} reminded {name} about their feedback", actor=by,
+           candidate=candidate, subject=feedback)
+
+
+# --- answering ---------------------------------------------------------------------------------
+
+
+def _clean(went_well: str | None, to_grow: str | None) -> tuple[str, str]:
+    went_well, to_grow = (went_well or "").strip(), (to_grow or "").strip()
+    for text, field in ((went_well, "went_well"), (to_grow, "to_grow")):
+        if len(text) > MAX_FEEDBACK:
+            raise FeedbackError(f"Keep this under {MAX_FEEDBACK:,} characters (it has {len(text):,}).", field)
+    if not went_well and not to_grow:
+        raise FeedbackError("Write at least one of the two: what went well, or what to grow.", "went_well")
+    return went_well, to_grow
+
+
+def feedback_for_token(token: ActionToken) -> InterviewFeedback | None:
+    if token.subject_type != InterviewFeedback.__name__ or token.subject_id is None:
+        return None
+    return db.session.get(InterviewFeedback, token.subject_id,
+                          options=[joinedload(InterviewFeedback.interviewer)])
+
+
+def feedback_link(raw: str) -> FeedbackLink:
+    """The usable link for ``raw``, or TokenProblem saying why not. Changes nothing.
+
+    Reasons: ``invalid``, ``used``, ``expired`` and ``shared`` (the message is published; that
+    answer wins over used and expired, since no link can change anything any more).
+    """
+    try:
+        token = find_token(FEEDBACK, raw)
+    except TokenProblem as problem:
+        feedback = feedback_for_token(problem.token) if problem.token is not None else None
+        if feedback is not None and is_shared(feedback_candidate(feedback)):
+            raise TokenProblem("shared", problem.token) from None
+        raise
+    feedback = feedback_for_token(token)
+    if feedback is None:
+        raise TokenProblem("invalid")
+    if is_shared(feedback_candidate(feedback)):
+        raise TokenProblem("shared", token)
+    return FeedbackLink(token, feedback)
+
+
+def _end_open_links(feedback: InterviewFeedback) -> None:
+    db.session.execute(
+        sa.update(ActionToken)
+        .where(ActionToken.purpose == FEEDBACK, ActionToken.subject_type == InterviewFeedback.__name__,
+               ActionToken.subject_id == feedback.id, ActionToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def submit_feedback(token_raw: str, went_well: str, to_grow: str) -> Submission:
+    """The interviewer's answer through their link: uses the link and returns a new one for changes.
+
+    Raises TokenProblem (the link can't be used) or FeedbackError (the text needs another look;
+    the link is left unused).
+    """
+    token, feedback = feedback_link(token_raw)
+    went_well, to_grow = _clean(went_well, to_grow)
+    consume_token(token)
+    _end_open_links(feedback)
+    again = feedback.is_submitted
+    feedback.went_well, feedback.to_grow = went_well, to_grow
+    feedback.submitted_at = utcnow()
+    feedback.entered_by = None
+    db.session.flush()
+    raw, _ = _issue_link(feedback)
+    name = feedback.interviewer.name
+    record("feedback.submitted", f"{name} changed their feedback" if again else f"{name} sent their feedback",
+           actor=feedback.interviewer, candidate=feedback_candidate(feedback), subject=feedback)
+    return Submission(feedback, raw)
+
+
+def enter_feedback(feedback: InterviewFeedback, went_well: str, to_grow: str, by: User) -> InterviewFeedback:
+    """A recruiter types in feedback given another way (a call, a chat), on the interviewer's behalf."""
+    candidate = feedback_candidate(feedback)
+    _refuse_if_shared(candidate, "changed feedback")
+    went_well, to_grow = _clean(went_well, to_grow)
+    feedback.went_well, feedback.to_grow = went_well, to_grow
+    feedback.submitted_at = utcnow()
+    feedback.entered_by = by
+    db.session.flush()
+    record("feedback.entered", f"{by.name} typed in {feedback.interviewer.name}'s feedback", actor=by,
+           candidate=candidate, subject=feedback)
+    return feedback
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def get_feedback(candidate: Candidate, feedback_id: int) -> InterviewFeedback | None:
+    """The feedback row, only if it belongs to ``candidate``."""
+    feedback = db.session.get(InterviewFeedback, feedback_id,
+                              options=[joinedload(InterviewFeedback.interviewer)])
+    if feedback is None or feedback.candidate_id != candidate.id:
+        return None
+    return feedback
+
+
+def feedback_rows(candidate: Candidate) -> list[InterviewFeedback]:
+    """Everyone asked about ``candidate``, in the order they were asked (one query)."""
+    return list(db.session.scalars(
+        sa.select(InterviewFeedback).where(InterviewFeedback.candidate_id == candidate.id)
+        .options(joinedload(InterviewFeedback.interviewer).joinedload(User.profile),
+                 joinedload(InterviewFeedback.entered_by))
+        .order_by(InterviewFeedback.requested_at, InterviewFeedback.id)
+    ).unique())
+
+
+def interviewer_choices(exclude: set[int] | frozenset[int] = frozenset()) -> dict[str, list[StaffProfile]]:
+    """Active directory people (hidden ones too), by group label, minus ``exclude`` (one query)."""
+    query = (sa.select(StaffProfile).join(StaffProfile.user)
+             .where(User.active.is_(True), User.role == "staff")
+             .options(joinedload(StaffProfile.user))
+             .order_by(GROUP_ORDER, StaffProfile.sort_order, User.name))
+    if exclude:
+        query = query.where(StaffProfile.user_id.not_in(exclude))
+    grouped: dict[str, list[StaffProfile]] = {}
+    for profile in db.session.scalars(query):
+        grouped.setdefault(GROUP_LABELS[profile.group], []).append(profile)
+    return grouped
+
+
+def feedback_overview(candidate: Candidate) -> dict:
+    """Everything ``feedback/_panel.html`` shows, in three queries whatever the numbers."""
+    rows = feedback_rows(candidate)
+    message: FeedbackMessage | None = get_message(candidate)
+    return {
+        "rows": rows,
+        "requested": len(rows),
+        "submitted": sum(1 for row in rows if row.is_submitted),
+        "choices": interviewer_choices({row.interviewer_id for row in rows}),
+        "message": message,
+        "shared": message is not None and message.is_published,
+    }
+
+
+def load_interviewers(ids: list[int]) -> list[User]:
+    """The users behind the submitted ids, in that order; unknown ids raise FeedbackError."""
+    users = {u.id: u for u in db.session.scalars(
+        sa.select(User).where(User.id.in_(ids)).options(joinedload(User.profile)))}
+    missing = [i for i in ids if i not in users]
+    if missing:
+        raise FeedbackError("Choose people from the list.", "interviewers")
+    return [users[i] for i in ids]

@@ -1,0 +1,1 @@
+"""Feedback views, split by audience: the interviewer's link (public) and the recruiter's tools."""

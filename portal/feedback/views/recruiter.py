@@ -1,0 +1,130 @@
+"""Recruiters collect feedback: ask interviewers, remind them, type feedback in on their behalf.
+
+These actions start from the panel on the candidate's page. With htmx the panel is swapped in
+place; without JavaScript the browser goes back to the candidate's page (post/redirect/get), and a
+form that needs another look is shown on a page of its own with a 422.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from ...candidates.models import Candidate
+from ...candidates.services import get_candidate
+from ...extensions import db
+from ...rendering import render, wants_fragment
+from ...security import role_required
+from .. import bp
+from ..forms import FeedbackForm, RequestFeedbackForm
+from ..models import InterviewFeedback
+from ..services import (FeedbackError, enter_feedback, feedback_overview, get_feedback, load_interviewers,
+                        remind_feedback, request_feedback)
+
+RECRUITERS = ("recruiter", "admin")
+
+
+def me():
+    """The signed-in user itself, not the request-local proxy, for rows and audit events."""
+    return current_user._get_current_object()
+
+
+def candidate_or_404(candidate_id: int) -> Candidate:
+    candidate = get_candidate(candidate_id)
+    if candidate is None:
+        abort(404)
+    return candidate
+
+
+def feedback_or_404(candidate: Candidate, feedback_id: int) -> InterviewFeedback:
+    feedback = get_feedback(candidate, feedback_id)
+    if feedback is None:
+        abort(404)
+    return feedback
+
+
+def candidate_page(candidate: Candidate, anchor: str = "feedback") -> str:
+    return url_for("candidates.show", candidate_id=candidate.id, _anchor=anchor)
+
+
+def _panel(candidate: Candidate, status: int = 200, request_form=None, notice=None, error=None):
+    """The feedback panel: just the section for htmx, or a page around it without JavaScript."""
+    return render("feedback/panel.html", fragment="feedback", status=status, candidate=candidate,
+                  feedback_overview=feedback_overview(candidate), request_form=request_form,
+                  feedback_notice=notice, feedback_error=error)
+
+
+def _done(candidate: Candidate, message: str):
+    if wants_fragment():
+        return _panel(candidate, notice=message)
+    flash(message, "success")
+    return redirect(candidate_page(candidate))
+
+
+def _names(feedback_rows) -> str:
+    names = [row.interviewer.name for row in feedback_rows]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@bp.post("/recruiter/candidates/<int:candidate_id>/feedback", endpoint="request")
+@role_required(*RECRUITERS)
+def request_from_interviewers(candidate_id: int):
+    """Ask the chosen directory people for feedback; each gets their own e-mailed link."""
+    candidate = candidate_or_404(candidate_id)
+    form = RequestFeedbackForm()
+    if form.validate_on_submit():
+        try:
+            created = request_feedback(candidate, load_interviewers(form.ids), by=me())
+        except FeedbackError as error:
+            db.session.rollback()
+            form.interviewers.errors = [str(error)]
+        else:
+            db.session.commit()
+            if not created:
+                return _done(candidate, "Everyone you chose had already been asked; no e-mail was sent.")
+            return _done(candidate, f"Asked {_names(created)} for feedback. "
+                                    "Each got an e-mail with their own link.")
+    return _panel(candidate, status=422, request_form=form)
+
+
+@bp.post("/recruiter/candidates/<int:candidate_id>/feedback/<int:feedback_id>/remind", endpoint="remind")
+@role_required(*RECRUITERS)
+def remind_interviewer(candidate_id: int, feedback_id: int):
+    candidate = candidate_or_404(candidate_id)
+    feedback = feedback_or_404(candidate, feedback_id)
+    try:
+        remind_feedback(feedback, by=me())
+    except FeedbackError as error:
+        db.session.rollback()
+        return _panel(candidate, status=422, error=str(error))
+    db.session.commit()
+    return _done(candidate, f"Reminded {feedback.interviewer.name} with a fresh link.")
+
+
+def _enter_page(candidate, feedback, form, status=200):
+    return render("feedback/enter.html", fragment="enter_form", status=status, candidate=candidate,
+                  feedback=feedback, form=form)
+
+
+@bp.route("/recruiter/candidates/<int:candidate_id>/feedback/<int:feedback_id>/enter",
+          methods=["GET", "POST"], endpoint="enter")
+@role_required(*RECRUITERS)
+def enter_for_interviewer(candidate_id: int, feedback_id: int):
+    """Type in feedback an interviewer gave another way (a call, a chat message)."""
+    candidate = candidate_or_404(candidate_id)
+    feedback = feedback_or_404(candidate, feedback_id)
+    form = FeedbackForm()
+    if request.method != "POST":
+        form.went_well.data, form.to_grow.data = feedback.went_well, feedback.to_grow
+        return _enter_page(candidate, feedback, form)
+    if form.validate_on_submit():
+        try:
+            enter_feedback(feedback, form.went_well.data, form.to_grow.data, by=me())
+        except FeedbackError as error:
+            db.session.rollback()
+            getattr(form, error.field or "went_well").errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"Saved {feedback.interviewer.name}'s feedback, marked as typed in by you.", "success")
+            return redirect(candidate_page(candidate))
+    return _enter_page(candidate, feedback, form, status=422)

@@ -1,0 +1,76 @@
+"""The question form (add and edit) and the ledger's filter."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from .models import CATEGORIES
+
+MAX_TEXT = 1000
+STATUS_FILTERS = {"open": "Open", "answered": "Answered"}
+PRIVATE_HINT = ("Recruiters see that this question exists, its category and whether it's answered, "
+                "not what it says.")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _known_category(form, field):
+    if field.data not in CATEGORIES:
+        raise ValidationError("Choose a category from the list.")
+
+
+def _person_id(value):
+    """"" (Anyone) → None; a number → int; anything else → -1, which the service refuses."""
+    if value in (None, "", "None"):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class QuestionForm(FlaskForm):
+    text = TextAreaField(
+        "Your question",
+        validators=[DataRequired("Write your question."),
+                    Length(max=MAX_TEXT, message=f"Keep it to {MAX_TEXT} characters or fewer.")],
+        filters=[_strip],
+        render_kw={"rows": 3, "maxlength": MAX_TEXT},
+    )
+    category = SelectField("Category", default="other", validators=[_known_category], validate_choice=False,
+                           choices=[SelectChoice(key, label) for key, label in CATEGORIES.items()])
+    # Choices are the visible people in the directory (set by the view); the service checks the
+    # submitted id against the directory, so a hand-made POST cannot direct a question to anyone else.
+    directed_to = SelectField("For someone in particular?", coerce=_person_id, validate_choice=False,
+                              choices=[SelectChoice("", "Anyone")])
+    private = BooleanField("Keep the text private", description=PRIVATE_HINT)
+
+    def set_people(self, profiles) -> None:
+        self.directed_to.choices = [SelectChoice("", "Anyone")] + [
+            SelectChoice(str(p.user_id), f"{p.user.name} ({p.title})") for p in profiles
+        ]
+
+
+class FilterForm(FlaskForm):
+    """The ledger filter: a GET form, so no CSRF token, and a URL that can be bookmarked."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", choices=[SelectChoice("", "Any status")]
+                         + [SelectChoice(k, v) for k, v in STATUS_FILTERS.items()], validate_choice=False)
+    category = SelectField("Category", choices=[SelectChoice("", "All categories")]
+                           + [SelectChoice(k, v) for k, v in CATEGORIES.items()], validate_choice=False)
+
+    def cleaned(self) -> dict[str, str]:
+        """Only known values; anything else is ignored (an old or hand-edited link still works)."""
+        status = self.status.data if self.status.data in STATUS_FILTERS else ""
+        category = self.category.data if self.category.data in CATEGORIES else ""
+        self.status.data, self.category.data = status, category
+        return {key: value for key, value in (("status", status), ("category", category)) if value}

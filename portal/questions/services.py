@@ -1,0 +1,190 @@
+"""The question ledger: adding, changing and answering questions (flush, never commit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..auth.models import User
+from ..extensions import db
+from ..people.models import StaffProfile
+from ..timeutil import utcnow
+from .bank import BANK_BY_KEY
+from .forms import MAX_TEXT
+from .models import CATEGORIES, Question
+
+
+class QuestionError(ValueError):
+    """A change that cannot be made; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def candidate_questions(candidate) -> list[Question]:
+    """All of the candidate's questions in ledger order (open first, then in the order added).
+
+    One query, with the people each question mentions; the page filters and counts in Python.
+    """
+    rows = db.session.scalars(
+        sa.select(Question)
+        .where(Question.candidate_id == candidate.id)
+        .options(joinedload(Question.directed_to), joinedload(Question.answered_by))
+        .order_by(Question.created_at, Question.id)
+    ).all()
+    return sorted(rows, key=lambda q: q.is_answered)  # stable: keeps the order added within each
+
+
+def filter_questions(questions: list[Question], status: str = "", category: str = "") -> list[Question]:
+    return [q for q in questions
+            if (not status or q.status == status) and (not category or q.category == category)]
+
+
+def get_question(candidate, question_id: int) -> Question | None:
+    """The candidate's own question, or None (someone else's question is as good as missing)."""
+    return db.session.scalar(
+        sa.select(Question).where(Question.id == question_id, Question.candidate_id == candidate.id)
+    )
+
+
+def question_progress(candidate) -> tuple[int, int]:
+    """(answered, total) for the candidate's whole ledger, in one query."""
+    counts = dict(db.session.execute(
+        sa.select(Question.status, sa.func.count()).where(Question.candidate_id == candidate.id)
+        .group_by(Question.status)
+    ).all())
+    return counts.get("answered", 0), sum(counts.values())
+
+
+def open_question_count(candidate) -> int:
+    answered, total = question_progress(candidate)
+    return total - answered
+
+
+def progress_of(questions: list[Question]) -> tuple[int, int]:
+    """(answered, total) of questions already loaded."""
+    return sum(1 for q in questions if q.is_answered), len(questions)
+
+
+def visible_staff() -> list[StaffProfile]:
+    """Everyone candidates can see in the directory, by name, with their user (one query)."""
+    return list(db.session.scalars(
+        sa.select(StaffProfile).join(StaffProfile.user)
+        .where(StaffProfile.visible.is_(True), User.active.is_(True))
+        .options(joinedload(StaffProfile.user))
+        .order_by(User.name)
+    ).all())
+
+
+def questions_for_recruiter(candidate) -> list[dict]:
+    """What a recruiter may see of the ledger: a private question's text is withheld (None)."""
+    return [
+        {
+            "id": q.id,
+            "category_label": q.category_label,
+            "status": q.status,
+            "private": q.private,
+            "answered_at": q.answered_at,
+            "text": None if q.private else q.text,
+        }
+        for q in candidate_questions(candidate)
+    ]
+
+
+# --- changing ---------------------------------------------------------------------------------
+
+
+def _clean_text(text: str | None) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise QuestionError("Write your question.", "text")
+    if len(text) > MAX_TEXT:
+        raise QuestionError(f"Keep it to {MAX_TEXT} characters or fewer.", "text")
+    return text
+
+
+def _clean_category(category: str | None) -> str:
+    if category not in CATEGORIES:
+        raise QuestionError("Choose a category from the list.", "category")
+    return category
+
+
+def _clean_person(user_id: int | None) -> int | None:
+    """None (anyone), or the id of a person candidates can see in the directory."""
+    if user_id is None:
+        return None
+    profile = db.session.get(StaffProfile, user_id) if isinstance(user_id, int) and user_id > 0 else None
+    if profile is None or not profile.visible or not profile.user.active:
+        raise QuestionError("Choose someone from the list, or Anyone.", "directed_to")
+    return profile.user_id
+
+
+def add_question(candidate, text: str, category: str = "other", directed_to_id: int | None = None,
+                 private: bool = False, bank_key: str | None = None) -> Question:
+    question = Question(
+        candidate_id=candidate.id,
+        text=_clean_text(text),
+        category=_clean_category(category),
+        directed_to_id=_clean_person(directed_to_id),
+        private=bool(private),
+        bank_key=bank_key,
+        status="open",
+    )
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def update_question(question: Question, text: str, category: str, directed_to_id: int | None,
+                    private: bool) -> Question:
+    values = (_clean_text(text), _clean_category(category), _clean_person(directed_to_id), bool(private))
+    question.text, question.category, question.directed_to_id, question.private = values
+    db.session.flush()
+    return question
+
+
+def delete_question(question: Question) -> None:
+    db.session.delete(question)
+    db.session.flush()
+
+
+def mark_answered(question: Question, now: datetime | None = None) -> Question:
+    """The candidate says they have their answer (by whom is not recorded: the candidate themself)."""
+    if not question.is_answered:
+        question.status = "answered"
+        question.answered_via = "candidate"
+        question.answered_by_id = None
+        question.answered_at = now or utcnow()
+        db.session.flush()
+    return question
+
+
+def reopen_question(question: Question) -> Question:
+    """Back to open. A written answer's text is kept (someone wrote it), only its status goes."""
+    if question.is_answered:
+        question.status = "open"
+        question.answered_via = None
+        question.answered_by_id = None
+        question.answered_at = None
+        db.session.flush()
+    return question
+
+
+def add_from_bank(candidate, key: str) -> tuple[Question, bool]:
+    """Add bank question ``key`` once: (question, True) when added, (existing, False) when already
+    there. Raises LookupError for a key that is not in the bank."""
+    item = BANK_BY_KEY[key] if key in BANK_BY_KEY else None
+    if item is None:
+        raise LookupError(key)
+    existing = db.session.scalar(
+        sa.select(Question).where(Question.candidate_id == candidate.id, Question.bank_key == key)
+    )
+    if existing is not None:
+        return existing, False
+    return add_question(candidate, item.text, item.category, bank_key=key), True

@@ -1,0 +1,216 @@
+"""The candidate's question ledger: write, edit, answer and delete questions inline.
+
+Every change is a plain form POST first: without JavaScript it redirects back to the ledger with a
+flash message (post/redirect/get); with htmx it answers with the refreshed ledger section, whose
+status line says what changed. A form with mistakes comes back as 422 with just that form, the
+message next to the field. The active filters travel in every action's query string, so the
+ledger comes back as the candidate was looking at it.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from htmx_flask import make_response as htmx_response
+
+from ..extensions import db
+from ..rendering import render, wants_fragment
+from ..security import role_required
+from . import bp
+from .bank import BANK_BY_KEY, bank_by_category
+from .forms import FilterForm, QuestionForm
+from .models import CATEGORIES, Question
+from .services import (QuestionError, add_from_bank, add_question, candidate_questions, delete_question,
+                       filter_questions, get_question, mark_answered, progress_of, reopen_question,
+                       update_question, visible_staff)
+from .suggestions import suggest_people
+
+EDIT_PREFIX = "edit"
+
+
+def _candidacy():
+    candidacy = current_user.candidacy
+    if candidacy is None:
+        abort(404)
+    return candidacy
+
+
+def _own_question(candidacy, question_id: int) -> Question:
+    question = get_question(candidacy, question_id)
+    if question is None:
+        abort(404)
+    return question
+
+
+def _filters() -> dict[str, str]:
+    return FilterForm(request.args).cleaned()
+
+
+def _edit_form(question: Question) -> QuestionForm:
+    return QuestionForm(formdata=None, prefix=EDIT_PREFIX, text=question.text, category=question.category,
+                        directed_to=question.directed_to_id, private=question.private)
+
+
+def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form: QuestionForm | None = None,
+          editing: Question | None = None, edit_form: QuestionForm | None = None, notice: str | None = None,
+          open_category: str | None = None):
+    """The ledger page (or one of its blocks): every question loaded once, filtered in Python, and
+    the directory loaded once for the person picker and the suggestions (a fixed number of queries)."""
+    filter_form = FilterForm(request.args)
+    filters = filter_form.cleaned()
+    questions = candidate_questions(candidacy)
+    shown = filter_questions(questions, **filters)
+    if editing is not None and editing not in shown:
+        shown.append(editing)
+    profiles = visible_staff()
+    if form is None:
+        form = QuestionForm(formdata=None)
+    form.set_people(profiles)
+    if editing is not None:
+        if edit_form is None:
+            edit_form = _edit_form(editing)
+        edit_form.set_people(profiles)
+    answered, total = progress_of(questions)
+    if open_category not in CATEGORIES:
+        open_category = request.args.get("open") if request.args.get("open") in CATEGORIES else None
+    return render(
+        "questions/index.html",
+        fragment=fragment,
+        status=status,
+        questions=shown,
+        total=total,
+        answered=answered,
+        filters=filters,
+        filter_form=filter_form,
+        form=form,
+        editing=editing,
+        question=editing,  # the edit_form block, rendered alone, reads ``question``
+        edit_form=edit_form,
+        people={p.user_id: p for p in profiles},
+        suggestions=suggest_people(shown, profiles, team=candidacy.position.team),
+        bank=bank_by_category(),
+        added={q.bank_key for q in questions if q.bank_key},
+        categories=CATEGORIES,
+        notice=notice,
+        open_category=open_category,
+    )
+
+
+def _done(candidacy, message: str, open_category: str | None = None):
+    """htmx: the refreshed ledger saying what changed; without JavaScript: back to the page."""
+    if wants_fragment():
+        return _page(candidacy, notice=message, open_category=open_category)
+    flash(message, "success")
+    anchor = "#bank" if open_category else "#ledger"
+    return redirect(url_for("questions.index", **_filters(), open=open_category) + anchor)
+
+
+def _invalid(response, target: str):
+    """A 422 form goes back where the form is, even though success would replace the whole ledger."""
+    if wants_fragment():
+        return htmx_response(response, retarget=target, reswap="outerHTML")
+    return response
+
+
+def _submitted(form: QuestionForm) -> tuple:
+    """(text, category, directed-to id, private) as the services take them."""
+    return form.text.data, form.category.data, form.directed_to.data, form.private.data
+
+
+def _apply_error(form: QuestionForm, error: QuestionError) -> None:
+    db.session.rollback()
+    getattr(form, error.field or "text").errors = [str(error)]
+
+
+@bp.get("/questions")
+@role_required("candidate")
+def index():
+    """Everything the candidate still wants to know, with progress, filters and the bank."""
+    return _page(_candidacy())
+
+
+@bp.post("/questions")
+@role_required("candidate")
+def create():
+    candidacy = _candidacy()
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            add_question(candidacy, *_submitted(form))
+        except QuestionError as error:
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            return _done(candidacy, "Question added.")
+    return _invalid(_page(candidacy, status=422, fragment="add_form", form=form), "#add-question")
+
+
+@bp.get("/questions/<int:question_id>/edit")
+@role_required("candidate")
+def edit(question_id: int):
+    """The question as a form, in its place in the ledger (htmx: just that form)."""
+    candidacy = _candidacy()
+    return _page(candidacy, fragment="edit_form", editing=_own_question(candidacy, question_id))
+
+
+@bp.post("/questions/<int:question_id>")
+@role_required("candidate")
+def update(question_id: int):
+    candidacy = _candidacy()
+    question = _own_question(candidacy, question_id)
+    form = QuestionForm(prefix=EDIT_PREFIX)
+    if form.validate_on_submit():
+        try:
+            update_question(question, *_submitted(form))
+        except QuestionError as error:
+            _apply_error(form, error)
+            question = _own_question(candidacy, question_id)  # reloaded after the rollback
+        else:
+            db.session.commit()
+            return _done(candidacy, "Question saved.")
+    response = _page(candidacy, status=422, fragment="edit_form", editing=question, edit_form=form)
+    return _invalid(response, f"#question-{question.id}")
+
+
+@bp.post("/questions/<int:question_id>/delete")
+@role_required("candidate")
+def delete(question_id: int):
+    candidacy = _candidacy()
+    delete_question(_own_question(candidacy, question_id))
+    db.session.commit()
+    return _done(candidacy, "Question deleted.")
+
+
+@bp.post("/questions/<int:question_id>/answered", endpoint="mark_answered")
+@role_required("candidate")
+def mark_answered_view(question_id: int):
+    candidacy = _candidacy()
+    mark_answered(_own_question(candidacy, question_id))
+    db.session.commit()
+    return _done(candidacy, "Marked as answered.")
+
+
+@bp.post("/questions/<int:question_id>/reopen")
+@role_required("candidate")
+def reopen(question_id: int):
+    candidacy = _candidacy()
+    reopen_question(_own_question(candidacy, question_id))
+    db.session.commit()
+    return _done(candidacy, "Question reopened.")
+
+
+@bp.post("/questions/bank/<key>", endpoint="add_from_bank")
+@role_required("candidate")
+def add_from_bank_view(key: str):
+    candidacy = _candidacy()
+    if key not in BANK_BY_KEY:
+        abort(404)
+    try:
+        _, created = add_from_bank(candidacy, key)
+        db.session.commit()
+    except IntegrityError:  # the same click arrived twice at once: the other one added it
+        db.session.rollback()
+        created = False
+    message = "Added to your questions." if created else "That question is already on your list."
+    return _done(candidacy, message, open_category=BANK_BY_KEY[key].category)

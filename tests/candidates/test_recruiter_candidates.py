@@ -1,0 +1,174 @@
+"""Recruiters: the candidate list (filters, counts, fragment), adding a candidate, the candidate page."""
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from factories import make_candidate, make_position, make_staff, make_user
+from helpers import Auth
+
+from portal.audit.models import AuditEvent
+from portal.candidates.models import Candidate
+from portal.extensions import db
+from portal.questions.models import Question
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def riley(app, client):
+    with app.app_context():
+        user = make_user("recruiter", name="Riley Morgan", timezone="Europe/London")
+        db.session.commit()
+        Auth(app, client).login(user)
+        return user.id
+
+
+def token(client, path="/recruiter/candidates/new"):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def test_list_shows_progress_and_filters(app, client, riley):
+    with app.app_context():
+        backend = make_position("Backend Engineer", "Platform")
+        design = make_position("Designer", "Product")
+        jordan = make_candidate(position=backend, name="Jordan Lee", deadline_days=6)
+        make_candidate(position=design, name="Sam Rivera", deadline_days=2)
+        make_candidate(position=backend, name="Done Person", stage="accepted")
+        db.session.add_all([Question(candidate_id=jordan.id, text="q1", category="growth", status="answered"),
+                            Question(candidate_id=jordan.id, text="q2", category="growth")])
+        db.session.commit()
+        backend_id = backend.id
+    html = client.get("/recruiter/candidates").get_data(as_text=True)
+    assert "3 candidates" in html
+    assert html.index("Sam Rivera") < html.index("Jordan Lee") < html.index("Done Person")
+    assert "1 of 2 answered" in html
+    assert "Jordan Lee" in client.get(f"/recruiter/candidates?position={backend_id}").get_data(as_text=True)
+    assert "Sam Rivera" not in client.get(f"/recruiter/candidates?position={backend_id}").get_data(as_text=True)
+    accepted = client.get("/recruiter/candidates?stage=accepted").get_data(as_text=True)
+    assert "Done Person" in accepted and "Jordan Lee" not in accepted
+    fragment = client.get("/recruiter/candidates?q=jord", headers=HTMX).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<section id="candidate_list"') and "Jordan Lee" in fragment
+    assert "Sam Rivera" not in fragment
+    empty = client.get("/recruiter/candidates?q=nobody").get_data(as_text=True)
+    assert "No candidates match these filters." in empty
+
+
+def test_list_query_count_does_not_grow_with_candidates(app, client, riley):
+    def count_selects():
+        with app.app_context():
+            engine = db.engine
+        statements = []
+        record = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert client.get("/recruiter/candidates").status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        return len(statements)
+
+    with app.app_context():
+        make_candidate()
+        db.session.commit()
+    few = count_selects()
+    with app.app_context():
+        for _ in range(25):
+            make_candidate()
+        db.session.commit()
+    assert count_selects() == few
+
+
+def candidate_data(**overrides):
+    data = {"name": "Jordan Lee", "email": "Jordan.Lee@Example.com", "timezone": "America/New_York",
+            "position_id": "new", "new_position_title": "Senior Backend Engineer", "new_position_team": "Platform",
+            "owner_id": "", "decision_deadline": "2031-01-15T17:00", "source": "referral"}
+    data.update(overrides)
+    return data
+
+
+def test_add_a_candidate_with_a_deadline_in_their_zone(app, client, riley):
+    response = client.post("/recruiter/candidates/new", data={
+        **candidate_data(owner_id=str(riley)), "csrf_token": token(client)})
+    assert response.status_code == 302
+    with app.app_context():
+        candidate = db.session.scalar(sa.select(Candidate))
+        assert candidate.user.email == "jordan.lee@example.com" and candidate.user.role == "candidate"
+        assert candidate.position.title == "Senior Backend Engineer" and candidate.owner_id == riley
+        # 17:00 in New York in January is 22:00 UTC.
+        assert candidate.decision_deadline == datetime(2031, 1, 15, 22, 0, tzinfo=ZoneInfo("UTC"))
+        events = db.session.scalars(sa.select(AuditEvent.summary)).all()
+        assert events == ["Riley Morgan added Jordan Lee at the offer stage for Senior Backend Engineer"]
+        cid = candidate.id
+    assert response.headers["Location"] == f"/recruiter/candidates/{cid}"
+    page = client.get(f"/recruiter/candidates/{cid}").get_data(as_text=True)
+    assert "Wed 15 Jan 2031, 22:00 GMT (Europe/London)" in page
+    assert "Wed 15 Jan 2031, 17:00 EST (America/New_York) for Jordan" in page
+    assert "Riley Morgan added Jordan Lee at the offer stage" in page
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"name": ""}, "Enter the candidate&#39;s name."),
+    ({"email": "nope"}, "Enter an e-mail address like name@example.com."),
+    ({"new_position_title": ""}, "Enter the title of the new position."),
+    ({"timezone": "Nowhere/City"}, "Not a valid choice"),
+    ({"decision_deadline": "2020-01-01T10:00"}, "The deadline must be in the future."),
+    ({"owner_id": "999"}, "Not a valid choice"),
+])
+def test_invalid_candidate_is_422_and_adds_nothing(app, client, riley, overrides, message):
+    response = client.post("/recruiter/candidates/new", data={
+        **candidate_data(**{"owner_id": str(riley), **overrides}), "csrf_token": token(client)})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Candidate)) == 0
+
+
+def test_existing_email_is_refused(app, client, riley):
+    with app.app_context():
+        make_user("staff", email="jordan.lee@example.com")
+        db.session.commit()
+    response = client.post("/recruiter/candidates/new", data={**candidate_data(owner_id=str(riley)),
+                                                              "csrf_token": token(client)})
+    assert response.status_code == 422 and "already an account for jordan.lee@example.com" in response.get_data(as_text=True)
+
+
+def test_candidate_page_hides_private_question_text(app, client, riley):
+    with app.app_context():
+        candidate = make_candidate(name="Jordan Lee")
+        db.session.add_all([
+            Question(candidate_id=candidate.id, text="How is on-call organised?", category="role_team"),
+            Question(candidate_id=candidate.id, text="SECRET salary worry", category="compensation_benefits",
+                     private=True, status="answered"),
+        ])
+        db.session.commit()
+        cid = candidate.id
+    page = client.get(f"/recruiter/candidates/{cid}").get_data(as_text=True)
+    assert "How is on-call organised?" in page
+    assert "SECRET" not in page
+    assert "Private question" in page and "1 of 2 answered" in page
+
+
+def test_unknown_candidate_is_404(client, riley):
+    assert client.get("/recruiter/candidates/999").status_code == 404
+
+
+def test_first_sign_in_lands_on_the_timeline(app, smtp):
+    from helpers import csrf_token, deliver_mail, link_in
+
+    with app.app_context():
+        candidate = make_candidate(name="Jordan Lee", email="jordan@example.com")
+        db.session.commit()
+        cid = candidate.id
+    client = app.test_client()
+    for _ in range(2):  # the second sign-in is not a new milestone
+        client.post("/login", data={"email": "jordan@example.com", "csrf_token": csrf_token(client)})
+        deliver_mail(app)
+        path = link_in(smtp.messages[-1])
+        client.post(path, data={"csrf_token": csrf_token(client, path)})
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    with app.app_context():
+        assert db.session.get(Candidate, cid).first_signed_in_at is not None
+        summaries = db.session.scalars(sa.select(AuditEvent.summary)).all()
+        assert summaries == ["Jordan Lee signed in for the first time"]
