@@ -133,13 +133,18 @@ def _deadline(days: int, zone: str) -> datetime:
 
 def _seed_progress(candidate: Candidate, recruiter: User, state: str) -> None:
     """Feedback, message and questions for a demo candidate in the given state."""
-    from .audit.services import record
     from .feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
     from .questions.models import Question
 
     now = utcnow()
+
+    def record(*args, at, **kwargs):  # demo history happened over the last two days, not all now
+        from .audit.services import record as write
+
+        write(*args, **kwargs).at = at
+
     record("candidate.created", f"{recruiter.name} added {candidate.user.name} at the offer stage for "
-           f"{candidate.position.title}", actor=recruiter, candidate=candidate)
+           f"{candidate.position.title}", actor=recruiter, candidate=candidate, at=now - timedelta(days=2, hours=1))
     for n, (email, (went_well, to_grow)) in enumerate(FEEDBACK.items()):
         interviewer = db.session.scalar(sa.select(User).where(User.email == email))
         submitted = state != "collecting" or n == 0
@@ -149,10 +154,10 @@ def _seed_progress(candidate: Candidate, recruiter: User, state: str) -> None:
             to_grow=to_grow if submitted else "", submitted_at=now - timedelta(days=1) if submitted else None,
         ))
         record("feedback.requested", f"{recruiter.name} asked {interviewer.name} for feedback", actor=recruiter,
-               candidate=candidate)
+               candidate=candidate, at=now - timedelta(days=2))
         if submitted:
             record("feedback.submitted", f"{interviewer.name} shared their feedback", actor=interviewer,
-                   candidate=candidate)
+                   candidate=candidate, at=now - timedelta(days=1, hours=6 - n))
     if state == "collecting":
         return
     first = candidate.user.first_name
@@ -175,12 +180,12 @@ def _seed_progress(candidate: Candidate, recruiter: User, state: str) -> None:
     db.session.add(MessageRevision(message=message, body=body, author=recruiter, created_at=now - timedelta(days=1)))
     candidate.invited_at = now - timedelta(days=1)
     record("message.published", f"{recruiter.name} published the feedback message and invited "
-           f"{candidate.user.first_name}", actor=recruiter, candidate=candidate)
+           f"{candidate.user.first_name}", actor=recruiter, candidate=candidate, at=now - timedelta(days=1))
     if state != "active":
         return
     candidate.first_signed_in_at = now - timedelta(hours=20)
     record("candidate.first_sign_in", f"{candidate.user.name} signed in for the first time", actor=candidate.user,
-           candidate=candidate)
+           candidate=candidate, at=now - timedelta(hours=20))
     for text, category, answered in JORDAN_QUESTIONS:
         db.session.add(Question(
             candidate_id=candidate.id, text=text, category=category, status="answered" if answered else "open",

@@ -23,6 +23,20 @@ def test_seed_demo_builds_the_company_and_is_idempotent(app):
         candidates = db.session.scalars(sa.select(Candidate)).all()
         assert all(c.stage == "offer" and c.decision_deadline is not None for c in candidates)
         n_candidates = len(candidates)
+        from portal.feedback.models import FeedbackMessage
+        from portal.questions.models import Question
+
+        def state(candidate):
+            message = db.session.scalar(sa.select(FeedbackMessage.status).where(
+                FeedbackMessage.candidate_id == candidate.id))
+            statuses = db.session.scalars(sa.select(Question.status).where(Question.candidate_id == candidate.id)).all()
+            return (message, candidate.first_signed_in_at is not None, statuses.count("answered"), len(statuses))
+
+        states = {c.user.email: state(c) for c in candidates}
+        # Every state a recruiter meets: no message yet, published but not signed in, active and half done.
+        assert states["noor.haddad@example.com"] == (None, False, 0, 0)
+        assert states["sam.rivera@example.com"] == ("published", False, 0, 0)
+        assert states["jordan.lee@example.com"] == ("published", True, 4, 8)
     assert groups == set(GROUPS)
     assert "Chief Executive Officer" in titles
     assert roles == {"recruiter", "admin", "staff", "candidate"}

@@ -125,8 +125,11 @@ def test_the_csp_guard_sees_violations_on_any_page(browser, live_server):
     try:
         page.goto(live_server.url + "/login")
         page.evaluate("() => { const s = document.createElement('script'); s.textContent = '1'; document.body.append(s); }")
-        page.goto(live_server.url + "/no/such/page")  # the report survives navigation
-        page.wait_for_timeout(100)
+        for _ in range(50):  # the report travels to Python asynchronously
+            if guard.violations:
+                break
+            page.wait_for_timeout(50)
+        page.goto(live_server.url + "/no/such/page")  # and is kept across navigation
         assert len(guard.violations) == 1 and "script-src" in guard.violations[0]
         assert "/login" in guard.violations[0]
     finally:
