@@ -7,3 +7,4 @@ from .people.models import AvailabilityWindow, StaffProfile, TimeOff  # noqa: F4
 from .audit.models import AuditEvent  # noqa: F401
 from .feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision  # noqa: F401
 from .questions.models import Question  # noqa: F401
+from .meetings.models import BookedUnit, Meeting, MeetingTransition, ProposedSlot, meeting_question  # noqa: F401

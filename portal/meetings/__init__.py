@@ -1,0 +1,1 @@
+"""Conversations between a candidate and anyone in the directory."""

@@ -1,0 +1,113 @@
+"""Conversations: a candidate's request that becomes a session (or a written answer)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..extensions import db
+from ..timeutil import UTCDateTime, utcnow
+
+FORMATS = {"video": "Video call", "phone": "Phone call", "in_person": "In person", "written": "Written answers"}
+LENGTHS = (15, 30, 45)
+STATUSES = ("requested", "needs_approval", "approved", "rejected", "invited", "confirmed", "declined", "expired",
+            "completed", "cancelled", "no_show")
+# A person's time is held from confirmation until the conversation is over or called off.
+BOOKING_UNIT_MINUTES = 15
+
+meeting_question = sa.Table(
+    "meeting_question",
+    db.metadata,
+    sa.Column("meeting_id", sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("question_id", sa.ForeignKey("question.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Meeting(db.Model):
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    format: Mapped[str] = mapped_column(sa.String(12), default="video")
+    length_minutes: Mapped[int] = mapped_column(default=30)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(16), default="requested")
+    start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    video_link: Mapped[str | None] = mapped_column(sa.String(500))
+    uid: Mapped[str] = mapped_column(sa.String(120), unique=True)  # the calendar UID, stable for life
+    sequence: Mapped[int] = mapped_column(default=0)  # bumped on every change sent to calendars
+    reason: Mapped[str | None] = mapped_column(sa.Text)  # decline / reject / cancel reason, shown to the candidate
+    redirected_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    rating: Mapped[int | None] = mapped_column()
+    answered_needs: Mapped[bool | None] = mapped_column()
+    no_show_reported_by: Mapped[str | None] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    staff: Mapped[User] = relationship(foreign_keys=[staff_id])
+    slots: Mapped[list[ProposedSlot]] = relationship(back_populates="meeting", cascade="all, delete-orphan",
+                                                      order_by="ProposedSlot.start_at")
+    transitions: Mapped[list[MeetingTransition]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingTransition.at")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('requested', 'needs_approval', 'approved', 'rejected', 'invited', 'confirmed', "
+            "'declined', 'expired', 'completed', 'cancelled', 'no_show')", name="status_known"),
+        sa.CheckConstraint("format IN ('video', 'phone', 'in_person', 'written')", name="format_known"),
+        sa.CheckConstraint("length_minutes IN (15, 30, 45)", name="length_known"),
+        sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
+    )
+
+    @property
+    def format_label(self) -> str:
+        return FORMATS[self.format]
+
+
+class ProposedSlot(db.Model):
+    """A time the candidate offered; the person accepts one of them."""
+
+    __tablename__ = "proposed_slot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    meeting: Mapped[Meeting] = relationship(back_populates="slots")
+
+
+class MeetingTransition(db.Model):
+    """Every change of state, with who and when (timeline and analytics)."""
+
+    __tablename__ = "meeting_transition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str] = mapped_column(sa.String(16))
+    to_status: Mapped[str] = mapped_column(sa.String(16))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="transitions")
+
+
+class BookedUnit(db.Model):
+    """One 15-minute unit of a person's time held by a confirmed conversation.
+
+    The primary key (person, unit start) is the double-booking guard: two conversations that
+    overlap by even one unit cannot both be confirmed, whatever their lengths, on SQLite and
+    PostgreSQL alike and across any number of processes.
+    """
+
+    __tablename__ = "booked_unit"
+
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    unit_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,147 @@
+"""The conversation state machine: the one place that says which changes are allowed, and the
+database guard that makes a person's confirmed time impossible to double-book.
+
+Every change is a compare-and-set (``UPDATE … WHERE id = ? AND status = <expected>``, one row
+changed), so two recruiters approving, or a person accepting twice, cannot both succeed; the
+loser gets ``TransitionRefused``. Confirming also inserts one ``BookedUnit`` row per 15 minutes of
+the person's time; the primary key refuses overlaps, so two overlapping confirmations cannot both
+commit (``SlotTaken``), on SQLite and PostgreSQL, with any number of processes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import BOOKING_UNIT_MINUTES, BookedUnit, Meeting, MeetingTransition
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "requested": frozenset({"needs_approval", "invited", "cancelled"}),
+    "needs_approval": frozenset({"approved", "rejected", "invited", "cancelled"}),  # invited: redirected
+    "approved": frozenset({"invited", "cancelled"}),
+    "invited": frozenset({"confirmed", "declined", "expired", "cancelled"}),
+    "confirmed": frozenset({"completed", "cancelled", "no_show"}),
+}
+ACTIVE = frozenset({"requested", "needs_approval", "approved", "invited", "confirmed"})
+FINAL = frozenset({"rejected", "declined", "expired", "completed", "cancelled", "no_show"})
+
+
+class TransitionRefused(Exception):
+    """The conversation is not (or no longer) in a state that allows this change."""
+
+
+class SlotTaken(Exception):
+    """Another conversation already holds some of that time."""
+
+
+def new_uid(domain: str) -> str:
+    return f"{uuid.uuid4()}@{domain}"
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def transition(meeting: Meeting, target: str, *, actor=None, note: str | None = None, **values) -> Meeting:
+    """Move ``meeting`` to ``target`` if allowed and nobody else moved it first (flush, no commit).
+
+    ``values`` are other columns changed in the same UPDATE; ``note`` goes on the history row.
+    """
+    current = meeting.status
+    if not can_transition(current, target):
+        raise TransitionRefused(f"A conversation that is {current} can't become {target}.")
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(Meeting)
+        .where(Meeting.id == meeting.id, Meeting.status == current)
+        .values(status=target, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(meeting)
+        raise TransitionRefused(f"This conversation was just changed: it is now {meeting.status}.")
+    db.session.add(MeetingTransition(meeting_id=meeting.id, from_status=current, to_status=target,
+                                     actor_id=getattr(actor, "id", None), at=now, reason=note))
+    db.session.flush()
+    db.session.refresh(meeting)
+    return meeting
+
+
+def units(start: datetime, end: datetime) -> list[datetime]:
+    """The 15-minute units [start, end) touches, on the UTC grid (generous at unaligned edges)."""
+    step = timedelta(minutes=BOOKING_UNIT_MINUTES)
+    first = start.replace(minute=start.minute - start.minute % BOOKING_UNIT_MINUTES, second=0, microsecond=0)
+    out, unit = [], first
+    while unit < end:
+        out.append(unit)
+        unit += step
+    return out
+
+
+def hold_time(meeting: Meeting, start: datetime, end: datetime) -> None:
+    """Reserve the person's time for ``meeting`` (raises SlotTaken if any of it is held)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(BookedUnit(staff_id=meeting.staff_id, unit_start=u, meeting_id=meeting.id)
+                               for u in units(start, end))
+    except IntegrityError:
+        raise SlotTaken("That time was just taken.") from None
+
+
+def release_time(meeting: Meeting) -> None:
+    db.session.execute(sa.delete(BookedUnit).where(BookedUnit.meeting_id == meeting.id))
+
+
+def confirm(meeting: Meeting, start: datetime, *, actor=None, **values) -> Meeting:
+    """invited → confirmed at ``start``: holds the time and changes the state, both or neither."""
+    end = start + timedelta(minutes=meeting.length_minutes)
+    try:
+        with db.session.begin_nested():
+            transition(meeting, "confirmed", actor=actor, start_at=start, end_at=end,
+                       sequence=meeting.sequence + 1, **values)
+            hold_time(meeting, start, end)
+    except (SlotTaken, IntegrityError):
+        db.session.refresh(meeting)
+        raise SlotTaken("That time was just taken.") from None
+    return meeting
+
+
+def reschedule(meeting: Meeting, start: datetime, *, actor=None) -> Meeting:
+    """A confirmed conversation moves to a new time: new hold, old hold released, calendars updated."""
+    if meeting.status != "confirmed":
+        raise TransitionRefused("Only a confirmed conversation can be moved.")
+    end = start + timedelta(minutes=meeting.length_minutes)
+    try:
+        with db.session.begin_nested():
+            release_time(meeting)
+            hold_time(meeting, start, end)
+            result = db.session.execute(
+                sa.update(Meeting).where(Meeting.id == meeting.id, Meeting.status == "confirmed",
+                                         Meeting.sequence == meeting.sequence)
+                .values(start_at=start, end_at=end, sequence=meeting.sequence + 1, updated_at=utcnow())
+                .execution_options(synchronize_session=False))
+            if result.rowcount != 1:
+                raise TransitionRefused("This conversation was just changed.")
+            db.session.add(MeetingTransition(meeting_id=meeting.id, from_status="confirmed", to_status="confirmed",
+                                             actor_id=getattr(actor, "id", None), reason="rescheduled"))
+    except SlotTaken:
+        db.session.refresh(meeting)
+        raise
+    db.session.refresh(meeting)
+    return meeting
+
+
+def end_conversation(meeting: Meeting, target: str, *, actor=None, reason: str | None = None) -> Meeting:
+    """confirmed → cancelled / completed / no_show, or calling off an open request; frees the time."""
+    values = {"sequence": meeting.sequence + 1} if target == "cancelled" and meeting.status == "confirmed" else {}
+    if reason:
+        values["reason"] = reason
+    transition(meeting, target, actor=actor, note=reason, **values)
+    if target == "cancelled":
+        release_time(meeting)
+    return meeting
