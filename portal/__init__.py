@@ -33,6 +33,10 @@ def create_app(config: Mapping | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     register_extensions(app)
+    from .security import BoundedIntConverter
+
+    # Before any route is added: every <int:…> in a URL is a real database id or a 404.
+    app.url_map.converters["int"] = BoundedIntConverter
     register_blueprints(app)
     register_templating(app)
 
@@ -66,7 +70,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, candidates, feedback, main, mail, people, questions
+    from . import auth, candidates, feedback, mail, main, people, questions
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)

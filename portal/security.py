@@ -10,6 +10,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import Flask, Response, abort, g, request
 from flask_login import current_user, login_required
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db
 from .timeutil import utcnow
@@ -61,6 +62,35 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; anything larger cannot be one of our ids
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` that only matches ids the database can hold, so /people/99999999999 is a 404,
+    not an overflow error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def parse_id(value) -> int | None:
+    """A query-string or form id, or None when it isn't a plausible one (never raises)."""
+    text = str(value or "")
+    if text.isascii() and text.isdecimal() and len(text) <= 10 and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
+def refuse_nul_bytes():
+    """NUL can't be stored in PostgreSQL text and is never meaningful in a form: refuse the request
+    whole, before any view reads it, instead of failing on the database."""
+    for values in (request.args, request.form):
+        for items in values.listvalues():
+            if any("\x00" in item for item in items):
+                abort(400)
+
+
 def refuse_cross_site_posts():
     """Defence in depth beside the CSRF token: browsers mark where a request comes from with
     Sec-Fetch-Site (unaffected by Referrer-Policy); a state change from another site is refused."""
@@ -69,6 +99,7 @@ def refuse_cross_site_posts():
 
 
 def init_security(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
     app.before_request(refuse_cross_site_posts)
     app.after_request(add_security_headers)
 

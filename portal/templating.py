@@ -28,6 +28,8 @@ NAVIGATION = (
     NavItem("Home", "main.home", EVERYONE),
     NavItem("Candidates", "candidates.index", ("recruiter", "admin")),
     NavItem("My questions", "questions.index", ("candidate",)),
+    NavItem("Conversations", "meetings.index", ("candidate",)),
+    NavItem("Requests", "meetings.queue", ("recruiter", "admin")),
     NavItem("People", "people.index", EVERYONE),
     NavItem("My profile", "people.own_profile", ("staff",)),
     NavItem("Manage people", "people.manage", ("recruiter", "admin")),

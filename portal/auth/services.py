@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import Flask, current_app, redirect, request, session
 from flask_login import login_user, logout_user
 
@@ -42,8 +43,11 @@ def create_user(email: str, name: str, role: str, timezone: str = "UTC") -> User
     if find_user_by_email(email) is not None:
         raise AccountError(f"There is already an account for {email}.")
     user = User(email=email, name=name.strip() or email.split("@")[0], role=role, timezone=timezone)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two requests adding the same address at once: one wins
+            db.session.add(user)
+    except IntegrityError:
+        raise AccountError(f"There is already an account for {email}.") from None
     return user
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, request, url_for
@@ -14,7 +14,7 @@ from ..extensions import db
 from ..feedback.services import feedback_overview
 from ..questions.services import question_progress, questions_for_recruiter
 from ..rendering import render
-from ..security import role_required
+from ..security import parse_id, role_required
 from ..timeutil import to_zone, utcnow
 from . import bp
 from .forms import CandidateFilterForm, CandidateForm
@@ -31,7 +31,7 @@ def index():
     all_positions = positions()
     form.position.choices = [SelectChoice("", "All positions")] + [
         SelectChoice(str(p.id), f"{p.title} · {p.team}" if p.team else p.title) for p in all_positions]
-    position_id = request.args.get("position", type=int)
+    position_id = parse_id(request.args.get("position"))
     rows = list_candidates(form.stage.data or "", position_id, (form.q.data or "")[:100])
     return render("candidates/index.html", fragment="candidate_list", form=form, rows=rows,
                   filtered=bool(form.q.data or form.stage.data or position_id))
@@ -54,8 +54,14 @@ def new():
         if data["decision_deadline"] is not None:
             # The form's wall-clock time is the candidate's; store the instant in UTC.
             local = data["decision_deadline"].replace(tzinfo=ZoneInfo(data["timezone"]))
-            if local <= utcnow():
-                form.decision_deadline.errors = ["The deadline must be in the future."]
+            now = utcnow()
+            problem = None
+            if local <= now:
+                problem = "The deadline must be in the future."
+            elif local > now + timedelta(days=366):
+                problem = "Choose a deadline within a year."
+            if problem:
+                form.decision_deadline.errors = [problem]
                 return render("candidates/new.html", form=form, status=422)
             data["decision_deadline"] = local.astimezone(UTC)
         try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+
+from ..security import parse_id
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
@@ -40,7 +42,7 @@ class RequestFeedbackForm(FlaskForm):
     def validate_interviewers(self, field):
         if not field.data:
             raise ValidationError("Choose at least one person to ask.")
-        if not all(value.isdigit() and len(value) < 12 for value in field.data):
+        if not all(parse_id(value) for value in field.data):
             raise ValidationError("Choose people from the list.")
         if len(field.data) > MAX_AT_ONCE:
             raise ValidationError(f"Ask at most {MAX_AT_ONCE} people at a time.")

@@ -127,13 +127,21 @@ def remind_feedback(feedback: InterviewFeedback, by: User) -> None:
     candidate = feedback_candidate(feedback)
     _refuse_if_shared(candidate, "a reminder")
     now = utcnow()
-    last = feedback.reminded_at or feedback.requested_at
-    if now - last < REMIND_INTERVAL:
+    # Claim the reminder with one conditional UPDATE: of two clicks at once only one changes the
+    # row, so only one e-mail goes out (a read-then-write check lets both through on PostgreSQL).
+    claimed = db.session.execute(
+        sa.update(InterviewFeedback)
+        .where(InterviewFeedback.id == feedback.id, InterviewFeedback.submitted_at.is_(None),
+               sa.func.coalesce(InterviewFeedback.reminded_at, InterviewFeedback.requested_at)
+               <= now - REMIND_INTERVAL)
+        .values(reminded_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
         raise FeedbackError(f"{name} was e-mailed less than an hour ago. Give them a little time first.")
+    db.session.refresh(feedback)
     raw, token = _issue_link(feedback)
     _mail_link("feedback_reminder", feedback, raw, token, by)
-    feedback.reminded_at = now
-    db.session.flush()
     record("feedback.reminded", f"{by.name} reminded {name} about their feedback", actor=by,
            candidate=candidate, subject=feedback)
 
@@ -174,8 +182,12 @@ def feedback_link(raw: str) -> FeedbackLink:
     feedback = feedback_for_token(token)
     if feedback is None:
         raise TokenProblem("invalid")
-    if is_shared(feedback_candidate(feedback)):
+    candidate = feedback_candidate(feedback)
+    if is_shared(candidate):
         raise TokenProblem("shared", token)
+    if candidate.stage != "offer" or not is_interviewer(feedback.interviewer):
+        # The candidate has decided or withdrawn, or the interviewer has left: nothing to collect.
+        raise TokenProblem("closed", token)
     return FeedbackLink(token, feedback)
 
 

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..security import parse_id
+
 from .models import CATEGORIES
 
 MAX_TEXT = 1000
@@ -29,10 +31,7 @@ def _person_id(value):
         return None
     if isinstance(value, int):
         return value
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
+    return parse_id(value) or -1
 
 
 class QuestionForm(FlaskForm):
@@ -51,10 +50,14 @@ class QuestionForm(FlaskForm):
                               choices=[SelectChoice("", "Anyone")])
     private = BooleanField("Keep the text private", description=PRIVATE_HINT)
 
-    def set_people(self, profiles) -> None:
+    def set_people(self, profiles, current=None) -> None:
+        """People to choose from; ``current`` (the person already chosen) stays available even if
+        they have left the directory, so editing the wording doesn't silently drop them."""
         self.directed_to.choices = [SelectChoice("", "Anyone")] + [
             SelectChoice(str(p.user_id), f"{p.user.name} ({p.title})") for p in profiles
         ]
+        if current is not None and all(p.user_id != current.id for p in profiles):
+            self.directed_to.choices.append(SelectChoice(str(current.id), f"{current.name} (no longer in the directory)"))
 
 
 class FilterForm(FlaskForm):

@@ -125,6 +125,17 @@ def _clean_person(user_id: int | None) -> int | None:
     return profile.user_id
 
 
+def _note(action: str, question: Question, verb: str) -> None:
+    """A timeline entry that never contains the question's words (they may be private):
+    "Jordan Lee added a question (Growth)"."""
+    from ..audit.services import record
+    from ..candidates.models import Candidate
+
+    candidate = db.session.get(Candidate, question.candidate_id)
+    record(f"question.{action}", f"{candidate.user.name} {verb} a question ({question.category_label})",
+           actor=candidate.user, candidate=candidate, subject=question)
+
+
 def add_question(candidate, text: str, category: str = "other", directed_to_id: int | None = None,
                  private: bool = False, bank_key: str | None = None) -> Question:
     question = Question(
@@ -138,18 +149,22 @@ def add_question(candidate, text: str, category: str = "other", directed_to_id: 
     )
     db.session.add(question)
     db.session.flush()
+    _note("added", question, "added")
     return question
 
 
 def update_question(question: Question, text: str, category: str, directed_to_id: int | None,
                     private: bool) -> Question:
-    values = (_clean_text(text), _clean_category(category), _clean_person(directed_to_id), bool(private))
+    # Someone the question was already for stays, even if they have since left the directory.
+    person = question.directed_to_id if directed_to_id == question.directed_to_id else _clean_person(directed_to_id)
+    values = (_clean_text(text), _clean_category(category), person, bool(private))
     question.text, question.category, question.directed_to_id, question.private = values
     db.session.flush()
     return question
 
 
 def delete_question(question: Question) -> None:
+    _note("deleted", question, "deleted")
     db.session.delete(question)
     db.session.flush()
 
@@ -162,6 +177,7 @@ def mark_answered(question: Question, now: datetime | None = None) -> Question:
         question.answered_by_id = None
         question.answered_at = now or utcnow()
         db.session.flush()
+        _note("answered", question, "marked answered")
     return question
 
 
@@ -173,6 +189,7 @@ def reopen_question(question: Question) -> Question:
         question.answered_by_id = None
         question.answered_at = None
         db.session.flush()
+        _note("reopened", question, "reopened")
     return question
 
 

@@ -70,7 +70,7 @@ def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form
     if editing is not None:
         if edit_form is None:
             edit_form = _edit_form(editing)
-        edit_form.set_people(profiles)
+        edit_form.set_people(profiles, current=editing.directed_to)
     answered, total = progress_of(questions)
     if open_category not in CATEGORIES:
         open_category = request.args.get("open") if request.args.get("open") in CATEGORIES else None

@@ -3,6 +3,8 @@ the recruiter publishes the message, the candidate signs in from the invitation,
 questions from the bank and their own, marks one answered and sees progress — axe on every page."""
 
 import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from browser_helpers import PageGuard, axe_check, new_page, sign_in_browser
@@ -57,10 +59,12 @@ def test_offer_stage_journey(page, browser, demo, smtp):
     page.get_by_label("E-mail").fill("alex.chen@example.com")
     page.get_by_label("Candidate's time zone").select_option("Europe/Berlin")
     page.get_by_label("Position", exact=True).select_option(label="Senior Backend Engineer · Platform")
-    page.get_by_label("Decision deadline").fill("2031-03-10T17:00")
+    deadline = datetime.combine(date.today() + timedelta(weeks=3), time(17, 0), tzinfo=ZoneInfo("Europe/Berlin"))
+    page.get_by_label("Decision deadline").fill(deadline.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Add candidate").click()
     expect(page.get_by_role("heading", name="Alex Chen", level=1)).to_be_visible()
-    expect(page.get_by_text("Mon 10 Mar 2031, 17:00 CET (Europe/Berlin) for Alex")).to_be_visible()
+    shown = f"{deadline:%a} {deadline.day} {deadline:%b %Y, %H:%M} {deadline.tzname()} (Europe/Berlin) for Alex"
+    expect(page.get_by_text(shown)).to_be_visible()
     axe_check(page)
 
     # 2. Feedback from two interviewers, requested by e-mail.

@@ -1,7 +1,7 @@
 """Recruiters: the candidate list (filters, counts, fragment), adding a candidate, the candidate page."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -80,10 +80,20 @@ def test_list_query_count_does_not_grow_with_candidates(app, client, riley):
     assert count_selects() == few
 
 
+# Six weeks ahead, 17:00 in New York: a deadline that is always valid whenever the tests run.
+DEADLINE_LOCAL = datetime.combine(date.today() + timedelta(weeks=6), time(17, 0), tzinfo=ZoneInfo("America/New_York"))
+
+
+def _shown(moment: datetime, zone: str) -> str:
+    """How the portal writes a moment, computed here independently: "Wed 15 Jan 2031, 22:00 GMT"."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()} ({zone})"
+
+
 def candidate_data(**overrides):
     data = {"name": "Jordan Lee", "email": "Jordan.Lee@Example.com", "timezone": "America/New_York",
             "position_id": "new", "new_position_title": "Senior Backend Engineer", "new_position_team": "Platform",
-            "owner_id": "", "decision_deadline": "2031-01-15T17:00", "source": "referral"}
+            "owner_id": "", "decision_deadline": DEADLINE_LOCAL.strftime("%Y-%m-%dT%H:%M"), "source": "referral"}
     data.update(overrides)
     return data
 
@@ -96,15 +106,15 @@ def test_add_a_candidate_with_a_deadline_in_their_zone(app, client, riley):
         candidate = db.session.scalar(sa.select(Candidate))
         assert candidate.user.email == "jordan.lee@example.com" and candidate.user.role == "candidate"
         assert candidate.position.title == "Senior Backend Engineer" and candidate.owner_id == riley
-        # 17:00 in New York in January is 22:00 UTC.
-        assert candidate.decision_deadline == datetime(2031, 1, 15, 22, 0, tzinfo=ZoneInfo("UTC"))
+        assert candidate.decision_deadline == DEADLINE_LOCAL  # the same instant, stored in UTC
+        assert candidate.decision_deadline.utcoffset().total_seconds() == 0
         events = db.session.scalars(sa.select(AuditEvent.summary)).all()
         assert events == ["Riley Morgan added Jordan Lee at the offer stage for Senior Backend Engineer"]
         cid = candidate.id
     assert response.headers["Location"] == f"/recruiter/candidates/{cid}"
     page = client.get(f"/recruiter/candidates/{cid}").get_data(as_text=True)
-    assert "Wed 15 Jan 2031, 22:00 GMT (Europe/London)" in page
-    assert "Wed 15 Jan 2031, 17:00 EST (America/New_York) for Jordan" in page
+    assert _shown(DEADLINE_LOCAL, "Europe/London") in page
+    assert _shown(DEADLINE_LOCAL, "America/New_York") + " for Jordan" in page
     assert "Riley Morgan added Jordan Lee at the offer stage" in page
 
 
@@ -114,6 +124,7 @@ def test_add_a_candidate_with_a_deadline_in_their_zone(app, client, riley):
     ({"new_position_title": ""}, "Enter the title of the new position."),
     ({"timezone": "Nowhere/City"}, "Not a valid choice"),
     ({"decision_deadline": "2020-01-01T10:00"}, "The deadline must be in the future."),
+    ({"decision_deadline": "9999-12-31T23:59"}, "Choose a deadline within a year."),
     ({"owner_id": "999"}, "Not a valid choice"),
 ])
 def test_invalid_candidate_is_422_and_adds_nothing(app, client, riley, overrides, message):

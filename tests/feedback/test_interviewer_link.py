@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import time_machine
-from conftest import HTMX
+from feedback_helpers import HTMX
 from helpers import csrf_token, deliver_mail, link_in
 
 from portal.auth.models import ActionToken
@@ -76,7 +76,7 @@ def test_the_whole_interviewer_flow(app, recruiter, world, smtp):
 
     used = app.test_client().get(path)
     assert used.status_code == 410
-    assert "This feedback link has already been used" in used.get_data(as_text=True)
+    assert "This link has done its job, so it can't be used again." in used.get_data(as_text=True)
     again = interviewer.post(path, data={"went_well": "Overwrite",
                                          "csrf_token": csrf_token(interviewer, "/login")})
     assert again.status_code == 410 and stored(app)[0] == "Clear API design."

@@ -3,7 +3,7 @@
 import re
 
 import sqlalchemy as sa
-from conftest import HTMX
+from feedback_helpers import HTMX
 from helpers import count, csrf_token, deliver_mail, link_in
 
 from portal.extensions import db

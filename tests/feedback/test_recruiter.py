@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from conftest import HTMX, build_world
+from feedback_helpers import HTMX, build_world
 from factories import make_candidate, make_staff, make_user
 from helpers import Auth, count, csrf_token
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 import time_machine
-from conftest import build_world
+from feedback_helpers import build_world
 from factories import make_candidate, make_staff, make_user
 from helpers import count
 

@@ -19,8 +19,9 @@ def _link_problem(problem: TokenProblem):
     feedback = feedback_for_token(problem.token) if problem.token is not None else None
     candidate = feedback_candidate(feedback) if feedback is not None else None
     status = 404 if problem.reason == "invalid" else 410
+    # A double-clicked "Send": the second POST finds the link used by the first, which did save.
     return render("feedback/link_problem.html", status=status, reason=problem.reason, feedback=feedback,
-                  candidate=candidate, contact=_contact(candidate, feedback))
+                  candidate=candidate, contact=_contact(candidate, feedback), problem_token=problem.token)
 
 
 def _contact(candidate, feedback):
