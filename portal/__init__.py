@@ -70,7 +70,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, candidates, feedback, mail, main, people, questions
+    from . import auth, candidates, feedback, mail, main, meetings, people, questions
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(candidates.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(questions.bp)
+    app.register_blueprint(meetings.bp)
     if app.config["PORTAL_ENV"] in ("development", "testing"):
         # The local mailbox exists only where mail never leaves the machine.
         app.register_blueprint(mail.bp, url_prefix="/dev")

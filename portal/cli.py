@@ -61,7 +61,7 @@ def create_user_command(email, role, name, zone):
 @click.option("--once", is_flag=True, help="Send what is due now, then exit (for tests and cron).")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
 def worker_command(once, interval):
-    """Send queued e-mail over SMTP, retrying with backoff until delivered."""
+    """Send queued e-mail (with backoff), conversation reminders, and expire stale invitations."""
     from .mail.tasks import run_worker
 
     stop = threading.Event()

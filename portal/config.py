@@ -82,6 +82,11 @@ def defaults(env: str) -> dict:
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none,
         # so a client cannot forge its address to dodge rate limits).
         "TRUSTED_PROXY_HOPS": 0,
+        # Conversations.
+        "INVITATION_EXPIRY_HOURS": 72,  # an unanswered invitation expires (a reminder goes halfway)
+        "MEETING_CHANGE_CUTOFF_HOURS": 12,  # no cancelling or moving a confirmed conversation later
+        "WRITTEN_ANSWER_DAYS": 14,  # how long a "answer in writing" link works
+        "VIDEO_LINK_TEMPLATE": "https://meet.jit.si/reverse-interview-{room}",  # {room}: unguessable per conversation
     }
 
 
@@ -108,6 +113,11 @@ def from_environment(environ: Mapping[str, str]) -> dict:
         out["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
     if environ.get("SMTP_PORT"):
         out["SMTP_PORT"] = int(environ["SMTP_PORT"])
+    for key in ("INVITATION_EXPIRY_HOURS", "MEETING_CHANGE_CUTOFF_HOURS", "WRITTEN_ANSWER_DAYS"):
+        if environ.get(key):
+            out[key] = int(environ[key])
+    if environ.get("VIDEO_LINK_TEMPLATE"):
+        out["VIDEO_LINK_TEMPLATE"] = environ["VIDEO_LINK_TEMPLATE"]
     if environ.get("TRUSTED_PROXY_HOPS"):
         out["TRUSTED_PROXY_HOPS"] = int(environ["TRUSTED_PROXY_HOPS"])
     if environ.get("SMTP_STARTTLS"):

@@ -221,10 +221,18 @@ def drain_outbox(now: datetime | None = None, limit: int = 20) -> DrainResult:
 
 
 def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: False) -> DrainResult:
-    """Drain the outbox now and then every ``interval`` seconds until stopped."""
+    """Drain the outbox now and then every ``interval`` seconds until stopped.
+
+    Each pass first runs the conversation chores (``portal.meetings.tasks.run_due``: expire
+    unanswered invitations, queue halfway reminders), so whatever they queue goes out in the same
+    pass. They commit per conversation and never raise for one bad row.
+    """
+    from ..meetings.tasks import run_due
+
     total = DrainResult()
     while True:
         try:
+            run_due(utcnow())
             result = drain_outbox()
         except sa.exc.OperationalError as error:
             # The database is restarting or briefly unavailable: say so and try again later.

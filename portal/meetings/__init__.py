@@ -1,1 +1,7 @@
 """Conversations between a candidate and anyone in the directory."""
+
+from flask import Blueprint
+
+bp = Blueprint("meetings", __name__)
+
+from .views import candidate, public, recruiter  # noqa: E402,F401

@@ -50,6 +50,7 @@ class Meeting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     staff: Mapped[User] = relationship(foreign_keys=[staff_id])
+    candidate: Mapped["Candidate"] = relationship("Candidate")  # noqa: F821 (resolved by name)
     slots: Mapped[list[ProposedSlot]] = relationship(back_populates="meeting", cascade="all, delete-orphan",
                                                       order_by="ProposedSlot.start_at")
     transitions: Mapped[list[MeetingTransition]] = relationship(

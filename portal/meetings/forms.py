@@ -1,0 +1,129 @@
+"""Forms for the candidate's side of conversations (the services check every rule again)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import Length, ValidationError
+
+from ..security import parse_id
+from .models import FORMATS, LENGTHS
+from .requests import MAX_NOTE, MAX_REASON, RequestData
+
+SLOT_FORMAT = "%Y-%m-%dT%H:%MZ"  # a slot's value in a form: its start in UTC, to the minute
+
+
+def slot_value(start: datetime) -> str:
+    return start.astimezone(UTC).strftime(SLOT_FORMAT)
+
+
+def parse_slot(value) -> datetime | None:
+    """A slot value back to an aware UTC start, or None when it isn't one (never raises)."""
+    try:
+        return datetime.strptime(str(value or ""), SLOT_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _length_limit(limit: int, what: str) -> Length:
+    return Length(max=limit, message=f"Keep {what} to {limit:,} characters or fewer.")
+
+
+def _length(value):
+    """"30" → 30; anything else → 0, which the service refuses with a message."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _rating(value):
+    if isinstance(value, int):
+        return value
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdecimal() and len(text) < 3 else None
+
+
+def _yes_no(value):
+    return {"yes": True, "no": False, True: True, False: False}.get(value)
+
+
+class SlotChoiceForm(FlaskForm):
+    """Format and length: a GET form (no CSRF token; a URL that reloads) that picks the times shown."""
+
+    class Meta:
+        csrf = False
+
+    format = RadioField("Format", validate_choice=False,
+                        choices=[SelectChoice(k, v) for k, v in FORMATS.items()])
+    length = RadioField("Length", coerce=_length, validate_choice=False,
+                        choices=[SelectChoice(n, f"{n} minutes") for n in LENGTHS])
+
+    def cleaned(self) -> tuple[str, int]:
+        """Known values only; anything else falls back to a 30-minute video call."""
+        self.format.data = self.format.data if self.format.data in FORMATS else "video"
+        self.length.data = self.length.data if self.length.data in LENGTHS else 30
+        return self.format.data, self.length.data
+
+
+class RequestForm(FlaskForm):
+    """The request itself. Format and length come from the choice above, as hidden fields."""
+
+    format = HiddenField(default="video")
+    length = HiddenField(default=30, filters=[_length])
+    slots = SelectMultipleField("Times you can do", validate_choice=False)
+    questions = SelectMultipleField("Questions to cover", validate_choice=False)
+    note = TextAreaField("A note for them (optional)", filters=[_strip],
+                         validators=[_length_limit(MAX_NOTE, "the note")],
+                         render_kw={"rows": 4, "maxlength": MAX_NOTE})
+
+    def validate_slots(self, field):
+        if not all(parse_slot(value) for value in field.data or []):
+            raise ValidationError("Choose times from the list.")
+
+    def request_data(self) -> RequestData:
+        return RequestData(
+            format=self.format.data or "",
+            length=self.length.data,
+            slots=[parse_slot(value) for value in self.slots.data or []],
+            question_ids=[i for i in (parse_id(value) for value in self.questions.data or []) if i],
+            note=self.note.data or "",
+        )
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField("Why are you cancelling?", filters=[_strip],
+                           validators=[_length_limit(MAX_REASON, "the reason")],
+                           render_kw={"rows": 2, "maxlength": MAX_REASON})
+
+
+class RescheduleForm(FlaskForm):
+    """A new time; the choices (grouped by day) are set by the view, the service checks the value."""
+
+    start = SelectField("New time", validate_choice=False, choices=[])
+
+    @property
+    def start_at(self) -> datetime | None:
+        return parse_slot(self.start.data)
+
+
+class FollowUpForm(FlaskForm):
+    answered = SelectMultipleField("Which of your questions did it answer?", validate_choice=False)
+    rating = RadioField("How useful was it?", coerce=_rating, validate_choice=False,
+                        choices=[SelectChoice(n, str(n)) for n in range(1, 6)])
+    answered_needs = RadioField("Did this answer what you needed?", coerce=_yes_no, validate_choice=False,
+                                choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")])
+
+    @property
+    def answered_ids(self) -> list[int]:
+        return [i for i in (parse_id(value) for value in self.answered.data or []) if i]
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

@@ -1,0 +1,246 @@
+"""What the outside world hears when a conversation changes: e-mails, calendar invitations,
+reminders. Every function flushes (outbox rows), never commits, and is safe to call once per event.
+
+Every mail has a deterministic dedupe key (kind, conversation, calendar sequence, recipient), so
+calling a function twice for the same event queues nothing new. Reminders are outbox rows with
+``send_after``; their keys start ``meeting_reminder_24h:<id>:`` / ``meeting_reminder_1h:<id>:``,
+which is how a change or cancellation finds and withdraws the ones not sent yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..auth.models import User
+from ..extensions import db
+from ..mail.models import OutboxMessage
+from ..mail.services import queue_mail
+from ..security import issue_token
+from ..templating import absolute_url
+from ..timeutil import utcnow
+from .calendar import agenda_lines, attachment, meeting_candidate, shown_text
+from .models import Meeting, MeetingTransition
+
+ACCEPT, DECLINE, PROPOSE = "meeting_accept", "meeting_decline", "meeting_propose"
+INVITE_PURPOSES = (ACCEPT, DECLINE, PROPOSE)
+DEFAULT_INVITATION_EXPIRY_HOURS = 72
+REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
+
+
+# --- who, when ----------------------------------------------------------------------------------
+
+
+def recruiters_for(candidate) -> list[User]:
+    """The candidate's owner; without an active owner, every active recruiter (someone must hear)."""
+    if candidate.owner is not None and candidate.owner.active:
+        return [candidate.owner]
+    return list(db.session.scalars(
+        sa.select(User).where(User.role == "recruiter", User.active.is_(True)).order_by(User.id)))
+
+
+def invitation_hours() -> int:
+    return int(current_app.config.get("INVITATION_EXPIRY_HOURS") or DEFAULT_INVITATION_EXPIRY_HOURS)
+
+
+def invited_at(meeting: Meeting) -> datetime:
+    """When the current person was invited (the last move to ``invited``; creation if none recorded)."""
+    at = db.session.scalar(sa.select(sa.func.max(MeetingTransition.at)).where(
+        MeetingTransition.meeting_id == meeting.id, MeetingTransition.to_status == "invited"))
+    return at or meeting.created_at
+
+
+def invitation_expires_at(meeting: Meeting) -> datetime:
+    return invited_at(meeting) + timedelta(hours=invitation_hours())
+
+
+def portal_link() -> str:
+    """Where a candidate follows their conversations (/meetings; home until that page exists)."""
+    endpoint = "meetings.index" if "meetings.index" in current_app.view_functions else "main.home"
+    return absolute_url(endpoint)
+
+
+def _context(meeting: Meeting, **extra) -> dict:
+    candidate = meeting_candidate(meeting)
+    return {"meeting": meeting, "candidate": candidate, "person": meeting.staff, "agenda": agenda_lines(meeting),
+            "portal_link": portal_link(), **extra}
+
+
+def _queued(key: str) -> bool:
+    return db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None
+
+
+def _unique(users) -> list[User]:
+    return list({user.id: user for user in users if user is not None}.values())
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+def request_created(meeting, by) -> None:
+    """A candidate asked for a conversation: tell the recruiter (needs_approval) or the person (invited).
+
+    The recruiter gets one mail per request rather than a daily digest: an approval holds up a
+    candidate who has a decision deadline measured in days, and the person's invitation clock only
+    starts once it is approved, so a digest would add up to a day to every approval. Requests that
+    need approval are few (leadership, investors, board; each person has a weekly cap), each mail
+    is one decision with its own context, and the queue at /recruiter/requests is the digest view
+    for anyone who prefers to work through them together.
+    """
+    if meeting.status == "needs_approval":
+        context = _context(meeting)
+        for recruiter in recruiters_for(context["candidate"]):
+            queue_mail("meeting_approval_needed", to=recruiter.email,
+                       dedupe_key=f"meeting_approval_needed:{meeting.id}:{recruiter.id}", recipient=recruiter,
+                       **context)
+    elif meeting.status == "invited":
+        send_invitation(meeting)
+
+
+def send_invitation(meeting: Meeting, *, reminder: bool = False) -> bool:
+    """Mail the person Accept / Decline / Propose links (three tokens, each bound to its action on
+    this conversation, all expiring with the invitation). False if already sent or already expired."""
+    person = meeting.staff
+    kind = "meeting_invitation_reminder" if reminder else "meeting_invitation"
+    key = f"{kind}:{meeting.id}:{person.id}"
+    expires_at = invitation_expires_at(meeting)
+    lifetime = expires_at - utcnow()
+    if meeting.status != "invited" or _queued(key) or lifetime <= timedelta(0):
+        return False
+    links = {}
+    for purpose in INVITE_PURPOSES:
+        links[purpose], token = issue_token(purpose, lifetime, user=person, subject=meeting)
+        token.expires_at = expires_at  # exactly the invitation's end, not "now + lifetime" a moment later
+    db.session.flush()
+    queue_mail(kind, to=person.email, dedupe_key=key, links=links, expires_at=expires_at,
+               slots=list(meeting.slots), **_context(meeting))
+    return True
+
+
+def request_rejected(meeting, by) -> None:
+    """A recruiter rejected the request: tell the candidate, with the reason."""
+    context = _context(meeting)
+    queue_mail("meeting_rejected", to=context["candidate"].user.email,
+               dedupe_key=f"meeting_rejected:{meeting.id}", **context)
+
+
+def request_redirected(meeting: Meeting, by, previous: User) -> None:
+    """A recruiter passed the request to someone else: the candidate hears who, the new person is invited."""
+    context = _context(meeting, previous=previous)
+    queue_mail("meeting_redirected", to=context["candidate"].user.email,
+               dedupe_key=f"meeting_redirected:{meeting.id}:{meeting.staff_id}", **context)
+    send_invitation(meeting)
+
+
+def time_proposed(meeting: Meeting, proposal: str, proposed_at: datetime | None) -> None:
+    """The person suggested another time: the candidate and the recruiter hear what they wrote."""
+    context = _context(meeting, proposal=proposal, proposed_at=proposed_at)
+    for user in _unique([context["candidate"].user, *recruiters_for(context["candidate"])]):
+        queue_mail("meeting_time_proposed", to=user.email, dedupe_key=f"meeting_time_proposed:{meeting.id}:{user.id}",
+                   recipient=user, **context)
+
+
+def invitation_expired(meeting: Meeting) -> None:
+    """Nobody answered in time: the candidate and the recruiter are told."""
+    context = _context(meeting, hours=invitation_hours())
+    for user in _unique([context["candidate"].user, *recruiters_for(context["candidate"])]):
+        queue_mail("meeting_expired", to=user.email, dedupe_key=f"meeting_expired:{meeting.id}:{user.id}",
+                   recipient=user, **context)
+
+
+# --- confirmed, changed, called off -------------------------------------------------------------
+
+
+def _both_sides(meeting: Meeting, candidate) -> list[tuple[User, User]]:
+    """(recipient, the other party) for the candidate and the person."""
+    return [(candidate.user, meeting.staff), (meeting.staff, candidate.user)]
+
+
+def _queue_reminders(meeting: Meeting, candidate) -> None:
+    now = utcnow()
+    for label, before in REMINDERS:
+        send_at = meeting.start_at - before
+        if send_at <= now:  # confirmed too late for this one: the confirmation is reminder enough
+            continue
+        for recipient, other in _both_sides(meeting, candidate):
+            queue_mail("meeting_reminder", to=recipient.email, send_after=send_at,
+                       dedupe_key=f"meeting_reminder_{label}:{meeting.id}:{meeting.sequence}:{recipient.id}",
+                       recipient=recipient, other=other, label=label, **_context(meeting))
+
+
+def withdraw_reminders(meeting: Meeting, why: str) -> int:
+    """Reminders for this conversation not sent yet become ``dead`` ("withdrawn: <why>")."""
+    prefixes = [OutboxMessage.dedupe_key.startswith(f"meeting_reminder_{label}:{meeting.id}:", autoescape=True)
+                for label, _ in REMINDERS]
+    result = db.session.execute(
+        sa.update(OutboxMessage).where(OutboxMessage.status == "pending", sa.or_(*prefixes))
+        .values(status="dead", last_error=f"withdrawn: {why}")
+        .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def _mail_both(kind: str, meeting: Meeting, method: str | None, **extra) -> None:
+    context = _context(meeting, **extra)
+    files = [attachment(meeting, method)] if method else []
+    for recipient, other in _both_sides(meeting, context["candidate"]):
+        queue_mail(kind, to=recipient.email, dedupe_key=f"{kind}:{meeting.id}:{meeting.sequence}:{recipient.id}",
+                   attachments=files, recipient=recipient, other=other, **context)
+
+
+def meeting_confirmed(meeting, by) -> None:
+    """Both sides get a confirmation with an .ics (METHOD:REQUEST); reminders 24 h and 1 h before.
+
+    Written answers have no time and no calendar entry: the candidate hears that answers will come
+    (the person already has the link to write them).
+    """
+    if meeting.start_at is None:
+        context = _context(meeting)
+        queue_mail("meeting_written_accepted", to=context["candidate"].user.email,
+                   dedupe_key=f"meeting_written_accepted:{meeting.id}", **context)
+        return
+    _mail_both("meeting_confirmed", meeting, "REQUEST")
+    _queue_reminders(meeting, meeting_candidate(meeting))
+
+
+def meeting_changed(meeting, by) -> None:
+    """Rescheduled: both sides get the new time and an .ics with the same UID and a higher SEQUENCE."""
+    withdraw_reminders(meeting, "rescheduled")
+    _mail_both("meeting_changed", meeting, "REQUEST", by=by)
+    _queue_reminders(meeting, meeting_candidate(meeting))
+
+
+def meeting_cancelled(meeting, by) -> None:
+    """Cancelled: the other side is told, calendars get METHOD:CANCEL, pending reminders are withdrawn.
+
+    With a time (there is a calendar entry) both sides get the CANCEL, the one who cancelled too,
+    so their calendar clears. A request called off before that: whoever else knew of it is told.
+    """
+    withdraw_reminders(meeting, "cancelled")
+    if meeting.start_at is not None:
+        _mail_both("meeting_cancelled", meeting, "CANCEL", by=by)
+        return
+    context = _context(meeting, by=by)
+    person_knew = any(t.to_status == "invited" for t in meeting.transitions)
+    for recipient, other in _both_sides(meeting, context["candidate"]):
+        if recipient.id == getattr(by, "id", None) or (recipient.id == meeting.staff_id and not person_knew):
+            continue
+        queue_mail("meeting_cancelled", to=recipient.email,
+                   dedupe_key=f"meeting_cancelled:{meeting.id}:{meeting.sequence}:{recipient.id}",
+                   recipient=recipient, other=other, **context)
+
+
+def meeting_declined(meeting, by) -> None:
+    """The person declined: tell the candidate (with alternatives) and the recruiter."""
+    context = _context(meeting)
+    for user in _unique([context["candidate"].user, *recruiters_for(context["candidate"])]):
+        queue_mail("meeting_declined", to=user.email, dedupe_key=f"meeting_declined:{meeting.id}:{user.id}",
+                   recipient=user, **context)
+
+
+def written_answered(candidate, person: User, questions, subject_key: str) -> None:
+    """The person answered in writing: the candidate can read it in their question list."""
+    queue_mail("meeting_written_answered", to=candidate.user.email,
+               dedupe_key=f"meeting_written_answered:{subject_key}", candidate=candidate, person=person,
+               questions=[shown_text(q) for q in questions])

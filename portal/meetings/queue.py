@@ -1,0 +1,113 @@
+"""The approval queue: requests to people who need a recruiter's yes first (flush, never commit).
+
+Approving, rejecting and redirecting are transitions of the one state machine, so two recruiters
+acting on the same request at once cannot both succeed: the second gets TransitionRefused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..audit.services import record
+from ..auth.models import User
+from ..candidates.models import Candidate
+from ..extensions import db
+from ..people.models import StaffProfile
+from . import notify
+from .models import Meeting, meeting_question
+from .states import transition
+
+MAX_REASON = 1000
+
+
+class QueueError(ValueError):
+    """A decision that needs another look; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class QueueRow:
+    meeting: Meeting
+    candidate: Candidate
+    agenda_count: int
+
+
+def get_meeting(meeting_id: int) -> Meeting | None:
+    return db.session.get(Meeting, meeting_id)
+
+
+def approval_queue() -> list[QueueRow]:
+    """Requests waiting for approval, oldest first, with all they show (four queries at any size)."""
+    meetings = list(db.session.scalars(
+        sa.select(Meeting).where(Meeting.status == "needs_approval")
+        .options(joinedload(Meeting.staff).joinedload(User.profile), selectinload(Meeting.slots))
+        .order_by(Meeting.created_at, Meeting.id)).unique())
+    if not meetings:
+        return []
+    ids = [m.id for m in meetings]
+    candidates = {c.id: c for c in db.session.scalars(
+        sa.select(Candidate).where(Candidate.id.in_({m.candidate_id for m in meetings}))
+        .options(joinedload(Candidate.user), joinedload(Candidate.position)))}
+    counts = dict(db.session.execute(
+        sa.select(meeting_question.c.meeting_id, sa.func.count())
+        .where(meeting_question.c.meeting_id.in_(ids)).group_by(meeting_question.c.meeting_id)).all())
+    return [QueueRow(m, candidates[m.candidate_id], counts.get(m.id, 0)) for m in meetings]
+
+
+def redirect_choices() -> list[StaffProfile]:
+    """People a request can be passed to: shown in the directory, active, accepting requests."""
+    return list(db.session.scalars(
+        sa.select(StaffProfile).join(StaffProfile.user)
+        .where(StaffProfile.visible.is_(True), StaffProfile.accepting_requests.is_(True), User.active.is_(True))
+        .options(joinedload(StaffProfile.user)).order_by(User.name)))
+
+
+def _candidate(meeting: Meeting) -> Candidate:
+    return db.session.get(Candidate, meeting.candidate_id)
+
+
+def approve_request(meeting: Meeting, by: User) -> Meeting:
+    """needs_approval → approved → invited; the person gets the invitation."""
+    transition(meeting, "approved", actor=by)
+    transition(meeting, "invited", actor=by)
+    record("meeting.approved", f"{by.name} approved the request to {meeting.staff.name}", actor=by,
+           candidate=_candidate(meeting), subject=meeting)
+    notify.send_invitation(meeting)
+    return meeting
+
+
+def reject_request(meeting: Meeting, reason: str | None, by: User) -> Meeting:
+    """needs_approval → rejected, with a reason the candidate will read."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise QueueError("Write a reason: the candidate will read it.", "reason")
+    if len(reason) > MAX_REASON:
+        raise QueueError(f"Keep the reason under {MAX_REASON:,} characters (it has {len(reason):,}).", "reason")
+    transition(meeting, "rejected", actor=by, note=reason, reason=reason)
+    record("meeting.rejected", f"{by.name} rejected the request to {meeting.staff.name}", actor=by,
+           candidate=_candidate(meeting), subject=meeting)
+    notify.request_rejected(meeting, by)
+    return meeting
+
+
+def redirect_request(meeting: Meeting, person_id: int | None, by: User) -> Meeting:
+    """Give the request to someone else: it goes straight to them (invited), with the same times."""
+    profile = next((p for p in redirect_choices() if p.user_id == person_id), None)
+    if profile is None:
+        raise QueueError("Choose someone from the list.", "person")
+    previous = meeting.staff
+    if profile.user_id == previous.id:
+        raise QueueError(f"The request is already with {previous.name}. Choose someone else.", "person")
+    transition(meeting, "invited", actor=by, note=f"redirected from {previous.name}", staff_id=profile.user_id,
+               redirected_from_id=previous.id)
+    db.session.refresh(meeting, ["staff"])
+    record("meeting.redirected", f"{by.name} passed the request from {previous.name} to {meeting.staff.name}",
+           actor=by, candidate=_candidate(meeting), subject=meeting)
+    notify.request_redirected(meeting, by, previous)
+    return meeting

@@ -1,0 +1,350 @@
+"""What a candidate does with conversations: ask for one, change or call it off, and say how it went.
+
+Services flush, never commit, and raise ``RequestError`` with the message the candidate sees and
+the form field it belongs to. Every state change goes through ``states`` (compare-and-set, with
+history); the outside world hears of it through ``notify``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..audit.services import record
+from ..auth.models import User
+from ..extensions import db
+from ..mail.services import mail_domain
+from ..people.availability import Slot, free_slots
+from ..questions.models import Question
+from ..timeutil import format_datetime, to_zone
+from . import notify
+from .models import FORMATS, LENGTHS, Meeting, MeetingTransition, ProposedSlot, meeting_question
+from .states import ACTIVE, SlotTaken, TransitionRefused, end_conversation, new_uid, reschedule, transition
+
+MAX_SLOTS = 5
+MAX_NOTE = 2000
+MAX_REASON = 1000
+DAYS_AHEAD = 14
+WAITING = ("requested", "needs_approval", "approved", "invited")
+
+
+class RequestError(ValueError):
+    """A request or change that cannot be made; ``field`` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class RequestData:
+    format: str = "video"
+    length: int = 30
+    slots: list[datetime] = field(default_factory=list)  # aware UTC starts
+    question_ids: list[int] = field(default_factory=list)
+    note: str = ""
+
+
+# --- who is free when ---------------------------------------------------------------------------
+
+
+def is_open(profile) -> bool:
+    """The person can be asked: in the directory, active, accepting, with room in their week."""
+    return profile.visible and profile.user.active and profile.accepting_requests and profile.weekly_cap > 0
+
+
+def _intervals(where, exclude_id: int | None, now: datetime) -> list[tuple[datetime, datetime]]:
+    query = sa.select(Meeting.start_at, Meeting.end_at).where(where, Meeting.status == "confirmed",
+                                                              Meeting.end_at > now)
+    if exclude_id is not None:
+        query = query.where(Meeting.id != exclude_id)
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def person_busy(staff_id: int, now: datetime, exclude_id: int | None = None):
+    return _intervals(Meeting.staff_id == staff_id, exclude_id, now)
+
+
+def candidate_busy(candidate, now: datetime, exclude_id: int | None = None):
+    return _intervals(Meeting.candidate_id == candidate.id, exclude_id, now)
+
+
+def week_counts(profile, now: datetime, exclude_id: int | None = None) -> dict[tuple[int, int], int]:
+    """Conversations per ISO week (in the person's zone) that count against the weekly cap.
+
+    A confirmed one counts in the week it happens; an invitation still open counts in every week
+    one of its proposed times falls in, since the person may accept any of them.
+    """
+    zone, since = profile.user.timezone, now - timedelta(days=7)
+    starts: dict[int, set] = {}
+    rows = db.session.execute(
+        sa.select(Meeting.id, Meeting.start_at).where(Meeting.staff_id == profile.user_id,
+                                                      Meeting.status == "confirmed", Meeting.start_at > since)
+        .union_all(sa.select(ProposedSlot.meeting_id, ProposedSlot.start_at).join(Meeting)
+                   .where(Meeting.staff_id == profile.user_id, Meeting.status == "invited",
+                          ProposedSlot.start_at > since)))
+    for meeting_id, start in rows:
+        if meeting_id != exclude_id:
+            iso = to_zone(start, zone).isocalendar()
+            starts.setdefault(meeting_id, set()).add((iso.year, iso.week))
+    counts: dict[tuple[int, int], int] = {}
+    for weeks in starts.values():
+        for week in weeks:
+            counts[week] = counts.get(week, 0) + 1
+    return counts
+
+
+def _free(candidate, profile, length: int, now: datetime, busy, exclude_id=None) -> list[Slot]:
+    zone = candidate.user.timezone
+    today = to_zone(now, zone).date()
+    return free_slots(profile, today, today + timedelta(days=DAYS_AHEAD - 1), timedelta(minutes=length), zone,
+                      now=now, busy=busy, booked_per_week=week_counts(profile, now, exclude_id))
+
+
+def bookable_slots(candidate, profile, length: int, now: datetime, *, exclude_id: int | None = None,
+                   earliest: datetime | None = None) -> list[Slot]:
+    """Times to offer: the person's free slots that also suit the candidate (free, before the deadline)."""
+    busy = person_busy(profile.user_id, now, exclude_id) + candidate_busy(candidate, now, exclude_id)
+    deadline = candidate.decision_deadline
+    return [s for s in _free(candidate, profile, length, now, busy, exclude_id)
+            if (deadline is None or s.end <= deadline) and (earliest is None or s.start >= earliest)]
+
+
+def _overlaps(start, end, intervals) -> bool:
+    return any(start < b_end and b_start < end for b_start, b_end in intervals)
+
+
+def check_slots(candidate, profile, starts: list[datetime], length: int, now: datetime,
+                exclude_id: int | None = None, field_name: str = "slots") -> None:
+    """Each start still works for both sides, or a RequestError saying exactly why not."""
+    zone, first = candidate.user.timezone, profile.user.first_name
+    person, own = person_busy(profile.user_id, now, exclude_id), candidate_busy(candidate, now, exclude_id)
+    weeks = week_counts(profile, now, exclude_id)
+    free = {s.start for s in _free(candidate, profile, length, now, person, exclude_id)}
+    deadline = candidate.decision_deadline
+    for start in starts:
+        end, shown = start + timedelta(minutes=length), format_datetime(start, zone)
+        iso = to_zone(start, profile.user.timezone).isocalendar()
+        if start <= now:
+            message = f"{shown} has already passed. Choose a later time."
+        elif deadline is not None and end > deadline:
+            message = (f"{shown} is after your decision deadline ({format_datetime(deadline, zone)}). "
+                       "Choose an earlier time.")
+        elif _overlaps(start, end, own):
+            message = f"You already have a conversation at {shown}. Choose another time."
+        elif _overlaps(start, end, person):
+            message = f"That time was just taken: {shown}. Choose another time."
+        elif weeks.get((iso.year, iso.week), 0) >= profile.weekly_cap:
+            message = (f"{first} already has {profile.weekly_cap} conversations planned in the week of "
+                       f"{shown}. Choose a time in another week.")
+        elif start not in free:
+            message = f"{shown} isn't one of {first}'s free times any more. Choose another time."
+        else:
+            continue
+        raise RequestError(message, field_name)
+
+
+# --- asking -------------------------------------------------------------------------------------
+
+
+def create_request(candidate, profile, data: RequestData, now: datetime) -> Meeting:
+    """A new request with its proposed times and agenda, routed to the recruiter or to the person."""
+    person = profile.user
+    if candidate.stage != "offer":
+        raise RequestError("Your offer process has ended, so new conversations can't be requested.")
+    if not is_open(profile):
+        raise RequestError(f"{person.first_name} isn't taking new conversations right now.")
+    if data.format not in FORMATS:
+        raise RequestError("Choose a format from the list.", "format")
+    if data.length not in LENGTHS:
+        raise RequestError("Choose 15, 30 or 45 minutes.", "length")
+    note = (data.note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise RequestError(f"Keep the note to {MAX_NOTE:,} characters or fewer.", "note")
+    waiting = db.session.scalar(sa.select(Meeting.id).where(
+        Meeting.candidate_id == candidate.id, Meeting.staff_id == person.id, Meeting.status.in_(WAITING)
+    ).limit(1))
+    if waiting is not None:
+        raise RequestError(f"You already have a request waiting for {person.first_name}. You can cancel it "
+                           "from your conversations and ask again.")
+    starts = [] if data.format == "written" else sorted(set(data.slots))
+    if len(starts) > MAX_SLOTS:
+        raise RequestError(f"Choose at most {MAX_SLOTS} times.", "slots")
+    check_slots(candidate, profile, starts, data.length, now)
+    if not starts and data.format != "written" and bookable_slots(candidate, profile, data.length, now):
+        raise RequestError(f"Choose at least one time (up to {MAX_SLOTS}).", "slots")
+
+    length = timedelta(minutes=data.length)
+    meeting = Meeting(candidate_id=candidate.id, staff_id=person.id, format=data.format,
+                      length_minutes=data.length, note=note, status="requested", uid=new_uid(mail_domain()),
+                      slots=[ProposedSlot(start_at=start, end_at=start + length) for start in starts])
+    db.session.add(meeting)
+    db.session.flush()
+    own_open = db.session.scalars(sa.select(Question.id).where(
+        Question.candidate_id == candidate.id, Question.status == "open",
+        Question.id.in_([i for i in data.question_ids if isinstance(i, int)]))).all()
+    if own_open:
+        db.session.execute(meeting_question.insert(),
+                           [{"meeting_id": meeting.id, "question_id": q} for q in own_open])
+    transition(meeting, "needs_approval" if profile.needs_approval else "invited", actor=candidate.user)
+    notify.request_created(meeting, by=candidate.user)
+    record("meeting.requested", f"{candidate.user.name} asked to talk to {person.name}", actor=candidate.user,
+           candidate=candidate, subject=meeting)
+    return meeting
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def candidate_meetings(candidate) -> list[Meeting]:
+    """All of the candidate's conversations with each person and profile, newest first (two queries)."""
+    return list(db.session.scalars(
+        sa.select(Meeting).where(Meeting.candidate_id == candidate.id)
+        .options(joinedload(Meeting.staff).joinedload(User.profile), selectinload(Meeting.slots))
+        .order_by(Meeting.created_at.desc(), Meeting.id.desc())).unique())
+
+
+def get_meeting(candidate, meeting_id: int) -> Meeting | None:
+    """The candidate's own conversation, or None (someone else's is as good as missing)."""
+    return db.session.scalar(
+        sa.select(Meeting).where(Meeting.id == meeting_id, Meeting.candidate_id == candidate.id)
+        .options(joinedload(Meeting.staff).joinedload(User.profile)))
+
+
+def agenda(meeting: Meeting) -> list[Question]:
+    return list(db.session.scalars(
+        sa.select(Question).join(meeting_question, meeting_question.c.question_id == Question.id)
+        .where(meeting_question.c.meeting_id == meeting.id, Question.candidate_id == meeting.candidate_id)
+        .options(joinedload(Question.answered_by)).order_by(Question.created_at, Question.id)))
+
+
+def history(meeting: Meeting) -> list[tuple[MeetingTransition, User | None]]:
+    """Every change with who made it (one query for the people)."""
+    ids = {t.actor_id for t in meeting.transitions if t.actor_id}
+    people = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} if ids else {}
+    return [(t, people.get(t.actor_id)) for t in meeting.transitions]
+
+
+def change_cutoff() -> timedelta:
+    return timedelta(hours=current_app.config.get("MEETING_CHANGE_CUTOFF_HOURS", 12))
+
+
+def change_deadline(meeting: Meeting) -> datetime | None:
+    return meeting.start_at - change_cutoff() if meeting.start_at else None
+
+
+def can_cancel(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status in ACTIVE and (meeting.status != "confirmed" or now < change_deadline(meeting))
+
+
+def can_reschedule(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status == "confirmed" and now < change_deadline(meeting)
+
+
+def is_over(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status == "confirmed" and meeting.end_at is not None and meeting.end_at <= now
+
+
+def has_started(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status == "confirmed" and meeting.start_at is not None and meeting.start_at <= now
+
+
+# --- changing -----------------------------------------------------------------------------------
+
+
+def _too_late(verb: str) -> RequestError:
+    hours = int(change_cutoff().total_seconds() // 3600)
+    return RequestError(f"It's too late to {verb} here: changes close {hours} hours before the start. "
+                        "If something has come up, tell your recruiter.")
+
+
+def cancel_meeting(candidate, meeting: Meeting, reason: str, now: datetime) -> Meeting:
+    reason = (reason or "").strip()
+    if not reason:
+        raise RequestError(f"Say why, so {meeting.staff.first_name} knows.", "reason")
+    if len(reason) > MAX_REASON:
+        raise RequestError(f"Keep the reason to {MAX_REASON:,} characters or fewer.", "reason")
+    if meeting.status not in ACTIVE:
+        raise RequestError("This conversation can't be cancelled: it's already closed.")
+    if not can_cancel(meeting, now):
+        raise _too_late("cancel")
+    by = candidate.user
+    try:
+        end_conversation(meeting, "cancelled", actor=by, reason=reason)
+    except TransitionRefused as error:
+        raise RequestError(str(error)) from None
+    notify.meeting_cancelled(meeting, by=by)
+    record("meeting.cancelled", f"{by.name} cancelled the conversation with {meeting.staff.name}", actor=by,
+           candidate=candidate, subject=meeting, reason=reason)
+    return meeting
+
+
+def reschedule_meeting(candidate, meeting: Meeting, start: datetime | None, now: datetime) -> Meeting:
+    if not can_reschedule(meeting, now):
+        raise _too_late("move it") if meeting.status == "confirmed" else RequestError(
+            "Only a confirmed conversation can be moved.")
+    if start is None:
+        raise RequestError("Choose a new time from the list.", "start")
+    if start == meeting.start_at:
+        raise RequestError("That's the time it already has. Choose a different one.", "start")
+    if start < now + change_cutoff():
+        raise RequestError(f"Choose a time at least {int(change_cutoff().total_seconds() // 3600)} hours "
+                           "from now.", "start")
+    if meeting.staff.profile is None:
+        raise RequestError(f"{meeting.staff.first_name} is no longer in the directory: ask your recruiter.")
+    check_slots(candidate, meeting.staff.profile, [start], meeting.length_minutes, now, meeting.id, "start")
+    by = candidate.user
+    try:
+        reschedule(meeting, start, actor=by)
+    except SlotTaken:
+        raise RequestError("That time was just taken. Here are the times still free.", "start") from None
+    except TransitionRefused as error:
+        raise RequestError(str(error)) from None
+    notify.meeting_changed(meeting, by=by)
+    when = format_datetime(start, meeting.staff.timezone)
+    record("meeting.rescheduled", f"{by.name} moved the conversation with {meeting.staff.name} to {when}",
+           actor=by, candidate=candidate, subject=meeting)
+    return meeting
+
+
+def record_follow_up(candidate, meeting: Meeting, answered_ids: list[int], rating: int | None,
+                     answered_needs: bool | None, now: datetime) -> Meeting:
+    """The conversation happened: it's completed, rated, and the questions it answered are ticked off."""
+    if not is_over(meeting, now):
+        raise RequestError("You can say how it went once the conversation is over.")
+    if rating not in range(1, 6):
+        raise RequestError("Rate it from 1 (not useful) to 5 (very useful).", "rating")
+    if answered_needs is None:
+        raise RequestError("Say whether it answered what you needed.", "answered_needs")
+    by = candidate.user
+    try:
+        transition(meeting, "completed", actor=by, rating=rating, answered_needs=answered_needs)
+    except TransitionRefused as error:
+        raise RequestError(str(error)) from None
+    answered = [q for q in agenda(meeting) if q.id in set(answered_ids) and q.status == "open"]
+    for question in answered:
+        question.status, question.answered_via = "answered", "conversation"
+        question.answered_by_id, question.answered_at = meeting.staff_id, now
+    db.session.flush()
+    record("meeting.completed", f"{by.name} had the conversation with {meeting.staff.name} "
+           f"({len(answered)} question{'' if len(answered) == 1 else 's'} answered)", actor=by,
+           candidate=candidate, subject=meeting, rating=rating)
+    return meeting
+
+
+def report_no_show(candidate, meeting: Meeting, now: datetime) -> Meeting:
+    if not has_started(meeting, now):
+        raise RequestError("You can report a no-show once the start time has passed.")
+    by = candidate.user
+    try:
+        transition(meeting, "no_show", actor=by, note="Reported by the candidate",
+                   no_show_reported_by="candidate")
+    except TransitionRefused as error:
+        raise RequestError(str(error)) from None
+    record("meeting.no_show", f"{by.name} reported that {meeting.staff.name} didn't come to the conversation",
+           actor=by, candidate=candidate, subject=meeting)
+    return meeting

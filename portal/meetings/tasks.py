@@ -1,0 +1,92 @@
+"""Conversation chores the outbox worker runs on every pass (``portal.mail.tasks.run_worker``).
+
+``run_due(now)``:
+- an invitation nobody answered for INVITATION_EXPIRY_HOURS (default 72) becomes ``expired``; the
+  candidate and the recruiter are told;
+- halfway there, the person gets one reminder with fresh links (the first ones keep working).
+
+Each conversation is handled in its own short transaction, so one bad row is logged and skipped
+rather than holding up the rest (or the outbox after it). Safe to run in several workers at once:
+expiry is a compare-and-set transition, and the reminder's dedupe key lets one of them queue it.
+24 h / 1 h reminders need nothing here: they are outbox rows with ``send_after``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..auth.models import ActionToken
+from ..extensions import db
+from . import notify
+from .models import Meeting, MeetingTransition
+from .states import TransitionRefused, transition
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class DueResult:
+    expired: int = 0
+    reminded: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _invited_since(cutoff: datetime):
+    """Open invitations whose (latest) invitation is at or before ``cutoff``, oldest first."""
+    invited = (sa.select(MeetingTransition.meeting_id, sa.func.max(MeetingTransition.at).label("at"))
+               .where(MeetingTransition.to_status == "invited").group_by(MeetingTransition.meeting_id).subquery())
+    since = sa.func.coalesce(invited.c.at, Meeting.created_at)
+    return list(db.session.scalars(
+        sa.select(Meeting.id).outerjoin(invited, invited.c.meeting_id == Meeting.id)
+        .where(Meeting.status == "invited", since <= cutoff).order_by(since, Meeting.id)))
+
+
+def _answered(meeting: Meeting) -> bool:
+    """The person already used one of their links (proposed another time): no nudging."""
+    return db.session.scalar(sa.select(ActionToken.id).where(
+        ActionToken.purpose.in_(notify.INVITE_PURPOSES), ActionToken.subject_type == Meeting.__name__,
+        ActionToken.subject_id == meeting.id, ActionToken.user_id == meeting.staff_id,
+        ActionToken.used_at.is_not(None)).limit(1)) is not None
+
+
+def _each(ids: list[int], work, result: DueResult) -> int:
+    done = 0
+    for meeting_id in ids:
+        try:
+            meeting = db.session.get(Meeting, meeting_id)
+            if meeting is not None and work(meeting):
+                done += 1
+            db.session.commit()
+        except TransitionRefused:  # someone answered or cancelled a moment ago
+            db.session.rollback()
+        except Exception as error:  # noqa: BLE001  (one bad row must not stop the others)
+            db.session.rollback()
+            text = f"meeting {meeting_id}: {type(error).__name__}: {error}"[:2000]
+            result.errors.append(text)
+            logger.exception("conversation chore failed for meeting %s", meeting_id)
+    return done
+
+
+def _expire(meeting: Meeting) -> bool:
+    transition(meeting, "expired", note="no answer in time")
+    notify.invitation_expired(meeting)
+    return True
+
+
+def _remind(meeting: Meeting) -> bool:
+    return not _answered(meeting) and notify.send_invitation(meeting, reminder=True)
+
+
+def run_due(now: datetime) -> DueResult:
+    """Expire stale invitations and send halfway reminders; commits per conversation."""
+    hours = timedelta(hours=notify.invitation_hours())
+    result = DueResult()
+    result.expired = _each(_invited_since(now - hours), _expire, result)
+    result.reminded = _each(_invited_since(now - hours / 2), _remind, result)
+    if result.expired or result.reminded:
+        logger.info("conversations: %s invitations expired, %s reminded", result.expired, result.reminded)
+    return result

@@ -1,0 +1,1 @@
+"""Conversation views, by audience."""

@@ -1,0 +1,253 @@
+"""The candidate's conversations: ask someone for one, see them all, change, cancel, follow up.
+
+Every change is a plain form POST first: without JavaScript it redirects back with a flash
+(post/redirect/get); with htmx it answers with the refreshed section. A form with mistakes comes
+back as 422 with the message next to the field. Every route loads the conversation by its id *and*
+the signed-in candidate: another candidate's conversation is a 404, whatever the method.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from ...extensions import db
+from ...people.services import get_profile
+from ...questions.services import candidate_questions
+from ...rendering import hx_redirect, render, wants_fragment
+from ...security import role_required
+from ...timeutil import format_date, to_zone, utcnow
+from .. import bp
+from .. import calendar as meeting_calendar
+from ..forms import (ActionForm, CancelForm, FollowUpForm, RequestForm, RescheduleForm, SlotChoiceForm,
+                     slot_value)
+from ..requests import (MAX_SLOTS, RequestError, agenda, bookable_slots, can_cancel, can_reschedule,
+                        cancel_meeting, candidate_meetings, change_cutoff, change_deadline, create_request,
+                        get_meeting, has_started, history, is_open, is_over, record_follow_up, report_no_show,
+                        reschedule_meeting)
+
+# How /meetings groups conversations: (heading, statuses); confirmed ones split on whether they're over.
+GROUPS = (
+    ("after", "Tell us how it went", ()),
+    ("upcoming", "Coming up", ("confirmed",)),
+    ("waiting", "Waiting for an answer", ("requested", "needs_approval", "approved", "invited")),
+    ("done", "Done", ("completed", "no_show")),
+    ("closed", "Didn't happen", ("declined", "expired", "cancelled", "rejected")),
+)
+
+
+def _candidacy():
+    candidacy = current_user.candidacy
+    if candidacy is None:
+        abort(404)
+    return candidacy
+
+
+def _meeting_or_404(candidacy, meeting_id: int):
+    meeting = get_meeting(candidacy, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _label(slot, zone: str, person) -> str:
+    """``09:00–09:30 EST (15:00 CET for Amara)``: a time as an <option> shows it."""
+    start, end = to_zone(slot.start, zone), to_zone(slot.end, zone)
+    theirs = to_zone(slot.start, person.timezone)
+    return (f"{start:%H:%M}–{end:%H:%M} {end.tzname()} "
+            f"({theirs:%H:%M} {theirs.tzname()} for {person.first_name})")
+
+
+def _by_day(slots, zone: str) -> OrderedDict:
+    days: OrderedDict = OrderedDict()
+    for slot in slots:
+        days.setdefault(to_zone(slot.start, zone).date(), []).append(slot)
+    return days
+
+
+# --- asking ---------------------------------------------------------------------------------------
+
+
+def _request_page(candidacy, profile, form: RequestForm, *, status: int = 200, fragment: str | None = None,
+                  error: str | None = None):
+    zone, now = candidacy.user.timezone, utcnow()
+    choice = SlotChoiceForm(formdata=None, format=form.format.data, length=form.length.data)
+    fmt, length = choice.cleaned()
+    open_ = is_open(profile)
+    slots = bookable_slots(candidacy, profile, length, now) if open_ and fmt != "written" else []
+    questions = [q for q in candidate_questions(candidacy) if not q.is_answered]
+    return render("meetings/request.html", fragment=fragment, status=status, profile=profile, form=form,
+                  choice=choice, format=fmt, length=length, is_open=open_, days=_by_day(slots, zone),
+                  slot_value=slot_value, chosen=set(form.slots.data or []), questions=questions,
+                  chosen_questions=set(form.questions.data or []), zone=zone, max_slots=MAX_SLOTS,
+                  person_now=to_zone(now, profile.user.timezone), deadline=candidacy.decision_deadline,
+                  error=error)
+
+
+@bp.route("/people/<int:user_id>/request", methods=["GET", "POST"], endpoint="new")
+@role_required("candidate")
+def new(user_id: int):
+    """Ask one person for a conversation. htmx GETs just the times when the format or length changes."""
+    candidacy = _candidacy()
+    profile = get_profile(user_id)
+    if profile is None:
+        abort(404)
+    if request.method == "GET":
+        fmt, length = SlotChoiceForm(request.args).cleaned()
+        suggested = [str(q.id) for q in candidate_questions(candidacy)
+                     if not q.is_answered and q.directed_to_id == user_id]
+        form = RequestForm(formdata=None, format=fmt, length=length, questions=suggested)
+        return _request_page(candidacy, profile, form, fragment="slots")
+    form = RequestForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            meeting = create_request(candidacy, profile, form.request_data(), utcnow())
+        except RequestError as problem:
+            db.session.rollback()
+            if problem.field in ("slots", "note", "format", "length"):
+                getattr(form, problem.field).errors = [str(problem)]
+            else:
+                error = str(problem)
+        else:
+            db.session.commit()
+            first = profile.user.first_name
+            if meeting.status == "needs_approval":
+                flash(f"Request sent. Your recruiter approves requests to {first} first; we'll let you know.",
+                      "success")
+            else:
+                flash(f"Request sent to {first}. We'll let you know when they answer.", "success")
+            target = url_for("meetings.show", meeting_id=meeting.id)
+            return hx_redirect(target) if wants_fragment() else redirect(target)
+    return _request_page(candidacy, profile, form, status=422, fragment="request", error=error)
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+@bp.get("/meetings")
+@role_required("candidate")
+def index():
+    """Every conversation the candidate asked for, grouped by where it stands."""
+    candidacy, now = _candidacy(), utcnow()
+    groups = {key: [] for key, _, _ in GROUPS}
+    for meeting in candidate_meetings(candidacy):
+        if is_over(meeting, now):
+            groups["after"].append(meeting)
+        else:
+            groups[next(key for key, _, statuses in GROUPS if meeting.status in statuses)].append(meeting)
+    groups["upcoming"].sort(key=lambda m: m.start_at)
+    return render("meetings/index.html", fragment="conversations", groups=groups, headings=GROUPS,
+                  zone=candidacy.user.timezone, total=sum(len(g) for g in groups.values()))
+
+
+def _new_times(candidacy, meeting, now) -> dict:
+    """Other free times for a confirmed conversation, 12 hours (the cut-off) or more away, by day."""
+    zone, person = candidacy.user.timezone, meeting.staff
+    if person.profile is None:
+        return {}
+    slots = bookable_slots(candidacy, person.profile, meeting.length_minutes, now, exclude_id=meeting.id,
+                           earliest=now + change_cutoff())
+    days = _by_day([s for s in slots if s.start != meeting.start_at], zone)
+    return {format_date(day[0].start, zone): [SelectChoice(slot_value(s.start), _label(s, zone, person))
+                                              for s in day] for day in days.values()}
+
+
+def _page(candidacy, meeting, *, status: int = 200, notice: str | None = None, error: str | None = None,
+          **forms):
+    """The conversation page, or just its #meeting section for htmx (every action swaps that)."""
+    now = utcnow()
+    forms = {"cancel_form": CancelForm(formdata=None), "reschedule_form": RescheduleForm(formdata=None),
+             "follow_up_form": FollowUpForm(formdata=None), "action_form": ActionForm(formdata=None), **forms}
+    if can_reschedule(meeting, now):
+        forms["reschedule_form"].start.choices = _new_times(candidacy, meeting, now)
+    return render(
+        "meetings/show.html", fragment="meeting", status=status, meeting=meeting, person=meeting.staff,
+        profile=meeting.staff.profile, questions=agenda(meeting), history=history(meeting),
+        zone=candidacy.user.timezone, notice=notice, error=error, can_cancel=can_cancel(meeting, now),
+        can_reschedule=can_reschedule(meeting, now), is_over=is_over(meeting, now),
+        has_started=has_started(meeting, now), change_deadline=change_deadline(meeting),
+        cutoff_hours=int(change_cutoff().total_seconds() // 3600), **forms)
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@role_required("candidate")
+def show(meeting_id: int):
+    candidacy = _candidacy()
+    return _page(candidacy, _meeting_or_404(candidacy, meeting_id))
+
+
+@bp.get("/meetings/<int:meeting_id>.ics")
+@role_required("candidate")
+def ics(meeting_id: int):
+    """The calendar entry of a confirmed conversation, for the candidate to import."""
+    meeting = _meeting_or_404(_candidacy(), meeting_id)
+    if meeting.status != "confirmed" or meeting.start_at is None:  # written answers have no time
+        abort(404)
+    response = Response(meeting_calendar.ics_for(meeting, method="REQUEST"),
+                        content_type="text/calendar; charset=utf-8; method=REQUEST")
+    response.headers["Content-Disposition"] = f'attachment; filename="conversation-{meeting.id}.ics"'
+    return response
+
+
+# --- changing -------------------------------------------------------------------------------------
+
+
+def _act(meeting_id: int, form, action, success: str, form_key: str):
+    """Validate, run ``action(candidacy, meeting, form, now)``; PRG or the fresh section, else 422."""
+    candidacy = _candidacy()
+    meeting = _meeting_or_404(candidacy, meeting_id)
+    error = None
+    if form.validate_on_submit():
+        try:
+            action(candidacy, meeting, form, utcnow())
+        except RequestError as problem:
+            db.session.rollback()
+            meeting = _meeting_or_404(candidacy, meeting_id)
+            field = getattr(form, problem.field, None) if problem.field else None
+            if field is not None:
+                field.errors = [str(problem)]
+            else:
+                error = str(problem)
+        else:
+            db.session.commit()
+            if wants_fragment():
+                return _page(candidacy, meeting, notice=success)
+            flash(success, "success")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return _page(candidacy, meeting, status=422, error=error, **{form_key: form})
+
+
+@bp.post("/meetings/<int:meeting_id>/cancel")
+@role_required("candidate")
+def cancel(meeting_id: int):
+    return _act(meeting_id, CancelForm(), lambda c, m, f, now: cancel_meeting(c, m, f.reason.data, now),
+                "Cancelled. We've told them, and their calendar entry is withdrawn.", "cancel_form")
+
+
+@bp.post("/meetings/<int:meeting_id>/reschedule")
+@role_required("candidate")
+def reschedule(meeting_id: int):
+    return _act(meeting_id, RescheduleForm(), lambda c, m, f, now: reschedule_meeting(c, m, f.start_at, now),
+                "Moved. Both of you get the new time and an updated calendar entry.", "reschedule_form")
+
+
+@bp.post("/meetings/<int:meeting_id>/follow-up")
+@role_required("candidate")
+def follow_up(meeting_id: int):
+    def action(candidacy, meeting, form, now):
+        record_follow_up(candidacy, meeting, form.answered_ids, form.rating.data, form.answered_needs.data,
+                         now)
+
+    return _act(meeting_id, FollowUpForm(), action, "Thank you. The questions it answered are ticked off in "
+                "your list.", "follow_up_form")
+
+
+@bp.post("/meetings/<int:meeting_id>/no-show")
+@role_required("candidate")
+def no_show(meeting_id: int):
+    return _act(meeting_id, ActionForm(), lambda c, m, f, now: report_no_show(c, m, now),
+                "Thanks for telling us. Your recruiter will follow up.", "action_form")

@@ -1,0 +1,118 @@
+"""The approval queue at /recruiter/requests: approve, reject with a reason, or redirect.
+
+With htmx each action swaps the refreshed queue section in place (and the section polls every
+30 s, so requests handled elsewhere disappear); without JavaScript the browser comes back to the
+queue page (post/redirect/get), and a decision that needs another look is shown with a 422.
+When someone else acted first (TransitionRefused), nothing changes and the queue says so.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from ...extensions import db
+from ...rendering import render, wants_fragment
+from ...security import role_required
+from .. import bp
+from ..models import Meeting
+from ..queue import (QueueError, approval_queue, approve_request, get_meeting, redirect_choices, redirect_request,
+                     reject_request)
+from ..states import TransitionRefused
+
+RECRUITERS = ("recruiter", "admin")
+
+
+def me():
+    """The signed-in user itself, not the request-local proxy, for rows and audit events."""
+    return current_user._get_current_object()
+
+
+def meeting_or_404(meeting_id: int) -> Meeting:
+    meeting = get_meeting(meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _queue(status: int = 200, notice: str | None = None, error: str | None = None, errors: dict | None = None,
+           values: dict | None = None):
+    """The queue: just the section for htmx, the whole page otherwise."""
+    return render("meetings/queue.html", fragment="queue", status=status, rows=approval_queue(),
+                  choices=redirect_choices(), notice=notice, error=error, errors=errors or {}, values=values or {})
+
+
+def _done(message: str):
+    if wants_fragment():
+        return _queue(notice=message)
+    flash(message, "success")
+    return redirect(url_for("meetings.queue"))
+
+
+NOW = {"invited": "approved and with the person", "rejected": "rejected", "cancelled": "withdrawn by the candidate"}
+
+
+def _refused(meeting: Meeting):
+    db.session.rollback()
+    status = db.session.get(Meeting, meeting.id).status
+    message = ("Someone else got to this request first, so nothing was changed: "
+               f"it is now {NOW.get(status, status.replace('_', ' '))}.")
+    if wants_fragment():
+        return _queue(status=409, error=message)
+    flash(message, "error")
+    return redirect(url_for("meetings.queue"))
+
+
+def _needs_another_look(meeting: Meeting, problem: QueueError):
+    db.session.rollback()
+    values = {meeting.id: {key: request.form.get(key, "") for key in ("reason", "person")}}
+    return _queue(status=422, errors={meeting.id: {problem.field: str(problem)}}, values=values)
+
+
+@bp.get("/recruiter/requests", endpoint="queue")
+@role_required(*RECRUITERS)
+def queue():
+    """Requests waiting for a recruiter, oldest first."""
+    return _queue()
+
+
+@bp.post("/recruiter/requests/<int:meeting_id>/approve", endpoint="approve")
+@role_required(*RECRUITERS)
+def approve(meeting_id: int):
+    meeting = meeting_or_404(meeting_id)
+    try:
+        approve_request(meeting, by=me())
+    except TransitionRefused:
+        return _refused(meeting)
+    db.session.commit()
+    return _done(f"Approved. {meeting.staff.name} has been sent the request by e-mail.")
+
+
+@bp.post("/recruiter/requests/<int:meeting_id>/reject", endpoint="reject")
+@role_required(*RECRUITERS)
+def reject(meeting_id: int):
+    meeting = meeting_or_404(meeting_id)
+    try:
+        reject_request(meeting, request.form.get("reason"), by=me())
+    except TransitionRefused:
+        return _refused(meeting)
+    except QueueError as problem:
+        return _needs_another_look(meeting, problem)
+    db.session.commit()
+    return _done("Rejected. The candidate has been told, with your reason.")
+
+
+@bp.post("/recruiter/requests/<int:meeting_id>/redirect", endpoint="redirect")
+@role_required(*RECRUITERS)
+def redirect_to_person(meeting_id: int):
+    meeting = meeting_or_404(meeting_id)
+    raw = request.form.get("person", "")
+    person_id = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    try:
+        redirect_request(meeting, person_id, by=me())
+    except TransitionRefused:
+        return _refused(meeting)
+    except QueueError as problem:
+        return _needs_another_look(meeting, problem)
+    db.session.commit()
+    return _done(f"Passed on. {meeting.staff.name} has been sent the request, and the candidate has been told.")

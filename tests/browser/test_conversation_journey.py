@@ -1,0 +1,138 @@
+"""Journey: the candidate asks the CEO for a conversation, the recruiter approves it in the queue,
+the CEO accepts from the e-mail, both get a calendar invitation, the candidate sees it confirmed
+and cancels it, and both get the cancellation — real SMTP, axe-core on every page."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from browser_helpers import PageGuard, axe_check, new_page, sign_in_browser
+from helpers import deliver_mail
+from playwright.sync_api import expect
+
+from portal.extensions import db
+from portal.seed import seed_demo
+
+CANDIDATE, CEO, RECRUITER = "jordan.lee@example.com", "amara.okafor@northwind.example", "riley.morgan@northwind.example"
+
+
+def parse_ics(data: bytes) -> list[dict]:
+    """A deliberately independent RFC 5545 reader: unfold lines, then one dict per component."""
+    text = data.decode().replace("\r\n ", "").replace("\r\n\t", "")
+    components, stack = [], []
+    for line in text.split("\r\n"):
+        if not line:
+            continue
+        name, _, value = line.partition(":")
+        key, *params = name.split(";")
+        if key == "BEGIN":
+            stack.append({"_type": value, "ATTENDEE": []})
+        elif key == "END":
+            components.append(stack.pop())
+        elif key == "ATTENDEE":
+            stack[-1]["ATTENDEE"].append(value.lower())
+        else:
+            stack[-1][key] = value
+    return components
+
+
+def calendar_of(message):
+    (part,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    components = parse_ics(part.get_payload(decode=True))
+    calendar = next(c for c in components if c["_type"] == "VCALENDAR")
+    event = next(c for c in components if c["_type"] == "VEVENT")
+    return calendar, event
+
+
+def mails(server, smtp, address, subject_start):
+    deliver_mail(server.app)
+    return [m for m in smtp.messages_to(address) if " ".join(str(m["Subject"]).split()).startswith(subject_start)]
+
+
+@pytest.fixture
+def demo(live_server):
+    with live_server.app.app_context():
+        seed_demo()
+        db.session.commit()
+    return live_server
+
+
+def test_conversation_journey(page, browser, demo, smtp):
+    # 1. The candidate asks the CEO for a conversation.
+    sign_in_browser(page.context, demo.app, demo.url, CANDIDATE)
+    page.goto(demo.url + "/people")
+    page.get_by_role("link", name="Amara Okafor").click()
+    page.get_by_role("button", name=re.compile("Request a conversation")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Amara")
+    axe_check(page)
+    page.locator("input[name=slots]").first.check()
+    page.locator("input[name=questions]").first.check()
+    page.get_by_label("A note for them (optional)").fill("I'd love to hear how you think about the next two years.")
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_text(re.compile("waiting for approval", re.I)).first).to_be_visible()
+    axe_check(page)
+
+    # 2. The recruiter approves it in the queue (told by e-mail).
+    assert mails(demo, smtp, RECRUITER, "Approval needed: Jordan Lee would like to talk to Amara Okafor")
+    context, recruiter = new_page(browser, javascript=True)
+    guard = PageGuard(context, recruiter)
+    try:
+        sign_in_browser(context, demo.app, demo.url, RECRUITER)
+        recruiter.goto(demo.url + "/recruiter/requests")
+        axe_check(recruiter)
+        recruiter.get_by_role("button", name=re.compile("^Approve")).click()
+        expect(recruiter.get_by_text(re.compile("No requests are waiting|approved", re.I)).first).to_be_visible()
+        axe_check(recruiter)
+        guard.check()
+    finally:
+        context.close()
+
+    # 3. The CEO accepts from the e-mail; GET pages are only confirmations.
+    (invitation,) = mails(demo, smtp, CEO, "Jordan Lee would like to talk to you")
+    text = invitation.get_body(preferencelist=("plain",)).get_content()
+    accept = re.search(r"https?://[^/\s]+(/invite/\S+)", text).group(1)
+    context, ceo = new_page(browser, javascript=True)
+    guard = PageGuard(context, ceo)
+    try:
+        ceo.goto(demo.url + accept)
+        ceo.goto(demo.url + accept)  # a link scanner would do this too
+        axe_check(ceo)
+        ceo.get_by_role("radio").first.check()
+        ceo.get_by_role("button", name="Accept this time").click()
+        expect(ceo.get_by_role("heading", level=1)).to_contain_text("You're meeting Jordan Lee")
+        axe_check(ceo)
+        ceo.goto(demo.url + accept)  # used link explains itself
+        expect(ceo.get_by_role("heading", level=1)).not_to_contain_text("Accept")
+        guard.check()
+    finally:
+        context.close()
+
+    # 4. Both sides get a confirmation with a calendar invitation.
+    (to_candidate,) = mails(demo, smtp, CANDIDATE, "Confirmed: Amara Okafor")
+    (to_ceo,) = mails(demo, smtp, CEO, "Confirmed: Jordan Lee")
+    calendar, event = calendar_of(to_candidate)
+    assert calendar["METHOD"] == "REQUEST"
+    uid, sequence = event["UID"], int(event["SEQUENCE"])
+    assert event["DTSTART"].endswith("Z") and event["DTEND"].endswith("Z")
+    start = datetime.strptime(event["DTSTART"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert start > datetime.now(UTC)
+    assert {f"mailto:{CANDIDATE}", f"mailto:{CEO}"} <= set(event["ATTENDEE"])
+    assert calendar_of(to_ceo)[1]["UID"] == uid
+
+    # 5. The candidate sees it confirmed, downloads it, then cancels it.
+    page.goto(demo.url + "/meetings")
+    expect(page.get_by_text(re.compile("confirmed", re.I)).first).to_be_visible()
+    axe_check(page)
+    page.get_by_role("link", name=re.compile("Amara Okafor")).first.click()
+    axe_check(page)
+    page.get_by_label("Why are you cancelling?").fill("I accepted another offer's timeline; sorry!")
+    page.get_by_role("button", name="Cancel the conversation").click()
+    expect(page.get_by_text(re.compile("cancelled", re.I)).first).to_be_visible()
+    axe_check(page)
+
+    # 6. Both get METHOD:CANCEL with the same UID and a higher SEQUENCE.
+    for address in (CANDIDATE, CEO):
+        (cancellation,) = mails(demo, smtp, address, "Cancelled")
+        calendar, event = calendar_of(cancellation)
+        assert calendar["METHOD"] == "CANCEL"
+        assert event["UID"] == uid and int(event["SEQUENCE"]) > sequence

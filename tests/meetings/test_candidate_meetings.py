@@ -1,0 +1,128 @@
+"""/meetings and /meetings/<id>: status words, times in both zones, details, history, the .ics (page and fragment)."""
+
+from __future__ import annotations
+
+import pytest
+from test_candidate_helpers import (HTMX, at, create, frozen, meetings, notified, value, world)  # noqa: F401
+
+WEDNESDAY = at(5, 14)  # 09:00 in New York, 15:00 in Berlin
+
+
+def page(world, path, **kwargs):
+    response = world.client.get(path, **kwargs)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_no_conversations_points_to_the_people(world):
+    html = page(world, "/meetings")
+    assert "<h1>Conversations</h1>" in html and 'aria-current="page">Conversations' in html
+    assert 'class="empty">No conversations yet. <a href="/people">Find someone to talk to</a>' in html
+
+
+def test_every_state_has_clear_words(world):
+    ids = {
+        "requested": create(world, "tom", "requested"),
+        "needs_approval": create(world, "ceo", "needs_approval", slots=[WEDNESDAY]),
+        "approved": create(world, "ceo", "approved"),
+        "invited": create(world, "tom", "invited", slots=[at(5, 15), at(6, 15)]),
+        "confirmed": create(world, "ceo", "confirmed", start=WEDNESDAY),
+        "completed": create(world, "tom", "completed", start=at(1, 15)),
+        "declined": create(world, "ceo", "declined", reason="Travelling that week"),
+        "expired": create(world, "tom", "expired"),
+        "cancelled": create(world, "tom", "cancelled", reason="Something came up"),
+        "rejected": create(world, "ceo", "rejected", reason="Please talk to the VP People first"),
+        "no_show": create(world, "tom", "no_show", start=at(2, 15)),
+    }
+    html = page(world, "/meetings")
+    for words in ('<span class="badge badge-warn">Requested</span>',
+                  '<span class="badge badge-warn">Waiting for approval</span>',
+                  '<span class="badge badge-warn">Approved: waiting for Amara</span>',
+                  '<span class="badge badge-warn">Waiting for Tom</span>',
+                  '<span class="badge badge-ok">Confirmed</span>',
+                  '<span class="badge badge-ok">Completed</span>',
+                  '<span class="badge badge-off">Declined</span><span>: Travelling that week</span>',
+                  '<span class="badge badge-off">Expired</span> <span class="muted">Tom didn\'t answer in time',
+                  '<span class="badge badge-off">Cancelled</span><span>: Something came up</span>',
+                  '<span class="badge badge-off">Not approved</span><span>: Please talk to the VP People first',
+                  '<span class="badge badge-off">No-show</span>'):
+        assert words.replace("'", "&#39;") in html or words in html, words
+    # A confirmed conversation: the time in Jordan's zone with its name, and Amara's local time.
+    assert "Wed 5 Mar 2031, 09:00 EST (America/New_York)</time>, 30 minutes" in html
+    assert "Wed 5 Mar 2031, 15:00 CET (Europe/Berlin) for Amara" in html
+    assert "2 proposed times" in html and "Tom will suggest a time" in html
+    headings = ["Coming up", "Waiting for an answer", "Done", "Didn&#39;t happen"]
+    positions = [html.index(f'-heading">{h} <span class="count">') for h in headings]
+    assert positions == sorted(positions)
+    assert html.index(f'id="meeting-{ids["confirmed"]}"') < html.index(f'id="meeting-{ids["invited"]}"')
+
+
+def test_a_conversation_that_is_over_asks_how_it_went(world):
+    meeting_id = create(world, "ceo", "confirmed", start=at(3, 10))
+    html = page(world, "/meetings")
+    assert 'id="after-heading">Tell us how it went' in html
+    assert f'href="/meetings/{meeting_id}#follow-up">Tell us how it went' in html
+
+
+def test_the_list_as_a_fragment(world):
+    create(world, "tom", "invited")
+    response = world.client.get("/meetings", headers=HTMX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HX-Request" in response.vary
+    assert body.lstrip().startswith('<div id="conversations">') and "<html" not in body and "Waiting for Tom" in body
+
+
+def test_the_conversation_page_shows_what_was_asked_and_who_did_what(world):
+    world.client.post(f"/people/{world.ceo}/request", data={
+        "format": "video", "length": "30", "slots": [value(WEDNESDAY), value(at(6, 14))],
+        "questions": [str(world.growth)], "note": "Keen to hear about the roadmap."})
+    (meeting,) = meetings(world)
+    html = page(world, f"/meetings/{meeting.id}")
+    assert "<h1>Conversation with Amara Okafor</h1>" in html and "Chief Executive Officer" in html
+    assert '<span class="badge badge-warn">Waiting for approval</span>' in html
+    assert "Video call, 30 minutes" in html and "<p>Keen to hear about the roadmap.</p>" in html
+    assert "How do engineers grow here?" in html and "Where is the company going?" not in html
+    assert "Times in America/New_York" in html
+    assert "Wed 5 Mar 2031, 09:00–09:30 EST" in html and "(Wed 5 Mar 2031, 15:00–15:30 CET for Amara)" in html
+    assert "You asked Amara for a conversation" in html
+    assert "Sent to your recruiter for approval\n         by you" in html or "Sent to your recruiter for approval by you" in (
+        " ".join(html.split()))
+    assert 'id="cancel-heading">Withdraw the request' in html and "Move it" not in html
+    assert ".ics" not in html
+
+
+def test_the_page_as_a_fragment(world):
+    meeting_id = create(world, "ceo", "confirmed", start=WEDNESDAY)
+    body = page(world, f"/meetings/{meeting_id}", headers=HTMX)
+    assert body.lstrip().startswith('<div id="meeting">') and "<html" not in body
+
+
+def test_a_confirmed_conversation_shows_its_time_calendar_and_changes(world):
+    meeting_id = create(world, "ceo", "confirmed", start=WEDNESDAY)
+    html = page(world, f"/meetings/{meeting_id}")
+    assert '<span class="badge badge-ok">Confirmed</span>' in html
+    assert "Wed 5 Mar 2031, 09:00 EST (America/New_York)</time>, 30 minutes" in html
+    assert "Wed 5 Mar 2031, 15:00 CET (Europe/Berlin) for Amara" in html
+    assert f'href="/meetings/{meeting_id}.ics" download hx-boost="false">' in html
+    assert "You can move or cancel it until Tue 4 Mar 2031, 21:00 EST (America/New_York), 12 hours before" in html
+    # Other free times (12 hours or more from now), grouped by day, in both zones; not the current one.
+    assert '<optgroup label="Thu 6 Mar 2031">' in html
+    assert f'<option value="{value(at(6, 14))}">09:00–09:30 EST (15:00 CET for Amara)</option>' in html
+    assert value(WEDNESDAY) not in html and value(at(3, 14)) not in html
+    assert 'id="cancel-heading">Cancel it' in html and "How did it go?" not in html
+
+
+def test_the_calendar_file_of_a_confirmed_conversation(world):
+    meeting_id = create(world, "ceo", "confirmed", start=WEDNESDAY)
+    (meeting,) = meetings(world)
+    response = world.client.get(f"/meetings/{meeting_id}.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="conversation-{meeting_id}.ics"'
+    body = response.get_data(as_text=True)
+    assert "METHOD:REQUEST" in body and f"UID:{meeting.uid}" in body and "DTSTART:20310305T140000Z" in body
+
+
+@pytest.mark.parametrize("status", ["invited", "cancelled", "completed"])
+def test_only_a_confirmed_conversation_has_a_calendar_file(world, status):
+    meeting_id = create(world, "ceo", status, start=WEDNESDAY if status == "completed" else None)
+    assert world.client.get(f"/meetings/{meeting_id}.ics").status_code == 404

@@ -1,0 +1,253 @@
+"""Accept by e-mail over real SMTP: the person's three links, GET shows, POST acts, links end."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from helpers import Auth, count, csrf_token, deliver_mail, link_in
+from icalendar import Calendar
+from test_invite_helpers import HTMX, SECRET, build_world, calendar_parts, make_request, slot_times, world_ids
+
+from portal.auth.models import ActionToken, User
+from portal.extensions import db
+from portal.mail.models import OutboxMessage
+from portal.meetings import notify
+from portal.meetings.models import Meeting
+from portal.meetings.states import confirm, end_conversation
+from portal.timeutil import format_datetime, utcnow
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        ids = world_ids(build_world())
+        db.session.commit()
+        return ids
+
+
+def create_request(app, world, person_id, **kwargs) -> int:
+    """The candidate side's request_created, as requests.py calls it."""
+    with app.app_context():
+        rows = _rows(world)
+        meeting = make_request(rows, db.session.get(User, person_id), **kwargs)
+        notify.request_created(meeting, by=rows.candidate.user)
+        db.session.commit()
+        return meeting.id
+
+
+def _rows(world):
+    from types import SimpleNamespace
+
+    from portal.candidates.models import Candidate
+    from portal.questions.models import Question
+
+    return SimpleNamespace(candidate=db.session.get(Candidate, world.candidate),
+                           public=db.session.get(Question, world.public),
+                           private=db.session.get(Question, world.private))
+
+
+def invite_paths(message) -> dict[str, str]:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    accept, decline, propose = re.findall(r"https?://[^/\s]+(/invite/\S+)", text)
+    return {"accept": accept, "decline": decline, "propose": propose}
+
+
+def mailed_invitation(app, smtp, address="amara@example.com"):
+    deliver_mail(app)
+    (mail,) = [m for m in smtp.messages_to(address) if "would like to talk to you" in m["Subject"]]
+    return mail, invite_paths(mail)
+
+
+def state(app, meeting_id):
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        used = db.session.scalar(sa.select(sa.func.count()).select_from(ActionToken)
+                                 .where(ActionToken.used_at.is_not(None)))
+        return meeting.status, meeting.staff_id, meeting.start_at, used, count(OutboxMessage)
+
+
+def post(client, path, **data):
+    """POST as the page's form would; a page without a form (a used link) borrows the sign-in form's token."""
+    page = client.get(path)
+    token = csrf_token(client, path if page.status_code == 200 else "/login")
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def slot_ids(html: str) -> list[int]:
+    return [int(v) for v in re.findall(r'name="slot" value="(\d+)"', html)]
+
+
+def test_approve_then_accept_by_email_then_cancel(app, client, world, smtp):
+    meeting_id = create_request(app, world, world.ceo, status="needs_approval")
+    deliver_mail(app)
+    (approval,) = smtp.messages_to("riley@example.com")
+    assert approval["Subject"] == "Approval needed: Jordan Lee would like to talk to Amara Okafor"
+    assert link_in(approval) == "/recruiter/requests"
+    assert smtp.messages_to("amara@example.com") == []  # nothing reaches the CEO before approval
+
+    with app.app_context():
+        Auth(app, client).login(db.session.get(User, world.recruiter))
+    data = {"csrf_token": csrf_token(client, "/recruiter/requests")}
+    assert client.post(f"/recruiter/requests/{meeting_id}/approve", data=data).status_code == 302
+    mail, paths = mailed_invitation(app, smtp)
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "Jordan Lee" in text and "Senior Backend Engineer" in text and "Looking forward!" in text
+    assert "Where is the company going" in text and "A private question" in text and SECRET not in mail.as_string()
+    assert format_datetime(slot_times()[0], "Europe/Berlin") in text  # "…, 15:00 CET (Europe/Berlin)"
+
+    person = app.test_client()
+    before = state(app, meeting_id)
+    for path in paths.values():  # link scanners: GET (three times) and HEAD change nothing
+        for _ in range(3):
+            page = person.get(path)
+            assert page.status_code == 200
+            assert page.headers["Referrer-Policy"] == "no-referrer" and page.headers["Cache-Control"] == "no-store"
+        assert person.head(path).status_code == 200
+    assert state(app, meeting_id) == before
+    page = person.get(paths["accept"]).get_data(as_text=True)
+    assert "Accept Jordan Lee's request?" in page and "(your time, Europe/Berlin)" in page
+    fragment = person.get(paths["accept"], headers=HTMX).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="invite_form">') and "<html" not in fragment
+
+    chosen = slot_ids(page)[1]
+    done = post(person, paths["accept"], slot=chosen)
+    assert done.status_code == 200 and "You're meeting Jordan Lee" in done.get_data(as_text=True)
+    status, _, start_at, _, _ = state(app, meeting_id)
+    assert status == "confirmed"
+
+    deliver_mail(app)
+    for address, other_zone in (("jordan@example.com", "Europe/Berlin"), ("amara@example.com", "America/New_York")):
+        (confirmation,) = [m for m in smtp.messages_to(address) if m["Subject"].strip().startswith("Confirmed")]
+        body = confirmation.get_body(preferencelist=("plain",)).get_content()
+        assert f"({other_zone})" in body and "https://meet.jit.si/" in body
+        (part,) = calendar_parts(confirmation)
+        assert part.get_param("method") == "REQUEST"
+        event = Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+        with app.app_context():
+            uid = db.session.get(Meeting, meeting_id).uid
+        assert str(event["UID"]) == uid and event.decoded("DTSTART") == start_at
+        assert {str(a) for a in event["ATTENDEE"]} == {"mailto:jordan@example.com", "mailto:amara@example.com"}
+
+    used = person.get(paths["accept"])
+    assert used.status_code == 410 and "This conversation is already confirmed" in used.get_data(as_text=True)
+    again = post(person, paths["decline"], reason="Changed my mind")
+    assert again.status_code == 410 and state(app, meeting_id)[0] == "confirmed"
+
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        reminders = [m.dedupe_key for m in db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "meeting_reminder", OutboxMessage.status == "pending"))]
+        assert len(reminders) == 4 and all(f":{meeting_id}:1:" in key for key in reminders)
+        end_conversation(meeting, "cancelled", actor=meeting.staff, reason="Travel")
+        notify.meeting_cancelled(meeting, by=meeting.staff)
+        db.session.commit()
+        assert {m.last_error for m in db.session.scalars(sa.select(OutboxMessage)
+                .where(OutboxMessage.kind == "meeting_reminder"))} == {"withdrawn: cancelled"}
+    smtp.clear()
+    deliver_mail(app)
+    for address in ("jordan@example.com", "amara@example.com"):
+        (cancelled,) = smtp.messages_to(address)
+        (part,) = calendar_parts(cancelled)
+        calendar = Calendar.from_ical(part.get_content())
+        event = calendar.walk("VEVENT")[0]
+        assert str(calendar["METHOD"]) == "CANCEL" and str(event["UID"]) == uid and int(event["SEQUENCE"]) == 2
+        assert "Travel" in cancelled.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_decline_tells_the_candidate_and_the_recruiter(app, world, smtp):
+    meeting_id = create_request(app, world, world.tom)  # no approval needed: straight to Tom
+    _, paths = mailed_invitation(app, smtp, "tom@example.com")
+    person = app.test_client()
+    page = person.get(paths["decline"]).get_data(as_text=True)
+    assert "Decline Jordan Lee's request?" in page and 'name="reason"' in page
+    assert post(person, paths["decline"], reason="On leave that week, sorry.").status_code == 200
+    assert state(app, meeting_id)[0] == "declined"
+    deliver_mail(app)
+    for address in ("jordan@example.com", "riley@example.com"):
+        (mail,) = smtp.messages_to(address)
+        body = mail.get_body(preferencelist=("plain",)).get_content()
+        assert "Tom Becker declined" in body and "On leave that week, sorry." in body and "/people" in body
+    gone = person.get(paths["accept"])
+    assert gone.status_code == 410 and "already been declined" in gone.get_data(as_text=True)
+
+
+def test_propose_another_time_records_and_mails_the_suggestion(app, world, smtp):
+    meeting_id = create_request(app, world, world.tom)
+    _, paths = mailed_invitation(app, smtp, "tom@example.com")
+    person = app.test_client()
+    empty = post(person, paths["propose"], proposal="", when="")
+    assert empty.status_code == 422 and "Say when would suit you" in empty.get_data(as_text=True)
+    when = (utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT09:30")
+    assert post(person, paths["propose"], proposal="Any morning next week", when=when).status_code == 200
+    status, _, _, used, _ = state(app, meeting_id)
+    assert status == "invited" and used == 3  # nothing moved; every link of the invitation is used
+    deliver_mail(app)
+    for address, shown in (("jordan@example.com", "America/New_York"), ("riley@example.com", "Europe/London")):
+        (mail,) = smtp.messages_to(address)
+        body = mail.get_body(preferencelist=("plain",)).get_content()
+        assert "Any morning next week" in body and f"({shown})" in body and "09:30" in body
+    with app.app_context():
+        from portal.audit.models import AuditEvent
+        assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.subject_id == meeting_id)
+                                 .order_by(AuditEvent.id.desc())) == "meeting.time_proposed"
+    used_page = person.get(paths["accept"])
+    assert used_page.status_code == 410 and "already been used" in used_page.get_data(as_text=True)
+
+
+def test_expired_tampered_and_cancelled_links_say_so_and_change_nothing(app, world, smtp):
+    meeting_id = create_request(app, world, world.tom)
+    _, paths = mailed_invitation(app, smtp, "tom@example.com")
+    person = app.test_client()
+    tampered = person.get(paths["accept"][:-3] + "xyz")
+    assert tampered.status_code == 404 and "isn't valid" in tampered.get_data(as_text=True)
+    before = state(app, meeting_id)
+    with time_machine.travel(utcnow() + timedelta(hours=72, minutes=1)):
+        token = csrf_token(person, "/login")
+        page = person.get(paths["accept"])
+        assert page.status_code == 410 and "This link has expired" in page.get_data(as_text=True)
+        assert person.post(paths["accept"], data={"slot": "1", "csrf_token": token}).status_code == 410
+    assert state(app, meeting_id) == before
+
+    with app.app_context():  # the candidate withdraws the request: Tom is told, his links say so
+        meeting, jordan = db.session.get(Meeting, meeting_id), _rows(world).candidate.user
+        end_conversation(meeting, "cancelled", actor=jordan)
+        notify.meeting_cancelled(meeting, by=jordan)
+        db.session.commit()
+    deliver_mail(app)
+    assert any(m["Subject"].startswith("Cancelled") for m in smtp.messages_to("tom@example.com"))
+    assert not any(m["Subject"].startswith("Cancelled") for m in smtp.messages_to("jordan@example.com"))
+    page = person.get(paths["accept"])
+    assert page.status_code == 410 and "This request was withdrawn" in page.get_data(as_text=True)
+    refused = post(person, paths["accept"], slot="1")
+    assert refused.status_code == 410 and state(app, meeting_id)[0] == "cancelled"
+
+
+def test_a_time_taken_a_moment_ago_says_so_and_offers_the_free_ones(app, world, smtp):
+    meeting_id = create_request(app, world, world.tom)
+    _, paths = mailed_invitation(app, smtp, "tom@example.com")
+    person = app.test_client()
+    first, second, third = slot_ids(person.get(paths["accept"]).get_data(as_text=True))
+    with app.app_context():  # another request takes 14:00 UTC of Tom's time first
+        rival = make_request(_rows(world), db.session.get(User, world.tom))
+        confirm(rival, rival.slots[0].start_at)
+        db.session.commit()
+    taken = post(person, paths["accept"], slot=first)
+    html = taken.get_data(as_text=True)
+    assert taken.status_code == 409 and "That time was just taken" in html
+    assert slot_ids(html) == [second, third]
+    status, _, _, used, _ = state(app, meeting_id)
+    assert status == "invited" and used == 0  # nothing changed; the link still works
+    assert post(person, paths["accept"], slot=second).status_code == 200
+    assert state(app, meeting_id)[0] == "confirmed"
+
+
+def test_accept_needs_one_of_the_proposed_times(app, world, smtp):
+    meeting_id = create_request(app, world, world.tom)
+    _, paths = mailed_invitation(app, smtp, "tom@example.com")
+    person = app.test_client()
+    missing = post(person, paths["accept"])
+    assert missing.status_code == 422 and "Choose one of the proposed times." in missing.get_data(as_text=True)
+    foreign = post(person, paths["accept"], slot="99999")
+    assert foreign.status_code == 422 and state(app, meeting_id)[0] == "invited"
