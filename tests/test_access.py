@@ -70,6 +70,7 @@ ACCESS = {
     "meetings.redirect": ("POST", {"meeting_id": 999}, R404),
     "meetings.invite": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
     "meetings.answer": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
+    "meetings.manage": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
     "candidates.index": ("GET", {}, RECRUITERS),
     "candidates.new": ("GET", {}, RECRUITERS),
     "candidates.show": ("GET", {"candidate_id": "CANDIDATE"}, RECRUITERS),
@@ -150,6 +151,7 @@ POSTS = {
     "meetings.invite": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
     "meetings.new": ({"user_id": 999}, {}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.answer": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
+    "meetings.manage": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
     "feedback.enter": ({"candidate_id": 999, "feedback_id": 999}, {}, R404),
 }
 

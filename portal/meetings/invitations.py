@@ -8,6 +8,11 @@ that conversation (the reminder's too). Reading a link changes nothing; when the
 moved on (answered, cancelled, expired), that answer wins over "used" or "expired", because it is
 what the person needs to know.
 
+Manage links (``notify.manage_link``, purpose ``meeting_manage``) come with the person's
+confirmation: bound to one conversation and the person, never used up (the person can come back),
+ending 7 days after the conversation. Cancelling (before the cut-off) and reporting a no-show
+(after the start) are the only things they do, through ``states``.
+
 Written-answer links (purpose ``written_answer``) are bound to a conversation in the written format
 or to one question directed to the person; using one answers the questions, once.
 """
@@ -32,6 +37,7 @@ from ..timeutil import utcnow
 from . import notify
 from .calendar import agenda_questions, meeting_candidate, shown_text, video_link_for
 from .models import BookedUnit, Meeting, ProposedSlot
+from .requests import MAX_REASON, can_cancel, change_cutoff, has_started
 from .states import confirm, end_conversation, transition, units
 
 WRITTEN = "written_answer"
@@ -58,6 +64,12 @@ class InviteLink(NamedTuple):
 class Accepted(NamedTuple):
     meeting: Meeting
     answer_token: str | None  # written format: the raw link to the answer page
+
+
+class ManageLink(NamedTuple):
+    token: ActionToken
+    meeting: Meeting
+    person: User
 
 
 class AnswerLink(NamedTuple):
@@ -295,3 +307,56 @@ def submit_written_answers(raw: str, answers: dict[int, str]) -> list[Question]:
     notify.written_answered(link.candidate, link.person, answered,
                             f"{link.token.subject_type}:{link.token.subject_id}:{link.token.id}")
     return answered
+
+
+# --- the person's manage link -------------------------------------------------------------------
+
+
+def manage_link(raw: str) -> ManageLink:
+    """The usable manage link for ``raw``, or TokenProblem (``invalid``, ``expired``). Changes nothing."""
+    token = find_token(notify.MANAGE, raw)
+    meeting = meeting_for_token(token)
+    if meeting is None or token.user is None or meeting.staff_id != token.user_id:
+        raise TokenProblem("invalid")
+    return ManageLink(token, meeting, token.user)
+
+
+def too_late_to_cancel() -> str:
+    hours = int(change_cutoff().total_seconds() // 3600)
+    return f"It's too late to cancel here: changes close {hours} hours before the start. Nothing was changed."
+
+
+def person_cancel(raw: str, reason: str | None, now: datetime) -> Meeting:
+    """The person calls off a confirmed conversation before the cut-off, with a reason the candidate
+    reads; both calendars get the CANCEL. Raises TokenProblem, InviteError or TransitionRefused."""
+    link = manage_link(raw)
+    meeting, person = link.meeting, link.person
+    reason = (reason or "").strip()
+    if not reason:
+        raise InviteError(f"Say why, so {meeting_candidate(meeting).user.first_name} knows.", "reason")
+    if len(reason) > MAX_REASON:
+        raise InviteError(f"Keep the reason to {MAX_REASON:,} characters or fewer.", "reason")
+    if meeting.status != "confirmed":
+        raise InviteError("This conversation can't be cancelled: it's already closed.")
+    if not can_cancel(meeting, now):
+        raise InviteError(too_late_to_cancel())
+    end_conversation(meeting, "cancelled", actor=person, reason=reason)
+    notify.meeting_cancelled(meeting, by=person)
+    record("meeting.cancelled", f"{person.name} cancelled the conversation", actor=person,
+           candidate=meeting_candidate(meeting), subject=meeting, reason=reason)
+    return meeting
+
+
+def person_no_show(raw: str, now: datetime) -> Meeting:
+    """The person says the candidate didn't come (only once the start has passed)."""
+    link = manage_link(raw)
+    meeting, person = link.meeting, link.person
+    if meeting.status != "confirmed":
+        raise InviteError("This conversation is already closed.")
+    if not has_started(meeting, now):
+        raise InviteError("You can report a no-show once the start time has passed.")
+    transition(meeting, "no_show", actor=person, note="Reported by the person", no_show_reported_by="staff")
+    candidate = meeting_candidate(meeting)
+    record("meeting.no_show", f"{person.name} reported that {candidate.user.name} didn't come to the conversation",
+           actor=person, candidate=candidate, subject=meeting)
+    return meeting

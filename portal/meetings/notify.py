@@ -26,6 +26,8 @@ from .models import Meeting, MeetingTransition
 
 ACCEPT, DECLINE, PROPOSE = "meeting_accept", "meeting_decline", "meeting_propose"
 INVITE_PURPOSES = (ACCEPT, DECLINE, PROPOSE)
+MANAGE = "meeting_manage"  # the person's standing link to cancel or report a no-show
+MANAGE_DAYS_AFTER = 7
 DEFAULT_INVITATION_EXPIRY_HOURS = 72
 REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
 
@@ -181,12 +183,27 @@ def withdraw_reminders(meeting: Meeting, why: str) -> int:
     return result.rowcount
 
 
-def _mail_both(kind: str, meeting: Meeting, method: str | None, **extra) -> None:
+def manage_link(meeting: Meeting, person: User) -> str:
+    """The person's standing link to cancel or report a no-show: bound to this conversation and
+    this person, not used up by use, ending ``MANAGE_DAYS_AFTER`` days after the conversation."""
+    expires_at = meeting.end_at + timedelta(days=MANAGE_DAYS_AFTER)
+    raw, token = issue_token(MANAGE, expires_at - utcnow(), user=person, subject=meeting)
+    token.expires_at = expires_at
+    db.session.flush()
+    return absolute_url("meetings.manage", token=raw)
+
+
+def _mail_both(kind: str, meeting: Meeting, method: str | None, *, manage: bool = False, **extra) -> None:
+    """Both sides; with ``manage`` the person's mail also carries their manage link (issued once per mail)."""
     context = _context(meeting, **extra)
     files = [attachment(meeting, method)] if method else []
     for recipient, other in _both_sides(meeting, context["candidate"]):
-        queue_mail(kind, to=recipient.email, dedupe_key=f"{kind}:{meeting.id}:{meeting.sequence}:{recipient.id}",
-                   attachments=files, recipient=recipient, other=other, **context)
+        key = f"{kind}:{meeting.id}:{meeting.sequence}:{recipient.id}"
+        link = None
+        if manage and recipient.id == meeting.staff_id and not _queued(key):
+            link = manage_link(meeting, recipient)
+        queue_mail(kind, to=recipient.email, dedupe_key=key, attachments=files, recipient=recipient, other=other,
+                   manage_link=link, **context)
 
 
 def meeting_confirmed(meeting, by) -> None:
@@ -200,14 +217,14 @@ def meeting_confirmed(meeting, by) -> None:
         queue_mail("meeting_written_accepted", to=context["candidate"].user.email,
                    dedupe_key=f"meeting_written_accepted:{meeting.id}", **context)
         return
-    _mail_both("meeting_confirmed", meeting, "REQUEST")
+    _mail_both("meeting_confirmed", meeting, "REQUEST", manage=True)
     _queue_reminders(meeting, meeting_candidate(meeting))
 
 
 def meeting_changed(meeting, by) -> None:
     """Rescheduled: both sides get the new time and an .ics with the same UID and a higher SEQUENCE."""
     withdraw_reminders(meeting, "rescheduled")
-    _mail_both("meeting_changed", meeting, "REQUEST", by=by)
+    _mail_both("meeting_changed", meeting, "REQUEST", manage=True, by=by)
     _queue_reminders(meeting, meeting_candidate(meeting))
 
 

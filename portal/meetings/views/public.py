@@ -1,6 +1,8 @@
 """The person's e-mailed links: GET shows the request and one button, only POST acts. No sign-in.
 
 /invite/<token>  accept (choose a time), decline (optional reason) or propose another time;
+/invite/manage/<token>  the person's standing link from the confirmation: cancel (before the
+                 cut-off) or report that the candidate didn't come (after the start);
 /answer/<token>  answer questions in writing.
 Link scanners prefetch GETs (and HEADs), so those only read. Every answer sends no Referer.
 """
@@ -16,14 +18,16 @@ from ...extensions import db
 from ...forms import EmptyForm
 from ...rendering import render
 from ...security import TokenProblem, no_referrer
+from ...timeutil import utcnow
 from .. import bp
 from ..calendar import agenda_questions, meeting_candidate, shown_text
 from ..invitations import (MAX_ANSWER, MAX_TEXT, InviteError, accept_invitation, answer_link, decline_invitation,
-                           free_slots, invitation_link, meeting_for_token, propose_time, submit_written_answers,
-                           token_candidate)
+                           free_slots, invitation_link, manage_link, meeting_for_token, person_cancel, person_no_show,
+                           propose_time, submit_written_answers, token_candidate, too_late_to_cancel)
 from ..models import Meeting
 from ..notify import invitation_expires_at, recruiters_for
-from ..states import SlotTaken
+from ..requests import MAX_REASON, can_cancel, change_deadline, has_started
+from ..states import SlotTaken, TransitionRefused
 
 
 def _strip(value):
@@ -43,6 +47,12 @@ class ProposeForm(FlaskForm):
     proposal = TextAreaField("When would suit you?", filters=[_strip], render_kw={"rows": 4},
                              validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT:,} characters.")])
     when = DateTimeLocalField("A date and time (optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class ManageCancelForm(FlaskForm):
+    reason = TextAreaField("Why are you cancelling?", filters=[_strip],
+                           render_kw={"rows": 3, "maxlength": MAX_REASON},
+                           validators=[Length(max=MAX_REASON, message=f"Keep it under {MAX_REASON:,} characters.")])
 
 
 FORMS = {"accept": AcceptForm, "decline": DeclineForm, "propose": ProposeForm}
@@ -116,6 +126,62 @@ def invite(token: str):
     elif form.csrf_token.errors:
         error = "This form has expired. Reload the page and try again."
     return _invite_page(link, form, token, status=422, error=error)
+
+
+# --- the person's manage link -----------------------------------------------------------------
+
+
+def _manage_page(link, token: str, *, status: int = 200, notice: str | None = None, error: str | None = None,
+                 cancel_form=None, done: bool = False):
+    meeting, now = link.meeting, utcnow()
+    candidate = meeting_candidate(meeting)
+    recruiters = recruiters_for(candidate)
+    return render("meetings/manage.html", status=status, token=token, meeting=meeting, person=link.person,
+                  candidate=candidate, contact=recruiters[0] if recruiters else None, notice=notice, error=error,
+                  done=done, can_cancel=meeting.status == "confirmed" and can_cancel(meeting, now),
+                  has_started=has_started(meeting, now), change_deadline=change_deadline(meeting),
+                  too_late=too_late_to_cancel(), cancel_form=cancel_form or ManageCancelForm(formdata=None),
+                  action_form=EmptyForm(formdata=None), expires_at=link.token.expires_at)
+
+
+@bp.route("/invite/manage/<token>", methods=["GET", "POST"], endpoint="manage")
+def manage(token: str):
+    """The person's standing link: what's booked, and (depending on time) cancel or report a no-show."""
+    no_referrer()
+    try:
+        link = manage_link(token)
+    except TokenProblem as problem:
+        return _link_problem(problem, "meetings/manage_problem.html")
+    if request.method != "POST":
+        return _manage_page(link, token)
+    action = request.form.get("action")
+    form = ManageCancelForm() if action == "cancel" else EmptyForm()
+    if action not in ("cancel", "no_show"):
+        return _manage_page(link, token, status=400, error="Something went wrong. Reload the page and try again.")
+    if not form.validate_on_submit():
+        error = "This form has expired. Reload the page and try again." if form.csrf_token.errors else None
+        return _manage_page(link, token, status=422, error=error, cancel_form=form if action == "cancel" else None)
+    first = meeting_candidate(link.meeting).user.first_name
+    try:
+        if action == "cancel":
+            person_cancel(token, form.reason.data, utcnow())
+            notice = f"Cancelled. {first} has been told, and the calendar entry is withdrawn for both of you."
+        else:
+            person_no_show(token, utcnow())
+            notice = "Thanks for telling us. The recruiter will follow up."
+    except TokenProblem as problem:
+        return _link_problem(problem, "meetings/manage_problem.html")
+    except (InviteError, TransitionRefused) as problem:
+        db.session.rollback()
+        link = manage_link(token)
+        field = getattr(form, problem.field, None) if getattr(problem, "field", None) else None
+        if field is not None:
+            field.errors = [str(problem)]
+            return _manage_page(link, token, status=422, cancel_form=form)
+        return _manage_page(link, token, status=409, error=f"{problem} Nothing was changed."
+                            if isinstance(problem, TransitionRefused) else str(problem))
+    db.session.commit()
+    return _manage_page(manage_link(token), token, notice=notice, done=True)
 
 
 # --- written answers ----------------------------------------------------------------------------
