@@ -360,3 +360,38 @@ def person_no_show(raw: str, now: datetime) -> Meeting:
     record("meeting.no_show", f"{person.name} reported that {candidate.user.name} didn't come to the conversation",
            actor=person, candidate=candidate, subject=meeting)
     return meeting
+
+
+def person_move_options(meeting: Meeting, now: datetime) -> list[tuple[str, str]]:
+    """Times the person could move a confirmed conversation to: free for both sides, after the
+    cut-off, shown in the person's zone with the candidate's time beside it."""
+    from .forms import slot_value
+    from .requests import bookable_slots, change_cutoff
+
+    person, candidate = meeting.staff, meeting_candidate(meeting)
+    if person.profile is None or meeting.start_at is None:
+        return []
+    slots = bookable_slots(candidate, person.profile, meeting.length_minutes, now, exclude_id=meeting.id,
+                           earliest=now + change_cutoff())
+    options = []
+    for slot in slots:
+        if slot.start == meeting.start_at:
+            continue
+        mine, theirs = slot.start.astimezone(ZoneInfo(person.timezone)), slot.start.astimezone(
+            ZoneInfo(candidate.user.timezone))
+        label = (f"{mine:%a} {mine.day} {mine:%b, %H:%M} {mine.tzname()} "
+                 f"({theirs:%H:%M} {theirs.tzname()} for {candidate.user.first_name})")
+        options.append((slot_value(slot.start), label))
+    return options
+
+
+def person_reschedule(raw: str, start: datetime | None, now: datetime) -> Meeting:
+    """The person moves a confirmed conversation to another free time before the cut-off; both sides
+    get the new time and an updated calendar entry. Raises TokenProblem or InviteError."""
+    from .requests import RequestError, reschedule_meeting
+
+    link = manage_link(raw)
+    try:
+        return reschedule_meeting(meeting_candidate(link.meeting), link.meeting, start, now, by=link.person)
+    except RequestError as error:
+        raise InviteError(str(error), getattr(error, "field", None)) from None

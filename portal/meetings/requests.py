@@ -283,7 +283,8 @@ def cancel_meeting(candidate, meeting: Meeting, reason: str, now: datetime) -> M
     return meeting
 
 
-def reschedule_meeting(candidate, meeting: Meeting, start: datetime | None, now: datetime) -> Meeting:
+def reschedule_meeting(candidate, meeting: Meeting, start: datetime | None, now: datetime, by=None) -> Meeting:
+    """Move a confirmed conversation (by the candidate, or by the person through their link)."""
     if not can_reschedule(meeting, now):
         raise _too_late("move it") if meeting.status == "confirmed" else RequestError(
             "Only a confirmed conversation can be moved.")
@@ -297,7 +298,7 @@ def reschedule_meeting(candidate, meeting: Meeting, start: datetime | None, now:
     if meeting.staff.profile is None:
         raise RequestError(f"{meeting.staff.first_name} is no longer in the directory: ask your recruiter.")
     check_slots(candidate, meeting.staff.profile, [start], meeting.length_minutes, now, meeting.id, "start")
-    by = candidate.user
+    by = by or candidate.user
     try:
         reschedule(meeting, start, actor=by)
     except SlotTaken:
@@ -306,7 +307,8 @@ def reschedule_meeting(candidate, meeting: Meeting, start: datetime | None, now:
         raise RequestError(str(error)) from None
     notify.meeting_changed(meeting, by=by)
     when = format_datetime(start, meeting.staff.timezone)
-    record("meeting.rescheduled", f"{by.name} moved the conversation with {meeting.staff.name} to {when}",
+    other = meeting.staff.name if by.id == candidate.user_id else candidate.user.name
+    record("meeting.rescheduled", f"{by.name} moved the conversation with {other} to {when}",
            actor=by, candidate=candidate, subject=meeting)
     return meeting
 

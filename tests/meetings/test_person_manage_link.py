@@ -256,3 +256,42 @@ def test_a_rescheduled_conversation_mails_a_fresh_link(app, world, smtp):
     deliver_mail(app)
     (mail,) = smtp.messages_to("tom@example.com")
     assert app.test_client().get(manage_path(mail)).status_code == 200
+
+
+def test_the_person_moves_it_to_another_free_time(app, world, smtp):
+    from datetime import time
+
+    from portal.people.models import AvailabilityWindow, StaffProfile
+
+    with app.app_context():
+        profile = db.session.get(StaffProfile, world.tom)
+        db.session.add_all(AvailabilityWindow(profile=profile, weekday=d, start_time=time(9), end_time=time(17),
+                                              zone="America/Toronto") for d in range(7))
+        db.session.commit()
+    meeting_id = confirmed(app, world)
+    path = mailed_link(app, smtp, meeting_id)
+    smtp.clear()
+    person = app.test_client()
+    page = person.get(path).get_data(as_text=True)
+    options = re.findall(r'<option value="([0-9TZ:\-]+)">([^<]+)</option>', page)
+    assert options, "the person is offered other free times"
+    assert all("for Jordan" in label for _, label in options)
+    old_start, _ = start_of(app, meeting_id)
+    wrong = post(person, path, action="move", start="not-a-time")
+    assert wrong.status_code == 422 and start_of(app, meeting_id)[0] == old_start
+    assert "Choose a new time from the list." in wrong.get_data(as_text=True)
+    done = post(person, path, action="move", start=options[0][0])
+    assert done.status_code == 200 and "Moved." in done.get_data(as_text=True)
+    new_start, _ = start_of(app, meeting_id)
+    assert new_start != old_start
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        assert (meeting.status, meeting.sequence) == ("confirmed", 2)
+        uid = meeting.uid
+    deliver_mail(app)
+    for address in ("jordan@example.com", "tom@example.com"):
+        (mail,) = [m for m in smtp.messages_to(address) if m["Subject"].strip().startswith("New time")]
+        (part,) = calendar_parts(mail)
+        calendar = Calendar.from_ical(part.get_content())
+        event = calendar.walk("VEVENT")[0]
+        assert str(calendar["METHOD"]) == "REQUEST" and str(event["UID"]) == uid and int(event["SEQUENCE"]) == 2

@@ -21,9 +21,11 @@ from ...security import TokenProblem, no_referrer
 from ...timeutil import utcnow
 from .. import bp
 from ..calendar import agenda_questions, meeting_candidate, shown_text
+from ..forms import parse_slot
 from ..invitations import (MAX_ANSWER, MAX_TEXT, InviteError, accept_invitation, answer_link, decline_invitation,
-                           free_slots, invitation_link, manage_link, meeting_for_token, person_cancel, person_no_show,
-                           propose_time, submit_written_answers, token_candidate, too_late_to_cancel)
+                           free_slots, invitation_link, manage_link, meeting_for_token, person_cancel,
+                           person_move_options, person_no_show, person_reschedule, propose_time,
+                           submit_written_answers, token_candidate, too_late_to_cancel)
 from ..models import Meeting
 from ..notify import invitation_expires_at, recruiters_for
 from ..requests import MAX_REASON, can_cancel, change_deadline, has_started
@@ -141,7 +143,9 @@ def _manage_page(link, token: str, *, status: int = 200, notice: str | None = No
                   done=done, can_cancel=meeting.status == "confirmed" and can_cancel(meeting, now),
                   has_started=has_started(meeting, now), change_deadline=change_deadline(meeting),
                   too_late=too_late_to_cancel(), cancel_form=cancel_form or ManageCancelForm(formdata=None),
-                  action_form=EmptyForm(formdata=None), expires_at=link.token.expires_at)
+                  action_form=EmptyForm(formdata=None), expires_at=link.token.expires_at,
+                  move_options=person_move_options(meeting, now) if meeting.status == "confirmed"
+                  and can_cancel(meeting, now) else [])
 
 
 @bp.route("/invite/manage/<token>", methods=["GET", "POST"], endpoint="manage")
@@ -156,7 +160,7 @@ def manage(token: str):
         return _manage_page(link, token)
     action = request.form.get("action")
     form = ManageCancelForm() if action == "cancel" else EmptyForm()
-    if action not in ("cancel", "no_show"):
+    if action not in ("cancel", "no_show", "move"):
         return _manage_page(link, token, status=400, error="Something went wrong. Reload the page and try again.")
     if not form.validate_on_submit():
         error = "This form has expired. Reload the page and try again." if form.csrf_token.errors else None
@@ -166,6 +170,9 @@ def manage(token: str):
         if action == "cancel":
             person_cancel(token, form.reason.data, utcnow())
             notice = f"Cancelled. {first} has been told, and the calendar entry is withdrawn for both of you."
+        elif action == "move":
+            person_reschedule(token, parse_slot(request.form.get("start")), utcnow())
+            notice = f"Moved. {first} has been told, and you both get an updated calendar entry."
         else:
             person_no_show(token, utcnow())
             notice = "Thanks for telling us. The recruiter will follow up."
@@ -178,6 +185,8 @@ def manage(token: str):
         if field is not None:
             field.errors = [str(problem)]
             return _manage_page(link, token, status=422, cancel_form=form)
+        if action == "move" and getattr(problem, "field", None) == "start":  # a bad or taken time
+            return _manage_page(link, token, status=422, error=str(problem))
         return _manage_page(link, token, status=409, error=f"{problem} Nothing was changed."
                             if isinstance(problem, TransitionRefused) else str(problem))
     db.session.commit()
