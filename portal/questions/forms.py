@@ -47,7 +47,9 @@ class QuestionForm(FlaskForm):
     # Choices are the visible people in the directory (set by the view); the service checks the
     # submitted id against the directory, so a hand-made POST cannot direct a question to anyone else.
     directed_to = SelectField("For someone in particular?", coerce=_person_id, validate_choice=False,
-                              choices=[SelectChoice("", "Anyone")])
+                              choices=[SelectChoice("", "Anyone")],
+                              description="We e-mail them so they can answer in writing; you can also ask in a "
+                                          "conversation.")
     private = BooleanField("Keep the text private", description=PRIVATE_HINT)
 
     def set_people(self, profiles, current=None) -> None:

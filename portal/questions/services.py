@@ -150,16 +150,31 @@ def add_question(candidate, text: str, category: str = "other", directed_to_id: 
     db.session.add(question)
     db.session.flush()
     _note("added", question, "added")
+    _ask_in_writing(question)
     return question
+
+
+def _ask_in_writing(question: Question) -> None:
+    """A question for someone in particular: they get a link to answer it in writing."""
+    if question.directed_to_id is None or question.is_answered:
+        return
+    from ..candidates.models import Candidate
+    from ..meetings.invitations import request_written_answer
+
+    db.session.refresh(question)
+    request_written_answer(question, by=db.session.get(Candidate, question.candidate_id).user)
 
 
 def update_question(question: Question, text: str, category: str, directed_to_id: int | None,
                     private: bool) -> Question:
     # Someone the question was already for stays, even if they have since left the directory.
-    person = question.directed_to_id if directed_to_id == question.directed_to_id else _clean_person(directed_to_id)
+    previous = question.directed_to_id
+    person = previous if directed_to_id == previous else _clean_person(directed_to_id)
     values = (_clean_text(text), _clean_category(category), person, bool(private))
     question.text, question.category, question.directed_to_id, question.private = values
     db.session.flush()
+    if person is not None and person != previous:
+        _ask_in_writing(question)
     return question
 
 
