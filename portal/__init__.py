@@ -46,12 +46,33 @@ def create_app(config: Mapping | None = None) -> Flask:
     init_security(app)
     init_errors(app)
 
+    if app.config["SERVER_TIMING"]:
+        _add_server_timing(app)
+
     from .cli import register_cli
 
     register_cli(app)
     if not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
+
+
+def _add_server_timing(app: Flask) -> None:
+    """``Server-Timing: app;dur=…`` on every response: what `make bench` reports as server time."""
+    import time
+
+    from flask import g
+
+    @app.before_request
+    def _start_clock():
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _stop_clock(response):
+        started = g.get("request_started")
+        if started is not None:
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
 
 
 def register_extensions(app: Flask) -> None:
@@ -70,7 +91,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, candidates, feedback, mail, main, meetings, people, questions
+    from . import analytics, auth, candidates, feedback, mail, main, meetings, people, questions
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -79,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback.bp)
     app.register_blueprint(questions.bp)
     app.register_blueprint(meetings.bp)
+    app.register_blueprint(analytics.bp)
     if app.config["PORTAL_ENV"] in ("development", "testing"):
         # The local mailbox exists only where mail never leaves the machine.
         app.register_blueprint(mail.bp, url_prefix="/dev")

@@ -82,6 +82,10 @@ def defaults(env: str) -> dict:
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none,
         # so a client cannot forge its address to dodge rate limits).
         "TRUSTED_PROXY_HOPS": 0,
+        # A Server-Timing header with the app's own time (off in production: it is a timing side channel).
+        "SERVER_TIMING": env != "production",
+        # Analytics never show a percentage over fewer decisions than this: "2 of 3", not "67%".
+        "ANALYTICS_MIN_FOR_RATE": 10,
         # Conversations.
         "INVITATION_EXPIRY_HOURS": 72,  # an unanswered invitation expires (a reminder goes halfway)
         "MEETING_CHANGE_CUTOFF_HOURS": 12,  # no cancelling or moving a confirmed conversation later
@@ -118,6 +122,8 @@ def from_environment(environ: Mapping[str, str]) -> dict:
             out[key] = int(environ[key])
     if environ.get("VIDEO_LINK_TEMPLATE"):
         out["VIDEO_LINK_TEMPLATE"] = environ["VIDEO_LINK_TEMPLATE"]
+    if environ.get("SERVER_TIMING"):
+        out["SERVER_TIMING"] = _bool(environ["SERVER_TIMING"])
     if environ.get("TRUSTED_PROXY_HOPS"):
         out["TRUSTED_PROXY_HOPS"] = int(environ["TRUSTED_PROXY_HOPS"])
     if environ.get("SMTP_STARTTLS"):

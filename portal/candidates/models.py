@@ -13,6 +13,20 @@ from ..timeutil import UTCDateTime, utcnow
 
 STAGES = ("offer", "accepted", "declined", "withdrawn")
 STAGE_LABELS = {"offer": "Offer stage", "accepted": "Accepted", "declined": "Declined", "withdrawn": "Withdrawn"}
+OUTCOMES = ("accepted", "declined", "withdrawn")
+# Why a candidate declined: recorded by the recruiter from this list (plus free text), charted in analytics.
+DECLINE_REASONS = {
+    "compensation": "Compensation",
+    "other_offer": "Accepted another offer",
+    "counter_offer": "Counter-offer from their employer",
+    "role_scope": "Role or scope",
+    "team_culture": "Team or culture",
+    "company_direction": "Company direction or stability",
+    "location": "Location or remote policy",
+    "timing": "Timing or personal circumstances",
+    "process": "Our hiring process",
+    "other": "Other",
+}
 
 
 class Position(db.Model):
@@ -39,7 +53,8 @@ class Candidate(db.Model):
     offer_made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decision_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+    decline_reason: Mapped[str | None] = mapped_column(sa.String(30))  # a DECLINE_REASONS key
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)  # the recruiter's free text about the outcome
     source: Mapped[str] = mapped_column(sa.String(60), default="")
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # invitation e-mail sent
     first_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -52,8 +67,25 @@ class Candidate(db.Model):
     __table_args__ = (
         sa.CheckConstraint("stage IN ('offer', 'accepted', 'declined', 'withdrawn')", name="stage_known"),
         sa.Index("ix_candidate_stage_deadline", "stage", "decision_deadline"),
+        # Analytics recompute one (position, month of the offer) cell at a time.
+        sa.Index("ix_candidate_position_offer", "position_id", "offer_made_at"),
     )
 
     @property
     def stage_label(self) -> str:
         return STAGE_LABELS[self.stage]
+
+
+class ExitSurvey(db.Model):
+    """The optional question sent to a candidate who declined: what would have changed your mind?"""
+
+    __tablename__ = "exit_survey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id", ondelete="CASCADE"), unique=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(sa.Text)  # what would have changed their mind
+
+    candidate: Mapped[Candidate] = relationship(backref=sa.orm.backref("exit_survey", uselist=False,
+                                                                        passive_deletes=True))

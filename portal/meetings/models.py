@@ -63,6 +63,8 @@ class Meeting(db.Model):
         sa.CheckConstraint("format IN ('video', 'phone', 'in_person', 'written')", name="format_known"),
         sa.CheckConstraint("length_minutes IN (15, 30, 45)", name="length_known"),
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
+        # A person's conversations in a period (busiest week in analytics).
+        sa.Index("ix_meeting_staff_start", "staff_id", "start_at"),
     )
 
     @property

@@ -1,0 +1,1 @@
+"""Analytics pages (filled in below)."""
