@@ -40,6 +40,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_blueprints(app)
     register_templating(app)
 
+    from .analytics.rollup import init_rollup
+
+    init_rollup()
+
     from .errors import init_errors
     from .security import init_security
 

@@ -12,7 +12,9 @@ deferred BEGIN so that page views never queue behind each other.
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from contextlib import contextmanager
+
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -23,9 +25,28 @@ _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _begin_statement() -> str:
-    if has_request_context() and request.method in _READ_ONLY_METHODS:
+    if has_request_context() and request.method in _READ_ONLY_METHODS and not g.get("write_transaction"):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+@contextmanager
+def write_transaction():
+    """A short write transaction inside a GET request (e.g. refreshing a cache table), committed on exit.
+
+    The session's current (read) transaction is ended first, so SQLite opens the new one with
+    BEGIN IMMEDIATE instead of upgrading a read snapshot, which could fail as "database is locked".
+    """
+    db.session.rollback()
+    g.write_transaction = True
+    try:
+        yield db.session
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        g.pop("write_transaction", None)
 
 
 def configure_sqlite(engine: Engine) -> None:

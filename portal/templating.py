@@ -30,6 +30,7 @@ NAVIGATION = (
     NavItem("My questions", "questions.index", ("candidate",)),
     NavItem("Conversations", "meetings.index", ("candidate",)),
     NavItem("Requests", "meetings.queue", ("recruiter", "admin")),
+    NavItem("Analytics", "analytics.index", ("recruiter", "admin")),
     NavItem("People", "people.index", EVERYONE),
     NavItem("My profile", "people.own_profile", ("staff",)),
     NavItem("Manage people", "people.manage", ("recruiter", "admin")),

@@ -23,8 +23,9 @@ ALL_POSITIONS = 0
 class AnalyticsCell(db.Model):
     __tablename__ = "analytics_cell"
 
-    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # "2026-11": month of the offer (UTC)
+    # Primary key order = how the page reads: one position (or 0 = all), a range of months.
     position_id: Mapped[int] = mapped_column(primary_key=True)  # 0 = every position
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # "2026-11": month of the offer (UTC)
     metric: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(40), primary_key=True, default="")
     n: Mapped[int] = mapped_column(sa.BigInteger, default=0)

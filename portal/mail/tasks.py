@@ -225,14 +225,17 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
 
     Each pass first runs the conversation chores (``portal.meetings.tasks.run_due``: expire
     unanswered invitations, queue halfway reminders), so whatever they queue goes out in the same
-    pass. They commit per conversation and never raise for one bad row.
+    pass, and recounts the analytics cells that changed (``portal.analytics.rollup.refresh_due``). They commit per conversation and never raise for one bad row.
     """
+    from ..analytics.rollup import refresh_due
     from ..meetings.tasks import run_due
 
     total = DrainResult()
     while True:
         try:
             run_due(utcnow())
+            refresh_due(utcnow())  # recount analytics cells that changed, off the page's clock
+            db.session.commit()
             result = drain_outbox()
         except sa.exc.OperationalError as error:
             # The database is restarting or briefly unavailable: say so and try again later.

@@ -1,0 +1,88 @@
+"""Server-rendered SVG charts (pygal), embedded as images so no script or inline style reaches the page.
+
+A chart is a pure function of its numbers, so rendered charts are memoised by their content:
+the same figures never cost a second render in this process.
+"""
+
+from __future__ import annotations
+
+import base64
+import sys
+from functools import lru_cache
+
+import pygal
+from pygal.style import Style
+
+# pygal appends an old-style import hook (for its map plugins, unused here) to sys.meta_path that
+# makes every later import that reaches it warn on Python 3.11+; take it out again at once.
+sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
+
+from .report import Chart  # noqa: E402
+
+STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#1f2937",
+    foreground_strong="#111827",
+    foreground_subtle="#6b7280",
+    colors=("#1d4ed8", "#0f766e", "#b45309", "#7c3aed"),
+    font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+    title_font_size=16,
+    label_font_size=12,
+    major_label_font_size=12,
+    value_font_size=11,
+    legend_font_size=12,
+)
+
+
+def _render(kind: str, title: str, x_title: str, y_title: str, labels: tuple[str, ...],
+            series: tuple[tuple[str, tuple[float | None, ...]], ...]) -> str:
+    common = dict(style=STYLE, js=(), disable_xml_declaration=True, pretty_print=False, no_prefix=True,
+                  show_legend=len(series) > 1, width=720, height=360, print_values=len(labels) <= 12,
+                  margin=12, truncate_label=-1, include_x_axis=True)
+    percent = kind in ("bar", "hbar_rate")
+    formatter = (lambda v: f"{v:.0f}%" if v is not None else "") if percent else (
+        lambda v: f"{v:,.0f}" if v is not None else "")
+    if kind == "bar":
+        chart = pygal.Bar(range=(0, 100), value_formatter=formatter,
+                          x_label_rotation=-45 if len(labels) > 12 else 0, **common)
+    else:
+        chart = pygal.HorizontalBar(value_formatter=formatter, **common)
+        if percent:
+            chart.range = (0, 100)
+    if not percent:
+        top = max((v for _name, values in series for v in values if v is not None), default=0)
+        if top <= 10:  # whole numbers only on a small axis (no "0 0 0 1 1 1")
+            chart.y_labels = list(range(0, int(top) + 1)) or [0]
+    chart.title = title
+    chart.x_title = x_title
+    chart.y_title = y_title
+    chart.x_labels = list(labels)
+    if kind == "bar" and len(labels) > 18:
+        chart.x_labels_major_every = 3
+        chart.show_minor_x_labels = False
+    for name, values in series:
+        chart.add(name, list(values))
+    return chart.render(is_unicode=True)
+
+
+@lru_cache(maxsize=512)
+def _data_uri(kind, title, x_title, y_title, labels, series) -> str:
+    svg = _render(kind, title, x_title, y_title, labels, series)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def chart_src(chart: Chart, title: str) -> str:
+    """An ``<img src>`` for the chart: an SVG data URI."""
+    labels = tuple(chart.labels)
+    # Horizontal bars read top to bottom in the table's order.
+    series = tuple((name, tuple(values)) for name, values in chart.series)
+    if chart.kind.startswith("hbar"):
+        labels = labels[::-1]
+        series = tuple((name, values[::-1]) for name, values in series)
+    return _data_uri(chart.kind, title, chart.x_title, chart.y_title, labels, series)
+
+
+def chart_svg(chart: Chart, title: str) -> str:
+    """The SVG text itself (tests read titles and labels from it)."""
+    return base64.b64decode(chart_src(chart, title).split(",", 1)[1]).decode()

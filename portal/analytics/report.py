@@ -1,0 +1,470 @@
+"""The analytics page's figures, read from the rollup for a period, position or team.
+
+Everything is built as ``Section``s: a title, a table (each cell carries the number a spreadsheet
+gets and the text the page shows) and optionally a chart of the same numbers. The page, the CSV
+downloads and the charts are all drawn from the same ``Section``, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..auth.models import User
+from ..candidates.models import DECLINE_REASONS, Candidate, Position
+from ..extensions import db
+from ..meetings.models import Meeting
+from ..people.models import GROUP_LABELS, GROUPS, StaffProfile
+from ..questions.models import CATEGORIES
+from .models import ALL_POSITIONS, AnalyticsCell
+from .rollup import CONVERSATION_BUCKETS, FUNNEL, month_start, next_month, week_start
+
+FUNNEL_LABELS = {
+    "offer": "Offer stage",
+    "signed_in": "Signed in",
+    "asked": "Asked a question",
+    "requested": "Requested a conversation",
+    "met": "Met someone",
+    "decided": "Decided",
+    "accepted": "Accepted",
+}
+OUTCOME_LABELS = {
+    "held": "Held",
+    "no_show": "No-show",
+    "cancelled": "Cancelled",
+    "declined": "Declined by the person",
+    "expired": "Invitation expired",
+    "rejected": "Not approved",
+    "open": "Still open",
+}
+BUCKET_LABELS = {"0": "None", "1": "1", "2": "2", "3": "3", "4": "4", "5+": "5 or more"}
+TOP_PEOPLE = 15
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: object  # what the CSV gets: an int, a float, a string, or "" for "not shown"
+    text: str  # what the page shows
+
+    @property
+    def numeric(self) -> bool:
+        return isinstance(self.value, int | float)
+
+
+def count(n: int) -> Cell:
+    return Cell(int(n), f"{int(n):,}")
+
+
+def text(value: str) -> Cell:
+    return Cell(value, value)
+
+
+def number(value: float | None, digits: int = 1) -> Cell:
+    if value is None:
+        return Cell("", "—")
+    value = round(value, digits)
+    return Cell(value, f"{value:,.{digits}f}")
+
+
+def rate(part: int, whole: int) -> Cell:
+    """A percentage, unless the count behind it is too small to mean one: then "3 of 5"."""
+    minimum = current_app.config["ANALYTICS_MIN_FOR_RATE"]
+    if whole == 0:
+        return Cell("", "—")
+    if whole < minimum:
+        return Cell("", f"{part} of {whole}")
+    value = round(100 * part / whole, 1)
+    return Cell(value, f"{value:.1f}%")
+
+
+def rate_value(part: int, whole: int) -> float | None:
+    """The chart's bar: missing when the table shows counts instead of a percentage."""
+    cell = rate(part, whole)
+    return cell.value if cell.numeric else None
+
+
+@dataclass
+class Chart:
+    kind: str  # "bar" (rates, 0–100), "hbar_rate" (rates with long labels), "hbar" (counts)
+    x_title: str
+    y_title: str
+    labels: list[str]
+    series: list[tuple[str, list[float | None]]]
+
+
+@dataclass
+class Section:
+    slug: str
+    title: str
+    intro: str
+    headers: list[str]
+    rows: list[list[Cell]]
+    chart: Chart | None = None
+    alt: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Filters:
+    start: str  # "YYYY-MM", inclusive
+    end: str  # "YYYY-MM", inclusive
+    position_ids: list[int] | None  # None: every position (the precounted totals)
+
+    @property
+    def starts_at(self) -> datetime:
+        return month_start(self.start)
+
+    @property
+    def ends_at(self) -> datetime:
+        return month_start(next_month(self.end))
+
+
+def months_between(start: str, end: str) -> list[str]:
+    out, month = [], start
+    while month <= end and len(out) < 600:
+        out.append(month)
+        month = next_month(month)
+    return out
+
+
+def median(histogram: dict[int, int]) -> float | None:
+    """The median of values given as {value: how many}: the middle one, or the mean of the middle two."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    wanted = [(total - 1) // 2, total // 2]  # 0-based ranks of the middle value(s)
+    found, seen = [], 0
+    for value in sorted(histogram):
+        n = histogram[value]
+        while wanted and wanted[0] < seen + n:
+            found.append(value)
+            wanted.pop(0)
+        seen += n
+    return sum(found) / len(found)
+
+
+def first_month() -> str | None:
+    return db.session.scalar(sa.select(sa.func.min(AnalyticsCell.month))
+                             .where(AnalyticsCell.position_id == ALL_POSITIONS))
+
+
+class Figures:
+    """The summed counts for the filters: ``self.total[metric][key]`` and ``self.monthly[month][metric][key]``."""
+
+    def __init__(self, filters: Filters):
+        self.filters = filters
+        positions = filters.position_ids if filters.position_ids is not None else [ALL_POSITIONS]
+        self.where = (AnalyticsCell.position_id.in_(positions), AnalyticsCell.month >= filters.start,
+                      AnalyticsCell.month <= filters.end)
+        self.total: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.monthly: dict[str, dict[str, dict[str, int]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(int)))
+        if positions:
+            rows = db.session.execute(
+                sa.select(AnalyticsCell.month, AnalyticsCell.metric, AnalyticsCell.key, sa.func.sum(AnalyticsCell.n))
+                .where(*self.where, AnalyticsCell.metric.not_like("person\\_%", escape="\\"))
+                .group_by(AnalyticsCell.month, AnalyticsCell.metric, AnalyticsCell.key))
+            for month, metric, key, n in rows:
+                self.total[metric][key] += int(n)
+                if metric in ("funnel", "stage"):
+                    self.monthly[month][metric][key] += int(n)
+
+    def get(self, metric: str, key: str) -> int:
+        return self.total.get(metric, {}).get(key, 0)
+
+    def histogram(self, metric: str) -> dict[int, int]:
+        return {int(key): n for key, n in self.total.get(metric, {}).items()}
+
+    def top_people(self, limit: int = TOP_PEOPLE) -> list[dict]:
+        """The most requested people, with their invitations, conversations held and busiest week."""
+        if self.filters.position_ids == []:
+            return []
+        total = sa.func.sum(AnalyticsCell.n)
+        top = db.session.execute(
+            sa.select(AnalyticsCell.key, total).where(*self.where, AnalyticsCell.metric == "person_requested")
+            .group_by(AnalyticsCell.key).order_by(total.desc(), AnalyticsCell.key).limit(limit)).all()
+        if not top:
+            return []
+        keys = [key for key, _n in top]
+        per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for metric, key, n in db.session.execute(
+                sa.select(AnalyticsCell.metric, AnalyticsCell.key, total)
+                .where(*self.where, AnalyticsCell.key.in_(keys),
+                       AnalyticsCell.metric.in_(("person_held", "person_invites_answered",
+                                                 "person_invites_accepted")))
+                .group_by(AnalyticsCell.metric, AnalyticsCell.key)):
+            per[key][metric] = int(n)
+        ids = [int(key) for key in keys]
+        people = {user.id: (user, profile) for user, profile in db.session.execute(
+            sa.select(User, StaffProfile).outerjoin(StaffProfile, StaffProfile.user_id == User.id)
+            .where(User.id.in_(ids)))}
+        busiest = self._busiest_weeks(ids)
+        out = []
+        for key, requested in top:
+            user, profile = people.get(int(key), (None, None))
+            week, in_week = busiest.get(int(key), (None, 0))
+            out.append({
+                "name": user.name if user else "Former account",
+                "title": profile.title if profile else "",
+                "requested": int(requested),
+                "answered": per[key]["person_invites_answered"],
+                "accepted": per[key]["person_invites_accepted"],
+                "held": per[key]["person_held"],
+                "busiest_week": week,
+                "busiest_count": in_week,
+                "cap": profile.weekly_cap if profile else None,
+            })
+        return out
+
+    def _busiest_weeks(self, staff_ids: list[int]) -> dict[int, tuple[str, int]]:
+        """Each person's most conversations in one week (Monday–Sunday, UTC) within the period."""
+        week = week_start(Meeting.start_at)
+        query = (sa.select(Meeting.staff_id, week, sa.func.count())
+                 .where(Meeting.staff_id.in_(staff_ids), Meeting.status.in_(("confirmed", "completed", "no_show")),
+                        Meeting.start_at >= self.filters.starts_at, Meeting.start_at < self.filters.ends_at)
+                 .group_by(Meeting.staff_id, week))
+        if self.filters.position_ids is not None:
+            query = query.join(Candidate, Candidate.id == Meeting.candidate_id).where(
+                Candidate.position_id.in_(self.filters.position_ids))
+        best: dict[int, tuple[str, int]] = {}
+        for staff_id, week_of, n in db.session.execute(query):
+            if n > best.get(staff_id, ("", 0))[1] or (n == best[staff_id][1] and week_of < best[staff_id][0]):
+                best[staff_id] = (week_of, int(n))
+        return best
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+def _acceptance_by_month(f: Figures) -> Section:
+    rows, rates, labels = [], [], []
+    for month in months_between(f.filters.start, f.filters.end):
+        funnel = f.monthly.get(month, {}).get("funnel", {})
+        decided, accepted = funnel.get("decided", 0), funnel.get("accepted", 0)
+        rows.append([text(month), count(funnel.get("offer", 0)), count(decided), count(accepted),
+                     rate(accepted, decided)])
+        labels.append(month)
+        rates.append(rate_value(accepted, decided))
+    return Section(
+        "acceptance-by-month", "Offer acceptance by month",
+        "Accepted ÷ decided (accepted or declined), for offers made in each month.",
+        ["Month of offer", "Offers", "Decided", "Accepted", "Acceptance rate"], rows,
+        Chart("bar", "Month of offer (UTC)", "Acceptance rate (%)", labels, [("Acceptance rate", rates)]),
+        alt="Bar chart of the offer acceptance rate for each month of the period; "
+            "the table beside it has every number.")
+
+
+def _rate_rows(f: Figures, decided_metric: str, accepted_metric: str, keys: list[str], labels: dict[str, str]):
+    rows, values = [], []
+    for key in keys:
+        decided, accepted = f.get(decided_metric, key), f.get(accepted_metric, key)
+        rows.append([text(labels[key]), count(decided), count(accepted), rate(accepted, decided)])
+        values.append(rate_value(accepted, decided))
+    return rows, values
+
+
+def _with_without(f: Figures) -> Section:
+    labels = {"with": "Met someone", "without": "Met nobody"}
+    rows, values = _rate_rows(f, "conv_decided", "conv_accepted", ["with", "without"], labels)
+    return Section(
+        "with-without", "With and without reverse-interview conversations",
+        "Acceptance of candidates who held at least one conversation, against those who held none.",
+        ["Candidates", "Decided", "Accepted", "Acceptance rate"], rows,
+        Chart("bar", "Candidates", "Acceptance rate (%)", list(labels.values()), [("Acceptance rate", values)]),
+        alt="Bar chart comparing the acceptance rate of candidates who met someone with those who met nobody.")
+
+
+def _by_number(f: Figures) -> Section:
+    rows, values = _rate_rows(f, "nconv_decided", "nconv_accepted", list(CONVERSATION_BUCKETS), BUCKET_LABELS)
+    return Section(
+        "by-number", "By number of conversations held",
+        "Acceptance by how many conversations the candidate held before deciding.",
+        ["Conversations held", "Decided", "Accepted", "Acceptance rate"], rows,
+        Chart("bar", "Conversations held", "Acceptance rate (%)", list(BUCKET_LABELS.values()),
+              [("Acceptance rate", values)]),
+        alt="Bar chart of the acceptance rate by number of conversations held.")
+
+
+def _by_group(f: Figures) -> Section:
+    rows, values = _rate_rows(f, "group_decided", "group_accepted", list(GROUPS), GROUP_LABELS)
+    return Section(
+        "by-group", "By who they met",
+        "A candidate who met people from several groups counts once in each.",
+        ["Group met", "Decided", "Accepted", "Acceptance rate"], rows,
+        Chart("hbar_rate", "Acceptance rate (%)", "Group met", [GROUP_LABELS[g] for g in GROUPS],
+              [("Acceptance rate", values)]),
+        alt="Bar chart of the acceptance rate of candidates by the group of people they met.")
+
+
+def _funnel(f: Figures) -> Section:
+    offers = f.get("funnel", "offer")
+    rows, values = [], []
+    for step in FUNNEL:
+        n = f.get("funnel", step)
+        share = round(100 * n / offers, 1) if offers else None
+        rows.append([text(FUNNEL_LABELS[step]), count(n),
+                     Cell(share, f"{share:.1f}%") if share is not None else Cell("", "—")])
+        values.append(n)
+    return Section(
+        "funnel", "Funnel", "How far candidates got, counting each candidate once per step.",
+        ["Step", "Candidates", "Share of offers"], rows,
+        Chart("hbar", "Candidates", "Step", [FUNNEL_LABELS[s] for s in FUNNEL], [("Candidates", values)]),
+        alt="Horizontal bar chart of the funnel from offer stage to accepted.")
+
+
+def _speed(f: Figures) -> Section:
+    rows = []
+    for label, metric in (("Offer → decision", "decision_hours"),
+                          ("Request → recruiter's approval", "approval_hours"),
+                          ("Invitation → the person's answer", "answer_hours")):
+        histogram = f.histogram(metric)
+        hours = median(histogram)
+        rows.append([text(label), number(hours), number(hours / 24 if hours is not None else None),
+                     count(sum(histogram.values()))])
+    return Section(
+        "speed", "How long things take",
+        "Medians, from whole hours. Approval counts requests that needed a recruiter; answers count "
+        "invitations the person accepted or declined.",
+        ["Measure", "Median (hours)", "Median (days)", "Based on"], rows)
+
+
+def _people(f: Figures) -> tuple[Section, list[dict]]:
+    people = f.top_people()
+    rows = []
+    for p in people:
+        rows.append([
+            text(p["name"]), text(p["title"]), count(p["requested"]), count(p["answered"]), count(p["accepted"]),
+            rate(p["accepted"], p["answered"]), count(p["held"]),
+            count(p["busiest_count"]), text(p["busiest_week"] or "—"),
+            count(p["cap"]) if p["cap"] is not None else text("—"),
+        ])
+    section = Section(
+        "people", "Most requested people",
+        f"The {TOP_PEOPLE} people asked for most, how often they accept an invitation, and their busiest week "
+        "against the weekly cap they set.",
+        ["Person", "Title", "Requests", "Invitations answered", "Accepted", "Acceptance rate", "Held",
+         "Busiest week: conversations", "Busiest week (Monday, UTC)", "Weekly cap"], rows,
+        Chart("hbar", "Requests", "Person", [p["name"] for p in people], [("Requests", [p["requested"] for p in people])])
+        if people else None,
+        alt="Horizontal bar chart of how many conversations each of the most requested people was asked for.")
+    over = [p["name"] for p in people if p["cap"] is not None and p["busiest_count"] > p["cap"]]
+    if over:
+        section.notes.append("Over their weekly cap at least once: " + ", ".join(over) + ".")
+    return section, people
+
+
+def _coverage(f: Figures) -> Section:
+    rows, values = [], []
+    all_total = all_answered = 0
+    for key, label in CATEGORIES.items():
+        total, answered = f.get("q_total", key), f.get("q_answered", key)
+        all_total += total
+        all_answered += answered
+        rows.append([text(label), count(total), count(answered), rate(answered, total)])
+        values.append(rate_value(answered, total))
+    rows.append([text("All categories"), count(all_total), count(all_answered), rate(all_answered, all_total)])
+    return Section(
+        "coverage", "Questions answered before the decision",
+        "Questions of candidates who decided, by category, answered before they decided.",
+        ["Category", "Questions", "Answered before deciding", "Share answered"], rows,
+        Chart("hbar_rate", "Answered before deciding (%)", "Category", list(CATEGORIES.values()),
+              [("Share answered", values)]),
+        alt="Bar chart of the share of questions answered before the decision, by category.")
+
+
+def _ratings(f: Figures) -> Section:
+    rows, values, total, weighted = [], [], 0, 0
+    for stars in range(1, 6):
+        n = f.get("rating", str(stars))
+        total += n
+        weighted += stars * n
+        rows.append([text(f"{stars} of 5"), count(n)])
+        values.append(n)
+    section = Section(
+        "ratings", "Conversation ratings", "How useful candidates found each conversation (1 = not useful, 5 = very).",
+        ["Rating", "Conversations"], rows,
+        Chart("hbar", "Conversations", "Rating", [f"{s} of 5" for s in range(1, 6)], [("Conversations", values)]),
+        alt="Horizontal bar chart of how many conversations got each rating from 1 to 5.")
+    section.notes.append(f"Average rating: {weighted / total:.2f} from {total:,} ratings." if total
+                         else "No ratings yet.")
+    return section
+
+
+def _outcomes(f: Figures) -> Section:
+    rows = [[text(OUTCOME_LABELS[key]), count(f.get("outcome", key))] for key in OUTCOME_LABELS]
+    held_n, no_show = f.get("outcome", "held"), f.get("outcome", "no_show")
+    section = Section("outcomes", "What happened to conversation requests",
+                      "Every request by candidates in the period, by how it ended.",
+                      ["Outcome", "Requests"], rows)
+    section.rows.append([text("No-show rate (no-shows ÷ held and no-shows)"), rate(no_show, held_n + no_show)])
+    return section
+
+
+def _decline_reasons(f: Figures) -> Section:
+    declined = f.get("stage", "declined")
+    labels = {**DECLINE_REASONS, "unrecorded": "Not recorded"}
+    items = sorted(((f.get("decline_reason", key), key) for key in labels),
+                   key=lambda item: (-item[0], labels[item[1]]))
+    rows = [[text(labels[key]), count(n), rate(n, declined)] for n, key in items if n]
+    section = Section(
+        "decline-reasons", "Why candidates declined", "The reason the recruiter recorded for each decline.",
+        ["Reason", "Declines", "Share of declines"], rows,
+        Chart("hbar", "Declines", "Reason", [labels[key] for n, key in items if n],
+              [("Declines", [n for n, _key in items if n])]) if rows else None,
+        alt="Horizontal bar chart of the reasons candidates declined.")
+    sent, answered = f.get("survey", "sent"), f.get("survey", "answered")
+    section.notes.append(f"Exit surveys: {sent:,} sent, {answered:,} answered." if sent else "No exit surveys sent.")
+    return section
+
+
+@dataclass
+class Report:
+    filters: Filters
+    headline: dict
+    sections: list[Section]
+
+    def section(self, slug: str) -> Section | None:
+        return next((s for s in self.sections if s.slug == slug), None)
+
+
+SECTION_SLUGS = ("acceptance-by-month", "with-without", "by-number", "by-group", "funnel", "speed", "people",
+                 "coverage", "ratings", "outcomes", "decline-reasons")
+
+
+def build_report(filters: Filters) -> Report:
+    f = Figures(filters)
+    decided, accepted = f.get("funnel", "decided"), f.get("funnel", "accepted")
+    decision_median = median(f.histogram("decision_hours"))
+    headline = {
+        "offers": f.get("funnel", "offer"),
+        "decided": decided,
+        "accepted": accepted,
+        "declined": f.get("stage", "declined"),
+        "withdrawn": f.get("stage", "withdrawn"),
+        "deciding": f.get("stage", "offer"),
+        "rate": rate(accepted, decided),
+        "median_days": number(decision_median / 24 if decision_median is not None else None),
+    }
+    people_section, _people_rows = _people(f)
+    sections = [_acceptance_by_month(f), _with_without(f), _by_number(f), _by_group(f), _funnel(f), _speed(f),
+                people_section, _coverage(f), _ratings(f), _outcomes(f), _decline_reasons(f)]
+    return Report(filters, headline, sections)
+
+
+def teams() -> list[str]:
+    return [t for t in db.session.scalars(sa.select(Position.team).distinct().order_by(Position.team)) if t]
+
+
+def positions_in(team: str | None, position_id: int | None) -> list[int] | None:
+    """The position ids to read (None: the all-positions totals)."""
+    if position_id is None and not team:
+        return None
+    query = sa.select(Position.id)
+    if position_id is not None:
+        query = query.where(Position.id == position_id)
+    if team:
+        query = query.where(Position.team == team)
+    return list(db.session.scalars(query))
