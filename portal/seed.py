@@ -5,15 +5,18 @@ Accounts are matched by e-mail; running it again adds what is missing and change
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from .auth.models import User
-from .candidates.models import Candidate, Position
+from .candidates.models import DECLINE_REASONS, Candidate, ExitSurvey, Position
 from .extensions import db
+from .meetings.models import Meeting, MeetingTransition
 from .people.models import APPROVAL_BY_DEFAULT, AvailabilityWindow, StaffProfile
+from .questions.models import CATEGORIES, Question
 from .timeutil import utcnow
 
 COMPANY_DOMAIN = "northwind.example"
@@ -232,6 +235,100 @@ def seed_demo() -> dict:
             db.session.flush()
             _seed_progress(candidate, recruiter, state)
     db.session.flush()
+    history = seed_history(recruiter)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     candidates = db.session.scalar(sa.select(sa.func.count()).select_from(Candidate).where(Candidate.stage == "offer"))
-    return {"users": total, "created": len(created), "candidates": candidates}
+    return {"users": total, "created": len(created) + history, "candidates": candidates}
+
+
+# A year of decided offers, so the analytics page has something to show on a fresh `make run`.
+HISTORY_DOMAIN = "past.example"
+HISTORY_POSITIONS = [("Senior Backend Engineer", "Platform"), ("Product Designer", "Design"),
+                     ("Data Analyst", "Data")]
+FIRST = ["Ava", "Ben", "Chloe", "Dev", "Elif", "Finn", "Grace", "Hugo", "Isla", "Jonas", "Kemi", "Leo", "Maya",
+         "Nico", "Olu", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wes", "Yuki", "Zara"]
+LAST = ["Adams", "Bauer", "Costa", "Dubois", "Eze", "Fischer", "Garcia", "Haas", "Ito", "Jensen", "Khan", "Lopez",
+        "Moreau", "Novak", "Okoro", "Park", "Rossi", "Silva", "Tanaka", "Weber"]
+
+
+def seed_history(recruiter: User | None, count: int = 120) -> int:
+    """Past candidates with outcomes, questions and conversations with the demo people (once)."""
+    if db.session.scalar(sa.select(User.id).where(User.email.like(f"%@{HISTORY_DOMAIN}")).limit(1)):
+        return 0
+    rng = random.Random(2026)
+    people = list(db.session.execute(sa.select(User, StaffProfile).join(StaffProfile)).all())
+    if not people:
+        return 0
+    positions = []
+    for title, team in HISTORY_POSITIONS:
+        position = db.session.scalar(sa.select(Position).where(Position.title == title, Position.team == team))
+        if position is None:
+            position = Position(title=title, team=team)
+            db.session.add(position)
+        positions.append(position)
+    db.session.flush()
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    for n in range(count):
+        offer = now - timedelta(days=14 + rng.randrange(350), hours=rng.randrange(10))
+        first, last = FIRST[n % len(FIRST)], LAST[(n * 7) % len(LAST)]
+        user = User(email=f"{first.lower()}.{last.lower()}{n}@{HISTORY_DOMAIN}", name=f"{first} {last}",
+                    role="candidate", timezone=rng.choice(["Europe/London", "America/New_York", "Asia/Singapore"]))
+        meetings = rng.choices([0, 1, 2, 3, 4, 5], weights=[20, 15, 20, 20, 15, 10])[0]
+        accept_odds = 0.45 + 0.09 * min(meetings, 4)
+        roll = rng.random()
+        stage = "accepted" if roll < accept_odds else ("declined" if roll < 0.95 else "withdrawn")
+        decided = offer + timedelta(hours=24 + rng.randrange(24 * 12))
+        candidate = Candidate(
+            user=user, position=rng.choice(positions), owner=recruiter, stage=stage, offer_made_at=offer,
+            decision_deadline=offer + timedelta(days=14), decided_at=decided, invited_at=offer + timedelta(hours=2),
+            first_signed_in_at=offer + timedelta(hours=5) if rng.random() < 0.9 else None, source="history",
+            decline_reason=rng.choice(list(DECLINE_REASONS)) if stage == "declined" else None)
+        db.session.add(candidate)
+        db.session.flush()
+        for _ in range(rng.randrange(0, 6)):
+            category = rng.choice(list(CATEGORIES))
+            answered = offer + timedelta(hours=rng.randrange(6, 24 * 14)) if rng.random() < 0.8 else None
+            db.session.add(Question(candidate_id=candidate.id, text="(history)", category=category,
+                                    status="answered" if answered else "open", answered_at=answered,
+                                    answered_via="candidate" if answered else None))
+        for i in range(meetings):
+            _history_meeting(rng, candidate, rng.choice(people), offer + timedelta(hours=3 + i * 5))
+        if stage == "declined" and rng.random() < 0.5:
+            db.session.add(ExitSurvey(candidate_id=candidate.id, sent_at=decided,
+                                      answered_at=decided + timedelta(days=1) if rng.random() < 0.6 else None,
+                                      answer="(history)"))
+    db.session.flush()
+    return count
+
+
+def _history_meeting(rng: random.Random, candidate: Candidate, person, requested: datetime) -> None:
+    user, profile = person
+    steps = [("requested", requested)]
+    at = requested
+    if profile.needs_approval:
+        steps.append(("needs_approval", at))
+        at += timedelta(hours=1 + rng.randrange(30))
+        if rng.random() < 0.1:
+            steps.append(("rejected", at))
+        else:
+            steps += [("approved", at), ("invited", at)]
+    else:
+        steps.append(("invited", at))
+    start = None
+    if steps[-1][0] == "invited":
+        at += timedelta(hours=1 + rng.randrange(48))
+        answer = rng.choices(["confirmed", "declined", "expired"], weights=[80, 12, 8])[0]
+        steps.append((answer, at))
+        if answer == "confirmed":
+            start = (at + timedelta(days=1 + rng.randrange(4))).replace(minute=0)
+            ending = rng.choices(["completed", "no_show", "cancelled"], weights=[88, 5, 7])[0]
+            steps.append((ending, start + timedelta(minutes=45)))
+    meeting = Meeting(candidate_id=candidate.id, staff_id=user.id, status=steps[-1][0], format="video",
+                      length_minutes=30, uid=f"history-{candidate.id}-{user.id}-{requested.timestamp():.0f}@demo",
+                      start_at=start, end_at=start + timedelta(minutes=30) if start else None,
+                      rating=rng.choices([3, 4, 5], weights=[15, 45, 40])[0] if steps[-1][0] == "completed" else None,
+                      created_at=requested)
+    db.session.add(meeting)
+    db.session.flush()
+    for (before, _), (after, when) in zip(steps, steps[1:]):
+        db.session.add(MeetingTransition(meeting_id=meeting.id, from_status=before, to_status=after, at=when))
