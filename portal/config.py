@@ -7,9 +7,12 @@ refuses to start without a real ``SECRET_KEY`` and a shared rate-limit store.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import partial
 from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("production", "development", "testing")
@@ -91,6 +94,9 @@ def defaults(env: str) -> dict:
         "MEETING_CHANGE_CUTOFF_HOURS": 12,  # no cancelling or moving a confirmed conversation later
         "WRITTEN_ANSWER_DAYS": 14,  # how long a "answer in writing" link works
         "VIDEO_LINK_TEMPLATE": "https://meet.jit.si/reverse-interview-{room}",  # {room}: unguessable per conversation
+        # Single sign-on: {name: provider settings} (see oidc_providers()); empty = e-mailed links only.
+        "OIDC_PROVIDERS": {},
+        "OIDC_HTTP_TIMEOUT": 10,  # seconds for each call to a provider (discovery, keys, token)
     }
 
 
@@ -128,7 +134,141 @@ def from_environment(environ: Mapping[str, str]) -> dict:
         out["TRUSTED_PROXY_HOPS"] = int(environ["TRUSTED_PROXY_HOPS"])
     if environ.get("SMTP_STARTTLS"):
         out["SMTP_STARTTLS"] = _bool(environ["SMTP_STARTTLS"])
+    providers = _oidc_from_environment(environ)
+    if providers is not None:
+        out["OIDC_PROVIDERS"] = providers
     return out
+
+
+# --- Single sign-on (OpenID Connect) ---------------------------------------------------------
+
+# portal.auth.models.ROLES, repeated so that reading the configuration imports nothing else.
+_ROLES = ("candidate", "staff", "recruiter", "admin")
+_OIDC_FIELDS = ("issuer", "discovery_url", "client_id", "client_secret", "label", "roles")
+_OIDC_NAME = re.compile(r"[a-z][a-z0-9_]{0,29}")
+# The provider configured by the plain OIDC_ISSUER, OIDC_CLIENT_ID, … variables.
+DEFAULT_OIDC_PROVIDER = "default"
+
+
+def _oidc_var(name: str, field: str) -> str:
+    """The environment variable behind ``field`` of provider ``name``: OIDC_ISSUER, OIDC_STAFF_ISSUER…"""
+    if name == DEFAULT_OIDC_PROVIDER:
+        return f"OIDC_{field.upper()}"
+    return f"OIDC_{name.upper()}_{field.upper()}"
+
+
+def _oidc_from_environment(environ: Mapping[str, str]) -> dict | None:
+    """``OIDC_*`` variables as raw provider settings ({name: {field: value}}); None if none is set.
+
+    One provider: ``OIDC_ISSUER`` (or ``OIDC_DISCOVERY_URL``), ``OIDC_CLIENT_ID``,
+    ``OIDC_CLIENT_SECRET``, ``OIDC_LABEL``, ``OIDC_ROLES``. Several: ``OIDC_PROVIDERS=staff,candidates``
+    and the same variables with the name inside, ``OIDC_STAFF_ISSUER``… Checked by oidc_providers().
+    """
+    listed = (environ.get("OIDC_PROVIDERS") or "").strip()
+    plain = {f: environ.get(_oidc_var(DEFAULT_OIDC_PROVIDER, f)) for f in _OIDC_FIELDS}
+    single = [_oidc_var(DEFAULT_OIDC_PROVIDER, f) for f, value in plain.items() if value]
+    if listed and single:
+        raise ConfigError(
+            f"OIDC_PROVIDERS is set, so {', '.join(single)} would be ignored: name each provider's "
+            "variables after it (OIDC_<NAME>_ISSUER, …), or unset OIDC_PROVIDERS for a single provider."
+        )
+    if single:
+        return {DEFAULT_OIDC_PROVIDER: plain}
+    if not listed:
+        return None
+    providers: dict = {}
+    for name in (part.strip().lower() for part in listed.split(",")):
+        if not _OIDC_NAME.fullmatch(name):
+            raise ConfigError(
+                f"OIDC_PROVIDERS: {name!r} is not a usable provider name; use lower-case letters, digits "
+                "and _ (starting with a letter), e.g. OIDC_PROVIDERS=staff,candidates."
+            )
+        if name in providers:
+            raise ConfigError(f"OIDC_PROVIDERS names {name!r} twice.")
+        providers[name] = {f: environ.get(_oidc_var(name, f)) for f in _OIDC_FIELDS}
+    return providers
+
+
+def _oidc_url(value: str, var: str, env: str) -> str:
+    """An absolute https URL (plain http only on loopback, or in development and testing)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{var} must be an absolute https URL, e.g. https://accounts.google.com (got {value!r})."
+        )
+    if parts.scheme == "http" and env == "production":
+        try:
+            loopback = parts.hostname == "localhost" or ipaddress.ip_address(parts.hostname).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ConfigError(f"{var} must use https: tokens from the provider would travel unencrypted.")
+    return value
+
+
+def oidc_providers(raw: Mapping, env: str) -> dict[str, dict]:
+    """Check and complete single sign-on providers: {name: {name, label, issuer, metadata_url,
+    client_id, client_secret, roles}}. ``roles`` is a tuple of the roles that may sign in through
+    the provider, or None for all. A missing or unusable setting stops the app at start-up.
+
+    Accepts what _oidc_from_environment() reads, test overrides (the same fields, ``roles`` as a
+    list or a comma list) and its own output.
+    """
+    if not isinstance(raw, Mapping):
+        raise ConfigError("OIDC_PROVIDERS must map provider names to their settings.")
+    providers: dict[str, dict] = {}
+    for name, settings in raw.items():
+        if not isinstance(name, str) or not _OIDC_NAME.fullmatch(name):
+            raise ConfigError(
+                f"{name!r} is not a usable single sign-on provider name (lower-case letters, digits, _)."
+            )
+        if not isinstance(settings, Mapping):
+            raise ConfigError(f"Single sign-on provider {name!r}: settings must be a mapping.")
+        var = partial(_oidc_var, name)
+        value = {f: (settings.get(f) or "").strip() if isinstance(settings.get(f), str) else settings.get(f)
+                 for f in (*_OIDC_FIELDS, "metadata_url")}
+        issuer = value["issuer"] or None
+        metadata_url = value["discovery_url"] or value["metadata_url"] or None
+        if not issuer and not metadata_url:
+            raise ConfigError(
+                f"Single sign-on provider {name!r} has no issuer: set {var('issuer')} (e.g. "
+                f"https://accounts.google.com) or {var('discovery_url')}."
+            )
+        for field in ("client_id", "client_secret"):
+            if not value[field]:
+                raise ConfigError(
+                    f"Single sign-on provider {name!r} has no client {field[7:]}: set {var(field)} to the "
+                    "value the provider gave when you registered the portal as an application."
+                )
+        if issuer:
+            issuer = _oidc_url(issuer, var("issuer"), env).rstrip("/")
+        if metadata_url:
+            _oidc_url(metadata_url, var("discovery_url"), env)
+        else:
+            metadata_url = issuer + "/.well-known/openid-configuration"
+        roles = value["roles"]
+        if roles is not None:
+            listed = roles.split(",") if isinstance(roles, str) else list(roles)
+            roles = tuple(dict.fromkeys(r.strip().lower() for r in listed if r and r.strip())) or None
+            unknown = sorted(set(roles or ()) - set(_ROLES))
+            if unknown:
+                raise ConfigError(
+                    f"{var('roles')}: unknown role(s) {', '.join(unknown)}; choose from {', '.join(_ROLES)}."
+                )
+        label = value["label"] or (
+            urlsplit(issuer or metadata_url).hostname if name == DEFAULT_OIDC_PROVIDER
+            else name.replace("_", " ").title()
+        )
+        providers[name] = {
+            "name": name,
+            "label": str(label)[:60],
+            "issuer": issuer,
+            "metadata_url": metadata_url,
+            "client_id": str(value["client_id"]),
+            "client_secret": str(value["client_secret"]),
+            "roles": roles,
+        }
+    return providers
 
 
 def build(overrides: Mapping | None = None, environ: Mapping[str, str] | None = None) -> dict:
@@ -148,6 +288,7 @@ def build(overrides: Mapping | None = None, environ: Mapping[str, str] | None = 
     config["SQLALCHEMY_DATABASE_URI"] = _database_url(config["SQLALCHEMY_DATABASE_URI"])
     if not config.get("RATELIMIT_STORAGE_URI"):
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    config["OIDC_PROVIDERS"] = oidc_providers(config.get("OIDC_PROVIDERS") or {}, env)
     if urlsplit(config["PORTAL_BASE_URL"]).scheme == "https":
         # Served over TLS: cookies only travel encrypted, and the __Host- prefix pins them to
         # this exact host and path.

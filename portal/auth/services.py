@@ -99,7 +99,15 @@ def sign_in_with_token(raw: str) -> User:
     """Use a sign-in link: consume it, end other pending links, start a fresh session."""
     token = sign_in_token(raw)
     consume_token(token)
-    user = token.user
+    return start_session(token.user)
+
+
+def start_session(user: User) -> User:
+    """Sign ``user`` in, however they proved who they are (e-mailed link or single sign-on).
+
+    Ends their other pending sign-in links, notes the sign-in (a candidate's first one is a
+    milestone) and starts a fresh session. The caller has checked that ``user`` is active.
+    """
     now = utcnow()
     db.session.execute(
         sa.update(ActionToken)

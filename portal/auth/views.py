@@ -1,4 +1,4 @@
-"""Sign in with an e-mailed link; sign out."""
+"""Sign in with an e-mailed link; sign out. (Single sign-on: sso.py.)"""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ..security import TokenProblem, no_referrer
 from . import bp
 from .forms import LoginForm
 from .services import request_sign_in_link, safe_next, sign_in_token, sign_in_with_token, sign_out
+from .sso import login_buttons
 
 
 def _target_email() -> str:
@@ -43,7 +44,8 @@ def login():
         session["sign_in_email"] = form.email.data
         return redirect(url_for("auth.check_email"))
     status = 422 if form.is_submitted() else 200
-    return render("auth/login.html", fragment="login_form", status=status, form=form)
+    return render("auth/login.html", fragment="login_form", status=status, form=form,
+                  sso_buttons=login_buttons(form.next.data))
 
 
 @bp.get("/login/sent")
