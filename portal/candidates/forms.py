@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, EmailField, SelectChoice, SelectField, StringField
+from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, RadioField,
+                     SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..timeutil import is_valid_timezone, timezone_choices
-from .models import STAGE_LABELS
+from .decisions import MAX_NOTE, MAX_SURVEY_ANSWER
+from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS
 
 
 def _strip(value):
@@ -53,3 +55,67 @@ class CandidateForm(FlaskForm):
     def validate_timezone(self, field):
         if not is_valid_timezone(field.data):
             raise ValidationError("Choose a time zone from the list, like Europe/Berlin.")
+
+
+# --- the decision and the exit survey -----------------------------------------------------------
+
+
+def _text(value):
+    """Free text as the browser meant it: line breaks arrive as CRLF but count as one character in
+    the textarea's maxlength, so they are normalised before the length is checked."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+class Checkbox(BooleanField):
+    """A checkbox that always submits "y" when ticked (BooleanField echoes back what it received, so
+    a re-rendered box could otherwise carry a value that reads as unticked)."""
+
+    def _value(self):
+        return "y"
+
+
+OUTCOME_LABELS = {"accepted": "Accepted the offer", "declined": "Declined the offer",
+                  "withdrawn": "Withdrawn (by them or by us)"}
+
+
+class DecisionForm(FlaskForm):
+    """Outcome, date, reason and note; the service checks every rule again (date, reason, length)."""
+
+    outcome = RadioField("Outcome", validate_choice=False,
+                         choices=[SelectChoice(key, OUTCOME_LABELS[key]) for key in OUTCOMES])
+    decided_on = DateField("Date of the decision")
+    reason = SelectField("Why they declined", validate_choice=False,
+                         choices=[SelectChoice("", "Choose a reason…")]
+                         + [SelectChoice(key, label) for key, label in DECLINE_REASONS.items()])
+    note = TextAreaField("Note (optional)", filters=[_text],
+                         validators=[Length(max=MAX_NOTE, message=f"Keep the note to {MAX_NOTE:,} characters or "
+                                                                  "fewer.")],
+                         render_kw={"rows": 3, "maxlength": MAX_NOTE})
+    send_survey = Checkbox("Send the optional exit survey", default=True)
+    # The stage the recruiter saw: if someone else changed it meanwhile, nothing is overwritten.
+    current_stage = HiddenField()
+
+    def validate_outcome(self, field):
+        if field.data not in OUTCOMES:
+            raise ValidationError("Choose what they decided.")
+
+    def validate_decided_on(self, field):
+        if field.data is None:  # empty or not a date: one clear message instead of WTForms' own
+            field.errors[:] = []
+            raise ValidationError("Enter the date they decided, like 2026-03-14.")
+
+
+class SurveyForm(FlaskForm):
+    answer = TextAreaField("What would have changed your mind?", filters=[_text],
+                           validators=[DataRequired("Write your answer, or simply close this page if you'd "
+                                                    "rather not answer."),
+                                       Length(max=MAX_SURVEY_ANSWER,
+                                              message=f"Keep your answer to {MAX_SURVEY_ANSWER:,} characters or "
+                                                      "fewer.")],
+                           render_kw={"rows": 8, "maxlength": MAX_SURVEY_ANSWER})
+
+
+class UndoDecisionForm(FlaskForm):
+    """Back to the offer stage: the button, and the stage the recruiter saw."""
+
+    current_stage = HiddenField()

@@ -181,5 +181,7 @@ def test_first_sign_in_lands_on_the_timeline(app, smtp):
         client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     with app.app_context():
         assert db.session.get(Candidate, cid).first_signed_in_at is not None
-        summaries = db.session.scalars(sa.select(AuditEvent.summary)).all()
-        assert summaries == ["Jordan Lee signed in for the first time"]
+        summaries = db.session.scalars(sa.select(AuditEvent.summary).where(AuditEvent.candidate_id == cid)).all()
+        assert summaries == ["Jordan Lee signed in for the first time"]  # the timeline: the milestone only
+        sign_ins = db.session.scalars(sa.select(AuditEvent.summary).where(AuditEvent.action == "auth.sign_in")).all()
+        assert sign_ins == ["Jordan Lee signed in with an e-mailed link"] * 2  # every sign-in, in the audit trail

@@ -1,0 +1,407 @@
+"""The end of the offer stage: recording the candidate's decision, correcting or undoing it, and the
+optional exit survey a candidate who declined may be sent.
+
+Services flush, never commit, and raise ``DecisionError`` with the message the recruiter (or the
+candidate, on the survey page) sees and the form field it belongs to; ``DecisionConflict`` when
+someone else changed the decision in the meantime (nothing is overwritten).
+
+Dates: the recruiter gives the calendar day of the decision in their own zone. Today is stored as
+the current instant; an earlier day as 12:00 in the recruiter's zone (never before the offer
+itself); a correction that keeps the day keeps the recorded instant.
+
+Declined and withdrawn end the process, so the candidate's open requests and upcoming confirmed
+conversations are called off through the conversation state machine and the existing cancellation
+mail (``meetings.states.end_conversation``, ``meetings.notify.meeting_cancelled``); accepted leaves
+them alone. Nothing called off comes back when a decision is corrected or undone.
+
+The exit survey is sent at most once per candidate, ever: one ``ExitSurvey`` row (unique per
+candidate), one single-use link (purpose ``exit_survey``, 30 days), one mail (dedupe key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..audit.services import record
+from ..extensions import db
+from ..mail.services import queue_mail
+from ..security import TokenProblem, consume_token, find_token, issue_token
+from ..templating import absolute_url
+from ..timeutil import format_date, to_zone, utcnow
+from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS, Candidate, ExitSurvey
+
+MAX_NOTE = 2000
+MAX_SURVEY_ANSWER = 4000
+SURVEY_PURPOSE = "exit_survey"
+SURVEY_LIFETIME = timedelta(days=30)
+ENDS_CONVERSATIONS = ("declined", "withdrawn")
+OPEN_REQUESTS = ("requested", "needs_approval", "approved", "invited")
+
+
+class DecisionError(ValueError):
+    """A decision (or survey answer) that needs another look; ``field`` names its form field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class DecisionConflict(DecisionError):
+    """Someone else changed the decision since the page was loaded: nothing was changed."""
+
+
+@dataclass
+class DecisionData:
+    outcome: str | None
+    decided_on: date | None  # the calendar day, in the recruiter's zone
+    reason: str | None = None  # a DECLINE_REASONS key (declined only)
+    note: str | None = None
+    send_survey: bool = False  # declined only
+
+
+@dataclass
+class CalledOff:
+    requests: int = 0  # still being asked, approved or answered
+    conversations: int = 0  # confirmed, not started yet
+
+    @property
+    def total(self) -> int:
+        return self.requests + self.conversations
+
+
+@dataclass
+class DecisionResult:
+    candidate: Candidate
+    action: str  # "decided", "changed" or "unchanged"
+    called_off: CalledOff = field(default_factory=CalledOff)
+    survey_sent: ExitSurvey | None = None
+    survey_already: ExitSurvey | None = None  # asked for, but one was sent before
+    zone: str = "UTC"  # the recruiter's, for dates in the message
+
+    def message(self) -> str:
+        """What the recruiter is told, in one paragraph."""
+        candidate = self.candidate
+        name, first = candidate.user.name, candidate.user.first_name
+        if self.action == "decided":
+            parts = [f"Recorded: {_outcome_sentence(candidate)}."]
+        elif self.action == "changed":
+            parts = [f"Decision updated: {describe(candidate.stage, candidate.decline_reason)}."]
+        else:
+            parts = [f"Nothing changed: that is the decision already recorded for {name}."]
+        off = self.called_off
+        if off.total:
+            pieces = [p for p in (_count(off.requests, "open request"), _count(off.conversations,
+                                                                              "upcoming conversation")) if p]
+            parts.append(f"{' and '.join(pieces)} {'was' if off.total == 1 else 'were'} called off; "
+                         "the people involved have been e-mailed.")
+        elif candidate.stage in ENDS_CONVERSATIONS and self.action != "unchanged":
+            parts.append("There were no open requests or upcoming conversations to call off.")
+        if self.survey_sent is not None:
+            parts.append(f"{first} has been e-mailed the optional exit survey.")
+        elif self.survey_already is not None:
+            sent = format_date(self.survey_already.sent_at, self.zone)
+            parts.append(f"The exit survey was already sent on {sent}, so no second one went out.")
+        return " ".join(parts)
+
+
+def _count(n: int, word: str) -> str:
+    if not n:
+        return ""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def describe(stage: str, reason: str | None = None) -> str:
+    """``Declined (Compensation)``, ``Accepted``, ``Offer stage``: one decision in words."""
+    label = STAGE_LABELS.get(stage, stage)
+    if stage == "declined" and reason:
+        return f"{label} ({DECLINE_REASONS.get(reason, reason)})"
+    return label
+
+
+def reason_label(reason: str | None) -> str:
+    return DECLINE_REASONS.get(reason or "", "")
+
+
+def _outcome_sentence(candidate: Candidate) -> str:
+    name = candidate.user.name
+    if candidate.stage == "accepted":
+        return f"{name} accepted the offer"
+    if candidate.stage == "declined":
+        return f"{name} declined the offer ({reason_label(candidate.decline_reason) or 'no reason given'})"
+    return f"{name}'s offer was withdrawn"
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+
+def today_in(zone: str, now: datetime | None = None) -> date:
+    return to_zone(now or utcnow(), zone).date()
+
+
+def offer_day(candidate: Candidate, zone: str) -> date:
+    return to_zone(candidate.offer_made_at, zone).date()
+
+
+def decided_instant(candidate: Candidate, day: date | None, zone: str, now: datetime) -> datetime:
+    """The UTC instant to store for ``day`` (a date in ``zone``), or DecisionError saying why not."""
+    if day is None:
+        raise DecisionError("Enter the date they decided, like 2026-03-14.", "decided_on")
+    today = today_in(zone, now)
+    if day > today:
+        raise DecisionError(f"The date can't be in the future: today is {format_date(now, zone)} in your time "
+                            f"zone ({zone}).", "decided_on")
+    if day < offer_day(candidate, zone):
+        raise DecisionError("The date can't be before the offer was made, on "
+                            f"{format_date(candidate.offer_made_at, zone)}.", "decided_on")
+    previous = candidate.decided_at
+    if candidate.stage != "offer" and previous is not None and to_zone(previous, zone).date() == day:
+        return previous  # a correction that keeps the day keeps the recorded moment
+    if day == today:
+        return now
+    noon = datetime.combine(day, time(12), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    return max(noon, candidate.offer_made_at)  # on the offer's own day, never before the offer
+
+
+# --- recording, correcting, undoing ---------------------------------------------------------------
+
+
+def _lock(candidate: Candidate) -> None:
+    """Hold the candidate's row for this transaction and read its decision afresh, so two recruiters
+    saving at once are serialised (PostgreSQL: row lock; SQLite: writes begin IMMEDIATE)."""
+    db.session.execute(sa.select(Candidate.id).where(Candidate.id == candidate.id).with_for_update())
+    db.session.refresh(candidate, ["stage", "decided_at", "decline_reason", "decision_note"])
+
+
+def _check_expected(candidate: Candidate, expected_stage: str | None) -> None:
+    if expected_stage is not None and candidate.stage != expected_stage:
+        now = describe(candidate.stage, candidate.decline_reason)
+        raise DecisionConflict(f"Someone else changed the decision while you were looking: it's now {now}. "
+                               "Nothing was changed; check it below and try again if needed.")
+
+
+def record_decision(candidate: Candidate, data: DecisionData, *, by, now: datetime | None = None,
+                    expected_stage: str | None = None) -> DecisionResult:
+    """Record (or correct) the outcome; call off conversations and send the exit survey as it says.
+
+    ``expected_stage`` is the stage the recruiter saw: a different one raises DecisionConflict.
+    """
+    now = now or utcnow()
+    zone = by.timezone
+    _lock(candidate)
+    _check_expected(candidate, expected_stage)
+    outcome = data.outcome
+    if outcome not in OUTCOMES:
+        raise DecisionError("Choose what they decided.", "outcome")
+    decided_at = decided_instant(candidate, data.decided_on, zone, now)
+    reason = data.reason or None
+    if outcome == "declined":
+        if reason not in DECLINE_REASONS:
+            raise DecisionError("Choose why they declined from the list.", "reason")
+    else:
+        reason = None  # a reason belongs to a decline only
+    note = (data.note or "").replace("\r\n", "\n").strip()
+    if len(note) > MAX_NOTE:
+        raise DecisionError(f"Keep the note to {MAX_NOTE:,} characters or fewer (it has {len(note):,}).", "note")
+
+    before = (candidate.stage, candidate.decided_at, candidate.decline_reason, candidate.decision_note)
+    after = (outcome, decided_at, reason, note or None)
+    first_time = candidate.stage == "offer"
+    action = "decided" if first_time else ("unchanged" if before == after else "changed")
+    if action != "unchanged":
+        candidate.stage, candidate.decided_at, candidate.decline_reason, candidate.decision_note = after
+        db.session.flush()
+        shown_day = ("" if to_zone(decided_at, zone).date() == today_in(zone, now)
+                     else f" (decided {format_date(decided_at, zone)})")
+        details = {"outcome": outcome, "reason": reason, "decided_at": decided_at.isoformat()}
+        if first_time:
+            record("candidate.decided", f"{by.name} recorded that {_outcome_sentence(candidate)}{shown_day}",
+                   actor=by, candidate=candidate, subject=candidate, **details)
+        else:
+            record("candidate.decision_changed", f"{by.name} changed the decision: "
+                   + _changes(before, after, zone), actor=by, candidate=candidate, subject=candidate,
+                   previous={"outcome": before[0], "reason": before[2]}, **details)
+
+    result = DecisionResult(candidate, action, zone=zone)
+    if outcome in ENDS_CONVERSATIONS:
+        result.called_off = call_off_conversations(candidate, by=by, now=now)
+    if outcome == "declined" and data.send_survey:
+        result.survey_sent = send_exit_survey(candidate, by=by, now=now)
+        if result.survey_sent is None:
+            result.survey_already = existing_survey(candidate)
+    return result
+
+
+def _changes(before: tuple, after: tuple, zone: str) -> str:
+    parts = []
+    if (before[0], before[2]) != (after[0], after[2]):
+        parts.append(f"{describe(before[0], before[2])} → {describe(after[0], after[2])}")
+    if before[1] != after[1]:
+        parts.append(f"date → {format_date(after[1], zone)}")
+    if before[3] != after[3]:
+        parts.append("note updated" if after[3] else "note removed")
+    return "; ".join(parts)
+
+
+def undo_decision(candidate: Candidate, *, by, expected_stage: str | None = None) -> str:
+    """Back to the offer stage: the outcome, date, reason and note are cleared. Returns the stage it
+    had. Conversations called off stay called off; an exit survey already sent stays (and closes)."""
+    _lock(candidate)
+    if candidate.stage == "offer":
+        raise DecisionConflict(f"There's no decision to undo: {candidate.user.name} is already at the offer "
+                               "stage. Nothing was changed.")
+    _check_expected(candidate, expected_stage)
+    previous = candidate.stage
+    was = describe(candidate.stage, candidate.decline_reason)
+    candidate.stage = "offer"
+    candidate.decided_at = candidate.decline_reason = candidate.decision_note = None
+    db.session.flush()
+    record("candidate.decision_undone",
+           f"{by.name} moved {candidate.user.name} back to the offer stage (the decision had been: {was})",
+           actor=by, candidate=candidate, subject=candidate, previous=previous)
+    return previous
+
+
+# --- calling off conversations ---------------------------------------------------------------------
+
+
+# The meetings package imports candidates at import time (its models and views use Candidate), so
+# the conversation modules are imported where they are used.
+
+
+def _still_open(meeting, now: datetime) -> bool:
+    """A request still waiting, or a confirmed conversation that hasn't started (written: no time)."""
+    if meeting.status in OPEN_REQUESTS:
+        return True
+    return meeting.status == "confirmed" and (meeting.start_at is None or meeting.start_at > now)
+
+
+def open_conversations(candidate: Candidate, now: datetime) -> list:
+    from ..meetings.models import Meeting
+
+    return list(db.session.scalars(
+        sa.select(Meeting).where(
+            Meeting.candidate_id == candidate.id,
+            sa.or_(Meeting.status.in_(OPEN_REQUESTS),
+                   sa.and_(Meeting.status == "confirmed",
+                           sa.or_(Meeting.start_at.is_(None), Meeting.start_at > now))))
+        .options(joinedload(Meeting.staff)).order_by(Meeting.id)))
+
+
+def call_off_conversations(candidate: Candidate, *, by, now: datetime | None = None) -> CalledOff:
+    """Cancel every open request and upcoming confirmed conversation of ``candidate`` through the state
+    machine (time released, reminders withdrawn), each with the usual cancellation mail (METHOD:CANCEL
+    when there was a time). A conversation that someone else moved meanwhile is looked at again."""
+    from ..meetings import notify
+    from ..meetings.states import TransitionRefused, end_conversation
+
+    now = now or utcnow()
+    reason = (f"The offer process for {candidate.position.title} has ended, so this conversation is no longer "
+              "needed.")
+    result = CalledOff()
+    for meeting in open_conversations(candidate, now):
+        for _attempt in range(3):
+            if not _still_open(meeting, now):
+                break
+            was = meeting.status
+            try:
+                end_conversation(meeting, "cancelled", actor=by, reason=reason)
+            except TransitionRefused:
+                continue  # changed by someone else just now (transition re-read it): look again
+            notify.meeting_cancelled(meeting, by=by)
+            kind = "conversation" if was == "confirmed" else "request"
+            record("meeting.cancelled", f"{by.name} called off the {kind} to talk to {meeting.staff.name}: the "
+                   "offer process ended", actor=by, candidate=candidate, subject=meeting, reason="offer_ended")
+            if was == "confirmed":
+                result.conversations += 1
+            else:
+                result.requests += 1
+            break
+    return result
+
+
+# --- the exit survey ---------------------------------------------------------------------------------
+
+
+def existing_survey(candidate: Candidate) -> ExitSurvey | None:
+    return db.session.scalar(sa.select(ExitSurvey).where(ExitSurvey.candidate_id == candidate.id))
+
+
+def survey_expires_at(survey: ExitSurvey) -> datetime:
+    return survey.sent_at + SURVEY_LIFETIME
+
+
+def send_exit_survey(candidate: Candidate, *, by, now: datetime | None = None) -> ExitSurvey | None:
+    """Create the survey and mail the candidate its link; None if they were ever sent one."""
+    now = now or utcnow()
+    if existing_survey(candidate) is not None:
+        return None
+    survey = ExitSurvey(candidate_id=candidate.id, sent_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(survey)
+    except IntegrityError:  # sent by a concurrent request a moment ago
+        return None
+    db.session.expire(candidate, ["exit_survey"])
+    raw, token = issue_token(SURVEY_PURPOSE, SURVEY_LIFETIME, user=candidate.user, subject=survey)
+    token.expires_at = survey_expires_at(survey)
+    db.session.flush()
+    contact = candidate.owner if candidate.owner is not None and candidate.owner.active else by
+    queue_mail("exit_survey", to=candidate.user.email, dedupe_key=f"exit_survey:{candidate.id}",
+               candidate=candidate, contact=contact, link=absolute_url("candidates.exit_survey", token=raw),
+               expires_at=token.expires_at)
+    record("candidate.exit_survey_sent", f"{by.name} sent {candidate.user.name} the optional exit survey",
+           actor=by, candidate=candidate, subject=survey)
+    return survey
+
+
+@dataclass
+class SurveyLink:
+    token: object
+    survey: ExitSurvey
+    candidate: Candidate
+
+
+def survey_for_token(token) -> ExitSurvey | None:
+    if token is None or token.subject_type != ExitSurvey.__name__ or token.subject_id is None:
+        return None
+    return db.session.get(ExitSurvey, token.subject_id)
+
+
+def survey_link(raw: str) -> SurveyLink:
+    """The usable survey link for ``raw``, or TokenProblem saying why not: ``invalid``, ``used``
+    (answered), ``expired`` or ``closed`` (the candidate is no longer recorded as declined). Changes
+    nothing."""
+    token = find_token(SURVEY_PURPOSE, raw)
+    survey = survey_for_token(token)
+    if survey is None:
+        raise TokenProblem("invalid")
+    if survey.answered_at is not None:
+        raise TokenProblem("used", token)
+    if survey.candidate.stage != "declined":
+        raise TokenProblem("closed", token)
+    return SurveyLink(token, survey, survey.candidate)
+
+
+def answer_exit_survey(raw: str, answer: str | None, now: datetime | None = None) -> ExitSurvey:
+    """Save the answer and use up the link (of two submissions at once, one wins)."""
+    now = now or utcnow()
+    link = survey_link(raw)
+    answer = (answer or "").replace("\r\n", "\n").strip()
+    if not answer:
+        raise DecisionError("Write your answer, or simply close this page if you'd rather not answer.", "answer")
+    if len(answer) > MAX_SURVEY_ANSWER:
+        raise DecisionError(f"Keep your answer to {MAX_SURVEY_ANSWER:,} characters or fewer "
+                            f"(it has {len(answer):,}).", "answer")
+    consume_token(link.token, now)
+    link.survey.answer, link.survey.answered_at = answer, now
+    db.session.flush()
+    candidate = link.candidate
+    record("candidate.exit_survey_answered", f"{candidate.user.name} answered the exit survey",
+           actor=candidate.user, candidate=candidate, subject=link.survey)
+    return link.survey
