@@ -56,6 +56,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+    from .privacy.cli import purge_command
+
+    app.cli.add_command(purge_command)
     if not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
@@ -95,7 +98,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import analytics, auth, candidates, feedback, mail, main, meetings, people, questions
+    from . import analytics, audit, auth, candidates, feedback, mail, main, meetings, people, privacy, questions
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -105,6 +108,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(questions.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(analytics.bp)
+    app.register_blueprint(privacy.bp)
+    app.register_blueprint(audit.bp)
     if app.config["PORTAL_ENV"] in ("development", "testing"):
         # The local mailbox exists only where mail never leaves the machine.
         app.register_blueprint(mail.bp, url_prefix="/dev")

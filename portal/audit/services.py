@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..timeutil import utcnow
 from .models import AuditEvent
 
 
@@ -23,6 +26,30 @@ def record(action: str, summary: str, *, actor=None, candidate=None, subject=Non
     db.session.add(event)
     db.session.flush()
     return event
+
+
+VIEW_EVENT_EVERY = timedelta(minutes=30)
+
+
+def record_view(candidate, viewer) -> bool:
+    """A recruiter opened the candidate's page: one event per viewer and candidate per half hour.
+
+    Runs in its own short write transaction (the page itself is a GET) and commits it.
+    """
+    from ..database import write_transaction
+
+    since = utcnow() - VIEW_EVENT_EVERY
+    recent = db.session.scalar(sa.select(AuditEvent.id).where(
+        AuditEvent.action == "candidate.viewed", AuditEvent.candidate_id == candidate.id,
+        AuditEvent.actor_id == viewer.id, AuditEvent.at >= since).limit(1))
+    if recent is not None:
+        return False
+    candidate_id, viewer_id, name = candidate.id, viewer.id, viewer.name
+    with write_transaction():
+        db.session.add(AuditEvent(action="candidate.viewed", summary=f"{name} opened the candidate's page",
+                                  actor_id=viewer_id, candidate_id=candidate_id, subject_type="Candidate",
+                                  subject_id=candidate_id, details={}))
+    return True
 
 
 def timeline(candidate_id: int, limit: int = 200) -> list[AuditEvent]:

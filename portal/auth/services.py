@@ -99,7 +99,11 @@ def sign_in_with_token(raw: str) -> User:
     """Use a sign-in link: consume it, end other pending links, start a fresh session."""
     token = sign_in_token(raw)
     consume_token(token)
-    return start_session(token.user)
+    user = start_session(token.user)
+    from ..audit.services import record
+
+    record("auth.sign_in", f"{user.name} signed in with an e-mailed link", actor=user, subject=user, method="link")
+    return user
 
 
 def start_session(user: User) -> User:

@@ -73,6 +73,13 @@ def confirm_sign_in(token: str):
         link = sign_in_token(token)
     except TokenProblem as problem:
         db.session.rollback()
+        if request.method == "POST":  # someone tried to use it (opening a link changes nothing)
+            from ..audit.services import record
+
+            user = getattr(problem.token, "user", None)
+            record("auth.sign_in_failed", f"An e-mailed sign-in link was refused: {problem.reason}",
+                   subject=user, method="link", reason=problem.reason)
+            db.session.commit()
         status = 404 if problem.reason == "invalid" else 410
         return render("auth/link_problem.html", status=status, reason=problem.reason)
     return render("auth/confirm.html", form=form, user=link.user, next_path=next_path)

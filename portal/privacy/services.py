@@ -1,0 +1,229 @@
+"""A candidate's personal data: export it, erase it, and purge decided candidates after the retention period.
+
+Erasure keeps the shape of what happened (stage, dates, categories, statuses, ratings), so
+analytics stay correct, and removes who it happened to and everything they or others wrote about
+them: names, e-mail addresses, question texts, notes, feedback, answers, mail bodies. Mentions of
+the name or e-mail anywhere else in the database (an audit summary, a mail to the CEO, a calendar
+attachment) are found column by column, so a table added later is covered too.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from ..audit.models import AuditEvent
+from ..audit.services import record
+from ..auth.models import ActionToken, User, new_session_token
+from ..candidates.models import DECLINE_REASONS, Candidate, ExitSurvey
+from ..extensions import db
+from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
+from ..mail.models import OutboxMessage
+from ..meetings.models import Meeting, MeetingTransition
+from ..questions.models import Question
+from ..timeutil import utcnow
+
+ERASED_DOMAIN = "erased.invalid"
+REDACTED = "[erased]"
+
+
+def is_erased(candidate: Candidate) -> bool:
+    return candidate.user.email.endswith("@" + ERASED_DOMAIN)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_data(candidate: Candidate) -> dict:
+    """Everything the portal holds about the candidate, as plain JSON-able data."""
+    user = candidate.user
+    feedback = db.session.scalars(sa.select(InterviewFeedback).where(InterviewFeedback.candidate_id == candidate.id)
+                                  .order_by(InterviewFeedback.requested_at)).all()
+    message = db.session.scalar(sa.select(FeedbackMessage).where(FeedbackMessage.candidate_id == candidate.id))
+    questions = db.session.scalars(sa.select(Question).where(Question.candidate_id == candidate.id)
+                                   .order_by(Question.created_at, Question.id)).all()
+    meetings = db.session.scalars(sa.select(Meeting).where(Meeting.candidate_id == candidate.id)
+                                  .order_by(Meeting.created_at, Meeting.id)).all()
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.candidate_id == candidate.id)
+                                .order_by(AuditEvent.at, AuditEvent.id)).all()
+    mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_addr == user.email)
+                               .order_by(OutboxMessage.created_at, OutboxMessage.id)).all()
+    survey = db.session.scalar(sa.select(ExitSurvey).where(ExitSurvey.candidate_id == candidate.id))
+    return {
+        "exported_at": utcnow().isoformat(),
+        "account": {"name": user.name, "email": user.email, "time_zone": user.timezone, "role": user.role,
+                    "created_at": _iso(user.created_at), "last_sign_in_at": _iso(user.last_sign_in_at)},
+        "offer": {
+            "position": candidate.position.title, "team": candidate.position.team, "stage": candidate.stage_label,
+            "offer_made_at": _iso(candidate.offer_made_at), "decision_deadline": _iso(candidate.decision_deadline),
+            "decided_at": _iso(candidate.decided_at),
+            "decline_reason": DECLINE_REASONS.get(candidate.decline_reason or "", None),
+            "decision_note": candidate.decision_note, "source": candidate.source,
+            "invited_at": _iso(candidate.invited_at), "first_signed_in_at": _iso(candidate.first_signed_in_at),
+            "recruiter": candidate.owner.name if candidate.owner else None,
+        },
+        "interviewer_feedback": [
+            {"interviewer": f.interviewer.name, "went_well": f.went_well, "to_grow": f.to_grow,
+             "submitted_at": _iso(f.submitted_at)} for f in feedback],
+        "feedback_message": ({"body": message.body, "status": message.status,
+                              "published_at": _iso(message.published_at)} if message else None),
+        "questions": [
+            {"text": q.text, "category": q.category_label, "private": q.private, "status": q.status,
+             "directed_to": q.directed_to.name if q.directed_to else None, "answered_via": q.answered_via,
+             "answered_by": q.answered_by.name if q.answered_by else None, "answered_at": _iso(q.answered_at),
+             "written_answer": q.written_answer, "created_at": _iso(q.created_at)} for q in questions],
+        "conversations": [
+            {"with": m.staff.name, "format": m.format_label, "length_minutes": m.length_minutes, "status": m.status,
+             "start_at": _iso(m.start_at), "end_at": _iso(m.end_at), "note": m.note, "reason": m.reason,
+             "rating": m.rating, "requested_at": _iso(m.created_at),
+             "history": [{"from": t.from_status, "to": t.to_status, "at": _iso(t.at)} for t in m.transitions]}
+            for m in meetings],
+        "exit_survey": ({"sent_at": _iso(survey.sent_at), "answered_at": _iso(survey.answered_at),
+                         "answer": survey.answer} if survey else None),
+        "timeline": [{"at": _iso(e.at), "action": e.action, "summary": e.summary} for e in events],
+        "emails": [{"to": m.to_addr, "subject": m.subject, "kind": m.kind, "status": m.status,
+                    "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)} for m in mails],
+    }
+
+
+def export_zip(candidate: Candidate) -> bytes:
+    """``data.json`` and a readable ``index.html`` of the same data, zipped."""
+    data = export_data(candidate)
+    html = render_template("privacy/export.html", data=data, company=current_app.config["COMPANY_NAME"])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
+        archive.writestr("index.html", html)
+    return buffer.getvalue()
+
+
+def record_export(candidate: Candidate, by: User) -> None:
+    who = "themself" if by.id == candidate.user_id else by.name
+    record("candidate.exported", f"Personal data of candidate #{candidate.id} exported by {who}",
+           actor=by, candidate=candidate, subject=candidate)
+
+
+# Tables that hold counts, hashes and times only: nothing to look for there.
+NO_FREE_TEXT = frozenset({"analytics_cell", "analytics_refresh", "booked_unit", "alembic_version"})
+# The candidate's own account row is rewritten directly (another person may share the name).
+SET_DIRECTLY = frozenset({"user"})
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _scrub(secrets: list[str], only: set[str] | None = None) -> int:
+    """Replace each secret in every text and JSON column (of every table, or of ``only``); rows changed."""
+    secrets = [s for s in dict.fromkeys(secrets) if s and len(s) >= 3]
+    changed = 0
+    for table in db.metadata.sorted_tables:
+        if table.name in NO_FREE_TEXT | SET_DIRECTLY or (only is not None and table.name not in only):
+            continue
+        key = list(table.primary_key.columns)
+        for column in table.columns:
+            if isinstance(column.type, sa.JSON):
+                # JSON may hold the text as written or \u-escaped: look for both, fix in Python.
+                forms = {f for s in secrets for f in (s, json.dumps(s)[1:-1])}
+                where = sa.or_(*(sa.cast(column, sa.Text).like(_like(f), escape="\\") for f in forms))
+                for row in db.session.execute(sa.select(*key, column).where(where)).all():
+                    text = json.dumps(row[-1], ensure_ascii=False)
+                    for secret in secrets:
+                        text = text.replace(json.dumps(secret, ensure_ascii=False)[1:-1], REDACTED)
+                    db.session.execute(table.update().where(*(k == row[i] for i, k in enumerate(key)))
+                                       .values({column.name: json.loads(text)}))
+                    changed += 1
+            elif isinstance(column.type, sa.String | sa.Text):
+                for secret in secrets:
+                    result = db.session.execute(
+                        table.update().where(column.like(_like(secret), escape="\\"))
+                        .values({column.name: sa.func.replace(column, secret, REDACTED)}))
+                    changed += result.rowcount or 0
+    return changed
+
+
+def erase_candidate(candidate: Candidate, by: User | None, reason: str = "request") -> None:
+    """Remove the candidate's personal data, keeping what analytics count (flush; the caller commits)."""
+    if is_erased(candidate):
+        return
+    user = candidate.user
+    questions = db.session.scalars(sa.select(Question).where(Question.candidate_id == candidate.id)).all()
+    # Their own words may be quoted in a mail to the person asked, or in an audit detail; a question
+    # taken from the shared bank is nobody's own text, and other candidates keep theirs.
+    own_texts = [q.text for q in questions if q.bank_key is None and len(q.text) >= 8]
+    meeting_ids = list(db.session.scalars(sa.select(Meeting.id).where(Meeting.candidate_id == candidate.id)))
+
+    # Their own rows: blank what was written, keep categories, statuses, dates and ratings.
+    for q in questions:
+        q.text, q.written_answer = REDACTED, None
+    db.session.execute(sa.update(Meeting).where(Meeting.candidate_id == candidate.id)
+                       .values(note="", reason=None, video_link=None))
+    if meeting_ids:
+        db.session.execute(sa.update(MeetingTransition).where(MeetingTransition.meeting_id.in_(meeting_ids))
+                           .values(reason=None))
+    db.session.execute(sa.update(InterviewFeedback).where(InterviewFeedback.candidate_id == candidate.id)
+                       .values(went_well="", to_grow=""))
+    message_ids = list(db.session.scalars(sa.select(FeedbackMessage.id)
+                                          .where(FeedbackMessage.candidate_id == candidate.id)))
+    if message_ids:
+        db.session.execute(sa.update(FeedbackMessage).where(FeedbackMessage.id.in_(message_ids)).values(body=""))
+        db.session.execute(sa.update(MessageRevision).where(MessageRevision.message_id.in_(message_ids))
+                           .values(body=""))
+    db.session.execute(sa.update(ExitSurvey).where(ExitSurvey.candidate_id == candidate.id).values(answer=None))
+    db.session.execute(sa.update(AuditEvent).where(AuditEvent.candidate_id == candidate.id).values(details={}))
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_addr == user.email))
+    db.session.execute(sa.delete(ActionToken).where(ActionToken.user_id == user.id))
+    candidate.decision_note = None
+    candidate.source = ""
+    db.session.flush()
+
+    # Mentions anywhere else: audit summaries, mails to the people they met, calendar files.
+    _scrub([user.name, user.email])
+    _scrub(own_texts, only={"outbox_message", "audit_event"})
+
+    # The account itself: no name, no address, no way to sign in.
+    user.name = f"Erased candidate #{candidate.id}"
+    user.email = f"candidate-{candidate.id}@{ERASED_DOMAIN}"
+    user.timezone = "UTC"
+    user.active = False
+    user.session_token = new_session_token()
+    user.last_sign_in_at = None
+    db.session.flush()
+    record("candidate.erased", f"Personal data of candidate #{candidate.id} erased"
+           + (f" by {by.name}" if by is not None else f" ({reason})"), actor=by, candidate=candidate,
+           subject=candidate, reason=reason)
+
+
+def retention_days() -> int | None:
+    days = current_app.config.get("RETENTION_DAYS")
+    return int(days) if days else None
+
+
+def due_for_purge(now: datetime, days: int) -> list[Candidate]:
+    cutoff = now - timedelta(days=days)
+    return list(db.session.scalars(
+        sa.select(Candidate).join(Candidate.user)
+        .where(Candidate.stage != "offer", Candidate.decided_at.is_not(None), Candidate.decided_at < cutoff,
+               User.email.not_like(f"%@{ERASED_DOMAIN}"))
+        .order_by(Candidate.decided_at)))
+
+
+def purge(now: datetime | None = None, days: int | None = None, dry_run: bool = False) -> list[int]:
+    """Erase decided candidates whose decision is older than the retention period (commits per candidate)."""
+    now = now or utcnow()
+    days = days if days is not None else retention_days()
+    if not days:
+        return []
+    erased = []
+    for candidate in due_for_purge(now, days):
+        erased.append(candidate.id)
+        if not dry_run:
+            erase_candidate(candidate, None, reason=f"retention: decided more than {days} days ago")
+            db.session.commit()
+    return erased

@@ -1,0 +1,80 @@
+"""Download a candidate's data (the candidate or an admin) and erase it (admins, after confirming)."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from ..candidates.services import get_candidate
+from ..extensions import db
+from ..rendering import render
+from ..security import role_required
+from . import bp
+from .services import erase_candidate, export_zip, is_erased, record_export, retention_days
+
+
+def me():
+    return current_user._get_current_object()
+
+
+def _download(candidate) -> Response:
+    record_export(candidate, me())
+    body = export_zip(candidate)
+    db.session.commit()
+    response = Response(body, mimetype="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="personal-data-{candidate.id}.zip"'})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/account")
+@role_required("candidate")
+def account():
+    """The candidate's own data page: what we hold, a download, and how to have it erased."""
+    candidate = me().candidacy
+    if candidate is None:
+        abort(404)
+    return render("privacy/account.html", candidate=candidate, retention=retention_days())
+
+
+@bp.post("/account/export")
+@role_required("candidate")
+def export_own():
+    candidate = me().candidacy
+    if candidate is None:
+        abort(404)
+    return _download(candidate)
+
+
+def _candidate_or_404(candidate_id: int):
+    candidate = get_candidate(candidate_id)
+    if candidate is None:
+        abort(404)
+    return candidate
+
+
+@bp.post("/recruiter/candidates/<int:candidate_id>/export")
+@role_required("admin")
+def export_candidate(candidate_id: int):
+    return _download(_candidate_or_404(candidate_id))
+
+
+@bp.route("/recruiter/candidates/<int:candidate_id>/erase", methods=["GET", "POST"])
+@role_required("admin")
+def erase(candidate_id: int):
+    """Confirm by typing the candidate's e-mail address; then erase."""
+    candidate = _candidate_or_404(candidate_id)
+    if is_erased(candidate):
+        flash("This candidate's personal data was already erased.", "success")
+        return redirect(url_for("candidates.show", candidate_id=candidate.id))
+    if request.method == "GET":
+        return render("privacy/erase.html", candidate=candidate, error=None, typed="")
+    typed = (request.form.get("confirm_email") or "").strip().lower()[:254]
+    if typed != candidate.user.email:
+        return render("privacy/erase.html", candidate=candidate, typed=typed,
+                      error="Type the candidate's e-mail address exactly as shown to confirm.", status=422)
+    erase_candidate(candidate, me())
+    db.session.commit()
+    flash(f"Candidate #{candidate.id}'s personal data was erased. Their outcome and dates still count in analytics.",
+          "success")
+    return redirect(url_for("candidates.show", candidate_id=candidate.id))
