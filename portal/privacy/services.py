@@ -123,6 +123,8 @@ def _scrub(secrets: list[str], only: set[str] | None = None) -> int:
     """Replace each secret in every text and JSON column (of every table, or of ``only``); rows changed."""
     secrets = [s for s in dict.fromkeys(secrets) if s and len(s) >= 3]
     changed = 0
+    if not secrets:
+        return changed
     for table in db.metadata.sorted_tables:
         if table.name in NO_FREE_TEXT | SET_DIRECTLY or (only is not None and table.name not in only):
             continue
