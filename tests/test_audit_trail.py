@@ -58,3 +58,17 @@ def test_opening_a_candidate_page_is_recorded_once_per_half_hour(app, client, au
         page = client.get(url).get_data(as_text=True)
     assert len(_events(app, "candidate.viewed")) == 2
     assert page.count("opened the candidate") == 2  # on the candidate's own timeline too
+
+
+def test_hiding_a_person_is_recorded(app, client, auth):
+    from factories import make_staff
+
+    with app.app_context():
+        recruiter = make_user("recruiter", name="Rex Recruiter")
+        person = make_staff("leadership", name="Amara Okafor")
+        person_id = person.id
+        db.session.commit()
+        auth.login(db.session.get(User, recruiter.id))
+    token = csrf_token(client, "/recruiter/people")
+    assert client.post(f"/recruiter/people/{person_id}/visibility", data={"csrf_token": token}).status_code == 302
+    assert [e[0] for e in _events(app, "person.hidden")] == ["Amara Okafor hidden from the directory by Rex Recruiter"]

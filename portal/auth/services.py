@@ -7,15 +7,15 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from flask import Flask, current_app, redirect, request, session
-from flask_login import login_user, logout_user
+from flask import Flask, current_app, has_request_context, redirect, request, session
+from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..mail.services import queue_mail
 from ..rendering import hx_redirect, login_url
 from ..security import TokenProblem, consume_token, find_token, issue_token
 from ..timeutil import utcnow
-from .models import ROLES, ActionToken, User
+from .models import ROLE_LABELS, ROLES, ActionToken, User
 
 SIGN_IN = "sign_in"
 # However active a session is, it ends this long after sign-in (idle expiry is the session
@@ -48,6 +48,11 @@ def create_user(email: str, name: str, role: str, timezone: str = "UTC") -> User
             db.session.add(user)
     except IntegrityError:
         raise AccountError(f"There is already an account for {email}.") from None
+    from ..audit.services import record
+
+    actor = current_user._get_current_object() if has_request_context() and current_user.is_authenticated else None
+    record("user.created", f"Account for {user.name} created with the role {ROLE_LABELS[role].lower()}"
+           + (f" by {actor.name}" if actor else ""), actor=actor, subject=user, role=role)
     return user
 
 

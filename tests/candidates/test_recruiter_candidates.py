@@ -108,8 +108,10 @@ def test_add_a_candidate_with_a_deadline_in_their_zone(app, client, riley):
         assert candidate.position.title == "Senior Backend Engineer" and candidate.owner_id == riley
         assert candidate.decision_deadline == DEADLINE_LOCAL  # the same instant, stored in UTC
         assert candidate.decision_deadline.utcoffset().total_seconds() == 0
-        events = db.session.scalars(sa.select(AuditEvent.summary)).all()
+        events = db.session.scalars(sa.select(AuditEvent.summary).where(AuditEvent.candidate_id == candidate.id)).all()
         assert events == ["Riley Morgan added Jordan Lee at the offer stage for Senior Backend Engineer"]
+        assert db.session.scalar(sa.select(AuditEvent.summary).where(AuditEvent.action == "user.created")) \
+            == "Account for Jordan Lee created with the role candidate by Riley Morgan"
         cid = candidate.id
     assert response.headers["Location"] == f"/recruiter/candidates/{cid}"
     page = client.get(f"/recruiter/candidates/{cid}").get_data(as_text=True)
