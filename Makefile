@@ -55,5 +55,11 @@ test: $(STAMP) chromium
 screenshot: $(STAMP) chromium
 	CHROMIUM=$(CHROMIUM) $(BIN)/python tests/browser/screenshot.py $(PORTAL_BASE_URL) docs/screenshot.png
 
+## bench: req/s and p50/p99 of the main pages on 100,000 candidates (SQLite and PostgreSQL) next to a
+## bare endpoint; builds the scale data once (instance/bench-*.db, database portal_bench) and reuses it.
+## Prints figures, never fails CI. Smaller: make bench BENCH_ARGS="--candidates 2000 --requests 100"
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache instance/test-*

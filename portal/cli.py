@@ -1,4 +1,4 @@
-"""``flask --app portal …`` commands: seed-demo, create-user, worker, dev-smtp."""
+"""``flask --app portal …`` commands: seed-demo, create-user, worker, dev-smtp, seed-scale."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(dev_smtp_command)
+    app.cli.add_command(seed_scale_command)
 
 
 @click.command("seed-demo")
@@ -100,3 +101,35 @@ def dev_smtp_command(host, port, directory):
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"Development SMTP sink on {host}:{port}, storing mail in {directory}")
     run_sink(directory, host, port, stop)
+
+
+@click.command("seed-scale")
+@with_appcontext
+@click.option("--candidates", default=100_000, show_default=True, type=click.IntRange(1, 10_000_000),
+              help="Candidates at (or past) the offer stage; ~5 conversations each.")
+@click.option("--years", default=3, show_default=True, type=click.IntRange(1, 20), help="History length.")
+@click.option("--seed", default=42, show_default=True, help="The same seed builds the same history.")
+def seed_scale_command(candidates, years, seed):
+    """Fill an empty database with years of realistic history (benchmarks). Refuses to run twice."""
+    import time
+
+    import sqlalchemy as sa
+
+    from .analytics.scale import MARKER_DOMAIN, ScaleError, seed_scale
+    from .auth.models import User
+
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("seed-scale fills a database with made-up people; it does not run with "
+                                   "PORTAL_ENV=production. Use PORTAL_ENV=development with the DATABASE_URL "
+                                   "of a database meant for it.")
+    started = time.perf_counter()
+    try:
+        counts = seed_scale(candidates=candidates, years=years, seed=seed, echo=click.echo)
+    except ScaleError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Scale data ready in {time.perf_counter() - started:.1f} s:")
+    for key, value in counts.items():
+        click.echo(f"  {key.replace('_', ' ')}: {value:,}")
+    recruiter = db.session.scalar(sa.select(User.email).order_by(User.id).where(
+        User.role == "recruiter", User.email.like(f"%@{MARKER_DOMAIN}")))
+    click.echo(f"Sign in as a recruiter with {recruiter} (the link arrives in the development mailbox).")

@@ -18,3 +18,10 @@ def home():
     if current_user.role == "candidate":
         return render("main/home_candidate.html", **candidate_home(current_user.candidacy))
     return render("main/home_staff.html", profile=current_user.profile)
+
+
+@bp.get("/healthz")
+def healthz():
+    """A bare answer with no database or template work: for load balancers, and the ceiling that
+    `make bench` compares the real pages with."""
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
