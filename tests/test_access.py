@@ -22,9 +22,13 @@ ACCESS = {
     "auth.login": ("GET", {}, {"anonymous": 200, "candidate": 302, "staff": 302, "recruiter": 302, "admin": 302}),
     "auth.check_email": ("GET", {}, dict.fromkeys(ROLES, 302)),
     "auth.confirm_sign_in": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
+    # Single sign-on: no provider is configured here, so every provider name is unknown.
+    "auth.sso_start": ("GET", {"provider": "default"}, dict.fromkeys(ROLES, 404)),
+    "auth.sso_callback": ("GET", {"provider": "default"}, dict.fromkeys(ROLES, 404)),
     "auth.logout": ("POST", {}, {"anonymous": "login", "candidate": 302, "staff": 302, "recruiter": 302,
                                  "admin": 302}),
     "main.home": ("GET", {}, SIGNED_IN),
+    "main.healthz": ("GET", {}, dict.fromkeys(ROLES, 200)),
     "people.index": ("GET", {}, SIGNED_IN),
     "people.show": ("GET", {"user_id": "STAFF"}, SIGNED_IN),
     "people.photo": ("GET", {"user_id": "STAFF"}, SIGNED_IN),
@@ -58,6 +62,8 @@ ACCESS = {
     "feedback.preview": ("POST", {"candidate_id": 999}, R404),
     "meetings.new": ("GET", {"user_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.index": ("GET", {}, CANDIDATE_ONLY),
+    "analytics.index": ("GET", {}, RECRUITERS),
+    "analytics.download": ("GET", {"slug": "funnel"}, RECRUITERS),
     "meetings.show": ("GET", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.ics": ("GET", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.cancel": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
@@ -74,6 +80,14 @@ ACCESS = {
     "candidates.index": ("GET", {}, RECRUITERS),
     "candidates.new": ("GET", {}, RECRUITERS),
     "candidates.show": ("GET", {"candidate_id": "CANDIDATE"}, RECRUITERS),
+    "candidates.record_decision": ("POST", {"candidate_id": 999}, R404),
+    "candidates.undo_decision": ("POST", {"candidate_id": 999}, R404),
+    "candidates.exit_survey": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
+    "privacy.account": ("GET", {}, CANDIDATE_ONLY),
+    "privacy.export_own": ("POST", {}, CANDIDATE_ONLY),
+    "privacy.export_candidate": ("POST", {"candidate_id": "CANDIDATE"}, {**RECRUITERS, "recruiter": 403}),
+    "privacy.erase": ("GET", {"candidate_id": "CANDIDATE"}, {**RECRUITERS, "recruiter": 403}),
+    "audit.index": ("GET", {}, {**RECRUITERS, "recruiter": 403}),
     # Development mailbox: only registered in development and testing (see test_factory).
     "mail.index": ("GET", {}, dict.fromkeys(ROLES, 200)),
     "mail.show": ("GET", {"name": "missing.eml"}, dict.fromkeys(ROLES, 404)),
@@ -153,6 +167,9 @@ POSTS = {
     "meetings.answer": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
     "meetings.manage": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
     "feedback.enter": ({"candidate_id": 999, "feedback_id": 999}, {}, R404),
+    "candidates.exit_survey": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
+    "privacy.erase": ({"candidate_id": "CANDIDATE"}, {"confirm_email": "wrong@example.com"},
+                      {**RECRUITERS, "recruiter": 403, "admin": 422}),
 }
 
 
