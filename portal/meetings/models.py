@@ -65,6 +65,8 @@ class Meeting(db.Model):
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
         # A person's conversations in a period (busiest week in analytics).
         sa.Index("ix_meeting_staff_start", "staff_id", "start_at"),
+        # The approval queue and the worker start from the few conversations in one status.
+        sa.Index("ix_meeting_status_created", "status", "created_at"),
     )
 
     @property

@@ -68,6 +68,26 @@ def redirect_choices() -> list[StaffProfile]:
         .options(joinedload(StaffProfile.user)).order_by(User.name)))
 
 
+# Up to this many people, each request gets a <select>; beyond it, one shared list to type into
+# (a select per request with every person in it made the queue megabytes long at company scale).
+PICKER_LIMIT = 60
+
+
+def choice_label(profile: StaffProfile) -> str:
+    return f"{profile.user.name} · {profile.title}"
+
+
+def find_choice(text: str) -> int | None:
+    """The person chosen by typing: "Name · Title" as listed, or an e-mail address."""
+    wanted = " ".join(text.split()).casefold()
+    if not wanted:
+        return None
+    for profile in redirect_choices():
+        if wanted in (choice_label(profile).casefold(), profile.user.email.casefold()):
+            return profile.user_id
+    return None
+
+
 def _candidate(meeting: Meeting) -> Candidate:
     return db.session.get(Candidate, meeting.candidate_id)
 

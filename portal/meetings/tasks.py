@@ -36,13 +36,17 @@ class DueResult:
 
 
 def _invited_since(cutoff: datetime):
-    """Open invitations whose (latest) invitation is at or before ``cutoff``, oldest first."""
-    invited = (sa.select(MeetingTransition.meeting_id, sa.func.max(MeetingTransition.at).label("at"))
-               .where(MeetingTransition.to_status == "invited").group_by(MeetingTransition.meeting_id).subquery())
-    since = sa.func.coalesce(invited.c.at, Meeting.created_at)
+    """Open invitations whose (latest) invitation is at or before ``cutoff``, oldest first.
+
+    Starts from the few conversations that are invited now (ix_meeting_status_created) and looks
+    up each one's invitation time by its own history, never scanning every transition.
+    """
+    invited_at = (sa.select(sa.func.max(MeetingTransition.at))
+                  .where(MeetingTransition.meeting_id == Meeting.id, MeetingTransition.to_status == "invited")
+                  .correlate(Meeting).scalar_subquery())
+    since = sa.func.coalesce(invited_at, Meeting.created_at)
     return list(db.session.scalars(
-        sa.select(Meeting.id).outerjoin(invited, invited.c.meeting_id == Meeting.id)
-        .where(Meeting.status == "invited", since <= cutoff).order_by(since, Meeting.id)))
+        sa.select(Meeting.id).where(Meeting.status == "invited", since <= cutoff).order_by(since, Meeting.id)))
 
 
 def _answered(meeting: Meeting) -> bool:

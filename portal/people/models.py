@@ -62,6 +62,7 @@ class StaffProfile(db.Model):
         sa.CheckConstraint("\"group\" IN ('leadership', 'team', 'investor', 'board', 'alumni')", name="group_known"),
         sa.CheckConstraint("weekly_cap >= 0 AND weekly_cap <= 40", name="weekly_cap_range"),
         sa.Index("ix_staff_profile_directory", "group", "sort_order"),
+        sa.Index("ix_staff_profile_team", "team"),  # the directory's team filter list
     )
 
     @property

@@ -166,3 +166,21 @@ def test_unknown_request_is_404_and_others_may_not_act(app, client, world):
         Auth(app, client).login(db.session.get(User, world.recruiter))
     assert client.post(f"{QUEUE}/99999/approve", data={"csrf_token": csrf_token(client, QUEUE)}).status_code == 404
     assert meeting_row(app, world.meeting)[0] == "needs_approval"
+
+
+def test_with_many_people_one_shared_list_to_type_into(app, riley, world, smtp):
+    """At company scale a <select> of everyone in every request made the page megabytes long."""
+    from factories import make_staff
+
+    with app.app_context():
+        for n in range(70):
+            make_staff("team", name=f"Extra Person{n:02d}", title="Engineer")
+        db.session.commit()
+    page = riley.get(QUEUE).get_data(as_text=True)
+    assert page.count('<datalist id="people-choices">') == 1 and 'list="people-choices"' in page
+    assert "Extra Person07 · Engineer" in page and "<select" not in page.split('id="queue"')[1]
+    unknown = act(riley, world.meeting, "redirect", HTMX, person="Nobody Here · CEO")
+    assert unknown.status_code == 422 and "Choose someone from the list." in unknown.get_data(as_text=True)
+    done = act(riley, world.meeting, "redirect", HTMX, person="  tom becker ·  Senior Engineer ")
+    assert done.status_code == 200, done.get_data(as_text=True)[:300]
+    assert meeting_row(app, world.meeting)[:3] == ("invited", world.tom, world.ceo)

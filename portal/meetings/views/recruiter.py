@@ -16,8 +16,8 @@ from ...rendering import render, wants_fragment
 from ...security import role_required
 from .. import bp
 from ..models import Meeting
-from ..queue import (QueueError, approval_queue, approve_request, get_meeting, redirect_choices, redirect_request,
-                     reject_request)
+from ..queue import (PICKER_LIMIT, QueueError, approval_queue, approve_request, choice_label, find_choice, get_meeting,
+                     redirect_choices, redirect_request, reject_request)
 from ..states import TransitionRefused
 
 RECRUITERS = ("recruiter", "admin")
@@ -39,7 +39,8 @@ def _queue(status: int = 200, notice: str | None = None, error: str | None = Non
            values: dict | None = None):
     """The queue: just the section for htmx, the whole page otherwise."""
     return render("meetings/queue.html", fragment="queue", status=status, rows=approval_queue(),
-                  choices=redirect_choices(), notice=notice, error=error, errors=errors or {}, values=values or {})
+                  choices=redirect_choices(), picker_limit=PICKER_LIMIT, choice_label=choice_label, notice=notice,
+                  error=error, errors=errors or {}, values=values or {})
 
 
 def _done(message: str):
@@ -106,8 +107,8 @@ def reject(meeting_id: int):
 @role_required(*RECRUITERS)
 def redirect_to_person(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
-    raw = request.form.get("person", "")
-    person_id = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    raw = request.form.get("person", "")[:300]
+    person_id = int(raw) if raw.isdigit() and len(raw) < 12 else find_choice(raw)
     try:
         redirect_request(meeting, person_id, by=me())
     except TransitionRefused:
