@@ -23,12 +23,15 @@ ALL_POSITIONS = 0
 class AnalyticsCell(db.Model):
     __tablename__ = "analytics_cell"
 
-    # Primary key order = how the page reads: one position (or 0 = all), a range of months.
+    # Primary key order = how the page reads: one position (or 0 = all), one metric, a range of
+    # months. On SQLite the table *is* that key (WITHOUT ROWID), so a read never leaves it.
     position_id: Mapped[int] = mapped_column(primary_key=True)  # 0 = every position
-    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # "2026-11": month of the offer (UTC)
     metric: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # "2026-11": month of the offer (UTC)
     key: Mapped[str] = mapped_column(sa.String(40), primary_key=True, default="")
     n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class AnalyticsRefresh(db.Model):

@@ -21,7 +21,7 @@ from ..meetings.models import Meeting
 from ..people.models import GROUP_LABELS, GROUPS, StaffProfile
 from ..questions.models import CATEGORIES
 from .models import ALL_POSITIONS, AnalyticsCell
-from .rollup import CONVERSATION_BUCKETS, FUNNEL, month_start, next_month, week_start
+from .rollup import CONVERSATION_BUCKETS, FUNNEL, METRICS, month_start, next_month, week_start
 
 FUNNEL_LABELS = {
     "offer": "Offer stage",
@@ -166,7 +166,7 @@ class Figures:
         if positions:
             rows = db.session.execute(
                 sa.select(AnalyticsCell.month, AnalyticsCell.metric, AnalyticsCell.key, sa.func.sum(AnalyticsCell.n))
-                .where(*self.where, AnalyticsCell.metric.not_like("person\\_%", escape="\\"))
+                .where(*self.where, AnalyticsCell.metric.in_(METRICS))
                 .group_by(AnalyticsCell.month, AnalyticsCell.metric, AnalyticsCell.key))
             for month, metric, key, n in rows:
                 self.total[metric][key] += int(n)
@@ -190,14 +190,8 @@ class Figures:
         if not top:
             return []
         keys = [key for key, _n in top]
-        per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for metric, key, n in db.session.execute(
-                sa.select(AnalyticsCell.metric, AnalyticsCell.key, total)
-                .where(*self.where, AnalyticsCell.key.in_(keys),
-                       AnalyticsCell.metric.in_(("person_held", "person_invites_answered",
-                                                 "person_invites_accepted")))
-                .group_by(AnalyticsCell.metric, AnalyticsCell.key)):
-            per[key][metric] = int(n)
+        ids = [int(key) for key in keys]
+        per = self._person_details(ids)
         ids = [int(key) for key in keys]
         people = {user.id: (user, profile) for user, profile in db.session.execute(
             sa.select(User, StaffProfile).outerjoin(StaffProfile, StaffProfile.user_id == User.id)
@@ -207,31 +201,48 @@ class Figures:
         for key, requested in top:
             user, profile = people.get(int(key), (None, None))
             week, in_week = busiest.get(int(key), (None, 0))
+            details = per.get(int(key), {})
             out.append({
                 "name": user.name if user else "Former account",
                 "title": profile.title if profile else "",
                 "requested": int(requested),
-                "answered": per[key]["person_invites_answered"],
-                "accepted": per[key]["person_invites_accepted"],
-                "held": per[key]["person_held"],
+                "answered": details.get("answered", 0),
+                "accepted": details.get("accepted", 0),
+                "held": details.get("held", 0),
                 "busiest_week": week,
                 "busiest_count": in_week,
                 "cap": profile.weekly_cap if profile else None,
             })
         return out
 
+    def _person_details(self, staff_ids: list[int]) -> dict[int, dict[str, int]]:
+        """Held conversations and answered / accepted invitations of a few people, from the rollup."""
+        names = {"person_held": "held", "person_invites_answered": "answered", "person_invites_accepted": "accepted"}
+        out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for metric, key, n in db.session.execute(
+                sa.select(AnalyticsCell.metric, AnalyticsCell.key, sa.func.sum(AnalyticsCell.n))
+                .where(*self.where, AnalyticsCell.metric.in_(tuple(names)),
+                       AnalyticsCell.key.in_([str(i) for i in staff_ids]))
+                .group_by(AnalyticsCell.metric, AnalyticsCell.key)):
+            out[int(key)][names[metric]] += int(n)
+        return out
+
     def _busiest_weeks(self, staff_ids: list[int]) -> dict[int, tuple[str, int]]:
         """Each person's most conversations in one week (Monday–Sunday, UTC) within the period."""
         week = week_start(Meeting.start_at)
-        query = (sa.select(Meeting.staff_id, week, sa.func.count())
-                 .where(Meeting.staff_id.in_(staff_ids), Meeting.status.in_(("confirmed", "completed", "no_show")),
-                        Meeting.start_at >= self.filters.starts_at, Meeting.start_at < self.filters.ends_at)
+        # Statuses are counted, not filtered on, so the only usable index is (person, start).
+        holding = sa.func.sum(sa.case((Meeting.status.in_(("confirmed", "completed", "no_show")), 1), else_=0))
+        query = (sa.select(Meeting.staff_id, week, holding)
+                 .where(Meeting.staff_id.in_(staff_ids), Meeting.start_at >= self.filters.starts_at,
+                        Meeting.start_at < self.filters.ends_at)
                  .group_by(Meeting.staff_id, week))
         if self.filters.position_ids is not None:
             query = query.join(Candidate, Candidate.id == Meeting.candidate_id).where(
                 Candidate.position_id.in_(self.filters.position_ids))
         best: dict[int, tuple[str, int]] = {}
         for staff_id, week_of, n in db.session.execute(query):
+            if not n:
+                continue
             if n > best.get(staff_id, ("", 0))[1] or (n == best[staff_id][1] and week_of < best[staff_id][0]):
                 best[staff_id] = (week_of, int(n))
         return best

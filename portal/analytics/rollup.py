@@ -35,6 +35,11 @@ DECIDED = ("accepted", "declined")  # the candidate's own decision; withdrawn of
 FUNNEL = ("offer", "signed_in", "asked", "requested", "met", "decided", "accepted")
 CONVERSATION_BUCKETS = ("0", "1", "2", "3", "4", "5+")
 OUTCOME_KEYS = ("held", "no_show", "cancelled", "declined", "expired", "rejected", "open")
+# Every metric counted below; the page reads these by name (person_* ones separately).
+METRICS = ("stage", "funnel", "conv_decided", "conv_accepted", "nconv_decided", "nconv_accepted", "decision_hours",
+           "decline_reason", "group_decided", "group_accepted", "q_total", "q_answered", "outcome", "rating",
+           "invites_answered", "approval_hours", "answer_hours", "survey")
+PERSON_METRICS = ("person_requested", "person_held", "person_invites_answered", "person_invites_accepted")
 ADVISORY_LOCK = 7_310_466  # serialises refreshes on PostgreSQL (SQLite: BEGIN IMMEDIATE does)
 
 Cell = tuple[str, int]  # (month, position_id)
@@ -316,6 +321,8 @@ def rebuild_all(now: datetime | None = None) -> int:
     counts = _count_cells(None, now)
     _write(counts, {m for m, _pos, _metric, _key in counts})
     _set_due(_next_due(None, now))
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("ANALYZE analytics_cell"))  # fresh statistics for the planner
     db.session.commit()
     return len(counts)
 

@@ -224,3 +224,12 @@ def test_the_page_and_every_csv_show_the_same_numbers(exact, data, client):
                         # The same number: "1,234" / "50.0%" on the page, 1234 / 50.0 in the file.
                         assert value == text.replace(",", "").rstrip("%") or value == text
     assert "Eli Engineer" in html and "2026-08-31" in html
+
+
+def test_every_counted_metric_is_one_the_page_reads(exact, data):
+    from portal.analytics.rollup import METRICS, PERSON_METRICS
+
+    report(exact)
+    with exact.app_context():
+        written = set(db.session.scalars(db.select(AnalyticsCell.metric).distinct()))
+    assert written <= set(METRICS) | set(PERSON_METRICS) and len(written) >= 18
