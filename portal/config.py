@@ -67,8 +67,15 @@ def defaults(env: str) -> dict:
         "DEV_MAIL_DIR": None,  # defaults to <instance>/devmail in development
         "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": None,
+        # Explicit, because the one Limiter object keeps the last app's value when a setting is absent.
+        "RATELIMIT_ENABLED": True,
         "LOGIN_RATE_LIMIT_CLIENT": "20 per 15 minutes",
         "LOGIN_RATE_LIMIT_EMAIL": "5 per 15 minutes",
+        # Per client address, on top of the sign-in limits (see security.enforce_rate_limits):
+        # every request to a link from e-mail (/invite/…, /feedback/…, /survey/…, sign-in links,
+        # the SSO callback) together, and every form POST.
+        "RATE_LIMIT_TOKEN_LINKS": "60 per 10 minutes",
+        "RATE_LIMIT_FORMS": "120 per minute",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "SESSION_COOKIE_NAME": "portal_session",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -89,6 +96,9 @@ def defaults(env: str) -> dict:
         "SERVER_TIMING": env != "production",
         # Analytics never show a percentage over fewer decisions than this: "2 of 3", not "67%".
         "ANALYTICS_MIN_FOR_RATE": 10,
+        # Personal data of decided candidates is erased this many days after the decision by
+        # `flask --app portal purge` (None: kept until erased by hand).
+        "RETENTION_DAYS": None,
         # Conversations.
         "INVITATION_EXPIRY_HOURS": 72,  # an unanswered invitation expires (a reminder goes halfway)
         "MEETING_CHANGE_CUTOFF_HOURS": 12,  # no cancelling or moving a confirmed conversation later
@@ -98,6 +108,11 @@ def defaults(env: str) -> dict:
         "OIDC_PROVIDERS": {},
         "OIDC_HTTP_TIMEOUT": 10,  # seconds for each call to a provider (discovery, keys, token)
     }
+
+
+# Rate limits, each a Flask-Limiter string ("20 per 15 minutes"; several joined with ";").
+RATE_LIMIT_SETTINGS = ("LOGIN_RATE_LIMIT_CLIENT", "LOGIN_RATE_LIMIT_EMAIL", "RATE_LIMIT_TOKEN_LINKS",
+                       "RATE_LIMIT_FORMS")
 
 
 def from_environment(environ: Mapping[str, str]) -> dict:
@@ -128,12 +143,17 @@ def from_environment(environ: Mapping[str, str]) -> dict:
             out[key] = int(environ[key])
     if environ.get("VIDEO_LINK_TEMPLATE"):
         out["VIDEO_LINK_TEMPLATE"] = environ["VIDEO_LINK_TEMPLATE"]
+    if environ.get("RETENTION_DAYS"):
+        out["RETENTION_DAYS"] = int(environ["RETENTION_DAYS"])
     if environ.get("SERVER_TIMING"):
         out["SERVER_TIMING"] = _bool(environ["SERVER_TIMING"])
     if environ.get("TRUSTED_PROXY_HOPS"):
         out["TRUSTED_PROXY_HOPS"] = int(environ["TRUSTED_PROXY_HOPS"])
     if environ.get("SMTP_STARTTLS"):
         out["SMTP_STARTTLS"] = _bool(environ["SMTP_STARTTLS"])
+    for key in RATE_LIMIT_SETTINGS:
+        if environ.get(key):
+            out[key] = environ[key]
     providers = _oidc_from_environment(environ)
     if providers is not None:
         out["OIDC_PROVIDERS"] = providers
@@ -300,12 +320,26 @@ def build(overrides: Mapping | None = None, environ: Mapping[str, str] | None = 
     return config
 
 
+def _check_rate_limit(key: str, value) -> None:
+    from limits import parse_many
+
+    try:
+        if not isinstance(value, str) or not parse_many(value):
+            raise ValueError(value)
+    except ValueError:
+        raise ConfigError(
+            f"{key} must be a rate limit such as \"120 per minute\" or \"60 per 10 minutes\" (got {value!r})."
+        ) from None
+
+
 def validate(config: Mapping) -> None:
     """Refuse to start with settings that would be insecure or silently broken."""
     env = config["PORTAL_ENV"]
     base = urlsplit(config["PORTAL_BASE_URL"])
     if base.scheme not in ("http", "https") or not base.netloc:
         raise ConfigError("PORTAL_BASE_URL must be an absolute http(s) URL, e.g. https://portal.example.com")
+    for key in RATE_LIMIT_SETTINGS:
+        _check_rate_limit(key, config.get(key))
     if env in ("development", "testing"):
         return
     key = config.get("SECRET_KEY") or ""

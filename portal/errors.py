@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFError
 from htmx_flask import make_response as htmx_response
+from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -22,7 +23,7 @@ MESSAGES = {
     410: ("This link is no longer valid", "It has been used or has expired. Ask for a new one."),
     413: ("That upload is too large", "Choose a smaller file and try again."),
     422: ("Some details need another look", "Please correct the highlighted fields and submit again."),
-    429: ("Too many attempts", "Please wait a few minutes before trying again."),
+    429: ("Too many attempts", "Please wait a few minutes, then try again. Nothing was changed."),
     500: ("Something went wrong on our side", "We've logged the problem. Please try again in a moment."),
 }
 
@@ -43,15 +44,59 @@ def error_page(code: int, title: str | None = None, message: str | None = None) 
     return response
 
 
+def _retry_after_seconds(error: HTTPException) -> int | None:
+    """How long until a refused request may be tried again, if the limit says."""
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, int) and retry_after > 0:
+        return retry_after
+    limit = getattr(getattr(error, "limit", None), "limit", None)  # Flask-Limiter's RateLimitExceeded
+    if limit is not None:
+        return int(limit.get_expiry())  # at most one window
+    return None
+
+
+def _wait_words(seconds: int | None) -> str:
+    if not seconds:
+        return "a few minutes"
+    if seconds < 60:
+        return "a minute"
+    minutes = -(-seconds // 60)
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = -(-minutes // 60)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def too_many_requests(error: HTTPException) -> Response:
+    """Over a rate limit: say so kindly, say how long to wait, and that nothing happened.
+
+    A full page for ordinary requests. For an htmx request (a form or a button inside a page) the
+    page stays as it is, with everything typed into it, and a short notice appears at the top.
+    """
+    seconds = _retry_after_seconds(error)
+    message = (f"That's more attempts than we allow in a short time, so we've paused them for a moment. "
+               f"Please wait {_wait_words(seconds)}, then try again. Nothing was changed by this attempt.")
+    if wants_fragment() or (getattr(request, "htmx", None) and request.method != "GET"):
+        # Boosted submissions too: a whole page swapped into <body> would throw away what was typed.
+        body = render_block("errors/error.html", "error_notice", code=429, inline=True,
+                            title=MESSAGES[429][0], message=message)
+        response = htmx_response(body, 429, retarget="#main", push_url=False)
+        response.vary.add("HX-Request")
+        response.headers["HX-Reswap"] = "afterbegin show:top"  # modifiers: htmx_flask only knows bare styles
+    else:
+        response = error_page(429, message=message)
+    if seconds:
+        response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def handle_http_error(error: HTTPException) -> Response:
     code = error.code or 500
+    if code == 429:
+        return too_many_requests(error)
     response = error_page(code)
     if code == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
-    if code == 429:
-        limit = getattr(error, "retry_after", None)
-        if limit:
-            response.headers["Retry-After"] = str(limit)
     return response
 
 

@@ -29,5 +29,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
-# Storage comes from RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set; see config.py).
+# Storage comes from RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set; see config.py). Sign-in
+# routes carry their own limits; links from e-mail and every form are counted in one place, by
+# security.enforce_rate_limits, in the same storage.
 limiter = Limiter(key_func=get_remote_address)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+import time
 from datetime import datetime, timedelta
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing import IntegerConverter
 
-from .extensions import db
+from .extensions import db, limiter
 from .timeutil import utcnow
 
 # No 'unsafe-inline' and no 'unsafe-eval' anywhere: htmx runs with allowEval=false and without
@@ -98,7 +103,64 @@ def refuse_cross_site_posts():
         abort(403)
 
 
+# --- rate limits on e-mailed links and forms --------------------------------------------------
+#
+# Sign-in has its own limits, per client and per target e-mail (auth/views.py, auth/sso.py). On
+# top of those, every request is counted here, in one place, by what kind of endpoint it reaches,
+# so a route added later is limited the day it exists:
+#   - links from e-mail (any route with a <token> in its URL, and the SSO callback, which carries
+#     a code): RATE_LIMIT_TOKEN_LINKS per client address, one bucket for all of them together, so
+#     guessing tokens on one kind of link and then another buys nothing;
+#   - every POST (every form): RATE_LIMIT_FORMS per client address.
+# Counting happens before the CSRF check and before any view runs, so a refused request changes
+# nothing. The counts live in Flask-Limiter's storage (Redis via REDIS_URL in production, which
+# config.py insists on), shared by all web processes.
+
+# Token-like endpoints whose URL has no <token> argument.
+TOKEN_LINK_ENDPOINTS = frozenset({"auth.sso_callback"})
+
+
+def is_token_link() -> bool:
+    """Does this request's URL carry a secret from an e-mail (or a provider's code)?"""
+    rule = request.url_rule
+    return rule is not None and ("token" in rule.arguments or request.endpoint in TOKEN_LINK_ENDPOINTS)
+
+
+def rate_limit_buckets() -> list[tuple[str, str]]:
+    """(bucket, setting name) for every limit the current request counts against."""
+    rule = request.url_rule
+    if rule is None or request.endpoint == "static":
+        return []
+    buckets = []
+    if is_token_link():
+        buckets.append(("token-links", "RATE_LIMIT_TOKEN_LINKS"))
+    if request.method == "POST":
+        buckets.append(("forms", "RATE_LIMIT_FORMS"))
+    return buckets
+
+
+def enforce_rate_limits():
+    """Count this request against its buckets; over a limit, refuse it with 429 (errors.py)."""
+    if is_token_link():
+        no_referrer()  # even when refused below, or by the CSRF check: the URL holds a secret
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True) or not limiter.initialized:
+        return
+    client = get_remote_address() or "unknown"
+    prefix = [config["RATELIMIT_KEY_PREFIX"]] if config.get("RATELIMIT_KEY_PREFIX") else []
+    strategy = limiter.limiter  # Flask-Limiter's strategy over its storage (Redis in production)
+    for bucket, setting in rate_limit_buckets():
+        for item in parse_many(config[setting]):
+            identifiers = (*prefix, "portal", bucket, client)
+            if not strategy.hit(item, *identifiers):
+                reset_at = strategy.get_window_stats(item, *identifiers).reset_time
+                raise TooManyRequests(retry_after=max(1, math.ceil(reset_at - time.time())))
+
+
 def init_security(app: Flask) -> None:
+    # First of all before_request hooks (ahead of the CSRF check): abuse is counted even when the
+    # request is refused for another reason.
+    app.before_request_funcs.setdefault(None, []).insert(0, enforce_rate_limits)
     app.before_request(refuse_nul_bytes)
     app.before_request(refuse_cross_site_posts)
     app.after_request(add_security_headers)

@@ -141,6 +141,8 @@ def update_profile(profile: StaffProfile, data: dict, *, by_recruiter: bool) -> 
                 value = _tidy_list(value)
             elif isinstance(value, str):
                 value = value.strip()
+            elif value is None and isinstance(StaffProfile.__table__.c[field].type, sa.String):
+                value = ""  # a text field left out of a hand-made POST: empty, as a browser sends it
             setattr(profile, field, value)
     if "timezone" in data:
         profile.user.timezone = data["timezone"]
