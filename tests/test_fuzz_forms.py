@@ -90,7 +90,7 @@ def build_world() -> World:
     """
     from portal.auth.services import SIGN_IN
     from portal.candidates.models import ExitSurvey
-    from portal.candidates.decisions import SURVEY_PURPOSE
+    from portal.candidates.exit_survey import SURVEY_PURPOSE
     from portal.feedback.models import FeedbackMessage, InterviewFeedback
     from portal.feedback.services import FEEDBACK
     from portal.meetings import notify

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..candidates.models import Candidate, ExitSurvey
 from ..extensions import db
@@ -30,6 +28,7 @@ from ..people.models import StaffProfile
 from ..questions.models import Question
 from ..timeutil import utcnow
 from .models import ALL_POSITIONS, AnalyticsCell, AnalyticsRefresh
+from .sql import hours_between, month_key, month_of, month_start, next_month
 
 DECIDED = ("accepted", "declined")  # the candidate's own decision; withdrawn offers are not in rates
 FUNNEL = ("offer", "signed_in", "asked", "requested", "met", "decided", "accepted")
@@ -43,78 +42,6 @@ PERSON_METRICS = ("person_requested", "person_held", "person_invites_answered", 
 ADVISORY_LOCK = 7_310_466  # serialises refreshes on PostgreSQL (SQLite: BEGIN IMMEDIATE does)
 
 Cell = tuple[str, int]  # (month, position_id)
-
-
-# --- dialect-specific SQL -------------------------------------------------------------------
-
-class month_of(FunctionElement):
-    """'YYYY-MM' of a UTC timestamp."""
-
-    type = sa.String()
-    inherit_cache = True
-
-
-@compiles(month_of, "sqlite")
-def _month_sqlite(element, compiler, **kw):
-    return "strftime('%Y-%m', " + compiler.process(element.clauses, **kw) + ")"
-
-
-@compiles(month_of, "postgresql")
-def _month_pg(element, compiler, **kw):
-    return "to_char(%s, 'YYYY-MM')" % compiler.process(element.clauses, **kw)
-
-
-class hours_between(FunctionElement):
-    """Whole hours from the first timestamp to the second (floored)."""
-
-    type = sa.Integer()
-    inherit_cache = True
-
-
-@compiles(hours_between, "sqlite")
-def _hours_sqlite(element, compiler, **kw):
-    start, end = list(element.clauses)
-    end_sql, start_sql = compiler.process(end, **kw), compiler.process(start, **kw)
-    return (f"((CAST(strftime('%s', {end_sql}) AS INTEGER) - CAST(strftime('%s', {start_sql}) AS INTEGER))"
-            " / 3600)")
-
-
-@compiles(hours_between, "postgresql")
-def _hours_pg(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return "CAST(FLOOR(EXTRACT(EPOCH FROM (%s - %s)) / 3600) AS INTEGER)" % (
-        compiler.process(end, **kw), compiler.process(start, **kw))
-
-
-class week_start(FunctionElement):
-    """The Monday (UTC) of a timestamp's week, as 'YYYY-MM-DD'."""
-
-    type = sa.String()
-    inherit_cache = True
-
-
-@compiles(week_start, "sqlite")
-def _week_sqlite(element, compiler, **kw):
-    return "date(%s, 'weekday 0', '-6 days')" % compiler.process(element.clauses, **kw)
-
-
-@compiles(week_start, "postgresql")
-def _week_pg(element, compiler, **kw):
-    return "to_char(date_trunc('week', %s), 'YYYY-MM-DD')" % compiler.process(element.clauses, **kw)
-
-
-def month_key(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m")
-
-
-def month_start(month: str) -> datetime:
-    year, mon = (int(part) for part in month.split("-"))
-    return datetime(year, mon, 1, tzinfo=UTC)
-
-
-def next_month(month: str) -> str:
-    year, mon = (int(part) for part in month.split("-"))
-    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
 
 
 def held(now: datetime):

@@ -18,8 +18,10 @@ from ..security import parse_id, role_required
 from ..timeutil import utcnow
 from . import bp
 from .charts import chart_src
-from .report import SECTION_SLUGS, Filters, build_report, first_month, months_between, positions_in, teams
-from .rollup import due_cells, month_key, refresh_due
+from .figures import Filters, first_month, months_between, positions_in, teams
+from .report import SECTION_SLUGS, build_report
+from .rollup import due_cells, refresh_due
+from .sql import month_key
 
 RECRUITERS = ("recruiter", "admin")
 MONTH = re.compile(r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$")

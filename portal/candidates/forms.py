@@ -8,7 +8,8 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..timeutil import is_valid_timezone, timezone_choices
-from .decisions import MAX_NOTE, MAX_SURVEY_ANSWER
+from .decisions import MAX_NOTE
+from .exit_survey import MAX_SURVEY_ANSWER
 from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS
 
 

@@ -12,8 +12,8 @@ from ..extensions import db
 from ..rendering import render
 from ..security import TokenProblem, no_referrer
 from . import bp
-from .decisions import (SURVEY_LIFETIME, DecisionError, answer_exit_survey, survey_expires_at, survey_for_token,
-                        survey_link)
+from .decisions import DecisionError
+from .exit_survey import SURVEY_LIFETIME, answer_exit_survey, survey_expires_at, survey_for_token, survey_link
 from .forms import SurveyForm
 
 

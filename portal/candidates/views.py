@@ -23,7 +23,7 @@ from ..questions.services import question_progress, questions_for_recruiter
 from ..rendering import render, wants_fragment
 from ..security import parse_id, role_required
 from ..timeutil import to_zone, utcnow
-from . import bp, decisions
+from . import bp, decisions, exit_survey
 from .decisions import DecisionConflict, DecisionData, DecisionError
 from .forms import CandidateFilterForm, CandidateForm, DecisionForm, UndoDecisionForm
 from .models import DECLINE_REASONS, STAGES
@@ -130,7 +130,7 @@ def _page(candidate, status: int = 200, **decision):
 
 def _decision_context(candidate, decision_form=None, undo_form=None, **extra) -> dict:
     zone = current_user.timezone
-    survey = decisions.existing_survey(candidate)
+    survey = exit_survey.existing_survey(candidate)
     if decision_form is None:
         decision_form = DecisionForm(formdata=None)
         if candidate.stage != "offer":
@@ -153,7 +153,7 @@ def _decision_context(candidate, decision_form=None, undo_form=None, **extra) ->
         "decision_first_day": decisions.offer_day(candidate, zone),
         "decline_reasons": DECLINE_REASONS,
         "exit_survey": survey,
-        "survey_expires_at": decisions.survey_expires_at(survey) if survey is not None else None,
+        "survey_expires_at": exit_survey.survey_expires_at(survey) if survey is not None else None,
         **extra,
     }
 

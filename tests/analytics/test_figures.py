@@ -19,7 +19,8 @@ from factories import make_user
 
 from portal.analytics import rollup
 from portal.analytics.models import AnalyticsCell
-from portal.analytics.report import Filters, build_report, median, positions_in
+from portal.analytics.figures import Filters, median, positions_in
+from portal.analytics.report import build_report
 from portal.candidates.models import Candidate
 from portal.extensions import db
 

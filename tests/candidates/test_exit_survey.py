@@ -249,7 +249,7 @@ def test_closed_when_no_longer_declined(app, riley, world, smtp):
 
 def test_two_answers_at_once_keep_the_first(app, riley, world, smtp):
     """The second POST finds the link used by the first (compare-and-set), and gets the 'we have it' page."""
-    from portal.candidates.decisions import answer_exit_survey
+    from portal.candidates.exit_survey import answer_exit_survey
     from portal.security import TokenProblem
 
     decide(riley, world)

@@ -13,7 +13,8 @@ from factories import make_candidate, make_staff, make_user
 from helpers import csrf_token
 
 from portal.analytics import rollup
-from portal.analytics.report import Filters, build_report
+from portal.analytics.figures import Filters
+from portal.analytics.report import build_report
 from portal.audit.models import AuditEvent
 from portal.audit.services import record
 from portal.auth.models import User

@@ -1,0 +1,179 @@
+"""Reading the rollup for the analytics filters: summed counts, the most requested people, medians.
+
+``Figures`` is what every section of the page is built from (see ``report.py``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..auth.models import User
+from ..candidates.models import Candidate, Position
+from ..extensions import db
+from ..meetings.models import Meeting
+from ..people.models import StaffProfile
+from .models import ALL_POSITIONS, AnalyticsCell
+from .rollup import METRICS
+from .sql import month_start, next_month, week_start
+
+TOP_PEOPLE = 15
+
+
+@dataclass
+class Filters:
+    start: str  # "YYYY-MM", inclusive
+    end: str  # "YYYY-MM", inclusive
+    position_ids: list[int] | None  # None: every position (the precounted totals)
+
+    @property
+    def starts_at(self) -> datetime:
+        return month_start(self.start)
+
+    @property
+    def ends_at(self) -> datetime:
+        return month_start(next_month(self.end))
+
+
+def months_between(start: str, end: str) -> list[str]:
+    out, month = [], start
+    while month <= end and len(out) < 600:
+        out.append(month)
+        month = next_month(month)
+    return out
+
+
+def median(histogram: dict[int, int]) -> float | None:
+    """The median of values given as {value: how many}: the middle one, or the mean of the middle two."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    wanted = [(total - 1) // 2, total // 2]  # 0-based ranks of the middle value(s)
+    found, seen = [], 0
+    for value in sorted(histogram):
+        n = histogram[value]
+        while wanted and wanted[0] < seen + n:
+            found.append(value)
+            wanted.pop(0)
+        seen += n
+    return sum(found) / len(found)
+
+
+def first_month() -> str | None:
+    return db.session.scalar(sa.select(sa.func.min(AnalyticsCell.month))
+                             .where(AnalyticsCell.position_id == ALL_POSITIONS))
+
+
+class Figures:
+    """The summed counts for the filters: ``self.total[metric][key]`` and ``self.monthly[month][metric][key]``."""
+
+    def __init__(self, filters: Filters):
+        self.filters = filters
+        positions = filters.position_ids if filters.position_ids is not None else [ALL_POSITIONS]
+        self.where = (AnalyticsCell.position_id.in_(positions), AnalyticsCell.month >= filters.start,
+                      AnalyticsCell.month <= filters.end)
+        self.total: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.monthly: dict[str, dict[str, dict[str, int]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(int)))
+        if positions:
+            rows = db.session.execute(
+                sa.select(AnalyticsCell.month, AnalyticsCell.metric, AnalyticsCell.key, sa.func.sum(AnalyticsCell.n))
+                .where(*self.where, AnalyticsCell.metric.in_(METRICS))
+                .group_by(AnalyticsCell.month, AnalyticsCell.metric, AnalyticsCell.key))
+            for month, metric, key, n in rows:
+                self.total[metric][key] += int(n)
+                if metric in ("funnel", "stage"):
+                    self.monthly[month][metric][key] += int(n)
+
+    def get(self, metric: str, key: str) -> int:
+        return self.total.get(metric, {}).get(key, 0)
+
+    def histogram(self, metric: str) -> dict[int, int]:
+        return {int(key): n for key, n in self.total.get(metric, {}).items()}
+
+    def top_people(self, limit: int = TOP_PEOPLE) -> list[dict]:
+        """The most requested people, with their invitations, conversations held and busiest week."""
+        if self.filters.position_ids == []:
+            return []
+        total = sa.func.sum(AnalyticsCell.n)
+        top = db.session.execute(
+            sa.select(AnalyticsCell.key, total).where(*self.where, AnalyticsCell.metric == "person_requested")
+            .group_by(AnalyticsCell.key).order_by(total.desc(), AnalyticsCell.key).limit(limit)).all()
+        if not top:
+            return []
+        keys = [key for key, _n in top]
+        ids = [int(key) for key in keys]
+        per = self._person_details(ids)
+        ids = [int(key) for key in keys]
+        people = {user.id: (user, profile) for user, profile in db.session.execute(
+            sa.select(User, StaffProfile).outerjoin(StaffProfile, StaffProfile.user_id == User.id)
+            .where(User.id.in_(ids)))}
+        busiest = self._busiest_weeks(ids)
+        out = []
+        for key, requested in top:
+            user, profile = people.get(int(key), (None, None))
+            week, in_week = busiest.get(int(key), (None, 0))
+            details = per.get(int(key), {})
+            out.append({
+                "name": user.name if user else "Former account",
+                "title": profile.title if profile else "",
+                "requested": int(requested),
+                "answered": details.get("answered", 0),
+                "accepted": details.get("accepted", 0),
+                "held": details.get("held", 0),
+                "busiest_week": week,
+                "busiest_count": in_week,
+                "cap": profile.weekly_cap if profile else None,
+            })
+        return out
+
+    def _person_details(self, staff_ids: list[int]) -> dict[int, dict[str, int]]:
+        """Held conversations and answered / accepted invitations of a few people, from the rollup."""
+        names = {"person_held": "held", "person_invites_answered": "answered", "person_invites_accepted": "accepted"}
+        out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for metric, key, n in db.session.execute(
+                sa.select(AnalyticsCell.metric, AnalyticsCell.key, sa.func.sum(AnalyticsCell.n))
+                .where(*self.where, AnalyticsCell.metric.in_(tuple(names)),
+                       AnalyticsCell.key.in_([str(i) for i in staff_ids]))
+                .group_by(AnalyticsCell.metric, AnalyticsCell.key)):
+            out[int(key)][names[metric]] += int(n)
+        return out
+
+    def _busiest_weeks(self, staff_ids: list[int]) -> dict[int, tuple[str, int]]:
+        """Each person's most conversations in one week (Monday–Sunday, UTC) within the period."""
+        week = week_start(Meeting.start_at)
+        # Statuses are counted, not filtered on, so the only usable index is (person, start).
+        holding = sa.func.sum(sa.case((Meeting.status.in_(("confirmed", "completed", "no_show")), 1), else_=0))
+        query = (sa.select(Meeting.staff_id, week, holding)
+                 .where(Meeting.staff_id.in_(staff_ids), Meeting.start_at >= self.filters.starts_at,
+                        Meeting.start_at < self.filters.ends_at)
+                 .group_by(Meeting.staff_id, week))
+        if self.filters.position_ids is not None:
+            query = query.join(Candidate, Candidate.id == Meeting.candidate_id).where(
+                Candidate.position_id.in_(self.filters.position_ids))
+        best: dict[int, tuple[str, int]] = {}
+        for staff_id, week_of, n in db.session.execute(query):
+            if not n:
+                continue
+            if n > best.get(staff_id, ("", 0))[1] or (n == best[staff_id][1] and week_of < best[staff_id][0]):
+                best[staff_id] = (week_of, int(n))
+        return best
+
+
+def teams() -> list[str]:
+    return [t for t in db.session.scalars(sa.select(Position.team).distinct().order_by(Position.team)) if t]
+
+
+def positions_in(team: str | None, position_id: int | None) -> list[int] | None:
+    """The position ids to read (None: the all-positions totals)."""
+    if position_id is None and not team:
+        return None
+    query = sa.select(Position.id)
+    if position_id is not None:
+        query = query.where(Position.id == position_id)
+    if team:
+        query = query.where(Position.team == team)
+    return list(db.session.scalars(query))
