@@ -4,21 +4,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VNU_VERSION := 26.9.27
+VNU_STAMP := $(VENV)/vnu/.vnu-jar-$(VNU_VERSION)
 CHROMIUM ?= /usr/bin/chromium
 PORT ?= 5000
+# Test processes (pytest-xdist); 0 runs everything in this process (handy with pdb).
+PYTEST_WORKERS ?= 2
 
 export PORTAL_ENV ?= development
 export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 export SMTP_HOST ?= 127.0.0.1
 export SMTP_PORT ?= 8025
 
-.PHONY: run test install chromium bench clean screenshot
+.PHONY: run test test-at moments install chromium bench clean screenshot
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(VNU_STAMP)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The Nu HTML checker that the browser tests run on every page and fragment (tests/browser/nu.py),
+# pinned, into .venv/vnu; it runs offline under Java (17 here). --ignore-scripts: the package's
+# postinstall would download a Java runtime.
+$(VNU_STAMP):
+	@command -v npm >/dev/null || { echo "npm is needed to install the Nu HTML checker: apt-get install npm" >&2; exit 1; }
+	npm install --prefix $(VENV)/vnu --no-audit --no-fund --ignore-scripts --save-exact vnu-jar@$(VNU_VERSION)
+	touch $@
 
 install: $(STAMP)
 
@@ -49,7 +61,19 @@ chromium:
 
 ## test: the whole suite (unit, HTTP, real SMTP, migrations, browser journeys)
 test: $(STAMP) chromium
-	PORTAL_ENV=testing CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
+	PORTAL_ENV=testing CHROMIUM=$(CHROMIUM) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+## test-at: the whole suite with the clock moved to WHEN (UTC) for the test code, the app, the worker,
+## every Python process they start (tests/clock/sitecustomize.py) and the browser (Playwright's clock):
+## make test-at WHEN=2028-02-29T12:00Z. `make moments` lists the moments CI runs the suite at.
+test-at: $(STAMP) chromium
+	@test -n "$(WHEN)" || { echo "Say when: make test-at WHEN=2028-02-29T12:00Z" >&2; exit 2; }
+	PORTAL_ENV=testing CHROMIUM=$(CHROMIUM) PYTHONPATH=$(CURDIR)/tests/clock \
+	  PORTAL_TEST_CLOCK_OFFSET="$$($(BIN)/python tests/moments.py offset $(WHEN))" \
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+moments: $(STAMP)
+	@$(BIN)/python tests/moments.py
 
 ## screenshot: refresh docs/screenshot.png from a running demo (make run in another terminal)
 screenshot: $(STAMP) chromium

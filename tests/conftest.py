@@ -15,7 +15,45 @@ from helpers import BASE_URL, Auth, SMTPServer
 from portal import create_app
 from portal.extensions import db
 
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """With pytest-xdist each worker gets its own PostgreSQL database beside the given one
+    (``<name>_gw0``, …), made when missing; .ci/run drops them with the main one."""
+    import sqlalchemy as sa
+
+    server = sa.make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"{server.database}_{worker}"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+if os.environ.get("TEST_DATABASE_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Set before any test module reads it, so every module of this worker uses the worker's database.
+    os.environ["TEST_DATABASE_URL"] = _worker_database(os.environ["TEST_DATABASE_URL"],
+                                                       os.environ["PYTEST_XDIST_WORKER"])
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def pytest_report_header(config):
+    """Say when the suite runs at a moved moment (``make test-at``, tests/moments.py)."""
+    offset = os.environ.get("PORTAL_TEST_CLOCK_OFFSET")
+    if offset:
+        from datetime import UTC, datetime
+
+        import time_machine
+
+        if not time_machine.traveller_stack:
+            raise pytest.UsageError("PORTAL_TEST_CLOCK_OFFSET is set but the clock did not move: "
+                                    "put tests/clock on PYTHONPATH (make test-at does)")
+        return f"clock moved by {offset} s: now is {datetime.now(UTC):%a %Y-%m-%d %H:%M} UTC"
+    return None
 
 
 @pytest.fixture(scope="session")

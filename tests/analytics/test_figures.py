@@ -199,11 +199,13 @@ def _html_table(html, slug):
 def test_the_page_and_every_csv_show_the_same_numbers(exact, data, client):
     from helpers import Auth
 
+    # Signed in at NOW like everything else here: a session from the real clock would lie in
+    # NOW's future, and a signed cookie from the future is refused.
     client = exact.test_client()
-    with exact.app_context():
-        Auth(exact, client).login(make_user("recruiter"))
-        db.session.commit()
     with time_machine.travel(NOW, tick=False):
+        with exact.app_context():
+            Auth(exact, client).login(make_user("recruiter"))
+            db.session.commit()
         page = client.get("/recruiter/analytics?from=2026-09&to=2026-11")
         assert page.status_code == 200
         html = page.get_data(as_text=True)

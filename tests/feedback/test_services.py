@@ -19,7 +19,7 @@ from portal.feedback.services import (FeedbackError, draft_message, enter_feedba
                                       request_feedback, save_message, submit_feedback)
 from portal.mail.models import OutboxMessage
 from portal.security import TokenProblem
-from portal.timeutil import utcnow
+from portal.timeutil import format_datetime, utcnow
 
 
 def raw_token(to: str, kind: str = "feedback_request") -> str:
@@ -48,7 +48,10 @@ def test_request_creates_a_row_a_token_and_a_mail_per_person(w):
     assert [(m.kind, m.to_addr) for m in mail] == [("feedback_request", "tom@example.com"),
                                                    ("feedback_request", "ana@example.com")]
     assert mail[0].subject == "Riley Morgan asked for your feedback on Jordan Lee (Senior Backend Engineer)"
-    assert "http://portal.test/feedback/" in mail[0].text_body and "CET (Europe/Berlin)" in mail[0].text_body
+    # Tom's link's end, in Tom's zone with its name (CET or CEST, whatever the season).
+    (toms,) = [t for t in tokens if t.subject_id == created[0].id]
+    assert "http://portal.test/feedback/" in mail[0].text_body
+    assert format_datetime(toms.expires_at, "Europe/Berlin") in mail[0].text_body
     assert 'style="' not in mail[0].html_body.split("</head>")[1]
     assert summaries() == ["Riley Morgan asked Tom Becker for feedback",
                            "Riley Morgan asked Ana Silva for feedback"]
