@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request
@@ -63,6 +63,14 @@ def _datetime_filter(value: datetime | None, zone: str | None = None) -> str:
     return format_datetime(value, zone or viewer_timezone())
 
 
+def _machine_datetime(value: datetime | None) -> str:
+    """``2026-12-01T13:00:00Z``: for ``<time datetime>``, in UTC, whole seconds (HTML allows at most
+    three fraction digits; ``isoformat()`` writes six)."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _date_filter(value: datetime | None, zone: str | None = None) -> str:
     return format_date(value, zone or viewer_timezone())
 
@@ -99,6 +107,7 @@ def _days_left(value: datetime | None) -> str:
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _datetime_filter
     app.jinja_env.filters["date"] = _date_filter
+    app.jinja_env.filters["machine_datetime"] = _machine_datetime
     app.jinja_env.filters["days_left"] = _days_left
     app.jinja_env.filters["time_range"] = _time_range
     app.jinja_env.filters["paragraphs"] = _paragraphs

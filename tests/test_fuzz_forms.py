@@ -4,7 +4,7 @@ Nothing here lists forms or fields by hand. A deterministic sample company (``bu
 every form of the app on some page; ``crawl`` renders every GET route in the URL map as each role
 that may open it (the ACCESS table of test_access.py), with real objects and real links from
 e-mail, and reads each ``<form>``: its action (→ the endpoint, through the URL map; a button's
-``formaction`` and an ``hx-post`` count too), its fields (names, types, options, the values the page
+``formaction`` and a ``data-hx-post`` count too), its fields (names, types, options, the values the page
 offers) and the role that saw it. A POST endpoint whose form appears on no page fails
 ``test_every_post_endpoint_has_a_form_on_some_page``, so a new form is fuzzed the day it is added
 (or build_world gets the sample data that shows it).
@@ -258,14 +258,16 @@ class FormParser(HTMLParser):
         a = dict(attrs)
         if tag == "form":
             method = (a.get("method") or "get").lower()
-            action = a.get("hx-post") or a.get("action") or ""
-            self._form = {"method": "post" if a.get("hx-post") else method, "action": action, "fields": {},
+            hx_post = a.get("data-hx-post") or a.get("hx-post")
+            action = hx_post or a.get("action") or ""
+            self._form = {"method": "post" if hx_post else method, "action": action, "fields": {},
                           "also": []}
             self.forms.append(self._form)
             return
         if self._form is not None:
-            # The same fields posted elsewhere: a submit button's formaction, an element's own hx-post.
-            for other in (a.get("formaction"), a.get("hx-post")):
+            # The same fields posted elsewhere: a submit button's formaction, an element's own
+            # (data-)hx-post.
+            for other in (a.get("formaction"), a.get("data-hx-post"), a.get("hx-post")):
                 if other and other not in self._form["also"]:
                     self._form["also"].append(other)
         if tag == "option" and self._select is not None:

@@ -44,7 +44,7 @@ def test_layout_has_landmarks_skip_link_and_htmx_settings(client):
     html = client.get("/login").get_data(as_text=True)
     assert '<a class="skip-link" href="#main">Skip to main content</a>' in html
     assert '<main id="main"' in html and "<header" in html and "<footer" in html and "<nav" in html
-    assert '<body hx-boost="true" hx-headers=\'{"X-CSRFToken": "' in html
+    assert '<body data-hx-boost="true" data-hx-headers=\'{"X-CSRFToken": "' in html
     assert "/static/vendor/htmx-2.0.11.min.js" in html
     assert "/static/vendor/pico-2.1.1.min.css" in html
     for setting in ('"includeIndicatorStyles": false', '"allowEval": false', '"selfRequestsOnly": true',

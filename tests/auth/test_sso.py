@@ -150,7 +150,7 @@ def test_login_page_offers_each_provider_as_a_real_link(sso_client):
     html = sso_client.get("/login?next=/people").get_data(as_text=True)
     assert '<h2 id="sso-heading">Or use your organisation\'s sign-in</h2>' in html
     links = re.findall(
-        r'<a href="([^"]+)" role="button" class="secondary" hx-boost="false">Sign in with (\w+)</a>', html)
+        r'<a href="([^"]+)" role="button" class="secondary" data-hx-boost="false">Sign in with (\w+)</a>', html)
     assert links == [("/login/sso/staff?next=/people", "Okta"),
                      ("/login/sso/candidates?next=/people", "Google")]
     # Below the e-mail form, after a visible separator.
@@ -316,7 +316,7 @@ def test_role_not_allowed_for_that_provider_is_refused_and_pointed_elsewhere(sso
     response = sign_in(sso_client, oidc_provider, "staff", sub)
     html = assert_refused(sso_app, sso_client, response, 403, "Your account can't sign in with Okta",
                           "role", user_id)
-    other = ('href="/login/sso/candidates" role="button" class="secondary" hx-boost="false">'
+    other = ('href="/login/sso/candidates" role="button" class="secondary" data-hx-boost="false">'
              "Sign in with Google")
     assert other in html
     assert "Try Okta again" not in html

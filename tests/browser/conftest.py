@@ -75,3 +75,22 @@ def page_without_js(browser):
     context, page = new_page(browser, javascript=False)
     yield page
     context.close()
+
+
+def pytest_sessionfinish(session):
+    """Stop the Nu HTML checker. (The summary of the page checks is printed by the top conftest.py:
+    under pytest-xdist only top-level conftest files run in the main process.)"""
+    from nu import CHECKER
+
+    CHECKER.stop()
+
+
+def pytest_collection_finish(session):
+    """Boot the Nu HTML checker's JVM while the first journey starts, when any browser test runs."""
+    if any("browser" in str(item.fspath) for item in session.items):
+        from nu import CHECKER
+
+        try:
+            CHECKER.start()
+        except pytest.fail.Exception:
+            pass  # no Java or no jar: every browser test fails with the reason (new_page starts it too)

@@ -3,15 +3,20 @@ the CEO accepts from the e-mail, both get a calendar invitation, the candidate s
 and cancels it, and both get the cancellation — real SMTP, axe-core on every page."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from browser_helpers import PageGuard, axe_check, new_page, sign_in_browser
 from helpers import deliver_mail
 from playwright.sync_api import expect
 
+from portal.auth.models import User
+from portal.candidates.models import Candidate
 from portal.extensions import db
+from portal.meetings.forms import parse_slot
 from portal.seed import seed_demo
+from portal.timeutil import utcnow
 
 CANDIDATE, CEO, RECRUITER = "jordan.lee@example.com", "amara.okafor@northwind.example", "riley.morgan@northwind.example"
 
@@ -51,8 +56,12 @@ def mails(server, smtp, address, subject_start):
 
 @pytest.fixture
 def demo(live_server):
+    """The demo company, with Jordan's decision two weeks away: every weekday's times lie ahead,
+    so a time beyond the cut-off is offered whatever day and hour this runs."""
     with live_server.app.app_context():
         seed_demo()
+        jordan = db.session.scalar(sa.select(Candidate).join(Candidate.user).where(User.email == CANDIDATE))
+        jordan.decision_deadline = utcnow() + timedelta(days=14)
         db.session.commit()
     return live_server
 
@@ -65,7 +74,13 @@ def test_conversation_journey(page, browser, demo, smtp):
     page.get_by_role("button", name=re.compile("Request a conversation")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Amara")
     axe_check(page)
-    page.locator("input[name=slots]").first.check()
+    # The first time far enough ahead to cancel later: changes close MEETING_CHANGE_CUTOFF_HOURS (12)
+    # before the start, and the journey cancels it at the end.
+    cutoff = timedelta(hours=demo.app.config["MEETING_CHANGE_CUTOFF_HOURS"])
+    values = page.locator("input[name=slots]").evaluate_all("inputs => inputs.map(i => i.value)")
+    later = [v for v in values if parse_slot(v) > utcnow() + cutoff + timedelta(hours=1)]
+    assert later, f"no offered time leaves room for the {cutoff} cut-off: {values}"
+    page.locator(f"input[name=slots][value='{later[0]}']").check()
     page.locator("input[name=questions]").first.check()
     page.get_by_label("A note for them (optional)").fill("I'd love to hear how you think about the next two years.")
     page.get_by_role("button", name="Send request").click()
@@ -115,7 +130,7 @@ def test_conversation_journey(page, browser, demo, smtp):
     uid, sequence = event["UID"], int(event["SEQUENCE"])
     assert event["DTSTART"].endswith("Z") and event["DTEND"].endswith("Z")
     start = datetime.strptime(event["DTSTART"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    assert start > datetime.now(UTC)
+    assert start == parse_slot(later[0])
     assert {f"mailto:{CANDIDATE}", f"mailto:{CEO}"} <= set(event["ATTENDEE"])
     assert calendar_of(to_ceo)[1]["UID"] == uid
 

@@ -7,6 +7,7 @@ import zipfile
 import pytest
 from browser_helpers import axe_check, sign_in_browser
 from factories import make_candidate, make_user
+from nu import CHECKER
 from playwright.sync_api import expect
 
 from portal.extensions import db
@@ -34,6 +35,7 @@ def test_candidate_downloads_their_data(page, world):
         page.get_by_role("button", name="Download my data").click()
     archive = zipfile.ZipFile(io.BytesIO(info.value.path().read_bytes()))
     assert json.loads(archive.read("data.json"))["account"]["email"] == "mina.sato@example.org"
+    assert CHECKER.errors(archive.read("index.html").decode()) == []  # the readable copy is valid HTML
 
 
 def test_admin_erases_a_candidate_and_reads_the_audit_trail(page, world):

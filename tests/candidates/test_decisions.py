@@ -360,11 +360,11 @@ def test_htmx_success_swaps_the_section_the_stage_and_the_timeline(app, riley, w
     assert body.lstrip().startswith('<section id="decision"') and "<html" not in body
     assert ('<p class="flash flash-success" role="status">Recorded: Jordan Lee&#39;s offer was withdrawn. There were '
             "no open requests or upcoming conversations to call off.</p>") in body
-    assert '<strong id="candidate-stage" hx-swap-oob="true">Withdrawn</strong>' in body
-    assert '<section id="timeline" aria-labelledby="timeline-heading" hx-swap-oob="true">' in body
+    assert '<strong id="candidate-stage" data-hx-swap-oob="true">Withdrawn</strong>' in body
+    assert '<section id="timeline" aria-labelledby="timeline-heading" data-hx-swap-oob="true">' in body
     assert "Riley Morgan recorded that Jordan Lee&#39;s offer was withdrawn" in body
     undone = undo(riley, world, headers=HTMX).get_data(as_text=True)
-    assert '<strong id="candidate-stage" hx-swap-oob="true">Offer stage</strong>' in undone
+    assert '<strong id="candidate-stage" data-hx-swap-oob="true">Offer stage</strong>' in undone
     assert "Conversations that were called off stay cancelled" in undone
     # Boosted navigation and plain pages never get a fragment.
     full = riley.get(page_path(world), headers={**HTMX, "HX-Boosted": "true"}).get_data(as_text=True)

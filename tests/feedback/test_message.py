@@ -49,8 +49,8 @@ def test_the_editor_starts_from_a_draft_of_the_feedback(app, recruiter, world):
             "and to grow: Ask questions earlier.") in body
     assert "(America/New_York)" in body
     assert "1 of 2 interviewers answered. Still waiting for Ana Silva." in html
-    assert f'hx-post="/recruiter/candidates/{world.candidate}/message/preview"' in html
-    assert 'hx-trigger="input changed delay:400ms"' in html and 'hx-target="#preview"' in html
+    assert f'data-hx-post="/recruiter/candidates/{world.candidate}/message/preview"' in html
+    assert 'data-hx-trigger="input changed delay:400ms"' in html and 'data-hx-target="#preview"' in html
     assert "Save draft" in html and "Publish and send invitation" in html
     assert "as Jordan will see it" in html and "e-mails Jordan (jordan@example.com)" in html
     assert '<section id="preview"' in html and "<p>Hi Jordan,</p>" in html

@@ -103,7 +103,7 @@ def test_a_confirmed_conversation_shows_its_time_calendar_and_changes(world):
     assert '<span class="badge badge-ok">Confirmed</span>' in html
     assert "Wed 5 Mar 2031, 09:00 EST (America/New_York)</time>, 30 minutes" in html
     assert "Wed 5 Mar 2031, 15:00 CET (Europe/Berlin) for Amara" in html
-    assert f'href="/meetings/{meeting_id}.ics" download hx-boost="false">' in html
+    assert f'href="/meetings/{meeting_id}.ics" download data-hx-boost="false">' in html
     assert "You can move or cancel it until Tue 4 Mar 2031, 21:00 EST (America/New_York), 12 hours before" in html
     # Other free times (12 hours or more from now), grouped by day, in both zones; not the current one.
     assert '<optgroup label="Thu 6 Mar 2031">' in html
