@@ -66,7 +66,8 @@ PEOPLE = [
 
 # Weekly windows in each person's own zone: (weekday 0=Mon, start, end).
 WINDOWS = {
-    "amara.okafor@northwind.example": [(2, "08:00", "09:00"), (4, "16:00", "17:00")],
+    # Tuesday and Friday afternoons suit candidates in the Americas too; Wednesday 08:00 suits Asia.
+    "amara.okafor@northwind.example": [(1, "14:00", "15:00"), (2, "08:00", "09:00"), (4, "16:00", "17:00")],
     "jonas.weber@northwind.example": [(1, "16:00", "18:00"), (3, "09:00", "10:30")],
     "priya.raman@northwind.example": [(0, "13:00", "15:00"), (3, "13:00", "15:00")],
     "lucia.fernandez@northwind.example": [(0, "10:00", "12:00"), (2, "15:00", "17:00"), (4, "10:00", "11:00")],

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import DateTime
@@ -74,3 +75,68 @@ def format_date(value: datetime | None, zone: str) -> str:
         return ""
     local = to_zone(value, zone)
     return f"{local:%a} {local.day} {local:%b %Y}"
+
+
+# --- someone's day ------------------------------------------------------------------------------
+
+DAY_MINUTES = 24 * 60
+DEFAULT_DAY = (7 * 60, 21 * 60)  # 07:00–21:00: the hours a candidate is offered times in, unless they change them
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Someone's reasonable hours as minutes after local midnight in their zone. ``end`` before
+    ``start`` means the day runs past midnight (18:00–02:00)."""
+
+    start: int = DEFAULT_DAY[0]
+    end: int = DEFAULT_DAY[1]
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start < DAY_MINUTES and 0 <= self.end < DAY_MINUTES) or self.start == self.end:
+            raise ValueError(f"hours must be two different times of day, got {self.start}–{self.end}")
+
+    @property
+    def span(self) -> int:
+        return (self.end - self.start) % DAY_MINUTES
+
+    def label(self) -> str:
+        return f"{hhmm(self.start)}–{hhmm(self.end)}"
+
+
+def hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How an interval sits in someone's day: ``inside``, or ``early``/``late`` by ``by`` minutes."""
+
+    kind: str
+    by: int = 0
+
+    @property
+    def inside(self) -> bool:
+        return self.kind == "inside"
+
+
+def fit(start: datetime, end: datetime, zone: str, hours: Hours) -> Fit:
+    """Whether ``start``–``end`` lies within ``hours`` on the wall clock of ``zone``, and if not,
+    whether it is early (before the day starts) or late (after it ends), whichever is nearer.
+
+    Measured by what the clock reads: on the morning the clocks go forward, 08:30–09:30 local is
+    inside 07:00–21:00 wherever it lands in UTC.
+    """
+    local_start, local_end = to_zone(start, zone), to_zone(end, zone)
+    begin = local_start.hour * 60 + local_start.minute
+    length = int((local_end.replace(tzinfo=None) - local_start.replace(tzinfo=None)).total_seconds() // 60)
+    if (begin - hours.start) % DAY_MINUTES + length <= hours.span:
+        return Fit("inside")
+    late_by = (begin + length - hours.end) % DAY_MINUTES
+    early_by = (hours.start - begin) % DAY_MINUTES
+    return Fit("late", late_by) if late_by <= early_by else Fit("early", early_by)
+
+
+def day_bounds(hours: Hours, zone: str, on) -> tuple[datetime, datetime]:
+    """Someone's hours on the date ``on`` (their calendar) as two aware moments in ``zone``."""
+    start = datetime.combine(on, time(*divmod(hours.start, 60)), ZoneInfo(zone))
+    return start, start + timedelta(minutes=hours.span)

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..timeutil import UTCDateTime, utcnow
+from ..timeutil import Hours, UTCDateTime, utcnow
 
 ROLES = ("candidate", "staff", "recruiter", "admin")
 ROLE_LABELS = {
@@ -41,9 +41,15 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The hours (minutes after local midnight) within which this person is offered times to talk;
+    # a candidate changes them under Settings. 07:00–21:00 unless they do.
+    day_start: Mapped[int] = mapped_column(sa.SmallInteger, default=7 * 60, server_default=sa.text("420"))
+    day_end: Mapped[int] = mapped_column(sa.SmallInteger, default=21 * 60, server_default=sa.text("1260"))
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('candidate', 'staff', 'recruiter', 'admin')", name="role_known"),
+        sa.CheckConstraint("day_start BETWEEN 0 AND 1439 AND day_end BETWEEN 0 AND 1439 "
+                           "AND day_start <> day_end", name="day_hours_valid"),
     )
 
     def get_id(self) -> str:
@@ -68,6 +74,10 @@ class User(UserMixin, db.Model):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else self.email
+
+    @property
+    def hours(self) -> Hours:
+        return Hours(self.day_start, self.day_end)
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()

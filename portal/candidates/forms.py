@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
                      SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..timeutil import is_valid_timezone, timezone_choices
+from ..forms import TimezoneField
 from .decisions import MAX_NOTE
 from .exit_survey import MAX_SURVEY_ANSWER
 from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS
@@ -34,7 +34,7 @@ class CandidateForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired("Enter the candidate's e-mail address."), Length(max=254),
                                              Email("Enter an e-mail address like name@example.com.")],
                        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v])
-    timezone = SelectField("Candidate's time zone", description="Their deadline and every time they see use it.")
+    timezone = TimezoneField("Candidate's time zone", description="Their deadline and every time they see use it.")
     position_id = SelectField("Position")
     new_position_title = StringField("New position title", validators=[Optional(), Length(max=160)],
                                      filters=[_strip])
@@ -48,14 +48,9 @@ class CandidateForm(FlaskForm):
 
     def __init__(self, *args, positions=(), recruiters=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [SelectChoice(z) for z in timezone_choices()]
         self.position_id.choices = [SelectChoice(str(p.id), f"{p.title} · {p.team}" if p.team else p.title)
                                     for p in positions] + [SelectChoice("new", "A new position…")]
         self.owner_id.choices = [SelectChoice(str(u.id), u.name) for u in recruiters]
-
-    def validate_timezone(self, field):
-        if not is_valid_timezone(field.data):
-            raise ValidationError("Choose a time zone from the list, like Europe/Berlin.")
 
 
 # --- the decision and the exit survey -----------------------------------------------------------

@@ -46,3 +46,9 @@ def candidate_home(candidacy) -> dict:
         "total": total,
         "open_questions": total - answered,
     }
+
+
+def update_time_settings(user, zone: str, day_start: int, day_end: int) -> None:
+    """A person's own zone and hours (minutes after local midnight); the form has checked them."""
+    user.timezone, user.day_start, user.day_end = zone, day_start, day_end
+    db.session.flush()

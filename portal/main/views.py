@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import time
+
+from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from ..extensions import db
 from ..rendering import render
+from ..security import role_required
 from . import bp
-from .services import candidate_home, recruiter_overview
+from .forms import TimeSettingsForm
+from .services import candidate_home, recruiter_overview, update_time_settings
 
 
 @bp.get("/")
@@ -25,3 +31,19 @@ def healthz():
     """A bare answer with no database or template work: for load balancers, and the ceiling that
     `make bench` compares the real pages with."""
     return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required("candidate")
+def settings():
+    """The candidate's time zone and the hours of their day we offer times in."""
+    user = current_user
+    form = TimeSettingsForm(data={"timezone": user.timezone, "day_start": time(*divmod(user.day_start, 60)),
+                                  "day_end": time(*divmod(user.day_end, 60))} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        update_time_settings(user, form.timezone.data, form.minutes(form.day_start.data),
+                             form.minutes(form.day_end.data))
+        db.session.commit()
+        flash(f"Saved. We offer you times between {user.hours.label()}, {user.timezone}.", "success")
+        return redirect(url_for("main.settings"))
+    return render("main/settings.html", status=422 if form.errors else 200, form=form)

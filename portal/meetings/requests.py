@@ -18,9 +18,9 @@ from ..audit.services import record
 from ..auth.models import User
 from ..extensions import db
 from ..mail.services import mail_domain
-from ..people.availability import Slot, free_slots
+from ..people.availability import Slot, free_slots, within_hours
 from ..questions.models import Question
-from ..timeutil import format_datetime, to_zone
+from ..timeutil import Fit, format_datetime, to_zone
 from . import notify
 from .models import FORMATS, LENGTHS, Meeting, MeetingTransition, ProposedSlot, meeting_question
 from .states import ACTIVE, SlotTaken, TransitionRefused, end_conversation, new_uid, reschedule, transition
@@ -112,6 +112,25 @@ def bookable_slots(candidate, profile, length: int, now: datetime, *, exclude_id
     deadline = candidate.decision_deadline
     return [s for s in _free(candidate, profile, length, now, busy, exclude_id)
             if (deadline is None or s.end <= deadline) and (earliest is None or s.start >= earliest)]
+
+
+@dataclass
+class Offered:
+    """Times to show someone, each with how it sits in the candidate's day (``Fit``)."""
+
+    slots: list[tuple[Slot, Fit]]
+    outside: bool = False  # nothing fits the candidate's hours: these are the nearest times outside them
+    hidden: int = 0  # free times left out because they fall outside the candidate's hours
+
+
+def offered_slots(candidate, profile, length: int, now: datetime, *, show_all: bool = False,
+                  exclude_id: int | None = None, earliest: datetime | None = None) -> Offered:
+    """``bookable_slots`` within the candidate's hours (07:00–21:00 in their zone unless they changed
+    them); when none is, the nearest outside them, labelled early or late; with ``show_all``, all."""
+    free = bookable_slots(candidate, profile, length, now, exclude_id=exclude_id, earliest=earliest)
+    user = candidate.user
+    chosen, outside = within_hours(free, user.timezone, user.hours, show_all=show_all)
+    return Offered(chosen, outside, len(free) - len(chosen))
 
 
 def _overlaps(start, end, intervals) -> bool:

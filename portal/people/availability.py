@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..timeutil import utcnow
+from ..timeutil import Fit, Hours, fit, utcnow
 from .models import StaffProfile
 
 MAX_RANGE_DAYS = 62  # inclusive dates per call: bounds the work a single request can cause
@@ -164,3 +164,26 @@ def merge_ranges(slots: list[Slot]) -> list[tuple[datetime, datetime]]:
         else:
             ranges.append((begin, finish))
     return ranges
+
+
+# --- the other side's day -------------------------------------------------------------------------
+
+NEAREST_OUTSIDE = 6  # when nothing fits someone's hours, this many of the nearest times outside them
+
+
+def within_hours(slots: list[Slot], zone: str, hours: Hours, *, show_all: bool = False
+                 ) -> tuple[list[tuple[Slot, Fit]], bool]:
+    """The slots to offer someone in ``zone`` with ``hours``, each with its fit, and whether these are
+    the nearest times *outside* their hours because none fall inside.
+
+    Inside slots only, unless ``show_all`` (every slot, outside ones labelled) or none is inside
+    (then the ``NEAREST_OUTSIDE`` nearest to their day, in time order).
+    """
+    fitted = [(slot, fit(slot.start, slot.end, zone, hours)) for slot in slots]
+    if show_all:
+        return fitted, False
+    inside = [(slot, f) for slot, f in fitted if f.inside]
+    if inside or not fitted:
+        return inside, False
+    nearest = sorted(fitted, key=lambda pair: (pair[1].by, pair[0].start))[:NEAREST_OUTSIDE]
+    return sorted(nearest, key=lambda pair: pair[0].start), True

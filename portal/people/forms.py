@@ -6,19 +6,14 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, EmailField, IntegerField, SelectChoice, SelectField, StringField,
                      TextAreaField, TimeField)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ..timeutil import is_valid_timezone, timezone_choices
+from ..forms import TimezoneField
 from .models import GROUP_LABELS, GROUPS, WEEKDAYS
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def _valid_zone(form, field):
-    if not is_valid_timezone(field.data):
-        raise ValidationError("Choose a time zone from the list, like Europe/Berlin.")
 
 
 class SearchForm(FlaskForm):
@@ -45,7 +40,7 @@ class _ProfileFields(FlaskForm):
                          description="Separate topics with commas, e.g. career growth, on-call, fundraising.")
     off_limits = StringField("Topics I'd rather not discuss", validators=[Optional(), Length(max=500)],
                              filters=[_strip], description="Separate topics with commas. Candidates see this list.")
-    timezone = SelectField("Time zone", validators=[_valid_zone], validate_choice=False)
+    timezone = TimezoneField("Time zone")
     weekly_cap = IntegerField("Conversations per week, at most",
                               validators=[InputRequired("Enter a number from 0 to 40."),
                                           NumberRange(0, 40, "Enter a number from 0 to 40.")],
@@ -53,10 +48,6 @@ class _ProfileFields(FlaskForm):
     accepting_requests = BooleanField("Accepting conversation requests")
     photo = FileField("Upload a new photo", description="JPEG, PNG, WebP or GIF, up to 5 MB. We crop it to a square.")
     remove_photo = BooleanField("Remove the current photo")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = [SelectChoice(z) for z in timezone_choices()]
 
 
 class OwnProfileForm(_ProfileFields):

@@ -124,7 +124,7 @@ def test_add_a_candidate_with_a_deadline_in_their_zone(app, client, riley):
     ({"name": ""}, "Enter the candidate&#39;s name."),
     ({"email": "nope"}, "Enter an e-mail address like name@example.com."),
     ({"new_position_title": ""}, "Enter the title of the new position."),
-    ({"timezone": "Nowhere/City"}, "Not a valid choice"),
+    ({"timezone": "Nowhere/City"}, "Choose a time zone from the list, like Europe/Berlin."),
     ({"decision_deadline": "2020-01-01T10:00"}, "The deadline must be in the future."),
     ({"decision_deadline": "9999-12-31T23:59"}, "Choose a deadline within a year."),
     ({"owner_id": "999"}, "Not a valid choice"),

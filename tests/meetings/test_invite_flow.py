@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -194,6 +195,24 @@ def test_propose_another_time_records_and_mails_the_suggestion(app, world, smtp)
                                  .order_by(AuditEvent.id.desc())) == "meeting.time_proposed"
     used_page = person.get(paths["accept"])
     assert used_page.status_code == 410 and "already been used" in used_page.get_data(as_text=True)
+
+
+def test_a_proposed_time_must_fall_within_the_candidates_hours(app, world, smtp):
+    # Tom (Toronto) and Jordan (New York) share a clock; Jordan's day is 07:00–21:00 (the default).
+    meeting_id = create_request(app, world, world.tom)
+    _, paths = mailed_invitation(app, smtp, "tom@example.com")
+    person = app.test_client()
+    page = unescape(person.get(paths["propose"]).get_data(as_text=True))
+    assert "Jordan's day is 07:00–21:00 their time (America/New_York)" in page
+    night = (utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT03:00")
+    refused = post(person, paths["propose"], proposal="", when=night)
+    html = unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 422
+    assert "That's 03:00" in html and "outside their hours (07:00–21:00 their time" in html
+    status, _, _, used, _ = state(app, meeting_id)
+    assert status == "invited" and used == 0  # nothing happened: the links still work
+    evening = (utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT20:30")
+    assert post(person, paths["propose"], proposal="", when=evening).status_code == 200
 
 
 def test_expired_tampered_and_cancelled_links_say_so_and_change_nothing(app, world, smtp):

@@ -24,9 +24,9 @@ from .. import bp
 from .. import calendar as meeting_calendar
 from ..forms import (ActionForm, CancelForm, FollowUpForm, RequestForm, RescheduleForm, SlotChoiceForm,
                      slot_value)
-from ..requests import (MAX_SLOTS, RequestError, agenda, bookable_slots, can_cancel, can_reschedule,
-                        cancel_meeting, candidate_meetings, change_cutoff, change_deadline, create_request,
-                        get_meeting, has_started, history, is_open, is_over, record_follow_up, report_no_show,
+from ..requests import (MAX_SLOTS, Offered, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting,
+                        candidate_meetings, change_cutoff, change_deadline, create_request, get_meeting,
+                        has_started, history, is_open, is_over, offered_slots, record_follow_up, report_no_show,
                         reschedule_meeting)
 
 # How /meetings groups conversations: (heading, statuses); confirmed ones split on whether they're over.
@@ -53,34 +53,44 @@ def _meeting_or_404(candidacy, meeting_id: int):
     return meeting
 
 
-def _label(slot, zone: str, person) -> str:
-    """``09:00–09:30 EST (15:00 CET for Amara)``: a time as an <option> shows it."""
+def _label(slot, fit, zone: str, person) -> str:
+    """``06:30–07:00 EST, early for you (11:30 GMT for Amara)``: a time as an <option> shows it."""
     start, end = to_zone(slot.start, zone), to_zone(slot.end, zone)
     theirs = to_zone(slot.start, person.timezone)
-    return (f"{start:%H:%M}–{end:%H:%M} {end.tzname()} "
+    early_late = "" if fit.inside else f", {fit.kind} for you"
+    return (f"{start:%H:%M}–{end:%H:%M} {end.tzname()}{early_late} "
             f"({theirs:%H:%M} {theirs.tzname()} for {person.first_name})")
 
 
-def _by_day(slots, zone: str) -> OrderedDict:
+def _by_day(offered, zone: str) -> OrderedDict:
+    """(slot, fit) pairs grouped by the candidate's calendar day."""
     days: OrderedDict = OrderedDict()
-    for slot in slots:
-        days.setdefault(to_zone(slot.start, zone).date(), []).append(slot)
+    for slot, fit in offered:
+        days.setdefault(to_zone(slot.start, zone).date(), []).append((slot, fit))
     return days
 
 
 # --- asking ---------------------------------------------------------------------------------------
 
 
+def _show_all() -> bool:
+    """The candidate asked to see every free time, early and late ones included (``all=1``)."""
+    return request.values.get("all") == "1"
+
+
 def _request_page(candidacy, profile, form: RequestForm, *, status: int = 200, fragment: str | None = None,
                   error: str | None = None):
+    show_all = _show_all()
     zone, now = candidacy.user.timezone, utcnow()
     choice = SlotChoiceForm(formdata=None, format=form.format.data, length=form.length.data)
     fmt, length = choice.cleaned()
     open_ = is_open(profile)
-    slots = bookable_slots(candidacy, profile, length, now) if open_ and fmt != "written" else []
+    offered = (offered_slots(candidacy, profile, length, now, show_all=show_all) if open_ and fmt != "written"
+               else Offered([]))
     questions = [q for q in candidate_questions(candidacy) if not q.is_answered]
     return render("meetings/request.html", fragment=fragment, status=status, profile=profile, form=form,
-                  choice=choice, format=fmt, length=length, is_open=open_, days=_by_day(slots, zone),
+                  choice=choice, format=fmt, length=length, is_open=open_, days=_by_day(offered.slots, zone),
+                  offered=offered, show_all=show_all, hours=candidacy.user.hours,
                   slot_value=slot_value, chosen=set(form.slots.data or []), questions=questions,
                   chosen_questions=set(form.questions.data or []), zone=zone, max_slots=MAX_SLOTS,
                   person_now=to_zone(now, profile.user.timezone), deadline=candidacy.decision_deadline,
@@ -149,11 +159,11 @@ def _new_times(candidacy, meeting, now) -> dict:
     zone, person = candidacy.user.timezone, meeting.staff
     if person.profile is None:
         return {}
-    slots = bookable_slots(candidacy, person.profile, meeting.length_minutes, now, exclude_id=meeting.id,
-                           earliest=now + change_cutoff())
-    days = _by_day([s for s in slots if s.start != meeting.start_at], zone)
-    return {format_date(day[0].start, zone): [SelectChoice(slot_value(s.start), _label(s, zone, person))
-                                              for s in day] for day in days.values()}
+    offered = offered_slots(candidacy, person.profile, meeting.length_minutes, now, exclude_id=meeting.id,
+                            earliest=now + change_cutoff())
+    days = _by_day([(s, f) for s, f in offered.slots if s.start != meeting.start_at], zone)
+    return {format_date(day[0][0].start, zone): [SelectChoice(slot_value(s.start), _label(s, f, zone, person))
+                                                 for s, f in day] for day in days.values()}
 
 
 def _page(candidacy, meeting, *, status: int = 200, notice: str | None = None, error: str | None = None,

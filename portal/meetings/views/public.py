@@ -18,7 +18,7 @@ from ...extensions import db
 from ...forms import EmptyForm
 from ...rendering import render
 from ...security import TokenProblem, no_referrer
-from ...timeutil import utcnow
+from ...timeutil import day_bounds, to_zone, utcnow
 from .. import bp
 from ..calendar import agenda_questions, meeting_candidate, shown_text
 from ..forms import parse_slot
@@ -70,10 +70,19 @@ def _link_problem(problem: TokenProblem, template: str = "meetings/invite_proble
                   candidate=candidate, contact=recruiters[0] if recruiters else None)
 
 
+def _candidate_day(candidate, person) -> tuple:
+    """The candidate's hours today (their calendar) as the person's clock reads them."""
+    user = candidate.user
+    return tuple(to_zone(t, person.timezone)
+                 for t in day_bounds(user.hours, user.timezone, to_zone(utcnow(), user.timezone).date()))
+
+
 def _invite_page(link, form, token: str, status: int = 200, taken: bool = False, error: str | None = None):
     meeting = link.meeting
+    candidate = meeting_candidate(meeting)
     return render("meetings/invite.html", fragment="invite_form", status=status, action=link.action, form=form,
-                  token=token, meeting=meeting, person=meeting.staff, candidate=meeting_candidate(meeting),
+                  token=token, meeting=meeting, person=meeting.staff, candidate=candidate,
+                  candidate_day=_candidate_day(candidate, meeting.staff) if link.action == "propose" else None,
                   agenda=[shown_text(q) for q in agenda_questions(meeting)], slots=free_slots(meeting),
                   taken=taken, error=error, expires_at=invitation_expires_at(meeting))
 
