@@ -16,7 +16,6 @@ from portal import create_app
 from portal.extensions import db
 
 
-
 def _worker_database(url: str, worker: str) -> str:
     """With pytest-xdist each worker gets its own PostgreSQL database beside the given one
     (``<name>_gw0``, …), made when missing; .ci/run drops them with the main one."""
@@ -106,6 +105,27 @@ def _reset_postgres(app):
             connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
 
+_sqlite_schema: list[str] = []  # this process's empty database with every table, built once
+
+
+def _sqlite_with_schema(config: dict, target) -> None:
+    """Put an empty database with the whole schema at ``target``: a copy of one built once per
+    process (create_all on every test costs more than the test itself in most of the suite)."""
+    import shutil
+    import tempfile
+
+    if not _sqlite_schema:
+        path = os.path.join(tempfile.mkdtemp(prefix="portal-schema-"), "schema.db")
+        app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+        with app.app_context():
+            db.create_all()
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()  # the last connection closes: the WAL is checkpointed into the file
+        _sqlite_schema.append(path)
+    shutil.copyfile(_sqlite_schema[0], target)
+
+
 @pytest.fixture
 def make_app(tmp_path, smtp_server):
     """Build an app on this test's database with extra settings: ``make_app(WTF_CSRF_ENABLED=False)``."""
@@ -113,12 +133,16 @@ def make_app(tmp_path, smtp_server):
 
     def _make(**overrides):
         config = _test_config(tmp_path, smtp_server.port)
+        own_database = config["SQLALCHEMY_DATABASE_URI"]
         config.update(overrides)
+        fresh_sqlite = not created and not TEST_DATABASE_URL and config["SQLALCHEMY_DATABASE_URI"] == own_database
+        if fresh_sqlite:
+            _sqlite_with_schema(config, tmp_path / "portal.db")
         app = create_app(config)
         if not created:
             if TEST_DATABASE_URL:
                 _reset_postgres(app)
-            else:
+            elif not fresh_sqlite:
                 with app.app_context():
                     db.create_all()
         created.append(app)
