@@ -5,7 +5,7 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
@@ -276,6 +276,22 @@ def axe_check(page, no_js_browser=None):
     finally:
         if scratch is not None:
             scratch.close()
+
+
+def move_deadline(app, email: str, days: int = 14) -> None:
+    """Put the candidate's decision ``days`` from now: every weekday's free times then lie ahead of
+    the journey whatever day and hour it runs, and past every cut-off it touches."""
+    import sqlalchemy as sa
+
+    from portal.auth.models import User
+    from portal.candidates.models import Candidate
+    from portal.extensions import db
+    from portal.timeutil import utcnow
+
+    with app.app_context():
+        candidate = db.session.scalar(sa.select(Candidate).join(Candidate.user).where(User.email == email))
+        candidate.decision_deadline = utcnow() + timedelta(days=days)
+        db.session.commit()
 
 
 def sign_in_browser(context, app, base_url: str, email: str) -> None:

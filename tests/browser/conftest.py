@@ -62,6 +62,18 @@ def live_server(make_app):
 
 
 @pytest.fixture
+def demo(live_server):
+    """The demo company (``flask seed-demo``) on the live server."""
+    from portal.extensions import db
+    from portal.seed import seed_demo
+
+    with live_server.app.app_context():
+        seed_demo()
+        db.session.commit()
+    return live_server
+
+
+@pytest.fixture
 def page(browser):
     context, page = new_page(browser, javascript=True)
     guard = PageGuard(context, page)

@@ -6,16 +6,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
-from browser_helpers import PageGuard, axe_check, new_page, sign_in_browser
+from browser_helpers import PageGuard, axe_check, move_deadline, new_page, sign_in_browser
 from helpers import deliver_mail
 from playwright.sync_api import expect
 
-from portal.auth.models import User
-from portal.candidates.models import Candidate
-from portal.extensions import db
 from portal.meetings.forms import parse_slot
-from portal.seed import seed_demo
 from portal.timeutil import utcnow
 
 CANDIDATE, CEO, RECRUITER = "jordan.lee@example.com", "amara.okafor@northwind.example", "riley.morgan@northwind.example"
@@ -55,15 +50,11 @@ def mails(server, smtp, address, subject_start):
 
 
 @pytest.fixture
-def demo(live_server):
-    """The demo company, with Jordan's decision two weeks away: every weekday's times lie ahead,
-    so a time beyond the cut-off is offered whatever day and hour this runs."""
-    with live_server.app.app_context():
-        seed_demo()
-        jordan = db.session.scalar(sa.select(Candidate).join(Candidate.user).where(User.email == CANDIDATE))
-        jordan.decision_deadline = utcnow() + timedelta(days=14)
-        db.session.commit()
-    return live_server
+def demo(demo):
+    """The demo company, with Jordan's decision two weeks away: a time beyond the cut-off is
+    offered whatever day and hour this runs."""
+    move_deadline(demo.app, CANDIDATE)
+    return demo
 
 
 def test_conversation_journey(page, browser, demo, smtp):

@@ -15,7 +15,6 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.meetings.models import Meeting
 from portal.meetings.states import new_uid, transition
-from portal.seed import seed_demo
 
 CANDIDATE, PERSON, RECRUITER = "jordan.lee@example.com", "tom.becker@northwind.example", "riley.morgan@northwind.example"
 
@@ -25,10 +24,9 @@ def _user(email):
 
 
 @pytest.fixture
-def demo(live_server):
+def demo(demo):
     """The demo company, with a written-answers request from Jordan already with Tom."""
-    with live_server.app.app_context():
-        seed_demo()
+    with demo.app.app_context():
         jordan, tom = _user(CANDIDATE), _user(PERSON)
         meeting = Meeting(candidate_id=jordan.candidacy.id, staff_id=tom.id, format="written", length_minutes=30,
                           status="requested", uid=new_uid("portal.test"))
@@ -36,7 +34,7 @@ def demo(live_server):
         db.session.flush()
         transition(meeting, "invited", actor=jordan)
         db.session.commit()
-    return live_server
+    return demo
 
 
 def mails(server, smtp, address, subject_part):

@@ -3,32 +3,19 @@ times in their own day; they ask to see every time (early ones marked), change t
 see the earlier times offered — with JavaScript and without, checked on every page."""
 
 import re
-from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
-from browser_helpers import axe_check, sign_in_browser
+from browser_helpers import axe_check, move_deadline, sign_in_browser
 from playwright.sync_api import expect
-
-from portal.auth.models import User
-from portal.candidates.models import Candidate
-from portal.extensions import db
-from portal.seed import seed_demo
-from portal.timeutil import utcnow
 
 CANDIDATE = "jordan.lee@example.com"
 
 
 @pytest.fixture
-def demo(live_server):
-    """The demo company, with Jordan's decision two weeks away so every weekday's times are ahead,
-    whatever day this runs."""
-    with live_server.app.app_context():
-        seed_demo()
-        jordan = db.session.scalar(sa.select(Candidate).join(Candidate.user).where(User.email == CANDIDATE))
-        jordan.decision_deadline = utcnow() + timedelta(days=14)
-        db.session.commit()
-    return live_server
+def demo(demo):
+    """The demo company, with Jordan's decision two weeks away: every weekday's times lie ahead."""
+    move_deadline(demo.app, CANDIDATE)
+    return demo
 
 
 def new_york_hours(page) -> list[str]:

@@ -6,21 +6,9 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from browser_helpers import PageGuard, axe_check, new_page, sign_in_browser
 from helpers import deliver_mail, link_in
 from playwright.sync_api import expect
-
-from portal.extensions import db
-from portal.seed import seed_demo
-
-
-@pytest.fixture
-def demo(live_server):
-    with live_server.app.app_context():
-        seed_demo()
-        db.session.commit()
-    return live_server
 
 
 def mail_to(server, smtp, address, subject_part):

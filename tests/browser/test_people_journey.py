@@ -3,22 +3,10 @@ interactions, with JavaScript on and off; people keep their own availability; re
 
 import re
 
-import pytest
 from browser_helpers import axe_check, sign_in_browser
 from playwright.sync_api import expect
 
-from portal.extensions import db
-from portal.seed import seed_demo
-
 CANDIDATE = "jordan.lee@example.com"
-
-
-@pytest.fixture
-def demo(live_server):
-    with live_server.app.app_context():
-        seed_demo()
-        db.session.commit()
-    return live_server
 
 
 def test_candidate_finds_ceo_team_and_investor_with_javascript(page, demo):

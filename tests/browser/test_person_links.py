@@ -4,7 +4,6 @@ conversation and the written-answer link — both used in a real browser, axe-co
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from browser_helpers import axe_check
 from helpers import deliver_mail
@@ -16,20 +15,11 @@ from portal.meetings import notify
 from portal.meetings.models import Meeting, ProposedSlot
 from portal.meetings.states import confirm, new_uid, transition
 from portal.questions.services import add_question
-from portal.seed import seed_demo
 from portal.timeutil import utcnow
 
 
 def _user(email):
     return db.session.scalar(sa.select(User).where(User.email == email))
-
-
-@pytest.fixture
-def demo(live_server):
-    with live_server.app.app_context():
-        seed_demo()
-        db.session.commit()
-    return live_server
 
 
 def path_after(message, prefix):

@@ -6,18 +6,7 @@ import pytest
 from browser_helpers import PHONE, PageGuard, axe_check, new_page, sign_in_browser
 from playwright.sync_api import expect
 
-from portal.extensions import db
-from portal.seed import seed_demo
-
 RECRUITER = "riley.morgan@northwind.example"
-
-
-@pytest.fixture
-def demo(live_server):
-    with live_server.app.app_context():
-        seed_demo()
-        db.session.commit()
-    return live_server
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
