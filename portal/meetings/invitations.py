@@ -33,12 +33,12 @@ from ..extensions import db
 from ..mail.services import queue_mail
 from ..questions.models import Question
 from ..security import TokenProblem, consume_token, find_token, issue_token
-from ..timeutil import day_bounds, fit, to_zone, utcnow
+from ..timeutil import utcnow
 from . import notify
 from .calendar import agenda_questions, meeting_candidate, shown_text, video_link_for
 from .models import BookedUnit, Meeting, ProposedSlot
 from .forms import slot_value
-from .requests import MAX_REASON, can_cancel, change_cutoff, has_started, offered_slots
+from .requests import MAX_REASON, can_cancel, change_cutoff, has_started, offered_slots, outside_candidate_day
 from .states import confirm, end_conversation, transition, units
 
 WRITTEN = "written_answer"
@@ -233,29 +233,16 @@ def propose_time(raw: str, proposal: str | None, when: datetime | None) -> Meeti
         raise InviteError("Say when would suit you, or pick a date and time.", "proposal")
     if proposed_at is not None and proposed_at <= utcnow():
         raise InviteError("Pick a time in the future.", "when")
-    if proposed_at is not None:
-        _check_candidate_day(meeting, proposed_at, person)
+    problem = proposed_at and outside_candidate_day(meeting_candidate(meeting).user, proposed_at,
+                                                    meeting.length_minutes, person)
+    if problem:
+        raise InviteError(problem, "when")
     _use(link, "propose")
     record("meeting.time_proposed", f"{person.name} proposed another time", actor=person,
            candidate=meeting_candidate(meeting), subject=meeting,
            proposed_at=proposed_at.isoformat() if proposed_at else None)
     notify.time_proposed(meeting, proposal, proposed_at)
     return meeting
-
-
-def _check_candidate_day(meeting: Meeting, start: datetime, person: User) -> None:
-    """A proposed time must suit the candidate too: within their hours, in their zone."""
-    candidate = meeting_candidate(meeting).user
-    end = start + timedelta(minutes=meeting.length_minutes)
-    if fit(start, end, candidate.timezone, candidate.hours).inside:
-        return
-    theirs = to_zone(start, candidate.timezone)
-    bounds = day_bounds(candidate.hours, candidate.timezone, theirs.date())
-    first, last = (to_zone(t, person.timezone) for t in bounds)
-    raise InviteError(
-        f"That's {theirs:%H:%M} {theirs.tzname()} for {candidate.first_name}, outside their hours "
-        f"({candidate.hours.label()} their time, which is {first:%H:%M}–{last:%H:%M} {last.tzname()} for you "
-        "that day). Pick a time within them, or describe what would suit you in words.", "when")
 
 
 # --- written answers ----------------------------------------------------------------------------

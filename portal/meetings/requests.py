@@ -20,7 +20,7 @@ from ..extensions import db
 from ..mail.services import mail_domain
 from ..people.availability import Slot, free_slots, within_hours
 from ..questions.models import Question
-from ..timeutil import Fit, format_datetime, to_zone
+from ..timeutil import Fit, day_bounds, fit, format_datetime, to_zone
 from . import notify
 from .models import FORMATS, LENGTHS, Meeting, MeetingTransition, ProposedSlot, meeting_question
 from .states import ACTIVE, SlotTaken, TransitionRefused, end_conversation, new_uid, reschedule, transition
@@ -131,6 +131,20 @@ def offered_slots(candidate, profile, length: int, now: datetime, *, show_all: b
     user = candidate.user
     chosen, outside = within_hours(free, user.timezone, user.hours, show_all=show_all)
     return Offered(chosen, outside, len(free) - len(chosen))
+
+
+def outside_candidate_day(candidate_user, start: datetime, length: int, viewer) -> str | None:
+    """Why ``start`` doesn't suit the candidate (outside their hours, in their zone), told in the
+    ``viewer``'s clock; None when it does."""
+    end = start + timedelta(minutes=length)
+    hours, zone = candidate_user.hours, candidate_user.timezone
+    if fit(start, end, zone, hours).inside:
+        return None
+    theirs = to_zone(start, zone)
+    first, last = (to_zone(t, viewer.timezone) for t in day_bounds(hours, zone, theirs.date()))
+    return (f"That's {theirs:%H:%M} {theirs.tzname()} for {candidate_user.first_name}, outside their hours "
+            f"({hours.label()} their time, which is {first:%H:%M}–{last:%H:%M} {last.tzname()} for you that "
+            "day). Pick a time within them, or describe what would suit you in words.")
 
 
 def _overlaps(start, end, intervals) -> bool:
