@@ -62,7 +62,9 @@ def defaults(env: str) -> dict:
         "OUTBOX_MAX_ATTEMPTS": 8,
         "OUTBOX_BACKOFF_SECONDS": 30,
         "OUTBOX_BACKOFF_MAX_SECONDS": 3600,
-        "OUTBOX_CLAIM_TIMEOUT_SECONDS": 300,
+        # A worker claims one message at a time; if it dies while sending, the message is sent
+        # again after this long (portal/mail/tasks.py). Must exceed the time one message takes.
+        "OUTBOX_LEASE_SECONDS": 60,
         "SIGN_IN_TOKEN_MINUTES": 10,
         "DEV_MAIL_DIR": None,  # defaults to <instance>/devmail in development
         "REDIS_URL": None,
@@ -138,7 +140,8 @@ def from_environment(environ: Mapping[str, str]) -> dict:
         out["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
     if environ.get("SMTP_PORT"):
         out["SMTP_PORT"] = int(environ["SMTP_PORT"])
-    for key in ("INVITATION_EXPIRY_HOURS", "MEETING_CHANGE_CUTOFF_HOURS", "WRITTEN_ANSWER_DAYS"):
+    for key in ("INVITATION_EXPIRY_HOURS", "MEETING_CHANGE_CUTOFF_HOURS", "WRITTEN_ANSWER_DAYS",
+                "OUTBOX_LEASE_SECONDS"):
         if environ.get(key):
             out[key] = int(environ[key])
     if environ.get("VIDEO_LINK_TEMPLATE"):

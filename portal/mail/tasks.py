@@ -1,10 +1,37 @@
 """The outbox worker: sends due messages over SMTP with retries and exponential backoff.
 
-The database is never locked during an SMTP conversation: due rows are claimed in one short
-transaction (``pending`` → ``sending``, compare-and-swap so two workers never take the same row),
-sent with no transaction open, and each outcome is recorded in its own short transaction.
-A worker that dies mid-send leaves rows in ``sending``; they are released again after
-OUTBOX_CLAIM_TIMEOUT_SECONDS, and the stable Message-ID lets receivers drop the duplicate.
+The database is never locked during an SMTP conversation. A pass opens one SMTP connection and
+reuses it for every message it sends; for each message it
+
+1. claims one due row (``pending`` → ``sending``, ``claimed_at`` = now, ``attempts`` + 1) in a
+   short transaction, compare-and-swap so two workers never take the same row;
+2. sends it with no transaction open;
+3. records the outcome in its own short transaction (``sent``; ``pending`` with a backoff; or
+   ``dead`` after OUTBOX_MAX_ATTEMPTS or a permanent 5xx refusal).
+
+Only the message being sent is ever claimed, so a slow or failing message never holds up the
+others, and any number of workers share the queue.
+
+What is guaranteed:
+
+* **At least once.** A message is marked ``sent`` only after the SMTP server accepted it. A row
+  left in ``sending`` by a worker that died (SIGKILL, power loss, OOM) is released after its lease,
+  OUTBOX_LEASE_SECONDS (60 s by default; it must exceed the time one message takes to send), and
+  sent again. Such a crash strands at most the one message that worker was sending, for at most
+  the lease; every other due message is sent meanwhile by any live worker.
+* **A second copy only of a message whose fate was unknown, with the same Message-ID.** A crash
+  between "the server accepted it" and "marked sent" sends that one message again; so does a
+  connection lost after the data went out but before the server's answer arrived. The
+  ``Message-ID`` is fixed when the message is queued, so the copy is recognisable (and dropped by
+  servers and clients that de-duplicate). A message the worker knows was accepted is not sent
+  again, and messages nobody tried are never affected by another's failure.
+* **A failed status write is retried, not turned into a resend.** When writing ``sent`` fails
+  (SQLite "database is locked", a PostgreSQL restart), the worker keeps retrying it for up to
+  the lease before giving up; only if the database stays unwritable that long does the message
+  fall back to the crash case above. ``sent`` is written even if the lease ran out meanwhile,
+  as long as no other worker has recorded an outcome, so an expired lease does not cause a resend.
+* A message that keeps killing workers is not retried forever: once a released claim has used
+  OUTBOX_MAX_ATTEMPTS attempts it becomes ``dead``.
 """
 
 from __future__ import annotations
@@ -13,6 +40,7 @@ import base64
 import logging
 import smtplib
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -26,6 +54,8 @@ from ..timeutil import utcnow
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
+
+OUTBOX_PASS_LIMIT = 20  # messages per pass, between the conversation chores of run_worker()
 
 
 @dataclass
@@ -65,63 +95,104 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
+def lease() -> timedelta:
+    """How long a claim protects a message that is being sent (OUTBOX_LEASE_SECONDS)."""
+    return timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+
+
 def release_stale_claims(now: datetime) -> int:
-    """Put back rows a crashed worker left in ``sending``."""
-    cutoff = now - timedelta(seconds=current_app.config["OUTBOX_CLAIM_TIMEOUT_SECONDS"])
+    """Put back rows a crashed worker left in ``sending`` for longer than the lease (or give up on
+    them once they have used every attempt)."""
+    max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     result = db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < cutoff)
-        .values(status="pending", claimed_at=None)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - lease())
+        .values(
+            status=sa.case((OutboxMessage.attempts >= max_attempts, "dead"), else_="pending"),
+            claimed_at=None,
+            last_error=sa.case(
+                (OutboxMessage.attempts >= max_attempts, "a worker stopped while sending it, every attempt"),
+                else_=OutboxMessage.last_error,
+            ),
+        )
     )
     return result.rowcount
 
 
-def claim_due(now: datetime, limit: int) -> list[OutboxMessage]:
-    """Take up to ``limit`` due rows for this worker (pending → sending)."""
-    ids = db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    claimed = []
-    for message_id in ids:
+def claim_next(now: datetime, skip: Collection[int] = ()) -> OutboxMessage | None:
+    """Take the next due row for this worker (pending → sending) and commit; None when none is due.
+
+    ``skip``: rows this pass has already handled (a message that failed is not retried in the
+    same pass, even if its backoff is shorter than the pass).
+    """
+    while True:
+        query = (
+            sa.select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(1)
+        )
+        if skip:
+            query = query.where(OutboxMessage.id.not_in(list(skip)))
+        message_id = db.session.scalar(query)
+        if message_id is None:
+            db.session.commit()
+            return None
         result = db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
             .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
         )
         if result.rowcount == 1:
-            claimed.append(message_id)
-    if not claimed:
-        return []
-    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(claimed))))
+            message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+            db.session.expunge(message)  # loaded and detached: reading it later opens no transaction
+            db.session.commit()  # the claim is durable before any SMTP is spoken
+            return message
+        db.session.commit()  # another worker took it first: look again
+
+
+def _write_with_retry(statement, deadline: float) -> int:
+    """Run one UPDATE in its own transaction; when the database refuses (locked, restarting,
+    connection lost) roll back and try again until ``deadline`` (time.monotonic()), then raise."""
+    pause = 0.05
+    while True:
+        try:
+            result = db.session.execute(statement)
+            db.session.commit()
+            return result.rowcount
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            db.session.rollback()
+            if time.monotonic() + pause > deadline:
+                raise
+            logger.warning("outbox: could not record an outcome, retrying: %s", error)
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+
+def _record_sent(message_id: int, sent_at: datetime) -> bool:
+    """Mark a message the server accepted as ``sent``.
+
+    Retried for up to a lease when the database refuses, since giving up means sending it again.
+    Written whether or not our claim is still current (a lease that ran out while we were sending
+    must not make another worker send it again), but never over another worker's outcome.
+    """
+    statement = (
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(("sending", "pending")))
+        .values(status="sent", claimed_at=None, sent_at=sent_at, last_error=None, **_redacted())
+    )
+    return _write_with_retry(statement, time.monotonic() + lease().total_seconds()) == 1
 
 
 def _record(message_id: int, claimed_at: datetime, **values) -> bool:
-    """Write the outcome, only if the row is still this worker's claim."""
-    result = db.session.execute(
+    """Write a failure outcome, only if the row is still this worker's claim."""
+    statement = (
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending",
                OutboxMessage.claimed_at == claimed_at)
         .values(claimed_at=None, **values)
     )
-    db.session.commit()
-    return result.rowcount == 1
-
-
-def _renew_claim(message_id: int, claimed_at: datetime) -> datetime | None:
-    """Re-stamp the claim just before sending; None if another worker took the row back
-    (our batch ran longer than the claim timeout), in which case we must not send it."""
-    now = utcnow()
-    result = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending",
-               OutboxMessage.claimed_at == claimed_at)
-        .values(claimed_at=now)
-    )
-    db.session.commit()
-    return now if result.rowcount == 1 else None
+    return _write_with_retry(statement, time.monotonic() + lease().total_seconds()) == 1
 
 
 def _smtp_connection() -> smtplib.SMTP:
@@ -136,6 +207,15 @@ def _smtp_connection() -> smtplib.SMTP:
         smtp.close()
         raise
     return smtp
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is None:
+        return
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -158,65 +238,109 @@ def _redacted() -> dict:
     return {"text_body": "", "html_body": "", "attachments": []}
 
 
-def drain_outbox(now: datetime | None = None, limit: int = 20) -> DrainResult:
-    """Send every message that is due now; return what happened. Safe to run in parallel."""
-    now = now or utcnow()
+class _Connection:
+    """The pass's one SMTP connection, opened when the first message needs it.
+
+    If it cannot be opened, every message of the pass gets that error (and its backoff) without
+    a new attempt per message. After an error that leaves the conversation out of step (timeout,
+    reset) it is dropped and the next message opens a new one. A reused connection the server
+    closed meanwhile (idle timeout, a per-connection limit, a 421) is reopened once, at once.
+    """
+
+    def __init__(self):
+        self.smtp: smtplib.SMTP | None = None
+        self.error: Exception | None = None
+        self.used = False
+
+    def send(self, email: EmailMessage, to_addr: str) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.smtp is None:
+            self._open()
+        reused = self.used
+        try:
+            self._send(email, to_addr)
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
+            if not reused:
+                raise
+            logger.info("outbox: the SMTP server closed the connection (%s); reconnecting", error)
+            self._open()
+            self._send(email, to_addr)
+
+    def _send(self, email: EmailMessage, to_addr: str) -> None:
+        try:
+            self.smtp.send_message(email, to_addrs=[to_addr])
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+            raise  # the server answered: the conversation is still in step
+        except Exception:
+            self.close()  # state unknown: the next message starts a new conversation
+            raise
+        self.used = True
+
+    def _open(self) -> None:
+        try:
+            self.smtp = _smtp_connection()
+        except (OSError, smtplib.SMTPException) as error:
+            self.error = error
+            raise
+
+    def close(self) -> None:
+        _close(self.smtp)
+        self.smtp, self.used = None, False
+
+
+def drain_outbox(now: datetime | None = None, limit: int = OUTBOX_PASS_LIMIT) -> DrainResult:
+    """Send up to ``limit`` messages that are due now, one claim at a time; return what happened.
+    Safe to run in parallel. ``now`` moves the pass's clock (tests); it advances in real time."""
+    started, started_at = time.monotonic(), now or utcnow()
+
+    def clock() -> datetime:
+        return started_at + timedelta(seconds=time.monotonic() - started)
+
     config = current_app.config
     result = DrainResult()
-    release_stale_claims(now)
-    work = []
-    for message in claim_due(now, limit):
-        try:
-            work.append((message.id, message.attempts, message.to_addr, build_email(message, config["MAIL_FROM"])))
-        except Exception as error:  # one broken row must not hold up the others
-            text = f"{type(error).__name__}: {error}"[:2000]
-            message.status, message.claimed_at, message.last_error = "dead", None, text
-            result.dead += 1
-            result.errors.append(text)
-            logger.error("outbox message %s cannot be built: %s", message.id, text)
-    db.session.commit()  # the claim is durable and no transaction stays open while we talk SMTP
-    if not work:
-        return result
-
-    smtp = None
-    connect_error: Exception | None = None
+    release_stale_claims(clock())
+    db.session.commit()
+    connection = _Connection()
+    handled: set[int] = set()
     try:
-        smtp = _smtp_connection()
-    except (OSError, smtplib.SMTPException) as error:
-        connect_error = error
-
-    claimed_at = now
-    try:
-        for message_id, attempts, to_addr, email in work:
-            stamp = _renew_claim(message_id, claimed_at)
-            if stamp is None:
-                continue
-            error = connect_error
-            if error is None:
-                try:
-                    smtp.send_message(email, to_addrs=[to_addr])
-                except Exception as send_error:  # noqa: BLE001  (recorded on the row below)
-                    error = send_error
-            if error is None:
-                _record(message_id, stamp, status="sent", sent_at=utcnow(), last_error=None, **_redacted())
-                result.sent += 1
-                continue
-            text = f"{type(error).__name__}: {error}"[:2000]
-            result.errors.append(text)
-            if _is_permanent(error) or attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
-                _record(message_id, stamp, status="dead", last_error=text)
-                result.dead += 1
-                logger.error("outbox message %s is dead after %s attempts: %s", message_id, attempts, text)
-            else:
-                _record(message_id, stamp, status="pending", last_error=text, next_attempt_at=now + _backoff(attempts))
-                result.retrying += 1
-                logger.warning("outbox message %s failed (attempt %s), will retry: %s", message_id, attempts, text)
-    finally:
-        if smtp is not None:
+        while len(handled) < limit:
+            message = claim_next(clock(), skip=handled)
+            if message is None:
+                break
+            message_id, attempts, claimed_at = message.id, message.attempts, message.claimed_at
+            handled.add(message_id)
             try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                smtp.close()
+                email = build_email(message, config["MAIL_FROM"])
+            except Exception as error:  # one broken row must not hold up the others
+                text = f"{type(error).__name__}: {error}"[:2000]
+                _record(message_id, claimed_at, status="dead", last_error=text)
+                result.dead += 1
+                result.errors.append(text)
+                logger.error("outbox message %s cannot be built: %s", message_id, text)
+                continue
+            try:
+                connection.send(email, message.to_addr)  # no transaction is open here
+            except Exception as error:  # noqa: BLE001  (recorded on the row below)
+                text = f"{type(error).__name__}: {error}"[:2000]
+                result.errors.append(text)
+                if _is_permanent(error) or attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
+                    _record(message_id, claimed_at, status="dead", last_error=text)
+                    result.dead += 1
+                    logger.error("outbox message %s is dead after %s attempts: %s",
+                                 message_id, attempts, text)
+                else:
+                    _record(message_id, claimed_at, status="pending", last_error=text,
+                            next_attempt_at=started_at + _backoff(attempts))
+                    result.retrying += 1
+                    logger.warning("outbox message %s failed (attempt %s), will retry: %s",
+                                   message_id, attempts, text)
+                continue
+            if not _record_sent(message_id, utcnow()):
+                logger.warning("outbox message %s was sent; another worker had already recorded it", message_id)
+            result.sent += 1
+    finally:
+        connection.close()
     return result
 
 
@@ -256,6 +380,8 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
         total.errors += result.errors
         if once or should_stop():
             return total
+        if result.sent + result.retrying + result.dead >= OUTBOX_PASS_LIMIT:
+            continue  # a full pass: more may be waiting, so no pause before the next one
         slept = 0.0
         while slept < interval and not should_stop():
             time.sleep(0.2)

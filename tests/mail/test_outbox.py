@@ -193,18 +193,82 @@ def test_a_broken_message_does_not_hold_up_the_others(app, smtp):
     assert outbox_row(app, broken).status == "dead" and outbox_row(app, good).status == "sent"
 
 
-def test_a_worker_does_not_send_a_row_it_no_longer_owns(app, smtp):
+def test_a_worker_does_not_overwrite_a_claim_it_no_longer_holds(app, smtp):
     message_id = queue_sign_in_mail(app)
     with app.app_context():
-        from portal.mail.tasks import _renew_claim, claim_due
+        from portal.mail.tasks import _record, _record_sent, claim_next
 
-        (claimed,) = claim_due(utcnow(), limit=5)
-        claimed_at = claimed.claimed_at
-        db.session.commit()
-        # Another worker released the stale claim and re-claimed the row meanwhile.
+        claimed = claim_next(utcnow())
+        assert claimed.id == message_id and claimed.status == "sending" and claimed.attempts == 1
+        assert claim_next(utcnow()) is None  # one claim at a time: nothing else is due
+        # The lease ran out and another worker claimed the row meanwhile.
         db.session.execute(sa.update(OutboxMessage).values(claimed_at=utcnow() + timedelta(seconds=1)))
         db.session.commit()
-        assert _renew_claim(message_id, claimed_at) is None
+        # A failure is not written over the other worker's claim...
+        assert _record(message_id, claimed.claimed_at, status="pending", last_error="x") is False
+        assert db.session.get(OutboxMessage, message_id).status == "sending"
+        db.session.rollback()
+        # ...but a message the server accepted is recorded as sent, so nobody sends it again.
+        assert _record_sent(message_id, utcnow()) is True
+        assert db.session.get(OutboxMessage, message_id).status == "sent"
+        db.session.remove()
+
+
+def test_released_claim_that_used_every_attempt_is_dead(make_app, smtp):
+    app = make_app(OUTBOX_MAX_ATTEMPTS=3)
+    message_id = queue_sign_in_mail(app)
+    with app.app_context():
+        db.session.execute(sa.update(OutboxMessage).values(status="sending", attempts=3,
+                                                           claimed_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+    assert deliver_mail(app).sent == 0
+    row = outbox_row(app, message_id)
+    assert row.status == "dead" and "stopped while sending" in row.last_error
+    assert smtp.messages == []
+
+
+def test_a_pass_reuses_one_smtp_connection(app, smtp):
+    for n in range(5):
+        queue_sign_in_mail(app, to=f"p{n}@example.com", key=f"k{n}")
+    connections = []
+
+    original = smtp.handler.handle_DATA
+
+    async def handle_DATA(server, session, envelope):  # noqa: N802
+        connections.append(id(session))
+        return await original(server, session, envelope)
+
+    smtp.handler.handle_DATA = handle_DATA
+    try:
+        assert deliver_mail(app).sent == 5
+    finally:
+        del smtp.handler.handle_DATA
+    assert len(connections) == 5 and len(set(connections)) == 1
+
+
+def test_a_connection_the_server_closed_is_reopened_for_the_next_message(app, smtp):
+    for n in range(3):
+        queue_sign_in_mail(app, to=f"p{n}@example.com", key=f"k{n}")
+    connections = []
+    original = smtp.handler.handle_DATA
+
+    async def handle_DATA(server, session, envelope):  # noqa: N802
+        connections.append(id(session))
+        if len(connections) == 2:
+            return "421 4.3.2 Service shutting down, closing channel"
+        return await original(server, session, envelope)
+
+    smtp.handler.handle_DATA = handle_DATA
+    try:
+        result = deliver_mail(app)
+    finally:
+        del smtp.handler.handle_DATA
+    assert (result.sent, result.retrying, result.dead) == (2, 1, 0)
+    assert sorted(m["To"] for m in smtp.messages) == ["p0@example.com", "p2@example.com"]
+    assert len(set(connections)) == 2  # the first and third message on two connections
+    with app.app_context():
+        row = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.to_addr == "p1@example.com"))
+        assert row.status == "pending" and "421" in row.last_error
         db.session.remove()
 
 
