@@ -106,6 +106,26 @@ def test_photo_upload_is_verified_and_served(person):
     assert fake.status_code == 422 and "isn&#39;t a photo we can read" in fake.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "fragment"])
+def test_a_photo_with_too_many_pixels_is_refused_on_the_form_and_changes_nothing(person, tmp_path, headers):
+    """A 170 KB PNG that decodes to 6300×6300 RGBA (it cost +600 MB before): refused from its header."""
+    app, client, user_id, _ = person
+    buffer = io.BytesIO()
+    # default compression keeps the body under 500 KB: above that Werkzeug's test client spools it to
+    # a temporary file it never closes (a ResourceWarning, an error here)
+    Image.new("RGBA", (6300, 6300), (20, 20, 220, 255)).save(buffer, "PNG")
+    buffer.seek(0)
+    data = {**profile_data(), "photo": (buffer, "huge.png"), "csrf_token": token(client)}
+    response = client.post("/profile", headers=headers, content_type="multipart/form-data", data=data)
+    assert response.status_code == 422
+    assert ("This photo has too many pixels for a PNG: 6,300 × 6,300 (39.7 megapixels). Choose one under "
+            "16 megapixels, or save it as a JPEG.") in response.get_data(as_text=True)
+    with app.app_context():
+        profile = db.session.get(StaffProfile, user_id)
+        assert (profile.title, profile.photo_filename) == ("Engineer", None)
+    assert not (tmp_path / "photos").exists() or not any((tmp_path / "photos").iterdir())
+
+
 def add_window(client, headers=None, **data):
     return client.post("/profile/windows", headers=headers or {},
                        data={"weekday": "1", "start": "09:00", "end": "11:00", "csrf_token": token(client), **data})

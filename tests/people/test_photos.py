@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
+import threading
 import xml.etree.ElementTree as ET
 import zlib
 
 import pytest
 from factories import make_staff
-from PIL import Image
+from PIL import Image, ImageChops, ImageOps, ImageStat
 from werkzeug.datastructures import FileStorage
 
 from portal.people import photos
@@ -128,7 +130,7 @@ def test_transparent_png_gets_a_white_background(profile, ctx):
         (encode(Image.new("RGB", (10, 10), RED), "PNG"), "too small"),
         (encode(Image.new("RGB", (300, 40), RED), "PNG"), "too small"),
         (oversized_png(10_000, 10_000), "too many pixels"),  # Pillow's bomb warning
-        (oversized_png(7_000, 7_000), "too many pixels"),  # only our 40 MP limit
+        (oversized_png(7_000, 7_000), "too many pixels"),  # only our 16 MP limit for PNG
         (oversized_png(30_000, 30_000), "too many pixels"),  # Pillow's bomb error
     ],
     ids=["empty", "text", "truncated-png", "bmp", "tiny", "thin", "bomb", "over-limit", "huge-bomb"],
@@ -219,3 +221,157 @@ def _luminance(hex_colour: str) -> float:
 @pytest.mark.parametrize("colour", PALETTE)
 def test_palette_colours_are_readable_with_white_text(colour):
     assert (1.0 + 0.05) / (_luminance(colour) + 0.05) >= 4.5
+
+
+# --- Large files: refused from the header when over their kind's cap, else decoded small -------------------
+
+@functools.cache
+def rgba_png_6300() -> bytes:
+    """The measured bomb: 170 KB of PNG that decodes to 6300×6300 RGBA (159 MB; 600 MB before the fix)."""
+    return encode(Image.new("RGBA", (6300, 6300), (20, 20, 220, 255)), "PNG")
+
+
+def marked_photo(width: int, height: int, mode: str = "RGB") -> Image.Image:
+    """Blue, with a red block in the top-left corner of its centre square (what the avatar keeps)."""
+    image = Image.new(mode, (width, height), BLUE)
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    image.paste(RED, (left, top, left + side // 4, top + side // 4))
+    return image
+
+
+def test_6300px_rgba_png_is_refused_with_its_size_and_nothing_changes(profile, ctx):
+    before = save_photo(profile, upload(encode(marked_square(), "PNG"), "a.png"))
+
+    with pytest.raises(PhotoRejected) as refused:
+        save_photo(profile, upload(rgba_png_6300(), "huge.png", "image/png"))
+
+    assert str(refused.value) == ("This photo has too many pixels for a PNG: 6,300 × 6,300 "
+                                  "(39.7 megapixels). Choose one under 16 megapixels, or save it as a JPEG.")
+    assert profile.photo_filename == before
+    assert sorted(p.name for p in ctx.iterdir()) == [before]
+
+
+@pytest.mark.parametrize("size", [(4032, 3024), (8000, 6000)], ids=["12MP-phone", "48MP"])
+def test_large_jpeg_is_accepted_and_stored_upright(profile, ctx, size):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    data = encode(marked_photo(*size), "JPEG", quality=70, exif=exif.tobytes())
+    assert len(data) <= MAX_UPLOAD_BYTES
+
+    name = save_photo(profile, upload(data))
+
+    with Image.open(ctx / name) as stored:
+        assert stored.size == (512, 512)
+        assert close_to(stored.getpixel((500, 10)), RED)  # top-left of the square turned to top-right
+        assert close_to(stored.getpixel((10, 10)), BLUE)
+        assert close_to(stored.getpixel((10, 500)), BLUE)
+
+
+def test_progressive_jpeg_over_its_cap_is_refused_and_a_phone_sized_one_accepted(profile, ctx):
+    """libjpeg keeps a progressive file's coefficients whole (up to 6 bytes a pixel), whatever the scale."""
+    phone = encode(marked_photo(4032, 3024), "JPEG", quality=70, progressive=True)
+    assert save_photo(profile, upload(phone))
+
+    big = encode(marked_photo(4100, 4000), "JPEG", quality=70, progressive=True)
+    with pytest.raises(PhotoRejected) as refused:
+        save_photo(profile, upload(big))
+    assert str(refused.value) == ("This photo has too many pixels for a progressive JPEG: 4,100 × 4,000 "
+                                  "(16.4 megapixels). Choose one under 16 megapixels, or save it as a "
+                                  "standard (baseline) JPEG.")
+
+
+def test_a_jpeg_whose_first_scan_lacks_components_counts_as_progressive(profile, ctx):
+    """A sequential JPEG with separate scans per component is buffered whole by libjpeg, too."""
+    data = bytearray(encode(marked_photo(4100, 4000), "JPEG", quality=50))
+    assert photos._jpeg_buffers_whole_image(bytes(data), Image.open(io.BytesIO(data))) is False
+    sos = data.index(b"\xff\xda")
+    assert data[sos + 4] == 3  # one interleaved scan of Y, Cb and Cr
+    data[sos + 4] = 1  # as if the first scan carried Y alone
+
+    with pytest.raises(PhotoRejected, match="too many pixels for a progressive JPEG: 4,100 × 4,000"):
+        save_photo(profile, upload(bytes(data)))
+    assert profile.photo_filename is None
+
+
+def test_webp_has_a_lower_cap(profile, ctx):
+    """Pillow's WebP decode holds ~16 bytes a pixel (canvas, libwebp's copy, Pillow's image)."""
+    data = encode(marked_photo(2600, 2400), "WEBP", quality=50)
+    with pytest.raises(PhotoRejected) as refused:
+        save_photo(profile, upload(data, "me.webp", "image/webp"))
+    assert str(refused.value) == ("This photo has too many pixels for a WebP: 2,600 × 2,400 "
+                                  "(6.2 megapixels). Choose one under 6 megapixels, or save it as a JPEG.")
+    assert not ctx.exists() or not any(ctx.iterdir())
+
+
+def test_a_panorama_jpeg_that_cannot_be_decoded_small_is_refused(profile, ctx):
+    """draft's scale follows the short side: a 17000×1000 strip would decode at full size (17 MP)."""
+    with pytest.raises(PhotoRejected, match=r"too long and narrow to use: 17,000 × 1,000 pixels\. Crop it"):
+        save_photo(profile, upload(encode(marked_photo(17000, 1000), "JPEG", quality=50)))
+    assert profile.photo_filename is None
+
+
+def old_pipeline(data: bytes) -> Image.Image:
+    """How photos were stored before decoding got frugal: full decode, turn, flatten on white, fit, JPEG."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.seek(0)
+        image = ImageOps.exif_transpose(image)
+        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+            rgba = image.convert("RGBA")
+            image = Image.new("RGB", rgba.size, "white")
+            image.paste(rgba, mask=rgba.getchannel("A"))
+        fitted = ImageOps.fit(image.convert("RGB"), (512, 512), Image.Resampling.LANCZOS)
+    return Image.open(io.BytesIO(encode(fitted, "JPEG", quality=85)))
+
+
+def _pattern(mode: str, size: tuple[int, int]) -> Image.Image:
+    """Half-transparent stripes, a red corner block and an opaque green band: colours, edges, alpha."""
+    image = marked_photo(*size, mode=mode)
+    width, height = size
+    for x in range(0, width, width // 13):
+        image.paste((20, 200, 20, 128) if mode == "RGBA" else GREEN, (x, 0, x + width // 40, height))
+    image.paste((0, 0, 0, 0) if mode == "RGBA" else BLUE, (0, height // 2, width, height // 2 + height // 20))
+    return image
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mode", "size", "orientation"),
+    [("PNG", "RGBA", (3000, 2000), 1), ("PNG", "RGB", (2100, 2700), 8), ("JPEG", "RGB", (4032, 3024), 6),
+     ("GIF", "P", (2500, 2500), None), ("WEBP", "RGBA", (1800, 1500), 3)],
+    ids=["rgba-png", "tall-png-turned", "jpeg-turned", "gif-transparent", "webp-rgba-turned"],
+)
+def test_frugal_decoding_looks_like_the_full_size_pipeline(profile, ctx, fmt, mode, size, orientation):
+    image = _pattern("RGBA" if mode == "P" else mode, size)
+    params = {}
+    if mode == "P":  # transparent GIF: the pattern's transparent band becomes palette transparency
+        image = image.convert("RGB").quantize(16)
+        params["transparency"] = image.getpixel((0, size[1] // 2))
+    if orientation is not None:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        params["exif"] = exif.tobytes()
+    data = encode(image, fmt, **params)
+
+    name = save_photo(profile, upload(data))
+
+    with Image.open(ctx / name) as stored:
+        difference = ImageStat.Stat(ImageChops.difference(stored.convert("RGB"), old_pipeline(data))).mean
+    assert max(difference) < 2, difference  # draft-decoded JPEG: ~1.5; shifted 8 px or turned: 9 to 98
+
+
+def test_decodes_wait_for_a_free_slot_and_a_long_wait_is_refused(profile, ctx, monkeypatch):
+    """At most DECODE_SLOTS decodes at once per process: memory stays within the budget."""
+    data = encode(marked_square(), "PNG")
+    monkeypatch.setattr(photos, "DECODE_WAIT_SECONDS", 0.2)
+    assert photos._decode_slots.acquire(timeout=1)  # another upload is being decoded
+    try:
+        with pytest.raises(PhotoRejected, match="Many photos are being uploaded right now"):
+            save_photo(profile, upload(data))
+        assert profile.photo_filename is None
+
+        monkeypatch.setattr(photos, "DECODE_WAIT_SECONDS", 10)
+        threading.Timer(0.3, photos._decode_slots.release).start()  # that upload finishes
+        assert save_photo(profile, upload(data)) == profile.photo_filename  # this one waited its turn
+    finally:
+        assert photos._decode_slots.acquire(timeout=5)  # the slot was returned after the save
+        photos._decode_slots.release()
