@@ -32,6 +32,17 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _seconds(key: str, value) -> float:
+    """A non-negative number of seconds (``10``, ``0.5``), or a ConfigError naming the setting."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:  # NaN fails too
+        raise ConfigError(f"{key} must be a number of seconds between 0 and 3600, e.g. 5 (got {value!r}).")
+    return seconds
+
+
 def _database_url(url: str) -> str:
     """Point plain ``postgres://``/``postgresql://`` URLs at the psycopg 3 driver."""
     if url.startswith("postgres://"):
@@ -71,6 +82,17 @@ def defaults(env: str) -> dict:
         "RATELIMIT_STORAGE_URI": None,
         # Explicit, because the one Limiter object keeps the last app's value when a setting is absent.
         "RATELIMIT_ENABLED": True,
+        # When the limit store (Redis) fails, nobody gets a 500: each process counts the same limits
+        # in its own memory (Flask-Limiter's in-memory fallback; security.py's link and form limits
+        # follow it) and goes back to Redis once its probe finds it again. Any other limiter error is
+        # logged and the request let through. /readyz answers 503 meanwhile.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # Seconds to wait for Redis before counting it as down (connect, and each command).
+        "REDIS_TIMEOUT_SECONDS": 1.0,
+        # How long a write waits for SQLite's write lock before the request is answered 503 with
+        # Retry-After (errors.py). Only SQLite; PostgreSQL rows lock one by one.
+        "SQLITE_BUSY_TIMEOUT_SECONDS": 10.0,
         "LOGIN_RATE_LIMIT_CLIENT": "20 per 15 minutes",
         "LOGIN_RATE_LIMIT_EMAIL": "5 per 15 minutes",
         # Per client address, on top of the sign-in limits (see security.enforce_rate_limits):
@@ -157,6 +179,9 @@ def from_environment(environ: Mapping[str, str]) -> dict:
     for key in RATE_LIMIT_SETTINGS:
         if environ.get(key):
             out[key] = environ[key]
+    for key in ("SQLITE_BUSY_TIMEOUT_SECONDS", "REDIS_TIMEOUT_SECONDS"):
+        if environ.get(key):
+            out[key] = _seconds(key, environ[key])
     providers = _oidc_from_environment(environ)
     if providers is not None:
         out["OIDC_PROVIDERS"] = providers
@@ -311,6 +336,15 @@ def build(overrides: Mapping | None = None, environ: Mapping[str, str] | None = 
     config["SQLALCHEMY_DATABASE_URI"] = _database_url(config["SQLALCHEMY_DATABASE_URI"])
     if not config.get("RATELIMIT_STORAGE_URI"):
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    for key in ("SQLITE_BUSY_TIMEOUT_SECONDS", "REDIS_TIMEOUT_SECONDS"):
+        config[key] = _seconds(key, config[key])
+    # Storage errors arrive as limits.errors.StorageError (security.py catches exactly that); a
+    # Redis that stops answering counts as down after REDIS_TIMEOUT_SECONDS, not after the OS gives up.
+    storage_options = {"wrap_exceptions": True, **(config.get("RATELIMIT_STORAGE_OPTIONS") or {})}
+    if config["RATELIMIT_STORAGE_URI"].startswith(("redis", "valkey")):
+        storage_options.setdefault("socket_connect_timeout", config["REDIS_TIMEOUT_SECONDS"])
+        storage_options.setdefault("socket_timeout", config["REDIS_TIMEOUT_SECONDS"])
+    config["RATELIMIT_STORAGE_OPTIONS"] = storage_options
     config["OIDC_PROVIDERS"] = oidc_providers(config.get("OIDC_PROVIDERS") or {}, env)
     if urlsplit(config["PORTAL_BASE_URL"]).scheme == "https":
         # Served over TLS: cookies only travel encrypted, and the __Host- prefix pins them to

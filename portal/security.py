@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import secrets
 import time
@@ -14,11 +15,14 @@ from flask import Flask, Response, abort, current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from limits import parse_many
+from limits.errors import StorageError
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing import IntegerConverter
 
 from .extensions import db, limiter
 from .timeutil import utcnow
+
+logger = logging.getLogger(__name__)
 
 # No 'unsafe-inline' and no 'unsafe-eval' anywhere: htmx runs with allowEval=false and without
 # its injected indicator <style> (see the htmx-config meta in base.html). Pico's form controls
@@ -114,7 +118,8 @@ def refuse_cross_site_posts():
 #   - every POST (every form): RATE_LIMIT_FORMS per client address.
 # Counting happens before the CSRF check and before any view runs, so a refused request changes
 # nothing. The counts live in Flask-Limiter's storage (Redis via REDIS_URL in production, which
-# config.py insists on), shared by all web processes.
+# config.py insists on), shared by all web processes; while it is down, in each process's memory
+# (see _storage_failed).
 
 # Token-like endpoints whose URL has no <token> argument.
 TOKEN_LINK_ENDPOINTS = frozenset({"auth.sso_callback"})
@@ -139,22 +144,60 @@ def rate_limit_buckets() -> list[tuple[str, str]]:
     return buckets
 
 
-def enforce_rate_limits():
-    """Count this request against its buckets; over a limit, refuse it with 429 (errors.py)."""
-    if is_token_link():
-        no_referrer()  # even when refused below, or by the CSRF check: the URL holds a secret
+def _count_request(buckets: list[tuple[str, str]]) -> None:
     config = current_app.config
-    if not config.get("RATELIMIT_ENABLED", True) or not limiter.initialized:
-        return
     client = get_remote_address() or "unknown"
     prefix = [config["RATELIMIT_KEY_PREFIX"]] if config.get("RATELIMIT_KEY_PREFIX") else []
-    strategy = limiter.limiter  # Flask-Limiter's strategy over its storage (Redis in production)
-    for bucket, setting in rate_limit_buckets():
+    # Flask-Limiter's strategy over its storage (Redis in production), or over its per-process
+    # in-memory fallback while that storage is down.
+    strategy = limiter.limiter
+    for bucket, setting in buckets:
         for item in parse_many(config[setting]):
             identifiers = (*prefix, "portal", bucket, client)
             if not strategy.hit(item, *identifiers):
                 reset_at = strategy.get_window_stats(item, *identifiers).reset_time
                 raise TooManyRequests(retry_after=max(1, math.ceil(reset_at - time.time())))
+
+
+def _storage_failed(error: StorageError) -> bool:
+    """The limit store (Redis) failed under us. Switch Flask-Limiter to its in-memory fallback, as
+    its own checks do when they meet the error first, and say so once; from then on every limit,
+    Flask-Limiter's and ours, is counted per process until Flask-Limiter's probe (backing off from
+    1 s to 32 s) finds the store again. Returns whether there is a fallback to count in."""
+    # Flask-Limiter has no public switch for this: these are the attributes its own checks use.
+    if getattr(limiter, "_fallback_limiter", None) is None:  # RATELIMIT_IN_MEMORY_FALLBACK_ENABLED off
+        return False
+    if not limiter._storage_dead:
+        limiter._storage_dead = True
+        logger.warning("Rate-limit storage unreachable (%s): limits are counted in each process's memory "
+                       "until it is back", error)
+    return True
+
+
+def enforce_rate_limits():
+    """Count this request against its buckets; over a limit, refuse it with 429 (errors.py).
+
+    If the store fails, the request is counted in the in-memory fallback instead (see
+    _storage_failed); with the fallback switched off, it is let through and the error logged
+    (RATELIMIT_SWALLOW_ERRORS), or raised when that is off too.
+    """
+    if is_token_link():
+        no_referrer()  # even when refused below, or by the CSRF check: the URL holds a secret
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True) or not limiter.initialized:
+        return
+    buckets = rate_limit_buckets()
+    if not buckets:
+        return
+    try:
+        _count_request(buckets)
+    except StorageError as error:
+        if _storage_failed(error):
+            _count_request(buckets)
+        elif config.get("RATELIMIT_SWALLOW_ERRORS"):
+            logger.error("Rate-limit storage unreachable (%s): request let through uncounted", error)
+        else:
+            raise
 
 
 def init_security(app: Flask) -> None:

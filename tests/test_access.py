@@ -29,6 +29,7 @@ ACCESS = {
                                  "admin": 302}),
     "main.home": ("GET", {}, SIGNED_IN),
     "main.healthz": ("GET", {}, dict.fromkeys(ROLES, 200)),
+    "main.readyz": ("GET", {}, dict.fromkeys(ROLES, 200)),
     "main.settings": ("GET", {}, CANDIDATE_ONLY),
     "people.index": ("GET", {}, SIGNED_IN),
     "people.show": ("GET", {"user_id": "STAFF"}, SIGNED_IN),

@@ -1,14 +1,18 @@
-"""Read-side queries for the home pages."""
+"""Read-side queries for the home pages, and the readiness check."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..candidates.models import Candidate
-from ..extensions import db
+from ..extensions import db, limiter
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -52,3 +56,23 @@ def update_time_settings(user, zone: str, day_start: int, day_end: int) -> None:
     """A person's own zone and hours (minutes after local midnight); the form has checked them."""
     user.timezone, user.day_start, user.day_end = zone, day_start, day_end
     db.session.flush()
+
+
+def readiness() -> dict[str, str]:
+    """"ok" or "down" for each service this process needs to serve requests: the database, and
+    Redis when the rate limits are kept there. Changes nothing; never raises."""
+    from ..auth.models import User
+
+    checks = {}
+    try:
+        db.session.execute(sa.select(User.id).limit(1))  # a real table: the schema is there too
+        checks["database"] = "ok"
+    except sa.exc.SQLAlchemyError as error:
+        logger.warning("readiness: database unavailable: %s", error)
+        checks["database"] = "down"
+    finally:
+        db.session.rollback()
+    if not current_app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        # limits' check() pings, within REDIS_TIMEOUT_SECONDS, and never raises.
+        checks["redis"] = "ok" if limiter.initialized and limiter.storage.check() else "down"
+    return checks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from flask import flash, redirect, request, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -12,7 +12,7 @@ from ..rendering import render
 from ..security import role_required
 from . import bp
 from .forms import TimeSettingsForm
-from .services import candidate_home, recruiter_overview, update_time_settings
+from .services import candidate_home, readiness, recruiter_overview, update_time_settings
 
 
 @bp.get("/")
@@ -31,6 +31,20 @@ def healthz():
     """A bare answer with no database or template work: for load balancers, and the ceiling that
     `make bench` compares the real pages with."""
     return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness, beside /healthz (liveness): 200 when the database and Redis (if configured) answer,
+    else 503 naming what is down, e.g. {"status": "unavailable", "database": "ok", "redis": "down"}.
+    The portal still answers every request meanwhile (limits per process, busy pages); this tells the
+    load balancer and the person on call."""
+    checks = readiness()
+    ready = all(state == "ok" for state in checks.values())
+    response = jsonify({"status": "ready" if ready else "unavailable", **checks})
+    response.status_code = 200 if ready else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/settings", methods=["GET", "POST"])
