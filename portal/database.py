@@ -1,13 +1,16 @@
 """Database engine set-up: SQLite pragmas and explicit transaction starts.
 
 SQLite (see ARCHITECTURE.md, Data integrity): WAL so readers never block the writer, a busy
-timeout so a second writer waits instead of failing, foreign keys and secure_delete on, and
-write transactions opened with ``BEGIN IMMEDIATE``. pysqlite's own implicit ``BEGIN`` is
-deferred: a transaction that reads and then writes can fail with "database is locked" when
-another writer got there first, and ``SELECT … FOR UPDATE`` compiles to nothing on SQLite. So
-pysqlite's transaction handling is switched off and we emit BEGIN ourselves (the SQLAlchemy
-"pysqlite serializable" recipe). Requests that cannot write (GET/HEAD/OPTIONS) take a plain
-deferred BEGIN so that page views never queue behind each other.
+timeout (SQLITE_BUSY_TIMEOUT_SECONDS) so a second writer waits instead of failing, foreign keys
+and secure_delete on, and write transactions opened with ``BEGIN IMMEDIATE``. pysqlite's own
+implicit ``BEGIN`` is deferred: a transaction that reads and then writes can fail with "database
+is locked" when another writer got there first, and ``SELECT … FOR UPDATE`` compiles to nothing on
+SQLite. So pysqlite's transaction handling is switched off and we emit BEGIN ourselves (the
+SQLAlchemy "pysqlite serializable" recipe). Requests that cannot write (GET/HEAD/OPTIONS) take a
+plain deferred BEGIN so that page views never queue behind each other. A writer that still finds
+the lock taken when its wait is over gets "database is locked": errors.py answers 503 with
+Retry-After. After a request's commit (or that 503) the rest of it only reads, without queuing for the
+lock (reads_only()).
 """
 
 from __future__ import annotations
@@ -17,17 +20,33 @@ from contextlib import contextmanager
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from .extensions import db
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _begin_statement() -> str:
-    if has_request_context() and request.method in _READ_ONLY_METHODS and not g.get("write_transaction"):
+    if not has_request_context() or g.get("write_transaction"):
+        return "BEGIN IMMEDIATE"
+    if request.method in _READ_ONLY_METHODS or g.get("reads_only"):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+def reads_only() -> None:
+    """Whatever this request still reads starts a deferred transaction, which never queues for the
+    write lock. Set after the request's one commit (ARCHITECTURE.md: one commit per request), so that
+    re-reading the signed-in user for the response headers or the page can't time out on another
+    writer's lock and turn a saved change into an error; and by errors.py when the request gave up
+    waiting for the lock, so that its error page doesn't queue again."""
+    g.reads_only = True
+
+
+def _after_commit(_session) -> None:
+    if has_request_context():
+        reads_only()
 
 
 @contextmanager
@@ -49,15 +68,16 @@ def write_transaction():
         g.pop("write_transaction", None)
 
 
-def configure_sqlite(engine: Engine) -> None:
+def configure_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
     """Attach the pragma and BEGIN IMMEDIATE listeners to one SQLite engine."""
+    busy_timeout_ms = round(busy_timeout_seconds * 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _on_begin)
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")  # first: the other pragmas may wait too
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -71,7 +91,9 @@ def configure_sqlite(engine: Engine) -> None:
 def init_database(app: Flask) -> None:
     """Bind Flask-SQLAlchemy and tune every engine for its dialect."""
     db.init_app(app)
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
-                configure_sqlite(engine)
+                configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])

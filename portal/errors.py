@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
-from flask import Flask, Response, request
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFError
 from htmx_flask import make_response as htmx_response
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .database import reads_only
 from .extensions import db
 from .rendering import render, wants_fragment
 
@@ -25,7 +28,17 @@ MESSAGES = {
     422: ("Some details need another look", "Please correct the highlighted fields and submit again."),
     429: ("Too many attempts", "Please wait a few minutes, then try again. Nothing was changed."),
     500: ("Something went wrong on our side", "We've logged the problem. Please try again in a moment."),
+    503: ("The portal is busy", "Please try again in a few seconds."),
 }
+# SQLite's write lock stayed taken too long: the change was rolled back.
+DATABASE_BUSY = ("The portal is busy", "Too many changes were being saved at the same moment, so yours "
+                 "waited too long. Nothing was saved. Please try again in a few seconds.")
+# The database could not be reached at all (PostgreSQL down, connection lost): said honestly, since
+# a connection lost during a commit leaves it open whether the change was saved.
+DATABASE_DOWN = ("The portal can't reach its database", "This is on our side, and usually brief. Please try "
+                 "again in a minute; if you were saving something, check whether it was saved first.")
+RETRY_AFTER_BUSY = 5  # seconds: SQLite's write lock is held for milliseconds, a queue drains quickly
+RETRY_AFTER_DOWN = 30
 
 
 def error_page(code: int, title: str | None = None, message: str | None = None) -> Response:
@@ -67,27 +80,70 @@ def _wait_words(seconds: int | None) -> str:
     return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
-def too_many_requests(error: HTTPException) -> Response:
-    """Over a rate limit: say so kindly, say how long to wait, and that nothing happened.
-
-    A full page for ordinary requests. For an htmx request (a form or a button inside a page) the
-    page stays as it is, with everything typed into it, and a short notice appears at the top.
-    """
-    seconds = _retry_after_seconds(error)
-    message = (f"That's more attempts than we allow in a short time, so we've paused them for a moment. "
-               f"Please wait {_wait_words(seconds)}, then try again. Nothing was changed by this attempt.")
+def try_again_later(code: int, title: str, message: str, seconds: int | None) -> Response:
+    """A refusal to come back from (429, 503): a full page for ordinary requests. For an htmx request
+    (a form or a button inside a page) the page stays as it is, with everything typed into it, and a
+    short notice appears at the top. ``Retry-After`` says when."""
     if wants_fragment() or (getattr(request, "htmx", None) and request.method != "GET"):
         # Boosted submissions too: a whole page swapped into <body> would throw away what was typed.
-        body = render_block("errors/error.html", "error_notice", code=429, inline=True,
-                            title=MESSAGES[429][0], message=message)
-        response = htmx_response(body, 429, retarget="#main", push_url=False)
+        body = render_block("errors/error.html", "error_notice", code=code, inline=True, title=title,
+                            message=message)
+        response = htmx_response(body, code, retarget="#main", push_url=False)
         response.vary.add("HX-Request")
         response.headers["HX-Reswap"] = "afterbegin show:top"  # modifiers: htmx_flask only knows bare styles
     else:
-        response = error_page(429, message=message)
+        response = error_page(code, title, message)
     if seconds:
         response.headers["Retry-After"] = str(seconds)
     return response
+
+
+def too_many_requests(error: HTTPException) -> Response:
+    """Over a rate limit: say so kindly, say how long to wait, and that nothing happened."""
+    seconds = _retry_after_seconds(error)
+    message = (f"That's more attempts than we allow in a short time, so we've paused them for a moment. "
+               f"Please wait {_wait_words(seconds)}, then try again. Nothing was changed by this attempt.")
+    return try_again_later(429, MESSAGES[429][0], message, seconds)
+
+
+def _sqlite_busy(error: sa.exc.OperationalError) -> bool:
+    """SQLite's "database is locked" (SQLITE_BUSY) or "database table is locked" (SQLITE_LOCKED)."""
+    original = error.orig
+    if not isinstance(original, sqlite3.OperationalError):
+        return False
+    code = getattr(original, "sqlite_errorcode", None)  # extended code; the low byte is the primary one
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(original) or "busy" in str(original)
+
+
+def handle_database_unavailable(error: sa.exc.OperationalError) -> Response:
+    """The database can't take this request now: 503 with Retry-After, nothing half-saved, one log line.
+
+    SQLite: the write lock stayed taken past SQLITE_BUSY_TIMEOUT_SECONDS (another writer, or a
+    long job). PostgreSQL: any OperationalError (server down or restarting, connection lost, too many
+    connections, deadlock or serialization failure): all of them transient and none the request's
+    fault. Any other SQLite OperationalError ("no such table", disk errors) is a real fault: 500.
+    """
+    db.session.rollback()
+    if isinstance(error.orig, sqlite3.OperationalError):
+        if not _sqlite_busy(error):
+            raise error  # on to handle_server_error (or to the test that caused it)
+        reads_only()  # the page may read (the signed-in user), but must not queue for the lock again
+        logger.warning("database busy on %s %s (%s); answered 503, nothing saved",
+                       request.method, request.path, error.orig)
+        title, message = DATABASE_BUSY
+        seconds = RETRY_AFTER_BUSY
+    else:
+        logger.error("database unavailable on %s %s: %s; answered 503",
+                     request.method, request.path, error.orig)
+        title, message = DATABASE_DOWN
+        seconds = RETRY_AFTER_DOWN
+        if "_login_user" not in g:  # Flask-Login's per-request user, not loaded yet
+            # The signed-in person could not be read: render the page for nobody in particular
+            # rather than fail again trying.
+            g._login_user = current_app.login_manager.anonymous_user()
+    return try_again_later(503, title, message, seconds)
 
 
 def handle_http_error(error: HTTPException) -> Response:
@@ -119,6 +175,7 @@ def handle_server_error(error: Exception) -> Response:
 
 
 def init_errors(app: Flask) -> None:
+    app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_server_error)
