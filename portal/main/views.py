@@ -37,8 +37,8 @@ def healthz():
 def readyz():
     """Readiness, beside /healthz (liveness): 200 when the database and Redis (if configured) answer,
     else 503 naming what is down, e.g. {"status": "unavailable", "database": "ok", "redis": "down"}.
-    The portal still answers every request meanwhile (limits per process, busy pages); this tells the
-    load balancer and the person on call."""
+    The portal still answers every request meanwhile (limits per process, busy pages): this is for
+    monitoring and the person on call; the load balancer checks /healthz (README, Production)."""
     checks = readiness()
     ready = all(state == "ok" for state in checks.values())
     response = jsonify({"status": "ready" if ready else "unavailable", **checks})
