@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from ..auth.models import User
 from ..candidates.models import STAGES, Candidate, ExitSurvey, Position
 from ..extensions import db
-from ..meetings.models import BookedUnit, Meeting, MeetingTransition, ProposedSlot, meeting_question
+from ..meetings.models import BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition, ProposedSlot, meeting_question
 from ..people.models import APPROVAL_BY_DEFAULT, AvailabilityWindow, StaffProfile
 from ..questions.bank import BANK
 from ..questions.models import Question
@@ -99,7 +99,8 @@ class _Builder(ConversationHistory):
 
     ORDER = [User.__table__, StaffProfile.__table__, AvailabilityWindow.__table__, Position.__table__,
              Candidate.__table__, Question.__table__, Meeting.__table__, ProposedSlot.__table__,
-             meeting_question, MeetingTransition.__table__, BookedUnit.__table__, ExitSurvey.__table__]
+             meeting_question, MeetingTransition.__table__, BookedUnit.__table__, CandidateBookedUnit.__table__,
+             ExitSurvey.__table__]
 
     def __init__(self, rng: random.Random, now: int, years: int, echo):
         self.rng, self.now, self.echo = rng, now, echo
@@ -207,6 +208,7 @@ class _Builder(ConversationHistory):
                 "positions": len(self.positions), "candidates": n_candidates, "questions": c["question"],
                 "conversations": c["meeting"],
                 "transitions": c["meeting_transition"], "booked_units": c["booked_unit"],
+                "candidate_booked_units": c["candidate_booked_unit"],
                 "proposed_slots": c["proposed_slot"], "agenda_items": c["meeting_question"],
                 "exit_surveys": c["exit_survey"], "users": c["user"],
                 **{f"stage_{stage}": stages.get(stage, 0) for stage in STAGES},

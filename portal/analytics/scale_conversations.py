@@ -173,6 +173,8 @@ class ConversationHistory:
                 ctx.units.add(unit)
                 self.add("booked_unit", {"staff_id": person.id, "unit_start": _dt(unit * UNIT),
                                          "meeting_id": row["id"]})
+                self.add("candidate_booked_unit", {"candidate_id": ctx.id, "unit_start": _dt(unit * UNIT),
+                                                   "meeting_id": row["id"]})
             week = (start + 3 * DAY) // (7 * DAY)
             self.week_load[(person.id, week)] = self.week_load.get((person.id, week), 0) + 1
 

@@ -36,7 +36,7 @@ from ..security import TokenProblem, consume_token, find_token, issue_token
 from ..timeutil import utcnow
 from . import notify
 from .calendar import agenda_questions, meeting_candidate, shown_text, video_link_for
-from .models import BookedUnit, Meeting, ProposedSlot
+from .models import BookedUnit, CandidateBookedUnit, Meeting, ProposedSlot
 from .forms import slot_value
 from .requests import MAX_REASON, can_cancel, change_cutoff, has_started, offered_slots, outside_candidate_day
 from .states import confirm, end_conversation, transition, units
@@ -159,15 +159,20 @@ def _use(link: InviteLink, action: str) -> None:
 
 
 def free_slots(meeting: Meeting, now: datetime | None = None) -> list[ProposedSlot]:
-    """The proposed times that are still ahead and that nothing holds of the person's time (one query)."""
+    """The proposed times that are still ahead and that nothing holds of the person's or the
+    candidate's time (one query)."""
     now = now or utcnow()
     slots = [slot for slot in meeting.slots if slot.start_at > now]
     if not slots:
         return []
     length = timedelta(minutes=meeting.length_minutes)
-    held = set(db.session.scalars(sa.select(BookedUnit.unit_start).where(
-        BookedUnit.staff_id == meeting.staff_id, BookedUnit.unit_start >= slots[0].start_at - length,
-        BookedUnit.unit_start < slots[-1].start_at + length)))
+    since, until = slots[0].start_at - length, slots[-1].start_at + length
+    held = set(db.session.scalars(
+        sa.select(BookedUnit.unit_start).where(BookedUnit.staff_id == meeting.staff_id,
+                                               BookedUnit.unit_start >= since, BookedUnit.unit_start < until)
+        .union(sa.select(CandidateBookedUnit.unit_start).where(
+            CandidateBookedUnit.candidate_id == meeting.candidate_id, CandidateBookedUnit.unit_start >= since,
+            CandidateBookedUnit.unit_start < until))))
     return [slot for slot in slots if not held & set(units(slot.start_at, slot.start_at + length))]
 
 

@@ -17,6 +17,10 @@ STATUSES = ("requested", "needs_approval", "approved", "rejected", "invited", "c
             "completed", "cancelled", "no_show")
 # A person's time is held from confirmation until the conversation is over or called off.
 BOOKING_UNIT_MINUTES = 15
+# A request still waiting for an answer; a candidate has at most one per person (``ux_meeting_one_waiting``).
+WAITING = ("requested", "needs_approval", "approved", "invited")
+
+_WAITING_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in WAITING))
 
 meeting_question = sa.Table(
     "meeting_question",
@@ -67,6 +71,9 @@ class Meeting(db.Model):
         sa.Index("ix_meeting_staff_start", "staff_id", "start_at"),
         # The approval queue and the worker start from the few conversations in one status.
         sa.Index("ix_meeting_status_created", "status", "created_at"),
+        # At most one waiting request per candidate and person, whatever the interleaving of requests.
+        sa.Index("ux_meeting_one_waiting", "candidate_id", "staff_id", unique=True,
+                 sqlite_where=sa.text(_WAITING_SQL), postgresql_where=sa.text(_WAITING_SQL)),
     )
 
     @property
@@ -114,5 +121,17 @@ class BookedUnit(db.Model):
     __tablename__ = "booked_unit"
 
     staff_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    unit_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+
+
+class CandidateBookedUnit(db.Model):
+    """One 15-minute unit of a candidate's time held by a confirmed conversation: the same guard as
+    ``BookedUnit`` for the other side, so two people accepting the same candidate's time (one after
+    the other or at once) cannot both confirm it."""
+
+    __tablename__ = "candidate_booked_unit"
+
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id", ondelete="CASCADE"), primary_key=True)
     unit_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)

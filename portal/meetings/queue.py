@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
@@ -17,7 +18,9 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..people.models import StaffProfile
 from . import notify
+from ..timeutil import format_datetime, utcnow
 from .models import Meeting, meeting_question
+from .requests import full_week, has_waiting, lock_person
 from .states import transition
 
 MAX_REASON = 1000
@@ -92,8 +95,20 @@ def _candidate(meeting: Meeting) -> Candidate:
     return db.session.get(Candidate, meeting.candidate_id)
 
 
+def _room_in_week(meeting: Meeting, profile: StaffProfile, by: User, field: str) -> None:
+    """The person (row-locked until commit) has room in the week of every proposed time, or QueueError."""
+    lock_person(profile.user_id)
+    full = full_week(profile, [slot.start_at for slot in meeting.slots], utcnow(), exclude_id=meeting.id)
+    if full is not None:
+        raise QueueError(f"{profile.user.first_name} already has {profile.weekly_cap} conversations planned in the "
+                         f"week of {format_datetime(full, by.timezone)}. Pass the request to someone else or "
+                         "reject it with a reason.", field)
+
+
 def approve_request(meeting: Meeting, by: User) -> Meeting:
-    """needs_approval → approved → invited; the person gets the invitation."""
+    """needs_approval → approved → invited; the person gets the invitation (if their week has room)."""
+    if meeting.status == "needs_approval" and meeting.staff.profile is not None:
+        _room_in_week(meeting, meeting.staff.profile, by, "approve")
     transition(meeting, "approved", actor=by)
     transition(meeting, "invited", actor=by)
     record("meeting.approved", f"{by.name} approved the request to {meeting.staff.name}", actor=by,
@@ -124,8 +139,18 @@ def redirect_request(meeting: Meeting, person_id: int | None, by: User) -> Meeti
     previous = meeting.staff
     if profile.user_id == previous.id:
         raise QueueError(f"The request is already with {previous.name}. Choose someone else.", "person")
-    transition(meeting, "invited", actor=by, note=f"redirected from {previous.name}", staff_id=profile.user_id,
-               redirected_from_id=previous.id)
+    waiting = (f"{_candidate(meeting).user.first_name} already has a request waiting for {profile.user.name}. "
+               "Choose someone else, or reject this one with a reason.")
+    if meeting.status == "needs_approval":
+        _room_in_week(meeting, profile, by, "person")
+        if has_waiting(meeting.candidate_id, profile.user_id):
+            raise QueueError(waiting, "person")
+    try:
+        with db.session.begin_nested():  # ux_meeting_one_waiting, should a request arrive meanwhile
+            transition(meeting, "invited", actor=by, note=f"redirected from {previous.name}",
+                       staff_id=profile.user_id, redirected_from_id=previous.id)
+    except IntegrityError:
+        raise QueueError(waiting, "person") from None
     db.session.refresh(meeting, ["staff"])
     record("meeting.redirected", f"{by.name} passed the request from {previous.name} to {meeting.staff.name}",
            actor=by, candidate=_candidate(meeting), subject=meeting)

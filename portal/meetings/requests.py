@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
@@ -19,17 +20,17 @@ from ..auth.models import User
 from ..extensions import db
 from ..mail.services import mail_domain
 from ..people.availability import Slot, free_slots, within_hours
+from ..people.models import StaffProfile
 from ..questions.models import Question
 from ..timeutil import Fit, day_bounds, fit, format_datetime, to_zone
 from . import notify
-from .models import FORMATS, LENGTHS, Meeting, MeetingTransition, ProposedSlot, meeting_question
+from .models import FORMATS, LENGTHS, WAITING, Meeting, MeetingTransition, ProposedSlot, meeting_question
 from .states import ACTIVE, SlotTaken, TransitionRefused, end_conversation, new_uid, reschedule, transition
 
 MAX_SLOTS = 5
 MAX_NOTE = 2000
 MAX_REASON = 1000
 DAYS_AHEAD = 14
-WAITING = ("requested", "needs_approval", "approved", "invited")
 
 
 class RequestError(ValueError):
@@ -96,6 +97,23 @@ def week_counts(profile, now: datetime, exclude_id: int | None = None) -> dict[t
         for week in weeks:
             counts[week] = counts.get(week, 0) + 1
     return counts
+
+
+def lock_person(person_id: int) -> None:
+    """Hold the person's row until commit (PostgreSQL's FOR UPDATE; on SQLite, BEGIN IMMEDIATE already
+    serialises writers): the check for a waiting request and the count against the weekly cap that
+    follow can't interleave with another request to the same person, so no timing exceeds them."""
+    db.session.execute(sa.select(StaffProfile.user_id).where(StaffProfile.user_id == person_id).with_for_update())
+
+
+def full_week(profile, starts: list[datetime], now: datetime, exclude_id: int | None = None) -> datetime | None:
+    """The first of ``starts`` in a week where the person already has their weekly cap, or None."""
+    weeks = week_counts(profile, now, exclude_id)
+    for start in starts:
+        iso = to_zone(start, profile.user.timezone).isocalendar()
+        if weeks.get((iso.year, iso.week), 0) >= profile.weekly_cap:
+            return start
+    return None
 
 
 def _free(candidate, profile, length: int, now: datetime, busy, exclude_id=None) -> list[Slot]:
@@ -184,6 +202,13 @@ def check_slots(candidate, profile, starts: list[datetime], length: int, now: da
 # --- asking -------------------------------------------------------------------------------------
 
 
+def has_waiting(candidate_id: int, person_id: int) -> bool:
+    return db.session.scalar(sa.select(Meeting.id).where(
+        Meeting.candidate_id == candidate_id, Meeting.staff_id == person_id, Meeting.status.in_(WAITING)
+    ).limit(1)) is not None
+
+
+
 def create_request(candidate, profile, data: RequestData, now: datetime) -> Meeting:
     """A new request with its proposed times and agenda, routed to the recruiter or to the person."""
     person = profile.user
@@ -198,12 +223,11 @@ def create_request(candidate, profile, data: RequestData, now: datetime) -> Meet
     note = (data.note or "").strip()
     if len(note) > MAX_NOTE:
         raise RequestError(f"Keep the note to {MAX_NOTE:,} characters or fewer.", "note")
-    waiting = db.session.scalar(sa.select(Meeting.id).where(
-        Meeting.candidate_id == candidate.id, Meeting.staff_id == person.id, Meeting.status.in_(WAITING)
-    ).limit(1))
-    if waiting is not None:
-        raise RequestError(f"You already have a request waiting for {person.first_name}. You can cancel it "
-                           "from your conversations and ask again.")
+    lock_person(person.id)
+    waiting_message = (f"You already have a request waiting for {person.first_name}. You can cancel it "
+                       "from your conversations and ask again.")
+    if has_waiting(candidate.id, person.id):
+        raise RequestError(waiting_message)
     starts = [] if data.format == "written" else sorted(set(data.slots))
     if len(starts) > MAX_SLOTS:
         raise RequestError(f"Choose at most {MAX_SLOTS} times.", "slots")
@@ -215,8 +239,11 @@ def create_request(candidate, profile, data: RequestData, now: datetime) -> Meet
     meeting = Meeting(candidate_id=candidate.id, staff_id=person.id, format=data.format,
                       length_minutes=data.length, note=note, status="requested", uid=new_uid(mail_domain()),
                       slots=[ProposedSlot(start_at=start, end_at=start + length) for start in starts])
-    db.session.add(meeting)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # ux_meeting_one_waiting: the database's word on duplicates
+            db.session.add(meeting)
+    except IntegrityError:
+        raise RequestError(waiting_message) from None
     own_open = db.session.scalars(sa.select(Question.id).where(
         Question.candidate_id == candidate.id, Question.status == "open",
         Question.id.in_([i for i in data.question_ids if isinstance(i, int)]))).all()

@@ -4,8 +4,9 @@ database guard that makes a person's confirmed time impossible to double-book.
 Every change is a compare-and-set (``UPDATE … WHERE id = ? AND status = <expected>``, one row
 changed), so two recruiters approving, or a person accepting twice, cannot both succeed; the
 loser gets ``TransitionRefused``. Confirming also inserts one ``BookedUnit`` row per 15 minutes of
-the person's time; the primary key refuses overlaps, so two overlapping confirmations cannot both
-commit (``SlotTaken``), on SQLite and PostgreSQL, with any number of processes.
+the person's time and one ``CandidateBookedUnit`` row per 15 minutes of the candidate's; the primary
+keys refuse overlaps, so two overlapping confirmations for one person, or for one candidate with two
+people, cannot both commit (``SlotTaken``), on SQLite and PostgreSQL, with any number of processes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import BOOKING_UNIT_MINUTES, BookedUnit, Meeting, MeetingTransition
+from .models import BOOKING_UNIT_MINUTES, BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "requested": frozenset({"needs_approval", "invited", "cancelled"}),
@@ -84,17 +85,21 @@ def units(start: datetime, end: datetime) -> list[datetime]:
 
 
 def hold_time(meeting: Meeting, start: datetime, end: datetime) -> None:
-    """Reserve the person's time for ``meeting`` (raises SlotTaken if any of it is held)."""
+    """Reserve the person's and the candidate's time for ``meeting`` (SlotTaken if any of it is held)."""
+    held = units(start, end)
     try:
         with db.session.begin_nested():
             db.session.add_all(BookedUnit(staff_id=meeting.staff_id, unit_start=u, meeting_id=meeting.id)
-                               for u in units(start, end))
+                               for u in held)
+            db.session.add_all(CandidateBookedUnit(candidate_id=meeting.candidate_id, unit_start=u,
+                                                   meeting_id=meeting.id) for u in held)
     except IntegrityError:
         raise SlotTaken("That time was just taken.") from None
 
 
 def release_time(meeting: Meeting) -> None:
     db.session.execute(sa.delete(BookedUnit).where(BookedUnit.meeting_id == meeting.id))
+    db.session.execute(sa.delete(CandidateBookedUnit).where(CandidateBookedUnit.meeting_id == meeting.id))
 
 
 def confirm(meeting: Meeting, start: datetime, *, actor=None, **values) -> Meeting:

@@ -110,7 +110,8 @@ def record_export(candidate: Candidate, by: User) -> None:
 
 
 # Tables that hold counts, hashes and times only: nothing to look for there.
-NO_FREE_TEXT = frozenset({"analytics_cell", "analytics_refresh", "booked_unit", "alembic_version"})
+NO_FREE_TEXT = frozenset({"analytics_cell", "analytics_refresh", "booked_unit", "candidate_booked_unit",
+                          "alembic_version"})
 # The candidate's own account row is rewritten directly (another person may share the name).
 SET_DIRECTLY = frozenset({"user"})
 

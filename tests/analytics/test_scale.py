@@ -20,7 +20,7 @@ from portal.analytics.scale import MARKER_DOMAIN, ScaleError, seed_scale
 from portal.auth.models import User
 from portal.candidates.models import DECLINE_REASONS, Candidate, ExitSurvey
 from portal.extensions import db
-from portal.meetings.models import BookedUnit, Meeting, MeetingTransition, ProposedSlot, meeting_question
+from portal.meetings.models import BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition, ProposedSlot, meeting_question
 from portal.meetings.states import TRANSITIONS
 from portal.people.models import StaffProfile
 from portal.questions.models import ANSWERED_VIA, CATEGORIES, Question
@@ -157,6 +157,10 @@ def test_nobody_is_double_booked_or_over_their_cap(seeded):
         per_week[(m.staff_id, week)] += 1
         assert per_week[(m.staff_id, week)] <= caps[m.staff_id]
     assert set(units) == {m.id for m in held}, "only held conversations hold time"
+    candidate_units = defaultdict(set)
+    for u in _rows(CandidateBookedUnit, CandidateBookedUnit.meeting_id):
+        candidate_units[u.meeting_id].add(u.unit_start)
+    assert candidate_units == units, "the candidate's time is held with the person's"
     assert any(m.start_at > NOW and m.status == "confirmed" for m in held), "some conversations are ahead"
     for key in ("staff_id", "candidate_id"):
         by = defaultdict(list)

@@ -67,6 +67,14 @@ def add_meeting(candidate_id: int, staff_id: int, status: str = "invited", *, st
     return meeting
 
 
+def another_person(world, name: str) -> int:
+    """One more person in the directory (a candidate has one waiting request per person)."""
+    with world.app.app_context():
+        person = make_staff("team", title="Product Manager", team="Product", name=name, timezone="Europe/London")
+        db.session.commit()
+        return person.id
+
+
 def build_world() -> SimpleNamespace:
     """Rows for the story (inside an app context; flushes, no commit)."""
     recruiter = make_user("recruiter", name="Riley Morgan", timezone="Europe/London")
@@ -153,9 +161,10 @@ def get(world, model, id_):
         return row
 
 
-def create(world, person: str = "ceo", status: str = "invited", **kwargs) -> int:
-    """A conversation of Jordan's with ``person`` ("ceo" or "tom"), committed; returns its id."""
+def create(world, person: str | int = "ceo", status: str = "invited", **kwargs) -> int:
+    """A conversation of Jordan's with ``person`` ("ceo", "tom" or a person's id), committed; returns its id."""
     with world.app.app_context():
-        meeting = add_meeting(world.candidate, getattr(world, person), status, **kwargs)
+        staff_id = person if isinstance(person, int) else getattr(world, person)
+        meeting = add_meeting(world.candidate, staff_id, status, **kwargs)
         db.session.commit()
         return meeting.id

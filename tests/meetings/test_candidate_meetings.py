@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_candidate_helpers import (HTMX, at, create, frozen, meetings, notified, value, world)  # noqa: F401
+from test_candidate_helpers import (HTMX, another_person, at, create, frozen, meetings, notified, value, world)  # noqa: F401
 
 WEDNESDAY = at(5, 14)  # 09:00 in New York, 15:00 in Berlin
 
@@ -22,11 +22,12 @@ def test_no_conversations_points_to_the_people(world):
 
 def test_every_state_has_clear_words(world):
     ids = {
-        "requested": create(world, "tom", "requested"),
-        "needs_approval": create(world, "ceo", "needs_approval", slots=[WEDNESDAY]),
+        # Confirmed first: the fixture passes it through "invited", and Amara has the approved one waiting.
+        "confirmed": create(world, "ceo", "confirmed", start=WEDNESDAY),
+        "requested": create(world, another_person(world, "Sam Rivera"), "requested"),
+        "needs_approval": create(world, another_person(world, "Noor Haddad"), "needs_approval", slots=[WEDNESDAY]),
         "approved": create(world, "ceo", "approved"),
         "invited": create(world, "tom", "invited", slots=[at(5, 15), at(6, 15)]),
-        "confirmed": create(world, "ceo", "confirmed", start=WEDNESDAY),
         "completed": create(world, "tom", "completed", start=at(1, 15)),
         "declined": create(world, "ceo", "declined", reason="Travelling that week"),
         "expired": create(world, "tom", "expired"),
@@ -50,7 +51,7 @@ def test_every_state_has_clear_words(world):
     # A confirmed conversation: the time in Jordan's zone with its name, and Amara's local time.
     assert "Wed 5 Mar 2031, 09:00 EST (America/New_York)</time>, 30 minutes" in html
     assert "Wed 5 Mar 2031, 15:00 CET (Europe/Berlin) for Amara" in html
-    assert "2 proposed times" in html and "Tom will suggest a time" in html
+    assert "2 proposed times" in html and "Sam will suggest a time" in html
     headings = ["Coming up", "Waiting for an answer", "Done", "Didn&#39;t happen"]
     positions = [html.index(f'-heading">{h} <span class="count">') for h in headings]
     assert positions == sorted(positions)

@@ -49,9 +49,11 @@ def build_world() -> SimpleNamespace:
 
 
 def make_request(world, person, *, status="invited", fmt="video", length=30, starts=None, note="Looking forward!",
-                 questions=None) -> Meeting:
-    """A request as the candidate side makes it: requested → ``status``, with slots and agenda."""
-    meeting = Meeting(candidate_id=world.candidate.id, staff_id=person.id, format=fmt, length_minutes=length,
+                 questions=None, candidate=None) -> Meeting:
+    """A request as the candidate side makes it: requested → ``status``, with slots and agenda (Jordan's
+    unless ``candidate`` says whose; a candidate has one waiting request per person)."""
+    candidate = candidate or world.candidate
+    meeting = Meeting(candidate_id=candidate.id, staff_id=person.id, format=fmt, length_minutes=length,
                       note=note, status="requested", uid=new_uid("portal.test"))
     db.session.add(meeting)
     db.session.flush()
@@ -61,9 +63,15 @@ def make_request(world, person, *, status="invited", fmt="video", length=30, sta
         db.session.execute(meeting_question.insert().values(meeting_id=meeting.id, question_id=question.id))
     db.session.flush()
     if status != "requested":
-        transition(meeting, status, actor=world.candidate.user)
+        transition(meeting, status, actor=candidate.user)
     db.session.refresh(meeting)
     return meeting
+
+
+def another_candidate(world, name: str = "Sam Rivera"):
+    """A second candidate of Riley's, in London."""
+    return make_candidate(owner=world.candidate.owner, position=world.candidate.position, name=name,
+                          timezone="Europe/London")
 
 
 def world_ids(world) -> SimpleNamespace:

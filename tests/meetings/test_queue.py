@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from helpers import Auth, csrf_token, deliver_mail
-from test_invite_helpers import HTMX, SECRET, build_world, make_request, world_ids
+from test_invite_helpers import HTMX, SECRET, another_candidate, build_world, make_request, world_ids
 
 from portal.auth.models import User
 from portal.candidates.models import Candidate
@@ -35,6 +35,12 @@ def riley(app, client, world):
     with app.app_context():
         Auth(app, client).login(db.session.get(User, world.recruiter))
     return client
+
+
+def build_rows(world):
+    """The story's rows again, in a new app context."""
+    candidate = db.session.get(Candidate, world.candidate)
+    return SimpleNamespace(candidate=candidate, public=None, private=None)
 
 
 def act(client, meeting_id, action, headers=None, **data):
@@ -141,6 +147,31 @@ def test_redirect_gives_the_request_to_someone_else(app, riley, world, smtp):
     assert "would like to talk to you" in invitation["Subject"]
     (told,) = smtp.messages_to("jordan@example.com")
     assert "Your request is now with Tom Becker" in told["Subject"]
+
+
+def test_approving_into_a_full_week_is_refused_and_says_whose(app, riley, world, smtp):
+    """Amara's cap is 1 and another candidate's invitation already sits in the same week."""
+    with app.app_context():
+        rows = SimpleNamespace(candidate=another_candidate(build_rows(world)), public=None, private=None)
+        amara = db.session.get(User, world.ceo)
+        amara.profile.weekly_cap = 1
+        make_request(rows, amara, status="invited", questions=[])
+        db.session.commit()
+    refused = act(riley, world.meeting, "approve", HTMX)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Amara already has 1 conversations planned in the week of" in html
+    assert "Pass the request to someone else or reject it with a reason." in html
+    assert meeting_row(app, world.meeting)[0] == "needs_approval" and mails(app, "meeting_invitation") == []
+
+
+def test_redirecting_to_someone_the_candidate_already_waits_for_is_refused(app, riley, world):
+    with app.app_context():
+        make_request(build_rows(world), db.session.get(User, world.tom), status="invited", questions=[])
+        db.session.commit()
+    refused = act(riley, world.meeting, "redirect", HTMX, person=str(world.tom))
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Jordan already has a request waiting for Tom Becker" in html
+    assert meeting_row(app, world.meeting)[:2] == ("needs_approval", world.ceo)
 
 
 @pytest.mark.parametrize("action,data", [("approve", {}), ("reject", {"reason": "No"}), ("redirect", {"person": "TOM"})])

@@ -85,6 +85,8 @@ def approve(meeting_id: int):
         approve_request(meeting, by=me())
     except TransitionRefused:
         return _refused(meeting)
+    except QueueError as problem:
+        return _needs_another_look(meeting, problem)
     db.session.commit()
     return _done(f"Approved. {meeting.staff.name} has been sent the request by e-mail.")
 
