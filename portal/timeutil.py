@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+
+# How far from now a typed or chosen date may be. Every real plan fits (deadlines, time off, audit
+# searches, conversations), and arithmetic on what's inside (a day later, another zone) can't fall
+# off the calendar the way year 1 or 9999 does.
+REACH = timedelta(days=366)
+
+
+def within_reach(value: datetime | date | None, now: datetime | None = None, *, back: timedelta = REACH,
+                 ahead: timedelta = REACH) -> bool:
+    """``value`` lies between ``back`` before and ``ahead`` after now (a date or a naive local time
+    compares by its calendar value: a year either way makes the zone irrelevant). None is in reach."""
+    if value is None:
+        return True
+    now = now or utcnow()
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            now = now.astimezone(UTC).replace(tzinfo=None)
+        try:
+            return now - back <= value <= now + ahead
+        except OverflowError:
+            return False
+    today = now.date()
+    try:
+        return today - back <= value <= today + ahead
+    except OverflowError:
+        return False
 
 
 def utcnow() -> datetime:

@@ -103,11 +103,11 @@ def build_world() -> World:
     now = utcnow().replace(second=0, microsecond=0)
     recruiter = make_user("recruiter", name="Riley Morgan", email="riley@example.com",
                           timezone="Europe/London")
-    admin = make_user("admin", name="Alex Kim", email="alex@example.com")
+    admin = make_user("admin", name="Alex Kim", email="alex@example.com", timezone="Pacific/Kiritimati")  # UTC+14
     ceo = make_staff("leadership", title="Chief Executive Officer", team="Executive", name="Amara Okafor",
                      email="amara@example.com", timezone="Europe/Berlin")
     tom = make_staff("team", title="Senior Engineer", team="Platform", name="Tom Becker",
-                     email="tom@example.com", timezone="America/Toronto")
+                     email="tom@example.com", timezone="Pacific/Pago_Pago")  # UTC-11
     ana = make_staff("team", title="Engineering Manager", team="Platform", name="Ana Silva",
                      email="ana@example.com")
     mei = make_staff("team", title="Designer", team="Payments", name="Mei Lin", email="mei@example.com",
@@ -167,11 +167,12 @@ def build_world() -> World:
         return row
 
     day = (now + timedelta(days=3)).replace(hour=14, minute=0)
-    waiting = meeting(ceo, "needs_approval", slots=[day, day + timedelta(hours=1)])
-    invited = meeting(tom, "invited", slots=[day + timedelta(days=1), day + timedelta(days=1, hours=1)])
+    # Confirmed ones first: they pass through "invited", and a candidate has one waiting request per person.
     ahead = meeting(tom, "confirmed", start=day + timedelta(days=5))
     over = meeting(ana, "confirmed", start=now - timedelta(hours=3))
     in_writing = meeting(ceo, "confirmed", start=day + timedelta(days=6), fmt="written")
+    waiting = meeting(ceo, "needs_approval", slots=[day, day + timedelta(hours=1)])
+    invited = meeting(tom, "invited", slots=[day + timedelta(days=1), day + timedelta(days=1, hours=1)])
     survey = ExitSurvey(candidate_id=sam.id, sent_at=now)
     db.session.add(survey)
     db.session.flush()
@@ -190,7 +191,7 @@ def build_world() -> World:
     world = World(
         sessions={role: user.session_token for role, user in users.items()},
         samples={
-            "user_id": [ceo.id, tom.id, mei.id],
+            "user_id": [ceo.id, tom.id, mei.id, ana.id],  # Mei and Ana have no request waiting from Jordan
             "candidate_id": [jordan.id, sam.id],
             "feedback_id": [feedback_open.id, feedback_done.id],
             "question_id": [growth.id, answered.id],
@@ -542,7 +543,9 @@ BAD_NUMBERS = ["", "-1", "0", "1.5", "1e309", "NaN", "inf", "-0", "99999999999",
 BAD_DATES = ["2031-02-30", "2031-13-01", "0000-00-00", "9999-12-31", "1900-01-01", "31/12/2031", "2031-1-1",
              "yesterday", "2031-03-03T10:00", "2031-03-03T25:00", "2031-03-03T10:00Z",
              "2031-03-03T10:00+99:00", "2031-03-03T10:61", "10:00", "24:00", "23:59:60", "-1:00", "T",
-             "2031-03-03 10:00", "1e10", "9999-99-99T99:99"]
+             "2031-03-03 10:00", "1e10", "9999-99-99T99:99",
+             # The calendar's edges (as dates, local times and slot values), for people at UTC+14 and UTC-11.
+             "0001-01-01", "0001-01-01T00:00", "0001-01-01T00:00Z", "9999-12-31T23:30", "9999-12-31T23:30Z"]
 BAD_ZONES = ["Europe/Atlantis", "UTC+25", "../UTC", "Etc/GMT+99", "utc", "local", "America/New_York ",
              "Europe/Berlin\n", "Europe", "America/", "Europe/" + "y" * 260]
 

@@ -14,17 +14,23 @@ from ..auth.models import User
 from ..extensions import db
 from ..rendering import render
 from ..security import parse_id, role_required
+from ..timeutil import within_reach
 from . import bp
 from .models import AuditEvent
 
 PAGE = 50
 
 
+# The audit trail starts with the portal; a search can reach back this far and a year ahead.
+SEARCH_BACK = timedelta(days=366 * 30)
+
+
 def _day(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if within_reach(day, back=SEARCH_BACK) else None
 
 
 @bp.get("/recruiter/audit")
@@ -40,7 +46,8 @@ def index():
     start, end = _day(args.get("from")), _day(args.get("to"))
     for label, raw, parsed in (("From", args.get("from"), start), ("To", args.get("to"), end)):
         if raw and parsed is None:
-            problems.append(f"“{label}” must be a date like 2026-11-24; it was ignored.")
+            problems.append(f"“{label}” must be a date like 2026-11-24, within the last 30 years or the next "
+                            "one; it was ignored.")
     before = parse_id(args.get("before"))
 
     zone = ZoneInfo(current_user.timezone)

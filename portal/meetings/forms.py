@@ -9,6 +9,7 @@ from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMu
 from wtforms.validators import Length, ValidationError
 
 from ..security import parse_id
+from ..timeutil import within_reach
 from .models import FORMATS, LENGTHS
 from .requests import MAX_NOTE, MAX_REASON, RequestData
 
@@ -20,11 +21,13 @@ def slot_value(start: datetime) -> str:
 
 
 def parse_slot(value) -> datetime | None:
-    """A slot value back to an aware UTC start, or None when it isn't one (never raises)."""
+    """A slot value back to an aware UTC start, or None when it isn't one or lies beyond a year from
+    now either way (no time we offer does; never raises)."""
     try:
-        return datetime.strptime(str(value or ""), SLOT_FORMAT).replace(tzinfo=UTC)
+        start = datetime.strptime(str(value or ""), SLOT_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
+    return start if within_reach(start) else None
 
 
 def _strip(value):

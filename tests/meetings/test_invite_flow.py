@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import time_machine
 from helpers import Auth, count, csrf_token, deliver_mail, link_in
 from icalendar import Calendar
-from test_invite_helpers import HTMX, SECRET, build_world, calendar_parts, make_request, slot_times, world_ids
+from test_invite_helpers import HTMX, SECRET, another_candidate, build_world, calendar_parts, make_request, slot_times, world_ids
 
 from portal.auth.models import ActionToken, User
 from portal.extensions import db
@@ -249,7 +249,8 @@ def test_a_time_taken_a_moment_ago_says_so_and_offers_the_free_ones(app, world, 
     person = app.test_client()
     first, second, third = slot_ids(person.get(paths["accept"]).get_data(as_text=True))
     with app.app_context():  # another request takes 14:00 UTC of Tom's time first
-        rival = make_request(_rows(world), db.session.get(User, world.tom))
+        rows = _rows(world)
+        rival = make_request(rows, db.session.get(User, world.tom), candidate=another_candidate(rows), questions=[])
         confirm(rival, rival.slots[0].start_at)
         db.session.commit()
     taken = post(person, paths["accept"], slot=first)
@@ -260,6 +261,47 @@ def test_a_time_taken_a_moment_ago_says_so_and_offers_the_free_ones(app, world, 
     assert status == "invited" and used == 0  # nothing changed; the link still works
     assert post(person, paths["accept"], slot=second).status_code == 200
     assert state(app, meeting_id)[0] == "confirmed"
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Pago_Pago", "Pacific/Kiritimati", "UTC"])  # UTC-11, UTC+14, UTC
+@pytest.mark.parametrize("when", ["9999-12-31T23:30", "0001-01-01T00:00", "FAR"])
+def test_a_proposal_beyond_a_year_is_refused_and_changes_nothing(app, world, smtp, zone, when):
+    with app.app_context():
+        db.session.get(User, world.tom).timezone = zone
+        db.session.commit()
+    meeting_id = create_request(app, world, world.tom)
+    _, paths = mailed_invitation(app, smtp, "tom@example.com")
+    if when == "FAR":  # just past the reach, 367 days ahead
+        when = (utcnow() + timedelta(days=367)).strftime("%Y-%m-%dT10:00")
+    outbox = state(app, meeting_id)[4]
+    refused = post(app.test_client(), paths["propose"], proposal="How about then?", when=when)
+    assert refused.status_code == 422 and "Choose a date between" in refused.get_data(as_text=True)
+    assert state(app, meeting_id) == ("invited", world.tom, None, 0, outbox)  # no link used, no mail queued
+
+
+def test_two_people_cannot_both_take_the_candidates_time(app, world, smtp):
+    """Jordan offers Amara and Tom the same three times. Amara takes the first; Tom, whose page still
+    showed it, gets "just taken" (409) with the other two, and his page never offers it again."""
+    amara_id = create_request(app, world, world.ceo)
+    tom_id = create_request(app, world, world.tom)
+    deliver_mail(app)
+    amara_paths = invite_paths(next(m for m in smtp.messages_to("amara@example.com")))
+    tom_paths = invite_paths(next(m for m in smtp.messages_to("tom@example.com")))
+    amara, tom = app.test_client(), app.test_client()
+    first, second, third = slot_ids(tom.get(tom_paths["accept"]).get_data(as_text=True))
+    assert post(amara, amara_paths["accept"], slot=slot_ids(amara.get(amara_paths["accept"]).get_data(
+        as_text=True))[0]).status_code == 200
+
+    assert slot_ids(tom.get(tom_paths["accept"]).get_data(as_text=True)) == [second, third]
+    taken = post(tom, tom_paths["accept"], slot=first)
+    html = taken.get_data(as_text=True)
+    assert taken.status_code == 409 and "That time was just taken" in html and slot_ids(html) == [second, third]
+    assert state(app, tom_id)[0] == "invited"  # nothing changed; his link still works
+    assert post(tom, tom_paths["accept"], slot=second).status_code == 200
+    with app.app_context():
+        amara_meeting, tom_meeting = db.session.get(Meeting, amara_id), db.session.get(Meeting, tom_id)
+        assert (amara_meeting.status, tom_meeting.status) == ("confirmed", "confirmed")
+        assert amara_meeting.end_at <= tom_meeting.start_at  # one after the other, never at once
 
 
 def test_accept_needs_one_of_the_proposed_times(app, world, smtp):

@@ -243,6 +243,14 @@ def test_audit_trail_for_admins_with_filters(app, client, auth):
     assert "asked Amara Chief" in by_candidate and "Request number" not in by_candidate
     bad = client.get("/recruiter/audit?from=yesterday&candidate=abc")
     assert bad.status_code == 200 and "must be a date like" in bad.get_data(as_text=True)
+    with app.app_context():  # the calendar's edges, for an admin at UTC+14
+        db.session.get(User, ids["admin"]).timezone = "Pacific/Kiritimati"
+        db.session.commit()
+    for edges in ("to=9999-12-31", "from=0001-01-01", "from=9999-12-31&to=0001-01-01"):
+        edge = client.get("/recruiter/audit?" + edges)
+        html = edge.get_data(as_text=True)
+        assert edge.status_code == 200 and "within the last 30 years or the next one; it was ignored" in html
+        assert "Request number 54<" in html  # the filter was ignored, the events are shown
     tomorrow = (utcnow() + timedelta(days=2)).date().isoformat()
     assert "No events match" in client.get(f"/recruiter/audit?from={tomorrow}").get_data(as_text=True)
     fragment = client.get("/recruiter/audit?action=meeting.", headers={"HX-Request": "true"})

@@ -15,7 +15,7 @@ from wtforms import DateTimeLocalField, RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ...extensions import db
-from ...forms import EmptyForm
+from ...forms import EmptyForm, in_reach
 from ...rendering import render
 from ...security import TokenProblem, no_referrer
 from ...timeutil import day_bounds, to_zone, utcnow
@@ -48,7 +48,7 @@ class DeclineForm(FlaskForm):
 class ProposeForm(FlaskForm):
     proposal = TextAreaField("When would suit you?", filters=[_strip], render_kw={"rows": 4},
                              validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT:,} characters.")])
-    when = DateTimeLocalField("A date and time (optional)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    when = DateTimeLocalField("A date and time (optional)", format="%Y-%m-%dT%H:%M", validators=[Optional(), in_reach])
 
 
 class ManageCancelForm(FlaskForm):
