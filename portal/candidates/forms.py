@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
                      SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import TimezoneField, in_reach
+from ..forms import TimezoneField
 from .decisions import MAX_NOTE
 from .exit_survey import MAX_SURVEY_ANSWER
 from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS
@@ -41,7 +41,7 @@ class CandidateForm(FlaskForm):
     new_position_team = StringField("New position team", validators=[Optional(), Length(max=120)], filters=[_strip])
     owner_id = SelectField("Recruiter")
     decision_deadline = DateTimeLocalField(
-        "Decision deadline", format="%Y-%m-%dT%H:%M", validators=[Optional(), in_reach],
+        "Decision deadline", format="%Y-%m-%dT%H:%M", validators=[Optional()],
         description="In the candidate's time zone. Leave empty for no deadline.")
     source = StringField("Source", validators=[Optional(), Length(max=60)], filters=[_strip],
                          description="Optional, e.g. referral, LinkedIn, agency.")
@@ -79,7 +79,7 @@ class DecisionForm(FlaskForm):
 
     outcome = RadioField("Outcome", validate_choice=False,
                          choices=[SelectChoice(key, OUTCOME_LABELS[key]) for key in OUTCOMES])
-    decided_on = DateField("Date of the decision", validators=[in_reach])
+    decided_on = DateField("Date of the decision")
     reason = SelectField("Why they declined", validate_choice=False,
                          choices=[SelectChoice("", "Choose a reason…")]
                          + [SelectChoice(key, label) for key, label in DECLINE_REASONS.items()])

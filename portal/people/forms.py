@@ -8,7 +8,7 @@ from wtforms import (BooleanField, DateField, EmailField, IntegerField, SelectCh
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ..forms import TimezoneField, in_reach
+from ..forms import TimezoneField
 from .models import GROUP_LABELS, GROUPS, WEEKDAYS
 
 
@@ -79,6 +79,6 @@ class WindowForm(FlaskForm):
 
 
 class TimeOffForm(FlaskForm):
-    start_date = DateField("First day", validators=[InputRequired("Enter the first day you're away."), in_reach])
-    end_date = DateField("Last day", validators=[InputRequired("Enter the last day you're away."), in_reach])
+    start_date = DateField("First day", validators=[InputRequired("Enter the first day you're away.")])
+    end_date = DateField("Last day", validators=[InputRequired("Enter the last day you're away.")])
     note = StringField("Note (only recruiters see it)", validators=[Optional(), Length(max=200)], filters=[_strip])
