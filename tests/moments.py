@@ -1,12 +1,14 @@
 """Moments at which the whole suite must still pass, and the clock offset that moves it there.
 
-CI runs the suite once at each moment (``.ci/run`` → ``make test-at``): tests/clock/sitecustomize.py
+CI runs the suite at one of these moments per commit, in turn (``.ci/run`` → ``make test-at``; all of
+them with ``CI_MOMENTS=all``, which keeps CI within its 20 minutes otherwise): tests/clock/sitecustomize.py
 moves the clock of the test process and of every Python process it starts (the app, the worker,
 gunicorn); the browser's clock follows through Playwright (tests/browser/browser_helpers.py). Every
 moment is the *next* one after the real now, so the browser's own cookie clock never runs ahead of
 the app's, and the list stays meaningful whatever day CI runs:
 
     python tests/moments.py                 # label and ISO moment, one per line
+    python tests/moments.py pick KEY        # the one for KEY (a commit hash): each commit gets the next in turn
     python tests/moments.py offset WHEN     # seconds from now to WHEN (e.g. 2028-02-29T12:00Z)
 """
 
@@ -68,6 +70,12 @@ def moments(now: datetime | None = None) -> list[tuple[str, datetime]]:
     ]
 
 
+def pick(key: str, now: datetime | None = None) -> tuple[str, datetime]:
+    """One moment for ``key`` (a commit hash): consecutive commits spread over all of them."""
+    listed = moments(now)
+    return listed[int(key[:8] or "0", 16) % len(listed)]
+
+
 def parse(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
@@ -85,6 +93,9 @@ def offset(when: datetime, now: datetime | None = None) -> str:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["offset"] and len(sys.argv) == 3:
         print(offset(parse(sys.argv[2])))
+    elif sys.argv[1:2] == ["pick"] and len(sys.argv) == 3:
+        label, moment = pick(sys.argv[2])
+        print(label, moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
     elif len(sys.argv) == 1:
         for label, moment in moments():
             print(label, moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
