@@ -20,7 +20,7 @@ from ..people.models import StaffProfile
 from . import notify
 from ..timeutil import format_datetime, utcnow
 from .models import Meeting, meeting_question
-from .requests import full_week, has_waiting, lock_person
+from .capacity import full_week, has_waiting, lock_person
 from .states import transition
 
 MAX_REASON = 1000

@@ -20,11 +20,11 @@ from ..auth.models import User
 from ..extensions import db
 from ..mail.services import mail_domain
 from ..people.availability import Slot, free_slots, within_hours
-from ..people.models import StaffProfile
 from ..questions.models import Question
 from ..timeutil import Fit, day_bounds, fit, format_datetime, to_zone
 from . import notify
-from .models import FORMATS, LENGTHS, WAITING, Meeting, MeetingTransition, ProposedSlot, meeting_question
+from .capacity import has_waiting, lock_person, week_counts
+from .models import FORMATS, LENGTHS, Meeting, MeetingTransition, ProposedSlot, meeting_question
 from .states import ACTIVE, SlotTaken, TransitionRefused, end_conversation, new_uid, reschedule, transition
 
 MAX_SLOTS = 5
@@ -72,48 +72,6 @@ def person_busy(staff_id: int, now: datetime, exclude_id: int | None = None):
 
 def candidate_busy(candidate, now: datetime, exclude_id: int | None = None):
     return _intervals(Meeting.candidate_id == candidate.id, exclude_id, now)
-
-
-def week_counts(profile, now: datetime, exclude_id: int | None = None) -> dict[tuple[int, int], int]:
-    """Conversations per ISO week (in the person's zone) that count against the weekly cap.
-
-    A confirmed one counts in the week it happens; an invitation still open counts in every week
-    one of its proposed times falls in, since the person may accept any of them.
-    """
-    zone, since = profile.user.timezone, now - timedelta(days=7)
-    starts: dict[int, set] = {}
-    rows = db.session.execute(
-        sa.select(Meeting.id, Meeting.start_at).where(Meeting.staff_id == profile.user_id,
-                                                      Meeting.status == "confirmed", Meeting.start_at > since)
-        .union_all(sa.select(ProposedSlot.meeting_id, ProposedSlot.start_at).join(Meeting)
-                   .where(Meeting.staff_id == profile.user_id, Meeting.status == "invited",
-                          ProposedSlot.start_at > since)))
-    for meeting_id, start in rows:
-        if meeting_id != exclude_id:
-            iso = to_zone(start, zone).isocalendar()
-            starts.setdefault(meeting_id, set()).add((iso.year, iso.week))
-    counts: dict[tuple[int, int], int] = {}
-    for weeks in starts.values():
-        for week in weeks:
-            counts[week] = counts.get(week, 0) + 1
-    return counts
-
-
-def lock_person(person_id: int) -> None:
-    """Hold the person's row until commit (PostgreSQL's FOR UPDATE; on SQLite, BEGIN IMMEDIATE already
-    serialises writers): the check for a waiting request and the count against the weekly cap that
-    follow can't interleave with another request to the same person, so no timing exceeds them."""
-    db.session.execute(sa.select(StaffProfile.user_id).where(StaffProfile.user_id == person_id).with_for_update())
-
-
-def full_week(profile, starts: list[datetime], now: datetime, exclude_id: int | None = None) -> datetime | None:
-    """The first of ``starts`` in a week where the person already has their weekly cap, or None."""
-    weeks = week_counts(profile, now, exclude_id)
-    for start in starts:
-        iso = to_zone(start, profile.user.timezone).isocalendar()
-        if weeks.get((iso.year, iso.week), 0) >= profile.weekly_cap:
-            return start
-    return None
 
 
 def _free(candidate, profile, length: int, now: datetime, busy, exclude_id=None) -> list[Slot]:
@@ -200,13 +158,6 @@ def check_slots(candidate, profile, starts: list[datetime], length: int, now: da
 
 
 # --- asking -------------------------------------------------------------------------------------
-
-
-def has_waiting(candidate_id: int, person_id: int) -> bool:
-    return db.session.scalar(sa.select(Meeting.id).where(
-        Meeting.candidate_id == candidate_id, Meeting.staff_id == person_id, Meeting.status.in_(WAITING)
-    ).limit(1)) is not None
-
 
 
 def create_request(candidate, profile, data: RequestData, now: datetime) -> Meeting:

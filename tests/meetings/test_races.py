@@ -18,7 +18,6 @@ import threading
 import urllib.parse
 from datetime import time, timedelta
 
-import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_position, make_staff, make_user
 from itsdangerous import URLSafeTimedSerializer
@@ -30,7 +29,8 @@ from portal.mail.models import OutboxMessage
 from portal.meetings import notify
 from portal.meetings.forms import slot_value
 from portal.meetings.models import Meeting, ProposedSlot
-from portal.meetings.requests import WAITING, offered_slots
+from portal.meetings.models import WAITING
+from portal.meetings.requests import offered_slots
 from portal.meetings.states import new_uid, transition
 from portal.people.models import AvailabilityWindow
 from portal.timeutil import utcnow

@@ -12,7 +12,8 @@ from portal.audit.models import AuditEvent
 from portal.candidates.models import Candidate
 from portal.extensions import db
 from portal.meetings.models import Meeting, MeetingTransition, meeting_question
-from portal.meetings.requests import RequestData, RequestError, bookable_slots, create_request, week_counts
+from portal.meetings.capacity import week_counts
+from portal.meetings.requests import RequestData, RequestError, bookable_slots, create_request
 from portal.people.models import AvailabilityWindow, StaffProfile
 
 # Tuesday 4 March, in Amara's window (15:00–17:00 Berlin = 14:00–16:00 UTC) and Tom's (15:00–17:00 UTC).
