@@ -18,7 +18,7 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..people.models import StaffProfile
 from . import notify
-from ..timeutil import format_datetime, utcnow
+from ..timeutil import format_date, utcnow
 from .models import Meeting, meeting_question
 from .capacity import full_week, has_waiting, lock_person
 from .states import transition
@@ -99,10 +99,15 @@ def _room_in_week(meeting: Meeting, profile: StaffProfile, by: User, field: str)
     """The person (row-locked until commit) has room in the week of every proposed time, or QueueError."""
     lock_person(profile.user_id)
     full = full_week(profile, [slot.start_at for slot in meeting.slots], utcnow(), exclude_id=meeting.id)
-    if full is not None:
-        raise QueueError(f"{profile.user.first_name} already has {profile.weekly_cap} conversations planned in the "
-                         f"week of {format_datetime(full, by.timezone)}. Pass the request to someone else or "
-                         "reject it with a reason.", field)
+    if full is None:
+        return
+    first, cap, what = profile.user.first_name, profile.weekly_cap, "Pass the request to someone else or reject it "
+    if cap == 0:
+        raise QueueError(f"{first} isn't taking conversations at the moment (a limit of 0 a week). {what}"
+                         "with a reason.", field)
+    raise QueueError(f"{first}'s week of {format_date(full, by.timezone)} is full: {cap} conversation"
+                     f"{'' if cap == 1 else 's'} a week at most, and that many are planned or offered. {what}"
+                     "with a reason.", field)
 
 
 def approve_request(meeting: Meeting, by: User) -> Meeting:

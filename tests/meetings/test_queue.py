@@ -159,7 +159,8 @@ def test_approving_into_a_full_week_is_refused_and_says_whose(app, riley, world,
         db.session.commit()
     refused = act(riley, world.meeting, "approve", HTMX)
     html = refused.get_data(as_text=True)
-    assert refused.status_code == 422 and "Amara already has 1 conversations planned in the week of" in html
+    assert refused.status_code == 422 and "Amara&#39;s week of " in html
+    assert "is full: 1 conversation a week at most, and that many are planned or offered." in html
     assert "Pass the request to someone else or reject it with a reason." in html
     assert meeting_row(app, world.meeting)[0] == "needs_approval" and mails(app, "meeting_invitation") == []
 
