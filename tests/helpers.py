@@ -118,3 +118,16 @@ class Auth:
             session["signed_in_at"] = utcnow().timestamp()
             session.permanent = True
         return user
+
+
+# The CSRF secret in sessions made by session_cookie(); a form's token for it is
+# URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(CSRF_RAW).
+CSRF_RAW = "test-csrf-secret"
+
+
+def session_cookie(app, user_token: str) -> tuple[str, str]:
+    """The signed session cookie of a browser signed in as the user with ``user_token``."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    value = serializer.dumps({"_user_id": user_token, "_fresh": True, "signed_in_at": utcnow().timestamp(),
+                              "csrf_token": CSRF_RAW, "_permanent": True})
+    return app.config["SESSION_COOKIE_NAME"], value

@@ -25,7 +25,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_position, make_user
-from helpers import free_port
+from helpers import CSRF_RAW, free_port, session_cookie
 from itsdangerous import URLSafeTimedSerializer
 
 from portal import create_app
@@ -39,15 +39,6 @@ CANDIDATES = 6  # each writes questions from its own thread
 RECRUITERS = 2  # each adds candidates from its own thread
 READERS = 2  # threads that only read pages meanwhile
 WRITES_PER_CLIENT = 40
-CSRF_RAW = "writers-csrf-secret"
-
-
-def session_cookie(app, user_token: str) -> tuple[str, str]:
-    """The signed session cookie of a browser signed in as the user with ``user_token``."""
-    serializer = app.session_interface.get_signing_serializer(app)
-    value = serializer.dumps({"_user_id": user_token, "_fresh": True, "signed_in_at": utcnow().timestamp(),
-                              "csrf_token": CSRF_RAW, "_permanent": True})
-    return app.config["SESSION_COOKIE_NAME"], value
 
 
 class Browser:

@@ -124,6 +124,13 @@ def nu_check(page) -> None:
     for response in pending:
         if "{0.scheme}://{0.netloc}".format(urlsplit(response.url)) != origin:
             continue  # another site's page (the single sign-on provider's)
+        if response.body is None and response.method == "GET" and "navigated away" in response.problem:
+            # The journey moved on before Playwright handed over the body: fetch the same page
+            # again with the same cookies (a GET changes nothing here, e-mailed links included).
+            headers = {"HX-Request": "true"} if response.htmx else {}
+            again = page.context.request.get(response.url, headers=headers, max_redirects=0)
+            if again.status == response.status:
+                response.body = again.text()
         if response.body is None:
             problem = response.problem or "its body did not arrive within 10 s"
             problems.append(f"{response.method} {response.url} ({response.status}): {problem}")

@@ -109,7 +109,6 @@ def start_worker(app, tmp_path: Path, smtp_port: int, name: str) -> tuple[subpro
            "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS), "DEV_MAIL_DIR": str(tmp_path / "devmail"),
            "PHOTO_DIR": str(tmp_path / "photos")}
     env.pop("TEST_DATABASE_URL", None)
-    env.pop("PORTAL_TEST_CLOCK_OFFSET", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "portal", "worker", "--interval", "0.2"],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

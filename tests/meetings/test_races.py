@@ -21,8 +21,8 @@ from datetime import time, timedelta
 import sqlalchemy as sa
 from factories import make_candidate, make_position, make_staff, make_user
 from itsdangerous import URLSafeTimedSerializer
+from helpers import CSRF_RAW, session_cookie
 from limit_servers import gunicorn_server
-from test_sqlite_writers import CSRF_RAW, session_cookie
 
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
