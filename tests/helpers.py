@@ -16,6 +16,8 @@ from portal.extensions import db
 from portal.timeutil import utcnow
 
 BASE_URL = "http://portal.test"
+# A SECRET_KEY production accepts (secrets.token_hex(32); config.secret_key_problem refuses "k" * 48).
+PRODUCTION_SECRET_KEY = "3f9c1e7a5b2d48e6a0c4f71b9d2e85a6c3b7f0e19a4d62c8b5e03f7a1d9c4b26"
 
 
 def free_port() -> int:

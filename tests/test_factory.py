@@ -1,11 +1,12 @@
 """The app factory and its configuration rules."""
 
 import pytest
+from helpers import PRODUCTION_SECRET_KEY
 
 from portal import create_app
 from portal.config import ConfigError
 
-GOOD_KEY = "k" * 48
+GOOD_KEY = PRODUCTION_SECRET_KEY
 
 
 def production(**environ):

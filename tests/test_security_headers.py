@@ -4,7 +4,7 @@ import re
 
 import pytest
 from factories import make_user
-from helpers import csrf_token
+from helpers import PRODUCTION_SECRET_KEY, csrf_token
 from test_fuzz_forms import ROLES, build_world, client_as, page_paths, resolve
 
 from portal.extensions import db
@@ -221,7 +221,7 @@ def test_production_cookies_are_secure_httponly_lax_and_host_locked(tmp_path):
     """The production profile (not just an https base URL in testing)."""
     from portal import create_app
 
-    app = create_app({"PORTAL_ENV": "production", "SECRET_KEY": "s" * 48,
+    app = create_app({"PORTAL_ENV": "production", "SECRET_KEY": PRODUCTION_SECRET_KEY,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
                       "PORTAL_BASE_URL": "https://portal.example.com",
                       "REDIS_URL": "redis://127.0.0.1:6379/15",

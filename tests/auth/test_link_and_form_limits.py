@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_staff, make_user
-from helpers import Auth, count, csrf_token
+from helpers import PRODUCTION_SECRET_KEY, Auth, count, csrf_token
 
 from portal.auth.models import ActionToken
 from portal.config import ConfigError, build
@@ -180,7 +180,7 @@ def test_limit_settings_come_from_the_environment_and_are_checked():
 
 
 def test_production_refuses_per_process_counters():
-    environ = {"SECRET_KEY": "k" * 40, "PORTAL_BASE_URL": "https://portal.example.com"}
+    environ = {"SECRET_KEY": PRODUCTION_SECRET_KEY, "PORTAL_BASE_URL": "https://portal.example.com"}
     with pytest.raises(ConfigError, match="REDIS_URL"):
         build({"PORTAL_ENV": "production"}, environ=environ)
     config = build({"PORTAL_ENV": "production"}, environ={**environ, "REDIS_URL": "redis://127.0.0.1:6379/0"})

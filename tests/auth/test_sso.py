@@ -17,7 +17,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_user
-from helpers import count, csrf_token, free_port
+from helpers import PRODUCTION_SECRET_KEY, count, csrf_token, free_port
 
 from portal import create_app
 from portal.audit.models import AuditEvent
@@ -509,7 +509,7 @@ def test_incomplete_provider_settings_stop_the_start(environ, message):
 
 
 def test_production_refuses_plain_http_issuers_except_loopback():
-    base = {"SECRET_KEY": "x" * 40, "REDIS_URL": "redis://127.0.0.1:6379/0",
+    base = {"SECRET_KEY": PRODUCTION_SECRET_KEY, "REDIS_URL": "redis://127.0.0.1:6379/0",
             "OIDC_CLIENT_ID": "i", "OIDC_CLIENT_SECRET": "s"}
     with pytest.raises(ConfigError, match="OIDC_ISSUER must use https"):
         build({"PORTAL_ENV": "production"}, environ={**base, "OIDC_ISSUER": "http://sso.example.com"})
