@@ -61,7 +61,10 @@ def add_security_headers(response: Response) -> Response:
         headers["Cache-Control"] = "no-store"
     else:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if request.is_secure:
+    if request.is_secure or current_app.config["PORTAL_BASE_URL"].lower().startswith("https://"):
+        # An https base URL means the site is served over TLS, even when this request reached us as
+        # plain http from a TLS proxy whose X-Forwarded-Proto we don't trust (TRUSTED_PROXY_HOPS=0).
+        # Browsers ignore the header on plain http, so sending it there is harmless.
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if request.endpoint != "static" and current_user.is_authenticated:
         # Personal pages must not be kept by the browser or any shared cache (a view that knows
