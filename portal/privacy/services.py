@@ -1,4 +1,6 @@
-"""A candidate's personal data: export it, erase it, and purge decided candidates after the retention period.
+"""A candidate's personal data: erase it, and purge decided candidates after the retention period.
+
+(The download of it is in export.py.)
 
 Erasure keeps the shape of what happened (stage, dates, categories, statuses, ratings), so
 analytics stay correct, and removes who it happened to and everything they or others wrote about
@@ -9,18 +11,16 @@ attachment) are found column by column, so a table added later is covered too.
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 
 from ..audit.models import AuditEvent
 from ..audit.services import record
 from ..auth.models import ActionToken, User, new_session_token
-from ..candidates.models import DECLINE_REASONS, Candidate, ExitSurvey
+from ..candidates.models import Candidate, ExitSurvey
 from ..extensions import db
 from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
 from ..mail.models import OutboxMessage
@@ -34,79 +34,6 @@ REDACTED = "[erased]"
 
 def is_erased(candidate: Candidate) -> bool:
     return candidate.user.email.endswith("@" + ERASED_DOMAIN)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def export_data(candidate: Candidate) -> dict:
-    """Everything the portal holds about the candidate, as plain JSON-able data."""
-    user = candidate.user
-    feedback = db.session.scalars(sa.select(InterviewFeedback).where(InterviewFeedback.candidate_id == candidate.id)
-                                  .order_by(InterviewFeedback.requested_at)).all()
-    message = db.session.scalar(sa.select(FeedbackMessage).where(FeedbackMessage.candidate_id == candidate.id))
-    questions = db.session.scalars(sa.select(Question).where(Question.candidate_id == candidate.id)
-                                   .order_by(Question.created_at, Question.id)).all()
-    meetings = db.session.scalars(sa.select(Meeting).where(Meeting.candidate_id == candidate.id)
-                                  .order_by(Meeting.created_at, Meeting.id)).all()
-    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.candidate_id == candidate.id)
-                                .order_by(AuditEvent.at, AuditEvent.id)).all()
-    mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_addr == user.email)
-                               .order_by(OutboxMessage.created_at, OutboxMessage.id)).all()
-    survey = db.session.scalar(sa.select(ExitSurvey).where(ExitSurvey.candidate_id == candidate.id))
-    return {
-        "exported_at": utcnow().isoformat(),
-        "account": {"name": user.name, "email": user.email, "time_zone": user.timezone, "role": user.role,
-                    "created_at": _iso(user.created_at), "last_sign_in_at": _iso(user.last_sign_in_at)},
-        "offer": {
-            "position": candidate.position.title, "team": candidate.position.team, "stage": candidate.stage_label,
-            "offer_made_at": _iso(candidate.offer_made_at), "decision_deadline": _iso(candidate.decision_deadline),
-            "decided_at": _iso(candidate.decided_at),
-            "decline_reason": DECLINE_REASONS.get(candidate.decline_reason or "", None),
-            "decision_note": candidate.decision_note, "source": candidate.source,
-            "invited_at": _iso(candidate.invited_at), "first_signed_in_at": _iso(candidate.first_signed_in_at),
-            "recruiter": candidate.owner.name if candidate.owner else None,
-        },
-        "interviewer_feedback": [
-            {"interviewer": f.interviewer.name, "went_well": f.went_well, "to_grow": f.to_grow,
-             "submitted_at": _iso(f.submitted_at)} for f in feedback],
-        "feedback_message": ({"body": message.body, "status": message.status,
-                              "published_at": _iso(message.published_at)} if message else None),
-        "questions": [
-            {"text": q.text, "category": q.category_label, "private": q.private, "status": q.status,
-             "directed_to": q.directed_to.name if q.directed_to else None, "answered_via": q.answered_via,
-             "answered_by": q.answered_by.name if q.answered_by else None, "answered_at": _iso(q.answered_at),
-             "written_answer": q.written_answer, "created_at": _iso(q.created_at)} for q in questions],
-        "conversations": [
-            {"with": m.staff.name, "format": m.format_label, "length_minutes": m.length_minutes, "status": m.status,
-             "start_at": _iso(m.start_at), "end_at": _iso(m.end_at), "note": m.note, "reason": m.reason,
-             "rating": m.rating, "requested_at": _iso(m.created_at),
-             "history": [{"from": t.from_status, "to": t.to_status, "at": _iso(t.at)} for t in m.transitions]}
-            for m in meetings],
-        "exit_survey": ({"sent_at": _iso(survey.sent_at), "answered_at": _iso(survey.answered_at),
-                         "answer": survey.answer} if survey else None),
-        "timeline": [{"at": _iso(e.at), "action": e.action, "summary": e.summary} for e in events],
-        "emails": [{"to": m.to_addr, "subject": m.subject, "kind": m.kind, "status": m.status,
-                    "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)} for m in mails],
-    }
-
-
-def export_zip(candidate: Candidate) -> bytes:
-    """``data.json`` and a readable ``index.html`` of the same data, zipped."""
-    data = export_data(candidate)
-    html = render_template("privacy/export.html", data=data, company=current_app.config["COMPANY_NAME"])
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
-        archive.writestr("index.html", html)
-    return buffer.getvalue()
-
-
-def record_export(candidate: Candidate, by: User) -> None:
-    who = "themself" if by.id == candidate.user_id else by.name
-    record("candidate.exported", f"Personal data of candidate #{candidate.id} exported by {who}",
-           actor=by, candidate=candidate, subject=candidate)
 
 
 # Tables that hold counts, hashes and times only: nothing to look for there.

@@ -1,4 +1,8 @@
-"""Download a candidate's data (the candidate or an admin) and erase it (admins, after confirming)."""
+"""Download a candidate's data and erase it (admins, after confirming).
+
+The candidate downloads their own copy (what the portal showed them, and what they wrote); an admin
+downloads the full copy for a formal request, internal notes included and marked (see export.py).
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,21 @@ from ..extensions import db
 from ..rendering import render
 from ..security import role_required
 from . import bp
-from .services import erase_candidate, export_zip, is_erased, record_export, retention_days
+from .export import FORMAL, OWN, export_zip, record_export
+from .services import erase_candidate, is_erased, retention_days
 
 
 def me():
     return current_user._get_current_object()
 
 
-def _download(candidate) -> Response:
-    record_export(candidate, me())
-    body = export_zip(candidate)
+def _download(candidate, kind: str) -> Response:
+    record_export(candidate, me(), kind)
+    body = export_zip(candidate, kind)
     db.session.commit()
+    name = f"personal-data-{candidate.id}" + ("-full-with-internal-notes" if kind == FORMAL else "")
     response = Response(body, mimetype="application/zip",
-                        headers={"Content-Disposition": f'attachment; filename="personal-data-{candidate.id}.zip"'})
+                        headers={"Content-Disposition": f'attachment; filename="{name}.zip"'})
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -43,7 +49,7 @@ def export_own():
     candidate = me().candidacy
     if candidate is None:
         abort(404)
-    return _download(candidate)
+    return _download(candidate, OWN)
 
 
 def _candidate_or_404(candidate_id: int):
@@ -56,7 +62,8 @@ def _candidate_or_404(candidate_id: int):
 @bp.post("/recruiter/candidates/<int:candidate_id>/export")
 @role_required("admin")
 def export_candidate(candidate_id: int):
-    return _download(_candidate_or_404(candidate_id))
+    """The full copy, for answering a formal request for their data (GDPR Art. 15)."""
+    return _download(_candidate_or_404(candidate_id), FORMAL)
 
 
 @bp.route("/recruiter/candidates/<int:candidate_id>/erase", methods=["GET", "POST"])

@@ -1,0 +1,166 @@
+"""A candidate's personal data as a download: their own copy, or the full copy for a formal request.
+
+Two exports, one shape:
+
+- ``own`` (the candidate's "Download my data"): what the portal showed them and what they wrote or
+  did. Nothing recruiters or interviewers wrote that the candidate hasn't been shown: no draft of
+  the good-news message, no interviewer feedback before the message is published, no decision
+  note, no recruiter-only timeline entries.
+- ``formal`` (an admin, answering a request under GDPR Art. 15): the same sections, plus
+  ``internal_notes``: everything else the portal holds about them, marked as internal notes not
+  shown to the candidate in the portal.
+
+So a candidate's own download never holds a surprise, and the company can still give the complete
+answer the law asks for, deliberately, with the internal part labelled.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from ..audit.models import AuditEvent
+from ..audit.services import record
+from ..auth.models import User
+from ..candidates.models import DECLINE_REASONS, Candidate, ExitSurvey
+from ..extensions import db
+from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
+from ..mail.models import OutboxMessage
+from ..meetings.models import Meeting
+from ..questions.models import Question
+from ..timeutil import utcnow
+
+OWN, FORMAL = "own", "formal"
+INTERNAL_HEADING = "Internal notes, not shown to the candidate in the portal"
+CONTENTS = {
+    OWN: "What the portal has shown you, and what you wrote and did in it. Internal notes by the hiring team "
+         "are not included: ask your recruiter for a full copy of your personal data if you want them.",
+    FORMAL: "Everything the portal holds about you: what it has shown you, what you wrote and did in it, and, "
+            "in the last section, internal notes by the hiring team that the portal doesn't show you.",
+}
+
+# Timeline entries the candidate has seen (in the portal or by e-mail) or caused. Anything else, a
+# kind added later included, is a recruiter's working note and goes to the internal section.
+SHARED_ACTIONS = frozenset({
+    "candidate.created", "candidate.first_sign_in", "candidate.decided", "candidate.decision_changed",
+    "candidate.decision_undone", "candidate.exit_survey_sent", "candidate.exit_survey_answered",
+    "message.published", "message.edited",
+    "meeting.requested", "meeting.approved", "meeting.rejected", "meeting.redirected", "meeting.accepted",
+    "meeting.declined", "meeting.time_proposed", "meeting.cancelled", "meeting.rescheduled",
+    "meeting.completed", "meeting.no_show",
+    "question.written_requested", "question.answered_in_writing",
+})
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _feedback(f: InterviewFeedback) -> dict:
+    return {"interviewer": f.interviewer.name, "went_well": f.went_well, "to_grow": f.to_grow,
+            "submitted_at": _iso(f.submitted_at)}
+
+
+def _event(e: AuditEvent) -> dict:
+    return {"at": _iso(e.at), "action": e.action, "summary": e.summary}
+
+
+def export_data(candidate: Candidate, kind: str = OWN) -> dict:
+    """The candidate's personal data as plain JSON-able data; ``kind`` is ``own`` or ``formal``."""
+    if kind not in (OWN, FORMAL):
+        raise ValueError(f"unknown export kind {kind!r}")
+    user = candidate.user
+    feedback = db.session.scalars(sa.select(InterviewFeedback).where(InterviewFeedback.candidate_id == candidate.id)
+                                  .order_by(InterviewFeedback.requested_at, InterviewFeedback.id)).all()
+    message = db.session.scalar(sa.select(FeedbackMessage).where(FeedbackMessage.candidate_id == candidate.id))
+    published = message is not None and message.is_published
+    revisions = db.session.scalars(
+        sa.select(MessageRevision).where(MessageRevision.message_id == message.id)
+        .order_by(MessageRevision.created_at.desc(), MessageRevision.id.desc())).all() if published else []
+    questions = db.session.scalars(sa.select(Question).where(Question.candidate_id == candidate.id)
+                                   .order_by(Question.created_at, Question.id)).all()
+    meetings = db.session.scalars(sa.select(Meeting).where(Meeting.candidate_id == candidate.id)
+                                  .order_by(Meeting.created_at, Meeting.id)).all()
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.candidate_id == candidate.id)
+                                .order_by(AuditEvent.at, AuditEvent.id)).all()
+    mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_addr == user.email)
+                               .order_by(OutboxMessage.created_at, OutboxMessage.id)).all()
+    survey = db.session.scalar(sa.select(ExitSurvey).where(ExitSurvey.candidate_id == candidate.id))
+
+    # Interviewers write their feedback for the candidate to read; it reaches them with the message.
+    shared_feedback = [f for f in feedback if published and f.is_submitted]
+    shared_events = [e for e in events if e.action in SHARED_ACTIONS or (e.actor_id == user.id)]
+
+    data = {
+        "export": {
+            "kind": kind,
+            "contents": CONTENTS[kind],
+        },
+        "exported_at": utcnow().isoformat(),
+        "account": {"name": user.name, "email": user.email, "time_zone": user.timezone, "role": user.role,
+                    "created_at": _iso(user.created_at), "last_sign_in_at": _iso(user.last_sign_in_at)},
+        "offer": {
+            "position": candidate.position.title, "team": candidate.position.team, "stage": candidate.stage_label,
+            "offer_made_at": _iso(candidate.offer_made_at), "decision_deadline": _iso(candidate.decision_deadline),
+            "decided_at": _iso(candidate.decided_at),
+            "decline_reason": DECLINE_REASONS.get(candidate.decline_reason or "", None),
+            "invited_at": _iso(candidate.invited_at), "first_signed_in_at": _iso(candidate.first_signed_in_at),
+            "recruiter": candidate.owner.name if candidate.owner else None,
+        },
+        "interviewer_feedback": [_feedback(f) for f in shared_feedback],
+        "feedback_message": ({"body": message.body, "published_at": _iso(message.published_at),
+                              "earlier_versions": [{"body": r.body, "published_at": _iso(r.created_at)}
+                                                   for r in revisions[1:]]} if published else None),
+        "questions": [
+            {"text": q.text, "category": q.category_label, "private": q.private, "status": q.status,
+             "directed_to": q.directed_to.name if q.directed_to else None, "answered_via": q.answered_via,
+             "answered_by": q.answered_by.name if q.answered_by else None, "answered_at": _iso(q.answered_at),
+             "written_answer": q.written_answer, "created_at": _iso(q.created_at)} for q in questions],
+        "conversations": [
+            {"with": m.staff.name, "format": m.format_label, "length_minutes": m.length_minutes, "status": m.status,
+             "start_at": _iso(m.start_at), "end_at": _iso(m.end_at), "note": m.note, "reason": m.reason,
+             "rating": m.rating, "requested_at": _iso(m.created_at),
+             "history": [{"from": t.from_status, "to": t.to_status, "at": _iso(t.at)} for t in m.transitions]}
+            for m in meetings],
+        "exit_survey": ({"sent_at": _iso(survey.sent_at), "answered_at": _iso(survey.answered_at),
+                         "answer": survey.answer} if survey else None),
+        "timeline": [_event(e) for e in shared_events],
+        "emails": [{"to": m.to_addr, "subject": m.subject, "kind": m.kind, "status": m.status,
+                    "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)} for m in mails],
+    }
+    if kind == FORMAL:
+        shown_feedback, shown_events = {f.id for f in shared_feedback}, {e.id for e in shared_events}
+        data["internal_notes"] = {
+            "heading": INTERNAL_HEADING,
+            "decision_note": candidate.decision_note or None,
+            "source": candidate.source or None,
+            "draft_feedback_message": ({"body": message.body, "saved_at": _iso(message.updated_at)}
+                                       if message is not None and not published else None),
+            "interviewer_feedback_not_shared": [{**_feedback(f), "requested_at": _iso(f.requested_at)}
+                                                for f in feedback if f.id not in shown_feedback],
+            "timeline": [_event(e) for e in events if e.id not in shown_events],
+        }
+    return data
+
+
+def export_zip(candidate: Candidate, kind: str = OWN) -> bytes:
+    """``data.json`` and a readable ``index.html`` of the same data, zipped."""
+    data = export_data(candidate, kind)
+    html = render_template("privacy/export.html", data=data, company=current_app.config["COMPANY_NAME"])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
+        archive.writestr("index.html", html)
+    return buffer.getvalue()
+
+
+def record_export(candidate: Candidate, by: User, kind: str = OWN) -> None:
+    who = "themself" if by.id == candidate.user_id else by.name
+    what = " (full copy with internal notes, for a formal request)" if kind == FORMAL else ""
+    record("candidate.exported", f"Personal data of candidate #{candidate.id} exported by {who}{what}",
+           actor=by, candidate=candidate, subject=candidate, kind=kind)
