@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and the test suite see the whole schema."""
 
-from .auth.models import ActionToken, User  # noqa: F401
+from .auth.models import ActionToken, SignInRequest, User  # noqa: F401
 from .candidates.models import Candidate, Position  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .people.models import AvailabilityWindow, StaffProfile, TimeOff  # noqa: F401

@@ -108,3 +108,20 @@ class ActionToken(db.Model):
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return (now or utcnow()) >= self.expires_at
+
+
+class SignInRequest(db.Model):
+    """Someone asked for a sign-in link at ``email``.
+
+    Recorded alike for every address, with or without an account, so the answer to /login takes
+    the same work, and the same time, either way (how long it took must not tell who has an
+    account). The worker looks the address up and mails a link only to an active account
+    (``auth.services.send_sign_in_links``); the row is deleted once handled.
+    """
+
+    __tablename__ = "sign_in_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    next_path: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

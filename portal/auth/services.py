@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -15,7 +16,9 @@ from ..mail.services import queue_mail
 from ..rendering import hx_redirect, login_url
 from ..security import TokenProblem, consume_token, find_token, issue_token
 from ..timeutil import utcnow
-from .models import ROLE_LABELS, ROLES, ActionToken, User
+from .models import ROLE_LABELS, ROLES, ActionToken, SignInRequest, User
+
+logger = logging.getLogger(__name__)
 
 SIGN_IN = "sign_in"
 # However active a session is, it ends this long after sign-in (idle expiry is the session
@@ -69,11 +72,51 @@ def safe_next(target: str | None) -> str | None:
 
 
 def request_sign_in_link(email: str, next_path: str | None = None) -> None:
-    """Mail a sign-in link if ``email`` belongs to an active account; do nothing visible otherwise.
+    """Record that someone asked for a sign-in link at ``email`` (flush only); the worker sends it.
 
-    The caller shows the same answer either way, so the form cannot be used to find out who has
-    an account.
+    The same single INSERT for every address: no lookup here, so neither the answer (the caller
+    shows the same page either way) nor the time it takes tells who has an account. The worker's
+    ``send_sign_in_links`` mails the link within a pass (about a second with ``make run``).
     """
+    db.session.add(SignInRequest(email=normalize_email(email)[:254], next_path=safe_next(next_path)))
+    db.session.flush()
+
+
+def send_sign_in_links(limit: int = 100) -> int:
+    """Handle recorded sign-in requests, oldest first (the worker, every pass); return how many.
+
+    Each request is taken with ``DELETE … WHERE id = ?`` checked for one row, so two workers never
+    handle the same one, and its link and mail are queued in that same transaction (a crash in
+    between leaves the request for the next pass). A request that fails for any other reason than
+    the database is logged and dropped, so it cannot hold up the ones behind it.
+    """
+    handled = 0
+    while handled < limit:
+        row = db.session.execute(
+            sa.select(SignInRequest.id, SignInRequest.email, SignInRequest.next_path)
+            .order_by(SignInRequest.id).limit(1)
+        ).first()
+        if row is None:
+            db.session.commit()
+            break
+        taken = sa.delete(SignInRequest).where(SignInRequest.id == row.id)
+        try:
+            if db.session.execute(taken).rowcount == 1:
+                mail_sign_in_link(row.email, row.next_path)
+            db.session.commit()
+        except sa.exc.OperationalError:
+            raise  # the database is away: the worker says so and tries again later
+        except Exception:
+            db.session.rollback()
+            logger.exception("sign-in request %s could not be handled; dropped", row.id)
+            db.session.execute(taken)
+            db.session.commit()
+        handled += 1
+    return handled
+
+
+def mail_sign_in_link(email: str, next_path: str | None = None) -> None:
+    """Queue a sign-in link for ``email`` if it belongs to an active account; nothing otherwise."""
     user = find_user_by_email(email)
     if user is None or not user.active:
         return

@@ -369,11 +369,13 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
         except Exception as error:  # keep the worker alive; the next pass tries again
             db.session.rollback()
             logger.exception("outbox pass failed")
+    from ..auth.services import send_sign_in_links
             result = DrainResult(errors=[f"{type(error).__name__}: {error}"])
         finally:
             db.session.remove()
         if result.sent or result.dead:
             logger.info("outbox: %s sent, %s to retry, %s undeliverable", result.sent, result.retrying, result.dead)
+            send_sign_in_links()  # asked for at /login: looked up and queued here, sent in this pass
         total.sent += result.sent
         total.retrying += result.retrying
         total.dead += result.dead
