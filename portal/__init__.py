@@ -61,6 +61,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.cli.add_command(purge_command)
     if not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .logredact import install as redact_secrets_in_logs
+
+    redact_secrets_in_logs(app)  # tokens of e-mailed links never reach a log line (logredact.py)
     return app
 
 

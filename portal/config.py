@@ -145,6 +145,9 @@ def defaults(env: str) -> dict:
         # A worker claims one message at a time; if it dies while sending, the message is sent
         # again after this long (portal/mail/tasks.py). Must exceed the time one message takes.
         "OUTBOX_LEASE_SECONDS": 60,
+        # Sent messages lose their bodies (sign-in and action links) at once; undeliverable (dead)
+        # ones keep them this many days after they were queued, for an admin to see what failed.
+        "OUTBOX_DEAD_RETENTION_DAYS": 30,
         "SIGN_IN_TOKEN_MINUTES": 10,
         "DEV_MAIL_DIR": None,  # defaults to <instance>/devmail in development
         "REDIS_URL": None,
@@ -232,7 +235,7 @@ def from_environment(environ: Mapping[str, str]) -> dict:
     if environ.get("SMTP_PORT"):
         out["SMTP_PORT"] = int(environ["SMTP_PORT"])
     for key in ("INVITATION_EXPIRY_HOURS", "MEETING_CHANGE_CUTOFF_HOURS", "WRITTEN_ANSWER_DAYS",
-                "OUTBOX_LEASE_SECONDS"):
+                "OUTBOX_LEASE_SECONDS", "OUTBOX_DEAD_RETENTION_DAYS"):
         if environ.get(key):
             out[key] = int(environ[key])
     if environ.get("VIDEO_LINK_TEMPLATE"):

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .database import reads_only
 from .extensions import db
+from .logredact import redact_path
 from .rendering import render, wants_fragment
 
 logger = logging.getLogger(__name__)
@@ -131,12 +132,12 @@ def handle_database_unavailable(error: sa.exc.OperationalError) -> Response:
             raise error  # on to handle_server_error (or to the test that caused it)
         reads_only()  # the page may read (the signed-in user), but must not queue for the lock again
         logger.warning("database busy on %s %s (%s); answered 503, nothing saved",
-                       request.method, request.path, error.orig)
+                       request.method, redact_path(request.path), error.orig)
         title, message = DATABASE_BUSY
         seconds = RETRY_AFTER_BUSY
     else:
         logger.error("database unavailable on %s %s: %s; answered 503",
-                     request.method, request.path, error.orig)
+                     request.method, redact_path(request.path), error.orig)
         title, message = DATABASE_DOWN
         seconds = RETRY_AFTER_DOWN
         if "_login_user" not in g:  # Flask-Login's per-request user, not loaded yet
@@ -170,7 +171,8 @@ def handle_server_error(error: Exception) -> Response:
     db.session.rollback()
     original = getattr(error, "original_exception", None) or error
     if not isinstance(original, InternalServerError):
-        logger.exception("unhandled error on %s %s", request.method, request.path, exc_info=original)
+        logger.exception("unhandled error on %s %s", request.method, redact_path(request.path),
+                         exc_info=original)
     return error_page(500)
 
 

@@ -234,8 +234,24 @@ def _is_permanent(error: Exception) -> bool:
 
 def _redacted() -> dict:
     """Sent mail keeps its envelope for the record, not its body: bodies carry sign-in and
-    action links, which must not sit in the database once delivered."""
+    action links, which must not sit in the database once delivered (nor, after
+    OUTBOX_DEAD_RETENTION_DAYS, once given up on: redact_dead)."""
     return {"text_body": "", "html_body": "", "attachments": []}
+
+
+def redact_dead(now: datetime) -> int:
+    """Empty the bodies of undeliverable (``dead``) messages queued more than
+    OUTBOX_DEAD_RETENTION_DAYS ago, as sending does at once: the envelope (recipient, subject,
+    kind, dates, attempts, last error) stays for the record, the links in the body do not stay
+    forever. Returns how many rows it emptied; every worker pass runs it."""
+    cutoff = now - timedelta(days=current_app.config["OUTBOX_DEAD_RETENTION_DAYS"])
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == "dead", OutboxMessage.created_at < cutoff,
+               sa.or_(OutboxMessage.text_body != "", OutboxMessage.html_body != ""))
+        .values(**_redacted())
+    )
+    return result.rowcount
 
 
 class _Connection:
@@ -300,6 +316,7 @@ def drain_outbox(now: datetime | None = None, limit: int = OUTBOX_PASS_LIMIT) ->
     config = current_app.config
     result = DrainResult()
     release_stale_claims(clock())
+    redact_dead(clock())
     db.session.commit()
     connection = _Connection()
     handled: set[int] = set()
