@@ -2,14 +2,50 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField
-from wtforms.validators import ValidationError
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import StopValidation, ValidationError
 
 from .timeutil import REACH, is_valid_timezone, timezone_choices, utcnow, within_reach
 
+ONE_LINE_MESSAGE = "Keep this to one line: line breaks, tabs and other control characters can't be used here."
 
-class EmptyForm(FlaskForm):
+
+def has_control_characters(text: str) -> bool:
+    """Any control character (Unicode category Cc: CR, LF, tab, ESC, DEL, the C1 controls…) or
+    line or paragraph separator (Zl, Zp: U+2028, U+2029, line breaks to many renderers)?"""
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+
+
+def one_line(form, field):
+    """A single-line text field holds no control characters: a CR/LF in a name or a title would
+    break e-mail headers, CSV rows, logs and every one-line place it is shown."""
+    values = [field.data] if isinstance(field.data, str) else (field.raw_data or [])
+    if any(isinstance(v, str) and has_control_characters(v) for v in values):
+        raise StopValidation(ONE_LINE_MESSAGE)
+
+
+def is_single_line(field_class) -> bool:
+    """StringField and its kinds (e-mail, search, URL, telephone, password…); not a textarea,
+    which keeps its line breaks, nor a hidden field, which people don't type into."""
+    return issubclass(field_class, StringField) and not issubclass(field_class, (TextAreaField, HiddenField))
+
+
+class Form(FlaskForm):
+    """The base of every form with text fields: each single-line text field refuses control
+    characters (``one_line``, checked first) without a word about it in the field's definition."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            if is_single_line(type(field)):
+                field.validators = [one_line, *field.validators]
+            return field
+
+
+class EmptyForm(Form):
     """A button-only POST (sign out, confirm a link): just the CSRF token."""
 
 

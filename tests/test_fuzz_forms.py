@@ -1195,3 +1195,53 @@ def test_a_profile_post_that_leaves_out_optional_text_fields_saves_them_empty(en
     finally:
         with env.app.app_context():
             restore(env.pristine)
+
+
+# --- single-line text fields hold one line -----------------------------------------------------------
+
+SINGLE_LINE_KINDS = ("text", "email", "search", "url", "tel", "password")
+# Single-line inputs that are not WTForms fields, and what refuses a line break in them instead.
+OWN_CHECK = {("meetings.redirect", "person"): "a person chosen by name: anything that names nobody, "
+                                             "control characters included, gets 'choose someone' (422)",
+            ("privacy.erase", "confirm_email"): "typed to confirm an erasure, never stored: anything but the "
+                                                "candidate's address is refused with its own message (422)"}
+
+
+def test_every_single_line_field_refuses_a_line_break_and_changes_nothing(env):
+    """Every single-line text input of every form found on a page (names, titles, teams, topics,
+    notes, e-mail addresses, sources, …), given "A\\r\\nB" in an otherwise ordinary submission: 422
+    with the one-line message (portal.forms.one_line, applied by portal.forms.Form to every such
+    field), and nothing stored. Textareas keep their line breaks (the fuzzing above posts them)."""
+    import itertools
+
+    from markupsafe import escape
+    from werkzeug.datastructures import MultiDict
+
+    from portal.forms import ONE_LINE_MESSAGE
+
+    counter, tried, problems = itertools.count(1), [], []
+    for endpoint in POST_ENDPOINTS:
+        for form in env.forms.get(endpoint, []):
+            for name, f in form.fields.items():
+                if f.kind not in SINGLE_LINE_KINDS or name.endswith("csrf_token"):
+                    continue
+                pairs, _ = payload_submission(form, counter)
+                pairs = [(n, "Plain words" if form.fields[n].kind in TEXT_KINDS else v) for n, v in pairs]
+                pairs = [(n, v) for n, v in pairs if n != name] + [(name, "A\r\nB")]
+                response = client_as(env.app, env.world, form.role).post(
+                    form.path(env.world), data=MultiDict([("csrf_token", csrf_for(env.app)), *pairs]))
+                tried.append(f"{endpoint}:{name}")
+                body = response.get_data(as_text=True)
+                with env.app.app_context():
+                    after = snapshot()
+                    unchanged = after == env.base or only_refusals_recorded(env.pristine, env.base, after)
+                    if not unchanged:
+                        restore(env.pristine)
+                if response.status_code != 422 or not unchanged:
+                    problems.append(f"{form.role} {endpoint} {name}: {response.status_code}, "
+                                    f"changed {changed_tables(env.base, after)}")
+                elif (endpoint, name) not in OWN_CHECK and str(escape(ONE_LINE_MESSAGE)) not in body:
+                    problems.append(f"{form.role} {endpoint} {name}: 422 without the one-line message")
+    print(f"\none-line check: {len(tried)} single-line fields: {sorted(set(tried))}")
+    assert not problems, problems
+    assert len(set(tried)) >= 15  # the sample company shows every form: a drop means fields were missed

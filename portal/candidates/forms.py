@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, RadioField,
                      SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import TimezoneField
+from ..forms import Form, TimezoneField
 from .decisions import MAX_NOTE
 from .exit_survey import MAX_SURVEY_ANSWER
 from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS
@@ -17,7 +16,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class CandidateFilterForm(FlaskForm):
+class CandidateFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -28,7 +27,7 @@ class CandidateFilterForm(FlaskForm):
     position = SelectField("Position", validate_choice=False, choices=[SelectChoice("", "All positions")])
 
 
-class CandidateForm(FlaskForm):
+class CandidateForm(Form):
     name = StringField("Full name", validators=[DataRequired("Enter the candidate's name."), Length(max=120)],
                        filters=[_strip])
     email = EmailField("E-mail", validators=[DataRequired("Enter the candidate's e-mail address."), Length(max=254),
@@ -74,7 +73,7 @@ OUTCOME_LABELS = {"accepted": "Accepted the offer", "declined": "Declined the of
                   "withdrawn": "Withdrawn (by them or by us)"}
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Outcome, date, reason and note; the service checks every rule again (date, reason, length)."""
 
     outcome = RadioField("Outcome", validate_choice=False,
@@ -101,7 +100,7 @@ class DecisionForm(FlaskForm):
             raise ValidationError("Enter the date they decided, like 2026-03-14.")
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     answer = TextAreaField("What would have changed your mind?", filters=[_text],
                            validators=[DataRequired("Write your answer, or simply close this page if you'd "
                                                     "rather not answer."),
@@ -111,7 +110,7 @@ class SurveyForm(FlaskForm):
                            render_kw={"rows": 8, "maxlength": MAX_SURVEY_ANSWER})
 
 
-class UndoDecisionForm(FlaskForm):
+class UndoDecisionForm(Form):
     """Back to the offer stage: the button, and the stage the recruiter saw."""
 
     current_stage = HiddenField()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, EmailField, IntegerField, SelectChoice, SelectField, StringField,
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ..forms import TimezoneField
+from ..forms import Form, TimezoneField
 from .models import GROUP_LABELS, GROUPS, WEEKDAYS
 
 
@@ -16,7 +15,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """The directory filter: a GET form, so it needs no CSRF token and its URL can be shared."""
 
     class Meta:
@@ -29,7 +28,7 @@ class SearchForm(FlaskForm):
     team = SelectField("Team", choices=[SelectChoice("", "All teams")], validate_choice=False)
 
 
-class _ProfileFields(FlaskForm):
+class _ProfileFields(Form):
     title = StringField("Title", validators=[DataRequired("Enter a title, e.g. Staff Engineer."), Length(max=120)],
                         filters=[_strip])
     team = StringField("Team", validators=[Optional(), Length(max=120)], filters=[_strip],
@@ -72,13 +71,13 @@ class PersonForm(_ProfileFields):
     visible = BooleanField("Shown to candidates in the directory")
 
 
-class WindowForm(FlaskForm):
+class WindowForm(Form):
     weekday = SelectField("Day", choices=[SelectChoice(str(n), name) for n, name in enumerate(WEEKDAYS)])
     start = TimeField("From", validators=[InputRequired("Enter a start time, e.g. 09:00.")])
     end = TimeField("Until", validators=[InputRequired("Enter an end time, e.g. 12:00.")])
 
 
-class TimeOffForm(FlaskForm):
+class TimeOffForm(Form):
     start_date = DateField("First day", validators=[InputRequired("Enter the first day you're away.")])
     end_date = DateField("Last day", validators=[InputRequired("Enter the last day you're away.")])
     note = StringField("Note (only recruiters see it)", validators=[Optional(), Length(max=200)], filters=[_strip])
