@@ -16,12 +16,16 @@ export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 export SMTP_HOST ?= 127.0.0.1
 export SMTP_PORT ?= 8025
 
-.PHONY: run test test-at moments install chromium bench clean screenshot
+.PHONY: run test test-at moments install chromium bench clean screenshot lock audit
 
-$(STAMP): pyproject.toml $(VNU_STAMP)
+# Everything from the lock, each file checked against its hash (requirements-dev.lock: the deployed
+# set of requirements.lock plus the test tools), then the project itself without dependencies. The
+# distribution was called "portal" until that name turned out to be someone else's on the index.
+$(STAMP): pyproject.toml requirements-dev.lock $(VNU_STAMP)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	@if $(BIN)/pip show --quiet portal 2>/dev/null; then $(BIN)/pip uninstall --quiet --yes portal; fi
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 # The Nu HTML checker that the browser tests run on every page and fragment (tests/browser/nu.py),
@@ -33,6 +37,19 @@ $(VNU_STAMP):
 	touch $@
 
 install: $(STAMP)
+
+## lock: pin pyproject.toml's dependencies with hashes, from the public index only (the machine's pip
+## settings aside): requirements.lock (deployed), requirements-dev.lock (that + test tools).
+## Keeps current pins; newer ones: make lock LOCK_ARGS=--upgrade (or "--upgrade-package NAME").
+LOCK_COMPILE = env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null $(BIN)/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --all-build-deps --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(STAMP)
+	$(LOCK_COMPILE) $(LOCK_ARGS) -o requirements.lock pyproject.toml
+	$(LOCK_COMPILE) $(LOCK_ARGS) --extra dev --constraint requirements.lock -o requirements-dev.lock pyproject.toml
+
+## audit: pins with newer releases, and pins the index no longer offers (yanked); not vulnerabilities
+audit: $(STAMP)
+	$(BIN)/python tools/audit_lock.py
 
 ## run: migrate, seed the demo company, then web + outbox worker + dev SMTP sink (Ctrl-C stops all)
 run: $(STAMP)
