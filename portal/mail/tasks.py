@@ -369,11 +369,13 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
     pass, and recounts the analytics cells that changed (``portal.analytics.rollup.refresh_due``). They commit per conversation and never raise for one bad row.
     """
     from ..analytics.rollup import refresh_due
+    from ..auth.services import send_sign_in_links
     from ..meetings.tasks import run_due
 
     total = DrainResult()
     while True:
         try:
+            send_sign_in_links()  # asked for at /login: looked up and queued here, sent in this pass
             run_due(utcnow())
             refresh_due(utcnow())  # recount analytics cells that changed, off the page's clock
             db.session.commit()
@@ -386,13 +388,11 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
         except Exception as error:  # keep the worker alive; the next pass tries again
             db.session.rollback()
             logger.exception("outbox pass failed")
-    from ..auth.services import send_sign_in_links
             result = DrainResult(errors=[f"{type(error).__name__}: {error}"])
         finally:
             db.session.remove()
         if result.sent or result.dead:
             logger.info("outbox: %s sent, %s to retry, %s undeliverable", result.sent, result.retrying, result.dead)
-            send_sign_in_links()  # asked for at /login: looked up and queued here, sent in this pass
         total.sent += result.sent
         total.retrying += result.retrying
         total.dead += result.dead
