@@ -8,6 +8,7 @@ bench/login_timing.py, not here: a test asserting durations would be flaky, the 
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -103,3 +104,14 @@ def test_a_second_worker_finds_nothing_left(app, client, smtp, accounts):
         assert send_sign_in_links() == 1
         assert send_sign_in_links() == 0
         assert count(OutboxMessage) == 1
+
+
+def test_a_request_older_than_a_links_lifetime_is_dropped_unanswered(app, client, smtp, accounts, time_machine):
+    """The worker was down for longer than a link lives: no late link arrives when it comes back."""
+    client.post("/login", data={"email": "riley@example.com", "csrf_token": csrf_token(client)})
+    minutes = app.config["SIGN_IN_TOKEN_MINUTES"]
+    time_machine.move_to(datetime.now(UTC) + timedelta(minutes=minutes, seconds=5))
+    deliver_mail(app)
+    assert smtp.messages == []
+    with app.app_context():
+        assert count(SignInRequest) == 0 and count(ActionToken) == 0
