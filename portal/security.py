@@ -7,6 +7,7 @@ import logging
 import math
 import secrets
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
 
@@ -233,12 +234,74 @@ def role_required(*roles: str):
 
 
 class TokenProblem(Exception):
-    """Why a link cannot be used: ``invalid``, ``used`` or ``expired``."""
+    """Why a link cannot be used: ``invalid``, ``used`` or ``expired``, or what a feature's link rule
+    says (``moved``, ``closed``, ``decided``…; see ``link_rule``)."""
 
     def __init__(self, reason: str, token=None):
         super().__init__(reason)
         self.reason = reason
         self.token = token
+
+
+# Every e-mailed link is bound to its subject and its owner. Each feature says, for each purpose it
+# mails links for, what "still yours?" means: a rule(token) returning None (the link may be used) or
+# the reason it can't (a word that feature's problem page knows). find_token applies the rule before
+# anything else, so whatever path changed the subject (redirected, deleted, made private to someone
+# else, the candidate decided, the account closed), the old link shows none of it and changes nothing.
+# This module imports no feature: features fill the table when they are imported (create_app imports
+# every blueprint). A purpose without a rule can't be issued, and can't be read.
+LinkRule = Callable[[object], str | None]
+_LINK_RULES: dict[str, LinkRule] = {}
+
+
+def link_rule(*purposes: str):
+    """Decorator: ``rule`` decides whether a link of each of ``purposes`` is still its owner's."""
+
+    def register(rule: LinkRule) -> LinkRule:
+        for purpose in purposes:
+            known = _LINK_RULES.get(purpose)
+            if known is not None and (known.__module__, known.__qualname__) != (rule.__module__, rule.__qualname__):
+                raise ValueError(f"Links of purpose {purpose!r} already have a rule: {known.__qualname__}")
+            _LINK_RULES[purpose] = rule
+        return rule
+
+    return register
+
+
+def link_purposes() -> frozenset[str]:
+    """The purposes that have a rule (every kind of link the portal mails)."""
+    return frozenset(_LINK_RULES)
+
+
+def link_problem(token) -> str | None:
+    """Why ``token``'s subject is no longer its owner's to act on (None: it still is)."""
+    rule = _LINK_RULES.get(token.purpose)
+    if rule is None:
+        logger.error("No link rule for purpose %r: the link is refused", token.purpose)
+        return "invalid"
+    return rule(token)
+
+
+def end_links(*, subject=None, user=None, purposes=None, keep_user_id: int | None = None) -> int:
+    """Use up the open links about ``subject`` (and/or held by ``user``), optionally only some
+    ``purposes`` and sparing those of ``keep_user_id`` (the subject's owner now). The rule above is what
+    makes an old link safe; this just says so in the table too. Flushes nothing else; returns how many."""
+    from .auth.models import ActionToken
+
+    where = [ActionToken.used_at.is_(None)]
+    if subject is not None:
+        where += [ActionToken.subject_type == type(subject).__name__, ActionToken.subject_id == subject.id]
+    if user is not None:
+        where.append(ActionToken.user_id == user.id)
+    if purposes is not None:
+        where.append(ActionToken.purpose.in_(list(purposes)))
+    if keep_user_id is not None:
+        where.append(sa.or_(ActionToken.user_id.is_(None), ActionToken.user_id != keep_user_id))
+    if len(where) == 1:
+        raise ValueError("end_links needs a subject or a user")
+    result = db.session.execute(sa.update(ActionToken).where(*where).values(used_at=utcnow())
+                                .execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 def hash_token(raw: str) -> str:
@@ -248,10 +311,13 @@ def hash_token(raw: str) -> str:
 def issue_token(purpose: str, lifetime: timedelta, *, user=None, subject=None) -> tuple[str, object]:
     """Create a token for one purpose (and optionally one object); return (raw token, row).
 
-    256 random bits; only the hash is stored, so a database leak does not leak usable links.
+    256 random bits; only the hash is stored, so a database leak does not leak usable links. The
+    purpose must have a link rule (``link_rule``).
     """
     from .auth.models import ActionToken
 
+    if purpose not in _LINK_RULES:
+        raise LookupError(f"No link rule for purpose {purpose!r}: register one with security.link_rule")
     raw = secrets.token_urlsafe(32)
     row = ActionToken(
         purpose=purpose,
@@ -267,7 +333,11 @@ def issue_token(purpose: str, lifetime: timedelta, *, user=None, subject=None) -
 
 
 def find_token(purpose: str, raw: str, now: datetime | None = None):
-    """The usable token row for ``raw``, or raise TokenProblem saying why not. Changes nothing."""
+    """The usable token row for ``raw``, or raise TokenProblem saying why not. Changes nothing.
+
+    The purpose's link rule goes first: when the subject is no longer the owner's (or is gone), that is
+    the answer, whether or not the link was used or has expired.
+    """
     from .auth.models import ActionToken
 
     if not raw or len(raw) > 200:
@@ -277,6 +347,9 @@ def find_token(purpose: str, raw: str, now: datetime | None = None):
     )
     if row is None:
         raise TokenProblem("invalid")
+    reason = link_problem(row)
+    if reason:
+        raise TokenProblem(reason, row if reason != "invalid" else None)
     if row.used_at is not None:
         raise TokenProblem("used", row)
     if row.is_expired(now):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import record
 from ..extensions import db
 from ..mail.services import queue_mail
-from ..security import TokenProblem, consume_token, find_token, issue_token
+from ..security import TokenProblem, consume_token, find_token, issue_token, link_rule
 from ..templating import absolute_url
 from ..timeutil import utcnow
 from .decisions import DecisionError
@@ -70,6 +70,23 @@ def survey_for_token(token) -> ExitSurvey | None:
     if token is None or token.subject_type != ExitSurvey.__name__ or token.subject_id is None:
         return None
     return db.session.get(ExitSurvey, token.subject_id)
+
+
+@link_rule(SURVEY_PURPOSE)
+def survey_link_problem(token) -> str | None:
+    """Whether a survey link is still its candidate's: the survey exists and is theirs (``moved``
+    otherwise), and they are still recorded as declined (``closed``), unless they have answered it
+    (then it is simply used)."""
+    if token.subject_type != ExitSurvey.__name__ or token.subject_id is None:
+        return "invalid"
+    survey = survey_for_token(token)
+    if survey is None:
+        return "closed"
+    if token.user_id is None or survey.candidate.user_id != token.user_id:
+        return "moved"
+    if survey.answered_at is None and survey.candidate.stage != "declined":
+        return "closed"
+    return None
 
 
 def survey_link(raw: str) -> SurveyLink:

@@ -75,6 +75,12 @@ class Candidate(db.Model):
     def stage_label(self) -> str:
         return STAGE_LABELS[self.stage]
 
+    @property
+    def in_offer_process(self) -> bool:
+        """Still deciding, with an account (not erased): e-mailed links about their questions,
+        conversations and feedback work only while this holds."""
+        return self.stage == "offer" and self.user is not None and self.user.active
+
 
 class ExitSurvey(db.Model):
     """The optional question sent to a candidate who declined: what would have changed your mind?"""

@@ -8,7 +8,10 @@ Interviewer links (purpose ``feedback``, bound to one InterviewFeedback row, 14 
 - submitting uses the token, ends every other open link for that feedback and issues one new
   link, shown on the thank-you page as "Change your feedback" (single-use again);
 - once the message is published, every link for that candidate says the feedback has been
-  shared and changes nothing.
+  shared and changes nothing;
+- a link is the interviewer's only while the feedback is still theirs to give
+  (``feedback_link_problem``, applied by ``security.find_token`` to every link): the row exists and is
+  still theirs, they are still in the directory, and the candidate is still deciding.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from ..extensions import db
 from ..mail.services import queue_mail
 from ..people.models import GROUP_LABELS, StaffProfile
 from ..people.services import GROUP_ORDER
-from ..security import TokenProblem, consume_token, find_token, issue_token
+from ..security import TokenProblem, consume_token, find_token, issue_token, link_rule
 from ..timeutil import utcnow
 from .errors import FeedbackError
 from .messages import (MAX_MESSAGE, draft_message, get_message, is_shared, message_history,  # noqa: F401
@@ -166,28 +169,34 @@ def feedback_for_token(token: ActionToken) -> InterviewFeedback | None:
                           options=[joinedload(InterviewFeedback.interviewer)])
 
 
-def feedback_link(raw: str) -> FeedbackLink:
-    """The usable link for ``raw``, or TokenProblem saying why not. Changes nothing.
+@link_rule(FEEDBACK)
+def feedback_link_problem(token: ActionToken) -> str | None:
+    """Whether a feedback link is still its interviewer's: ``shared`` (the message is published: no
+    link can change anything any more), ``moved`` (the feedback is someone else's), ``closed`` (it is
+    gone, the interviewer has left, or the candidate has decided or withdrawn: nothing to collect).
+    These win over used and expired."""
+    if token.subject_type != InterviewFeedback.__name__ or token.subject_id is None:
+        return "invalid"
+    feedback = feedback_for_token(token)
+    if feedback is None:
+        return "closed"
+    if token.user_id is None or feedback.interviewer_id != token.user_id:
+        return "moved"
+    candidate = feedback_candidate(feedback)
+    if candidate is not None and is_shared(candidate):
+        return "shared"
+    if candidate is None or not candidate.in_offer_process or not is_interviewer(feedback.interviewer):
+        return "closed"
+    return None
 
-    Reasons: ``invalid``, ``used``, ``expired`` and ``shared`` (the message is published; that
-    answer wins over used and expired, since no link can change anything any more).
-    """
-    try:
-        token = find_token(FEEDBACK, raw)
-    except TokenProblem as problem:
-        feedback = feedback_for_token(problem.token) if problem.token is not None else None
-        if feedback is not None and is_shared(feedback_candidate(feedback)):
-            raise TokenProblem("shared", problem.token) from None
-        raise
+
+def feedback_link(raw: str) -> FeedbackLink:
+    """The usable link for ``raw``, or TokenProblem saying why not (``invalid``, ``used``, ``expired``,
+    or the link rule's ``shared``, ``moved`` or ``closed``). Changes nothing."""
+    token = find_token(FEEDBACK, raw)
     feedback = feedback_for_token(token)
     if feedback is None:
         raise TokenProblem("invalid")
-    candidate = feedback_candidate(feedback)
-    if is_shared(candidate):
-        raise TokenProblem("shared", token)
-    if candidate.stage != "offer" or not is_interviewer(feedback.interviewer):
-        # The candidate has decided or withdrawn, or the interviewer has left: nothing to collect.
-        raise TokenProblem("closed", token)
     return FeedbackLink(token, feedback)
 
 

@@ -15,6 +15,12 @@ ending 7 days after the conversation. Cancelling (before the cut-off) and report
 
 Written-answer links (purpose ``written_answer``) are bound to a conversation in the written format
 or to one question directed to the person; using one answers the questions, once.
+
+Every one of these links is its person's only while the subject is (``security.link_rule``, below):
+the conversation or question still exists, is still with the person the link was mailed to (not
+redirected; a question not made private to someone else) and the candidate is still deciding. When
+that no longer holds the link answers 410 (``moved``, ``cancelled``/``closed``, ``decided``), shows
+none of the subject and changes nothing, whichever path changed the subject.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..mail.services import queue_mail
 from ..questions.models import Question
-from ..security import TokenProblem, consume_token, find_token, issue_token
+from ..security import TokenProblem, consume_token, find_token, issue_token, link_rule
 from ..timeutil import utcnow
 from . import notify
 from .calendar import agenda_questions, meeting_candidate, shown_text, video_link_for
@@ -101,6 +107,58 @@ def token_candidate(token: ActionToken | None) -> Candidate | None:
     return None
 
 
+# --- whose link it still is (the rule security.find_token applies to every link below) ------------
+
+
+def _meeting_problem(token: ActionToken, gone: str) -> str | None:
+    if token.subject_type != Meeting.__name__ or token.subject_id is None:
+        return "invalid"
+    meeting = db.session.get(Meeting, token.subject_id)
+    if meeting is None:
+        return gone
+    if token.user_id is None or meeting.staff_id != token.user_id:
+        return "moved"  # redirected to someone else
+    candidate = meeting_candidate(meeting)
+    if candidate is None or not candidate.in_offer_process:
+        return "decided"
+    return None
+
+
+@link_rule(*notify.INVITE_PURPOSES)
+def invitation_link_problem(token: ActionToken) -> str | None:
+    """An invitation link is its person's while the request exists, is with them and the candidate is
+    still deciding."""
+    return _meeting_problem(token, "cancelled")
+
+
+@link_rule(notify.MANAGE)
+def manage_link_problem(token: ActionToken) -> str | None:
+    return _meeting_problem(token, "cancelled")
+
+
+@link_rule(WRITTEN)
+def written_link_problem(token: ActionToken) -> str | None:
+    """A written-answer link on a conversation: as above. On a question: it still exists, is still
+    directed to the person (so, if private, private to them), is still open, and the candidate is
+    still deciding."""
+    if token.subject_type == Meeting.__name__:
+        return _meeting_problem(token, "closed")
+    if token.subject_type != Question.__name__ or token.subject_id is None:
+        return "invalid"
+    question = db.session.get(Question, token.subject_id)
+    if question is None:
+        return "closed"  # deleted
+    if token.user_id is None or question.directed_to_id != token.user_id \
+            or question.private_to_someone_else(token.user_id):
+        return "moved"
+    candidate = db.session.get(Candidate, question.candidate_id)
+    if candidate is None or not candidate.in_offer_process:
+        return "decided"
+    if question.is_answered:
+        return "answered"
+    return None
+
+
 def _state_problem(meeting: Meeting, token: ActionToken) -> str | None:
     """Why this conversation can no longer be answered through ``token`` (None: it can)."""
     if meeting.staff_id != token.user_id:
@@ -126,11 +184,14 @@ def invitation_link(raw: str) -> InviteLink:
     """The usable invitation link for ``raw``, or TokenProblem saying why not. Changes nothing.
 
     Reasons: ``invalid``, ``used``, ``expired``, and, winning over those, ``answered``,
-    ``cancelled``, ``request_expired`` or ``moved`` (a recruiter gave the request to someone else).
+    ``cancelled``, ``request_expired``, ``moved`` (a recruiter gave the request to someone else) or
+    ``decided`` (the candidate's offer process has ended).
     """
     try:
         token = _find_invitation_token(raw)
     except TokenProblem as problem:
+        if problem.reason not in ("used", "expired"):  # the link rule's answer stands
+            raise
         meeting = meeting_for_token(problem.token)
         reason = _state_problem(meeting, problem.token) if meeting is not None else None
         if reason:
@@ -281,13 +342,16 @@ def request_written_answer(question: Question, by: User) -> str:
 
 
 def answer_link(raw: str) -> AnswerLink:
-    """The usable written-answer link, or TokenProblem (``invalid``, ``used``, ``expired``, ``closed``)."""
+    """The usable written-answer link, or TokenProblem (``invalid``, ``used``, ``expired``, ``closed``,
+    ``moved``, ``decided``, ``answered``). A conversation's agenda leaves out any question made
+    private to someone else."""
     token = find_token(WRITTEN, raw)
     meeting = meeting_for_token(token)
     if meeting is not None:
         if meeting.status != "confirmed" or meeting.staff_id != token.user_id:
             raise TokenProblem("closed", token)
-        return AnswerLink(token, token.user, meeting_candidate(meeting), agenda_questions(meeting), meeting)
+        questions = [q for q in agenda_questions(meeting) if not q.private_to_someone_else(token.user_id)]
+        return AnswerLink(token, token.user, meeting_candidate(meeting), questions, meeting)
     question = db.session.get(Question, token.subject_id) if token.subject_type == Question.__name__ else None
     if question is None or token.user is None:
         raise TokenProblem("invalid")

@@ -17,6 +17,7 @@ from ..auth.models import User
 from ..candidates.models import Candidate
 from ..extensions import db
 from ..people.models import StaffProfile
+from ..security import end_links
 from . import notify
 from ..timeutil import format_date, utcnow
 from .models import Meeting, meeting_question
@@ -157,6 +158,7 @@ def redirect_request(meeting: Meeting, person_id: int | None, by: User) -> Meeti
     except IntegrityError:
         raise QueueError(waiting, "person") from None
     db.session.refresh(meeting, ["staff"])
+    end_links(subject=meeting, keep_user_id=meeting.staff_id)  # the previous person's links end here
     record("meeting.redirected", f"{by.name} passed the request from {previous.name} to {meeting.staff.name}",
            actor=by, candidate=_candidate(meeting), subject=meeting)
     notify.request_redirected(meeting, by, previous)

@@ -249,11 +249,14 @@ def change_deadline(meeting: Meeting) -> datetime | None:
 
 
 def can_cancel(meeting: Meeting, now: datetime) -> bool:
-    return meeting.status in ACTIVE and (meeting.status != "confirmed" or now < change_deadline(meeting))
+    """Open, or confirmed and before the cut-off (a conversation in writing has no time: any time)."""
+    deadline = change_deadline(meeting)
+    return meeting.status in ACTIVE and (meeting.status != "confirmed" or deadline is None or now < deadline)
 
 
 def can_reschedule(meeting: Meeting, now: datetime) -> bool:
-    return meeting.status == "confirmed" and now < change_deadline(meeting)
+    deadline = change_deadline(meeting)  # None: answered in writing, there is no time to move
+    return meeting.status == "confirmed" and deadline is not None and now < deadline
 
 
 def is_over(meeting: Meeting, now: datetime) -> bool:

@@ -154,6 +154,11 @@ def update_profile(profile: StaffProfile, data: dict, *, by_recruiter: bool) -> 
             other = find_user_by_email(email)
             if other is not None and other.id != profile.user_id:
                 raise PeopleError(f"{email} already belongs to {other.name}.", "email")
+            if email != profile.user.email:
+                # Links mailed to the old address (a typo's stranger, a mailbox they left) end here.
+                from ..security import end_links
+
+                end_links(user=profile.user)
             profile.user.email = email
     db.session.flush()
     if by_recruiter:

@@ -59,3 +59,8 @@ class Question(db.Model):
     @property
     def is_answered(self) -> bool:
         return self.status == "answered"
+
+    def private_to_someone_else(self, user_id: int | None) -> bool:
+        """A private question is for the candidate and the person it is directed to (or, directed to
+        no one, whoever it is put to); anyone else must not see its text."""
+        return self.private and self.directed_to_id is not None and self.directed_to_id != user_id

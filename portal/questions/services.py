@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.models import User
 from ..extensions import db
 from ..people.models import StaffProfile
+from ..security import end_links
 from ..timeutil import utcnow
 from .bank import BANK_BY_KEY
 from .forms import MAX_TEXT
@@ -173,6 +174,9 @@ def update_question(question: Question, text: str, category: str, directed_to_id
     values = (_clean_text(text), _clean_category(category), person, bool(private))
     question.text, question.category, question.directed_to_id, question.private = values
     db.session.flush()
+    if person != previous:
+        # Links mailed to whoever it was for end here (and would be refused anyway: security.link_rule).
+        end_links(subject=question, keep_user_id=person)
     if person is not None and person != previous:
         _ask_in_writing(question)
     return question
@@ -180,6 +184,7 @@ def update_question(question: Question, text: str, category: str, directed_to_id
 
 def delete_question(question: Question) -> None:
     _note("deleted", question, "deleted")
+    end_links(subject=question)  # (SQLite may give a later question the same id)
     db.session.delete(question)
     db.session.flush()
 
