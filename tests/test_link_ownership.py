@@ -344,21 +344,18 @@ REFUSED = [
     ("feedback", "candidate withdrew", 410, "no longer being collected"),
     ("feedback", "person deactivated", 410, "no longer being collected"),
     ("feedback", "candidate erased", 410, "no longer being collected"),
-    ("invitation", "candidate accepted", 410, "offer process has ended"),
     ("invitation", "candidate declined", 410, "offer process has ended"),
     ("invitation", "candidate erased", 410, "offer process has ended"),
     ("invitation", "cancelled by the candidate", 410, "This request was withdrawn"),
     ("invitation", "reassigned (direct write)", 410, "went to someone else"),
-    ("manage", "candidate accepted", 410, "offer process has ended"),
     ("manage", "candidate withdrew", 410, "offer process has ended"),
     ("manage", "reassigned (direct write)", 410, "now with someone else"),
     ("written: question", "redirected, new text, private", 410, "now for someone else"),
     ("written: question", "redirected", 410, "now for someone else"),
     ("written: question", "deleted", 410, "This request was withdrawn"),
-    ("written: question", "candidate accepted", 410, "offer process has ended"),
+    ("written: question", "candidate declined", 410, "offer process has ended"),
     ("written: question", "candidate erased", 410, "offer process has ended"),
     ("written: question", "marked answered", 410, "already been answered"),
-    ("written: conversation", "candidate accepted", 410, "offer process has ended"),
     ("written: conversation", "candidate declined", 410, "offer process has ended"),
     ("written: conversation", "cancelled by the candidate", 410, "This request was withdrawn"),
     ("written: conversation", "reassigned (direct write)", 410, "went to someone else"),
@@ -463,6 +460,24 @@ def test_an_unchanged_link_still_works(app, smtp, kind):
 
 
 # --- changes that leave the link its owner's ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["invitation", "manage", "written: question", "written: conversation"])
+def test_a_candidate_who_accepted_keeps_their_conversations_links(app, smtp, kind):
+    """Accepting keeps open requests and confirmed conversations (declining calls them off), so the
+    people's links about them keep working."""
+    issued, _texts = prepare(app, kind, "candidate accepted")
+    says, posted = CONTROLS[kind]
+    client = app.test_client()
+    page = client.get(issued.path)
+    assert page.status_code == 200 and says in page.get_data(as_text=True)
+    with app.app_context():
+        before = snapshot()
+    response = post_link(client, issued)
+    assert response.status_code == posted, response.get_data(as_text=True)
+    with app.app_context():
+        assert snapshot() != before
+
 
 
 def test_a_question_made_private_to_someone_else_leaves_the_conversation_link_without_it(app, smtp):

@@ -81,6 +81,12 @@ class Candidate(db.Model):
         conversations and feedback work only while this holds."""
         return self.stage == "offer" and self.user is not None and self.user.active
 
+    @property
+    def keeps_conversations(self) -> bool:
+        """Deciding, or accepted (accepting keeps their conversations and questions going; declining
+        or withdrawing calls them off), with an account: links about them work only while this holds."""
+        return self.stage in ("offer", "accepted") and self.user is not None and self.user.active
+
 
 class ExitSurvey(db.Model):
     """The optional question sent to a candidate who declined: what would have changed your mind?"""

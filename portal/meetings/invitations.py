@@ -18,7 +18,8 @@ or to one question directed to the person; using one answers the questions, once
 
 Every one of these links is its person's only while the subject is (``security.link_rule``, below):
 the conversation or question still exists, is still with the person the link was mailed to (not
-redirected; a question not made private to someone else) and the candidate is still deciding. When
+redirected; a question not made private to someone else) and the candidate is still deciding or has
+accepted (accepting keeps conversations going; declining or withdrawing calls them off). When
 that no longer holds the link answers 410 (``moved``, ``cancelled``/``closed``, ``decided``), shows
 none of the subject and changes nothing, whichever path changed the subject.
 """
@@ -119,7 +120,7 @@ def _meeting_problem(token: ActionToken, gone: str) -> str | None:
     if token.user_id is None or meeting.staff_id != token.user_id:
         return "moved"  # redirected to someone else
     candidate = meeting_candidate(meeting)
-    if candidate is None or not candidate.in_offer_process:
+    if candidate is None or not candidate.keeps_conversations:
         return "decided"
     return None
 
@@ -152,7 +153,7 @@ def written_link_problem(token: ActionToken) -> str | None:
             or question.private_to_someone_else(token.user_id):
         return "moved"
     candidate = db.session.get(Candidate, question.candidate_id)
-    if candidate is None or not candidate.in_offer_process:
+    if candidate is None or not candidate.keeps_conversations:
         return "decided"
     if question.is_answered:
         return "answered"
