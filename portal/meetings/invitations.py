@@ -16,12 +16,7 @@ ending 7 days after the conversation. Cancelling (before the cut-off) and report
 Written-answer links (purpose ``written_answer``) are bound to a conversation in the written format
 or to one question directed to the person; using one answers the questions, once.
 
-Every one of these links is its person's only while the subject is (``security.link_rule``, below):
-the conversation or question still exists, is still with the person the link was mailed to (not
-redirected; a question not made private to someone else) and the candidate is still deciding or has
-accepted (accepting keeps conversations going; declining or withdrawing calls them off). When
-that no longer holds the link answers 410 (``moved``, ``cancelled``/``closed``, ``decided``), shows
-none of the subject and changes nothing, whichever path changed the subject.
+Whose link it still is: ``links`` (the rule ``security.find_token`` applies to each of them).
 """
 
 from __future__ import annotations
@@ -39,16 +34,16 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..mail.services import queue_mail
 from ..questions.models import Question
-from ..security import TokenProblem, consume_token, find_token, issue_token, link_rule
+from ..security import TokenProblem, consume_token, find_token, issue_token
 from ..timeutil import utcnow
 from . import notify
 from .calendar import agenda_questions, meeting_candidate, shown_text, video_link_for
+from .links import WRITTEN, meeting_for_token, token_candidate  # noqa: F401 (the views read them here)
 from .models import BookedUnit, CandidateBookedUnit, Meeting, ProposedSlot
 from .forms import slot_value
 from .requests import MAX_REASON, can_cancel, change_cutoff, has_started, offered_slots, outside_candidate_day
 from .states import confirm, end_conversation, transition, units
 
-WRITTEN = "written_answer"
 DEFAULT_WRITTEN_ANSWER_DAYS = 14
 MAX_TEXT = 2000
 MAX_ANSWER = 10000
@@ -89,75 +84,6 @@ class AnswerLink(NamedTuple):
 
 
 # --- reading an invitation link -----------------------------------------------------------------
-
-
-def meeting_for_token(token: ActionToken | None) -> Meeting | None:
-    if token is None or token.subject_type != Meeting.__name__ or token.subject_id is None:
-        return None
-    return db.session.get(Meeting, token.subject_id)
-
-
-def token_candidate(token: ActionToken | None) -> Candidate | None:
-    """Whose request a link belongs to, for pages explaining why it can't be used."""
-    meeting = meeting_for_token(token)
-    if meeting is not None:
-        return meeting_candidate(meeting)
-    if token is not None and token.subject_type == Question.__name__ and token.subject_id is not None:
-        question = db.session.get(Question, token.subject_id)
-        return db.session.get(Candidate, question.candidate_id) if question is not None else None
-    return None
-
-
-# --- whose link it still is (the rule security.find_token applies to every link below) ------------
-
-
-def _meeting_problem(token: ActionToken, gone: str) -> str | None:
-    if token.subject_type != Meeting.__name__ or token.subject_id is None:
-        return "invalid"
-    meeting = db.session.get(Meeting, token.subject_id)
-    if meeting is None:
-        return gone
-    if token.user_id is None or meeting.staff_id != token.user_id:
-        return "moved"  # redirected to someone else
-    candidate = meeting_candidate(meeting)
-    if candidate is None or not candidate.keeps_conversations:
-        return "decided"
-    return None
-
-
-@link_rule(*notify.INVITE_PURPOSES)
-def invitation_link_problem(token: ActionToken) -> str | None:
-    """An invitation link is its person's while the request exists, is with them and the candidate is
-    still deciding."""
-    return _meeting_problem(token, "cancelled")
-
-
-@link_rule(notify.MANAGE)
-def manage_link_problem(token: ActionToken) -> str | None:
-    return _meeting_problem(token, "cancelled")
-
-
-@link_rule(WRITTEN)
-def written_link_problem(token: ActionToken) -> str | None:
-    """A written-answer link on a conversation: as above. On a question: it still exists, is still
-    directed to the person (so, if private, private to them), is still open, and the candidate is
-    still deciding."""
-    if token.subject_type == Meeting.__name__:
-        return _meeting_problem(token, "closed")
-    if token.subject_type != Question.__name__ or token.subject_id is None:
-        return "invalid"
-    question = db.session.get(Question, token.subject_id)
-    if question is None:
-        return "closed"  # deleted
-    if token.user_id is None or question.directed_to_id != token.user_id \
-            or question.private_to_someone_else(token.user_id):
-        return "moved"
-    candidate = db.session.get(Candidate, question.candidate_id)
-    if candidate is None or not candidate.keeps_conversations:
-        return "decided"
-    if question.is_answered:
-        return "answered"
-    return None
 
 
 def _state_problem(meeting: Meeting, token: ActionToken) -> str | None:
