@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from ..forms import Form, TimezoneField
 from .models import GROUP_LABELS, GROUPS, WEEKDAYS
+from .photos import MAX_FULL_DECODE_MEGAPIXELS, MAX_WEBP_MEGAPIXELS
 
 
 def _strip(value):
@@ -45,7 +46,9 @@ class _ProfileFields(Form):
                                           NumberRange(0, 40, "Enter a number from 0 to 40.")],
                               description="0 stops new conversations without hiding you.")
     accepting_requests = BooleanField("Accepting conversation requests")
-    photo = FileField("Upload a new photo", description="JPEG, PNG, WebP or GIF, up to 5 MB. We crop it to a square.")
+    photo = FileField("Upload a new photo", description=(
+        f"JPEG, PNG, WebP or GIF, up to 5 MB. A phone photo is fine; PNG and GIF up to "
+        f"{MAX_FULL_DECODE_MEGAPIXELS} megapixels, WebP up to {MAX_WEBP_MEGAPIXELS}. We crop it to a square."))
     remove_photo = BooleanField("Remove the current photo")
 
 
