@@ -63,7 +63,7 @@ def create_user_command(email, role, name, zone):
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
 def worker_command(once, interval):
     """Send queued e-mail (with backoff), conversation reminders, and expire stale invitations."""
-    from .mail.tasks import run_worker
+    from .worker import run_worker
 
     stop = threading.Event()
     if not once:

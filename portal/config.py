@@ -8,13 +8,14 @@ refuses to start without a real ``SECRET_KEY`` and a shared rate-limit store.
 from __future__ import annotations
 
 import ipaddress
-import math
 import os
 import re
 from collections.abc import Mapping
 from datetime import timedelta
 from functools import partial
 from urllib.parse import urlsplit
+
+from .secret_strength import MAKE_A_KEY, is_placeholder, secret_key_problem
 
 ENVIRONMENTS = ("production", "development", "testing")
 
@@ -25,74 +26,6 @@ _DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production"
 
 class ConfigError(RuntimeError):
     """The configuration is unusable; the message says which setting to fix."""
-
-
-# --- secrets ----------------------------------------------------------------------------------
-
-MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_hex(32))"'
-SECRET_KEY_MIN_LENGTH = 32
-SECRET_KEY_MIN_BITS = 128
-# Words that mark a value copied from an example instead of generated (compared without case,
-# digits or punctuation, so "Change-Me_2024" counts as well).
-_PLACEHOLDER_WORDS = ("changeme", "replaceme", "changethis", "placeholder", "yoursecret", "secretkey",
-                      "mysecret", "insecure", "devonly", "notsecret")  # 7+ letters: chance can't spell them
-# Whole values that are never a real password or client secret.
-_PLACEHOLDER_VALUES = frozenset({"changeme", "password", "passwd", "secret", "clientsecret", "placeholder",
-                                 "xxx", "xxxx", "xxxxxx", "todo", "fixme", "test", "dummy", "example",
-                                 "default", "admin", "none", "null", "replaceme", "yourpassword",
-                                 "yoursecret", "smtppassword", "123456", "12345678", "qwerty"})
-
-
-def _shannon_bits(values) -> float:
-    """Shannon entropy per symbol of ``values`` (a string or a list), in bits."""
-    counts: dict = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    total = sum(counts.values())
-    return -sum(n / total * math.log2(n / total) for n in counts.values()) if total else 0.0
-
-
-def estimated_bits(secret: str) -> float:
-    """A rough upper estimate of how much randomness ``secret`` holds, in bits.
-
-    Shannon entropy per character × length, with three discounts for what people type instead of
-    generating: a value that repeats itself (``abcdabcd…``) counts one period only, and a run
-    (``abcdefgh…``, ``0123…``) counts by the entropy of its steps when that is lower. A value from
-    ``secrets.token_hex(32)`` scores ≈ 240, ``"a" * 32`` scores 0.
-    """
-    period = next((p for p in range(1, len(secret) // 2 + 1)
-                   if all(secret[i] == secret[i % p] for i in range(len(secret)))), len(secret))
-    unit = secret[:period]
-    steps = [ord(b) - ord(a) for a, b in zip(unit, unit[1:])]
-    per_char = min(_shannon_bits(unit), _shannon_bits(steps)) if steps else 0.0
-    return per_char * len(unit)
-
-
-def _letters(value: str) -> str:
-    return re.sub(r"[^a-z]", "", value.lower())
-
-
-def secret_key_problem(key: str) -> str | None:
-    """Why ``key`` is not fit to sign production sessions (None when it is)."""
-    if len(key) < SECRET_KEY_MIN_LENGTH:
-        return f"is too short: use at least {SECRET_KEY_MIN_LENGTH} random characters"
-    letters = _letters(key)
-    word = next((w for w in _PLACEHOLDER_WORDS if w in letters), None)
-    if word is not None:
-        return f"looks like a placeholder (it contains {word!r}), not a generated key"
-    bits = estimated_bits(key)
-    if bits < SECRET_KEY_MIN_BITS:
-        return (f"is too predictable: about {bits:.0f} bits of randomness, at least {SECRET_KEY_MIN_BITS} "
-                "are needed (repeated or sequential characters count for little)")
-    return None
-
-
-def _is_placeholder(value) -> bool:
-    """A password or client secret that is an example value, not one a provider issued."""
-    if not isinstance(value, str):
-        return False
-    compact = re.sub(r"[^a-z0-9]", "", value.lower())
-    return compact in _PLACEHOLDER_VALUES or any(w in _letters(value) for w in _PLACEHOLDER_WORDS[:5])
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -214,46 +147,19 @@ RATE_LIMIT_SETTINGS = ("LOGIN_RATE_LIMIT_CLIENT", "LOGIN_RATE_LIMIT_EMAIL", "RAT
 def from_environment(environ: Mapping[str, str]) -> dict:
     """The documented environment variables (README, Configuration), read once at start-up."""
     out: dict = {}
-    plain = {
-        "SECRET_KEY": "SECRET_KEY",
-        "PORTAL_BASE_URL": "PORTAL_BASE_URL",
-        "SMTP_HOST": "SMTP_HOST",
-        "SMTP_USERNAME": "SMTP_USERNAME",
-        "SMTP_PASSWORD": "SMTP_PASSWORD",
-        "MAIL_FROM": "MAIL_FROM",
-        "REDIS_URL": "REDIS_URL",
-        "COMPANY_NAME": "COMPANY_NAME",
-        "DEFAULT_TIMEZONE": "DEFAULT_TIMEZONE",
-        "DEV_MAIL_DIR": "DEV_MAIL_DIR",
-        "PHOTO_DIR": "PHOTO_DIR",
-    }
-    for key, var in plain.items():
-        if environ.get(var):
-            out[key] = environ[var]
+    text = ("SECRET_KEY", "PORTAL_BASE_URL", "SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM",
+            "REDIS_URL", "COMPANY_NAME", "DEFAULT_TIMEZONE", "DEV_MAIL_DIR", "PHOTO_DIR", "VIDEO_LINK_TEMPLATE",
+            *RATE_LIMIT_SETTINGS)
+    whole = ("SMTP_PORT", "INVITATION_EXPIRY_HOURS", "MEETING_CHANGE_CUTOFF_HOURS", "WRITTEN_ANSWER_DAYS",
+             "OUTBOX_LEASE_SECONDS", "OUTBOX_DEAD_RETENTION_DAYS", "RETENTION_DAYS", "TRUSTED_PROXY_HOPS")
+    readers = [(text, str), (whole, int), (("SERVER_TIMING", "SMTP_STARTTLS"), _bool),
+               (("SQLITE_BUSY_TIMEOUT_SECONDS", "REDIS_TIMEOUT_SECONDS"), None)]
+    for keys, read in readers:
+        for key in keys:
+            if environ.get(key):
+                out[key] = read(environ[key]) if read else _seconds(key, environ[key])
     if environ.get("DATABASE_URL"):
         out["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
-    if environ.get("SMTP_PORT"):
-        out["SMTP_PORT"] = int(environ["SMTP_PORT"])
-    for key in ("INVITATION_EXPIRY_HOURS", "MEETING_CHANGE_CUTOFF_HOURS", "WRITTEN_ANSWER_DAYS",
-                "OUTBOX_LEASE_SECONDS", "OUTBOX_DEAD_RETENTION_DAYS"):
-        if environ.get(key):
-            out[key] = int(environ[key])
-    if environ.get("VIDEO_LINK_TEMPLATE"):
-        out["VIDEO_LINK_TEMPLATE"] = environ["VIDEO_LINK_TEMPLATE"]
-    if environ.get("RETENTION_DAYS"):
-        out["RETENTION_DAYS"] = int(environ["RETENTION_DAYS"])
-    if environ.get("SERVER_TIMING"):
-        out["SERVER_TIMING"] = _bool(environ["SERVER_TIMING"])
-    if environ.get("TRUSTED_PROXY_HOPS"):
-        out["TRUSTED_PROXY_HOPS"] = int(environ["TRUSTED_PROXY_HOPS"])
-    if environ.get("SMTP_STARTTLS"):
-        out["SMTP_STARTTLS"] = _bool(environ["SMTP_STARTTLS"])
-    for key in RATE_LIMIT_SETTINGS:
-        if environ.get(key):
-            out[key] = environ[key]
-    for key in ("SQLITE_BUSY_TIMEOUT_SECONDS", "REDIS_TIMEOUT_SECONDS"):
-        if environ.get(key):
-            out[key] = _seconds(key, environ[key])
     providers = _oidc_from_environment(environ)
     if providers is not None:
         out["OIDC_PROVIDERS"] = providers
@@ -457,11 +363,11 @@ def validate(config: Mapping) -> None:
     problem = secret_key_problem(str(key))
     if problem:
         raise ConfigError(f"SECRET_KEY {problem}. Make one with: {MAKE_A_KEY}")
-    if _is_placeholder(config.get("SMTP_PASSWORD")):
+    if is_placeholder(config.get("SMTP_PASSWORD")):
         raise ConfigError("SMTP_PASSWORD is a placeholder, not a real password: set the one your mail "
                           "provider issued (or leave it unset if the server needs none).")
     for name, provider in (config.get("OIDC_PROVIDERS") or {}).items():
-        if _is_placeholder(provider.get("client_secret")):
+        if is_placeholder(provider.get("client_secret")):
             raise ConfigError(f"{_oidc_var(name, 'client_secret')} is a placeholder: set the client secret the "
                               "provider gave when you registered the portal as an application.")
     if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):

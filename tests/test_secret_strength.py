@@ -5,7 +5,8 @@ import secrets
 import pytest
 from helpers import PRODUCTION_SECRET_KEY
 
-from portal.config import MAKE_A_KEY, ConfigError, build, estimated_bits
+from portal.config import ConfigError, build
+from portal.secret_strength import MAKE_A_KEY, estimated_bits
 
 PRODUCTION = {"PORTAL_ENV": "production", "REDIS_URL": "redis://127.0.0.1:6379/0"}
 

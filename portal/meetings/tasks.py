@@ -1,4 +1,4 @@
-"""Conversation chores the outbox worker runs on every pass (``portal.mail.tasks.run_worker``).
+"""Conversation chores the outbox worker runs on every pass (``portal.worker.run_worker``).
 
 ``run_due(now)``:
 - an invitation nobody answered for INVITATION_EXPIRY_HOURS (default 72) becomes ``expired``; the

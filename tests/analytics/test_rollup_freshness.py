@@ -5,7 +5,7 @@ from factories import make_candidate, make_position
 
 from portal.analytics.models import AnalyticsCell, AnalyticsRefresh
 from portal.extensions import db
-from portal.mail.tasks import run_worker
+from portal.worker import run_worker
 
 
 def _offers(app):

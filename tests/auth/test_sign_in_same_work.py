@@ -18,7 +18,7 @@ from helpers import count, csrf_token, deliver_mail, link_in
 from portal.auth.models import ActionToken, SignInRequest
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
-from portal.mail.tasks import run_worker
+from portal.worker import run_worker
 
 
 @pytest.fixture

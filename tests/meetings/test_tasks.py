@@ -11,7 +11,7 @@ from helpers import csrf_token
 from test_invite_helpers import another_candidate, build_world, make_request, slot_times, world_ids
 
 from portal.extensions import db
-from portal.mail.tasks import run_worker
+from portal.worker import run_worker
 from portal.meetings import notify
 from portal.meetings.calendar import video_link_for
 from portal.meetings.models import Meeting
