@@ -10,6 +10,31 @@ from wtforms.validators import StopValidation, ValidationError
 
 from .timeutil import REACH, is_valid_timezone, timezone_choices, utcnow, within_reach
 
+class FieldError(ValueError):
+    """A change a service refuses, with a message for people; ``field`` names the form field the
+    message belongs to (``None``: the view's default field). Each feature's error is one of these."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def show_error(form, error: Exception, default: str) -> None:
+    """Put a refused change's message on its field (``error.field``, else ``default``), where
+    the form's template shows it next to what needs another look."""
+    getattr(form, getattr(error, "field", None) or default).errors = [str(error)]
+
+
+def strip(value):
+    """Filter: surrounding white space off a text value (anything else passes as it is)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def strip_lower(value):
+    """Filter: an e-mail address or other case-blind text, trimmed and lower-cased."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 ONE_LINE_MESSAGE = "Keep this to one line: line breaks, tabs and other control characters can't be used here."
 
 

@@ -213,6 +213,10 @@ def init_security(app: Flask) -> None:
     app.after_request(add_security_headers)
 
 
+RECRUITER_ROLES = ("recruiter", "admin")
+"""The roles that run the process: candidates, requests, feedback, analytics, people."""
+
+
 def role_required(*roles: str):
     """Signed in *and* holding one of ``roles``; otherwise sign-in (anonymous) or 403."""
 
@@ -228,6 +232,10 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+recruiter_required = role_required(*RECRUITER_ROLES)
+"""A recruiter's or admin's page (``role_required`` with ``RECRUITER_ROLES``)."""
 
 
 # --- e-mailed action tokens -------------------------------------------------------------------

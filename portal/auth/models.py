@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..security import RECRUITER_ROLES
 from ..timeutil import Hours, UTCDateTime, utcnow
 
 ROLES = ("candidate", "staff", "recruiter", "admin")
@@ -65,7 +66,7 @@ class User(UserMixin, db.Model):
     @property
     def is_recruiter(self) -> bool:
         """Recruiters and admins run the process; admins can do everything recruiters can."""
-        return self.role in ("recruiter", "admin")
+        return self.role in RECRUITER_ROLES
 
     @property
     def role_label(self) -> str:

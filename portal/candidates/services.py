@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import abort
 from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
@@ -105,6 +106,14 @@ def get_candidate(candidate_id: int) -> Candidate | None:
     return db.session.get(Candidate, candidate_id,
                           options=[joinedload(Candidate.user), joinedload(Candidate.position),
                                    joinedload(Candidate.owner)])
+
+
+def candidate_or_404(candidate_id: int) -> Candidate:
+    """The candidate for a recruiter's page (with user, position and owner loaded), or 404."""
+    candidate = get_candidate(candidate_id)
+    if candidate is None:
+        abort(404)
+    return candidate
 
 
 def note_sign_in(user: User, now: datetime) -> None:
