@@ -13,8 +13,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..auth.services import AccountError, create_user
 from ..extensions import db
-from ..feedback.models import FeedbackMessage, InterviewFeedback
-from ..questions.models import Question
+from .hooks import gather, list_counts
 from .models import STAGES, Candidate, Position
 
 
@@ -26,30 +25,26 @@ class CandidateError(ValueError):
 
 @dataclass
 class CandidateRow:
+    """One line of the recruiter's list: the candidate and the counts other features add
+    (``hooks.list_counts``: feedback given of asked, the message's state, questions answered)."""
+
     candidate: Candidate
-    feedback_submitted: int
-    feedback_requested: int
-    questions_answered: int
-    questions_total: int
-    message_status: str | None
+    feedback_submitted: int = 0
+    feedback_requested: int = 0
+    questions_answered: int = 0
+    questions_total: int = 0
+    message_status: str | None = None
 
 
-def _count(model, *where):
-    return (sa.select(sa.func.count()).select_from(model).where(*where).correlate(Candidate).scalar_subquery())
+def count_for_candidate(model, *where):
+    """``SELECT count(*) FROM model WHERE …`` for one row of the candidate list (correlated)."""
+    return sa.select(sa.func.count()).select_from(model).where(*where).correlate(Candidate).scalar_subquery()
 
 
 def list_candidates(stage: str = "", position_id: int | None = None, q: str = "") -> list[CandidateRow]:
     """Candidates with their progress counts in one query (plus eager loads), soonest deadline first."""
-    query = sa.select(
-        Candidate,
-        _count(InterviewFeedback, InterviewFeedback.candidate_id == Candidate.id,
-               InterviewFeedback.submitted_at.is_not(None)),
-        _count(InterviewFeedback, InterviewFeedback.candidate_id == Candidate.id),
-        _count(Question, Question.candidate_id == Candidate.id, Question.status == "answered"),
-        _count(Question, Question.candidate_id == Candidate.id),
-        sa.select(FeedbackMessage.status).where(FeedbackMessage.candidate_id == Candidate.id)
-        .correlate(Candidate).scalar_subquery(),
-    ).join(Candidate.user).options(
+    counts = gather(list_counts, None)
+    query = sa.select(Candidate, *(column.label(name) for name, column in counts.items())).join(Candidate.user).options(
         joinedload(Candidate.user), joinedload(Candidate.position), joinedload(Candidate.owner)
     )
     if stage in STAGES:
@@ -61,7 +56,8 @@ def list_candidates(stage: str = "", position_id: int | None = None, q: str = ""
                                    sa.func.lower(User.email).contains(word, autoescape=True)))
     query = query.order_by(Candidate.stage != "offer", Candidate.decision_deadline.is_(None),
                            Candidate.decision_deadline, User.name).limit(500)
-    return [CandidateRow(*row) for row in db.session.execute(query).unique().all()]
+    return [CandidateRow(row[0], **{name: row._mapping[name] for name in counts})
+            for row in db.session.execute(query).unique().all()]
 
 
 def positions() -> list[Position]:

@@ -18,12 +18,11 @@ from wtforms import SelectChoice
 
 from ..audit.services import record_view, timeline
 from ..extensions import db
-from ..feedback.services import feedback_overview
-from ..questions.services import question_progress, questions_for_recruiter
 from ..rendering import render, wants_fragment
 from ..security import parse_id, role_required
 from ..timeutil import to_zone, utcnow
 from . import bp, decisions, exit_survey
+from .hooks import gather, page_sections
 from .decisions import DecisionConflict, DecisionData, DecisionError
 from .forms import CandidateFilterForm, CandidateForm, DecisionForm, UndoDecisionForm
 from .models import DECLINE_REASONS, STAGES
@@ -114,12 +113,8 @@ def _page(candidate, status: int = 200, **decision):
     """The whole candidate page (the decision block alone for htmx)."""
     context = _decision_context(candidate, **decision)
     if not wants_fragment():
-        answered, total = question_progress(candidate)
         context.update(
-            feedback_overview=feedback_overview(candidate),
-            questions=questions_for_recruiter(candidate),
-            answered=answered,
-            total=total,
+            gather(page_sections, candidate),  # feedback, questions (features above candidates)
             events=timeline(candidate.id),
             candidate_now=to_zone(utcnow(), candidate.user.timezone),
         )

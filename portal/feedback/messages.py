@@ -7,7 +7,6 @@ candidate their invitation (once, whatever happens) and every later change keeps
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,14 +16,12 @@ from sqlalchemy.orm import joinedload
 from ..audit.services import record
 from ..auth.models import User
 from ..extensions import db
+from ..candidates.models import Candidate
 from ..mail.services import queue_mail
 from ..security import issue_token
 from ..timeutil import format_datetime, utcnow
 from .errors import FeedbackError
 from .models import FeedbackMessage, InterviewFeedback, MessageRevision
-
-if TYPE_CHECKING:  # candidates imports this module: no import cycle at run time
-    from ..candidates.models import Candidate
 
 MAX_MESSAGE = 20_000
 INVITATION_DAYS = 7

@@ -17,7 +17,7 @@ Interviewer links (purpose ``feedback``, bound to one InterviewFeedback row, 14 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,9 @@ from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..auth.models import ActionToken, User
+from ..candidates import hooks as candidate_hooks
+from ..candidates.models import Candidate
+from ..candidates.services import count_for_candidate
 from ..extensions import db
 from ..mail.services import queue_mail
 from ..people.models import GROUP_LABELS, StaffProfile
@@ -35,9 +38,6 @@ from .errors import FeedbackError
 from .messages import (MAX_MESSAGE, draft_message, get_message, is_shared, message_history,  # noqa: F401
                        publish_message, published_message, save_message)
 from .models import FeedbackMessage, InterviewFeedback
-
-if TYPE_CHECKING:  # candidates imports this module: no import cycle at run time
-    from ..candidates.models import Candidate
 
 FEEDBACK = "feedback"
 FEEDBACK_LINK_LIFETIME = timedelta(days=14)
@@ -76,8 +76,6 @@ def _mail_link(kind: str, feedback: InterviewFeedback, raw: str, token: ActionTo
 
 
 def feedback_candidate(feedback: InterviewFeedback) -> Candidate:
-    from ..candidates.models import Candidate
-
     return db.session.get(Candidate, feedback.candidate_id)
 
 
@@ -304,3 +302,22 @@ def load_interviewers(ids: list[int]) -> list[User]:
     if missing:
         raise FeedbackError("Choose people from the list.", "interviewers")
     return [users[i] for i in ids]
+
+
+# --- on the candidate's recruiter pages (candidates.hooks) ------------------------------------
+
+
+@candidate_hooks.page_sections.connect
+def _feedback_section(candidate: Candidate) -> dict:
+    return {"feedback_overview": feedback_overview(candidate)}
+
+
+@candidate_hooks.list_counts.connect
+def _feedback_counts(_sender) -> dict:
+    return {
+        "feedback_submitted": count_for_candidate(InterviewFeedback, InterviewFeedback.candidate_id == Candidate.id,
+                                                  InterviewFeedback.submitted_at.is_not(None)),
+        "feedback_requested": count_for_candidate(InterviewFeedback, InterviewFeedback.candidate_id == Candidate.id),
+        "message_status": sa.select(FeedbackMessage.status).where(FeedbackMessage.candidate_id == Candidate.id)
+        .correlate(Candidate).scalar_subquery(),
+    }

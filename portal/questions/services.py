@@ -8,6 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
+from ..candidates import hooks as candidate_hooks
+from ..candidates.models import Candidate
+from ..candidates.services import count_for_candidate
 from ..extensions import db
 from ..people.models import StaffProfile
 from ..security import end_links
@@ -130,7 +133,6 @@ def _note(action: str, question: Question, verb: str) -> None:
     """A timeline entry that never contains the question's words (they may be private):
     "Jordan Lee added a question (Growth)"."""
     from ..audit.services import record
-    from ..candidates.models import Candidate
 
     candidate = db.session.get(Candidate, question.candidate_id)
     record(f"question.{action}", f"{candidate.user.name} {verb} a question ({question.category_label})",
@@ -159,7 +161,6 @@ def _ask_in_writing(question: Question) -> None:
     """A question for someone in particular: they get a link to answer it in writing."""
     if question.directed_to_id is None or question.is_answered:
         return
-    from ..candidates.models import Candidate
     from ..meetings.invitations import request_written_answer
 
     db.session.refresh(question)
@@ -225,3 +226,21 @@ def add_from_bank(candidate, key: str) -> tuple[Question, bool]:
     if existing is not None:
         return existing, False
     return add_question(candidate, item.text, item.category, bank_key=key), True
+
+
+# --- on the candidate's recruiter pages (candidates.hooks) ------------------------------------
+
+
+@candidate_hooks.page_sections.connect
+def _questions_section(candidate) -> dict:
+    answered, total = question_progress(candidate)
+    return {"questions": questions_for_recruiter(candidate), "answered": answered, "total": total}
+
+
+@candidate_hooks.list_counts.connect
+def _question_counts(_sender) -> dict:
+    return {
+        "questions_answered": count_for_candidate(Question, Question.candidate_id == Candidate.id,
+                                                  Question.status == "answered"),
+        "questions_total": count_for_candidate(Question, Question.candidate_id == Candidate.id),
+    }
