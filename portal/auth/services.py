@@ -16,7 +16,8 @@ from ..mail.services import queue_mail
 from ..rendering import hx_redirect, login_url
 from ..security import TokenProblem, consume_token, find_token, issue_token
 from ..timeutil import utcnow
-from .models import ROLE_LABELS, ROLES, ActionToken, SignInRequest, User
+from .models import ROLES, ActionToken, SignInRequest, User
+from .signals import account_created, signed_in
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +52,8 @@ def create_user(email: str, name: str, role: str, timezone: str = "UTC") -> User
             db.session.add(user)
     except IntegrityError:
         raise AccountError(f"There is already an account for {email}.") from None
-    from ..audit.services import record
-
     actor = current_user._get_current_object() if has_request_context() and current_user.is_authenticated else None
-    record("user.created", f"Account for {user.name} created with the role {ROLE_LABELS[role].lower()}"
-           + (f" by {actor.name}" if actor else ""), actor=actor, subject=user, role=role)
+    account_created.send(user, actor=actor)
     return user
 
 
@@ -151,9 +149,7 @@ def sign_in_with_token(raw: str) -> User:
     token = sign_in_token(raw)
     consume_token(token)
     user = start_session(token.user)
-    from ..audit.services import record
-
-    record("auth.sign_in", f"{user.name} signed in with an e-mailed link", actor=user, subject=user, method="link")
+    signed_in.send(user, method="link")
     return user
 
 
@@ -161,7 +157,7 @@ def start_session(user: User) -> User:
     """Sign ``user`` in, however they proved who they are (e-mailed link or single sign-on).
 
     Ends their other pending sign-in links, notes the sign-in (a candidate's first one is a
-    milestone) and starts a fresh session. The caller has checked that ``user`` is active.
+    milestone: Flask-Login's ``user_logged_in``) and starts a fresh session. The caller has checked that ``user`` is active.
     """
     now = utcnow()
     db.session.execute(
@@ -170,9 +166,6 @@ def start_session(user: User) -> User:
         .values(used_at=now)
     )
     user.last_sign_in_at = now
-    from ..candidates.services import note_sign_in  # candidates depend on auth, not the other way
-
-    note_sign_in(user, now)
     session.clear()  # a new session, not one that existed before sign-in (session fixation)
     login_user(user)
     session.permanent = True

@@ -25,7 +25,6 @@ from flask import Flask, abort, current_app, flash, redirect, request, session, 
 from flask_login import current_user
 from joserfc.errors import JoseError
 
-from ..audit.services import record
 from ..extensions import db, limiter
 from ..rendering import render
 from ..security import no_referrer
@@ -33,6 +32,7 @@ from ..templating import absolute_url
 from . import bp
 from .models import User
 from .services import find_user_by_email, normalize_email, safe_next, start_session
+from .signals import sign_in_refused, signed_in
 
 logger = logging.getLogger(__name__)
 
@@ -164,8 +164,7 @@ def sso_callback(provider: str):
     except SignInRefused as refusal:
         return _refuse(settings, refusal)
     start_session(user)
-    record("auth.sign_in", f"Signed in with {settings['label']}", actor=user, subject=user,
-           method="sso", provider=provider)
+    signed_in.send(user, method="sso", provider=provider, label=settings["label"])
     db.session.commit()
     flash(f"Welcome, {user.first_name}. You're signed in.", "success")
     return redirect(next_path or url_for("main.home"))
@@ -231,12 +230,12 @@ def _refuse(provider: dict, refusal: SignInRefused):
     """Record the refusal and explain it; nothing else changes (no account, no session)."""
     no_referrer()
     db.session.rollback()
-    details = {"method": "sso", "provider": provider["name"], "reason": refusal.reason}
+    details = {"provider": provider["name"]}
     if refusal.detail:
         details["error"] = refusal.detail[:60]
-    # The e-mail is not recorded: it may belong to nobody here. An existing account is the subject.
-    record("auth.sign_in_failed", f"Sign-in with {provider['label']} refused: {REASONS[refusal.reason][1]}",
-           subject=refusal.user, **details)
+    # The e-mail is not passed on: it may belong to nobody here. An existing account is the sender.
+    sign_in_refused.send(refusal.user, method="sso", reason=refusal.reason,
+                         summary=f"Sign-in with {provider['label']} refused: {REASONS[refusal.reason][1]}", **details)
     db.session.commit()
     others = [b for b in login_buttons() if b["name"] != provider["name"]
               and (refusal.user is None or _allows(b["name"], refusal.user.role))]

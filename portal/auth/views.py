@@ -13,6 +13,7 @@ from ..security import TokenProblem, no_referrer
 from . import bp
 from .forms import LoginForm
 from .services import request_sign_in_link, safe_next, sign_in_token, sign_in_with_token, sign_out
+from .signals import sign_in_refused
 from .sso import login_buttons
 
 
@@ -74,11 +75,8 @@ def confirm_sign_in(token: str):
     except TokenProblem as problem:
         db.session.rollback()
         if request.method == "POST":  # someone tried to use it (opening a link changes nothing)
-            from ..audit.services import record
-
-            user = getattr(problem.token, "user", None)
-            record("auth.sign_in_failed", f"An e-mailed sign-in link was refused: {problem.reason}",
-                   subject=user, method="link", reason=problem.reason)
+            sign_in_refused.send(getattr(problem.token, "user", None), method="link", reason=problem.reason,
+                                 summary=f"An e-mailed sign-in link was refused: {problem.reason}")
             db.session.commit()
         status = 404 if problem.reason == "invalid" else 410
         return render("auth/link_problem.html", status=status, reason=problem.reason)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("candidates", __name__)
 
-from . import views  # noqa: E402,F401
+from . import listeners, views  # noqa: E402,F401
