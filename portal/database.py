@@ -1,6 +1,6 @@
 """Database engine set-up: SQLite pragmas and explicit transaction starts.
 
-SQLite (see ARCHITECTURE.md, Data integrity): WAL so readers never block the writer, a busy
+SQLite (see README.md, Architecture): WAL so readers never block the writer, a busy
 timeout (SQLITE_BUSY_TIMEOUT_SECONDS) so a second writer waits instead of failing, foreign keys
 and secure_delete on, and write transactions opened with ``BEGIN IMMEDIATE``. pysqlite's own
 implicit ``BEGIN`` is deferred: a transaction that reads and then writes can fail with "database
@@ -37,8 +37,8 @@ def _begin_statement() -> str:
 
 def reads_only() -> None:
     """Whatever this request still reads starts a deferred transaction, which never queues for the
-    write lock. Set after the request's one commit (ARCHITECTURE.md: one commit per request), so that
-    re-reading the signed-in user for the response headers or the page can't time out on another
+    write lock. Set after the request's one commit (README.md, Architecture: the view commits once),
+    so that re-reading the signed-in user for the response headers or the page can't time out on another
     writer's lock and turn a saved change into an error; and by errors.py when the request gave up
     waiting for the lock, so that its error page doesn't queue again."""
     g.reads_only = True
