@@ -11,7 +11,7 @@ is shown as a ratio of it. It prints figures and exits 0: a benchmark, never a t
     make bench                                 # 100,000 candidates, SQLite and PostgreSQL
     make bench BENCH_ARGS="--candidates 2000 --requests 100"
     .venv/bin/python bench/run.py --databases sqlite --workers 2 --concurrency 4
-    make bench BENCH_ARGS=--rebuild            # seed again after changing portal/analytics/scale.py
+    make bench BENCH_ARGS=--rebuild            # seed again after changing demodata/scale*.py
 
 gunicorn runs sync workers (no keep-alive: each request is a new loopback connection) with
 PORTAL_ENV=production, a fresh SECRET_KEY and Redis db 15 for rate limits when Redis answers on

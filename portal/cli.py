@@ -1,4 +1,8 @@
-"""``flask --app portal …`` commands: seed-demo, create-user, worker, dev-smtp, seed-scale."""
+"""``flask --app portal …`` commands: seed-demo, create-user, worker, dev-smtp, seed-scale.
+
+The two seed commands fill the database from ``demodata`` (made-up people, outside the runtime
+package), imported inside the commands so that the portal itself never loads it.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 def seed_demo_command():
     """Create (or complete) the demo company. Safe to run again: nothing is duplicated."""
-    from .seed import seed_demo
+    from demodata.demo import seed_demo
 
     summary = seed_demo()
     db.session.commit()
@@ -115,7 +119,7 @@ def seed_scale_command(candidates, years, seed):
 
     import sqlalchemy as sa
 
-    from .analytics.scale import MARKER_DOMAIN, ScaleError, seed_scale
+    from demodata.scale import MARKER_DOMAIN, ScaleError, seed_scale
     from .auth.models import User
 
     if current_app.config["PORTAL_ENV"] == "production":

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.analytics.scale import MARKER_DOMAIN, ScaleError, seed_scale
+from demodata.scale import MARKER_DOMAIN, ScaleError, seed_scale
 from portal.auth.models import User
 from portal.candidates.models import DECLINE_REASONS, Candidate, ExitSurvey
 from portal.extensions import db

@@ -65,7 +65,7 @@ def live_server(make_app):
 def demo(live_server):
     """The demo company (``flask seed-demo``) on the live server."""
     from portal.extensions import db
-    from portal.seed import seed_demo
+    from demodata.demo import seed_demo
 
     with live_server.app.app_context():
         seed_demo()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..candidates.models import DECLINE_REASONS
-from ..questions.models import CATEGORIES
+from portal.candidates.models import DECLINE_REASONS
+from portal.questions.models import CATEGORIES
 
 TEAMS = {
     "Platform": ["Backend Engineer", "Senior Backend Engineer", "Staff Engineer", "Engineering Manager",

@@ -11,13 +11,15 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from .auth.models import User
-from .candidates.models import DECLINE_REASONS, Candidate, ExitSurvey, Position
-from .extensions import db
-from .meetings.models import Meeting, MeetingTransition
-from .people.models import APPROVAL_BY_DEFAULT, AvailabilityWindow, StaffProfile
-from .questions.models import CATEGORIES, Question
-from .timeutil import utcnow
+from portal.audit import services as audit
+from portal.auth.models import User
+from portal.candidates.models import DECLINE_REASONS, Candidate, ExitSurvey, Position
+from portal.extensions import db
+from portal.feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
+from portal.meetings.models import Meeting, MeetingTransition
+from portal.people.models import APPROVAL_BY_DEFAULT, AvailabilityWindow, StaffProfile
+from portal.questions.models import CATEGORIES, Question
+from portal.timeutil import utcnow
 
 COMPANY_DOMAIN = "northwind.example"
 
@@ -137,15 +139,10 @@ def _deadline(days: int, zone: str) -> datetime:
 
 def _seed_progress(candidate: Candidate, recruiter: User, state: str) -> None:
     """Feedback, message and questions for a demo candidate in the given state."""
-    from .feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
-    from .questions.models import Question
-
     now = utcnow()
 
     def record(*args, at, **kwargs):  # demo history happened over the last two days, not all now
-        from .audit.services import record as write
-
-        write(*args, **kwargs).at = at
+        audit.record(*args, **kwargs).at = at
 
     record("candidate.created", f"{recruiter.name} added {candidate.user.name} at the offer stage for "
            f"{candidate.position.title}", actor=recruiter, candidate=candidate, at=now - timedelta(days=2, hours=1))

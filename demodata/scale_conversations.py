@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from ..meetings.calendar import video_link_for
-from ..meetings.states import ACTIVE
-from ..people.models import APPROVAL_BY_DEFAULT
+from portal.meetings.calendar import video_link_for
+from portal.meetings.states import ACTIVE
+from portal.people.models import APPROVAL_BY_DEFAULT
 
 MARKER_DOMAIN = "scale.example"  # every scale account's e-mail ends with @scale.example
 H, DAY, UNIT = 3600, 86_400, 900  # seconds; a booking unit is 15 minutes

@@ -27,14 +27,16 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ..auth.models import User
-from ..candidates.models import STAGES, Candidate, ExitSurvey, Position
-from ..extensions import db
-from ..meetings.models import BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition, ProposedSlot, meeting_question
-from ..people.models import APPROVAL_BY_DEFAULT, AvailabilityWindow, StaffProfile
-from ..questions.bank import BANK
-from ..questions.models import Question
-from ..timeutil import utcnow
+from portal.analytics.rollup import rebuild_all
+from portal.auth.models import User
+from portal.candidates.models import STAGES, Candidate, ExitSurvey, Position
+from portal.extensions import db
+from portal.meetings.models import BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition, ProposedSlot, meeting_question
+from portal.people.models import APPROVAL_BY_DEFAULT, AvailabilityWindow, StaffProfile
+from portal.questions.bank import BANK
+from portal.questions.models import Question
+from portal.timeutil import utcnow
+
 from .scale_conversations import DAY, H, MARKER_DOMAIN, MEET_GROUPS, ConversationHistory, Person, _dt
 from .scale_data import (CANDIDATE_ZONES, DECLINE_NOTES, EXIT_ANSWERS, FIRST, FUNDS, LAST, LEADERS,
                          OWN_QUESTIONS, REASONS, REASON_WEIGHTS, SOURCES, STAFF_ZONES, TEAMS, TEAM_SIZE,
@@ -68,17 +70,11 @@ def seed_scale(candidates: int = 100_000, years: int = 3, seed: int = 42, now: d
         db.session.rollback()
         raise
     counts["seconds_seed"] = round(clock.perf_counter() - started, 1)
-    from importlib import import_module
-    from importlib.util import find_spec
-
-    name = f"{__package__}.rollup"
-    rollup = import_module(name) if find_spec(name) else None
-    if hasattr(rollup, "rebuild_all"):
-        builder.echo("Rebuilding the analytics rollup…")
-        began = clock.perf_counter()
-        rollup.rebuild_all()
-        db.session.commit()
-        counts["seconds_rollup"] = round(clock.perf_counter() - began, 1)
+    builder.echo("Rebuilding the analytics rollup…")
+    began = clock.perf_counter()
+    rebuild_all()
+    db.session.commit()
+    counts["seconds_rollup"] = round(clock.perf_counter() - began, 1)
     return counts
 
 
