@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..security import RECRUITER_ROLES
 from ..timeutil import Hours, UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # for the annotations only: the features above auth map these by name
+    from ..candidates.models import Candidate
+    from ..people.models import StaffProfile
 
 ROLES = ("candidate", "staff", "recruiter", "admin")
 ROLE_LABELS = {
@@ -46,6 +51,11 @@ class User(UserMixin, db.Model):
     # a candidate changes them under Settings. 07:00–21:00 unless they do.
     day_start: Mapped[int] = mapped_column(sa.SmallInteger, default=7 * 60, server_default=sa.text("420"))
     day_end: Mapped[int] = mapped_column(sa.SmallInteger, default=21 * 60, server_default=sa.text("1260"))
+
+    # The other sides live in the features above auth (resolved by name, never imported here).
+    candidacy: Mapped[Candidate | None] = relationship(back_populates="user", foreign_keys="Candidate.user_id",
+                                                       uselist=False)
+    profile: Mapped[StaffProfile | None] = relationship(back_populates="user", uselist=False)
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('candidate', 'staff', 'recruiter', 'admin')", name="role_known"),

@@ -9,10 +9,11 @@ Dates: the recruiter gives the calendar day of the decision in their own zone. T
 the current instant; an earlier day as 12:00 in the recruiter's zone (never before the offer
 itself); a correction that keeps the day keeps the recorded instant.
 
-Declined and withdrawn end the process, so the candidate's open requests and upcoming confirmed
-conversations are called off through the conversation state machine and the existing cancellation
-mail (``meetings.states.end_conversation``, ``meetings.notify.meeting_cancelled``); accepted leaves
-them alone. Nothing called off comes back when a decision is corrected or undone.
+Declined and withdrawn end the process: the decision is announced (``hooks.decided``) and meetings
+calls off the candidate's open requests and upcoming confirmed conversations
+(``meetings.listeners``), each receiver returning what it called off (``CalledOff``) for the
+recruiter's message; accepted leaves them alone. Nothing called off comes back when a decision is
+corrected or undone.
 
 The exit survey itself (sending it, its link, the answer) lives in ``exit_survey.py``.
 """
@@ -24,16 +25,15 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..extensions import db
 from ..timeutil import format_date, to_zone, utcnow
+from . import hooks
 from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS, Candidate, ExitSurvey
 
 MAX_NOTE = 2000
 ENDS_CONVERSATIONS = ("declined", "withdrawn")
-OPEN_REQUESTS = ("requested", "needs_approval", "approved", "invited")
 
 
 class DecisionError(ValueError):
@@ -65,6 +65,9 @@ class CalledOff:
     @property
     def total(self) -> int:
         return self.requests + self.conversations
+
+    def __add__(self, other: CalledOff) -> CalledOff:
+        return CalledOff(self.requests + other.requests, self.conversations + other.conversations)
 
 
 @dataclass
@@ -220,8 +223,10 @@ def record_decision(candidate: Candidate, data: DecisionData, *, by, now: dateti
                    previous={"outcome": before[0], "reason": before[2]}, **details)
 
     result = DecisionResult(candidate, action, zone=zone)
-    if outcome in ENDS_CONVERSATIONS:
-        result.called_off = call_off_conversations(candidate, by=by, now=now)
+    # Features above candidates react: meetings calls off what a declined/withdrawn candidate had open.
+    for _receiver, called_off in hooks.decided.send(candidate, stage=outcome, by=by, now=now):
+        if called_off is not None:
+            result.called_off += called_off
     if outcome == "declined" and data.send_survey:
         from .exit_survey import existing_survey, send_exit_survey  # (it imports DecisionError from here)
 
@@ -259,61 +264,3 @@ def undo_decision(candidate: Candidate, *, by, expected_stage: str | None = None
            f"{by.name} moved {candidate.user.name} back to the offer stage (the decision had been: {was})",
            actor=by, candidate=candidate, subject=candidate, previous=previous)
     return previous
-
-
-# --- calling off conversations ---------------------------------------------------------------------
-
-
-# The meetings package imports candidates at import time (its models and views use Candidate), so
-# the conversation modules are imported where they are used.
-
-
-def _still_open(meeting, now: datetime) -> bool:
-    """A request still waiting, or a confirmed conversation that hasn't started (written: no time)."""
-    if meeting.status in OPEN_REQUESTS:
-        return True
-    return meeting.status == "confirmed" and (meeting.start_at is None or meeting.start_at > now)
-
-
-def open_conversations(candidate: Candidate, now: datetime) -> list:
-    from ..meetings.models import Meeting
-
-    return list(db.session.scalars(
-        sa.select(Meeting).where(
-            Meeting.candidate_id == candidate.id,
-            sa.or_(Meeting.status.in_(OPEN_REQUESTS),
-                   sa.and_(Meeting.status == "confirmed",
-                           sa.or_(Meeting.start_at.is_(None), Meeting.start_at > now))))
-        .options(joinedload(Meeting.staff)).order_by(Meeting.id)))
-
-
-def call_off_conversations(candidate: Candidate, *, by, now: datetime | None = None) -> CalledOff:
-    """Cancel every open request and upcoming confirmed conversation of ``candidate`` through the state
-    machine (time released, reminders withdrawn), each with the usual cancellation mail (METHOD:CANCEL
-    when there was a time). A conversation that someone else moved meanwhile is looked at again."""
-    from ..meetings import notify
-    from ..meetings.states import TransitionRefused, end_conversation
-
-    now = now or utcnow()
-    reason = (f"The offer process for {candidate.position.title} has ended, so this conversation is no longer "
-              "needed.")
-    result = CalledOff()
-    for meeting in open_conversations(candidate, now):
-        for _attempt in range(3):
-            if not _still_open(meeting, now):
-                break
-            was = meeting.status
-            try:
-                end_conversation(meeting, "cancelled", actor=by, reason=reason)
-            except TransitionRefused:
-                continue  # changed by someone else just now (transition re-read it): look again
-            notify.meeting_cancelled(meeting, by=by)
-            kind = "conversation" if was == "confirmed" else "request"
-            record("meeting.cancelled", f"{by.name} called off the {kind} to talk to {meeting.staff.name}: the "
-                   "offer process ended", actor=by, candidate=candidate, subject=meeting, reason="offer_ended")
-            if was == "confirmed":
-                result.conversations += 1
-            else:
-                result.requests += 1
-            break
-    return result

@@ -60,9 +60,11 @@ class Candidate(db.Model):
     first_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id], backref=sa.orm.backref("candidacy", uselist=False))
+    user: Mapped[User] = relationship(foreign_keys=[user_id], back_populates="candidacy")
     position: Mapped[Position] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    exit_survey: Mapped[ExitSurvey | None] = relationship(back_populates="candidate", uselist=False,
+                                                          passive_deletes=True)
 
     __table_args__ = (
         sa.CheckConstraint("stage IN ('offer', 'accepted', 'declined', 'withdrawn')", name="stage_known"),
@@ -99,5 +101,4 @@ class ExitSurvey(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answer: Mapped[str | None] = mapped_column(sa.Text)  # what would have changed their mind
 
-    candidate: Mapped[Candidate] = relationship(backref=sa.orm.backref("exit_survey", uselist=False,
-                                                                        passive_deletes=True))
+    candidate: Mapped[Candidate] = relationship(back_populates="exit_survey")

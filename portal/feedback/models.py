@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
+from ..candidates.models import Candidate
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
@@ -28,6 +29,7 @@ class InterviewFeedback(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
+    candidate: Mapped[Candidate] = relationship()
     interviewer: Mapped[User] = relationship(foreign_keys=[interviewer_id])
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])

@@ -35,8 +35,16 @@ from ..people.services import GROUP_ORDER
 from ..security import TokenProblem, consume_token, find_token, issue_token, link_rule
 from ..timeutil import utcnow
 from .errors import FeedbackError
-from .messages import (MAX_MESSAGE, draft_message, get_message, is_shared, message_history,  # noqa: F401
-                       publish_message, published_message, save_message)
+from .messages import (  # noqa: F401
+    MAX_MESSAGE,
+    draft_message,
+    get_message,
+    is_shared,
+    message_history,
+    publish_message,
+    published_message,
+    save_message,
+)
 from .models import FeedbackMessage, InterviewFeedback
 
 FEEDBACK = "feedback"
@@ -68,7 +76,7 @@ def _mail_link(kind: str, feedback: InterviewFeedback, raw: str, token: ActionTo
         to=feedback.interviewer.email,
         dedupe_key=f"{kind}:{token.id}",
         interviewer=feedback.interviewer,
-        candidate=feedback_candidate(feedback),
+        candidate=feedback.candidate,
         requested_by=by,
         expires_at=token.expires_at,
         link_values={"token": raw},
@@ -76,7 +84,7 @@ def _mail_link(kind: str, feedback: InterviewFeedback, raw: str, token: ActionTo
 
 
 def feedback_candidate(feedback: InterviewFeedback) -> Candidate:
-    return db.session.get(Candidate, feedback.candidate_id)
+    return feedback.candidate
 
 
 def _refuse_if_shared(candidate: Candidate, what: str) -> None:
@@ -125,7 +133,7 @@ def remind_feedback(feedback: InterviewFeedback, by: User) -> None:
     name = feedback.interviewer.name
     if feedback.is_submitted:
         raise FeedbackError(f"{name} has already answered; there's nothing to remind them of.")
-    candidate = feedback_candidate(feedback)
+    candidate = feedback.candidate
     _refuse_if_shared(candidate, "a reminder")
     now = utcnow()
     # Claim the reminder with one conditional UPDATE: of two clicks at once only one changes the
@@ -180,7 +188,7 @@ def feedback_link_problem(token: ActionToken) -> str | None:
         return "closed"
     if token.user_id is None or feedback.interviewer_id != token.user_id:
         return "moved"
-    candidate = feedback_candidate(feedback)
+    candidate = feedback.candidate
     if candidate is not None and is_shared(candidate):
         return "shared"
     if candidate is None or not candidate.in_offer_process or not is_interviewer(feedback.interviewer):
@@ -226,13 +234,13 @@ def submit_feedback(token_raw: str, went_well: str, to_grow: str) -> Submission:
     raw, _ = _issue_link(feedback)
     name = feedback.interviewer.name
     record("feedback.submitted", f"{name} changed their feedback" if again else f"{name} sent their feedback",
-           actor=feedback.interviewer, candidate=feedback_candidate(feedback), subject=feedback)
+           actor=feedback.interviewer, candidate=feedback.candidate, subject=feedback)
     return Submission(feedback, raw)
 
 
 def enter_feedback(feedback: InterviewFeedback, went_well: str, to_grow: str, by: User) -> InterviewFeedback:
     """A recruiter types in feedback given another way (a call, a chat), on the interviewer's behalf."""
-    candidate = feedback_candidate(feedback)
+    candidate = feedback.candidate
     _refuse_if_shared(candidate, "changed feedback")
     went_well, to_grow = _clean(went_well, to_grow)
     feedback.went_well, feedback.to_grow = went_well, to_grow

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("meetings", __name__)
 
+from . import listeners  # noqa: E402,F401
 from .views import candidate, public, recruiter  # noqa: E402,F401

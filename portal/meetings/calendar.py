@@ -32,7 +32,7 @@ METHODS = ("REQUEST", "CANCEL")
 
 
 def meeting_candidate(meeting: Meeting) -> Candidate:
-    return db.session.get(Candidate, meeting.candidate_id)
+    return meeting.candidate
 
 
 def agenda_questions(meeting: Meeting) -> list[Question]:
@@ -66,7 +66,7 @@ def video_link_for(meeting: Meeting) -> str | None:
 
 
 def summary(meeting: Meeting, candidate: Candidate | None = None) -> str:
-    candidate = candidate or meeting_candidate(meeting)
+    candidate = candidate or meeting.candidate
     return f"Conversation: {candidate.user.name} and {meeting.staff.name}"
 
 
@@ -97,7 +97,7 @@ def ics_for(meeting: Meeting, method: str = "REQUEST") -> bytes:
     if meeting.start_at is None or meeting.end_at is None:
         raise ValueError("only a conversation with a time has a calendar entry")
     config = current_app.config
-    candidate = meeting_candidate(meeting)
+    candidate = meeting.candidate
     person = meeting.staff
 
     calendar = Calendar()

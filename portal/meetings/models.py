@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
+from ..candidates.models import Candidate
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
@@ -54,7 +55,7 @@ class Meeting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     staff: Mapped[User] = relationship(foreign_keys=[staff_id])
-    candidate: Mapped["Candidate"] = relationship("Candidate")  # noqa: F821 (resolved by name)
+    candidate: Mapped[Candidate] = relationship()
     slots: Mapped[list[ProposedSlot]] = relationship(back_populates="meeting", cascade="all, delete-orphan",
                                                       order_by="ProposedSlot.start_at")
     transitions: Mapped[list[MeetingTransition]] = relationship(

@@ -16,6 +16,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..candidates.models import Candidate
 from ..extensions import db
+from ..forms import FieldError
 from ..people.models import StaffProfile
 from ..security import end_links
 from . import notify
@@ -27,12 +28,8 @@ from .states import transition
 MAX_REASON = 1000
 
 
-class QueueError(ValueError):
+class QueueError(FieldError):
     """A decision that needs another look; ``field`` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -93,7 +90,7 @@ def find_choice(text: str) -> int | None:
 
 
 def _candidate(meeting: Meeting) -> Candidate:
-    return db.session.get(Candidate, meeting.candidate_id)
+    return meeting.candidate
 
 
 def _room_in_week(meeting: Meeting, profile: StaffProfile, by: User, field: str) -> None:

@@ -49,7 +49,7 @@ class StaffProfile(db.Model):
     needs_approval: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    user: Mapped[User] = relationship(backref=sa.orm.backref("profile", uselist=False))
+    user: Mapped[User] = relationship(back_populates="profile")
     windows: Mapped[list[AvailabilityWindow]] = relationship(
         back_populates="profile", cascade="all, delete-orphan",
         order_by="(AvailabilityWindow.weekday, AvailabilityWindow.start_time)",

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
+from ..candidates.models import Candidate
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
@@ -40,6 +41,7 @@ class Question(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
+    candidate: Mapped[Candidate] = relationship()
     directed_to: Mapped[User | None] = relationship(foreign_keys=[directed_to_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 

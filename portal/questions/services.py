@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..audit.services import record
 from ..auth.models import User
 from ..candidates import hooks as candidate_hooks
 from ..candidates.models import Candidate
@@ -15,6 +16,7 @@ from ..extensions import db
 from ..people.models import StaffProfile
 from ..security import end_links
 from ..timeutil import utcnow
+from . import hooks
 from .bank import BANK_BY_KEY
 from .forms import MAX_TEXT
 from .models import CATEGORIES, Question
@@ -132,9 +134,7 @@ def _clean_person(user_id: int | None) -> int | None:
 def _note(action: str, question: Question, verb: str) -> None:
     """A timeline entry that never contains the question's words (they may be private):
     "Jordan Lee added a question (Growth)"."""
-    from ..audit.services import record
-
-    candidate = db.session.get(Candidate, question.candidate_id)
+    candidate = question.candidate
     record(f"question.{action}", f"{candidate.user.name} {verb} a question ({question.category_label})",
            actor=candidate.user, candidate=candidate, subject=question)
 
@@ -158,13 +158,12 @@ def add_question(candidate, text: str, category: str = "other", directed_to_id: 
 
 
 def _ask_in_writing(question: Question) -> None:
-    """A question for someone in particular: they get a link to answer it in writing."""
+    """A question for someone in particular is announced (``hooks.directed``): meetings mails them a
+    link to answer it in writing."""
     if question.directed_to_id is None or question.is_answered:
         return
-    from ..meetings.invitations import request_written_answer
-
     db.session.refresh(question)
-    request_written_answer(question, by=db.session.get(Candidate, question.candidate_id).user)
+    hooks.directed.send(question)
 
 
 def update_question(question: Question, text: str, category: str, directed_to_id: int | None,
@@ -217,7 +216,7 @@ def reopen_question(question: Question) -> Question:
 def add_from_bank(candidate, key: str) -> tuple[Question, bool]:
     """Add bank question ``key`` once: (question, True) when added, (existing, False) when already
     there. Raises LookupError for a key that is not in the bank."""
-    item = BANK_BY_KEY[key] if key in BANK_BY_KEY else None
+    item = BANK_BY_KEY.get(key)
     if item is None:
         raise LookupError(key)
     existing = db.session.scalar(

@@ -16,21 +16,21 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_position, make_staff, make_user
-from helpers import Auth, deliver_mail
+from helpers import HTMX, Auth, deliver_mail
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
-from portal.candidates.decisions import (DecisionConflict, DecisionData, DecisionError, call_off_conversations,
+from portal.candidates.decisions import (DecisionConflict, DecisionData, DecisionError,
                                          record_decision, undo_decision)
 from portal.candidates.models import Candidate, ExitSurvey
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
+from portal.meetings.listeners import call_off_conversations
 from portal.meetings.models import BookedUnit, Meeting, ProposedSlot
 from portal.meetings.states import confirm, new_uid, transition
 
 T0 = datetime(2031, 3, 3, 12, 0, tzinfo=UTC)
 OFFER = datetime(2031, 2, 25, 20, 0, tzinfo=UTC)
-HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
@@ -473,7 +473,6 @@ def test_candidates_and_staff_may_not_decide(app, world, role):
 def _any_token(client) -> str:
     html = client.get("/").get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
 
 
 def test_line_breaks_count_once_towards_the_note_limit(app, riley, world):
