@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import EmailField, HiddenField
 from wtforms.validators import DataRequired, Email, Length
 
-from ..forms import Form
+from ..forms import Form, strip_lower
 
 
 class LoginForm(Form):
@@ -16,7 +16,7 @@ class LoginForm(Form):
             Length(max=254, message="That is longer than any e-mail address can be."),
             Email("Enter an e-mail address like name@example.com."),
         ],
-        filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
+        filters=[strip_lower],
         render_kw={"autocomplete": "email", "autofocus": True, "spellcheck": "false"},
     )
     next = HiddenField()

@@ -6,21 +6,17 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
                      SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import Form, TimezoneField
+from ..forms import Form, TimezoneField, strip, strip_lower
 from .decisions import MAX_NOTE
 from .exit_survey import MAX_SURVEY_ANSWER
 from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class CandidateFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField("Search by name or e-mail", validators=[Optional(), Length(max=100)], filters=[_strip],
+    q = StringField("Search by name or e-mail", validators=[Optional(), Length(max=100)], filters=[strip],
                     render_kw={"type": "search"})
     stage = SelectField("Stage", validate_choice=False,
                         choices=[SelectChoice("", "All stages")] + [SelectChoice(k, v) for k, v in STAGE_LABELS.items()])
@@ -29,20 +25,20 @@ class CandidateFilterForm(Form):
 
 class CandidateForm(Form):
     name = StringField("Full name", validators=[DataRequired("Enter the candidate's name."), Length(max=120)],
-                       filters=[_strip])
+                       filters=[strip])
     email = EmailField("E-mail", validators=[DataRequired("Enter the candidate's e-mail address."), Length(max=254),
                                              Email("Enter an e-mail address like name@example.com.")],
-                       filters=[lambda v: v.strip().lower() if isinstance(v, str) else v])
+                       filters=[strip_lower])
     timezone = TimezoneField("Candidate's time zone", description="Their deadline and every time they see use it.")
     position_id = SelectField("Position")
     new_position_title = StringField("New position title", validators=[Optional(), Length(max=160)],
-                                     filters=[_strip])
-    new_position_team = StringField("New position team", validators=[Optional(), Length(max=120)], filters=[_strip])
+                                     filters=[strip])
+    new_position_team = StringField("New position team", validators=[Optional(), Length(max=120)], filters=[strip])
     owner_id = SelectField("Recruiter")
     decision_deadline = DateTimeLocalField(
         "Decision deadline", format="%Y-%m-%dT%H:%M", validators=[Optional()],
         description="In the candidate's time zone. Leave empty for no deadline.")
-    source = StringField("Source", validators=[Optional(), Length(max=60)], filters=[_strip],
+    source = StringField("Source", validators=[Optional(), Length(max=60)], filters=[strip],
                          description="Optional, e.g. referral, LinkedIn, agency.")
 
     def __init__(self, *args, positions=(), recruiters=(), **kwargs):

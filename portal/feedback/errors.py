@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from ..forms import FieldError
 
-class FeedbackError(ValueError):
+
+class FeedbackError(FieldError):
     """A change that cannot be made; ``field`` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field

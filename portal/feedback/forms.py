@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 
+from ..forms import strip
 from ..security import parse_id
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import Length, ValidationError
@@ -13,10 +14,6 @@ from .services import MAX_FEEDBACK, MAX_MESSAGE
 MAX_AT_ONCE = 50
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _length(limit: int, what: str) -> Length:
     return Length(max=limit, message=f"Keep {what} under {limit:,} characters.")
 
@@ -24,9 +21,9 @@ def _length(limit: int, what: str) -> Length:
 class FeedbackForm(FlaskForm):
     """What went well and what to grow: one of the two is enough."""
 
-    went_well = TextAreaField("What went well", filters=[_strip], validators=[_length(MAX_FEEDBACK, "this")],
+    went_well = TextAreaField("What went well", filters=[strip], validators=[_length(MAX_FEEDBACK, "this")],
                               render_kw={"rows": 6})
-    to_grow = TextAreaField("What to grow", filters=[_strip], validators=[_length(MAX_FEEDBACK, "this")],
+    to_grow = TextAreaField("What to grow", filters=[strip], validators=[_length(MAX_FEEDBACK, "this")],
                             render_kw={"rows": 6})
 
     def validate_went_well(self, field):

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
+from ..forms import strip
 from ..security import parse_id
 from ..timeutil import within_reach
 from .models import FORMATS, LENGTHS
@@ -28,10 +29,6 @@ def parse_slot(value) -> datetime | None:
     except ValueError:
         return None
     return start if within_reach(start) else None
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _length_limit(limit: int, what: str) -> Length:
@@ -82,7 +79,7 @@ class RequestForm(FlaskForm):
     length = HiddenField(default=30, filters=[_length])
     slots = SelectMultipleField("Times you can do", validate_choice=False)
     questions = SelectMultipleField("Questions to cover", validate_choice=False)
-    note = TextAreaField("A note for them (optional)", filters=[_strip],
+    note = TextAreaField("A note for them (optional)", filters=[strip],
                          validators=[_length_limit(MAX_NOTE, "the note")],
                          render_kw={"rows": 4, "maxlength": MAX_NOTE})
 
@@ -101,7 +98,7 @@ class RequestForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = TextAreaField("Why are you cancelling?", filters=[_strip],
+    reason = TextAreaField("Why are you cancelling?", filters=[strip],
                            validators=[_length_limit(MAX_REASON, "the reason")],
                            render_kw={"rows": 2, "maxlength": MAX_REASON})
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..audit.services import record
 from ..auth.models import User
 from ..extensions import db
+from ..forms import FieldError
 from ..mail.services import mail_domain
 from ..people.availability import Slot, free_slots, within_hours
 from ..questions.models import Question
@@ -33,12 +34,8 @@ MAX_REASON = 1000
 DAYS_AHEAD = 14
 
 
-class RequestError(ValueError):
+class RequestError(FieldError):
     """A request or change that cannot be made; ``field`` names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

@@ -7,13 +7,9 @@ from wtforms import (BooleanField, DateField, EmailField, IntegerField, SelectCh
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ..forms import Form, TimezoneField
+from ..forms import Form, TimezoneField, strip, strip_lower
 from .models import GROUP_LABELS, GROUPS, WEEKDAYS
 from .photos import MAX_FULL_DECODE_MEGAPIXELS, MAX_WEBP_MEGAPIXELS
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class SearchForm(Form):
@@ -22,7 +18,7 @@ class SearchForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField("Search people", validators=[Optional(), Length(max=100)], filters=[_strip],
+    q = StringField("Search people", validators=[Optional(), Length(max=100)], filters=[strip],
                     render_kw={"type": "search", "placeholder": "Name, team or topic: CEO, on-call, fundraising"})
     group = SelectField("Group", validate_choice=False,
                         choices=[SelectChoice("", "Everyone")] + [SelectChoice(g, GROUP_LABELS[g]) for g in GROUPS])
@@ -31,15 +27,15 @@ class SearchForm(Form):
 
 class _ProfileFields(Form):
     title = StringField("Title", validators=[DataRequired("Enter a title, e.g. Staff Engineer."), Length(max=120)],
-                        filters=[_strip])
-    team = StringField("Team", validators=[Optional(), Length(max=120)], filters=[_strip],
+                        filters=[strip])
+    team = StringField("Team", validators=[Optional(), Length(max=120)], filters=[strip],
                        description="Leave empty for investors and board members.")
-    bio = TextAreaField("Short bio", validators=[Optional(), Length(max=2000)], filters=[_strip],
+    bio = TextAreaField("Short bio", validators=[Optional(), Length(max=2000)], filters=[strip],
                         description="Two or three sentences: what you do and what you'd like candidates to know.")
-    topics = StringField("Ask me about", validators=[Optional(), Length(max=500)], filters=[_strip],
+    topics = StringField("Ask me about", validators=[Optional(), Length(max=500)], filters=[strip],
                          description="Separate topics with commas, e.g. career growth, on-call, fundraising.")
     off_limits = StringField("Topics I'd rather not discuss", validators=[Optional(), Length(max=500)],
-                             filters=[_strip], description="Separate topics with commas. Candidates see this list.")
+                             filters=[strip], description="Separate topics with commas. Candidates see this list.")
     timezone = TimezoneField("Time zone")
     weekly_cap = IntegerField("Conversations per week, at most",
                               validators=[InputRequired("Enter a number from 0 to 40."),
@@ -60,10 +56,10 @@ class PersonForm(_ProfileFields):
     """What a recruiter sets for anyone in the directory."""
 
     name = StringField("Full name", validators=[DataRequired("Enter the person's name."), Length(max=120)],
-                       filters=[_strip])
+                       filters=[strip])
     email = EmailField("Work e-mail", validators=[DataRequired("Enter an e-mail address."), Length(max=254),
                                                   Email("Enter an e-mail address like name@example.com.")],
-                       filters=[lambda v: v.strip().lower() if isinstance(v, str) else v])
+                       filters=[strip_lower])
     group = SelectField("Group", choices=[SelectChoice(g, GROUP_LABELS[g]) for g in GROUPS])
     needs_approval = SelectField(
         "Conversation requests", default="default",
@@ -83,4 +79,4 @@ class WindowForm(Form):
 class TimeOffForm(Form):
     start_date = DateField("First day", validators=[InputRequired("Enter the first day you're away.")])
     end_date = DateField("Last day", validators=[InputRequired("Enter the last day you're away.")])
-    note = StringField("Note (only recruiters see it)", validators=[Optional(), Length(max=200)], filters=[_strip])
+    note = StringField("Note (only recruiters see it)", validators=[Optional(), Length(max=200)], filters=[strip])

@@ -14,6 +14,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..auth.services import AccountError, create_user, find_user_by_email, normalize_email
 from ..extensions import db
+from ..forms import FieldError
 from .models import APPROVAL_BY_DEFAULT, GROUPS, AvailabilityWindow, StaffProfile, TimeOff
 
 PAGE_SIZE = 24
@@ -35,12 +36,8 @@ MAX_WINDOW = timedelta(hours=12)
 MAX_TIME_OFF = timedelta(days=366)
 
 
-class PeopleError(ValueError):
+class PeopleError(FieldError):
     """A change that cannot be made; ``field`` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms import strip
 from ..security import parse_id
 
 from .models import CATEGORIES
@@ -14,10 +15,6 @@ MAX_TEXT = 1000
 STATUS_FILTERS = {"open": "Open", "answered": "Answered"}
 PRIVATE_HINT = ("Recruiters see that this question exists, its category and whether it's answered, "
                 "not what it says.")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _known_category(form, field):
@@ -39,7 +36,7 @@ class QuestionForm(FlaskForm):
         "Your question",
         validators=[DataRequired("Write your question."),
                     Length(max=MAX_TEXT, message=f"Keep it to {MAX_TEXT} characters or fewer.")],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"rows": 3, "maxlength": MAX_TEXT},
     )
     category = SelectField("Category", default="other", validators=[_known_category], validate_choice=False,
