@@ -12,6 +12,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from .security import RECRUITER_ROLES
 from .timeutil import format_date, format_datetime, to_zone, utcnow
 
 
@@ -26,16 +27,16 @@ class NavItem:
 EVERYONE = ("candidate", "staff", "recruiter", "admin")
 NAVIGATION = (
     NavItem("Home", "main.home", EVERYONE),
-    NavItem("Candidates", "candidates.index", ("recruiter", "admin")),
+    NavItem("Candidates", "candidates.index", RECRUITER_ROLES),
     NavItem("My questions", "questions.index", ("candidate",)),
     NavItem("Conversations", "meetings.index", ("candidate",)),
     NavItem("Your data", "privacy.account", ("candidate",)),
-    NavItem("Requests", "meetings.queue", ("recruiter", "admin")),
-    NavItem("Analytics", "analytics.index", ("recruiter", "admin")),
+    NavItem("Requests", "meetings.queue", RECRUITER_ROLES),
+    NavItem("Analytics", "analytics.index", RECRUITER_ROLES),
     NavItem("Audit", "audit.index", ("admin",)),
     NavItem("People", "people.index", EVERYONE),
     NavItem("My profile", "people.own_profile", ("staff",)),
-    NavItem("Manage people", "people.manage", ("recruiter", "admin")),
+    NavItem("Manage people", "people.manage", RECRUITER_ROLES),
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from ..candidates.services import get_candidate
+from ..candidates.services import candidate_or_404
 from ..extensions import db
 from ..rendering import render
 from ..security import role_required
@@ -52,25 +52,18 @@ def export_own():
     return _download(candidate, OWN)
 
 
-def _candidate_or_404(candidate_id: int):
-    candidate = get_candidate(candidate_id)
-    if candidate is None:
-        abort(404)
-    return candidate
-
-
 @bp.post("/recruiter/candidates/<int:candidate_id>/export")
 @role_required("admin")
 def export_candidate(candidate_id: int):
     """The full copy, for answering a formal request for their data (GDPR Art. 15)."""
-    return _download(_candidate_or_404(candidate_id), FORMAL)
+    return _download(candidate_or_404(candidate_id), FORMAL)
 
 
 @bp.route("/recruiter/candidates/<int:candidate_id>/erase", methods=["GET", "POST"])
 @role_required("admin")
 def erase(candidate_id: int):
     """Confirm by typing the candidate's e-mail address; then erase."""
-    candidate = _candidate_or_404(candidate_id)
+    candidate = candidate_or_404(candidate_id)
     if is_erased(candidate):
         flash("This candidate's personal data was already erased.", "success")
         return redirect(url_for("candidates.show", candidate_id=candidate.id))

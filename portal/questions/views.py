@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from htmx_flask import make_response as htmx_response
 
 from ..extensions import db
+from ..forms import show_error
 from ..rendering import render, wants_fragment
 from ..security import role_required
 from . import bp
@@ -120,7 +121,7 @@ def _submitted(form: QuestionForm) -> tuple:
 
 def _apply_error(form: QuestionForm, error: QuestionError) -> None:
     db.session.rollback()
-    getattr(form, error.field or "text").errors = [str(error)]
+    show_error(form, error, "text")
 
 
 @bp.get("/questions")

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 
+from ...candidates.services import candidate_or_404
 from ...extensions import db
+from ...forms import show_error
 from ...rendering import render
-from ...security import role_required
+from ...security import recruiter_required
 from .. import bp
 from ..forms import MessageForm
 from ..services import (FeedbackError, draft_message, feedback_rows, get_message, message_history,
                         publish_message, save_message)
-from .recruiter import RECRUITERS, candidate_or_404, me
+from .recruiter import me
 
 PREVIEW_LIMIT = 40_000  # a preview of an over-long text still renders, up to a point
 
@@ -41,7 +43,7 @@ def _compose_url(candidate) -> str:
 
 
 @bp.get("/recruiter/candidates/<int:candidate_id>/message", endpoint="compose")
-@role_required(*RECRUITERS)
+@recruiter_required
 def compose(candidate_id: int):
     """The editor, with the saved text, or a fresh draft from the feedback when there is none yet
     (or when asked to start again: a GET, so nothing is saved until Save)."""
@@ -66,7 +68,7 @@ def _after(candidate, form, action):
             result = action(form.body.data)
         except FeedbackError as error:
             db.session.rollback()
-            form.body.errors = [str(error)]
+            show_error(form, error, "body")
         else:
             db.session.commit()
             return result
@@ -74,7 +76,7 @@ def _after(candidate, form, action):
 
 
 @bp.post("/recruiter/candidates/<int:candidate_id>/message", endpoint="save")
-@role_required(*RECRUITERS)
+@recruiter_required
 def save(candidate_id: int):
     candidate = candidate_or_404(candidate_id)
 
@@ -91,7 +93,7 @@ def save(candidate_id: int):
 
 
 @bp.post("/recruiter/candidates/<int:candidate_id>/message/publish", endpoint="publish")
-@role_required(*RECRUITERS)
+@recruiter_required
 def publish(candidate_id: int):
     candidate = candidate_or_404(candidate_id)
     earlier = get_message(candidate)
@@ -111,7 +113,7 @@ def publish(candidate_id: int):
 
 
 @bp.post("/recruiter/candidates/<int:candidate_id>/message/preview", endpoint="preview")
-@role_required(*RECRUITERS)
+@recruiter_required
 def preview(candidate_id: int):
     """The message as the candidate will see it; changes nothing."""
     candidate = candidate_or_404(candidate_id)

@@ -11,29 +11,21 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ...candidates.models import Candidate
-from ...candidates.services import get_candidate
+from ...candidates.services import candidate_or_404
 from ...extensions import db
+from ...forms import show_error
 from ...rendering import render, wants_fragment
-from ...security import role_required
+from ...security import recruiter_required
 from .. import bp
 from ..forms import FeedbackForm, RequestFeedbackForm
 from ..models import InterviewFeedback
 from ..services import (FeedbackError, enter_feedback, feedback_overview, get_feedback, load_interviewers,
                         remind_feedback, request_feedback)
 
-RECRUITERS = ("recruiter", "admin")
-
 
 def me():
     """The signed-in user itself, not the request-local proxy, for rows and audit events."""
     return current_user._get_current_object()
-
-
-def candidate_or_404(candidate_id: int) -> Candidate:
-    candidate = get_candidate(candidate_id)
-    if candidate is None:
-        abort(404)
-    return candidate
 
 
 def feedback_or_404(candidate: Candidate, feedback_id: int) -> InterviewFeedback:
@@ -67,7 +59,7 @@ def _names(feedback_rows) -> str:
 
 
 @bp.post("/recruiter/candidates/<int:candidate_id>/feedback", endpoint="request")
-@role_required(*RECRUITERS)
+@recruiter_required
 def request_from_interviewers(candidate_id: int):
     """Ask the chosen directory people for feedback; each gets their own e-mailed link."""
     candidate = candidate_or_404(candidate_id)
@@ -77,7 +69,7 @@ def request_from_interviewers(candidate_id: int):
             created = request_feedback(candidate, load_interviewers(form.ids), by=me())
         except FeedbackError as error:
             db.session.rollback()
-            form.interviewers.errors = [str(error)]
+            show_error(form, error, "interviewers")
         else:
             db.session.commit()
             if not created:
@@ -88,7 +80,7 @@ def request_from_interviewers(candidate_id: int):
 
 
 @bp.post("/recruiter/candidates/<int:candidate_id>/feedback/<int:feedback_id>/remind", endpoint="remind")
-@role_required(*RECRUITERS)
+@recruiter_required
 def remind_interviewer(candidate_id: int, feedback_id: int):
     candidate = candidate_or_404(candidate_id)
     feedback = feedback_or_404(candidate, feedback_id)
@@ -108,7 +100,7 @@ def _enter_page(candidate, feedback, form, status=200):
 
 @bp.route("/recruiter/candidates/<int:candidate_id>/feedback/<int:feedback_id>/enter",
           methods=["GET", "POST"], endpoint="enter")
-@role_required(*RECRUITERS)
+@recruiter_required
 def enter_for_interviewer(candidate_id: int, feedback_id: int):
     """Type in feedback an interviewer gave another way (a call, a chat message)."""
     candidate = candidate_or_404(candidate_id)
@@ -122,7 +114,7 @@ def enter_for_interviewer(candidate_id: int, feedback_id: int):
             enter_feedback(feedback, form.went_well.data, form.to_grow.data, by=me())
         except FeedbackError as error:
             db.session.rollback()
-            getattr(form, error.field or "went_well").errors = [str(error)]
+            show_error(form, error, "went_well")
         else:
             db.session.commit()
             flash(f"Saved {feedback.interviewer.name}'s feedback, marked as typed in by you.", "success")

@@ -13,14 +13,12 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...rendering import render, wants_fragment
-from ...security import role_required
+from ...security import recruiter_required
 from .. import bp
 from ..models import Meeting
 from ..queue import (PICKER_LIMIT, QueueError, approval_queue, approve_request, choice_label, find_choice, get_meeting,
                      redirect_choices, redirect_request, reject_request)
 from ..states import TransitionRefused
-
-RECRUITERS = ("recruiter", "admin")
 
 
 def me():
@@ -71,14 +69,14 @@ def _needs_another_look(meeting: Meeting, problem: QueueError):
 
 
 @bp.get("/recruiter/requests", endpoint="queue")
-@role_required(*RECRUITERS)
+@recruiter_required
 def queue():
     """Requests waiting for a recruiter, oldest first."""
     return _queue()
 
 
 @bp.post("/recruiter/requests/<int:meeting_id>/approve", endpoint="approve")
-@role_required(*RECRUITERS)
+@recruiter_required
 def approve(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
     try:
@@ -92,7 +90,7 @@ def approve(meeting_id: int):
 
 
 @bp.post("/recruiter/requests/<int:meeting_id>/reject", endpoint="reject")
-@role_required(*RECRUITERS)
+@recruiter_required
 def reject(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
     try:
@@ -106,7 +104,7 @@ def reject(meeting_id: int):
 
 
 @bp.post("/recruiter/requests/<int:meeting_id>/redirect", endpoint="redirect")
-@role_required(*RECRUITERS)
+@recruiter_required
 def redirect_to_person(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
     raw = request.form.get("person", "")[:300]

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
 from ...extensions import db
+from ...forms import show_error
 from ...rendering import render, wants_fragment
 from ...security import role_required
 from ...timeutil import to_zone, utcnow
@@ -58,7 +59,7 @@ def update_own_profile():
             apply_photo(profile, form)
         except PhotoRejected as error:
             db.session.rollback()
-            form.photo.errors = [str(error)]
+            show_error(form, error, "photo")
         else:
             db.session.commit()
             flash("Your profile is saved. Candidates see the changes right away.", "success")
@@ -84,7 +85,7 @@ def add_own_window():
             add_window(profile, int(form.weekday.data), form.start.data, form.end.data)
         except PeopleError as error:
             db.session.rollback()
-            getattr(form, error.field or "start").errors = [str(error)]
+            show_error(form, error, "start")
         else:
             db.session.commit()
             return _after_availability_change(profile, "Window added.")
@@ -112,7 +113,7 @@ def add_own_time_off():
             add_time_off(profile, form.start_date.data, form.end_date.data, form.note.data or "", today)
         except PeopleError as error:
             db.session.rollback()
-            getattr(form, error.field or "end_date").errors = [str(error)]
+            show_error(form, error, "end_date")
         else:
             db.session.commit()
             return _after_availability_change(profile, "Time off added. No one can book you on those days.")

@@ -9,9 +9,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ...auth.models import User
 from ...extensions import db
-from ...forms import EmptyForm
+from ...forms import EmptyForm, show_error
 from ...rendering import render
-from ...security import role_required
+from ...security import recruiter_required
 from .. import bp
 from ..forms import PersonForm
 from ..models import GROUPS, StaffProfile
@@ -19,8 +19,6 @@ from ..photos import PhotoRejected
 from ..services import (GROUP_ORDER, PeopleError, create_person, invite_to_profile, move_profile, set_visibility,
                         update_profile)
 from .own import apply_photo
-
-RECRUITERS = ("recruiter", "admin")
 
 
 def _profile_or_404(user_id: int) -> StaffProfile:
@@ -31,7 +29,7 @@ def _profile_or_404(user_id: int) -> StaffProfile:
 
 
 @bp.get("/recruiter/people")
-@role_required(*RECRUITERS)
+@recruiter_required
 def manage():
     """Everyone in the directory, hidden people included, in the order candidates see them."""
     profiles = db.session.scalars(
@@ -48,7 +46,7 @@ def _person_form_page(form, profile=None, status=200):
 
 
 @bp.route("/recruiter/people/new", methods=["GET", "POST"])
-@role_required(*RECRUITERS)
+@recruiter_required
 def new_person():
     form = PersonForm()
     if request.method == "GET":
@@ -63,8 +61,7 @@ def new_person():
             apply_photo(profile, form)
         except (PeopleError, PhotoRejected) as error:
             db.session.rollback()
-            field = getattr(error, "field", None) or "photo"
-            getattr(form, field).errors = [str(error)]
+            show_error(form, error, "photo")
         else:
             db.session.commit()
             flash(f"{profile.user.name} is in the directory.", "success")
@@ -73,7 +70,7 @@ def new_person():
 
 
 @bp.route("/recruiter/people/<int:user_id>/edit", methods=["GET", "POST"])
-@role_required(*RECRUITERS)
+@recruiter_required
 def edit_person(user_id: int):
     profile = _profile_or_404(user_id)
     if request.method == "GET":
@@ -88,8 +85,7 @@ def edit_person(user_id: int):
             apply_photo(profile, form)
         except (PeopleError, PhotoRejected) as error:
             db.session.rollback()
-            field = getattr(error, "field", None) or "photo"
-            getattr(form, field).errors = [str(error)]
+            show_error(form, error, "photo")
         else:
             db.session.commit()
             flash(f"Saved {profile.user.name}'s profile.", "success")
@@ -103,7 +99,7 @@ def _back_to_list(message: str):
 
 
 @bp.post("/recruiter/people/<int:user_id>/visibility")
-@role_required(*RECRUITERS)
+@recruiter_required
 def toggle_visibility(user_id: int):
     profile = _profile_or_404(user_id)
     set_visibility(profile, not profile.visible)
@@ -113,7 +109,7 @@ def toggle_visibility(user_id: int):
 
 
 @bp.post("/recruiter/people/<int:user_id>/move")
-@role_required(*RECRUITERS)
+@recruiter_required
 def move_person(user_id: int):
     profile = _profile_or_404(user_id)
     try:
@@ -125,7 +121,7 @@ def move_person(user_id: int):
 
 
 @bp.post("/recruiter/people/<int:user_id>/invite")
-@role_required(*RECRUITERS)
+@recruiter_required
 def invite_person(user_id: int):
     profile = _profile_or_404(user_id)
     invite_to_profile(profile, invited_by=current_user)
