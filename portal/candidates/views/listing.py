@@ -1,0 +1,72 @@
+"""Recruiters: the candidate list and adding a candidate."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from ...extensions import db
+from ...forms import show_error
+from ...rendering import render
+from ...security import parse_id, recruiter_required
+from ...timeutil import utcnow
+from .. import bp
+from ..forms import CandidateFilterForm, CandidateForm
+from ..services import CandidateError, create_candidate, list_candidates, positions, recruiters
+
+
+@bp.get("/recruiter/candidates")
+@recruiter_required
+def index():
+    """Everyone at (or past) the offer stage, with where each one is in the process."""
+    form = CandidateFilterForm(request.args)
+    all_positions = positions()
+    form.position.choices = [SelectChoice("", "All positions")] + [
+        SelectChoice(str(p.id), f"{p.title} · {p.team}" if p.team else p.title) for p in all_positions]
+    position_id = parse_id(request.args.get("position"))
+    rows = list_candidates(form.stage.data or "", position_id, (form.q.data or "")[:100])
+    return render("candidates/index.html", fragment="candidate_list", form=form, rows=rows,
+                  filtered=bool(form.q.data or form.stage.data or position_id))
+
+
+def _form(formdata=None):
+    return CandidateForm(formdata, positions=positions(), recruiters=recruiters())
+
+
+@bp.route("/recruiter/candidates/new", methods=["GET", "POST"])
+@recruiter_required
+def new():
+    form = _form(request.form if request.method == "POST" else None)
+    if request.method == "GET":
+        form.owner_id.data = str(current_user.id)
+        form.timezone.data = current_user.timezone
+        return render("candidates/new.html", form=form)
+    if form.validate_on_submit():
+        data = dict(form.data)
+        if data["decision_deadline"] is not None:
+            # The form's wall-clock time is the candidate's; store the instant in UTC.
+            local = data["decision_deadline"].replace(tzinfo=ZoneInfo(data["timezone"]))
+            now = utcnow()
+            problem = None
+            if local <= now:
+                problem = "The deadline must be in the future."
+            elif local > now + timedelta(days=366):
+                problem = "Choose a deadline within a year."
+            if problem:
+                form.decision_deadline.errors = [problem]
+                return render("candidates/new.html", form=form, status=422)
+            data["decision_deadline"] = local.astimezone(UTC)
+        try:
+            candidate = create_candidate(data, by=current_user)
+        except CandidateError as error:
+            db.session.rollback()
+            show_error(form, error, "name")
+        else:
+            db.session.commit()
+            flash(f"{candidate.user.name} is at the offer stage. Next: ask the interviewers for feedback.", "success")
+            return redirect(url_for("candidates.show", candidate_id=candidate.id))
+    return render("candidates/new.html", form=form, status=422)
