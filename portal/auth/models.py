@@ -25,6 +25,9 @@ ROLE_LABELS = {
     "recruiter": "Recruiter",
     "admin": "Admin",
 }
+ERASED_DOMAIN = "erased.invalid"
+"""An erased account's address is ``candidate-<id>@erased.invalid`` (``privacy.services.erase_candidate``):
+a reserved domain, so no mail can reach it."""
 
 
 def new_session_token() -> str:
@@ -77,6 +80,11 @@ class User(UserMixin, db.Model):
     def is_recruiter(self) -> bool:
         """Recruiters and admins run the process; admins can do everything recruiters can."""
         return self.role in RECRUITER_ROLES
+
+    @property
+    def is_erased(self) -> bool:
+        """Their personal data was erased: the address is on ``ERASED_DOMAIN``."""
+        return self.email.endswith("@" + ERASED_DOMAIN)
 
     @property
     def role_label(self) -> str:

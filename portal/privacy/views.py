@@ -15,7 +15,7 @@ from ..rendering import render
 from ..security import role_required
 from . import bp
 from .export import FORMAL, OWN, export_zip, record_export
-from .services import erase_candidate, is_erased, retention_days
+from .services import erase_candidate, retention_days
 
 
 def me():
@@ -64,7 +64,7 @@ def export_candidate(candidate_id: int):
 def erase(candidate_id: int):
     """Confirm by typing the candidate's e-mail address; then erase."""
     candidate = candidate_or_404(candidate_id)
-    if is_erased(candidate):
+    if candidate.user.is_erased:
         flash("This candidate's personal data was already erased.", "success")
         return redirect(url_for("candidates.show", candidate_id=candidate.id))
     if request.method == "GET":
