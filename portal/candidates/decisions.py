@@ -30,10 +30,10 @@ from ..audit.services import record
 from ..extensions import db
 from ..timeutil import format_date, to_zone, utcnow
 from . import hooks
-from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS, Candidate, ExitSurvey
+from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS, Candidate, ExitSurvey, Stage
 
 MAX_NOTE = 2000
-ENDS_CONVERSATIONS = ("declined", "withdrawn")
+ENDS_CONVERSATIONS = (Stage.DECLINED, Stage.WITHDRAWN)
 
 
 class DecisionError(ValueError):
@@ -114,7 +114,7 @@ def _count(n: int, word: str) -> str:
 def describe(stage: str, reason: str | None = None) -> str:
     """``Declined (Compensation)``, ``Accepted``, ``Offer stage``: one decision in words."""
     label = STAGE_LABELS.get(stage, stage)
-    if stage == "declined" and reason:
+    if stage == Stage.DECLINED and reason:
         return f"{label} ({DECLINE_REASONS.get(reason, reason)})"
     return label
 
@@ -125,9 +125,9 @@ def reason_label(reason: str | None) -> str:
 
 def _outcome_sentence(candidate: Candidate) -> str:
     name = candidate.user.name
-    if candidate.stage == "accepted":
+    if candidate.stage == Stage.ACCEPTED:
         return f"{name} accepted the offer"
-    if candidate.stage == "declined":
+    if candidate.stage == Stage.DECLINED:
         return f"{name} declined the offer ({reason_label(candidate.decline_reason) or 'no reason given'})"
     return f"{name}'s offer was withdrawn"
 
@@ -155,7 +155,7 @@ def decided_instant(candidate: Candidate, day: date | None, zone: str, now: date
         raise DecisionError("The date can't be before the offer was made, on "
                             f"{format_date(candidate.offer_made_at, zone)}.", "decided_on")
     previous = candidate.decided_at
-    if candidate.stage != "offer" and previous is not None and to_zone(previous, zone).date() == day:
+    if candidate.stage != Stage.OFFER and previous is not None and to_zone(previous, zone).date() == day:
         return previous  # a correction that keeps the day keeps the recorded moment
     if day == today:
         return now
@@ -195,7 +195,7 @@ def record_decision(candidate: Candidate, data: DecisionData, *, by, now: dateti
         raise DecisionError("Choose what they decided.", "outcome")
     decided_at = decided_instant(candidate, data.decided_on, zone, now)
     reason = data.reason or None
-    if outcome == "declined":
+    if outcome == Stage.DECLINED:
         if reason not in DECLINE_REASONS:
             raise DecisionError("Choose why they declined from the list.", "reason")
     else:
@@ -206,7 +206,7 @@ def record_decision(candidate: Candidate, data: DecisionData, *, by, now: dateti
 
     before = (candidate.stage, candidate.decided_at, candidate.decline_reason, candidate.decision_note)
     after = (outcome, decided_at, reason, note or None)
-    first_time = candidate.stage == "offer"
+    first_time = candidate.stage == Stage.OFFER
     action = "decided" if first_time else ("unchanged" if before == after else "changed")
     if action != "unchanged":
         candidate.stage, candidate.decided_at, candidate.decline_reason, candidate.decision_note = after
@@ -227,7 +227,7 @@ def record_decision(candidate: Candidate, data: DecisionData, *, by, now: dateti
     for _receiver, called_off in hooks.decided.send(candidate, stage=outcome, by=by, now=now):
         if called_off is not None:
             result.called_off += called_off
-    if outcome == "declined" and data.send_survey:
+    if outcome == Stage.DECLINED and data.send_survey:
         from .exit_survey import existing_survey, send_exit_survey  # (it imports DecisionError from here)
 
         result.survey_sent = send_exit_survey(candidate, by=by, now=now)
@@ -251,13 +251,13 @@ def undo_decision(candidate: Candidate, *, by, expected_stage: str | None = None
     """Back to the offer stage: the outcome, date, reason and note are cleared. Returns the stage it
     had. Conversations called off stay called off; an exit survey already sent stays (and closes)."""
     _lock(candidate)
-    if candidate.stage == "offer":
+    if candidate.stage == Stage.OFFER:
         raise DecisionConflict(f"There's no decision to undo: {candidate.user.name} is already at the offer "
                                "stage. Nothing was changed.")
     _check_expected(candidate, expected_stage)
     previous = candidate.stage
     was = describe(candidate.stage, candidate.decline_reason)
-    candidate.stage = "offer"
+    candidate.stage = Stage.OFFER
     candidate.decided_at = candidate.decline_reason = candidate.decision_note = None
     db.session.flush()
     record("candidate.decision_undone",

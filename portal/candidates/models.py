@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,9 +12,21 @@ from ..auth.models import User
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
-STAGES = ("offer", "accepted", "declined", "withdrawn")
-STAGE_LABELS = {"offer": "Offer stage", "accepted": "Accepted", "declined": "Declined", "withdrawn": "Withdrawn"}
-OUTCOMES = ("accepted", "declined", "withdrawn")
+
+
+class Stage(StrEnum):
+    """Where a candidate is: deciding on the offer, or what they decided (stored as the value)."""
+
+    OFFER = "offer"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+STAGES = tuple(Stage)
+STAGE_LABELS = {Stage.OFFER: "Offer stage", Stage.ACCEPTED: "Accepted", Stage.DECLINED: "Declined",
+                Stage.WITHDRAWN: "Withdrawn"}
+OUTCOMES = (Stage.ACCEPTED, Stage.DECLINED, Stage.WITHDRAWN)
 # Why a candidate declined: recorded by the recruiter from this list (plus free text), charted in analytics.
 DECLINE_REASONS = {
     "compensation": "Compensation",
@@ -49,7 +62,7 @@ class Candidate(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), unique=True)
     position_id: Mapped[int] = mapped_column(sa.ForeignKey("position.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
-    stage: Mapped[str] = mapped_column(sa.String(12), default="offer")
+    stage: Mapped[str] = mapped_column(sa.String(12), default=Stage.OFFER)
     offer_made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decision_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -67,7 +80,7 @@ class Candidate(db.Model):
                                                           passive_deletes=True)
 
     __table_args__ = (
-        sa.CheckConstraint("stage IN ('offer', 'accepted', 'declined', 'withdrawn')", name="stage_known"),
+        sa.CheckConstraint(f"stage IN ({', '.join(repr(str(stage)) for stage in Stage)})", name="stage_known"),
         sa.Index("ix_candidate_stage_deadline", "stage", "decision_deadline"),
         # Analytics recompute one (position, month of the offer) cell at a time.
         sa.Index("ix_candidate_position_offer", "position_id", "offer_made_at"),
@@ -81,13 +94,13 @@ class Candidate(db.Model):
     def in_offer_process(self) -> bool:
         """Still deciding, with an account (not erased): e-mailed links about their questions,
         conversations and feedback work only while this holds."""
-        return self.stage == "offer" and self.user is not None and self.user.active
+        return self.stage == Stage.OFFER and self.user is not None and self.user.active
 
     @property
     def keeps_conversations(self) -> bool:
         """Deciding, or accepted (accepting keeps their conversations and questions going; declining
         or withdrawing calls them off), with an account: links about them work only while this holds."""
-        return self.stage in ("offer", "accepted") and self.user is not None and self.user.active
+        return self.stage in (Stage.OFFER, Stage.ACCEPTED) and self.user is not None and self.user.active
 
 
 class ExitSurvey(db.Model):

@@ -16,8 +16,8 @@ from ..extensions import db
 from ..questions import hooks as question_hooks
 from ..timeutil import utcnow
 from . import notify
-from .invitations import request_written_answer
-from .models import WAITING, Meeting
+from .written import request_written_answer
+from .models import WAITING, Meeting, Status
 from .states import TransitionRefused, end_conversation
 
 
@@ -25,7 +25,7 @@ def _still_open(meeting: Meeting, now: datetime) -> bool:
     """A request still waiting, or a confirmed conversation that hasn't started (written: no time)."""
     if meeting.status in WAITING:
         return True
-    return meeting.status == "confirmed" and (meeting.start_at is None or meeting.start_at > now)
+    return meeting.status == Status.CONFIRMED and (meeting.start_at is None or meeting.start_at > now)
 
 
 def open_conversations(candidate: Candidate, now: datetime) -> list[Meeting]:
@@ -33,7 +33,7 @@ def open_conversations(candidate: Candidate, now: datetime) -> list[Meeting]:
         sa.select(Meeting).where(
             Meeting.candidate_id == candidate.id,
             sa.or_(Meeting.status.in_(WAITING),
-                   sa.and_(Meeting.status == "confirmed",
+                   sa.and_(Meeting.status == Status.CONFIRMED,
                            sa.or_(Meeting.start_at.is_(None), Meeting.start_at > now))))
         .options(joinedload(Meeting.staff)).order_by(Meeting.id)))
 
@@ -52,14 +52,14 @@ def call_off_conversations(candidate: Candidate, *, by, now: datetime | None = N
                 break
             was = meeting.status
             try:
-                end_conversation(meeting, "cancelled", actor=by, reason=reason)
+                end_conversation(meeting, Status.CANCELLED, actor=by, reason=reason)
             except TransitionRefused:
                 continue  # changed by someone else just now (transition re-read it): look again
             notify.meeting_cancelled(meeting, by=by)
-            kind = "conversation" if was == "confirmed" else "request"
+            kind = "conversation" if was == Status.CONFIRMED else "request"
             record("meeting.cancelled", f"{by.name} called off the {kind} to talk to {meeting.staff.name}: the "
                    "offer process ended", actor=by, candidate=candidate, subject=meeting, reason="offer_ended")
-            if was == "confirmed":
+            if was == Status.CONFIRMED:
                 result.conversations += 1
             else:
                 result.requests += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,12 +15,29 @@ from ..timeutil import UTCDateTime, utcnow
 
 FORMATS = {"video": "Video call", "phone": "Phone call", "in_person": "In person", "written": "Written answers"}
 LENGTHS = (15, 30, 45)
-STATUSES = ("requested", "needs_approval", "approved", "rejected", "invited", "confirmed", "declined", "expired",
-            "completed", "cancelled", "no_show")
+
+
+class Status(StrEnum):
+    """Where a conversation is (stored as the value); ``states.TRANSITIONS`` says which way it may go."""
+
+    REQUESTED = "requested"
+    NEEDS_APPROVAL = "needs_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+STATUSES = tuple(Status)
 # A person's time is held from confirmation until the conversation is over or called off.
 BOOKING_UNIT_MINUTES = 15
 # A request still waiting for an answer; a candidate has at most one per person (``ux_meeting_one_waiting``).
-WAITING = ("requested", "needs_approval", "approved", "invited")
+WAITING = (Status.REQUESTED, Status.NEEDS_APPROVAL, Status.APPROVED, Status.INVITED)
 
 _WAITING_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in WAITING))
 
@@ -62,9 +80,7 @@ class Meeting(db.Model):
         back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingTransition.at")
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('requested', 'needs_approval', 'approved', 'rejected', 'invited', 'confirmed', "
-            "'declined', 'expired', 'completed', 'cancelled', 'no_show')", name="status_known"),
+        sa.CheckConstraint(f"status IN ({', '.join(repr(str(status)) for status in Status)})", name="status_known"),
         sa.CheckConstraint("format IN ('video', 'phone', 'in_person', 'written')", name="format_known"),
         sa.CheckConstraint("length_minutes IN (15, 30, 45)", name="length_known"),
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),

@@ -19,17 +19,19 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import BOOKING_UNIT_MINUTES, BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition
+from .models import (BOOKING_UNIT_MINUTES, WAITING, BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition,
+                     Status)
 
+S = Status
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "requested": frozenset({"needs_approval", "invited", "cancelled"}),
-    "needs_approval": frozenset({"approved", "rejected", "invited", "cancelled"}),  # invited: redirected
-    "approved": frozenset({"invited", "cancelled"}),
-    "invited": frozenset({"confirmed", "declined", "expired", "cancelled"}),
-    "confirmed": frozenset({"completed", "cancelled", "no_show"}),
+    S.REQUESTED: frozenset({S.NEEDS_APPROVAL, S.INVITED, S.CANCELLED}),
+    S.NEEDS_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.INVITED, S.CANCELLED}),  # invited: redirected
+    S.APPROVED: frozenset({S.INVITED, S.CANCELLED}),
+    S.INVITED: frozenset({S.CONFIRMED, S.DECLINED, S.EXPIRED, S.CANCELLED}),
+    S.CONFIRMED: frozenset({S.COMPLETED, S.CANCELLED, S.NO_SHOW}),
 }
-ACTIVE = frozenset({"requested", "needs_approval", "approved", "invited", "confirmed"})
-FINAL = frozenset({"rejected", "declined", "expired", "completed", "cancelled", "no_show"})
+ACTIVE = frozenset({*WAITING, S.CONFIRMED})
+FINAL = frozenset(Status) - ACTIVE
 
 
 class TransitionRefused(Exception):
@@ -107,7 +109,7 @@ def confirm(meeting: Meeting, start: datetime, *, actor=None, **values) -> Meeti
     end = start + timedelta(minutes=meeting.length_minutes)
     try:
         with db.session.begin_nested():
-            transition(meeting, "confirmed", actor=actor, start_at=start, end_at=end,
+            transition(meeting, Status.CONFIRMED, actor=actor, start_at=start, end_at=end,
                        sequence=meeting.sequence + 1, **values)
             hold_time(meeting, start, end)
     except (SlotTaken, IntegrityError):
@@ -118,7 +120,7 @@ def confirm(meeting: Meeting, start: datetime, *, actor=None, **values) -> Meeti
 
 def reschedule(meeting: Meeting, start: datetime, *, actor=None) -> Meeting:
     """A confirmed conversation moves to a new time: new hold, old hold released, calendars updated."""
-    if meeting.status != "confirmed":
+    if meeting.status != Status.CONFIRMED:
         raise TransitionRefused("Only a confirmed conversation can be moved.")
     end = start + timedelta(minutes=meeting.length_minutes)
     try:
@@ -126,13 +128,14 @@ def reschedule(meeting: Meeting, start: datetime, *, actor=None) -> Meeting:
             release_time(meeting)
             hold_time(meeting, start, end)
             result = db.session.execute(
-                sa.update(Meeting).where(Meeting.id == meeting.id, Meeting.status == "confirmed",
+                sa.update(Meeting).where(Meeting.id == meeting.id, Meeting.status == Status.CONFIRMED,
                                          Meeting.sequence == meeting.sequence)
                 .values(start_at=start, end_at=end, sequence=meeting.sequence + 1, updated_at=utcnow())
                 .execution_options(synchronize_session=False))
             if result.rowcount != 1:
                 raise TransitionRefused("This conversation was just changed.")
-            db.session.add(MeetingTransition(meeting_id=meeting.id, from_status="confirmed", to_status="confirmed",
+            db.session.add(MeetingTransition(meeting_id=meeting.id, from_status=Status.CONFIRMED,
+                                             to_status=Status.CONFIRMED,
                                              actor_id=getattr(actor, "id", None), reason="rescheduled"))
     except SlotTaken:
         db.session.refresh(meeting)
@@ -143,10 +146,11 @@ def reschedule(meeting: Meeting, start: datetime, *, actor=None) -> Meeting:
 
 def end_conversation(meeting: Meeting, target: str, *, actor=None, reason: str | None = None) -> Meeting:
     """confirmed → cancelled / completed / no_show, or calling off an open request; frees the time."""
-    values = {"sequence": meeting.sequence + 1} if target == "cancelled" and meeting.status == "confirmed" else {}
+    moved = target == Status.CANCELLED and meeting.status == Status.CONFIRMED  # a calendar update
+    values = {"sequence": meeting.sequence + 1} if moved else {}
     if reason:
         values["reason"] = reason
     transition(meeting, target, actor=actor, note=reason, **values)
-    if target == "cancelled":
+    if target == Status.CANCELLED:
         release_time(meeting)
     return meeting
