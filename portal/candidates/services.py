@@ -13,6 +13,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..auth.services import AccountError, create_user
 from ..extensions import db
+from ..security import RECRUITER_ROLES
 from .hooks import gather, list_counts
 from .models import STAGES, Candidate, Position
 
@@ -66,7 +67,7 @@ def positions() -> list[Position]:
 
 def recruiters() -> list[User]:
     return list(db.session.scalars(
-        sa.select(User).where(User.role.in_(("recruiter", "admin")), User.active.is_(True)).order_by(User.name)
+        sa.select(User).where(User.role.in_(RECRUITER_ROLES), User.active.is_(True)).order_by(User.name)
     ))
 
 
@@ -83,7 +84,7 @@ def create_candidate(data: dict, by: User) -> Candidate:
         if position is None:
             raise CandidateError("Choose a position from the list.", "position_id")
     owner = db.session.get(User, int(data["owner_id"]))
-    if owner is None or owner.role not in ("recruiter", "admin"):
+    if owner is None or owner.role not in RECRUITER_ROLES:
         raise CandidateError("Choose a recruiter from the list.", "owner_id")
     try:
         user = create_user(data["email"], data["name"], "candidate", data["timezone"])
