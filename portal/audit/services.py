@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import AuditEvent
@@ -59,3 +62,48 @@ def timeline(candidate_id: int, limit: int = 200) -> list[AuditEvent]:
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     ))
+
+
+# --- the audit trail (/recruiter/audit) -----------------------------------------------------------
+
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events the audit trail shows (every one by default)."""
+
+    action: str = ""  # the start of the action, e.g. "meeting." or "meeting.requested"
+    who: str = ""  # part of the actor's name or e-mail address, any case
+    candidate_id: int | None = None
+    start: date | None = None  # the first day, in the viewer's zone
+    end: date | None = None  # the last day, in the viewer's zone
+    before: int | None = None  # only events older than this one (the next page)
+
+
+def find_events(filters: EventFilter, zone: ZoneInfo, limit: int = PAGE) -> tuple[list[AuditEvent], bool]:
+    """Up to ``limit`` events that match, newest first, and whether there are older ones that match."""
+    query = sa.select(AuditEvent).options(joinedload(AuditEvent.actor))
+    if filters.action:
+        query = query.where(AuditEvent.action.startswith(filters.action, autoescape=True))
+    if filters.who:
+        who = filters.who.lower()
+        actors = sa.select(User.id).where(sa.or_(sa.func.lower(User.name).contains(who, autoescape=True),
+                                                 sa.func.lower(User.email).contains(who, autoescape=True)))
+        query = query.where(AuditEvent.actor_id.in_(actors))
+    if filters.candidate_id is not None:
+        query = query.where(AuditEvent.candidate_id == filters.candidate_id)
+    if filters.start:
+        query = query.where(AuditEvent.at >= datetime.combine(filters.start, time(0), tzinfo=zone))
+    if filters.end:
+        day_after = filters.end + timedelta(days=1)
+        query = query.where(AuditEvent.at < datetime.combine(day_after, time(0), tzinfo=zone))
+    if filters.before is not None:
+        query = query.where(AuditEvent.id < filters.before)
+    events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    return events[:limit], len(events) > limit
+
+
+def event_actions() -> list[str]:
+    """Every action the trail holds, in order (the filter's choices)."""
+    return list(db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
