@@ -19,8 +19,8 @@ from factories import make_user
 
 from portal.analytics import rollup
 from portal.analytics.models import AnalyticsCell
-from portal.analytics.figures import Filters, median, positions_in
-from portal.analytics.report import build_report
+from portal.analytics.figures import median
+from portal.analytics.services import analytics_report
 from portal.candidates.models import Candidate
 from portal.extensions import db
 
@@ -34,7 +34,7 @@ def report(app, start="2026-09", end="2026-11", team=None, position=None):
     with time_machine.travel(NOW, tick=False), app.app_context():
         rollup.refresh_due(NOW)
         db.session.commit()
-        return build_report(Filters(start, end, positions_in(team, position)))
+        return analytics_report(start, end, team or "", position)
 
 
 def texts(section):
