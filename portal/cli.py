@@ -120,6 +120,7 @@ def seed_scale_command(candidates, years, seed):
     import sqlalchemy as sa
 
     from demodata.scale import MARKER_DOMAIN, ScaleError, seed_scale
+
     from .auth.models import User
 
     if current_app.config["PORTAL_ENV"] == "production":
