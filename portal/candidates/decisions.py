@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..extensions import db
+from ..forms import FieldError
 from ..timeutil import format_date, to_zone, utcnow
 from . import hooks
 from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS, Candidate, ExitSurvey, Stage
@@ -36,12 +37,8 @@ MAX_NOTE = 2000
 ENDS_CONVERSATIONS = (Stage.DECLINED, Stage.WITHDRAWN)
 
 
-class DecisionError(ValueError):
+class DecisionError(FieldError):
     """A decision (or survey answer) that needs another look; ``field`` names its form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class DecisionConflict(DecisionError):

@@ -13,15 +13,14 @@ from ..audit.services import record
 from ..auth.models import User
 from ..auth.services import AccountError, create_user
 from ..extensions import db
+from ..forms import FieldError
 from ..security import RECRUITER_ROLES
 from .hooks import gather, list_counts
 from .models import STAGES, Candidate, Position
 
 
-class CandidateError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class CandidateError(FieldError):
+    """A candidate that cannot be created or changed as asked; ``field`` names the form field."""
 
 
 @dataclass

@@ -13,6 +13,7 @@ from ..candidates import hooks as candidate_hooks
 from ..candidates.models import Candidate
 from ..candidates.services import count_for_candidate
 from ..extensions import db
+from ..forms import FieldError
 from ..people.models import StaffProfile
 from ..security import end_links
 from ..timeutil import utcnow
@@ -22,12 +23,8 @@ from .forms import MAX_TEXT
 from .models import CATEGORIES, Question
 
 
-class QuestionError(ValueError):
+class QuestionError(FieldError):
     """A change that cannot be made; ``field`` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 # --- reading ----------------------------------------------------------------------------------
