@@ -79,3 +79,19 @@ def test_create_user_refuses_duplicates_and_bad_zones(app):
     assert role.exit_code != 0
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_the_portal_never_imports_the_made_up_data():
+    """demodata (the demo company, the benchmark history) is loaded only by the seed commands."""
+    import ast
+    from pathlib import Path
+
+    portal = Path(__file__).resolve().parent.parent / "portal"
+    found = []
+    for module in sorted(portal.rglob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(), str(module))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            found += [(module.relative_to(portal).as_posix(), name) for name in names
+                      if name.split(".")[0] == "demodata"]
+    assert found == [("cli.py", "demodata.demo"), ("cli.py", "demodata.scale")]
