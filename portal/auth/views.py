@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..rendering import render
-from ..security import TokenProblem, no_referrer
+from ..security import TokenProblem
 from . import bp
+from .emailed import EmailedLinkView, problem_page
 from .forms import LoginForm
 from .services import request_sign_in_link, safe_next, sign_in_token, sign_in_with_token, sign_out
 from .signals import sign_in_refused
@@ -59,28 +60,34 @@ def check_email():
     return render("auth/check_email.html", email=email, minutes=minutes)
 
 
-@bp.route("/login/<token>", methods=["GET", "POST"])
-def confirm_sign_in(token: str):
+class ConfirmSignIn(EmailedLinkView):
     """GET shows who you will be signed in as; only the POST signs in (mail scanners only GET)."""
-    no_referrer()
-    next_path = safe_next(request.args.get("next"))
-    form = EmptyForm()
-    try:
-        if form.validate_on_submit():
-            user = sign_in_with_token(token)
-            db.session.commit()
-            flash(f"Welcome, {user.first_name}. You're signed in.", "success")
-            return redirect(next_path or url_for("main.home"))
-        link = sign_in_token(token)
-    except TokenProblem as problem:
+
+    problem_template = "auth/link_problem.html"
+
+    def read(self, token: str):
+        return sign_in_token(token)
+
+    def get(self, link, token: str):
+        return render("auth/confirm.html", form=EmptyForm(), user=link.user,
+                      next_path=safe_next(request.args.get("next")))
+
+    def post(self, link, token: str):
+        user = sign_in_with_token(token)
+        db.session.commit()
+        flash(f"Welcome, {user.first_name}. You're signed in.", "success")
+        return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+
+    def problem(self, problem: TokenProblem):
         db.session.rollback()
         if request.method == "POST":  # someone tried to use it (opening a link changes nothing)
             sign_in_refused.send(getattr(problem.token, "user", None), method="link", reason=problem.reason,
                                  summary=f"An e-mailed sign-in link was refused: {problem.reason}")
             db.session.commit()
-        status = 404 if problem.reason == "invalid" else 410
-        return render("auth/link_problem.html", status=status, reason=problem.reason)
-    return render("auth/confirm.html", form=form, user=link.user, next_path=next_path)
+        return problem_page(problem, self.problem_template)
+
+
+bp.add_url_rule("/login/<token>", view_func=ConfirmSignIn.as_view("confirm_sign_in"))
 
 
 @bp.post("/logout")
