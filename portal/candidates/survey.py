@@ -6,11 +6,10 @@ answer and uses up the link. A used, expired, closed or tampered link gets a pag
 
 from __future__ import annotations
 
-from flask import request
-
+from ..auth.emailed import EmailedLinkView
 from ..extensions import db
+from ..forms import show_error
 from ..rendering import render
-from ..security import TokenProblem, no_referrer
 from . import bp
 from .decisions import DecisionError
 from .exit_survey import SURVEY_LIFETIME, answer_exit_survey, survey_expires_at, survey_for_token, survey_link
@@ -23,44 +22,42 @@ def _contact(candidate):
     return owner if owner is not None and owner.active else None
 
 
-def _link_problem(problem: TokenProblem):
-    """Why the link can't be used and what to do next; 404 for a link we never issued, else 410."""
-    db.session.rollback()
-    survey = survey_for_token(problem.token) if problem.token is not None else None
-    candidate = survey.candidate if survey is not None else None
-    status = 404 if problem.reason == "invalid" else 410
-    return render("candidates/survey_problem.html", status=status, reason=problem.reason, survey=survey,
-                  candidate=candidate, contact=_contact(candidate))
-
-
 def _form_page(form, link, token: str, status: int = 200):
     return render("candidates/survey.html", fragment="survey_form", status=status, form=form,
                   candidate=link.candidate, survey=link.survey, token=token, contact=_contact(link.candidate),
                   expires_at=survey_expires_at(link.survey), days=SURVEY_LIFETIME.days)
 
 
-@bp.route("/survey/<token>", methods=["GET", "POST"], endpoint="exit_survey")
-def exit_survey(token: str):
+class ExitSurveyPage(EmailedLinkView):
     """What would have changed your mind? Shown by GET; answered by POST, once."""
-    no_referrer()
-    try:
-        link = survey_link(token)
-    except TokenProblem as problem:
-        return _link_problem(problem)
-    form = SurveyForm()
-    if request.method != "POST":
-        return _form_page(form, link, token)
-    if form.validate_on_submit():
-        try:
-            survey = answer_exit_survey(token, form.answer.data)
-        except TokenProblem as problem:
-            return _link_problem(problem)
-        except DecisionError as error:
-            db.session.rollback()
-            form.answer.errors = [str(error)]
-        else:
-            candidate = survey.candidate
-            db.session.commit()
-            return render("candidates/survey_thanks.html", survey=survey, candidate=candidate,
-                          contact=_contact(candidate))
-    return _form_page(form, link, token, status=422)
+
+    problem_template = "candidates/survey_problem.html"
+
+    def read(self, token: str):
+        return survey_link(token)
+
+    def about(self, token) -> dict:
+        survey = survey_for_token(token) if token is not None else None
+        candidate = survey.candidate if survey is not None else None
+        return {"survey": survey, "candidate": candidate, "contact": _contact(candidate)}
+
+    def get(self, link, token: str):
+        return _form_page(SurveyForm(), link, token)
+
+    def post(self, link, token: str):
+        form = SurveyForm()
+        if form.validate_on_submit():
+            try:
+                survey = answer_exit_survey(token, form.answer.data)
+            except DecisionError as error:
+                db.session.rollback()
+                show_error(form, error, "answer")
+            else:
+                candidate = survey.candidate
+                db.session.commit()
+                return render("candidates/survey_thanks.html", survey=survey, candidate=candidate,
+                              contact=_contact(candidate))
+        return _form_page(form, link, token, status=422)
+
+
+bp.add_url_rule("/survey/<token>", view_func=ExitSurveyPage.as_view("exit_survey"))

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from flask import request
-
+from ...auth.emailed import EmailedLinkView
 from ...extensions import db
+from ...forms import show_error
 from ...rendering import render
-from ...security import TokenProblem, no_referrer
 from .. import bp
 from ..forms import FeedbackForm
-from ..services import (FEEDBACK_LINK_LIFETIME, FeedbackError, feedback_candidate, feedback_for_token,
-                        feedback_link, submit_feedback)
-
-
-def _link_problem(problem: TokenProblem):
-    """Why the link can't be used and what to do next; 404 for a link we never issued, else 410."""
-    db.session.rollback()
-    feedback = feedback_for_token(problem.token) if problem.token is not None else None
-    candidate = feedback_candidate(feedback) if feedback is not None else None
-    status = 404 if problem.reason == "invalid" else 410
-    # A double-clicked "Send": the second POST finds the link used by the first, which did save.
-    return render("feedback/link_problem.html", status=status, reason=problem.reason, feedback=feedback,
-                  candidate=candidate, contact=_contact(candidate, feedback), problem_token=problem.token)
+from ..services import (
+    FEEDBACK_LINK_LIFETIME,
+    FeedbackError,
+    feedback_for_token,
+    feedback_link,
+    submit_feedback,
+)
 
 
 def _contact(candidate, feedback):
@@ -32,36 +25,46 @@ def _contact(candidate, feedback):
 
 
 def _form_page(form, feedback, token: str, status: int = 200):
-    candidate = feedback_candidate(feedback)
+    candidate = feedback.candidate
     return render("feedback/form.html", fragment="feedback_form", status=status, form=form, feedback=feedback,
                   candidate=candidate, token=token, contact=_contact(candidate, feedback))
 
 
-@bp.route("/feedback/<token>", methods=["GET", "POST"], endpoint="form")
-def feedback_form(token: str):
+class FeedbackFormPage(EmailedLinkView):
     """The feedback form for one interviewer and one candidate, prefilled with any earlier answer."""
-    no_referrer()
-    try:
-        link = feedback_link(token)
-    except TokenProblem as problem:
-        return _link_problem(problem)
-    feedback = link.feedback
-    form = FeedbackForm()
-    if request.method != "POST":
-        form.went_well.data, form.to_grow.data = feedback.went_well, feedback.to_grow
-        return _form_page(form, feedback, token)
-    if form.validate_on_submit():
-        try:
-            submission = submit_feedback(token, form.went_well.data, form.to_grow.data)
-        except TokenProblem as problem:
-            return _link_problem(problem)
-        except FeedbackError as error:
-            db.session.rollback()
-            getattr(form, error.field or "went_well").errors = [str(error)]
-        else:
-            db.session.commit()
-            # Rendered, not redirected: the new link exists only in this answer (and is never mailed).
-            return render("feedback/thanks.html", feedback=submission.feedback,
-                          candidate=feedback_candidate(submission.feedback), edit_token=submission.edit_token,
-                          days=FEEDBACK_LINK_LIFETIME.days)
-    return _form_page(form, feedback, token, status=422)
+
+    problem_template = "feedback/link_problem.html"
+
+    def read(self, token: str):
+        return feedback_link(token)
+
+    def about(self, token) -> dict:
+        feedback = feedback_for_token(token) if token is not None else None
+        candidate = feedback.candidate if feedback is not None else None
+        # problem_token: a double-clicked "Send" finds the link used by the first POST, which did save.
+        return {"feedback": feedback, "candidate": candidate, "contact": _contact(candidate, feedback),
+                "problem_token": token}
+
+    def get(self, link, token: str):
+        form = FeedbackForm()
+        form.went_well.data, form.to_grow.data = link.feedback.went_well, link.feedback.to_grow
+        return _form_page(form, link.feedback, token)
+
+    def post(self, link, token: str):
+        form = FeedbackForm()
+        if form.validate_on_submit():
+            try:
+                submission = submit_feedback(token, form.went_well.data, form.to_grow.data)
+            except FeedbackError as error:
+                db.session.rollback()
+                show_error(form, error, "went_well")
+            else:
+                db.session.commit()
+                # Rendered, not redirected: the new link exists only in this answer (and is never mailed).
+                return render("feedback/thanks.html", feedback=submission.feedback,
+                              candidate=submission.feedback.candidate, edit_token=submission.edit_token,
+                              days=FEEDBACK_LINK_LIFETIME.days)
+        return _form_page(form, link.feedback, token, status=422)
+
+
+bp.add_url_rule("/feedback/<token>", view_func=FeedbackFormPage.as_view("form"))
