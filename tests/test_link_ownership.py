@@ -125,6 +125,7 @@ class Issued:
     post: dict  # what the page's form would send (the POST that would change something)
     shows: list[str]  # text of the subject the working page shows (and the refused one must not)
     extra: dict = field(default_factory=dict)
+    action: str = ""  # where that form posts, after the link's path ("/cancel": the manage link's action)
 
 
 def issue_sign_in(app) -> Issued:
@@ -186,8 +187,8 @@ def issue_manage(app) -> Issued:
     db.session.expire_all()
     (path,) = [p for p in mailed_links("tom@example.com", "meeting_confirmed") if p.startswith("/invite/manage/")]
     meeting = db.session.get(Meeting, meeting.id)
-    return Issued(path, {"action": "cancel", "reason": "Something came up"}, [meeting.video_link],
-                  {"meeting": meeting.id})
+    return Issued(path, {"reason": "Something came up"}, [meeting.video_link], {"meeting": meeting.id},
+                  action="/cancel")
 
 
 def issue_written_question(app) -> Issued:
@@ -407,7 +408,7 @@ def post_link(client, issued: Issued):
     page = client.get(issued.path)
     html = page.get_data(as_text=True)
     token = csrf_token(client, issued.path if page.status_code == 200 and "csrf_token" in html else "/login")
-    return client.post(issued.path, data={"csrf_token": token, **issued.post})
+    return client.post(issued.path + issued.action, data={"csrf_token": token, **issued.post})
 
 
 @pytest.mark.parametrize("kind,change,status,says", REFUSED, ids=[f"{k} / {c}" for k, c, _, _ in REFUSED])

@@ -1,5 +1,7 @@
-"""Whose e-mailed link it still is: the rule ``security.find_token`` applies to every link of the
-person's side (invitations, the manage link, written answers) before "used" or "expired".
+"""The person's e-mailed links (invitations, the manage link, written answers: ``invitations``,
+``manage``, ``written``): whose link it still is, and what they share.
+
+Whose: the rule ``security.find_token`` applies to every one of them before "used" or "expired".
 
 Every one of these links is its person's only while the subject is (``security.link_rule``):
 the conversation or question still exists, is still with the person the link was mailed to (not
@@ -14,6 +16,7 @@ from __future__ import annotations
 from ..auth.models import ActionToken
 from ..candidates.models import Candidate
 from ..extensions import db
+from ..forms import FieldError
 from ..questions.models import Question
 from ..security import link_rule
 from . import notify
@@ -21,6 +24,19 @@ from .calendar import meeting_candidate
 from .models import Meeting
 
 WRITTEN = "written_answer"
+MAX_TEXT = 2000
+
+
+class InviteError(FieldError):
+    """An answer through one of the person's links that needs another look (the link stays unused)."""
+
+
+def clean_text(text: str | None, field: str, limit: int = MAX_TEXT) -> str:
+    """What the person wrote, trimmed, or InviteError on ``field`` when it is longer than ``limit``."""
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise InviteError(f"Keep this under {limit:,} characters (it has {len(text):,}).", field)
+    return text
 
 
 def meeting_for_token(token: ActionToken | None) -> Meeting | None:
@@ -36,7 +52,7 @@ def token_candidate(token: ActionToken | None) -> Candidate | None:
         return meeting_candidate(meeting)
     if token is not None and token.subject_type == Question.__name__ and token.subject_id is not None:
         question = db.session.get(Question, token.subject_id)
-        return db.session.get(Candidate, question.candidate_id) if question is not None else None
+        return question.candidate if question is not None else None
     return None
 
 
@@ -81,7 +97,7 @@ def written_link_problem(token: ActionToken) -> str | None:
     if token.user_id is None or question.directed_to_id != token.user_id \
             or question.private_to_someone_else(token.user_id):
         return "moved"
-    candidate = db.session.get(Candidate, question.candidate_id)
+    candidate = question.candidate
     if candidate is None or not candidate.keeps_conversations:
         return "decided"
     if question.is_answered:

@@ -1,8 +1,8 @@
 """The person's standing link from the confirmation mail: /invite/manage/<token>.
 
-GET (and HEAD) only read; POST cancels before the cut-off (with a reason) or reports a no-show
-after the start, always through states.py. The link is bound to one conversation and the person,
-is not used up, and ends 7 days after the conversation.
+GET (and HEAD) only read; each action posts to its own URL: …/cancel and …/move before the
+cut-off (cancelling with a reason), …/no-show after the start, always through states.py. The link
+is bound to one conversation and the person, is not used up, and ends 7 days after the conversation.
 """
 
 import re
@@ -22,7 +22,6 @@ from portal.meetings import notify
 from portal.meetings.calendar import video_link_for
 from portal.meetings.models import Meeting, MeetingTransition
 from portal.meetings.states import confirm
-from portal.timeutil import utcnow
 
 LABEL = "Need to cancel or report a problem?"
 
@@ -80,12 +79,13 @@ def snapshot(app, meeting_id):
                 count(ActionToken, *tokens), count(ActionToken, *tokens, ActionToken.used_at.is_not(None)))
 
 
-def post(client, path, **data):
-    """POST as the page's form would (a page without a form borrows the sign-in form's CSRF token)."""
+def post(client, path, action, **data):
+    """POST as the page's form for ``action`` would, to its own URL (…/cancel, …/move, …/no-show);
+    a page without a form borrows the sign-in form's CSRF token."""
     page = client.get(path)
     token = csrf_token(client, path if page.status_code == 200 and "csrf_token" in page.get_data(as_text=True)
                        else "/login")
-    return client.post(path, data={"csrf_token": token, **data})
+    return client.post(f"{path}/{action.replace('_', '-')}", data={"csrf_token": token, **data})
 
 
 def start_of(app, meeting_id):
@@ -117,6 +117,10 @@ def test_the_link_arrives_with_the_persons_confirmation_and_reading_changes_noth
     html = person.get(path).get_data(as_text=True)
     assert "Jordan Lee" in html and "(America/Toronto)" in html and "(America/New_York)" in html
     assert video in html and 'name="reason"' in html and "didn't come" not in html
+    # One URL per action, each form posting to its own; the page's own URL only reads.
+    assert f'action="{path}/cancel"' in html and 'name="action"' not in html
+    assert person.post(path, data={"reason": "x"}).status_code == 405
+    assert snapshot(app, meeting_id) == before
 
 
 def test_cancel_before_the_cut_off_sends_the_cancellations(app, world, smtp):
@@ -125,12 +129,12 @@ def test_cancel_before_the_cut_off_sends_the_cancellations(app, world, smtp):
     smtp.clear()
     person = app.test_client()
     before = snapshot(app, meeting_id)
-    empty = post(person, path, action="cancel", reason="  ")
+    empty = post(person, path, "cancel", reason="  ")
     assert empty.status_code == 422 and "Say why, so Jordan knows" in empty.get_data(as_text=True)
-    assert post(person, path, action="cancel", reason="x" * 1001).status_code == 422
+    assert post(person, path, "cancel", reason="x" * 1001).status_code == 422
     assert snapshot(app, meeting_id) == before
 
-    done = post(person, path, action="cancel", reason="Off sick that week, sorry.")
+    done = post(person, path, "cancel", reason="Off sick that week, sorry.")
     assert done.status_code == 200 and "Cancelled." in done.get_data(as_text=True)
     status, sequence, reason, *_ = snapshot(app, meeting_id)
     assert (status, sequence, reason) == ("cancelled", 2, "Off sick that week, sorry.")
@@ -155,7 +159,7 @@ def test_cancel_before_the_cut_off_sends_the_cancellations(app, world, smtp):
     page = person.get(path)
     assert page.status_code == 200 and "Cancelled" in page.get_data(as_text=True)
     assert 'name="reason"' not in page.get_data(as_text=True)
-    again = post(person, path, action="cancel", reason="Again")
+    again = post(person, path, "cancel", reason="Again")
     assert again.status_code == 409 and snapshot(app, meeting_id) == after
 
 
@@ -168,9 +172,9 @@ def test_after_the_cut_off_cancelling_is_refused_and_points_to_the_recruiter(app
     with time_machine.travel(start - timedelta(hours=11)):
         html = person.get(path).get_data(as_text=True)
         assert "too late to cancel here" in html and "riley@example.com" in html and 'name="reason"' not in html
-        refused = post(person, path, action="cancel", reason="Something came up")
+        refused = post(person, path, "cancel", reason="Something came up")
         assert refused.status_code == 409 and "too late to cancel" in refused.get_data(as_text=True)
-        early = post(person, path, action="no_show")
+        early = post(person, path, "no_show")
         assert early.status_code == 409 and "once the start time has passed" in early.get_data(as_text=True)
     assert snapshot(app, meeting_id) == before
 
@@ -181,13 +185,14 @@ def test_no_show_only_after_the_start(app, world, smtp):
     start, _ = start_of(app, meeting_id)
     person = app.test_client()
     before = snapshot(app, meeting_id)
-    assert post(person, path, action="no_show").status_code == 409
+    assert post(person, path, "no_show").status_code == 409
     assert snapshot(app, meeting_id) == before
     with time_machine.travel(start + timedelta(minutes=10)):
         html = person.get(path).get_data(as_text=True)
         assert "The candidate didn't come" in html and 'name="reason"' not in html
+        assert f'action="{path}/no-show"' in html
         assert snapshot(app, meeting_id) == before
-        done = post(person, path, action="no_show")
+        done = post(person, path, "no_show")
         assert done.status_code == 200
     status, _, _, reported_by, *_ = snapshot(app, meeting_id)
     assert (status, reported_by) == ("no_show", "staff")
@@ -206,11 +211,11 @@ def test_bad_and_expired_links_change_nothing(app, world, smtp):
     page = person.get(tampered)
     assert page.status_code == 404 and "isn't valid" in page.get_data(as_text=True)
     assert page.headers["Referrer-Policy"] == "no-referrer"
-    assert post(person, tampered, action="cancel", reason="x").status_code == 404
+    assert post(person, tampered, "cancel", reason="x").status_code == 404
     with time_machine.travel(end + timedelta(days=7, minutes=1)):
         page = person.get(path)
         assert page.status_code == 410 and "This link has expired" in page.get_data(as_text=True)
-        assert post(person, path, action="no_show").status_code == 410
+        assert post(person, path, "no_show").status_code == 410
     assert snapshot(app, meeting_id) == before
 
 
@@ -224,7 +229,7 @@ def test_a_link_is_bound_to_its_own_conversation_and_purpose(app, world, smtp):
     assert first_path != second_path
     person = app.test_client()
     untouched = snapshot(app, second_id)
-    assert post(person, first_path, action="cancel", reason="Clash").status_code == 200
+    assert post(person, first_path, "cancel", reason="Clash").status_code == 200
     assert snapshot(app, first_id)[0] == "cancelled" and snapshot(app, second_id) == untouched
 
     # Another purpose's token doesn't open the manage page, nor a manage token an invitation page.
@@ -235,7 +240,7 @@ def test_a_link_is_bound_to_its_own_conversation_and_purpose(app, world, smtp):
         db.session.commit()
     before = snapshot(app, second_id)
     assert person.get(f"/invite/manage/{accept_raw}").status_code == 404
-    assert post(person, f"/invite/manage/{accept_raw}", action="cancel", reason="x").status_code == 404
+    assert post(person, f"/invite/manage/{accept_raw}", "cancel", reason="x").status_code == 404
     manage_raw = second_path.rsplit("/", 1)[1]
     assert person.get(f"/invite/{manage_raw}").status_code == 404
     assert snapshot(app, second_id) == before
@@ -275,12 +280,12 @@ def test_the_person_moves_it_to_another_free_time(app, world, smtp):
     page = person.get(path).get_data(as_text=True)
     options = re.findall(r'<option value="([0-9TZ:\-]+)">([^<]+)</option>', page)
     assert options, "the person is offered other free times"
-    assert all("for Jordan" in label for _, label in options)
+    assert all("for Jordan" in label for _, label in options) and f'action="{path}/move"' in page
     old_start, _ = start_of(app, meeting_id)
-    wrong = post(person, path, action="move", start="not-a-time")
+    wrong = post(person, path, "move", start="not-a-time")
     assert wrong.status_code == 422 and start_of(app, meeting_id)[0] == old_start
     assert "Choose a new time from the list." in wrong.get_data(as_text=True)
-    done = post(person, path, action="move", start=options[0][0])
+    done = post(person, path, "move", start=options[0][0])
     assert done.status_code == 200 and "Moved." in done.get_data(as_text=True)
     new_start, _ = start_of(app, meeting_id)
     assert new_start != old_start

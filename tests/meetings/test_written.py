@@ -12,9 +12,10 @@ from portal.auth.models import ActionToken, User
 from portal.candidates.models import Candidate
 from portal.extensions import db
 from portal.meetings import notify
-from portal.meetings.invitations import InviteError, request_written_answer
+from portal.meetings.links import InviteError
 from portal.meetings.models import Meeting
 from portal.meetings.states import end_conversation
+from portal.meetings.written import request_written_answer
 from portal.questions.models import Question
 
 

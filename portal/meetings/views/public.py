@@ -1,10 +1,12 @@
 """The person's e-mailed links: GET shows the request and one button, only POST acts. No sign-in.
 
 /invite/<token>  accept (choose a time), decline (optional reason) or propose another time;
-/invite/manage/<token>  the person's standing link from the confirmation: cancel (before the
-                 cut-off) or report that the candidate didn't come (after the start);
+/invite/manage/<token>  the person's standing link from the confirmation: what's booked, with one
+                 form per action, each posting to its own URL: …/cancel and …/move (before the
+                 cut-off), …/no-show (after the start);
 /answer/<token>  answer questions in writing.
-Link scanners prefetch GETs (and HEADs), so those only read. Every answer sends no Referer.
+Every one is an ``auth.emailed.EmailedLinkView``: link scanners prefetch GETs (and HEADs), so those
+only read; no answer sends a Referer; a link that can't be used gets its problem page.
 """
 
 from __future__ import annotations
@@ -14,26 +16,29 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from ...auth.emailed import FORM_EXPIRED, EmailedLinkView, form_error
 from ...extensions import db
-from ...forms import EmptyForm, in_reach
+from ...forms import EmptyForm, in_reach, show_error, strip
 from ...rendering import render
-from ...security import TokenProblem, no_referrer
 from ...timeutil import day_bounds, to_zone, utcnow
 from .. import bp
 from ..calendar import agenda_questions, meeting_candidate, shown_text
 from ..forms import parse_slot
-from ..invitations import (MAX_ANSWER, MAX_TEXT, InviteError, accept_invitation, answer_link, decline_invitation,
-                           free_slots, invitation_link, manage_link, meeting_for_token, person_cancel,
-                           person_move_options, person_no_show, person_reschedule, propose_time,
-                           submit_written_answers, token_candidate, too_late_to_cancel)
+from ..invitations import accept_invitation, decline_invitation, free_slots, invitation_link, propose_time
+from ..links import MAX_TEXT, InviteError, meeting_for_token, token_candidate
+from ..manage import (
+    manage_link,
+    person_cancel,
+    person_move_options,
+    person_no_show,
+    person_reschedule,
+    too_late_to_cancel,
+)
 from ..models import Meeting
 from ..notify import invitation_expires_at, recruiters_for
 from ..requests import MAX_REASON, can_cancel, change_deadline, has_started
 from ..states import SlotTaken, TransitionRefused
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from ..written import MAX_ANSWER, answer_link, submit_written_answers
 
 
 class AcceptForm(FlaskForm):
@@ -41,18 +46,18 @@ class AcceptForm(FlaskForm):
 
 
 class DeclineForm(FlaskForm):
-    reason = TextAreaField("Reason (optional)", filters=[_strip], render_kw={"rows": 4},
+    reason = TextAreaField("Reason (optional)", filters=[strip], render_kw={"rows": 4},
                            validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT:,} characters.")])
 
 
 class ProposeForm(FlaskForm):
-    proposal = TextAreaField("When would suit you?", filters=[_strip], render_kw={"rows": 4},
+    proposal = TextAreaField("When would suit you?", filters=[strip], render_kw={"rows": 4},
                              validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT:,} characters.")])
     when = DateTimeLocalField("A date and time (optional)", format="%Y-%m-%dT%H:%M", validators=[Optional(), in_reach])
 
 
 class ManageCancelForm(FlaskForm):
-    reason = TextAreaField("Why are you cancelling?", filters=[_strip],
+    reason = TextAreaField("Why are you cancelling?", filters=[strip],
                            render_kw={"rows": 3, "maxlength": MAX_REASON},
                            validators=[Length(max=MAX_REASON, message=f"Keep it under {MAX_REASON:,} characters.")])
 
@@ -60,14 +65,21 @@ class ManageCancelForm(FlaskForm):
 FORMS = {"accept": AcceptForm, "decline": DeclineForm, "propose": ProposeForm}
 
 
-def _link_problem(problem: TokenProblem, template: str = "meetings/invite_problem.html"):
-    """Why the link can't be used and who to write to; 404 for a link we never issued, else 410."""
-    db.session.rollback()
-    candidate = token_candidate(problem.token)
+def _contact(candidate):
+    """The recruiter the person can write to (None: the page says "the recruiter who wrote to you")."""
     recruiters = recruiters_for(candidate) if candidate is not None else []
-    status = 404 if problem.reason == "invalid" else 410
-    return render(template, status=status, reason=problem.reason, meeting=meeting_for_token(problem.token),
-                  candidate=candidate, contact=recruiters[0] if recruiters else None)
+    return recruiters[0] if recruiters else None
+
+
+class PersonLink(EmailedLinkView):
+    """One of the person's links: its problem page may name the candidate and the recruiter to write to."""
+
+    def about(self, token) -> dict:
+        candidate = token_candidate(token)
+        return {"meeting": meeting_for_token(token), "candidate": candidate, "contact": _contact(candidate)}
+
+
+# --- invitations --------------------------------------------------------------------------------
 
 
 def _candidate_day(candidate, person) -> tuple:
@@ -87,10 +99,10 @@ def _invite_page(link, form, token: str, status: int = 200, taken: bool = False,
                   taken=taken, error=error, expires_at=invitation_expires_at(meeting))
 
 
-def _act(link, form, token: str):
+def _answer_invitation(link, form, token: str) -> str | None:
+    """Do what the link says; the written format's answer link, if accepting made one."""
     if link.action == "accept":
-        accepted = accept_invitation(token, form.slot.data)
-        return accepted.answer_token
+        return accept_invitation(token, form.slot.data).answer_token
     if link.action == "decline":
         decline_invitation(token, form.reason.data)
     else:
@@ -98,108 +110,155 @@ def _act(link, form, token: str):
     return None
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"], endpoint="invite")
-def invite(token: str):
+class Invitation(PersonLink):
     """One invitation link: what it will do, and a button that does it."""
-    no_referrer()
-    try:
-        link = invitation_link(token)
-    except TokenProblem as problem:
-        return _link_problem(problem)
-    form = FORMS[link.action]()
-    if request.method != "POST":
-        return _invite_page(link, form, token)
-    error = None
-    if form.validate_on_submit():
+
+    problem_template = "meetings/invite_problem.html"
+
+    def read(self, token: str):
+        return invitation_link(token)
+
+    def get(self, link, token: str):
+        return _invite_page(link, FORMS[link.action](), token)
+
+    def post(self, link, token: str):
+        form = FORMS[link.action]()
+        if not form.validate_on_submit():
+            return _invite_page(link, form, token, status=422, error=form_error(form))
         meeting_id = link.meeting.id
         try:
-            answer_token = _act(link, form, token)
-        except TokenProblem as problem:
-            return _link_problem(problem)
+            answer_token = _answer_invitation(link, form, token)
         except SlotTaken:
             db.session.rollback()  # nothing changed: the link still works for another time
             return _invite_page(invitation_link(token), AcceptForm(formdata=None), token, status=409, taken=True)
         except InviteError as problem:
             db.session.rollback()
-            link = invitation_link(token)
-            field = getattr(form, problem.field, None) if problem.field else None
-            if field is None:
-                error = str(problem)
+            error = None
+            if problem.field and hasattr(form, problem.field):
+                show_error(form, problem, problem.field)
             else:
-                field.errors = [str(problem)]
-        else:
-            db.session.commit()
-            if answer_token:
-                return redirect(url_for("meetings.answer", token=answer_token))
-            meeting = db.session.get(Meeting, meeting_id)
-            return render("meetings/invite_done.html", action=link.action, meeting=meeting, person=meeting.staff,
-                          candidate=meeting_candidate(meeting))
-    elif form.csrf_token.errors:
-        error = "This form has expired. Reload the page and try again."
-    return _invite_page(link, form, token, status=422, error=error)
+                error = str(problem)
+            return _invite_page(invitation_link(token), form, token, status=422, error=error)
+        db.session.commit()
+        if answer_token:
+            return redirect(url_for("meetings.answer", token=answer_token))
+        meeting = db.session.get(Meeting, meeting_id)
+        return render("meetings/invite_done.html", action=link.action, meeting=meeting, person=meeting.staff,
+                      candidate=meeting_candidate(meeting))
 
 
-# --- the person's manage link -----------------------------------------------------------------
+bp.add_url_rule("/invite/<token>", view_func=Invitation.as_view("invite"))
+
+
+# --- the person's manage link -------------------------------------------------------------------
 
 
 def _manage_page(link, token: str, *, status: int = 200, notice: str | None = None, error: str | None = None,
                  cancel_form=None, done: bool = False):
     meeting, now = link.meeting, utcnow()
     candidate = meeting_candidate(meeting)
-    recruiters = recruiters_for(candidate)
+    open_to_change = meeting.status == "confirmed" and can_cancel(meeting, now)
     return render("meetings/manage.html", status=status, token=token, meeting=meeting, person=link.person,
-                  candidate=candidate, contact=recruiters[0] if recruiters else None, notice=notice, error=error,
-                  done=done, can_cancel=meeting.status == "confirmed" and can_cancel(meeting, now),
+                  candidate=candidate, contact=_contact(candidate), notice=notice, error=error,
+                  done=done, can_cancel=open_to_change,
                   has_started=has_started(meeting, now), change_deadline=change_deadline(meeting),
                   too_late=too_late_to_cancel(), cancel_form=cancel_form or ManageCancelForm(formdata=None),
                   action_form=EmptyForm(formdata=None), expires_at=link.token.expires_at,
-                  move_options=person_move_options(meeting, now) if meeting.status == "confirmed"
-                  and can_cancel(meeting, now) else [])
+                  move_options=person_move_options(meeting, now) if open_to_change else [])
 
 
-@bp.route("/invite/manage/<token>", methods=["GET", "POST"], endpoint="manage")
-def manage(token: str):
-    """The person's standing link: what's booked, and (depending on time) cancel or report a no-show."""
-    no_referrer()
-    try:
-        link = manage_link(token)
-    except TokenProblem as problem:
-        return _link_problem(problem, "meetings/manage_problem.html")
-    if request.method != "POST":
+class ManageLinkView(PersonLink):
+    problem_template = "meetings/manage_problem.html"
+
+    def read(self, token: str):
+        return manage_link(token)
+
+
+class Manage(ManageLinkView):
+    """The person's standing link: what's booked, and (depending on time) cancel, move or report a no-show."""
+
+    def get(self, link, token: str):
         return _manage_page(link, token)
-    action = request.form.get("action")
-    form = ManageCancelForm() if action == "cancel" else EmptyForm()
-    if action not in ("cancel", "no_show", "move"):
-        return _manage_page(link, token, status=400, error="Something went wrong. Reload the page and try again.")
-    if not form.validate_on_submit():
-        error = "This form has expired. Reload the page and try again." if form.csrf_token.errors else None
-        return _manage_page(link, token, status=422, error=error, cancel_form=form if action == "cancel" else None)
-    first = meeting_candidate(link.meeting).user.first_name
-    try:
-        if action == "cancel":
-            person_cancel(token, form.reason.data, utcnow())
-            notice = f"Cancelled. {first} has been told, and the calendar entry is withdrawn for both of you."
-        elif action == "move":
-            person_reschedule(token, parse_slot(request.form.get("start")), utcnow())
-            notice = f"Moved. {first} has been told, and you both get an updated calendar entry."
-        else:
-            person_no_show(token, utcnow())
-            notice = "Thanks for telling us. The recruiter will follow up."
-    except TokenProblem as problem:
-        return _link_problem(problem, "meetings/manage_problem.html")
-    except (InviteError, TransitionRefused) as problem:
-        db.session.rollback()
-        link = manage_link(token)
-        field = getattr(form, problem.field, None) if getattr(problem, "field", None) else None
-        if field is not None:
-            field.errors = [str(problem)]
-            return _manage_page(link, token, status=422, cancel_form=form)
-        if action == "move" and getattr(problem, "field", None) == "start":  # a bad or taken time
+
+
+class ManageAction(ManageLinkView):
+    """One thing the manage link does, at its own URL (POST only): ``act`` makes the change and
+    says what happened; the manage page shows it."""
+
+    form_class = EmptyForm
+
+    def act(self, link, form, token: str) -> str:
+        raise NotImplementedError
+
+    def post(self, link, token: str):
+        form = self.form_class()
+        if not form.validate_on_submit():
+            return self.page(link, token, form, status=422, error=form_error(form))
+        try:
+            notice = self.act(link, form, token)
+        except (InviteError, TransitionRefused) as problem:
+            db.session.rollback()
+            return self.refused(manage_link(token), token, form, problem)
+        db.session.commit()
+        return _manage_page(manage_link(token), token, notice=notice, done=True)
+
+    def page(self, link, token: str, form, **options):
+        """The manage page with this action's form as it was sent."""
+        return _manage_page(link, token, **options)
+
+    def refused(self, link, token: str, form, problem):
+        """Nothing was changed: say why."""
+        if isinstance(problem, TransitionRefused):
+            return _manage_page(link, token, status=409, error=f"{problem} Nothing was changed.")
+        return _manage_page(link, token, status=409, error=str(problem))
+
+
+class CancelConversation(ManageAction):
+    """Call the conversation off, before the cut-off, with a reason the candidate reads."""
+
+    form_class = ManageCancelForm
+
+    def act(self, link, form, token: str) -> str:
+        first = meeting_candidate(link.meeting).user.first_name
+        person_cancel(token, form.reason.data, utcnow())
+        return f"Cancelled. {first} has been told, and the calendar entry is withdrawn for both of you."
+
+    def page(self, link, token: str, form, **options):
+        return _manage_page(link, token, cancel_form=form, **options)
+
+    def refused(self, link, token: str, form, problem):
+        if getattr(problem, "field", None):  # the reason needs another look
+            show_error(form, problem, "reason")
+            return self.page(link, token, form, status=422)
+        return super().refused(link, token, form, problem)
+
+
+class MoveConversation(ManageAction):
+    """Move the conversation to another time free for both, before the cut-off."""
+
+    def act(self, link, form, token: str) -> str:
+        first = meeting_candidate(link.meeting).user.first_name
+        person_reschedule(token, parse_slot(request.form.get("start")), utcnow())
+        return f"Moved. {first} has been told, and you both get an updated calendar entry."
+
+    def refused(self, link, token: str, form, problem):
+        if getattr(problem, "field", None) == "start":  # a bad or taken time
             return _manage_page(link, token, status=422, error=str(problem))
-        return _manage_page(link, token, status=409, error=f"{problem} Nothing was changed."
-                            if isinstance(problem, TransitionRefused) else str(problem))
-    db.session.commit()
-    return _manage_page(manage_link(token), token, notice=notice, done=True)
+        return super().refused(link, token, form, problem)
+
+
+class ReportNoShow(ManageAction):
+    """Tell the recruiter the candidate didn't come (once the start has passed)."""
+
+    def act(self, link, form, token: str) -> str:
+        person_no_show(token, utcnow())
+        return "Thanks for telling us. The recruiter will follow up."
+
+
+bp.add_url_rule("/invite/manage/<token>", view_func=Manage.as_view("manage"))
+bp.add_url_rule("/invite/manage/<token>/cancel", view_func=CancelConversation.as_view("manage_cancel"))
+bp.add_url_rule("/invite/manage/<token>/move", view_func=MoveConversation.as_view("manage_move"))
+bp.add_url_rule("/invite/manage/<token>/no-show", view_func=ReportNoShow.as_view("manage_no_show"))
 
 
 # --- written answers ----------------------------------------------------------------------------
@@ -212,28 +271,29 @@ def _answer_page(link, token: str, errors: dict | None = None, values: dict | No
                   done_questions=[q for q in link.questions if q.is_answered], max_answer=MAX_ANSWER)
 
 
-@bp.route("/answer/<token>", methods=["GET", "POST"], endpoint="answer")
-def answer(token: str):
+class WrittenAnswers(PersonLink):
     """Answer the candidate's questions in writing: one text box per open question."""
-    no_referrer()
-    try:
-        link = answer_link(token)
-    except TokenProblem as problem:
-        return _link_problem(problem, "meetings/answer_problem.html")
-    if request.method != "POST":
+
+    problem_template = "meetings/answer_problem.html"
+
+    def read(self, token: str):
+        return answer_link(token)
+
+    def get(self, link, token: str):
         return _answer_page(link, token)
-    form = EmptyForm()
-    values = {q.id: request.form.get(f"answer-{q.id}", "") for q in link.questions}
-    if form.validate_on_submit():
+
+    def post(self, link, token: str):
+        values = {q.id: request.form.get(f"answer-{q.id}", "") for q in link.questions}
+        if not EmptyForm().validate_on_submit():
+            return _answer_page(link, token, {"form": FORM_EXPIRED}, values, status=422)
         try:
             answered = submit_written_answers(token, values)
-        except TokenProblem as problem:
-            return _link_problem(problem, "meetings/answer_problem.html")
         except InviteError as error:
             db.session.rollback()
             return _answer_page(answer_link(token), token, {error.field: str(error)}, values, status=422)
         db.session.commit()
         return render("meetings/answer_done.html", person=link.person, candidate=link.candidate,
                       answered=answered)
-    return _answer_page(link, token, {"form": "This form has expired. Reload the page and try again."}, values,
-                        status=422)
+
+
+bp.add_url_rule("/answer/<token>", view_func=WrittenAnswers.as_view("answer"))

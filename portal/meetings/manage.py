@@ -1,0 +1,121 @@
+"""The person's manage link, by e-mail and without an account: cancel or move a confirmed
+conversation (before the cut-off) or report that the candidate didn't come (after the start).
+Flush, never commit.
+
+Manage links (``notify.manage_link``, purpose ``meeting_manage``) come with the person's
+confirmation: bound to one conversation and the person, never used up (the person can come back),
+ending 7 days after the conversation. Every change goes through ``states`` (or
+``requests.reschedule_meeting``). Whose link it still is: ``links``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from ..audit.services import record
+from ..auth.models import ActionToken, User
+from ..security import TokenProblem, find_token
+from . import notify
+from .calendar import meeting_candidate
+from .forms import slot_value
+from .links import InviteError, meeting_for_token
+from .models import Meeting
+from .requests import (
+    MAX_REASON,
+    RequestError,
+    can_cancel,
+    change_cutoff,
+    has_started,
+    offered_slots,
+    reschedule_meeting,
+)
+from .states import end_conversation, transition
+
+
+class ManageLink(NamedTuple):
+    token: ActionToken
+    meeting: Meeting
+    person: User
+
+
+def manage_link(raw: str) -> ManageLink:
+    """The usable manage link for ``raw``, or TokenProblem (``invalid``, ``expired``). Changes nothing."""
+    token = find_token(notify.MANAGE, raw)
+    meeting = meeting_for_token(token)
+    if meeting is None or token.user is None or meeting.staff_id != token.user_id:
+        raise TokenProblem("invalid")
+    return ManageLink(token, meeting, token.user)
+
+
+def too_late_to_cancel() -> str:
+    hours = int(change_cutoff().total_seconds() // 3600)
+    return f"It's too late to cancel here: changes close {hours} hours before the start. Nothing was changed."
+
+
+def person_cancel(raw: str, reason: str | None, now: datetime) -> Meeting:
+    """The person calls off a confirmed conversation before the cut-off, with a reason the candidate
+    reads; both calendars get the CANCEL. Raises TokenProblem, InviteError or TransitionRefused."""
+    link = manage_link(raw)
+    meeting, person = link.meeting, link.person
+    reason = (reason or "").strip()
+    if not reason:
+        raise InviteError(f"Say why, so {meeting_candidate(meeting).user.first_name} knows.", "reason")
+    if len(reason) > MAX_REASON:
+        raise InviteError(f"Keep the reason to {MAX_REASON:,} characters or fewer.", "reason")
+    if meeting.status != "confirmed":
+        raise InviteError("This conversation can't be cancelled: it's already closed.")
+    if not can_cancel(meeting, now):
+        raise InviteError(too_late_to_cancel())
+    end_conversation(meeting, "cancelled", actor=person, reason=reason)
+    notify.meeting_cancelled(meeting, by=person)
+    record("meeting.cancelled", f"{person.name} cancelled the conversation", actor=person,
+           candidate=meeting_candidate(meeting), subject=meeting, reason=reason)
+    return meeting
+
+
+def person_no_show(raw: str, now: datetime) -> Meeting:
+    """The person says the candidate didn't come (only once the start has passed)."""
+    link = manage_link(raw)
+    meeting, person = link.meeting, link.person
+    if meeting.status != "confirmed":
+        raise InviteError("This conversation is already closed.")
+    if not has_started(meeting, now):
+        raise InviteError("You can report a no-show once the start time has passed.")
+    transition(meeting, "no_show", actor=person, note="Reported by the person", no_show_reported_by="staff")
+    candidate = meeting_candidate(meeting)
+    record("meeting.no_show", f"{person.name} reported that {candidate.user.name} didn't come to the conversation",
+           actor=person, candidate=candidate, subject=meeting)
+    return meeting
+
+
+def person_move_options(meeting: Meeting, now: datetime) -> list[tuple[str, str]]:
+    """Times the person could move a confirmed conversation to: free for both sides, after the
+    cut-off, shown in the person's zone with the candidate's time beside it."""
+    person, candidate = meeting.staff, meeting_candidate(meeting)
+    if person.profile is None or meeting.start_at is None:
+        return []
+    offered = offered_slots(candidate, person.profile, meeting.length_minutes, now, exclude_id=meeting.id,
+                            earliest=now + change_cutoff())
+    options = []
+    for slot, how in offered.slots:
+        if slot.start == meeting.start_at:
+            continue
+        mine, theirs = slot.start.astimezone(ZoneInfo(person.timezone)), slot.start.astimezone(
+            ZoneInfo(candidate.user.timezone))
+        early_late = "" if how.inside else f", {how.kind} for them"
+        label = (f"{mine:%a} {mine.day} {mine:%b, %H:%M} {mine.tzname()} "
+                 f"({theirs:%H:%M} {theirs.tzname()} for {candidate.user.first_name}{early_late})")
+        options.append((slot_value(slot.start), label))
+    return options
+
+
+def person_reschedule(raw: str, start: datetime | None, now: datetime) -> Meeting:
+    """The person moves a confirmed conversation to another free time before the cut-off; both sides
+    get the new time and an updated calendar entry. Raises TokenProblem or InviteError."""
+    link = manage_link(raw)
+    try:
+        return reschedule_meeting(meeting_candidate(link.meeting), link.meeting, start, now, by=link.person)
+    except RequestError as error:
+        raise InviteError(str(error), error.field) from None
