@@ -7,9 +7,17 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 import time_machine
-from helpers import Auth, count, csrf_token, deliver_mail, link_in
+from helpers import HTMX, Auth, count, csrf_token, deliver_mail, link_in
 from icalendar import Calendar
-from test_invite_helpers import HTMX, SECRET, another_candidate, build_world, calendar_parts, make_request, slot_times, world_ids
+from invite_helpers import (
+    SECRET,
+    another_candidate,
+    build_world,
+    calendar_parts,
+    make_request,
+    slot_times,
+    world_ids,
+)
 
 from portal.auth.models import ActionToken, User
 from portal.extensions import db

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import time_machine
 from helpers import count, csrf_token, deliver_mail
 from icalendar import Calendar
-from test_invite_helpers import build_world, calendar_parts, make_request, slot_times, world_ids
+from invite_helpers import build_world, calendar_parts, make_request, slot_times, world_ids
 
 from portal.auth.models import ActionToken, User
 from portal.extensions import db

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from helpers import Auth, csrf_token, deliver_mail, link_in
-from test_invite_helpers import SECRET, build_world, make_request, world_ids
+from invite_helpers import SECRET, build_world, make_request, world_ids
 
 from portal.auth.models import ActionToken, User
 from portal.candidates.models import Candidate
