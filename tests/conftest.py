@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from helpers import BASE_URL, Auth, SMTPServer
+from factories import make_user
+from helpers import BASE_URL, T0, Auth, SMTPServer
 
 from portal import create_app
 from portal.extensions import db
@@ -168,6 +169,14 @@ def client(app):
 
 
 @pytest.fixture
+def served_app(app):
+    """The app, for tests that also start server processes on its database (tests/limit_servers.py)."""
+    with app.app_context():
+        db.session.commit()  # the tables exist in this test's database (created by the fixture)
+    return app
+
+
+@pytest.fixture
 def app_ctx(app):
     """An application context for service-level tests (no HTTP)."""
     with app.app_context():
@@ -178,5 +187,22 @@ def app_ctx(app):
 @pytest.fixture
 def auth(app, client):
     return Auth(app, client)
+
+
+@pytest.fixture
+def riley(app, client) -> int:
+    """Riley Morgan, a recruiter in London, signed in on ``client``; their user id."""
+    with app.app_context():
+        user = make_user("recruiter", name="Riley Morgan", timezone="Europe/London")
+        db.session.commit()
+        Auth(app, client).login(user)
+        return user.id
+
+
+@pytest.fixture
+def frozen(time_machine):
+    """The clock stopped at ``helpers.T0``; move it with ``frozen.move_to(…)``."""
+    time_machine.move_to(T0, tick=False)
+    return time_machine
 
 

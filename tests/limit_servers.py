@@ -13,6 +13,7 @@ import time
 import urllib.request
 import uuid
 
+import pytest
 import redis
 from helpers import free_port
 
@@ -36,6 +37,9 @@ def redis_available() -> bool:
         return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
     except redis.exceptions.RedisError:
         return False
+
+
+needs_redis = pytest.mark.skipif(not redis_available(), reason="needs the Redis server on 127.0.0.1:6379")
 
 
 @contextlib.contextmanager
@@ -81,9 +85,12 @@ def limit_servers(database_uri: str, tmp_path, storage: str, n: int = 2, log_pat
 
 
 @contextlib.contextmanager
-def gunicorn_server(database_uri: str, tmp_path, workers: int = 2, log_path=None, **environ):
+def gunicorn_server(database_uri: str, tmp_path, workers: int = 2, log_path=None, args=(), **environ):
     """gunicorn with ``workers`` sync worker processes, configured through the environment as in
-    production (``environ`` adds to it); yield its base URL; stop it."""
+    production (``environ`` adds to it); yield its base URL; stop it.
+
+    ``args``: more gunicorn options (they come last, so ``--log-level`` here wins over the default).
+    """
     port = free_port()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "PORTAL_ENV": "testing", "DATABASE_URL": database_uri,
@@ -94,7 +101,7 @@ def gunicorn_server(database_uri: str, tmp_path, workers: int = 2, log_path=None
     log = open(log_path or os.devnull, "a")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
-         "--log-level", "warning", "portal:create_app()"], env=env, stdout=log, stderr=log, cwd=root)
+         "--log-level", "warning", *args, "portal:create_app()"], env=env, stdout=log, stderr=log, cwd=root)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
