@@ -15,7 +15,7 @@ from contextlib import closing
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate
-from helpers import Auth, count, csrf_token, free_port
+from helpers import HTMX, Auth, count, csrf_token, free_port
 
 from portal import create_app
 from portal.extensions import db
@@ -99,7 +99,7 @@ def test_busy_answer_to_an_htmx_form_keeps_the_page_and_says_why(busy_app, candi
     form = {"csrf_token": csrf_token(candidate_client, "/questions"), "text": "Who would I work with?",
             "category": "role_team"}
     response = candidate_client.post("/questions", data=form,
-                                     headers={"HX-Request": "true", "HX-Target": "add-question"})
+                                     headers={**HTMX, "HX-Target": "add-question"})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.headers["HX-Retarget"] == "#main"

@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 from factories import make_user
+from helpers import HTMX
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -24,7 +25,7 @@ def test_405_lists_allowed_methods(client):
 
 
 def test_fragment_request_errors_replace_the_whole_body(client):
-    response = client.get("/no/such/page", headers={"HX-Request": "true"})
+    response = client.get("/no/such/page", headers=HTMX)
     assert response.status_code == 404
     assert response.headers["HX-Retarget"] == "body"
     assert response.headers["HX-Reswap"] == "innerHTML"

@@ -11,8 +11,6 @@ from portal.extensions import db
 from portal.security import role_required
 from portal.timeutil import format_datetime
 
-HTMX = {"HX-Request": "true"}
-
 
 def test_candidate_sees_their_offer_and_deadline_in_their_zone(app, client, auth):
     with app.app_context():

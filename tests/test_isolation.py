@@ -8,7 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_staff, make_user
-from helpers import Auth
+from helpers import HTMX, Auth
 
 from portal.extensions import db
 from portal.feedback.models import FeedbackMessage, InterviewFeedback
@@ -46,7 +46,7 @@ def test_a_candidate_gets_404_or_403_for_every_route_with_another_candidates_ids
             continue
         path = rule.build({arg: ids.get(arg, 1) for arg in rule.arguments}, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            for headers in ({}, {"HX-Request": "true"}):
+            for headers in ({}, HTMX):
                 response = client.open(path, method=method, headers=headers)
                 body = response.get_data(as_text=True)
                 assert response.status_code in (403, 404), f"{method} {path} {headers}: {response.status_code}"
@@ -60,7 +60,7 @@ def test_a_candidate_gets_404_or_403_for_every_route_with_another_candidates_ids
 def test_a_candidates_own_pages_show_nothing_of_anyone_else(two_candidates):
     app, client, ids = two_candidates
     for path in ("/", "/questions", "/people"):
-        for headers in ({}, {"HX-Request": "true"}):
+        for headers in ({}, HTMX):
             body = client.get(path, headers=headers).get_data(as_text=True)
             assert "THEIR" not in body and "Other Person" not in body
 
@@ -90,7 +90,7 @@ def test_private_question_text_never_reaches_a_recruiter_page_or_fragment(privat
         if "GET" not in rule.methods or rule.endpoint == "static" or not rule.arguments <= set(values):
             continue
         path = rule.build(values, append_unknown=False)[1]
-        for headers in ({}, {"HX-Request": "true"}):
+        for headers in ({}, HTMX):
             response = client.get(path, headers=headers)
             assert SECRET not in response.get_data(as_text=True), f"{path} {headers} shows private text"
             visited += 1

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from factories import make_user
-from helpers import csrf_token
+from helpers import HTMX, csrf_token
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -93,7 +93,7 @@ def test_signed_out_page_request_goes_to_sign_in_with_the_way_back(client):
 
 def test_signed_out_htmx_request_gets_hx_redirect_not_a_login_fragment(client):
     response = client.get(
-        "/", headers={"HX-Request": "true", "HX-Current-URL": "http://portal.test/?filter=open"}
+        "/", headers={**HTMX, "HX-Current-URL": "http://portal.test/?filter=open"}
     )
     assert response.status_code == 401
     assert response.headers["HX-Redirect"] == "/login?next=/?filter%3Dopen"
@@ -101,7 +101,7 @@ def test_signed_out_htmx_request_gets_hx_redirect_not_a_login_fragment(client):
 
 
 def test_malformed_current_url_header_is_not_an_error(client):
-    response = client.get("/", headers={"HX-Request": "true", "HX-Current-URL": "http://[x"})
+    response = client.get("/", headers={**HTMX, "HX-Current-URL": "http://[x"})
     assert response.status_code == 401 and response.headers["HX-Redirect"] == "/login"
 
 

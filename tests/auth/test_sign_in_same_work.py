@@ -11,9 +11,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 from factories import make_user
-from helpers import count, csrf_token, deliver_mail, link_in
+from helpers import count, csrf_token, deliver_mail, link_in, sql_statements
 
 from portal.auth.models import ActionToken, SignInRequest
 from portal.extensions import db
@@ -31,20 +30,10 @@ def accounts(app):
 
 def statements_of(app, client, email: str, token: str) -> list[str]:
     """The SQL statements (text, not values) that POST /login for ``email`` sends, normalised."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(re.sub(r"\s+", " ", statement).strip())
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as seen:
         response = client.post("/login", data={"email": email, "csrf_token": token})
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 302 and response.headers["Location"] == "/login/sent"
-    return seen
+    return [re.sub(r"\s+", " ", statement).strip() for statement in seen]
 
 
 def test_known_unknown_and_inactive_addresses_run_the_same_statements(app, client, accounts):

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
+from helpers import HTMX
 from nu import CHECKER, as_document, is_document
 from playwright.sync_api import Error as PlaywrightError
 
@@ -127,7 +128,7 @@ def nu_check(page) -> None:
         if response.body is None and response.method == "GET" and "navigated away" in response.problem:
             # The journey moved on before Playwright handed over the body: fetch the same page
             # again with the same cookies (a GET changes nothing here, e-mailed links included).
-            headers = {"HX-Request": "true"} if response.htmx else {}
+            headers = HTMX if response.htmx else {}
             again = page.context.request.get(response.url, headers=headers, max_redirects=0)
             if again.status == response.status:
                 response.body = again.text()

@@ -1,33 +1,17 @@
 """Recruiters: the candidate list (filters, counts, fragment), adding a candidate, the candidate page."""
 
-import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from factories import make_candidate, make_position, make_staff, make_user
-from helpers import Auth
+from factories import make_candidate, make_position, make_user
+from helpers import HTMX, csrf_token, page_statements
 
 from portal.audit.models import AuditEvent
 from portal.candidates.models import Candidate
 from portal.extensions import db
 from portal.questions.models import Question
-
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def riley(app, client):
-    with app.app_context():
-        user = make_user("recruiter", name="Riley Morgan", timezone="Europe/London")
-        db.session.commit()
-        Auth(app, client).login(user)
-        return user.id
-
-
-def token(client, path="/recruiter/candidates/new"):
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
 
 
 def test_list_shows_progress_and_filters(app, client, riley):
@@ -58,16 +42,7 @@ def test_list_shows_progress_and_filters(app, client, riley):
 
 def test_list_query_count_does_not_grow_with_candidates(app, client, riley):
     def count_selects():
-        with app.app_context():
-            engine = db.engine
-        statements = []
-        record = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
-            assert client.get("/recruiter/candidates").status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
-        return len(statements)
+        return len(page_statements(app, client, "/recruiter/candidates"))
 
     with app.app_context():
         make_candidate()
@@ -100,7 +75,7 @@ def candidate_data(**overrides):
 
 def test_add_a_candidate_with_a_deadline_in_their_zone(app, client, riley):
     response = client.post("/recruiter/candidates/new", data={
-        **candidate_data(owner_id=str(riley)), "csrf_token": token(client)})
+        **candidate_data(owner_id=str(riley)), "csrf_token": csrf_token(client, "/recruiter/candidates/new")})
     assert response.status_code == 302
     with app.app_context():
         candidate = db.session.scalar(sa.select(Candidate))
@@ -131,7 +106,7 @@ def test_add_a_candidate_with_a_deadline_in_their_zone(app, client, riley):
 ])
 def test_invalid_candidate_is_422_and_adds_nothing(app, client, riley, overrides, message):
     response = client.post("/recruiter/candidates/new", data={
-        **candidate_data(**{"owner_id": str(riley), **overrides}), "csrf_token": token(client)})
+        **candidate_data(**{"owner_id": str(riley), **overrides}), "csrf_token": csrf_token(client, "/recruiter/candidates/new")})
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     with app.app_context():
@@ -143,7 +118,7 @@ def test_existing_email_is_refused(app, client, riley):
         make_user("staff", email="jordan.lee@example.com")
         db.session.commit()
     response = client.post("/recruiter/candidates/new", data={**candidate_data(owner_id=str(riley)),
-                                                              "csrf_token": token(client)})
+                                                              "csrf_token": csrf_token(client, "/recruiter/candidates/new")})
     assert response.status_code == 422 and "already an account for jordan.lee@example.com" in response.get_data(as_text=True)
 
 

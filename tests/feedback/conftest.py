@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from types import SimpleNamespace
 
 import pytest
-from factories import make_candidate, make_position, make_staff, make_user
+from feedback_helpers import build_world
 from helpers import Auth
 
 from portal.auth.models import User
 from portal.extensions import db
-
-from feedback_helpers import build_world  # noqa: E402
 
 
 @pytest.fixture

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from types import SimpleNamespace
 
-import pytest
 from factories import make_candidate, make_position, make_staff, make_user
-from helpers import Auth
-
-from portal.auth.models import User
-from portal.extensions import db
-
-HTMX = {"HX-Request": "true"}
+from helpers import HTMX  # noqa: F401 (test_interviewer_link.py still imports it from here)
 
 
 def build_world() -> SimpleNamespace:
@@ -26,8 +19,3 @@ def build_world() -> SimpleNamespace:
     candidate = make_candidate(owner=recruiter, position=make_position("Senior Backend Engineer", "Platform"),
                                name="Jordan Lee", email="jordan@example.com", timezone="America/New_York")
     return SimpleNamespace(recruiter=recruiter, tom=tom, ana=ana, candidate=candidate)
-
-
-def csrf(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)

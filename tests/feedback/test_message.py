@@ -3,8 +3,7 @@
 import re
 
 import sqlalchemy as sa
-from feedback_helpers import HTMX
-from helpers import count, csrf_token, deliver_mail, link_in
+from helpers import HTMX, count, csrf_token, deliver_mail, link_in
 
 from portal.extensions import db
 from portal.feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision

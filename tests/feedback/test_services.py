@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 import time_machine
-from feedback_helpers import build_world
 from factories import make_candidate, make_staff, make_user
-from helpers import count
+from feedback_helpers import build_world
+from flask import current_app
+from helpers import count, sql_statements
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import ActionToken
@@ -258,15 +259,10 @@ def test_overview_has_what_the_panel_needs_in_a_few_queries(w):
     from portal.candidates.models import Candidate
 
     candidate = db.session.get(Candidate, candidate_id)
-    statements = []
-    record = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(current_app) as statements:
         overview = feedback_overview(candidate)
         names = [row.interviewer.name + row.interviewer.profile.title for row in overview["rows"]]
         titles = [p.user.name for group in overview["choices"].values() for p in group]
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     assert len(names) == 12 and overview["requested"] == 12 and overview["submitted"] == 0
     assert sorted(titles) == ["Ana Silva", "Tom Becker"]
     assert overview["message"].status == "draft" and overview["shared"] is False

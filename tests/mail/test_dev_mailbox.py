@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from helpers import free_port
+from helpers import HTMX, free_port
 
 from portal.mail.devbox import list_mail, run_sink
 
@@ -68,7 +68,7 @@ def test_mailbox_lists_and_shows_messages_with_clickable_links(app, client, sink
 
 def test_mailbox_refresh_returns_only_the_list(app, client, sink):
     send(sink, "Hello", "text")
-    fragment = client.get("/dev/mail", headers={"HX-Request": "true"})
+    fragment = client.get("/dev/mail", headers=HTMX)
     body = fragment.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="mail_list">') and "<html" not in body
     assert "HX-Request" in fragment.headers["Vary"]

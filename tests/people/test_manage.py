@@ -5,27 +5,21 @@ import re
 import pytest
 import sqlalchemy as sa
 from factories import make_staff, make_user
-from helpers import Auth, deliver_mail, link_in
+from helpers import csrf_token, deliver_mail, link_in, page_statements
 
 from portal.auth.models import User
 from portal.extensions import db
 from portal.people.models import StaffProfile
 
-HTMX = {"HX-Request": "true"}
-
 
 @pytest.fixture
-def recruiter(app, client):
-    with app.app_context():
-        user = make_user("recruiter", name="Riley Morgan", timezone="Europe/London")
-        db.session.commit()
-        Auth(app, client).login(user)
+def recruiter(client, riley):
+    """The test client, signed in as Riley the recruiter."""
     return client
 
 
-def token(client, path="/recruiter/people"):
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"',
-                     client.get(path).get_data(as_text=True)).group(1)
+def token(client) -> str:
+    return csrf_token(client, "/recruiter/people")
 
 
 def person_data(**overrides):
@@ -157,12 +151,4 @@ def test_manage_lists_everyone_with_bounded_queries(app, recruiter):
         for n in range(30):
             make_staff(("leadership", "team", "investor")[n % 3])
         db.session.commit()
-        engine = db.engine
-    statements = []
-    record = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert recruiter.get("/recruiter/people").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert len(statements) <= 4
+    assert len(page_statements(app, recruiter, "/recruiter/people")) <= 4

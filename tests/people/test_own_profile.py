@@ -7,13 +7,11 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 from factories import make_staff
-from helpers import Auth
+from helpers import HTMX, Auth
 from PIL import Image
 
 from portal.extensions import db
 from portal.people.models import AvailabilityWindow, StaffProfile, TimeOff
-
-HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from html import unescape
 
 import pytest
 from factories import make_candidate, make_staff, make_user
-from helpers import csrf_token
+from helpers import HTMX, csrf_token
 
 from portal.auth.models import User
 from portal.candidates.models import Candidate
@@ -183,7 +183,7 @@ def test_the_places_recruiters_write_internal_text_say_it_may_be_disclosed(app, 
                         r"so it is included if they make a formal request for their data\.")
     draft_notice = re.compile(r"the draft is internal: Zoë doesn.t see it in the portal, but it is personal "
                               r"data about them, so it is included if they make a formal request")
-    for headers in ({}, {"HX-Request": "true"}):
+    for headers in ({}, HTMX):
         page = unescape(client.get(f"/recruiter/candidates/{cid}", headers=headers).get_data(as_text=True))
         assert notice.search(page), headers
         assert 'aria-describedby="note-hint"' in page  # read out with the field
@@ -192,7 +192,7 @@ def test_the_places_recruiters_write_internal_text_say_it_may_be_disclosed(app, 
     assert draft_notice.search(composer) and 'aria-describedby="body-hint"' in composer
     # The editor fragment (an htmx save that needs another look) keeps it.
     fragment = client.post(url, data={"csrf_token": csrf_token(client, url), "body": ""},
-                           headers={"HX-Request": "true"})
+                           headers=HTMX)
     assert fragment.status_code == 422 and "<html" not in fragment.get_data(as_text=True)
     assert draft_notice.search(unescape(fragment.get_data(as_text=True)))
     with app.app_context():

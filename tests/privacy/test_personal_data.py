@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_staff, make_user
-from helpers import csrf_token
+from helpers import HTMX, csrf_token
 
 from portal.analytics import rollup
 from portal.analytics.figures import Filters
@@ -253,5 +253,5 @@ def test_audit_trail_for_admins_with_filters(app, client, auth):
         assert "Request number 54<" in html  # the filter was ignored, the events are shown
     tomorrow = (utcnow() + timedelta(days=2)).date().isoformat()
     assert "No events match" in client.get(f"/recruiter/audit?from={tomorrow}").get_data(as_text=True)
-    fragment = client.get("/recruiter/audit?action=meeting.", headers={"HX-Request": "true"})
+    fragment = client.get("/recruiter/audit?action=meeting.", headers=HTMX)
     assert fragment.get_data(as_text=True).lstrip().startswith('<section id="events"')

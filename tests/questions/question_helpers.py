@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -10,8 +9,6 @@ from factories import make_staff
 
 from portal.extensions import db
 from portal.questions.models import Question
-
-HTMX = {"HX-Request": "true"}
 
 
 def build_company():
@@ -46,11 +43,3 @@ def own_questions(ledger) -> list[Question]:
                                   .order_by(Question.id)).all()
         db.session.expunge_all()
         return list(rows)
-
-
-def token(client, path="/questions") -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)

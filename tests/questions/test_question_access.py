@@ -1,10 +1,9 @@
 """Who may use the ledger, someone else's question is as good as missing, CSRF, and bounded queries."""
 
 import pytest
-import sqlalchemy as sa
 from factories import make_candidate, make_staff, make_user
-from helpers import Auth
-from question_helpers import HTMX, add, own_questions, token
+from helpers import HTMX, Auth, csrf_token, page_statements
+from question_helpers import add, own_questions
 
 from portal.extensions import db
 from portal.questions.models import Question
@@ -88,29 +87,17 @@ def test_with_csrf_on_a_post_needs_the_token(ledger_csrf):
     client = ledger_csrf.client
     refused = client.post("/questions", data={"text": "Without a token?", "category": "other"})
     assert refused.status_code == 400 and own_questions(ledger_csrf) == []
-    added = client.post("/questions", data={"text": "With a token?", "category": "other", "csrf_token": token(client)})
+    added = client.post("/questions", data={"text": "With a token?", "category": "other", "csrf_token": csrf_token(client, "/questions")})
     assert added.status_code == 302
     (question,) = own_questions(ledger_csrf)
-    htmx = client.post(f"/questions/{question.id}/answered", headers={**HTMX, "X-CSRFToken": token(client)})
+    htmx = client.post(f"/questions/{question.id}/answered", headers={**HTMX, "X-CSRFToken": csrf_token(client, "/questions")})
     assert htmx.status_code == 200 and own_questions(ledger_csrf)[0].status == "answered"
-    bank = client.post("/questions/bank/other-01", data={"csrf_token": token(client)})
+    bank = client.post("/questions/bank/other-01", data={"csrf_token": csrf_token(client, "/questions")})
     assert bank.status_code == 302 and len(own_questions(ledger_csrf)) == 2
 
 
 def _selects(app, client, path):
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+    return len(page_statements(app, client, path).selects)
 
 
 def test_query_count_is_bounded_for_30_questions(ledger):
