@@ -8,13 +8,12 @@ import re
 import pytest
 import sqlalchemy as sa
 from browser_helpers import PageGuard, axe_check, new_page, sign_in_browser
+from factories import make_meeting
 from helpers import deliver_mail, link_in
 from playwright.sync_api import expect
 
 from portal.auth.models import User
 from portal.extensions import db
-from portal.meetings.models import Meeting
-from portal.meetings.states import new_uid, transition
 
 CANDIDATE, PERSON, RECRUITER = "jordan.lee@example.com", "tom.becker@northwind.example", "riley.morgan@northwind.example"
 
@@ -28,11 +27,7 @@ def demo(demo):
     """The demo company, with a written-answers request from Jordan already with Tom."""
     with demo.app.app_context():
         jordan, tom = _user(CANDIDATE), _user(PERSON)
-        meeting = Meeting(candidate_id=jordan.candidacy.id, staff_id=tom.id, format="written", length_minutes=30,
-                          status="requested", uid=new_uid("portal.test"))
-        db.session.add(meeting)
-        db.session.flush()
-        transition(meeting, "invited", actor=jordan)
+        make_meeting(jordan.candidacy, tom, "invited", fmt="written", actor=jordan)
         db.session.commit()
     return demo
 

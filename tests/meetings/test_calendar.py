@@ -5,7 +5,7 @@ from datetime import UTC
 
 import pytest
 from icalendar import Calendar
-from test_invite_helpers import SECRET, build_world, make_request, slot_times
+from invite_helpers import SECRET, build_world, make_request, slot_times
 
 from portal.meetings.calendar import attachment, ics_for, video_link_for
 from portal.meetings.states import confirm, end_conversation, reschedule

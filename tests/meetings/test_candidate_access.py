@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from factories import make_staff, make_user
-from helpers import Auth
-from test_candidate_helpers import HTMX, add_meeting, at, frozen, get, notified, value, world  # noqa: F401
+from candidate_helpers import at, get, value
+from factories import make_meeting, make_staff, make_user
+from helpers import HTMX, Auth, page_statements
 
 from portal.extensions import db
 from portal.meetings.models import Meeting
@@ -41,8 +41,9 @@ def _call(client, endpoint, world, meeting_id, headers=None, method=None):
 def foreign(world):
     """The other candidate's conversations with Amara: one over (follow-up, no-show), one ahead (the rest)."""
     with world.app.app_context():
-        over = add_meeting(world.other, world.ceo, "confirmed", start=at(3, 10), questions=[world.foreign])
-        ahead = add_meeting(world.other, world.ceo, "confirmed", start=at(5, 14))
+        over = make_meeting(world.other, world.ceo, "confirmed", start=at(3, 10), questions=[world.foreign],
+                            history=False)
+        ahead = make_meeting(world.other, world.ceo, "confirmed", start=at(5, 14), history=False)
         db.session.commit()
         return {"over": over.id, "ahead": ahead.id}
 
@@ -104,19 +105,7 @@ def test_a_candidate_account_without_an_offer_gets_404(world, foreign, endpoint)
 
 
 def _selects(world, path) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with world.app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert world.client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+    return len(page_statements(world.app, world.client, path).selects)
 
 
 def test_the_list_takes_the_same_few_queries_for_1_and_20_conversations(world):
@@ -129,10 +118,11 @@ def test_the_list_takes_the_same_few_queries_for_1_and_20_conversations(world):
                 person = make_staff("team", name=f"Person {offset + i}") if i % 2 or offset + i > 2 else None
                 staff_id = person.id if person else world.ceo
                 if i % 5 == 0:
-                    add_meeting(world.candidate, staff_id, "confirmed", start=at(10 + i % 4, 14 + offset + i % 3))
+                    make_meeting(world.candidate, staff_id, "confirmed", start=at(10 + i % 4, 14 + offset + i % 3),
+                                 history=False)
                 else:
-                    add_meeting(world.candidate, staff_id, statuses[i % len(statuses)], slots=[at(6, 14)],
-                                reason="Because")
+                    make_meeting(world.candidate, staff_id, statuses[i % len(statuses)], slots=[at(6, 14)],
+                                 reason="Because", history=False)
             db.session.commit()
 
     add(1, 0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from test_candidate_helpers import at, create, frozen, meetings, notified, world  # noqa: F401
+from candidate_helpers import at, create, meetings
 
 from portal.meetings.forms import slot_value
 from portal.timeutil import utcnow

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from factories import make_user
 from icalendar import Calendar
-from test_invite_helpers import build_world, make_request, outbox, slot_times
+from invite_helpers import build_world, make_request, outbox, slot_times
 
 from portal.extensions import db
 from portal.mail.models import OutboxMessage

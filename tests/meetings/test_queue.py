@@ -5,8 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from helpers import Auth, csrf_token, deliver_mail
-from test_invite_helpers import HTMX, SECRET, another_candidate, build_world, make_request, world_ids
+from helpers import HTMX, Auth, csrf_token, deliver_mail
+from invite_helpers import SECRET, another_candidate, build_world, make_request, world_ids
 
 from portal.auth.models import User
 from portal.candidates.models import Candidate

@@ -19,7 +19,7 @@ import urllib.parse
 from datetime import time, timedelta
 
 import sqlalchemy as sa
-from factories import make_candidate, make_position, make_staff, make_user
+from factories import make_candidate, make_meeting, make_position, make_staff, make_user
 from itsdangerous import URLSafeTimedSerializer
 from helpers import CSRF_RAW, session_cookie
 from limit_servers import gunicorn_server
@@ -28,10 +28,8 @@ from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.meetings import notify
 from portal.meetings.forms import slot_value
-from portal.meetings.models import Meeting, ProposedSlot
-from portal.meetings.models import WAITING
+from portal.meetings.models import WAITING, Meeting
 from portal.meetings.requests import offered_slots
-from portal.meetings.states import new_uid, transition
 from portal.people.models import AvailabilityWindow
 from portal.timeutil import utcnow
 
@@ -82,12 +80,7 @@ def open_all_week(person) -> None:
 
 
 def invited(candidate, person, starts) -> Meeting:
-    meeting = Meeting(candidate_id=candidate.id, staff_id=person.id, format="video", length_minutes=30,
-                      status="requested", uid=new_uid("portal.test"),
-                      slots=[ProposedSlot(start_at=s, end_at=s + timedelta(minutes=30)) for s in starts])
-    db.session.add(meeting)
-    db.session.flush()
-    transition(meeting, "invited", actor=candidate.user)
+    meeting = make_meeting(candidate, person, "invited", slots=starts, actor=candidate.user)
     notify.send_invitation(meeting)
     return meeting
 

@@ -6,13 +6,15 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from test_candidate_helpers import T0, add_meeting, at, frozen, notified, world  # noqa: F401
+from candidate_helpers import at
+from factories import make_meeting
+from helpers import T0
 
 from portal.audit.models import AuditEvent
 from portal.candidates.models import Candidate
 from portal.extensions import db
-from portal.meetings.models import Meeting, MeetingTransition, meeting_question
 from portal.meetings.capacity import week_counts
+from portal.meetings.models import Meeting, MeetingTransition, meeting_question
 from portal.meetings.requests import RequestData, RequestError, bookable_slots, create_request
 from portal.people.models import AvailabilityWindow, StaffProfile
 
@@ -75,7 +77,7 @@ def test_only_the_candidates_own_open_questions_become_the_agenda(ctx):
 
 def test_a_time_taken_by_a_confirmed_conversation_is_refused(ctx):
     other = db.session.get(Candidate, ctx.other)
-    add_meeting(other.id, ctx.ceo, "confirmed", start=AMARA_TUE + timedelta(minutes=15))
+    make_meeting(other.id, ctx.ceo, "confirmed", start=AMARA_TUE + timedelta(minutes=15), history=False)
     refused(ctx, "That time was just taken: Tue 4 Mar 2031, 09:00 EST")
 
 
@@ -91,15 +93,15 @@ def test_a_time_after_the_decision_deadline_is_refused(ctx):
 def test_the_weekly_cap_is_kept(ctx):
     db.session.get(StaffProfile, ctx.ceo).weekly_cap = 2
     other = db.session.get(Candidate, ctx.other).id
-    add_meeting(other, ctx.ceo, "confirmed", start=at(5, 14))  # Wednesday, same week
-    add_meeting(other, ctx.ceo, "invited", slots=[at(6, 14), at(13, 14)])  # counts in both weeks
+    make_meeting(other, ctx.ceo, "confirmed", start=at(5, 14), history=False)  # Wednesday, same week
+    make_meeting(other, ctx.ceo, "invited", slots=[at(6, 14), at(13, 14)], history=False)  # counts in both weeks
     refused(ctx, "Amara already has 2 conversations planned in the week of")
     assert week_counts(db.session.get(StaffProfile, ctx.ceo), T0)[(2031, 10)] == 2
     assert ask(ctx, starts=(at(11, 14),)).status == "needs_approval"  # the next week has room (1 of 2)
 
 
 def test_a_time_overlapping_the_candidates_own_conversation_is_refused(ctx):
-    add_meeting(ctx.candidate, ctx.tom, "confirmed", start=AMARA_TUE)
+    make_meeting(ctx.candidate, ctx.tom, "confirmed", start=AMARA_TUE, history=False)
     refused(ctx, "You already have a conversation at Tue 4 Mar 2031, 09:00 EST")
 
 
@@ -149,7 +151,7 @@ def test_a_second_request_to_the_same_person_waits_for_the_first(ctx):
 def test_offered_times_suit_both_sides(ctx):
     candidate = db.session.get(Candidate, ctx.candidate)
     profile = db.session.get(StaffProfile, ctx.ceo)
-    add_meeting(ctx.candidate, ctx.tom, "confirmed", start=AMARA_TUE)
+    make_meeting(ctx.candidate, ctx.tom, "confirmed", start=AMARA_TUE, history=False)
     candidate.decision_deadline = at(6, 0)
     starts = [s.start for s in bookable_slots(candidate, profile, 30, T0)]
     # Mon 3 Mar 14:00 UTC onwards, until the deadline; Tuesday 14:00 overlaps Jordan's talk with Tom.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from helpers import csrf_token
-from test_candidate_helpers import (HTMX, make_world, add_meeting, at, create, frozen, meetings,  # noqa: F401
-                                    notified, value, world, world_csrf)
+from candidate_helpers import at, create, make_world, meetings, value
+from factories import make_meeting
+from helpers import HTMX, csrf_token
 
 from portal.extensions import db
 from portal.people.models import AvailabilityWindow, StaffProfile
@@ -135,7 +135,7 @@ def test_a_request_with_mistakes_is_422_and_changes_nothing(world, data, message
 
 def test_a_time_taken_meanwhile_is_refused_with_the_times_still_free(world):
     with world.app.app_context():
-        add_meeting(world.other, world.ceo, "confirmed", start=AMARA_TUE)
+        make_meeting(world.other, world.ceo, "confirmed", start=AMARA_TUE, history=False)
         db.session.commit()
     response = world.client.post(f"/people/{world.ceo}/request", data=_form(slots=[value(AMARA_TUE)]), headers=HTMX)
     body = response.get_data(as_text=True)

@@ -6,29 +6,26 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from factories import make_candidate, make_staff
+from factories import make_candidate, make_meeting, make_staff
 
 from portal.extensions import db
 from portal.meetings.models import STATUSES, BookedUnit, Meeting, MeetingTransition
-from portal.meetings.states import (TRANSITIONS, SlotTaken, TransitionRefused, confirm, end_conversation, new_uid,
+from portal.meetings.states import (TRANSITIONS, SlotTaken, TransitionRefused, confirm, end_conversation,
                                     reschedule, transition, units)
 
 T0 = datetime(2031, 3, 4, 10, 0, tzinfo=UTC)
 
 
-def make_meeting(staff, status="invited", length=30, candidate=None):
-    meeting = Meeting(candidate_id=(candidate or make_candidate()).id, staff_id=staff.id, status=status,
-                      length_minutes=length, uid=new_uid("portal.test"))
-    db.session.add(meeting)
-    db.session.flush()
-    return meeting
+def conversation(staff, status="invited", length=30):
+    """A conversation of a new candidate with ``staff``, stored in ``status`` straight (no history)."""
+    return make_meeting(make_candidate(), staff, status, length=length, history=False)
 
 
 @pytest.mark.parametrize("current,target", [
     (a, b) for a, b in itertools.product(STATUSES, STATUSES) if b not in TRANSITIONS.get(a, ())
 ])
 def test_every_transition_outside_the_table_is_refused(app_ctx, current, target):
-    meeting = make_meeting(make_staff(), status=current)
+    meeting = conversation(make_staff(), status=current)
     with pytest.raises(TransitionRefused):
         transition(meeting, target)
     db.session.expire_all()
@@ -38,7 +35,7 @@ def test_every_transition_outside_the_table_is_refused(app_ctx, current, target)
 
 def test_allowed_transition_is_recorded_with_who_and_when(app_ctx):
     staff = make_staff()
-    meeting = make_meeting(staff, status="needs_approval")
+    meeting = conversation(staff, status="needs_approval")
     transition(meeting, "approved", actor=staff, note="fine")
     (row,) = db.session.scalars(sa.select(MeetingTransition)).all()
     assert (row.from_status, row.to_status, row.actor_id, row.reason) == ("needs_approval", "approved", staff.id, "fine")
@@ -46,7 +43,7 @@ def test_allowed_transition_is_recorded_with_who_and_when(app_ctx):
 
 
 def test_a_stale_copy_cannot_change_it_again(app_ctx):
-    meeting = make_meeting(make_staff(), status="needs_approval")
+    meeting = conversation(make_staff(), status="needs_approval")
     # Another request approves it; this request's copy still says "needs_approval".
     db.session.execute(sa.update(Meeting).where(Meeting.id == meeting.id).values(status="approved")
                        .execution_options(synchronize_session=False))
@@ -64,9 +61,9 @@ def test_units_cover_the_conversation_on_a_15_minute_grid():
 
 def test_overlapping_confirmations_of_different_lengths_are_refused(app_ctx):
     staff = make_staff()
-    first = make_meeting(staff, length=30)
-    overlapping = make_meeting(staff, length=30)
-    adjacent = make_meeting(staff, length=45)
+    first = conversation(staff, length=30)
+    overlapping = conversation(staff, length=30)
+    adjacent = conversation(staff, length=45)
     confirm(first, T0)  # 10:00–10:30
     with pytest.raises(SlotTaken):
         confirm(overlapping, T0 + timedelta(minutes=15))  # 10:15–10:45
@@ -77,13 +74,13 @@ def test_overlapping_confirmations_of_different_lengths_are_refused(app_ctx):
 
 
 def test_another_person_is_free_at_the_same_time(app_ctx):
-    confirm(make_meeting(make_staff()), T0)
-    confirm(make_meeting(make_staff()), T0)
+    confirm(conversation(make_staff()), T0)
+    confirm(conversation(make_staff()), T0)
 
 
 def test_cancelling_frees_the_time_and_bumps_the_calendar_sequence(app_ctx):
     staff = make_staff()
-    first, second = make_meeting(staff), make_meeting(staff)
+    first, second = conversation(staff), conversation(staff)
     confirm(first, T0)
     end_conversation(first, "cancelled", reason="Something came up")
     assert (first.status, first.sequence, first.reason) == ("cancelled", 2, "Something came up")
@@ -93,7 +90,7 @@ def test_cancelling_frees_the_time_and_bumps_the_calendar_sequence(app_ctx):
 
 def test_reschedule_moves_the_hold(app_ctx):
     staff = make_staff()
-    meeting, other = make_meeting(staff), make_meeting(staff)
+    meeting, other = conversation(staff), conversation(staff)
     confirm(meeting, T0)
     reschedule(meeting, T0 + timedelta(hours=2))
     assert (meeting.start_at, meeting.sequence) == (T0 + timedelta(hours=2), 2)
@@ -136,7 +133,7 @@ def test_fifty_simultaneous_overlapping_confirmations_book_exactly_one(app):
     with app.app_context():
         staff = make_staff()
         candidate = make_candidate()
-        ids = [make_meeting(staff, length=(15, 30, 45)[i % 3]).id for i in range(n)]  # n candidates, one person
+        ids = [conversation(staff, length=(15, 30, 45)[i % 3]).id for i in range(n)]  # n candidates, one person
         db.session.commit()
         staff_id = staff.id
 
@@ -159,7 +156,7 @@ def test_fifty_simultaneous_overlapping_confirmations_book_exactly_one(app):
 def test_fifty_simultaneous_approvals_approve_once(app):
     n = 50
     with app.app_context():
-        meeting_id = make_meeting(make_staff(), status="needs_approval").id
+        meeting_id = conversation(make_staff(), status="needs_approval").id
         db.session.commit()
 
     def worker(i):

@@ -8,16 +8,16 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from helpers import csrf_token
-from test_invite_helpers import another_candidate, build_world, make_request, slot_times, world_ids
+from invite_helpers import another_candidate, build_world, make_request, slot_times, world_ids
 
 from portal.extensions import db
-from portal.worker import run_worker
 from portal.meetings import notify
 from portal.meetings.calendar import video_link_for
 from portal.meetings.models import Meeting
 from portal.meetings.states import confirm, end_conversation
 from portal.meetings.tasks import run_due
 from portal.timeutil import utcnow
+from portal.worker import run_worker
 
 
 @pytest.fixture

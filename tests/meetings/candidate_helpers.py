@@ -1,6 +1,7 @@
-"""Shared data and fixtures for the candidate's side of conversations (no tests in this module).
+"""Shared data for the candidate's side of conversations (its fixtures are in conftest.py).
 
-The story, frozen on Monday 3 March 2031 at 12:00 UTC (07:00 in New York): Jordan Lee (candidate,
+The story, frozen on Monday 3 March 2031 at 12:00 UTC (07:00 in New York; ``helpers.T0``, the
+``frozen`` fixture): Jordan Lee (candidate,
 New York, decision due in 10 days) can ask Amara Okafor (CEO, Berlin, needs approval, free
 weekdays 15:00–17:00 Berlin = 09:00–11:00 New York) and Tom Becker (engineer, Toronto, free
 weekdays 10:00–12:00 Toronto = 10:00–12:00 New York). Another candidate has a question and a
@@ -9,23 +10,17 @@ conversation that must stay out of Jordan's reach.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from types import SimpleNamespace
 
-import pytest
 import sqlalchemy as sa
-from factories import make_candidate, make_position, make_staff, make_user
+from factories import add_windows, make_candidate, make_meeting, make_position, make_staff, make_user
 from helpers import Auth
 
 from portal.extensions import db
-from portal.meetings import notify
-from portal.meetings.models import Meeting, ProposedSlot, meeting_question
-from portal.meetings.states import confirm, new_uid
-from portal.people.models import AvailabilityWindow
+from portal.meetings.models import Meeting
 from portal.questions.models import Question
 
-T0 = datetime(2031, 3, 3, 12, 0, tzinfo=UTC)  # Monday; New York is UTC-5 and Berlin UTC+1 all that week
-HTMX = {"HX-Request": "true"}
 NOTIFY = ("request_created", "meeting_cancelled", "meeting_changed", "meeting_confirmed", "request_rejected",
           "meeting_declined")
 
@@ -38,33 +33,6 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 def value(start: datetime) -> str:
     """How a form carries a time: its UTC start to the minute."""
     return start.strftime("%Y-%m-%dT%H:%MZ")
-
-
-def add_windows(user, start: time, end: time, zone: str, weekdays=range(5)) -> None:
-    for weekday in weekdays:
-        db.session.add(AvailabilityWindow(profile=user.profile, weekday=weekday, start_time=start, end_time=end,
-                                          zone=zone))
-    db.session.flush()
-
-
-def add_meeting(candidate_id: int, staff_id: int, status: str = "invited", *, start: datetime | None = None,
-                length: int = 30, fmt: str = "video", slots=(), questions=(), reason: str | None = None) -> Meeting:
-    """A conversation in ``status`` (confirmed ones hold the person's time through the state machine)."""
-    meeting = Meeting(candidate_id=candidate_id, staff_id=staff_id, format=fmt, length_minutes=length,
-                      status="invited" if status == "confirmed" else status, uid=new_uid("portal.test"),
-                      reason=reason)
-    db.session.add(meeting)
-    db.session.flush()
-    for slot in slots:
-        db.session.add(ProposedSlot(meeting_id=meeting.id, start_at=slot, end_at=slot + timedelta(minutes=length)))
-    for question_id in questions:
-        db.session.execute(meeting_question.insert().values(meeting_id=meeting.id, question_id=question_id))
-    if status == "confirmed":
-        confirm(meeting, start)
-    elif start is not None:
-        meeting.start_at, meeting.end_at = start, start + timedelta(minutes=length)
-    db.session.flush()
-    return meeting
 
 
 def another_person(world, name: str) -> int:
@@ -102,21 +70,6 @@ def build_world() -> SimpleNamespace:
                            other_token=other.user.session_token)
 
 
-@pytest.fixture
-def frozen(time_machine):
-    time_machine.move_to(T0, tick=False)
-    return time_machine
-
-
-@pytest.fixture
-def notified(monkeypatch):
-    """Calls to ``notify`` as (name, meeting id, by user id); the e-mails themselves are tested elsewhere."""
-    calls = []
-    for name in NOTIFY:
-        monkeypatch.setattr(notify, name, lambda meeting, by, _name=name: calls.append((_name, meeting.id, by.id)))
-    return calls
-
-
 def make_world(app, notified):
     client = app.test_client()
     with app.app_context():
@@ -132,17 +85,6 @@ def client_login(app, client, session_token):
 
         user = db.session.scalar(sa.select(User).where(User.session_token == session_token))
         Auth(app, client).login(user)
-
-
-@pytest.fixture
-def world(make_app, frozen, notified):
-    """CSRF off for brevity (one test keeps it on); Jordan is signed in."""
-    return make_world(make_app(WTF_CSRF_ENABLED=False), notified)
-
-
-@pytest.fixture
-def world_csrf(app, frozen, notified):
-    return make_world(app, notified)
 
 
 def meetings(world, *where) -> list[Meeting]:
@@ -162,9 +104,10 @@ def get(world, model, id_):
 
 
 def create(world, person: str | int = "ceo", status: str = "invited", **kwargs) -> int:
-    """A conversation of Jordan's with ``person`` ("ceo", "tom" or a person's id), committed; returns its id."""
+    """A conversation of Jordan's with ``person`` ("ceo", "tom" or a person's id), committed, stored in
+    ``status`` straight (``factories.make_meeting`` with ``history=False``); returns its id."""
     with world.app.app_context():
         staff_id = person if isinstance(person, int) else getattr(world, person)
-        meeting = add_meeting(world.candidate, staff_id, status, **kwargs)
+        meeting = make_meeting(world.candidate, staff_id, status, history=False, **kwargs)
         db.session.commit()
         return meeting.id
