@@ -2,7 +2,8 @@
 
 Nothing here lists forms or fields by hand. A deterministic sample company (``build_world``) puts
 every form of the app on some page; ``crawl`` renders every GET route in the URL map as each role
-that may open it (the ACCESS table of test_access.py), with real objects and real links from
+that may open it (the ACCESS table of access_rules.py; the company and the walk are in
+sample_company.py), with real objects and real links from
 e-mail, and reads each ``<form>``: its action (→ the endpoint, through the URL map; a button's
 ``formaction`` and a ``data-hx-post`` count too), its fields (names, types, options, the values the page
 offers) and the role that saw it. A POST endpoint whose form appears on no page fails
@@ -40,170 +41,22 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from datetime import time as clock
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from factories import make_candidate, make_position, make_staff, make_user
-from helpers import BASE_URL
+from helpers import BASE_URL, HTMX
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
-from test_access import ACCESS
+from sample_company import (ROLES, World, allowed_roles, build_world, client_as, csrf_for, page_paths, resolve,
+                            with_tokens)
 
 from portal import create_app
 from portal.extensions import db
-from portal.timeutil import utcnow
 
-ROLES = ("anonymous", "candidate", "staff", "recruiter", "admin")
 HOST = urlsplit(BASE_URL).netloc
-CSRF_RAW = "fuzz-raw-csrf-secret-0123456789abcdef"
-
-
-# --- the sample company ----------------------------------------------------------------------------
-
-
-@dataclass
-class World:
-    """Who signs in as each role, the ids a URL may carry, and the raw links from e-mail."""
-
-    sessions: dict[str, str]  # role → the user's session token
-    samples: dict[str, list]  # URL argument name → values to try (GET pages)
-    tokens: dict[str, list[str]]  # endpoint → raw tokens of links for it
-
-
-def _issue(purpose: str, *, user, subject=None, days: int = 7) -> str:
-    from portal.security import issue_token
-
-    raw, _ = issue_token(purpose, timedelta(days=days), user=user, subject=subject)
-    return raw
-
-
-def build_world() -> World:
-    """Rows for every state a form depends on (inside an app context; commits).
-
-    Jordan (candidate, offer stage) has questions in every state, feedback asked of two interviewers
-    (one answered), a draft message, and conversations waiting for approval, invited, confirmed
-    ahead, confirmed and already over; Sam (candidate) has declined and was sent the exit survey.
-    """
-    from portal.auth.services import SIGN_IN
-    from portal.candidates.models import ExitSurvey
-    from portal.candidates.exit_survey import SURVEY_PURPOSE
-    from portal.feedback.models import FeedbackMessage, InterviewFeedback
-    from portal.feedback.services import FEEDBACK
-    from portal.meetings import notify
-    from portal.meetings.invitations import WRITTEN
-    from portal.meetings.models import Meeting, ProposedSlot, meeting_question
-    from portal.meetings.states import confirm, new_uid, transition
-    from portal.people.models import AvailabilityWindow, TimeOff
-    from portal.questions.models import Question
-
-    now = utcnow().replace(second=0, microsecond=0)
-    recruiter = make_user("recruiter", name="Riley Morgan", email="riley@example.com",
-                          timezone="Europe/London")
-    admin = make_user("admin", name="Alex Kim", email="alex@example.com", timezone="Pacific/Kiritimati")  # UTC+14
-    ceo = make_staff("leadership", title="Chief Executive Officer", team="Executive", name="Amara Okafor",
-                     email="amara@example.com", timezone="Europe/Berlin")
-    tom = make_staff("team", title="Senior Engineer", team="Platform", name="Tom Becker",
-                     email="tom@example.com", timezone="Pacific/Pago_Pago")  # UTC-11
-    ana = make_staff("team", title="Engineering Manager", team="Platform", name="Ana Silva",
-                     email="ana@example.com")
-    mei = make_staff("team", title="Designer", team="Payments", name="Mei Lin", email="mei@example.com",
-                     timezone="Asia/Tokyo")  # nobody has asked her yet
-    for person in (ceo, tom, ana, mei):
-        person.profile.topics = "career growth, on-call, fundraising"
-        for weekday in range(7):  # Tom (the staff sign-in) leaves his afternoons free for new windows
-            db.session.add(AvailabilityWindow(profile=person.profile, weekday=weekday, start_time=clock(8),
-                                              end_time=clock(12 if person is tom else 20), zone="UTC"))
-    db.session.add(TimeOff(profile=tom.profile, start_date=date.today() + timedelta(days=60),
-                           end_date=date.today() + timedelta(days=62), note="Holiday"))
-    position = make_position("Senior Backend Engineer", "Platform")
-    jordan = make_candidate(owner=recruiter, position=position, name="Jordan Lee", email="jordan@example.com",
-                            timezone="America/New_York", deadline_days=10)
-    sam = make_candidate(owner=recruiter, position=position, name="Sam Rivera", email="sam@example.com",
-                         stage="declined", deadline_days=None)
-    sam.decided_at, sam.decline_reason = now - timedelta(days=1), "compensation"
-    db.session.flush()
-
-    growth = Question(candidate_id=jordan.id, text="How do engineers grow here?", category="growth")
-    directed = Question(candidate_id=jordan.id, text="Where is the company going?",
-                        category="direction_finances", directed_to_id=ceo.id)
-    private = Question(candidate_id=jordan.id, text="What is the pension like?",
-                       category="compensation_benefits", private=True)
-    answered = Question(candidate_id=jordan.id, text="Is there on-call?", category="role_team",
-                        status="answered", answered_via="candidate", answered_at=now)
-    written = Question(candidate_id=jordan.id, text="How are decisions made?", category="culture_people",
-                       directed_to_id=tom.id)
-    db.session.add_all([growth, directed, private, answered, written])
-
-    feedback_open = InterviewFeedback(candidate_id=jordan.id, interviewer=tom, requested_by=recruiter,
-                                      requested_at=now - timedelta(days=2))
-    feedback_done = InterviewFeedback(candidate_id=jordan.id, interviewer=ana, requested_by=recruiter,
-                                      requested_at=now - timedelta(days=2),
-                                      submitted_at=now - timedelta(days=1),
-                                      went_well="Clear thinking", to_grow="Pacing")
-    draft = FeedbackMessage(candidate_id=jordan.id, body="Dear Jordan, well done.", author=recruiter)
-    db.session.add_all([feedback_open, feedback_done, draft])
-    db.session.flush()
-
-    def meeting(person, status, *, start=None, length=30, fmt="video", slots=()):
-        row = Meeting(candidate_id=jordan.id, staff_id=person.id, format=fmt, length_minutes=length,
-                      note="Looking forward to it", status="requested", uid=new_uid("portal.test"))
-        db.session.add(row)
-        db.session.flush()
-        for slot in slots:
-            db.session.add(ProposedSlot(meeting_id=row.id, start_at=slot,
-                                        end_at=slot + timedelta(minutes=length)))
-        db.session.execute(meeting_question.insert().values(meeting_id=row.id, question_id=growth.id))
-        db.session.flush()
-        if status == "needs_approval":
-            transition(row, "needs_approval", actor=jordan.user)
-        elif status in ("invited", "confirmed"):
-            transition(row, "invited", actor=jordan.user)
-            if status == "confirmed":
-                confirm(row, start)
-        return row
-
-    day = (now + timedelta(days=3)).replace(hour=14, minute=0)
-    # Confirmed ones first: they pass through "invited", and a candidate has one waiting request per person.
-    ahead = meeting(tom, "confirmed", start=day + timedelta(days=5))
-    over = meeting(ana, "confirmed", start=now - timedelta(hours=3))
-    in_writing = meeting(ceo, "confirmed", start=day + timedelta(days=6), fmt="written")
-    waiting = meeting(ceo, "needs_approval", slots=[day, day + timedelta(hours=1)])
-    invited = meeting(tom, "invited", slots=[day + timedelta(days=1), day + timedelta(days=1, hours=1)])
-    survey = ExitSurvey(candidate_id=sam.id, sent_at=now)
-    db.session.add(survey)
-    db.session.flush()
-
-    tokens = {
-        "auth.confirm_sign_in": [_issue(SIGN_IN, user=jordan.user)],
-        "feedback.form": [_issue(FEEDBACK, user=tom, subject=feedback_open)],
-        "meetings.invite": [_issue(purpose, user=tom, subject=invited) for purpose in notify.INVITE_PURPOSES],
-        "meetings.manage": [_issue(notify.MANAGE, user=tom, subject=ahead),
-                            _issue(notify.MANAGE, user=ana, subject=over)],
-        "meetings.answer": [_issue(WRITTEN, user=tom, subject=written),
-                            _issue(WRITTEN, user=ceo, subject=in_writing)],
-        "candidates.exit_survey": [_issue(SURVEY_PURPOSE, user=sam.user, subject=survey)],
-    }
-    users = {"candidate": jordan.user, "staff": tom, "recruiter": recruiter, "admin": admin}
-    world = World(
-        sessions={role: user.session_token for role, user in users.items()},
-        samples={
-            "user_id": [ceo.id, tom.id, mei.id, ana.id],  # Mei and Ana have no request waiting from Jordan
-            "candidate_id": [jordan.id, sam.id],
-            "feedback_id": [feedback_open.id, feedback_done.id],
-            "question_id": [growth.id, answered.id],
-            "meeting_id": [waiting.id, invited.id, ahead.id, over.id, in_writing.id],
-            "slug": ["funnel"],
-            "provider": ["default"],
-        },
-        tokens=tokens,
-    )
-    db.session.commit()
-    db.session.close()  # reading anything now would open a (write) transaction on SQLite
-    return world
 
 
 # --- reading forms off pages -----------------------------------------------------------------------
@@ -329,79 +182,6 @@ def page_forms(html: str) -> list[dict]:
         if form["method"] == "post":
             found.extend({**form, "action": other} for other in form["also"])
     return found
-
-
-# --- signing in as a role --------------------------------------------------------------------------
-
-
-def csrf_for(app) -> str:
-    """The signed CSRF token matching CSRF_RAW in the session (what a page's form would carry)."""
-    return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(CSRF_RAW)
-
-
-def client_as(app, world: World, role: str):
-    """A fresh test client signed in as ``role`` (or anonymous) with a known CSRF secret."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["csrf_token"] = CSRF_RAW
-        if role != "anonymous":
-            session["_user_id"] = world.sessions[role]
-            session["_fresh"] = True
-            session["signed_in_at"] = utcnow().timestamp()
-            session.permanent = True
-    return client
-
-
-def allowed_roles(endpoint: str) -> list[str]:
-    """Roles the access matrix lets through (an answer other than a sign-in redirect or 403)."""
-    rule = ACCESS.get(endpoint)
-    if rule is None:
-        return []
-    expected = rule[2]
-    return [role for role in ROLES if expected[role] not in ("login", 403)]
-
-
-def with_tokens(path: str, world: World) -> tuple[str, tuple | None]:
-    """``path`` with its e-mailed link secret replaced by ``{token}``, and which link it was."""
-    for endpoint, raws in world.tokens.items():
-        for index, raw in enumerate(raws):
-            if raw in path:
-                return path.replace(raw, "{token}"), (endpoint, index)
-    return path, None
-
-
-# --- the crawl -------------------------------------------------------------------------------------
-
-
-def page_paths(app, world: World):
-    """Every GET page worth rendering, for each role that may open it, with sample values."""
-    import itertools
-
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if "GET" not in rule.methods or rule.endpoint == "static":
-            continue
-        roles = allowed_roles(rule.endpoint)
-        if "anonymous" in roles and len(roles) == len(ROLES):
-            roles = ["anonymous"]  # public pages (links from e-mail): as the person without an account
-        args = sorted(rule.arguments)
-        choices = []
-        for arg in args:
-            if arg == "token":
-                links = world.tokens.get(rule.endpoint, [])
-                choices.append([("token", rule.endpoint, i) for i in range(len(links))])
-            elif arg in world.samples:
-                choices.append(world.samples[arg])
-            else:
-                choices.append([])
-        for combo in itertools.product(*choices):
-            values = dict(zip(args, combo))
-            for role in roles:
-                yield role, rule, values
-
-
-def resolve(app, rule, values, world: World) -> str:
-    concrete = {k: (world.tokens[v[1]][v[2]] if isinstance(v, tuple) else v) for k, v in values.items()}
-    return rule.build(concrete, append_unknown=False)[1]
 
 
 EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}")  # bounded: no backtracking blow-up
@@ -812,7 +592,7 @@ def submit(env: Env, sub: dict):
     elif mode == "doubled":
         pairs = [(name, "forged") for name in names] + [(name, valid) for name in names] + pairs
     if sub["htmx"]:
-        headers["HX-Request"] = "true"
+        headers.update(HTMX)
         headers["HX-Current-URL"] = BASE_URL + form.path(env.world, "page")
         if sub["htmx"] == "boosted":
             headers["HX-Boosted"] = "true"
@@ -878,7 +658,7 @@ def test_every_post_endpoint_has_a_form_on_some_page(env):
     missing = [e for e in post_endpoints(env.app) if not env.forms.get(e)]
     assert not missing, (
         f"no form posts to {missing}: add the sample data that shows it to build_world() "
-        "(and the route to ACCESS in test_access.py)")
+        "(and the route to ACCESS in access_rules.py)")
     unknown = sorted(e for e in env.forms if e.startswith("?"))
     assert not unknown, f"forms post to paths that are not routes: {unknown}"
     for endpoint, forms in env.forms.items():
@@ -937,7 +717,7 @@ def test_hostile_search_and_filter_values_never_break_a_page(env, endpoint):
         form = sub["form"]
         client = client_as(env.app, env.world, form.role)
         path = form.path(env.world).split("?")[0]
-        headers = {"HX-Request": "true"} if sub["htmx"] else {}
+        headers = HTMX if sub["htmx"] else {}
         try:
             response = client.get(path, query_string=sub["pairs"], headers=headers)
             describe = f"{form.role} GET {path} {headers} {[(k, v[:60]) for k, v in sub['pairs']]}"
@@ -1018,7 +798,7 @@ def render_everything(env: Env) -> tuple[int, int, int]:
     for role, rule, values in page_paths(app, env.world):
         path = resolve(app, rule, values, env.world)
         client = client_as(app, env.world, role)
-        for headers in ({}, {"HX-Request": "true"}):
+        for headers in ({}, HTMX):
             check_page(client.get(path, headers=headers), f"{role} GET {path} {headers}")
             rendered += 1
     with app.app_context():

@@ -4,8 +4,8 @@ import re
 
 import pytest
 from factories import make_user
-from helpers import PRODUCTION_SECRET_KEY, csrf_token
-from test_fuzz_forms import ROLES, build_world, client_as, page_paths, resolve
+from helpers import HTMX, PRODUCTION_SECRET_KEY, csrf_token
+from sample_company import ROLES, build_world, client_as, page_paths, resolve
 
 from portal.extensions import db
 from portal.security import TOKEN_LINK_ENDPOINTS
@@ -26,11 +26,11 @@ def assert_security_headers(response):
     "method,path,headers,status",
     [
         ("get", "/login", {}, 200),
-        ("get", "/login", {"HX-Request": "true"}, 200),
+        ("get", "/login", HTMX, 200),
         ("get", "/login/sent", {}, 302),
         ("get", "/login/not-a-token", {}, 404),
         ("get", "/", {}, 302),
-        ("get", "/", {"HX-Request": "true"}, 401),
+        ("get", "/", HTMX, 401),
         ("get", "/no/such/page", {}, 404),
         ("get", "/static/app.css", {}, 200),
         ("get", "/static/vendor/htmx-2.0.11.min.js", {}, 200),
@@ -111,7 +111,7 @@ def test_every_post_route_requires_a_csrf_token(app, client, auth):
 
 # --- every GET route in the URL map, as the role that may open it, with real objects ---------------
 #
-# The sample company and the walk over the URL map come from test_fuzz_forms (build_world,
+# The sample company and the walk over the URL map come from sample_company.py (build_world,
 # page_paths): every page a role may open, with real ids and real links from e-mail. A route with no
 # sample is still requested (with made-up values), so a new route is covered the day it is added.
 
@@ -157,7 +157,7 @@ def test_every_get_route_as_every_role_that_may_open_it(sample_company):
     for role, rule, values in page_paths(app, world):
         path = resolve(app, rule, values, world)
         client = client_as(app, world, role)
-        for headers in ({}, {"HX-Request": "true"}):
+        for headers in ({}, HTMX):
             where = f"{role} GET {path} {headers}"
             response = client.get(path, headers=headers)
             assert_page_headers(response, rule, role, where)

@@ -1,0 +1,219 @@
+"""A deterministic sample company where every form of the app shows on some page, and the walk over
+the URL map that opens every page as each role ACCESS (access_rules.py) lets in, with real ids and
+real links from e-mail. Used by test_fuzz_forms.py and test_security_headers.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from datetime import time as clock
+
+from access_rules import ACCESS, ROLES
+from factories import make_candidate, make_meeting, make_position, make_staff, make_user
+from itsdangerous import URLSafeTimedSerializer
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+CSRF_RAW = "fuzz-raw-csrf-secret-0123456789abcdef"
+
+
+# --- the sample company ----------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """Who signs in as each role, the ids a URL may carry, and the raw links from e-mail."""
+
+    sessions: dict[str, str]  # role → the user's session token
+    samples: dict[str, list]  # URL argument name → values to try (GET pages)
+    tokens: dict[str, list[str]]  # endpoint → raw tokens of links for it
+
+
+def _issue(purpose: str, *, user, subject=None, days: int = 7) -> str:
+    from portal.security import issue_token
+
+    raw, _ = issue_token(purpose, timedelta(days=days), user=user, subject=subject)
+    return raw
+
+
+def build_world() -> World:
+    """Rows for every state a form depends on (inside an app context; commits).
+
+    Jordan (candidate, offer stage) has questions in every state, feedback asked of two interviewers
+    (one answered), a draft message, and conversations waiting for approval, invited, confirmed
+    ahead, confirmed and already over; Sam (candidate) has declined and was sent the exit survey.
+    """
+    from portal.auth.services import SIGN_IN
+    from portal.candidates.models import ExitSurvey
+    from portal.candidates.exit_survey import SURVEY_PURPOSE
+    from portal.feedback.models import FeedbackMessage, InterviewFeedback
+    from portal.feedback.services import FEEDBACK
+    from portal.meetings import notify
+    from portal.meetings.links import WRITTEN
+    from portal.people.models import AvailabilityWindow, TimeOff
+    from portal.questions.models import Question
+
+    now = utcnow().replace(second=0, microsecond=0)
+    recruiter = make_user("recruiter", name="Riley Morgan", email="riley@example.com",
+                          timezone="Europe/London")
+    admin = make_user("admin", name="Alex Kim", email="alex@example.com", timezone="Pacific/Kiritimati")  # UTC+14
+    ceo = make_staff("leadership", title="Chief Executive Officer", team="Executive", name="Amara Okafor",
+                     email="amara@example.com", timezone="Europe/Berlin")
+    tom = make_staff("team", title="Senior Engineer", team="Platform", name="Tom Becker",
+                     email="tom@example.com", timezone="Pacific/Pago_Pago")  # UTC-11
+    ana = make_staff("team", title="Engineering Manager", team="Platform", name="Ana Silva",
+                     email="ana@example.com")
+    mei = make_staff("team", title="Designer", team="Payments", name="Mei Lin", email="mei@example.com",
+                     timezone="Asia/Tokyo")  # nobody has asked her yet
+    for person in (ceo, tom, ana, mei):
+        person.profile.topics = "career growth, on-call, fundraising"
+        for weekday in range(7):  # Tom (the staff sign-in) leaves his afternoons free for new windows
+            db.session.add(AvailabilityWindow(profile=person.profile, weekday=weekday, start_time=clock(8),
+                                              end_time=clock(12 if person is tom else 20), zone="UTC"))
+    db.session.add(TimeOff(profile=tom.profile, start_date=date.today() + timedelta(days=60),
+                           end_date=date.today() + timedelta(days=62), note="Holiday"))
+    position = make_position("Senior Backend Engineer", "Platform")
+    jordan = make_candidate(owner=recruiter, position=position, name="Jordan Lee", email="jordan@example.com",
+                            timezone="America/New_York", deadline_days=10)
+    sam = make_candidate(owner=recruiter, position=position, name="Sam Rivera", email="sam@example.com",
+                         stage="declined", deadline_days=None)
+    sam.decided_at, sam.decline_reason = now - timedelta(days=1), "compensation"
+    db.session.flush()
+
+    growth = Question(candidate_id=jordan.id, text="How do engineers grow here?", category="growth")
+    directed = Question(candidate_id=jordan.id, text="Where is the company going?",
+                        category="direction_finances", directed_to_id=ceo.id)
+    private = Question(candidate_id=jordan.id, text="What is the pension like?",
+                       category="compensation_benefits", private=True)
+    answered = Question(candidate_id=jordan.id, text="Is there on-call?", category="role_team",
+                        status="answered", answered_via="candidate", answered_at=now)
+    written = Question(candidate_id=jordan.id, text="How are decisions made?", category="culture_people",
+                       directed_to_id=tom.id)
+    db.session.add_all([growth, directed, private, answered, written])
+
+    feedback_open = InterviewFeedback(candidate_id=jordan.id, interviewer=tom, requested_by=recruiter,
+                                      requested_at=now - timedelta(days=2))
+    feedback_done = InterviewFeedback(candidate_id=jordan.id, interviewer=ana, requested_by=recruiter,
+                                      requested_at=now - timedelta(days=2),
+                                      submitted_at=now - timedelta(days=1),
+                                      went_well="Clear thinking", to_grow="Pacing")
+    draft = FeedbackMessage(candidate_id=jordan.id, body="Dear Jordan, well done.", author=recruiter)
+    db.session.add_all([feedback_open, feedback_done, draft])
+    db.session.flush()
+
+    def meeting(person, status, **kwargs):
+        return make_meeting(jordan, person, status, note="Looking forward to it", questions=[growth],
+                            actor=jordan.user, **kwargs)
+
+    day = (now + timedelta(days=3)).replace(hour=14, minute=0)
+    # Confirmed ones first: they pass through "invited", and a candidate has one waiting request per person.
+    ahead = meeting(tom, "confirmed", start=day + timedelta(days=5))
+    over = meeting(ana, "confirmed", start=now - timedelta(hours=3))
+    in_writing = meeting(ceo, "confirmed", start=day + timedelta(days=6), fmt="written")
+    waiting = meeting(ceo, "needs_approval", slots=[day, day + timedelta(hours=1)])
+    invited = meeting(tom, "invited", slots=[day + timedelta(days=1), day + timedelta(days=1, hours=1)])
+    survey = ExitSurvey(candidate_id=sam.id, sent_at=now)
+    db.session.add(survey)
+    db.session.flush()
+
+    tokens = {
+        "auth.confirm_sign_in": [_issue(SIGN_IN, user=jordan.user)],
+        "feedback.form": [_issue(FEEDBACK, user=tom, subject=feedback_open)],
+        "meetings.invite": [_issue(purpose, user=tom, subject=invited) for purpose in notify.INVITE_PURPOSES],
+        "meetings.manage": [_issue(notify.MANAGE, user=tom, subject=ahead),
+                            _issue(notify.MANAGE, user=ana, subject=over)],
+        "meetings.answer": [_issue(WRITTEN, user=tom, subject=written),
+                            _issue(WRITTEN, user=ceo, subject=in_writing)],
+        "candidates.exit_survey": [_issue(SURVEY_PURPOSE, user=sam.user, subject=survey)],
+    }
+    users = {"candidate": jordan.user, "staff": tom, "recruiter": recruiter, "admin": admin}
+    world = World(
+        sessions={role: user.session_token for role, user in users.items()},
+        samples={
+            "user_id": [ceo.id, tom.id, mei.id, ana.id],  # Mei and Ana have no request waiting from Jordan
+            "candidate_id": [jordan.id, sam.id],
+            "feedback_id": [feedback_open.id, feedback_done.id],
+            "question_id": [growth.id, answered.id],
+            "meeting_id": [waiting.id, invited.id, ahead.id, over.id, in_writing.id],
+            "slug": ["funnel"],
+            "provider": ["default"],
+        },
+        tokens=tokens,
+    )
+    db.session.commit()
+    db.session.close()  # reading anything now would open a (write) transaction on SQLite
+    return world
+
+
+# --- signing in as a role --------------------------------------------------------------------------
+
+
+def csrf_for(app) -> str:
+    """The signed CSRF token matching CSRF_RAW in the session (what a page's form would carry)."""
+    return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(CSRF_RAW)
+
+
+def client_as(app, world: World, role: str):
+    """A fresh test client signed in as ``role`` (or anonymous) with a known CSRF secret."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["csrf_token"] = CSRF_RAW
+        if role != "anonymous":
+            session["_user_id"] = world.sessions[role]
+            session["_fresh"] = True
+            session["signed_in_at"] = utcnow().timestamp()
+            session.permanent = True
+    return client
+
+
+def allowed_roles(endpoint: str) -> list[str]:
+    """Roles the access matrix lets through (an answer other than a sign-in redirect or 403)."""
+    rule = ACCESS.get(endpoint)
+    if rule is None:
+        return []
+    expected = rule[2]
+    return [role for role in ROLES if expected[role] not in ("login", 403)]
+
+
+def with_tokens(path: str, world: World) -> tuple[str, tuple | None]:
+    """``path`` with its e-mailed link secret replaced by ``{token}``, and which link it was."""
+    for endpoint, raws in world.tokens.items():
+        for index, raw in enumerate(raws):
+            if raw in path:
+                return path.replace(raw, "{token}"), (endpoint, index)
+    return path, None
+
+
+# --- the crawl -------------------------------------------------------------------------------------
+
+
+def page_paths(app, world: World):
+    """Every GET page worth rendering, for each role that may open it, with sample values."""
+    import itertools
+
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        roles = allowed_roles(rule.endpoint)
+        if "anonymous" in roles and len(roles) == len(ROLES):
+            roles = ["anonymous"]  # public pages (links from e-mail): as the person without an account
+        args = sorted(rule.arguments)
+        choices = []
+        for arg in args:
+            if arg == "token":
+                links = world.tokens.get(rule.endpoint, [])
+                choices.append([("token", rule.endpoint, i) for i in range(len(links))])
+            elif arg in world.samples:
+                choices.append(world.samples[arg])
+            else:
+                choices.append([])
+        for combo in itertools.product(*choices):
+            values = dict(zip(args, combo))
+            for role in roles:
+                yield role, rule, values
+
+
+def resolve(app, rule, values, world: World) -> str:
+    concrete = {k: (world.tokens[v[1]][v[2]] if isinstance(v, tuple) else v) for k, v in values.items()}
+    return rule.build(concrete, append_unknown=False)[1]
