@@ -4,24 +4,19 @@ Werkzeug's development server (make run) and gunicorn's access and error logs (p
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
-import pytest
 from flask import url_for
 from helpers import free_port
+from limit_servers import gunicorn_server
 from werkzeug.serving import make_server
 
 from portal.logredact import REDACTED, RedactSecrets, redact, redact_path, secret_rules
 
-ROOT = Path(__file__).resolve().parent.parent
 # What is e-mailed today (README, "E-mailed links"); a new <token> route is redacted without being
 # listed here, but dropping one of these would be a change worth noticing.
 E_MAILED_LINKS = {"/invite/<token>", "/invite/manage/<token>", "/answer/<token>", "/feedback/<token>",
@@ -127,30 +122,12 @@ def test_development_server_request_lines_carry_no_token(app):
 def test_gunicorn_access_and_error_logs_carry_no_token(make_app, tmp_path):
     """The production set-up of README ("What is logged"): gunicorn with the redacting logger class."""
     app = make_app()
-    port = free_port()
     access, errors = tmp_path / "access.log", tmp_path / "error.log"
-    env = {**os.environ, "PORTAL_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "PORTAL_BASE_URL": f"http://127.0.0.1:{port}", "DEV_MAIL_DIR": str(tmp_path / "devmail"),
-           "PHOTO_DIR": str(tmp_path / "photos"), "PYTHONPATH": str(ROOT)}
-    env.pop("TEST_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-         "--logger-class", "portal.gunicorn_logging.RedactingLogger",
-         "--access-logfile", str(access), "--error-logfile", str(errors), "--log-level", "info",
-         "--access-logformat", '%(h)s %(t)s "%(r)s" %(s)s "%(f)s" path=%(U)s query=%(q)s',
-         "portal:create_app()"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    args = ["--logger-class", "portal.gunicorn_logging.RedactingLogger",
+            "--access-logfile", str(access), "--error-logfile", str(errors), "--log-level", "info",
+            "--access-logformat", '%(h)s %(t)s "%(r)s" %(s)s "%(f)s" path=%(U)s query=%(q)s']
     token, manage, code, state = a_token(), a_token(), a_token(), a_token()
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"gunicorn did not start: {errors.read_text()[-2000:] if errors.exists() else ''}")
-                time.sleep(0.1)
+    with gunicorn_server(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=1, args=args) as base:
         for path, referer in ((f"/invite/{token}", None),
                               (f"/login/sso/default/callback?code={code}&state={state}", None),
                               ("/people", f"{base}/invite/manage/{manage}")):
@@ -159,9 +136,6 @@ def test_gunicorn_access_and_error_logs_carry_no_token(make_app, tmp_path):
                 urllib.request.urlopen(request, timeout=10).close()
             except urllib.error.HTTPError:
                 pass
-    finally:
-        process.terminate()
-        process.wait(15)
     log = access.read_text()
     assert f'"GET /invite/{REDACTED} HTTP/1.1"' in log and f"path=/invite/{REDACTED}" in log
     assert f"callback?code={REDACTED}&state={REDACTED}" in log and f"query=code={REDACTED}&state={REDACTED}" in log

@@ -24,7 +24,6 @@ import urllib.parse
 import urllib.request
 from datetime import timedelta
 
-import pytest
 from factories import make_user
 from limit_servers import gunicorn_server, limit_servers, private_redis
 
@@ -107,13 +106,6 @@ class Traffic(threading.Thread):
         self.stopped.set()
         self.join(30)
         return self.statuses
-
-
-@pytest.fixture
-def served_app(app):
-    with app.app_context():
-        db.session.commit()  # the tables exist in this test's database (created by the fixture)
-    return app
 
 
 def test_redis_dying_mid_run_costs_no_request_and_readiness_says_so(served_app, tmp_path):

@@ -11,9 +11,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from limit_servers import REDIS_URL, limit_servers, redis_available
-
-from portal.extensions import db
+from limit_servers import REDIS_URL, limit_servers, needs_redis
 
 
 class Browser:
@@ -45,14 +43,7 @@ def statuses_across(bases, attempts=6):
     return [browsers[n % len(browsers)].request_link("target@example.com") for n in range(attempts)]
 
 
-@pytest.fixture
-def served_app(app):
-    with app.app_context():
-        db.session.commit()  # the tables exist in this test's database (created by the fixture)
-    return app
-
-
-@pytest.mark.skipif(not redis_available(), reason="needs the Redis server on 127.0.0.1:6379")
+@needs_redis
 @pytest.mark.parametrize("storage,expected", [
     (REDIS_URL, [302, 302, 302, 302, 302, 429]),  # shared: the 6th attempt is refused, whichever process
     ("memory://", [302] * 6),  # control: per-process counters let 2 × 5 through

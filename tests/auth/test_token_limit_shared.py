@@ -9,10 +9,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from limit_servers import REDIS_URL, limit_servers, redis_available
-
-from portal.extensions import db
-
+from limit_servers import REDIS_URL, limit_servers, needs_redis
 
 # Someone guessing links, moving from one kind of link to the next.
 GUESSES = ["/feedback/guess-a", "/invite/guess-b", "/survey/guess-c", "/login/guess-d", "/answer/guess-e",
@@ -27,14 +24,7 @@ def fetch(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-@pytest.fixture
-def served_app(app):
-    with app.app_context():
-        db.session.commit()  # the tables exist in this test's database (created by the fixture)
-    return app
-
-
-@pytest.mark.skipif(not redis_available(), reason="needs the Redis server on 127.0.0.1:6379")
+@needs_redis
 @pytest.mark.parametrize("storage,expected", [
     (REDIS_URL, [404, 404, 404, 429, 429, 429]),  # shared: the 4th guess is refused, whichever process
     ("memory://", [404] * 6),  # control: per-process counters let 2 × 3 through
