@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Flask, Response, abort, current_app, g, request
+from flask import Flask, Response, abort, current_app, g, has_request_context, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from limits import parse_many
@@ -236,6 +236,18 @@ def role_required(*roles: str):
 
 recruiter_required = role_required(*RECRUITER_ROLES)
 """A recruiter's or admin's page (``role_required`` with ``RECRUITER_ROLES``)."""
+
+
+def me():
+    """The signed-in user itself, not Flask-Login's request-local proxy: for rows and audit events
+    (in a view behind ``login_required``)."""
+    return current_user._get_current_object()
+
+
+def acting_user():
+    """Who is making this change: the signed-in user, or None from a command, the worker or a
+    visitor (services that run both ways)."""
+    return me() if has_request_context() and current_user.is_authenticated else None
 
 
 # --- e-mailed action tokens -------------------------------------------------------------------

@@ -7,14 +7,14 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import Flask, current_app, redirect, request, session
+from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
-from flask import Flask, current_app, has_request_context, redirect, request, session
-from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..mail.services import queue_mail
 from ..rendering import hx_redirect, login_url
-from ..security import TokenProblem, consume_token, find_token, issue_token
+from ..security import TokenProblem, acting_user, consume_token, find_token, issue_token
 from ..timeutil import utcnow
 from .models import ROLES, ActionToken, SignInRequest, User
 from .signals import account_created, signed_in
@@ -52,8 +52,7 @@ def create_user(email: str, name: str, role: str, timezone: str = "UTC") -> User
             db.session.add(user)
     except IntegrityError:
         raise AccountError(f"There is already an account for {email}.") from None
-    actor = current_user._get_current_object() if has_request_context() and current_user.is_authenticated else None
-    account_created.send(user, actor=actor)
+    account_created.send(user, actor=acting_user())
     return user
 
 

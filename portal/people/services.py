@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import has_request_context
-from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
@@ -15,6 +13,7 @@ from ..auth.models import User
 from ..auth.services import AccountError, create_user, find_user_by_email, normalize_email
 from ..extensions import db
 from ..forms import FieldError
+from ..security import acting_user
 from .models import APPROVAL_BY_DEFAULT, GROUPS, AvailabilityWindow, StaffProfile, TimeOff
 
 PAGE_SIZE = 24
@@ -159,7 +158,7 @@ def update_profile(profile: StaffProfile, data: dict, *, by_recruiter: bool) -> 
             profile.user.email = email
     db.session.flush()
     if by_recruiter:
-        by = _by()
+        by = acting_user()
         record("person.updated", f"{profile.user.name}'s profile edited" + (f" by {by.name}" if by else ""),
                actor=by, subject=profile.user)
     return profile
@@ -179,14 +178,10 @@ def create_person(data: dict) -> StaffProfile:
     return profile
 
 
-def _by() -> User | None:
-    return current_user._get_current_object() if has_request_context() and current_user.is_authenticated else None
-
-
 def set_visibility(profile: StaffProfile, visible: bool) -> None:
     profile.visible = visible
     db.session.flush()
-    by = _by()
+    by = acting_user()
     record("person.shown" if visible else "person.hidden",
            f"{profile.user.name} {'shown in' if visible else 'hidden from'} the directory"
            + (f" by {by.name}" if by else ""), actor=by, subject=profile.user)

@@ -19,7 +19,7 @@ from flask import current_app
 
 from ..audit.models import AuditEvent
 from ..audit.services import record
-from ..auth.models import ActionToken, User, new_session_token
+from ..auth.models import ERASED_DOMAIN, ActionToken, User, new_session_token
 from ..candidates.models import Candidate, ExitSurvey
 from ..extensions import db
 from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
@@ -28,12 +28,11 @@ from ..meetings.models import Meeting, MeetingTransition
 from ..questions.models import Question
 from ..timeutil import utcnow
 
-ERASED_DOMAIN = "erased.invalid"
 REDACTED = "[erased]"
 
 
 def is_erased(candidate: Candidate) -> bool:
-    return candidate.user.email.endswith("@" + ERASED_DOMAIN)
+    return candidate.user.is_erased
 
 
 # Tables that hold counts, hashes and times only: nothing to look for there.

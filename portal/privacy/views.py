@@ -7,19 +7,14 @@ downloads the full copy for a formal request, internal notes included and marked
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, url_for
-from flask_login import current_user
 
 from ..candidates.services import candidate_or_404
 from ..extensions import db
 from ..rendering import render
-from ..security import role_required
+from ..security import me, role_required
 from . import bp
 from .export import FORMAL, OWN, export_zip, record_export
 from .services import erase_candidate, retention_days
-
-
-def me():
-    return current_user._get_current_object()
 
 
 def _download(candidate, kind: str) -> Response:

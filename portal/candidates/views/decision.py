@@ -10,23 +10,17 @@ overwritten).
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
-from flask_login import current_user
 
 from ...extensions import db
 from ...forms import show_error
 from ...rendering import wants_fragment
-from ...security import recruiter_required
+from ...security import me, recruiter_required
 from .. import bp, decisions
 from ..decisions import DecisionConflict, DecisionData, DecisionError
 from ..forms import DecisionForm, UndoDecisionForm
 from ..models import STAGES
 from ..services import candidate_or_404
 from .page import candidate_page
-
-
-def me():
-    """The signed-in user itself, not the request-local proxy, for rows and audit events."""
-    return current_user._get_current_object()
 
 
 def _expected(stage) -> str | None:

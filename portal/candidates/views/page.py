@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ...audit.services import record_view, timeline
 from ...rendering import render, wants_fragment
-from ...security import recruiter_required
+from ...security import me, recruiter_required
 from ...timeutil import to_zone, utcnow
 from .. import bp, decisions, exit_survey
 from ..forms import DecisionForm, UndoDecisionForm
@@ -28,7 +28,7 @@ def show(candidate_id: int):
     candidate = candidate_or_404(candidate_id)
     if not wants_fragment():
         # Who looked at whose data is part of the audit trail (once per half hour per viewer).
-        record_view(candidate, current_user._get_current_object())
+        record_view(candidate, me())
         candidate = candidate_or_404(candidate_id)  # reloaded after the audit commit
     return candidate_page(candidate)
 

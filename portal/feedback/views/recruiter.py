@@ -8,24 +8,18 @@ form that needs another look is shown on a page of its own with a 422.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
 
 from ...candidates.models import Candidate
 from ...candidates.services import candidate_or_404
 from ...extensions import db
 from ...forms import show_error
 from ...rendering import render, wants_fragment
-from ...security import recruiter_required
+from ...security import me, recruiter_required
 from .. import bp
 from ..forms import FeedbackForm, RequestFeedbackForm
 from ..models import InterviewFeedback
 from ..services import (FeedbackError, enter_feedback, feedback_overview, get_feedback, load_interviewers,
                         remind_feedback, request_feedback)
-
-
-def me():
-    """The signed-in user itself, not the request-local proxy, for rows and audit events."""
-    return current_user._get_current_object()
 
 
 def feedback_or_404(candidate: Candidate, feedback_id: int) -> InterviewFeedback:

@@ -9,21 +9,15 @@ When someone else acted first (TransitionRefused), nothing changes and the queue
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
 
 from ...extensions import db
 from ...rendering import render, wants_fragment
-from ...security import recruiter_required
+from ...security import me, recruiter_required
 from .. import bp
 from ..models import Meeting
 from ..queue import (PICKER_LIMIT, QueueError, approval_queue, approve_request, choice_label, find_choice, get_meeting,
                      redirect_choices, redirect_request, reject_request)
 from ..states import TransitionRefused
-
-
-def me():
-    """The signed-in user itself, not the request-local proxy, for rows and audit events."""
-    return current_user._get_current_object()
 
 
 def meeting_or_404(meeting_id: int) -> Meeting:
