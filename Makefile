@@ -16,7 +16,7 @@ export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 export SMTP_HOST ?= 127.0.0.1
 export SMTP_PORT ?= 8025
 
-.PHONY: run test test-at moments install chromium bench clean screenshot lock audit
+.PHONY: run test test-at moments install chromium bench clean screenshot lock audit lint
 
 # Everything from the lock, each file checked against its hash (requirements-dev.lock: the deployed
 # set of requirements.lock plus the test tools), then the project itself without dependencies. The
@@ -76,8 +76,12 @@ chromium:
 	  fi; \
 	fi
 
-## test: the whole suite (unit, HTTP, real SMTP, migrations, browser journeys)
-test: $(STAMP) chromium
+## lint: ruff over the code and the tests (rules in pyproject.toml); make test runs it first
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## test: ruff, then the whole suite (unit, HTTP, real SMTP, migrations, browser journeys)
+test: $(STAMP) chromium lint
 	PORTAL_ENV=testing CHROMIUM=$(CHROMIUM) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## test-at: the whole suite with the clock moved to WHEN (UTC) for the test code, the app, the worker,
