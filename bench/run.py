@@ -199,7 +199,7 @@ def issue_sign_in(env: dict) -> dict[str, tuple[str, str]]:
     from portal.candidates.models import Candidate
     from portal.extensions import db
     from portal.meetings.models import Meeting
-    from portal.security import issue_token
+    from portal.auth.tokens import issue_token
 
     app = create_app({"SERVER_TIMING": False})
     with app.app_context():

@@ -31,7 +31,7 @@ class World:
 
 
 def _issue(purpose: str, *, user, subject=None, days: int = 7) -> str:
-    from portal.security import issue_token
+    from portal.auth.tokens import issue_token
 
     raw, _ = issue_token(purpose, timedelta(days=days), user=user, subject=subject)
     return raw

@@ -10,7 +10,7 @@ from helpers import csrf_token
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.extensions import db
-from portal.security import issue_token
+from portal.auth.tokens import issue_token
 from portal.timeutil import utcnow
 
 

@@ -7,8 +7,8 @@ link itself was deleted, as erasure does), it contains none of the subject's tex
 database changed. A control row per kind shows the unchanged link still works (its POST changes
 what it should), so the refusals are not an accident of the test.
 
-The rule lives in one place (``security.link_rule``; each feature registers what "still yours" means
-for its purposes, ``security.find_token`` applies it before "used" or "expired").
+The rule lives in one place (``auth.tokens.link_rule``; each feature registers what "still yours" means
+for its purposes, ``auth.tokens.find_token`` applies it before "used" or "expired").
 """
 
 from __future__ import annotations
@@ -525,7 +525,7 @@ def test_redirecting_a_question_ends_the_old_link_and_mails_the_new_person_one(a
 
 
 def test_every_kind_of_link_has_a_rule_and_an_unknown_purpose_cannot_be_issued(app):
-    from portal.security import issue_token, link_purposes
+    from portal.auth.tokens import issue_token, link_purposes
 
     assert link_purposes() == {"sign_in", "feedback", "meeting_accept", "meeting_decline", "meeting_propose",
                                "meeting_manage", "written_answer", "exit_survey"}

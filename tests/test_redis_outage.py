@@ -29,7 +29,7 @@ from limit_servers import gunicorn_server, limit_servers, private_redis
 
 from portal.auth.services import SIGN_IN
 from portal.extensions import db
-from portal.security import issue_token
+from portal.auth.tokens import issue_token
 
 LIMITS = {
     "TRUSTED_PROXY_HOPS": 1,

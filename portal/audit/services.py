@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
+from ..database import write_transaction
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import AuditEvent
@@ -39,8 +40,6 @@ def record_view(candidate, viewer) -> bool:
 
     Runs in its own short write transaction (the page itself is a GET) and commits it.
     """
-    from ..database import write_transaction
-
     since = utcnow() - VIEW_EVENT_EVERY
     recent = db.session.scalar(sa.select(AuditEvent.id).where(
         AuditEvent.action == "candidate.viewed", AuditEvent.candidate_id == candidate.id,

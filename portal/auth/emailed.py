@@ -1,8 +1,8 @@
 """Pages reached from e-mailed action links, one piece for every kind (sign-in, the person's
 invitation, manage and written-answer links, interviewer feedback, the exit survey, …).
 
-An e-mailed link carries a secret token bound to one action on one object (``security.issue_token``;
-``security.find_token`` reads it and applies the purpose's link rule). Its page:
+An e-mailed link carries a secret token bound to one action on one object (``auth.tokens.issue_token``;
+``auth.tokens.find_token`` reads it and applies the purpose's link rule). Its page:
 
 - sends no Referer onwards and is not cached (``no_referrer``): the URL holds the secret;
 - on GET (and HEAD) only shows what will happen and a button: mail scanners prefetch links;
@@ -35,7 +35,8 @@ from flask.views import MethodView
 
 from ..extensions import db
 from ..rendering import render
-from ..security import TokenProblem, find_token, no_referrer
+from ..security import no_referrer
+from .tokens import TokenProblem, find_token
 
 FORM_EXPIRED = "This form has expired. Reload the page and try again."
 """What a link's page says when its form's CSRF token has run out (the page was open too long)."""

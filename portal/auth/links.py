@@ -1,5 +1,5 @@
-"""What keeps a sign-in link its owner's (the rule ``security.find_token`` applies to every e-mailed
-link; see ``security.link_rule``).
+"""What keeps a sign-in link its owner's (the rule ``auth.tokens.find_token`` applies to every e-mailed
+link; see ``auth.tokens.link_rule``).
 
 Sign-in links are mailed from the sign-in page, with a profile invitation (``people``) and with a
 candidate's invitation to the portal (``feedback.messages``); all have purpose ``sign_in`` and are
@@ -10,7 +10,7 @@ erased candidate's links are deleted outright, so theirs are simply not found.)
 
 from __future__ import annotations
 
-from ..security import link_rule
+from .tokens import link_rule
 from .services import SIGN_IN
 
 

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db, login_manager
 from ..mail.services import queue_mail
 from ..rendering import hx_redirect, login_url
-from ..security import TokenProblem, acting_user, consume_token, find_token, issue_token
+from ..security import acting_user
+from .tokens import TokenProblem, consume_token, find_token, issue_token
 from ..timeutil import utcnow
 from .models import ROLES, ActionToken, SignInRequest, User
 from .signals import account_created, signed_in

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..rendering import render
-from ..security import TokenProblem
+from .tokens import TokenProblem
 from . import bp
 from .emailed import EmailedLinkView, problem_page
 from .forms import LoginForm

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import record
 from ..extensions import db
 from ..mail.services import queue_mail
-from ..security import TokenProblem, consume_token, find_token, issue_token, link_rule
+from ..auth.tokens import TokenProblem, consume_token, find_token, issue_token, link_rule
 from ..templating import absolute_url
 from ..timeutil import utcnow
 from .decisions import DecisionError

@@ -18,7 +18,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..candidates.models import Candidate
 from ..mail.services import queue_mail
-from ..security import issue_token
+from ..auth.tokens import issue_token
 from ..timeutil import format_datetime, utcnow
 from .errors import FeedbackError
 from .models import FeedbackMessage, InterviewFeedback, MessageRevision

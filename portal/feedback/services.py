@@ -10,7 +10,7 @@ Interviewer links (purpose ``feedback``, bound to one InterviewFeedback row, 14 
 - once the message is published, every link for that candidate says the feedback has been
   shared and changes nothing;
 - a link is the interviewer's only while the feedback is still theirs to give
-  (``feedback_link_problem``, applied by ``security.find_token`` to every link): the row exists and is
+  (``feedback_link_problem``, applied by ``auth.tokens.find_token`` to every link): the row exists and is
   still theirs, they are still in the directory, and the candidate is still deciding.
 """
 
@@ -32,7 +32,7 @@ from ..extensions import db
 from ..mail.services import queue_mail
 from ..people.models import GROUP_LABELS, StaffProfile
 from ..people.services import GROUP_ORDER
-from ..security import TokenProblem, consume_token, find_token, issue_token, link_rule
+from ..auth.tokens import TokenProblem, consume_token, find_token, issue_token, link_rule
 from ..timeutil import utcnow
 from .errors import FeedbackError
 from .messages import (  # noqa: F401

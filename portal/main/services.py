@@ -9,8 +9,11 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from ..auth.models import User
 from ..candidates.models import Candidate
 from ..extensions import db, limiter
+from ..feedback.services import published_message
+from ..questions.services import question_progress
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +42,6 @@ def candidate_home(candidacy) -> dict:
     """What a candidate's home shows: the published message, their deadline and question progress."""
     if candidacy is None:
         return {"candidacy": None}
-    from ..feedback.services import published_message
-    from ..questions.services import question_progress
-
     answered, total = question_progress(candidacy)
     return {
         "candidacy": candidacy,
@@ -61,8 +61,6 @@ def update_time_settings(user, zone: str, day_start: int, day_end: int) -> None:
 def readiness() -> dict[str, str]:
     """"ok" or "down" for each service this process needs to serve requests: the database, and
     Redis when the rate limits are kept there. Changes nothing; never raises."""
-    from ..auth.models import User
-
     checks = {}
     try:
         db.session.execute(sa.select(User.id).limit(1))  # a real table: the schema is there too

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from ..audit.services import record
 from ..auth.models import ActionToken
 from ..extensions import db
-from ..security import TokenProblem, consume_token, find_token
+from ..auth.tokens import TokenProblem, consume_token, find_token
 from ..timeutil import utcnow
 from . import notify
 from .calendar import agenda_questions, meeting_candidate, video_link_for

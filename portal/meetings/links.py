@@ -1,9 +1,9 @@
 """The person's e-mailed links (invitations, the manage link, written answers: ``invitations``,
 ``manage``, ``written``): whose link it still is, and what they share.
 
-Whose: the rule ``security.find_token`` applies to every one of them before "used" or "expired".
+Whose: the rule ``auth.tokens.find_token`` applies to every one of them before "used" or "expired".
 
-Every one of these links is its person's only while the subject is (``security.link_rule``):
+Every one of these links is its person's only while the subject is (``auth.tokens.link_rule``):
 the conversation or question still exists, is still with the person the link was mailed to (not
 redirected; a question not made private to someone else) and the candidate is still deciding or has
 accepted (accepting keeps conversations going; declining or withdrawing calls them off). When
@@ -18,7 +18,7 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..forms import FieldError
 from ..questions.models import Question
-from ..security import link_rule
+from ..auth.tokens import link_rule
 from . import notify
 from .calendar import meeting_candidate
 from .models import Meeting

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from ..audit.services import record
 from ..auth.models import ActionToken, User
-from ..security import TokenProblem, find_token
+from ..auth.tokens import TokenProblem, find_token
 from . import notify
 from .calendar import meeting_candidate
 from .forms import slot_value

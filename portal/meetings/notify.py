@@ -18,7 +18,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..mail.services import queue_mail
-from ..security import issue_token
+from ..auth.tokens import issue_token
 from ..templating import absolute_url
 from ..timeutil import utcnow
 from .calendar import agenda_lines, attachment, meeting_candidate, shown_text

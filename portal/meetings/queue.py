@@ -18,7 +18,7 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..forms import FieldError
 from ..people.models import StaffProfile
-from ..security import end_links
+from ..auth.tokens import end_links
 from . import notify
 from ..timeutil import format_date, utcnow
 from .models import Meeting, meeting_question

@@ -18,7 +18,7 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..mail.services import queue_mail
 from ..questions.models import Question
-from ..security import TokenProblem, consume_token, find_token, issue_token
+from ..auth.tokens import TokenProblem, consume_token, find_token, issue_token
 from ..timeutil import utcnow
 from . import notify
 from .calendar import agenda_questions, meeting_candidate, shown_text

@@ -11,8 +11,10 @@ from sqlalchemy.orm import joinedload
 from ..audit.services import record
 from ..auth.models import User
 from ..auth.services import AccountError, create_user, find_user_by_email, normalize_email
+from ..auth.tokens import end_links, issue_token
 from ..extensions import db
 from ..forms import FieldError
+from ..mail.services import queue_mail
 from ..security import acting_user
 from .models import APPROVAL_BY_DEFAULT, GROUPS, AvailabilityWindow, StaffProfile, TimeOff
 
@@ -152,7 +154,6 @@ def update_profile(profile: StaffProfile, data: dict, *, by_recruiter: bool) -> 
                 raise PeopleError(f"{email} already belongs to {other.name}.", "email")
             if email != profile.user.email:
                 # Links mailed to the old address (a typo's stranger, a mailbox they left) end here.
-                from ..security import end_links
 
                 end_links(user=profile.user)
             profile.user.email = email
@@ -277,9 +278,6 @@ def invite_to_profile(profile: StaffProfile, invited_by: User) -> None:
     Unlike a link asked for on the sign-in page (10 minutes), an invitation waits in someone's
     inbox, so it lasts 7 days; it is still single-use and only signs in that one person.
     """
-    from ..mail.services import queue_mail
-    from ..security import issue_token
-
     raw, token = issue_token("sign_in", timedelta(days=PROFILE_INVITE_DAYS), user=profile.user)
     queue_mail(
         "profile_invite",

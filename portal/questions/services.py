@@ -15,7 +15,7 @@ from ..candidates.services import count_for_candidate
 from ..extensions import db
 from ..forms import FieldError
 from ..people.models import StaffProfile
-from ..security import end_links
+from ..auth.tokens import end_links
 from ..timeutil import utcnow
 from . import hooks
 from .bank import BANK_BY_KEY
@@ -172,7 +172,7 @@ def update_question(question: Question, text: str, category: str, directed_to_id
     question.text, question.category, question.directed_to_id, question.private = values
     db.session.flush()
     if person != previous:
-        # Links mailed to whoever it was for end here (and would be refused anyway: security.link_rule).
+        # Links mailed to whoever it was for end here (and would be refused anyway: auth.tokens.link_rule).
         end_links(subject=question, keep_user_id=person)
     if person is not None and person != previous:
         _ask_in_writing(question)

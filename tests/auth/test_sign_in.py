@@ -228,7 +228,7 @@ def test_deactivated_user_cannot_use_an_earlier_link(app, client, smtp, recruite
     with app.app_context():
         db.session.get(User, recruiter).active = False
         db.session.commit()
-    page = client.get(path)  # gone, not "never issued" (security.link_rule, auth/links.py)
+    page = client.get(path)  # gone, not "never issued" (auth.tokens.link_rule, auth/links.py)
     assert page.status_code == 410 and "This account can no longer sign in" in page.get_data(as_text=True)
 
 

@@ -224,7 +224,7 @@ def test_tampered_link_is_404_and_changes_nothing(app, riley, world, smtp, mangl
 
 
 def test_a_link_for_something_else_is_not_a_survey_link(app, riley, world, smtp):
-    from portal.security import issue_token
+    from portal.auth.tokens import issue_token
 
     with app.app_context():
         raw, _row = issue_token("feedback", timedelta(days=1))
@@ -250,7 +250,7 @@ def test_closed_when_no_longer_declined(app, riley, world, smtp):
 def test_two_answers_at_once_keep_the_first(app, riley, world, smtp):
     """The second POST finds the link used by the first (compare-and-set), and gets the 'we have it' page."""
     from portal.candidates.exit_survey import answer_exit_survey
-    from portal.security import TokenProblem
+    from portal.auth.tokens import TokenProblem
 
     decide(riley, world)
     raw = survey_path(app, smtp).removeprefix("/survey/")

@@ -19,7 +19,7 @@ from portal.feedback.services import (FeedbackError, draft_message, enter_feedba
                                       feedback_overview, publish_message, published_message, remind_feedback,
                                       request_feedback, save_message, submit_feedback)
 from portal.mail.models import OutboxMessage
-from portal.security import TokenProblem
+from portal.auth.tokens import TokenProblem
 from portal.timeutil import format_datetime, utcnow
 
 

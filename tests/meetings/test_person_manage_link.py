@@ -234,7 +234,7 @@ def test_a_link_is_bound_to_its_own_conversation_and_purpose(app, world, smtp):
 
     # Another purpose's token doesn't open the manage page, nor a manage token an invitation page.
     with app.app_context():
-        from portal.security import issue_token
+        from portal.auth.tokens import issue_token
         meeting = db.session.get(Meeting, second_id)
         accept_raw, _ = issue_token("meeting_accept", timedelta(days=1), user=meeting.staff, subject=meeting)
         db.session.commit()
