@@ -27,7 +27,6 @@ import os
 import re
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -265,7 +264,7 @@ def measure(port: int, label: str, path: str, cookie: str, args) -> Result:
     many as fit in ``args.seconds``; throughput is what completed over the wall time."""
     result = Result(label)
     total, concurrency = args.requests, args.concurrency
-    status, headers, body = request(port, path, cookie=cookie)
+    status, _headers, body = request(port, path, cookie=cookie)
     result.status, result.size = status, len(body)
     if status != 200:
         return result

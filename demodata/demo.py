@@ -5,6 +5,7 @@ Accounts are matched by e-mail; running it again adds what is missing and change
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -32,11 +33,11 @@ ACCOUNTS = [
 # email, name, timezone, group, title, team, bio, topics
 PEOPLE = [
     ("amara.okafor@northwind.example", "Amara Okafor", "Europe/London", "leadership", "Chief Executive Officer", "Executive",
-     "Co-founded Northwind in 2019 after eight years building logistics software. Spends most weeks with customers "
-     "and the rest on hiring.", "company strategy, fundraising, culture, how decisions are made"),
+     ("Co-founded Northwind in 2019 after eight years building logistics software. Spends most weeks with customers "
+     "and the rest on hiring."), "company strategy, fundraising, culture, how decisions are made"),
     ("jonas.weber@northwind.example", "Jonas Weber", "Europe/Berlin", "leadership", "Chief Technology Officer",
-     "Engineering", "Leads the 40-person engineering organisation. Previously ran infrastructure at a payments "
-     "company.", "technical direction, engineering culture, career growth, on-call"),
+     "Engineering", ("Leads the 40-person engineering organisation. Previously ran infrastructure at a payments "
+     "company."), "technical direction, engineering culture, career growth, on-call"),
     ("priya.raman@northwind.example", "Priya Raman", "Europe/London", "leadership", "VP People", "People",
      "Built the people team from scratch; owns compensation, benefits and how we grow managers.",
      "compensation, benefits, parental leave, remote work, career growth"),
@@ -98,8 +99,8 @@ CANDIDATES = [
 
 FEEDBACK = {
     "lucia.fernandez@northwind.example": (
-        "Clear thinking in the system design round: you asked about failure modes before we did, and your "
-        "trade-offs on the event pipeline were well argued.",
+        ("Clear thinking in the system design round: you asked about failure modes before we did, and your "
+        "trade-offs on the event pipeline were well argued."),
         "Say more about how you'd roll a risky change out gradually; we had to pull that out of you.",
     ),
     "tom.becker@northwind.example": (
@@ -328,5 +329,5 @@ def _history_meeting(rng: random.Random, candidate: Candidate, person, requested
                       created_at=requested)
     db.session.add(meeting)
     db.session.flush()
-    for (before, _), (after, when) in zip(steps, steps[1:]):
+    for (before, _), (after, when) in itertools.pairwise(steps):
         db.session.add(MeetingTransition(meeting_id=meeting.id, from_status=before, to_status=after, at=when))

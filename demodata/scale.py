@@ -276,7 +276,7 @@ class _Builder(ConversationHistory):
         if invited is not None and rng.random() < (0.95 if accepting else 0.85):
             signed = invited + min(int(rng.expovariate(1 / (8 * H))), int(0.4 * (decided - invited)))
             signed = signed if signed <= self.now else None
-        user_id, name = self.user("candidate", rng.choice(CANDIDATE_ZONES), offer, signed)
+        user_id, _name = self.user("candidate", rng.choice(CANDIDATE_ZONES), offer, signed)
         cid = self.new_id("candidate")
         note = None
         if not pending and outcome != "accepted" and rng.random() < 0.35:

@@ -32,12 +32,12 @@ MESSAGES = {
     503: ("The portal is busy", "Please try again in a few seconds."),
 }
 # SQLite's write lock stayed taken too long: the change was rolled back.
-DATABASE_BUSY = ("The portal is busy", "Too many changes were being saved at the same moment, so yours "
-                 "waited too long. Nothing was saved. Please try again in a few seconds.")
+DATABASE_BUSY = ("The portal is busy", ("Too many changes were being saved at the same moment, so yours "
+                 "waited too long. Nothing was saved. Please try again in a few seconds."))
 # The database could not be reached at all (PostgreSQL down, connection lost): said honestly, since
 # a connection lost during a commit leaves it open whether the change was saved.
-DATABASE_DOWN = ("The portal can't reach its database", "This is on our side, and usually brief. Please try "
-                 "again in a minute; if you were saving something, check whether it was saved first.")
+DATABASE_DOWN = ("The portal can't reach its database", ("This is on our side, and usually brief. Please try "
+                 "again in a minute; if you were saving something, check whether it was saved first."))
 RETRY_AFTER_BUSY = 5  # seconds: SQLite's write lock is held for milliseconds, a queue drains quickly
 RETRY_AFTER_DOWN = 30
 

@@ -25,6 +25,16 @@ def show_error(form, error: Exception, default: str) -> None:
     getattr(form, getattr(error, "field", None) or default).errors = [str(error)]
 
 
+def error_on_field_or_page(form, error: Exception) -> str | None:
+    """Put a refused change's message on the field it names when the form has that field, and
+    return ``None``; otherwise return the message, for the page to show above the form."""
+    name = getattr(error, "field", None)
+    if name and name in form:
+        getattr(form, name).errors = [str(error)]
+        return None
+    return str(error)
+
+
 def strip(value):
     """Filter: surrounding white space off a text value (anything else passes as it is)."""
     return value.strip() if isinstance(value, str) else value

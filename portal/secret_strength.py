@@ -3,6 +3,7 @@ placeholder passwords (config.validate calls these)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
@@ -40,7 +41,7 @@ def estimated_bits(secret: str) -> float:
     period = next((p for p in range(1, len(secret) // 2 + 1)
                    if all(secret[i] == secret[i % p] for i in range(len(secret)))), len(secret))
     unit = secret[:period]
-    steps = [ord(b) - ord(a) for a, b in zip(unit, unit[1:])]
+    steps = [ord(b) - ord(a) for a, b in itertools.pairwise(unit)]
     per_char = min(_shannon_bits(unit), _shannon_bits(steps)) if steps else 0.0
     return per_char * len(unit)
 

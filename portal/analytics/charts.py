@@ -37,9 +37,9 @@ STYLE = Style(
 
 def _render(kind: str, title: str, x_title: str, y_title: str, labels: tuple[str, ...],
             series: tuple[tuple[str, tuple[float | None, ...]], ...]) -> str:
-    common = dict(style=STYLE, js=(), disable_xml_declaration=True, pretty_print=False, no_prefix=True,
-                  show_legend=len(series) > 1, width=720, height=360, print_values=len(labels) <= 12,
-                  margin=12, truncate_label=-1, include_x_axis=True)
+    common = {"style": STYLE, "js": (), "disable_xml_declaration": True, "pretty_print": False, "no_prefix": True,
+              "show_legend": len(series) > 1, "width": 720, "height": 360, "print_values": len(labels) <= 12,
+              "margin": 12, "truncate_label": -1, "include_x_axis": True}
     percent = kind in ("bar", "hbar_rate")
     formatter = (lambda v: f"{v:.0f}%" if v is not None else "") if percent else (
         lambda v: f"{v:,.0f}" if v is not None else "")
@@ -53,7 +53,7 @@ def _render(kind: str, title: str, x_title: str, y_title: str, labels: tuple[str
     if not percent:
         top = max((v for _name, values in series for v in values if v is not None), default=0)
         if top <= 10:  # whole numbers only on a small axis (no "0 0 0 1 1 1")
-            chart.y_labels = list(range(0, int(top) + 1)) or [0]
+            chart.y_labels = list(range(int(top) + 1)) or [0]
     chart.title = title
     chart.x_title = x_title
     chart.y_title = y_title

@@ -309,9 +309,8 @@ def _mark(session: Session, flush_context) -> None:
         elif isinstance(obj, Question | Meeting | ExitSurvey):
             if obj.candidate_id is not None:
                 candidate_ids.add(obj.candidate_id)
-        elif isinstance(obj, MeetingTransition):
-            if obj.meeting_id is not None:
-                meeting_ids.add(obj.meeting_id)
+        elif isinstance(obj, MeetingTransition) and obj.meeting_id is not None:
+            meeting_ids.add(obj.meeting_id)
     if not (candidate_ids or meeting_ids or cells):
         return
     connection = session.connection()

@@ -23,7 +23,7 @@ def _month_sqlite(element, compiler, **kw):
 
 @compiles(month_of, "postgresql")
 def _month_pg(element, compiler, **kw):
-    return "to_char(%s, 'YYYY-MM')" % compiler.process(element.clauses, **kw)
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
 class hours_between(FunctionElement):
@@ -44,8 +44,8 @@ def _hours_sqlite(element, compiler, **kw):
 @compiles(hours_between, "postgresql")
 def _hours_pg(element, compiler, **kw):
     start, end = list(element.clauses)
-    return "CAST(FLOOR(EXTRACT(EPOCH FROM (%s - %s)) / 3600) AS INTEGER)" % (
-        compiler.process(end, **kw), compiler.process(start, **kw))
+    later, earlier = compiler.process(end, **kw), compiler.process(start, **kw)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600) AS INTEGER)"
 
 
 class week_start(FunctionElement):
@@ -57,12 +57,12 @@ class week_start(FunctionElement):
 
 @compiles(week_start, "sqlite")
 def _week_sqlite(element, compiler, **kw):
-    return "date(%s, 'weekday 0', '-6 days')" % compiler.process(element.clauses, **kw)
+    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
 
 
 @compiles(week_start, "postgresql")
 def _week_pg(element, compiler, **kw):
-    return "to_char(date_trunc('week', %s), 'YYYY-MM-DD')" % compiler.process(element.clauses, **kw)
+    return f"to_char(date_trunc('week', {compiler.process(element.clauses, **kw)}), 'YYYY-MM-DD')"
 
 
 def month_key(value: datetime) -> str:

@@ -95,8 +95,8 @@ def draft_message(candidate: Candidate) -> str:
     team = f" on the {position.team} team" if position.team else ""
     paragraphs = [
         f"Hi {user.first_name},",
-        f"Good news: we'd love you to join {company} as {position.title}{team}, and we're making you "
-        "an offer. Congratulations!",
+        (f"Good news: we'd love you to join {company} as {position.title}{team}, and we're making you "
+        "an offer. Congratulations!"),
     ]
     points = [_points(row) for row in feedback_rows(candidate) if row.is_submitted]
     if points:

@@ -31,7 +31,7 @@ class MaildirSink:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):  # the name aiosmtpd calls
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
         name = f"{stamp}-{uuid.uuid4().hex}.eml"
         tmp = self.directory / f".{name}.tmp"

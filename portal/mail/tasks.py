@@ -329,7 +329,7 @@ def drain_outbox(now: datetime | None = None, limit: int = OUTBOX_PASS_LIMIT) ->
             handled.add(message_id)
             try:
                 email = build_email(message, config["MAIL_FROM"])
-            except Exception as error:  # one broken row must not hold up the others
+            except Exception as error:  # noqa: BLE001 (one broken row must not hold up the others)
                 text = f"{type(error).__name__}: {error}"[:2000]
                 _record(message_id, claimed_at, status="dead", last_error=text)
                 result.dead += 1

@@ -14,7 +14,7 @@ from . import bp
 from .devbox import list_mail, read_mail
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
-_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 
 
 def linkify(text: str) -> Markup:

@@ -15,6 +15,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from ...extensions import db
+from ...forms import error_on_field_or_page
 from ...people.services import get_profile
 from ...questions.services import candidate_questions
 from ...rendering import hx_redirect, render, wants_fragment
@@ -118,10 +119,7 @@ def new(user_id: int):
             meeting = create_request(candidacy, profile, form.request_data(), utcnow())
         except RequestError as problem:
             db.session.rollback()
-            if problem.field in ("slots", "note", "format", "length"):
-                getattr(form, problem.field).errors = [str(problem)]
-            else:
-                error = str(problem)
+            error = error_on_field_or_page(form, problem)
         else:
             db.session.commit()
             first = profile.user.first_name
@@ -217,11 +215,7 @@ def _act(meeting_id: int, form, action, success: str, form_key: str):
         except RequestError as problem:
             db.session.rollback()
             meeting = _meeting_or_404(candidacy, meeting_id)
-            field = getattr(form, problem.field, None) if problem.field else None
-            if field is not None:
-                field.errors = [str(problem)]
-            else:
-                error = str(problem)
+            error = error_on_field_or_page(form, problem)
         else:
             db.session.commit()
             if wants_fragment():

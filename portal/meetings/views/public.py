@@ -18,7 +18,7 @@ from wtforms.validators import Length, Optional
 
 from ...auth.emailed import FORM_EXPIRED, EmailedLinkView, form_error
 from ...extensions import db
-from ...forms import EmptyForm, in_reach, show_error, strip
+from ...forms import EmptyForm, error_on_field_or_page, in_reach, show_error, strip
 from ...rendering import render
 from ...timeutil import day_bounds, to_zone, utcnow
 from .. import bp
@@ -133,11 +133,7 @@ class Invitation(PersonLink):
             return _invite_page(invitation_link(token), AcceptForm(formdata=None), token, status=409, taken=True)
         except InviteError as problem:
             db.session.rollback()
-            error = None
-            if problem.field and hasattr(form, problem.field):
-                show_error(form, problem, problem.field)
-            else:
-                error = str(problem)
+            error = error_on_field_or_page(form, problem)
             return _invite_page(invitation_link(token), form, token, status=422, error=error)
         db.session.commit()
         if answer_token:
