@@ -5,29 +5,19 @@ closed / tampered links say so and change nothing, and the recruiter reads the a
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_position, make_user
-from helpers import Auth, csrf_token, deliver_mail, link_in
+from helpers import HTMX, T0, Auth, csrf_token, deliver_mail, link_in
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import ActionToken, User
 from portal.candidates.models import Candidate, ExitSurvey
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
-
-T0 = datetime(2031, 3, 3, 12, 0, tzinfo=UTC)
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def frozen(time_machine):
-    time_machine.move_to(T0, tick=False)
-    return time_machine
-
 
 @pytest.fixture
 def world(app, frozen):

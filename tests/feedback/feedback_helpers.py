@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from factories import make_candidate, make_position, make_staff, make_user
-from helpers import HTMX  # noqa: F401 (test_interviewer_link.py still imports it from here)
 
 
 def build_world() -> SimpleNamespace:

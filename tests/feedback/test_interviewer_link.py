@@ -5,8 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import time_machine
-from feedback_helpers import HTMX
-from helpers import csrf_token, deliver_mail, link_in
+from helpers import HTMX, csrf_token, deliver_mail, link_in
 
 from portal.auth.models import ActionToken
 from portal.extensions import db
