@@ -5,7 +5,7 @@ closed / tampered links say so and change nothing, and the recruiter reads the a
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
