@@ -15,10 +15,10 @@ from ..extensions import db, login_manager
 from ..mail.services import queue_mail
 from ..rendering import hx_redirect, login_url
 from ..security import acting_user
-from .tokens import TokenProblem, consume_token, find_token, issue_token
 from ..timeutil import utcnow
 from .models import ROLES, ActionToken, SignInRequest, User
 from .signals import account_created, signed_in
+from .tokens import TokenProblem, consume_token, find_token, issue_token
 
 logger = logging.getLogger(__name__)
 
@@ -122,18 +122,22 @@ def mail_sign_in_link(email: str, next_path: str | None = None) -> None:
     if user is None or not user.active:
         return
     minutes = current_app.config["SIGN_IN_TOKEN_MINUTES"]
-    raw, token = issue_token(SIGN_IN, timedelta(minutes=minutes), user=user)
+    mail_sign_in(user, "sign_in", timedelta(minutes=minutes), next_path=safe_next(next_path), minutes=minutes)
+
+
+def mail_sign_in(user: User, kind: str, lifetime: timedelta, *, dedupe_key: str | None = None,
+                 next_path: str | None = None, **context) -> ActionToken:
+    """Queue the e-mail ``kind`` (flush only) carrying a single-use link that signs ``user`` in, lasts
+    ``lifetime`` and then opens ``next_path``: the link asked for at /login (minutes), the candidate's
+    invitation to the portal and a person's invitation to their profile (days). ``context`` goes to
+    the e-mail's templates; the message is sent once per ``dedupe_key`` (default: once per link)."""
+    raw, token = issue_token(SIGN_IN, lifetime, user=user)
     values = {"token": raw}
-    if safe_next(next_path):
+    if next_path:
         values["next"] = next_path
-    queue_mail(
-        "sign_in",
-        to=user.email,
-        dedupe_key=f"sign_in:{token.id}",
-        user=user,
-        minutes=minutes,
-        link_values=values,
-    )
+    queue_mail(kind, to=user.email, dedupe_key=dedupe_key or f"{kind}:{token.id}", user=user, link_values=values,
+               **context)
+    return token
 
 
 def sign_in_token(raw: str) -> ActionToken:

@@ -15,10 +15,9 @@ from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..auth.models import User
-from ..extensions import db
+from ..auth.services import mail_sign_in
 from ..candidates.models import Candidate
-from ..mail.services import queue_mail
-from ..auth.tokens import issue_token
+from ..extensions import db
 from ..timeutil import format_datetime, utcnow
 from .errors import FeedbackError
 from .models import FeedbackMessage, InterviewFeedback, MessageRevision
@@ -204,16 +203,8 @@ def publish_message(candidate: Candidate, body: str, by: User) -> FeedbackMessag
 
 
 def _invite(candidate: Candidate, by: User, now) -> None:
-    raw, _ = issue_token("sign_in", timedelta(days=INVITATION_DAYS), user=candidate.user)
-    queue_mail(
-        "candidate_invitation",
-        to=candidate.user.email,
-        dedupe_key=f"candidate_invitation:{candidate.id}",
-        user=candidate.user,
-        candidate=candidate,
-        recruiter=by,
-        days=INVITATION_DAYS,
-        link_values={"token": raw},
-    )
+    mail_sign_in(candidate.user, "candidate_invitation", timedelta(days=INVITATION_DAYS),
+                 dedupe_key=f"candidate_invitation:{candidate.id}", candidate=candidate, recruiter=by,
+                 days=INVITATION_DAYS)
     if candidate.invited_at is None:
         candidate.invited_at = now

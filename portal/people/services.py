@@ -10,11 +10,10 @@ from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..auth.models import User
-from ..auth.services import AccountError, create_user, find_user_by_email, normalize_email
-from ..auth.tokens import end_links, issue_token
+from ..auth.services import AccountError, create_user, find_user_by_email, mail_sign_in, normalize_email
+from ..auth.tokens import end_links
 from ..extensions import db
 from ..forms import FieldError
-from ..mail.services import queue_mail
 from ..security import acting_user
 from .models import APPROVAL_BY_DEFAULT, GROUPS, AvailabilityWindow, StaffProfile, TimeOff
 
@@ -278,13 +277,5 @@ def invite_to_profile(profile: StaffProfile, invited_by: User) -> None:
     Unlike a link asked for on the sign-in page (10 minutes), an invitation waits in someone's
     inbox, so it lasts 7 days; it is still single-use and only signs in that one person.
     """
-    raw, token = issue_token("sign_in", timedelta(days=PROFILE_INVITE_DAYS), user=profile.user)
-    queue_mail(
-        "profile_invite",
-        to=profile.user.email,
-        dedupe_key=f"profile_invite:{token.id}",
-        user=profile.user,
-        invited_by=invited_by,
-        days=PROFILE_INVITE_DAYS,
-        link_values={"token": raw, "next": "/profile"},
-    )
+    mail_sign_in(profile.user, "profile_invite", timedelta(days=PROFILE_INVITE_DAYS), next_path="/profile",
+                 invited_by=invited_by, days=PROFILE_INVITE_DAYS)

@@ -174,31 +174,30 @@ def update(question_id: int):
     return _invalid(response, f"#question-{question.id}")
 
 
+def _change_own(question_id: int, change, done: str):
+    """One of the candidate's own questions, changed by ``change`` (a service), then the list."""
+    candidacy = _candidacy()
+    change(_own_question(candidacy, question_id))
+    db.session.commit()
+    return _done(candidacy, done)
+
+
 @bp.post("/questions/<int:question_id>/delete")
 @role_required("candidate")
 def delete(question_id: int):
-    candidacy = _candidacy()
-    delete_question(_own_question(candidacy, question_id))
-    db.session.commit()
-    return _done(candidacy, "Question deleted.")
+    return _change_own(question_id, delete_question, "Question deleted.")
 
 
 @bp.post("/questions/<int:question_id>/answered", endpoint="mark_answered")
 @role_required("candidate")
 def mark_answered_view(question_id: int):
-    candidacy = _candidacy()
-    mark_answered(_own_question(candidacy, question_id))
-    db.session.commit()
-    return _done(candidacy, "Marked as answered.")
+    return _change_own(question_id, mark_answered, "Marked as answered.")
 
 
 @bp.post("/questions/<int:question_id>/reopen")
 @role_required("candidate")
 def reopen(question_id: int):
-    candidacy = _candidacy()
-    reopen_question(_own_question(candidacy, question_id))
-    db.session.commit()
-    return _done(candidacy, "Question reopened.")
+    return _change_own(question_id, reopen_question, "Question reopened.")
 
 
 @bp.post("/questions/bank/<key>", endpoint="add_from_bank")

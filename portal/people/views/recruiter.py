@@ -56,16 +56,9 @@ def new_person():
         form.visible.data = True
         return _person_form_page(form)
     if form.validate_on_submit():
-        try:
-            profile = create_person(form.data)
-            apply_photo(profile, form)
-        except (PeopleError, PhotoRejected) as error:
-            db.session.rollback()
-            show_error(form, error, "photo")
-        else:
-            db.session.commit()
-            flash(f"{profile.user.name} is in the directory.", "success")
-            return redirect(url_for("people.manage"))
+        saved = _save_person(form, lambda: create_person(form.data), "{name} is in the directory.")
+        if saved:
+            return saved
     return _person_form_page(form, status=422)
 
 
@@ -80,17 +73,27 @@ def edit_person(user_id: int):
         return _person_form_page(form, profile)
     form = PersonForm()
     if form.validate_on_submit():
-        try:
-            update_profile(profile, form.data, by_recruiter=True)  # may refuse the e-mail: before the photo
-            apply_photo(profile, form)
-        except (PeopleError, PhotoRejected) as error:
-            db.session.rollback()
-            show_error(form, error, "photo")
-        else:
-            db.session.commit()
-            flash(f"Saved {profile.user.name}'s profile.", "success")
-            return redirect(url_for("people.manage"))
+        # The details first (they may refuse the e-mail address), then the photo.
+        saved = _save_person(form, lambda: update_profile(profile, form.data, by_recruiter=True),
+                             "Saved {name}'s profile.")
+        if saved:
+            return saved
     return _person_form_page(form, profile, status=422)
+
+
+def _save_person(form, change, done: str):
+    """Apply ``change`` (returns the profile), then the form's photo; commit and go back to the list,
+    or roll back and put the refusal on its field (None: the caller shows the form again)."""
+    try:
+        profile = change()
+        apply_photo(profile, form)
+    except (PeopleError, PhotoRejected) as error:
+        db.session.rollback()
+        show_error(form, error, "photo")
+        return None
+    db.session.commit()
+    flash(done.format(name=profile.user.name), "success")
+    return redirect(url_for("people.manage"))
 
 
 def _back_to_list(message: str):
