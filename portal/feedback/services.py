@@ -83,10 +83,6 @@ def _mail_link(kind: str, feedback: InterviewFeedback, raw: str, token: ActionTo
     )
 
 
-def feedback_candidate(feedback: InterviewFeedback) -> Candidate:
-    return feedback.candidate
-
-
 def _refuse_if_shared(candidate: Candidate, what: str) -> None:
     if is_shared(candidate):
         raise FeedbackError(f"The message to {candidate.user.first_name} is already published, so {what} "

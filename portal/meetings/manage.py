@@ -18,7 +18,6 @@ from ..audit.services import record
 from ..auth.models import ActionToken, User
 from ..auth.tokens import TokenProblem, find_token
 from . import notify
-from .calendar import meeting_candidate
 from .forms import slot_value
 from .links import InviteError, meeting_for_token
 from .models import Meeting
@@ -61,7 +60,7 @@ def person_cancel(raw: str, reason: str | None, now: datetime) -> Meeting:
     meeting, person = link.meeting, link.person
     reason = (reason or "").strip()
     if not reason:
-        raise InviteError(f"Say why, so {meeting_candidate(meeting).user.first_name} knows.", "reason")
+        raise InviteError(f"Say why, so {meeting.candidate.user.first_name} knows.", "reason")
     if len(reason) > MAX_REASON:
         raise InviteError(f"Keep the reason to {MAX_REASON:,} characters or fewer.", "reason")
     if meeting.status != "confirmed":
@@ -71,7 +70,7 @@ def person_cancel(raw: str, reason: str | None, now: datetime) -> Meeting:
     end_conversation(meeting, "cancelled", actor=person, reason=reason)
     notify.meeting_cancelled(meeting, by=person)
     record("meeting.cancelled", f"{person.name} cancelled the conversation", actor=person,
-           candidate=meeting_candidate(meeting), subject=meeting, reason=reason)
+           candidate=meeting.candidate, subject=meeting, reason=reason)
     return meeting
 
 
@@ -84,7 +83,7 @@ def person_no_show(raw: str, now: datetime) -> Meeting:
     if not has_started(meeting, now):
         raise InviteError("You can report a no-show once the start time has passed.")
     transition(meeting, "no_show", actor=person, note="Reported by the person", no_show_reported_by="staff")
-    candidate = meeting_candidate(meeting)
+    candidate = meeting.candidate
     record("meeting.no_show", f"{person.name} reported that {candidate.user.name} didn't come to the conversation",
            actor=person, candidate=candidate, subject=meeting)
     return meeting
@@ -93,7 +92,7 @@ def person_no_show(raw: str, now: datetime) -> Meeting:
 def person_move_options(meeting: Meeting, now: datetime) -> list[tuple[str, str]]:
     """Times the person could move a confirmed conversation to: free for both sides, after the
     cut-off, shown in the person's zone with the candidate's time beside it."""
-    person, candidate = meeting.staff, meeting_candidate(meeting)
+    person, candidate = meeting.staff, meeting.candidate
     if person.profile is None or meeting.start_at is None:
         return []
     offered = offered_slots(candidate, person.profile, meeting.length_minutes, now, exclude_id=meeting.id,
@@ -116,6 +115,6 @@ def person_reschedule(raw: str, start: datetime | None, now: datetime) -> Meetin
     get the new time and an updated calendar entry. Raises TokenProblem or InviteError."""
     link = manage_link(raw)
     try:
-        return reschedule_meeting(meeting_candidate(link.meeting), link.meeting, start, now, by=link.person)
+        return reschedule_meeting(link.meeting.candidate, link.meeting, start, now, by=link.person)
     except RequestError as error:
         raise InviteError(str(error), error.field) from None
