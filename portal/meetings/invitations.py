@@ -26,7 +26,7 @@ from ..extensions import db
 from ..auth.tokens import TokenProblem, consume_token, find_token
 from ..timeutil import utcnow
 from . import notify
-from .calendar import agenda_questions, meeting_candidate, video_link_for
+from .calendar import agenda_questions, video_link_for
 from .links import InviteError, clean_text, meeting_for_token
 from .models import BookedUnit, CandidateBookedUnit, Meeting, ProposedSlot
 from .requests import outside_candidate_day
@@ -140,7 +140,7 @@ def accept_invitation(raw: str, slot_id: int | None) -> Accepted:
     if meeting.format == "written":
         _use(link, "accept")
         transition(meeting, "confirmed", actor=person)
-        answer_raw = mail_written_link(person, meeting, meeting_candidate(meeting), agenda_questions(meeting))
+        answer_raw = mail_written_link(person, meeting, meeting.candidate, agenda_questions(meeting))
     else:
         slot = next((s for s in meeting.slots if s.id == slot_id), None)
         if slot is None:
@@ -150,7 +150,7 @@ def accept_invitation(raw: str, slot_id: int | None) -> Accepted:
         _use(link, "accept")
         confirm(meeting, slot.start_at, actor=person, video_link=video_link_for(meeting))
     record("meeting.accepted", f"{person.name} accepted the conversation", actor=person,
-           candidate=meeting_candidate(meeting), subject=meeting)
+           candidate=meeting.candidate, subject=meeting)
     notify.meeting_confirmed(meeting, person)
     return Accepted(meeting, answer_raw)
 
@@ -162,7 +162,7 @@ def decline_invitation(raw: str, reason: str | None) -> Meeting:
     _use(link, "decline")
     transition(meeting, "declined", actor=person, note=reason or None, reason=reason or None)
     record("meeting.declined", f"{person.name} declined the conversation", actor=person,
-           candidate=meeting_candidate(meeting), subject=meeting)
+           candidate=meeting.candidate, subject=meeting)
     notify.meeting_declined(meeting, person)
     return meeting
 
@@ -183,13 +183,13 @@ def propose_time(raw: str, proposal: str | None, when: datetime | None) -> Meeti
         raise InviteError("Say when would suit you, or pick a date and time.", "proposal")
     if proposed_at is not None and proposed_at <= utcnow():
         raise InviteError("Pick a time in the future.", "when")
-    problem = proposed_at and outside_candidate_day(meeting_candidate(meeting).user, proposed_at,
+    problem = proposed_at and outside_candidate_day(meeting.candidate.user, proposed_at,
                                                     meeting.length_minutes, person)
     if problem:
         raise InviteError(problem, "when")
     _use(link, "propose")
     record("meeting.time_proposed", f"{person.name} proposed another time", actor=person,
-           candidate=meeting_candidate(meeting), subject=meeting,
+           candidate=meeting.candidate, subject=meeting,
            proposed_at=proposed_at.isoformat() if proposed_at else None)
     notify.time_proposed(meeting, proposal, proposed_at)
     return meeting

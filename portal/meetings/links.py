@@ -14,13 +14,12 @@ none of the subject and changes nothing, whichever path changed the subject.
 from __future__ import annotations
 
 from ..auth.models import ActionToken
+from ..auth.tokens import link_rule
 from ..candidates.models import Candidate
 from ..extensions import db
 from ..forms import FieldError
 from ..questions.models import Question
-from ..auth.tokens import link_rule
 from . import notify
-from .calendar import meeting_candidate
 from .models import Meeting
 
 WRITTEN = "written_answer"
@@ -49,7 +48,7 @@ def token_candidate(token: ActionToken | None) -> Candidate | None:
     """Whose request a link belongs to, for pages explaining why it can't be used."""
     meeting = meeting_for_token(token)
     if meeting is not None:
-        return meeting_candidate(meeting)
+        return meeting.candidate
     if token is not None and token.subject_type == Question.__name__ and token.subject_id is not None:
         question = db.session.get(Question, token.subject_id)
         return question.candidate if question is not None else None
@@ -64,7 +63,7 @@ def _meeting_problem(token: ActionToken, gone: str) -> str | None:
         return gone
     if token.user_id is None or meeting.staff_id != token.user_id:
         return "moved"  # redirected to someone else
-    candidate = meeting_candidate(meeting)
+    candidate = meeting.candidate
     if candidate is None or not candidate.keeps_conversations:
         return "decided"
     return None

@@ -21,7 +21,7 @@ from ..mail.services import queue_mail
 from ..auth.tokens import issue_token
 from ..templating import absolute_url
 from ..timeutil import utcnow
-from .calendar import agenda_lines, attachment, meeting_candidate, shown_text
+from .calendar import agenda_lines, attachment, shown_text
 from .models import Meeting, MeetingTransition
 
 ACCEPT, DECLINE, PROPOSE = "meeting_accept", "meeting_decline", "meeting_propose"
@@ -65,7 +65,7 @@ def portal_link() -> str:
 
 
 def _context(meeting: Meeting, **extra) -> dict:
-    candidate = meeting_candidate(meeting)
+    candidate = meeting.candidate
     return {"meeting": meeting, "candidate": candidate, "person": meeting.staff, "agenda": agenda_lines(meeting),
             "portal_link": portal_link(), **extra}
 
@@ -218,14 +218,14 @@ def meeting_confirmed(meeting, by) -> None:
                    dedupe_key=f"meeting_written_accepted:{meeting.id}", **context)
         return
     _mail_both("meeting_confirmed", meeting, "REQUEST", manage=True)
-    _queue_reminders(meeting, meeting_candidate(meeting))
+    _queue_reminders(meeting, meeting.candidate)
 
 
 def meeting_changed(meeting, by) -> None:
     """Rescheduled: both sides get the new time and an .ics with the same UID and a higher SEQUENCE."""
     withdraw_reminders(meeting, "rescheduled")
     _mail_both("meeting_changed", meeting, "REQUEST", manage=True, by=by)
-    _queue_reminders(meeting, meeting_candidate(meeting))
+    _queue_reminders(meeting, meeting.candidate)
 
 
 def meeting_cancelled(meeting, by) -> None:

@@ -21,7 +21,7 @@ from ..questions.models import Question
 from ..auth.tokens import TokenProblem, consume_token, find_token, issue_token
 from ..timeutil import utcnow
 from . import notify
-from .calendar import agenda_questions, meeting_candidate, shown_text
+from .calendar import agenda_questions, shown_text
 from .links import WRITTEN, InviteError, clean_text, meeting_for_token
 from .models import Meeting
 from .states import end_conversation
@@ -75,7 +75,7 @@ def answer_link(raw: str) -> AnswerLink:
         if meeting.status != "confirmed" or meeting.staff_id != token.user_id:
             raise TokenProblem("closed", token)
         questions = [q for q in agenda_questions(meeting) if not q.private_to_someone_else(token.user_id)]
-        return AnswerLink(token, token.user, meeting_candidate(meeting), questions, meeting)
+        return AnswerLink(token, token.user, meeting.candidate, questions, meeting)
     question = db.session.get(Question, token.subject_id) if token.subject_type == Question.__name__ else None
     if question is None or token.user is None:
         raise TokenProblem("invalid")
