@@ -47,7 +47,7 @@ def meeting(c, person, history, start=None, rating=None, minutes=30):
                 length_minutes=minutes, created_at=history[0][1])
     db.session.add(m)
     db.session.flush()
-    for (before, _), (after, when) in zip(history, history[1:]):
+    for (before, _), (after, when) in itertools.pairwise(history):
         db.session.add(MeetingTransition(meeting_id=m.id, from_status=before, to_status=after, at=when))
     db.session.flush()
     return m

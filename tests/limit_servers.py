@@ -51,37 +51,36 @@ def limit_servers(database_uri: str, tmp_path, storage: str, n: int = 2, log_pat
     prefix = f"test-{uuid.uuid4().hex}"
     processes, bases = [], []
     env = {**os.environ, "PORTAL_ENV": "testing"}
-    log = open(log_path, "a") if log_path else subprocess.DEVNULL
-    try:
-        for _ in range(n):
-            port = free_port()
-            processes.append(subprocess.Popen(
-                [sys.executable, "-c", SERVER, str(port), database_uri, storage, prefix, str(tmp_path / "devmail"),
-                 json.dumps(config)], env=env, stdout=log, stderr=log))
-            bases.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 20
-        for base in bases:
-            while True:
-                try:
-                    urllib.request.urlopen(base + "/healthz", timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
-        yield bases
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(10)
-        if log_path:
-            log.close()
-        if storage.startswith("redis://"):
-            connection = redis.Redis.from_url(storage, socket_connect_timeout=0.5)
-            with contextlib.suppress(redis.exceptions.ConnectionError):  # a test may have stopped it
-                for key in connection.scan_iter(f"*{prefix}*"):
-                    connection.delete(key)
-            connection.close()
+    with contextlib.ExitStack() as stack:
+        log = stack.enter_context(open(log_path, "a")) if log_path else subprocess.DEVNULL
+        try:
+            for _ in range(n):
+                port = free_port()
+                processes.append(subprocess.Popen(
+                    [sys.executable, "-c", SERVER, str(port), database_uri, storage, prefix,
+                     str(tmp_path / "devmail"), json.dumps(config)], env=env, stdout=log, stderr=log))
+                bases.append(f"http://127.0.0.1:{port}")
+            deadline = time.monotonic() + 20
+            for base in bases:
+                while True:
+                    try:
+                        urllib.request.urlopen(base + "/healthz", timeout=1).close()
+                        break
+                    except OSError:
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.1)
+            yield bases
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(10)
+            if storage.startswith("redis://"):
+                connection = redis.Redis.from_url(storage, socket_connect_timeout=0.5)
+                with contextlib.suppress(redis.exceptions.ConnectionError):  # a test may have stopped it
+                    for key in connection.scan_iter(f"*{prefix}*"):
+                        connection.delete(key)
+                connection.close()
 
 
 @contextlib.contextmanager
@@ -98,26 +97,25 @@ def gunicorn_server(database_uri: str, tmp_path, workers: int = 2, log_path=None
            "PHOTO_DIR": str(tmp_path / "photos"), **environ}
     env.pop("TEST_DATABASE_URL", None)
     env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
-    log = open(log_path or os.devnull, "a")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
-         "--log-level", "warning", *args, "portal:create_app()"], env=env, stdout=log, stderr=log, cwd=root)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(15)
-        log.close()
+    with open(log_path or os.devnull, "a") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
+             "--log-level", "warning", *args, "portal:create_app()"], env=env, stdout=log, stderr=log, cwd=root)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(base + "/healthz", timeout=1).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("gunicorn did not start") from None
+                    time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(15)
 
 
 class PrivateRedis:

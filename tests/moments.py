@@ -77,7 +77,7 @@ def pick(key: str, now: datetime | None = None) -> tuple[str, datetime]:
 
 
 def parse(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(text.strip())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

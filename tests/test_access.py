@@ -47,8 +47,8 @@ def client_for(app, people, role):
 
 def test_every_route_has_an_access_rule(matrix_app):
     endpoints = {rule.endpoint for rule in matrix_app.url_map.iter_rules()}
-    assert endpoints == set(ACCESS), "routes without a rule: %s; rules without a route: %s" % (
-        sorted(endpoints - set(ACCESS)), sorted(set(ACCESS) - endpoints))
+    assert endpoints == set(ACCESS), (f"routes without a rule: {sorted(endpoints - set(ACCESS))}; "
+                                      f"rules without a route: {sorted(set(ACCESS) - endpoints)}")
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -36,7 +36,7 @@ def test_sign_in_with_a_link_and_a_refused_link_are_recorded(app, client):
     other.get(path)
     assert _events(app, "auth.sign_in_failed") == []  # a GET of a used link is not an attempt
     assert other.post(path, data={"csrf_token": csrf_token(other)}).status_code == 410
-    ((summary, actor, details),) = _events(app, "auth.sign_in_failed")
+    ((summary, _actor, details),) = _events(app, "auth.sign_in_failed")
     assert summary == "An e-mailed sign-in link was refused: used" and details["reason"] == "used"
     assert raw not in str(_events(app, "auth.sign_in_failed"))  # never the token itself
 

@@ -157,7 +157,7 @@ class FormParser(HTMLParser):
             if self._option not in self._select.values:
                 self._select.values.append(self._option)
         if self._textarea is not None and data.strip():
-            text = data[1:] if data.startswith("\n") else data[2:] if data.startswith("\r\n") else data
+            text = data[1:] if data.startswith("\n") else data.removeprefix("\r\n")
             if text not in self._textarea.values:
                 self._textarea.values.append(text)
 
@@ -197,7 +197,7 @@ def crawl(app, world: World):
         client = client_as(app, world, role)
         response = client.get(path)
         pages.append((role, rule.endpoint, path, response.status_code))
-        if response.status_code != 200 or not response.mimetype == "text/html":
+        if response.status_code != 200 or response.mimetype != "text/html":
             continue
         html = response.get_data(as_text=True)
         shown_emails = sorted(set(EMAIL.findall(html)))

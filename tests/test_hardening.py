@@ -5,7 +5,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_staff, make_user
-from helpers import Auth, csrf_token
+from helpers import Auth
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
@@ -30,12 +30,12 @@ def admin_client(make_app):
 @pytest.mark.parametrize("path", ["/people/{n}", "/recruiter/candidates/{n}", "/recruiter/candidates/{n}/message",
                                   "/recruiter/people/{n}/edit", "/questions/{n}/edit"])
 def test_ids_too_large_for_the_database_are_404(admin_client, path, number):
-    app, client = admin_client
+    _app, client = admin_client
     assert client.get(path.format(n=number)).status_code == 404
 
 
 def test_odd_numbers_in_query_and_forms_are_ignored(admin_client):
-    app, client = admin_client
+    _app, client = admin_client
     assert client.get("/recruiter/candidates?position=3000000000").status_code == 200
     assert client.get("/recruiter/candidates?position=%C2%B2").status_code == 200  # "²" is a digit to Python
 
@@ -45,7 +45,7 @@ def test_odd_numbers_in_query_and_forms_are_ignored(admin_client):
     ("/people", None),
 ])
 def test_nul_bytes_are_refused_before_reaching_the_database(admin_client, path, data):
-    app, client = admin_client
+    _app, client = admin_client
     response = client.post(path, data=data) if data else client.get(path, query_string={"q": "x\x00y"})
     assert response.status_code == 400
 

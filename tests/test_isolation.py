@@ -3,7 +3,6 @@
 Both tests walk the URL map, so a route added later is covered without editing this file.
 """
 
-import re
 
 import pytest
 import sqlalchemy as sa
@@ -58,7 +57,7 @@ def test_a_candidate_gets_404_or_403_for_every_route_with_another_candidates_ids
 
 
 def test_a_candidates_own_pages_show_nothing_of_anyone_else(two_candidates):
-    app, client, ids = two_candidates
+    _app, client, _ids = two_candidates
     for path in ("/", "/questions", "/people"):
         for headers in ({}, HTMX):
             body = client.get(path, headers=headers).get_data(as_text=True)

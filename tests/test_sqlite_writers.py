@@ -104,10 +104,10 @@ app = create_app()
 
 def start_servers(company, tmp_path, control: bool = False):
     """gunicorn with WORKERS sync worker processes on the company's SQLite file."""
-    app, uri, _, _ = company
+    _app, uri, _, _ = company
     port = free_port()
     (tmp_path / "writers_wsgi.py").write_text(WSGI_MODULE.format(control=control))
-    log = open(tmp_path / "gunicorn.log", "w+")
+    log = open(tmp_path / "gunicorn.log", "w+")  # noqa: SIM115 (outlives this function: stop() reads and closes it)
     env = {**os.environ, "PORTAL_ENV": "testing", "DATABASE_URL": uri,
            "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
            "DEV_MAIL_DIR": str(tmp_path / "mail"), "PHOTO_DIR": str(tmp_path / "photos"),
@@ -143,7 +143,7 @@ def start_servers(company, tmp_path, control: bool = False):
 
 def hammer(company, port):
     """All the people at once; returns (answers, seconds)."""
-    app, _, people, csrf = company
+    _app, _, people, csrf = company
     answers: list[tuple[str, str, int, str]] = []  # (kind, key, status, body)
     lock = threading.Lock()
     start = threading.Barrier(CANDIDATES + RECRUITERS + READERS)
@@ -207,7 +207,7 @@ def stop(process, log) -> str:
 
 
 def test_parallel_writers_lose_nothing_and_never_see_a_locked_database(company, tmp_path):
-    app, _, people, _ = company
+    app, _, _people, _ = company
     port, process, log = start_servers(company, tmp_path)
     try:
         answers, elapsed = hammer(company, port)

@@ -191,8 +191,8 @@ def test_median_of_a_histogram():
 def _html_table(html, slug):
     section = html.split(f'id="{slug}-heading"', 1)[1].split("</table>", 1)[0]
     rows = []
-    for row in re.findall(r"<tr>(.*?)</tr>", section, re.S):
-        rows.append([html_lib.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)])
+    for row in re.findall(r"<tr>(.*?)</tr>", section, re.DOTALL):
+        rows.append([html_lib.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)])
     return rows
 
 

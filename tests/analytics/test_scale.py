@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 import sqlalchemy as sa
@@ -121,7 +122,7 @@ def test_every_history_follows_the_state_machine_in_time_order(seeded):
         history = histories[m.id]
         assert history, "every request has at least its first move"
         assert history[0].from_status == "requested" and history[0].at == m.created_at
-        for before, after in zip(history, history[1:], strict=False):
+        for before, after in pairwise(history):
             assert before.to_status == after.from_status and before.at < after.at
         for t in history:
             assert t.to_status in TRANSITIONS[t.from_status], f"{t.from_status} → {t.to_status}"
@@ -168,7 +169,7 @@ def test_nobody_is_double_booked_or_over_their_cap(seeded):
             by[getattr(m, key)].append(m)
         for meetings in by.values():
             meetings.sort(key=lambda m: m.start_at)
-            for a, b in zip(meetings, meetings[1:], strict=False):
+            for a, b in pairwise(meetings):
                 assert a.end_at <= b.start_at, f"overlap for {key} {getattr(a, key)}"
     # Open requests carry the times the candidate proposed; a confirmed one includes its time.
     slots = defaultdict(set)

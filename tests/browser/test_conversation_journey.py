@@ -24,7 +24,7 @@ def parse_ics(data: bytes) -> list[dict]:
         if not line:
             continue
         name, _, value = line.partition(":")
-        key, *params = name.split(";")
+        key, *_params = name.split(";")
         if key == "BEGIN":
             stack.append({"_type": value, "ATTENDEE": []})
         elif key == "END":
@@ -75,7 +75,7 @@ def test_conversation_journey(page, browser, demo, smtp):
     page.locator("input[name=questions]").first.check()
     page.get_by_label("A note for them (optional)").fill("I'd love to hear how you think about the next two years.")
     page.get_by_role("button", name="Send request").click()
-    expect(page.get_by_text(re.compile("waiting for approval", re.I)).first).to_be_visible()
+    expect(page.get_by_text(re.compile("waiting for approval", re.IGNORECASE)).first).to_be_visible()
     axe_check(page)
 
     # 2. The recruiter approves it in the queue (told by e-mail).
@@ -87,7 +87,7 @@ def test_conversation_journey(page, browser, demo, smtp):
         recruiter.goto(demo.url + "/recruiter/requests")
         axe_check(recruiter)
         recruiter.get_by_role("button", name=re.compile("^Approve")).click()
-        expect(recruiter.get_by_text(re.compile("No requests are waiting|approved", re.I)).first).to_be_visible()
+        expect(recruiter.get_by_text(re.compile("No requests are waiting|approved", re.IGNORECASE)).first).to_be_visible()
         axe_check(recruiter)
         guard.check()
     finally:
@@ -127,13 +127,13 @@ def test_conversation_journey(page, browser, demo, smtp):
 
     # 5. The candidate sees it confirmed, downloads it, then cancels it.
     page.goto(demo.url + "/meetings")
-    expect(page.get_by_text(re.compile("confirmed", re.I)).first).to_be_visible()
+    expect(page.get_by_text(re.compile("confirmed", re.IGNORECASE)).first).to_be_visible()
     axe_check(page)
     page.get_by_role("link", name=re.compile("Amara Okafor")).first.click()
     axe_check(page)
     page.get_by_label("Why are you cancelling?").fill("I accepted another offer's timeline; sorry!")
     page.get_by_role("button", name="Cancel the conversation").click()
-    expect(page.get_by_text(re.compile("cancelled", re.I)).first).to_be_visible()
+    expect(page.get_by_text(re.compile("cancelled", re.IGNORECASE)).first).to_be_visible()
     axe_check(page)
 
     # 6. Both get METHOD:CANCEL with the same UID and a higher SEQUENCE.

@@ -28,7 +28,7 @@ def interviewer_answers(browser, server, smtp, address, went_well, to_grow):
         page.get_by_label("What went well").fill(went_well)
         page.get_by_label("What to grow").fill(to_grow)
         page.get_by_role("button", name="Send my feedback").click()
-        expect(page.get_by_text(re.compile("Thank you", re.I)).first).to_be_visible()
+        expect(page.get_by_text(re.compile("Thank you", re.IGNORECASE)).first).to_be_visible()
         axe_check(page)
         guard.check()
     finally:
@@ -77,7 +77,7 @@ def test_offer_stage_journey(page, browser, demo, smtp):
     body.fill(body.input_value() + "\n\nP.S. We can't wait to hear your questions.")
     expect(page.locator("#preview")).to_contain_text("We can't wait to hear your questions.")
     page.get_by_role("button", name="Publish and send invitation").click()
-    expect(page.get_by_role("status").first).to_contain_text(re.compile("published", re.I))
+    expect(page.get_by_role("status").first).to_contain_text(re.compile("published", re.IGNORECASE))
     axe_check(page)
 
     # 4. The candidate gets the invitation, signs in, reads the message.
@@ -89,7 +89,7 @@ def test_offer_stage_journey(page, browser, demo, smtp):
         axe_check(candidate)
         candidate.get_by_role("button", name="Sign in as").click()
         expect(candidate.get_by_role("heading", name="Welcome, Alex")).to_be_visible()
-        expect(candidate.locator(".message-body")).to_contain_text(re.compile("sharp questions about failure modes", re.I))
+        expect(candidate.locator(".message-body")).to_contain_text(re.compile("sharp questions about failure modes", re.IGNORECASE))
         expect(candidate.get_by_text("We can't wait to hear your questions.")).to_be_visible()
         axe_check(candidate)
 

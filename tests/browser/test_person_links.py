@@ -47,7 +47,7 @@ def test_person_cancels_from_the_manage_link(page, demo, smtp):
     page.goto(demo.url + path_after(mail, "/invite/manage/"))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     axe_check(page)
-    page.get_by_label(re.compile("reason|why", re.I)).fill("Travelling that day, sorry.")
+    page.get_by_label(re.compile("reason|why", re.IGNORECASE)).fill("Travelling that day, sorry.")
     page.get_by_role("button", name="Cancel the conversation").click()
     expect(page.get_by_text(re.compile("^Cancelled\\.")).first).to_be_visible()
     axe_check(page)
@@ -66,7 +66,7 @@ def test_person_answers_in_writing(page, demo, smtp):
     expect(page.get_by_text("How is code review done on Platform?").first).to_be_visible()
     axe_check(page)
     page.locator("textarea").first.fill("Two reviewers for anything touching billing; one otherwise.")
-    page.get_by_role("button").filter(has_text=re.compile("send|save|answer", re.I)).first.click()
+    page.get_by_role("button").filter(has_text=re.compile("send|save|answer", re.IGNORECASE)).first.click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     axe_check(page)
     with demo.app.app_context():

@@ -23,7 +23,7 @@ def post(client, world, suffix, body, headers=None):
 
 
 def textarea(html: str) -> str:
-    return re.search(r"<textarea[^>]*>\r?\n?(.*?)</textarea>", html, re.S).group(1)
+    return re.search(r"<textarea[^>]*>\r?\n?(.*?)</textarea>", html, re.DOTALL).group(1)
 
 
 def answered(app, world):

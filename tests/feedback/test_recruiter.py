@@ -57,8 +57,8 @@ def test_the_candidate_page_shows_the_panel(app, recruiter, world):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and '<section id="feedback"' in html
     assert "Asked Tom Becker for feedback." in html  # the flash after the redirect
-    assert 'name="interviewers" value="%d"' % world.ana in html  # not asked yet: offered
-    assert 'name="interviewers" value="%d"' % world.tom not in html
+    assert f'name="interviewers" value="{world.ana}"' in html  # not asked yet: offered
+    assert f'name="interviewers" value="{world.tom}"' not in html
     assert "No message yet" in html and "Write the message" in html
 
 

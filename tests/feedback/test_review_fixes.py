@@ -4,7 +4,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from feedback_helpers import build_world
 from helpers import deliver_mail, link_in
 
@@ -45,7 +44,7 @@ def test_link_is_closed_once_the_candidate_moves_on_or_the_interviewer_leaves(ap
 
 
 def test_simultaneous_reminders_send_one_mail(app, asked, smtp):
-    (candidate_id, tom_id, feedback_id, recruiter_id), _ = asked
+    (_candidate_id, _tom_id, feedback_id, recruiter_id), _ = asked
     with app.app_context():
         db.session.get(InterviewFeedback, feedback_id).requested_at = utcnow() - timedelta(hours=2)
         db.session.commit()

@@ -53,7 +53,7 @@ class StallingSink:
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
         with self.lock:
             self.arrivals.append((time.monotonic(), message["Message-ID"]))
@@ -102,7 +102,7 @@ def statuses(app) -> dict[str, str]:
 
 def start_worker(app, tmp_path: Path, smtp_port: int, name: str) -> tuple[subprocess.Popen, object]:
     """``flask --app portal worker`` in its own process, on the test's database and SMTP server."""
-    log = open(tmp_path / f"{name}.log", "w+")
+    log = open(tmp_path / f"{name}.log", "w+")  # noqa: SIM115 (outlives this function: stop_worker reads and closes it)
     env = {**os.environ, "PORTAL_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "PORTAL_BASE_URL": app.config["PORTAL_BASE_URL"], "SMTP_HOST": "127.0.0.1",
            "SMTP_PORT": str(smtp_port),
@@ -196,7 +196,7 @@ class LockingSink:
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.timers: list[threading.Timer] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
         self.received.append(message["Message-ID"])
         if self.uri.startswith("sqlite"):

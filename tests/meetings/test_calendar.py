@@ -26,7 +26,7 @@ def confirmed(app_ctx):
 
 
 def test_request_has_uid_sequence_times_in_utc_and_both_attendees(confirmed):
-    world, meeting = confirmed
+    _world, meeting = confirmed
     calendar, event = parse(ics_for(meeting, "REQUEST"))
     assert str(calendar["METHOD"]) == "REQUEST" and str(calendar["VERSION"]) == "2.0" and "PRODID" in calendar
     assert str(event["UID"]) == meeting.uid and int(event["SEQUENCE"]) == meeting.sequence == 1
@@ -66,7 +66,7 @@ def test_video_link_template_is_configurable(app_ctx):
 
 
 def test_private_question_text_never_reaches_the_calendar(confirmed):
-    world, meeting = confirmed
+    _world, meeting = confirmed
     description = str(parse(ics_for(meeting))[1]["DESCRIPTION"])
     assert "Where is the company going in the next two years?" in description
     assert "A private question" in description
@@ -74,7 +74,7 @@ def test_private_question_text_never_reaches_the_calendar(confirmed):
 
 
 def test_reschedule_keeps_the_uid_and_raises_the_sequence(confirmed):
-    world, meeting = confirmed
+    _world, meeting = confirmed
     reschedule(meeting, slot_times()[2])
     _, event = parse(ics_for(meeting))
     assert str(event["UID"]) == meeting.uid and int(event["SEQUENCE"]) == 2
@@ -91,7 +91,7 @@ def test_cancel_has_the_same_uid_and_a_higher_sequence(confirmed):
 
 
 def test_attachment_is_ready_for_the_outbox(confirmed):
-    world, meeting = confirmed
+    _world, meeting = confirmed
     item = attachment(meeting, "CANCEL")
     assert item["content_type"] == "text/calendar" and item["filename"] == "cancel.ics"
     assert item["params"]["method"] == "CANCEL"

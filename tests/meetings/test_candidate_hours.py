@@ -85,7 +85,7 @@ def test_when_nothing_fits_the_nearest_times_are_offered_labelled(world):
 
 
 def test_changing_ones_hours_changes_the_times_offered(world):
-    app, client, ids = world
+    _app, client, ids = world
     page = client.get("/settings")
     assert page.status_code == 200 and 'value="07:00"' in page.get_data(as_text=True)
     saved = client.post("/settings", data={"timezone": "America/New_York", "day_start": "05:00",

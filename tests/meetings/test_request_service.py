@@ -38,9 +38,9 @@ def ask(world, person="ceo", starts=(AMARA_TUE,), **fields):
 
 
 def refused(world, match, field="slots", **kwargs):
-    with pytest.raises(RequestError, match=match) as caught:
-        with db.session.begin_nested():  # what the view's rollback does, keeping this test's own rows
-            ask(world, **kwargs)
+    # begin_nested: what the view's rollback does, keeping this test's own rows
+    with pytest.raises(RequestError, match=match) as caught, db.session.begin_nested():
+        ask(world, **kwargs)
     assert caught.value.field == field
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(
         Meeting.candidate_id == world.candidate, Meeting.status != "confirmed")) == 0

@@ -25,7 +25,10 @@ def person(zone: str, start: time, end: time, weekdays=range(5)):
     return SimpleNamespace(user=user, windows=windows, time_off=[], weekly_cap=40)
 
 
-def offered(profile, candidate_zone: str, first: date, last: date, hours=Hours(), **kwargs):
+DEFAULT_HOURS = Hours()  # 07:00–21:00, a candidate who never set theirs
+
+
+def offered(profile, candidate_zone: str, first: date, last: date, hours=DEFAULT_HOURS, **kwargs):
     now = datetime.combine(first, time(0), ZoneInfo(candidate_zone)) - timedelta(days=1)
     slots = free_slots(profile, first, last, HALF_HOUR, candidate_zone, now=now)
     return slots, *within_hours(slots, candidate_zone, hours, **kwargs)
@@ -51,7 +54,7 @@ def test_a_new_york_candidate_is_not_offered_half_past_three_with_a_london_perso
     assert "03:30" not in starts  # …but nobody asks a candidate to talk at half past three at night
     # The overlap of both days: 07:00–12:00 in New York, 12:00–17:00 in London.
     assert starts == ["07:00", "07:30", "08:00", "08:30", "09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
-    assert [wall(slot.start, "Europe/London") for slot, _ in chosen][0] == "12:00"
+    assert wall(chosen[0][0].start, "Europe/London") == "12:00"
     assert not outside and all(f.inside for _, f in chosen)
 
 

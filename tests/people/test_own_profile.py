@@ -47,7 +47,7 @@ def profile_data(**overrides):
 
 
 def test_own_profile_page(person):
-    app, client, user_id, _ = person
+    _app, client, _user_id, _ = person
     html = client.get("/profile").get_data(as_text=True)
     assert "<h1>My profile</h1>" in html and 'value="Engineer"' in html
     assert "No windows yet" in html
@@ -89,7 +89,7 @@ def test_invalid_profile_is_422_with_the_message_and_changes_nothing(person, fie
 
 
 def test_photo_upload_is_verified_and_served(person):
-    app, client, user_id, _ = person
+    _app, client, user_id, _ = person
     buffer = io.BytesIO()
     Image.new("RGB", (300, 200), "red").save(buffer, "PNG")
     buffer.seek(0)
@@ -141,7 +141,7 @@ def test_adding_a_window_without_javascript_redirects_back(person):
 
 
 def test_adding_a_window_with_htmx_returns_the_section(person):
-    app, client, user_id, _ = person
+    _app, client, _user_id, _ = person
     response = add_window(client, headers=HTMX)
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -170,7 +170,7 @@ def test_invalid_windows_are_422_with_the_section_and_change_nothing(person, dat
 
 
 def test_overlapping_windows_are_refused(person):
-    app, client, user_id, _ = person
+    _app, client, _user_id, _ = person
     add_window(client)
     response = add_window(client, start="10:30", end="12:00")
     assert response.status_code == 422
@@ -190,7 +190,7 @@ def test_removing_a_window(person):
 
 
 def test_nobody_removes_someone_elses_window(person):
-    app, client, user_id, other_window = person
+    app, client, _user_id, other_window = person
     response = client.post(f"/profile/windows/{other_window}/delete", data={"csrf_token": token(client)})
     assert response.status_code == 404
     with app.app_context():
@@ -198,7 +198,7 @@ def test_nobody_removes_someone_elses_window(person):
 
 
 def test_time_off(person):
-    app, client, user_id, _ = person
+    app, client, _user_id, _ = person
     start = date.today() + timedelta(days=10)
     ok = client.post("/profile/time-off", data={"start_date": start.isoformat(), "end_date": (start + timedelta(days=4)).isoformat(),
                                                 "note": "Holiday", "csrf_token": token(client)})

@@ -7,7 +7,6 @@ import json
 import zipfile
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_staff, make_user
 from helpers import HTMX, csrf_token
@@ -23,7 +22,7 @@ from portal.extensions import db
 from portal.feedback.models import FeedbackMessage, InterviewFeedback
 from portal.mail.models import OutboxMessage
 from portal.meetings.models import Meeting, MeetingTransition
-from portal.privacy.services import erase_candidate, purge
+from portal.privacy.services import purge
 from portal.questions.models import Question
 from portal.timeutil import utcnow
 
@@ -201,7 +200,7 @@ def test_purge_erases_decided_candidates_past_retention_only(make_app):
     with app.app_context():
         recent = make_candidate(name="Recent Person", email="recent@example.org")
         recent.stage, recent.decided_at = "accepted", utcnow() - timedelta(days=10)
-        deciding = make_candidate(name="Still Deciding", email="deciding@example.org")
+        make_candidate(name="Still Deciding", email="deciding@example.org")
         db.session.commit()
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["purge", "--dry-run"])
