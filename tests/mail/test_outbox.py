@@ -3,6 +3,7 @@
 import base64
 import smtplib
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -115,7 +116,7 @@ def test_backoff_doubles_then_gives_up_as_dead(make_app, smtp):
 
 def test_permanent_smtp_rejection_is_dead_at_once(app, smtp):
     class Rejecting:
-        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             return "550 5.1.1 No such mailbox"
 
     original = smtp.handler
@@ -166,7 +167,7 @@ def test_two_workers_at_once_send_each_message_exactly_once(app, smtp):
                 results.append(drain_outbox(limit=5))
                 results.append(drain_outbox(limit=5))
                 db.session.remove()
-        except Exception as error:  # asserted below
+        except Exception as error:  # noqa: BLE001 (a thread's failure of any kind is collected and asserted below)
             errors.append(repr(error))
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
@@ -227,42 +228,40 @@ def test_released_claim_that_used_every_attempt_is_dead(make_app, smtp):
     assert smtp.messages == []
 
 
-def test_a_pass_reuses_one_smtp_connection(app, smtp):
-    for n in range(5):
-        queue_sign_in_mail(app, to=f"p{n}@example.com", key=f"k{n}")
+@contextmanager
+def smtp_sessions(smtp, closing_at: int | None = None):
+    """The SMTP session of each message the server receives inside the block, in order (one id a
+    message); the ``closing_at``-th (from 1) is answered "421 closing channel", as a server that shuts
+    the connection does."""
     connections = []
-
     original = smtp.handler.handle_DATA
 
-    async def handle_DATA(server, session, envelope):  # noqa: N802
+    async def handle_DATA(server, session, envelope):
         connections.append(id(session))
+        if len(connections) == closing_at:
+            return "421 4.3.2 Service shutting down, closing channel"
         return await original(server, session, envelope)
 
     smtp.handler.handle_DATA = handle_DATA
     try:
-        assert deliver_mail(app).sent == 5
+        yield connections
     finally:
         del smtp.handler.handle_DATA
+
+
+def test_a_pass_reuses_one_smtp_connection(app, smtp):
+    for n in range(5):
+        queue_sign_in_mail(app, to=f"p{n}@example.com", key=f"k{n}")
+    with smtp_sessions(smtp) as connections:
+        assert deliver_mail(app).sent == 5
     assert len(connections) == 5 and len(set(connections)) == 1
 
 
 def test_a_connection_the_server_closed_is_reopened_for_the_next_message(app, smtp):
     for n in range(3):
         queue_sign_in_mail(app, to=f"p{n}@example.com", key=f"k{n}")
-    connections = []
-    original = smtp.handler.handle_DATA
-
-    async def handle_DATA(server, session, envelope):  # noqa: N802
-        connections.append(id(session))
-        if len(connections) == 2:
-            return "421 4.3.2 Service shutting down, closing channel"
-        return await original(server, session, envelope)
-
-    smtp.handler.handle_DATA = handle_DATA
-    try:
+    with smtp_sessions(smtp, closing_at=2) as connections:
         result = deliver_mail(app)
-    finally:
-        del smtp.handler.handle_DATA
     assert (result.sent, result.retrying, result.dead) == (2, 1, 0)
     assert sorted(m["To"] for m in smtp.messages) == ["p0@example.com", "p2@example.com"]
     assert len(set(connections)) == 2  # the first and third message on two connections
