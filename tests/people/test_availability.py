@@ -132,16 +132,26 @@ def test_window_two_days_ahead_of_the_viewer_is_found(app_ctx):
 MAR28 = date(2027, 3, 28)
 
 
-def test_berlin_spring_forward_skips_the_missing_hour(app_ctx):
-    profile = person(BERLIN, (SUN, time(1), time(4), BERLIN))  # ends 04:00 CEST = 02:00 UTC
-    slots = free_slots(profile, MAR28, MAR28, M30, BERLIN, now=LONG_AGO)
+@pytest.mark.parametrize("zone,day,local,utc_starts", [
+    pytest.param(BERLIN, MAR28,  # ends 04:00 CEST = 02:00 UTC
+                 ["2027-03-28 01:00 CET", "2027-03-28 01:30 CET", "2027-03-28 03:00 CEST", "2027-03-28 03:30 CEST"],
+                 [utc(2027, 3, 28, 0), utc(2027, 3, 28, 0, 30), utc(2027, 3, 28, 1), utc(2027, 3, 28, 1, 30)],
+                 id="berlin"),
+    pytest.param(NEW_YORK, date(2027, 3, 14),  # ends 04:00 EDT = 08:00 UTC
+                 ["2027-03-14 01:00 EST", "2027-03-14 01:30 EST", "2027-03-14 03:00 EDT", "2027-03-14 03:30 EDT"],
+                 [utc(2027, 3, 14, 6), utc(2027, 3, 14, 6, 30), utc(2027, 3, 14, 7), utc(2027, 3, 14, 7, 30)],
+                 id="new-york"),
+])
+def test_spring_forward_skips_the_missing_hour(app_ctx, zone, day, local, utc_starts):
+    profile = person(zone, (SUN, time(1), time(4), zone))
+    slots = free_slots(profile, day, day, M30, zone, now=LONG_AGO)
     # 02:00 and 02:30 never happen that night.
-    assert local_starts(slots, BERLIN) == [
-        "2027-03-28 01:00 CET", "2027-03-28 01:30 CET", "2027-03-28 03:00 CEST", "2027-03-28 03:30 CEST"]
-    assert starts(slots) == [utc(2027, 3, 28, 0), utc(2027, 3, 28, 0, 30),
-                             utc(2027, 3, 28, 1), utc(2027, 3, 28, 1, 30)]
-    # Length is absolute: 01:30 CET + 30 min is 03:00 CEST.
-    assert f"{slots[1].in_zone(BERLIN)[1]:%H:%M %Z}" == "03:00 CEST"
+    assert local_starts(slots, zone) == local
+    assert starts(slots) == utc_starts
+    # Length is absolute: 01:30 winter time + 30 min is 03:00 summer time, where the next slot starts…
+    assert f"{slots[1].in_zone(zone)[1]:%Y-%m-%d %H:%M %Z}" == local[2]
+    # …so without the missing hour the four slots are back to back.
+    assert merge_ranges(slots) == [(utc_starts[0], utc_starts[-1] + timedelta(minutes=30))]
 
 
 def test_berlin_spring_forward_sixty_minutes_within_a_long_window(app_ctx):
@@ -195,18 +205,6 @@ def test_new_york_fall_back_uses_the_first_occurrence(app_ctx):
     assert slots[2].in_zone(NEW_YORK)[0].utcoffset() == timedelta(hours=-4)
     # 01:30 EDT + 30 min is the repeated 01:00, now EST.
     assert f"{slots[3].in_zone(NEW_YORK)[1]:%H:%M %Z}" == "01:00 EST"
-
-
-def test_new_york_spring_forward(app_ctx):
-    mar14 = date(2027, 3, 14)
-    profile = person(NEW_YORK, (SUN, time(1), time(4), NEW_YORK))  # ends 04:00 EDT = 08:00 UTC
-    slots = free_slots(profile, mar14, mar14, M30, NEW_YORK, now=LONG_AGO)
-    assert local_starts(slots, NEW_YORK) == [
-        "2027-03-14 01:00 EST", "2027-03-14 01:30 EST", "2027-03-14 03:00 EDT", "2027-03-14 03:30 EDT"]
-    assert starts(slots) == [utc(2027, 3, 14, 6), utc(2027, 3, 14, 6, 30),
-                             utc(2027, 3, 14, 7), utc(2027, 3, 14, 7, 30)]
-    # Without the missing hour the four slots are back to back.
-    assert merge_ranges(slots) == [(utc(2027, 3, 14, 6), utc(2027, 3, 14, 8))]
 
 
 def test_berlin_seen_from_new_york_while_only_the_us_has_switched(app_ctx):
