@@ -11,7 +11,10 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from factories import make_candidate, make_meeting, make_position, make_staff, make_user
+from icalendar import Calendar
 
+from portal.auth.models import User
+from portal.candidates.models import Candidate
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.meetings.models import Meeting
@@ -66,8 +69,43 @@ def world_ids(world) -> SimpleNamespace:
     return SimpleNamespace(**{key: value.id for key, value in vars(world).items()})
 
 
+def stored_world(app) -> SimpleNamespace:
+    """The story committed to ``app``'s database: the ids of its rows (what a module's ``world`` fixture
+    gives its tests)."""
+    with app.app_context():
+        ids = world_ids(build_world())
+        db.session.commit()
+        return ids
+
+
+_WORLD_MODELS = {"recruiter": User, "ceo": User, "tom": User, "candidate": Candidate, "public": Question,
+                 "private": Question}
+
+
+def world_rows(ids) -> SimpleNamespace:
+    """The story's rows again, from the ids ``stored_world`` gave (inside an app context)."""
+    return SimpleNamespace(**{key: db.session.get(_WORLD_MODELS[key], value) for key, value in vars(ids).items()})
+
+
 def calendar_parts(message) -> list:
     return [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
+
+
+def calendar_event(message) -> tuple[Calendar, object]:
+    """The calendar ``message`` carries (exactly one) and its event."""
+    (part,) = calendar_parts(message)
+    calendar = Calendar.from_ical(part.get_content())
+    return calendar, calendar.walk("VEVENT")[0]
+
+
+def read_like_a_scanner(client, path: str) -> None:
+    """What link scanners do to a mailed link: GET it three times and HEAD it. Each answers, and keeps
+    the link out of referrers and caches (the caller checks that nothing changed)."""
+    for _ in range(3):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert page.headers["Referrer-Policy"] == "no-referrer" and page.headers["Cache-Control"] == "no-store"
+    assert client.head(path).status_code == 200
 
 
 def outbox(*where) -> list[OutboxMessage]:

@@ -3,20 +3,22 @@
 import re
 from datetime import timedelta
 from html import unescape
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 import time_machine
 from helpers import HTMX, Auth, count, csrf_token, deliver_mail, link_in
-from icalendar import Calendar
 from invite_helpers import (
     SECRET,
     another_candidate,
-    build_world,
+    calendar_event,
     calendar_parts,
     make_request,
+    read_like_a_scanner,
     slot_times,
-    world_ids,
+    stored_world,
+    world_rows,
 )
 
 from portal.auth.models import ActionToken, User
@@ -30,31 +32,17 @@ from portal.timeutil import format_datetime, utcnow
 
 @pytest.fixture
 def world(app):
-    with app.app_context():
-        ids = world_ids(build_world())
-        db.session.commit()
-        return ids
+    return stored_world(app)
 
 
 def create_request(app, world, person_id, **kwargs) -> int:
     """The candidate side's request_created, as requests.py calls it."""
     with app.app_context():
-        rows = _rows(world)
+        rows = world_rows(world)
         meeting = make_request(rows, db.session.get(User, person_id), **kwargs)
         notify.request_created(meeting, by=rows.candidate.user)
         db.session.commit()
         return meeting.id
-
-
-def _rows(world):
-    from types import SimpleNamespace
-
-    from portal.candidates.models import Candidate
-    from portal.questions.models import Question
-
-    return SimpleNamespace(candidate=db.session.get(Candidate, world.candidate),
-                           public=db.session.get(Question, world.public),
-                           private=db.session.get(Question, world.private))
 
 
 def invite_paths(message) -> dict[str, str]:
@@ -88,6 +76,15 @@ def slot_ids(html: str) -> list[int]:
     return [int(v) for v in re.findall(r'name="slot" value="(\d+)"', html)]
 
 
+@pytest.fixture
+def to_tom(app, world, smtp):
+    """Jordan's request to Tom (no approval needed: straight to him), the invitation it mailed him (its
+    links by action) and a browser of his that has not opened them yet."""
+    meeting_id = create_request(app, world, world.tom)
+    _, paths = mailed_invitation(app, smtp, "tom@example.com")
+    return SimpleNamespace(meeting_id=meeting_id, paths=paths, person=app.test_client())
+
+
 def test_approve_then_accept_by_email_then_cancel(app, client, world, smtp):
     meeting_id = create_request(app, world, world.ceo, status="needs_approval")
     deliver_mail(app)
@@ -108,12 +105,8 @@ def test_approve_then_accept_by_email_then_cancel(app, client, world, smtp):
 
     person = app.test_client()
     before = state(app, meeting_id)
-    for path in paths.values():  # link scanners: GET (three times) and HEAD change nothing
-        for _ in range(3):
-            page = person.get(path)
-            assert page.status_code == 200
-            assert page.headers["Referrer-Policy"] == "no-referrer" and page.headers["Cache-Control"] == "no-store"
-        assert person.head(path).status_code == 200
+    for path in paths.values():
+        read_like_a_scanner(person, path)
     assert state(app, meeting_id) == before
     page = person.get(paths["accept"]).get_data(as_text=True)
     assert "Accept Jordan Lee's request?" in page and "(your time, Europe/Berlin)" in page
@@ -133,7 +126,7 @@ def test_approve_then_accept_by_email_then_cancel(app, client, world, smtp):
         assert f"({other_zone})" in body and "https://meet.jit.si/" in body
         (part,) = calendar_parts(confirmation)
         assert part.get_param("method") == "REQUEST"
-        event = Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+        _, event = calendar_event(confirmation)
         with app.app_context():
             uid = db.session.get(Meeting, meeting_id).uid
         assert str(event["UID"]) == uid and event.decoded("DTSTART") == start_at
@@ -158,17 +151,13 @@ def test_approve_then_accept_by_email_then_cancel(app, client, world, smtp):
     deliver_mail(app)
     for address in ("jordan@example.com", "amara@example.com"):
         (cancelled,) = smtp.messages_to(address)
-        (part,) = calendar_parts(cancelled)
-        calendar = Calendar.from_ical(part.get_content())
-        event = calendar.walk("VEVENT")[0]
+        calendar, event = calendar_event(cancelled)
         assert str(calendar["METHOD"]) == "CANCEL" and str(event["UID"]) == uid and int(event["SEQUENCE"]) == 2
         assert "Travel" in cancelled.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_decline_tells_the_candidate_and_the_recruiter(app, world, smtp):
-    meeting_id = create_request(app, world, world.tom)  # no approval needed: straight to Tom
-    _, paths = mailed_invitation(app, smtp, "tom@example.com")
-    person = app.test_client()
+def test_decline_tells_the_candidate_and_the_recruiter(app, world, smtp, to_tom):
+    meeting_id, paths, person = to_tom.meeting_id, to_tom.paths, to_tom.person
     page = person.get(paths["decline"]).get_data(as_text=True)
     assert "Decline Jordan Lee's request?" in page and 'name="reason"' in page
     assert post(person, paths["decline"], reason="On leave that week, sorry.").status_code == 200
@@ -182,10 +171,8 @@ def test_decline_tells_the_candidate_and_the_recruiter(app, world, smtp):
     assert gone.status_code == 410 and "already been declined" in gone.get_data(as_text=True)
 
 
-def test_propose_another_time_records_and_mails_the_suggestion(app, world, smtp):
-    meeting_id = create_request(app, world, world.tom)
-    _, paths = mailed_invitation(app, smtp, "tom@example.com")
-    person = app.test_client()
+def test_propose_another_time_records_and_mails_the_suggestion(app, world, smtp, to_tom):
+    meeting_id, paths, person = to_tom.meeting_id, to_tom.paths, to_tom.person
     empty = post(person, paths["propose"], proposal="", when="")
     assert empty.status_code == 422 and "Say when would suit you" in empty.get_data(as_text=True)
     when = (utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT09:30")
@@ -205,11 +192,9 @@ def test_propose_another_time_records_and_mails_the_suggestion(app, world, smtp)
     assert used_page.status_code == 410 and "already been used" in used_page.get_data(as_text=True)
 
 
-def test_a_proposed_time_must_fall_within_the_candidates_hours(app, world, smtp):
+def test_a_proposed_time_must_fall_within_the_candidates_hours(app, world, smtp, to_tom):
     # Tom (Toronto) and Jordan (New York) share a clock; Jordan's day is 07:00–21:00 (the default).
-    meeting_id = create_request(app, world, world.tom)
-    _, paths = mailed_invitation(app, smtp, "tom@example.com")
-    person = app.test_client()
+    meeting_id, paths, person = to_tom.meeting_id, to_tom.paths, to_tom.person
     page = unescape(person.get(paths["propose"]).get_data(as_text=True))
     assert "Jordan's day is 07:00–21:00 their time (America/New_York)" in page
     night = (utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT03:00")
@@ -223,10 +208,8 @@ def test_a_proposed_time_must_fall_within_the_candidates_hours(app, world, smtp)
     assert post(person, paths["propose"], proposal="", when=evening).status_code == 200
 
 
-def test_expired_tampered_and_cancelled_links_say_so_and_change_nothing(app, world, smtp):
-    meeting_id = create_request(app, world, world.tom)
-    _, paths = mailed_invitation(app, smtp, "tom@example.com")
-    person = app.test_client()
+def test_expired_tampered_and_cancelled_links_say_so_and_change_nothing(app, world, smtp, to_tom):
+    meeting_id, paths, person = to_tom.meeting_id, to_tom.paths, to_tom.person
     tampered = person.get(paths["accept"][:-3] + "xyz")
     assert tampered.status_code == 404 and "isn't valid" in tampered.get_data(as_text=True)
     before = state(app, meeting_id)
@@ -238,7 +221,7 @@ def test_expired_tampered_and_cancelled_links_say_so_and_change_nothing(app, wor
     assert state(app, meeting_id) == before
 
     with app.app_context():  # the candidate withdraws the request: Tom is told, his links say so
-        meeting, jordan = db.session.get(Meeting, meeting_id), _rows(world).candidate.user
+        meeting, jordan = db.session.get(Meeting, meeting_id), world_rows(world).candidate.user
         end_conversation(meeting, "cancelled", actor=jordan)
         notify.meeting_cancelled(meeting, by=jordan)
         db.session.commit()
@@ -251,13 +234,11 @@ def test_expired_tampered_and_cancelled_links_say_so_and_change_nothing(app, wor
     assert refused.status_code == 410 and state(app, meeting_id)[0] == "cancelled"
 
 
-def test_a_time_taken_a_moment_ago_says_so_and_offers_the_free_ones(app, world, smtp):
-    meeting_id = create_request(app, world, world.tom)
-    _, paths = mailed_invitation(app, smtp, "tom@example.com")
-    person = app.test_client()
+def test_a_time_taken_a_moment_ago_says_so_and_offers_the_free_ones(app, world, smtp, to_tom):
+    meeting_id, paths, person = to_tom.meeting_id, to_tom.paths, to_tom.person
     first, second, third = slot_ids(person.get(paths["accept"]).get_data(as_text=True))
     with app.app_context():  # another request takes 14:00 UTC of Tom's time first
-        rows = _rows(world)
+        rows = world_rows(world)
         rival = make_request(rows, db.session.get(User, world.tom), candidate=another_candidate(rows), questions=[])
         confirm(rival, rival.slots[0].start_at)
         db.session.commit()
@@ -312,10 +293,8 @@ def test_two_people_cannot_both_take_the_candidates_time(app, world, smtp):
         assert amara_meeting.end_at <= tom_meeting.start_at  # one after the other, never at once
 
 
-def test_accept_needs_one_of_the_proposed_times(app, world, smtp):
-    meeting_id = create_request(app, world, world.tom)
-    _, paths = mailed_invitation(app, smtp, "tom@example.com")
-    person = app.test_client()
+def test_accept_needs_one_of_the_proposed_times(app, world, smtp, to_tom):
+    meeting_id, paths, person = to_tom.meeting_id, to_tom.paths, to_tom.person
     missing = post(person, paths["accept"])
     assert missing.status_code == 422 and "Choose one of the proposed times." in missing.get_data(as_text=True)
     foreign = post(person, paths["accept"], slot="99999")

@@ -7,15 +7,15 @@ is bound to one conversation and the person, is not used up, and ends 7 days aft
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 import time_machine
 from helpers import count, csrf_token, deliver_mail
-from icalendar import Calendar
-from invite_helpers import build_world, calendar_parts, make_request, slot_times, world_ids
+from invite_helpers import calendar_event, make_request, read_like_a_scanner, slot_times, stored_world, world_rows
 
-from portal.auth.models import ActionToken, User
+from portal.auth.models import ActionToken
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.meetings import notify
@@ -28,24 +28,14 @@ LABEL = "Need to cancel or report a problem?"
 
 @pytest.fixture
 def world(app):
-    with app.app_context():
-        ids = world_ids(build_world())
-        db.session.commit()
-        return ids
+    return stored_world(app)
 
 
 def confirmed(app, world, start=None) -> int:
     """A video conversation Tom (Toronto) accepted with Jordan (New York), confirmations queued."""
-    from types import SimpleNamespace
-
-    from portal.candidates.models import Candidate
-    from portal.questions.models import Question
-
     with app.app_context():
-        rows = SimpleNamespace(candidate=db.session.get(Candidate, world.candidate),
-                               public=db.session.get(Question, world.public),
-                               private=db.session.get(Question, world.private))
-        tom = db.session.get(User, world.tom)
+        rows = world_rows(world)
+        tom = rows.tom
         meeting = make_request(rows, tom, starts=[start] if start else None)
         confirm(meeting, meeting.slots[0].start_at, actor=tom, video_link=video_link_for(meeting))
         notify.meeting_confirmed(meeting, tom)
@@ -94,9 +84,18 @@ def start_of(app, meeting_id):
         return meeting.start_at, meeting.end_at
 
 
-def test_the_link_arrives_with_the_persons_confirmation_and_reading_changes_nothing(app, world, smtp):
+@pytest.fixture
+def link(app, world, smtp):
+    """Tom's confirmed conversation, the manage link his confirmation brought him, and a browser of his
+    that has not opened it yet."""
     meeting_id = confirmed(app, world)
     path = mailed_link(app, smtp, meeting_id)
+    start, end = start_of(app, meeting_id)
+    return SimpleNamespace(meeting_id=meeting_id, path=path, start=start, end=end, person=app.test_client())
+
+
+def test_the_link_arrives_with_the_persons_confirmation_and_reading_changes_nothing(app, world, smtp, link):
+    meeting_id, path, person = link.meeting_id, link.path, link.person
     (candidate_mail,) = smtp.messages_to("jordan@example.com")
     assert LABEL not in candidate_mail.as_string() and "/invite/manage/" not in candidate_mail.as_string()
     with app.app_context():
@@ -106,13 +105,8 @@ def test_the_link_arrives_with_the_persons_confirmation_and_reading_changes_noth
         assert token.expires_at == meeting.end_at + timedelta(days=7)
         video = meeting.video_link
 
-    person = app.test_client()
     before = snapshot(app, meeting_id)
-    for _ in range(3):
-        page = person.get(path)
-        assert page.status_code == 200
-        assert page.headers["Referrer-Policy"] == "no-referrer" and page.headers["Cache-Control"] == "no-store"
-    assert person.head(path).status_code == 200
+    read_like_a_scanner(person, path)
     assert snapshot(app, meeting_id) == before
     html = person.get(path).get_data(as_text=True)
     assert "Jordan Lee" in html and "(America/Toronto)" in html and "(America/New_York)" in html
@@ -123,11 +117,9 @@ def test_the_link_arrives_with_the_persons_confirmation_and_reading_changes_noth
     assert snapshot(app, meeting_id) == before
 
 
-def test_cancel_before_the_cut_off_sends_the_cancellations(app, world, smtp):
-    meeting_id = confirmed(app, world)
-    path = mailed_link(app, smtp, meeting_id)
+def test_cancel_before_the_cut_off_sends_the_cancellations(app, world, smtp, link):
+    meeting_id, path, person = link.meeting_id, link.path, link.person
     smtp.clear()
-    person = app.test_client()
     before = snapshot(app, meeting_id)
     empty = post(person, path, "cancel", reason="  ")
     assert empty.status_code == 422 and "Say why, so Jordan knows" in empty.get_data(as_text=True)
@@ -147,9 +139,7 @@ def test_cancel_before_the_cut_off_sends_the_cancellations(app, world, smtp):
     deliver_mail(app)
     for address in ("jordan@example.com", "tom@example.com"):
         (mail,) = smtp.messages_to(address)
-        (part,) = calendar_parts(mail)
-        calendar = Calendar.from_ical(part.get_content())
-        event = calendar.walk("VEVENT")[0]
+        calendar, event = calendar_event(mail)
         assert str(calendar["METHOD"]) == "CANCEL" and str(event["UID"]) == uid and int(event["SEQUENCE"]) == 2
     assert "Off sick that week" in smtp.messages_to("jordan@example.com")[0].get_body(
         preferencelist=("plain",)).get_content()
@@ -163,13 +153,10 @@ def test_cancel_before_the_cut_off_sends_the_cancellations(app, world, smtp):
     assert again.status_code == 409 and snapshot(app, meeting_id) == after
 
 
-def test_after_the_cut_off_cancelling_is_refused_and_points_to_the_recruiter(app, world, smtp):
-    meeting_id = confirmed(app, world)
-    path = mailed_link(app, smtp, meeting_id)
-    start, _ = start_of(app, meeting_id)
-    person = app.test_client()
+def test_after_the_cut_off_cancelling_is_refused_and_points_to_the_recruiter(app, link):
+    meeting_id, path, person = link.meeting_id, link.path, link.person
     before = snapshot(app, meeting_id)
-    with time_machine.travel(start - timedelta(hours=11)):
+    with time_machine.travel(link.start - timedelta(hours=11)):
         html = person.get(path).get_data(as_text=True)
         assert "too late to cancel here" in html and "riley@example.com" in html and 'name="reason"' not in html
         refused = post(person, path, "cancel", reason="Something came up")
@@ -179,11 +166,8 @@ def test_after_the_cut_off_cancelling_is_refused_and_points_to_the_recruiter(app
     assert snapshot(app, meeting_id) == before
 
 
-def test_no_show_only_after_the_start(app, world, smtp):
-    meeting_id = confirmed(app, world)
-    path = mailed_link(app, smtp, meeting_id)
-    start, _ = start_of(app, meeting_id)
-    person = app.test_client()
+def test_no_show_only_after_the_start(app, link):
+    meeting_id, path, person, start = link.meeting_id, link.path, link.person, link.start
     before = snapshot(app, meeting_id)
     assert post(person, path, "no_show").status_code == 409
     assert snapshot(app, meeting_id) == before
@@ -201,18 +185,15 @@ def test_no_show_only_after_the_start(app, world, smtp):
         assert "Jordan didn't come" in page and "The candidate didn't come" not in page
 
 
-def test_bad_and_expired_links_change_nothing(app, world, smtp):
-    meeting_id = confirmed(app, world)
-    path = mailed_link(app, smtp, meeting_id)
-    _, end = start_of(app, meeting_id)
-    person = app.test_client()
+def test_bad_and_expired_links_change_nothing(app, link):
+    meeting_id, path, person = link.meeting_id, link.path, link.person
     before = snapshot(app, meeting_id)
     tampered = path[:-3] + "xyz"
     page = person.get(tampered)
     assert page.status_code == 404 and "isn't valid" in page.get_data(as_text=True)
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert post(person, tampered, "cancel", reason="x").status_code == 404
-    with time_machine.travel(end + timedelta(days=7, minutes=1)):
+    with time_machine.travel(link.end + timedelta(days=7, minutes=1)):
         page = person.get(path)
         assert page.status_code == 410 and "This link has expired" in page.get_data(as_text=True)
         assert post(person, path, "no_show").status_code == 410
@@ -296,7 +277,5 @@ def test_the_person_moves_it_to_another_free_time(app, world, smtp):
     deliver_mail(app)
     for address in ("jordan@example.com", "tom@example.com"):
         (mail,) = [m for m in smtp.messages_to(address) if m["Subject"].strip().startswith("New time")]
-        (part,) = calendar_parts(mail)
-        calendar = Calendar.from_ical(part.get_content())
-        event = calendar.walk("VEVENT")[0]
+        calendar, event = calendar_event(mail)
         assert str(calendar["METHOD"]) == "REQUEST" and str(event["UID"]) == uid and int(event["SEQUENCE"]) == 2

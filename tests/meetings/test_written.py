@@ -1,14 +1,13 @@
 """Written answers: the person answers by e-mailed link; the candidate's ledger shows who answered."""
 
 import re
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from helpers import Auth, csrf_token, deliver_mail, link_in
-from invite_helpers import SECRET, build_world, make_request, world_ids
+from invite_helpers import SECRET, make_request, stored_world, world_rows
 
-from portal.auth.models import ActionToken, User
+from portal.auth.models import ActionToken
 from portal.candidates.models import Candidate
 from portal.extensions import db
 from portal.meetings import notify
@@ -21,21 +20,12 @@ from portal.questions.models import Question
 
 @pytest.fixture
 def world(app):
-    with app.app_context():
-        ids = world_ids(build_world())
-        db.session.commit()
-        return ids
-
-
-def rows(world):
-    return SimpleNamespace(candidate=db.session.get(Candidate, world.candidate), tom=db.session.get(User, world.tom),
-                           ceo=db.session.get(User, world.ceo), public=db.session.get(Question, world.public),
-                           private=db.session.get(Question, world.private))
+    return stored_world(app)
 
 
 def written_request(app, world) -> int:
     with app.app_context():
-        story = rows(world)
+        story = world_rows(world)
         meeting = make_request(story, story.tom, fmt="written", starts=[], note="No rush!")
         notify.request_created(meeting, by=story.candidate.user)
         db.session.commit()
@@ -105,7 +95,7 @@ def test_written_format_accept_leads_to_the_answer_page(app, client, world, smtp
 
 def test_a_question_directed_to_a_person_can_be_answered_in_writing(app, client, world, smtp):
     with app.app_context():
-        story = rows(world)
+        story = world_rows(world)
         with pytest.raises(InviteError):
             request_written_answer(story.public, by=story.candidate.user)  # directed to nobody yet
         story.private.directed_to_id = story.ceo.id
@@ -136,7 +126,7 @@ def test_a_withdrawn_written_request_says_so(app, world, smtp):
     answer_path = person.post(accept, data={"csrf_token": csrf_token(person, accept)}).headers["Location"]
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
-        end_conversation(meeting, "cancelled", actor=rows(world).candidate.user)
+        end_conversation(meeting, "cancelled", actor=world_rows(world).candidate.user)
         db.session.commit()
     page = person.get(answer_path)
     assert page.status_code == 410 and "This request was withdrawn" in page.get_data(as_text=True)
