@@ -31,6 +31,14 @@ def make_user(role: str = "candidate", *, email: str | None = None, name: str | 
     return user
 
 
+def stored_user(app, role: str = "candidate", **kwargs) -> int:
+    """``make_user`` in an app context of its own, committed: the new user's id (for fixtures)."""
+    with app.app_context():
+        user = make_user(role, **kwargs)
+        db.session.commit()
+        return user.id
+
+
 def make_staff(group: str = "team", *, title: str = "Engineer", team: str = "Platform", **user_kwargs) -> User:
     user = make_user("staff", **user_kwargs)
     db.session.add(StaffProfile(user=user, group=group, title=title, team=team,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 import time_machine
-from factories import make_user
+from factories import make_user, stored_user
 from helpers import count, csrf_token, deliver_mail, link_in
 
 from portal.auth.models import ActionToken, User
@@ -31,10 +31,7 @@ def mailed_link(app, client, smtp, email: str) -> str:
 
 @pytest.fixture
 def recruiter(app):
-    with app.app_context():
-        user = make_user("recruiter", email="riley@example.com", name="Riley Morgan")
-        db.session.commit()
-        return user.id
+    return stored_user(app, "recruiter", email="riley@example.com", name="Riley Morgan")
 
 
 def test_login_page_asks_for_an_email(client):

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 import sqlalchemy as sa
-from factories import make_candidate, make_user
+from factories import make_candidate, make_user, stored_user
 from helpers import PRODUCTION_SECRET_KEY, count, csrf_token, free_port
 
 from portal import create_app
@@ -130,10 +130,7 @@ def events(action: str) -> list[AuditEvent]:
 
 @pytest.fixture
 def riley(sso_app):
-    with sso_app.app_context():
-        user = make_user("recruiter", email="riley@example.com", name="Riley Morgan")
-        db.session.commit()
-        return user.id
+    return stored_user(sso_app, "recruiter", email="riley@example.com", name="Riley Morgan")
 
 
 # --- the login page -----------------------------------------------------------------------------
