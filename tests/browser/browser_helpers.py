@@ -13,6 +13,7 @@ from weakref import WeakKeyDictionary
 from helpers import HTMX
 from nu import CHECKER, as_document, is_document
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 AXE_SOURCE = (Path(__file__).parent / "axe-4.14.1.min.js").read_text()
 
@@ -318,3 +319,13 @@ def sign_in_browser(context, app, base_url: str, email: str) -> None:
         {"_user_id": token, "_fresh": True, "signed_in_at": utcnow().timestamp(), "_permanent": True}
     )
     context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base_url}])
+
+
+def open_from_home(page, server, email: str, link: str, heading: str) -> None:
+    """Sign ``email`` in, open the home page and follow its ``link`` to the page headed ``heading``
+    (checked with axe): a journey that starts where the person does."""
+    sign_in_browser(page.context, server.app, server.url, email)
+    page.goto(server.url + "/")
+    page.get_by_role("link", name=link).click()
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+    axe_check(page)

@@ -6,7 +6,7 @@ import io
 
 import pytest
 from analytics_data import build
-from browser_helpers import axe_check, sign_in_browser
+from browser_helpers import axe_check, open_from_home, sign_in_browser
 from factories import make_user
 from playwright.sync_api import expect
 
@@ -27,11 +27,7 @@ def analytics(live_server):
 
 
 def test_recruiter_reads_filters_and_downloads(page, analytics):
-    sign_in_browser(page.context, analytics.app, analytics.url, "head.of.talent@northwind.example")
-    page.goto(analytics.url + "/")
-    page.get_by_role("link", name="Analytics").click()
-    expect(page.get_by_role("heading", name="Offer acceptance", level=1)).to_be_visible()
-    axe_check(page)
+    open_from_home(page, analytics, "head.of.talent@northwind.example", "Analytics", "Offer acceptance")
 
     page.goto(f"{analytics.url}/recruiter/analytics?{PERIOD}")
     section = page.get_by_role("region", name="Offer acceptance by month")

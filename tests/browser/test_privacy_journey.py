@@ -5,7 +5,7 @@ import json
 import zipfile
 
 import pytest
-from browser_helpers import axe_check, sign_in_browser
+from browser_helpers import axe_check, open_from_home, sign_in_browser
 from factories import make_candidate, make_user
 from nu import CHECKER
 from playwright.sync_api import expect
@@ -25,12 +25,8 @@ def world(live_server):
 
 
 def test_candidate_downloads_their_data(page, world):
-    sign_in_browser(page.context, world.app, world.url, "mina.sato@example.org")
-    page.goto(world.url + "/")
-    page.get_by_role("link", name="Your data").click()
-    expect(page.get_by_role("heading", name="Your data", level=1)).to_be_visible()
+    open_from_home(page, world, "mina.sato@example.org", "Your data", "Your data")
     expect(page.get_by_text("Rex Recruiter")).to_be_visible()
-    axe_check(page)
     with page.expect_download() as info:
         page.get_by_role("button", name="Download my data").click()
     archive = zipfile.ZipFile(io.BytesIO(info.value.path().read_bytes()))
