@@ -20,26 +20,17 @@ def test_testing_app_is_in_testing_mode(app):
     assert app.config["PORTAL_ENV"] == "testing"
 
 
-def test_production_refuses_to_start_without_secret_key(monkeypatch):
-    for key, value in production(SECRET_KEY=None).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
-        create_app()
-
-
-def test_production_refuses_a_short_secret_key(monkeypatch):
-    for key, value in production(SECRET_KEY="short").items():
-        monkeypatch.setenv(key, value)
-    with pytest.raises(ConfigError, match="too short"):
-        create_app()
-
-
-def test_production_refuses_per_process_rate_limits(monkeypatch):
-    for key, value in production(REDIS_URL=None).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    with pytest.raises(ConfigError, match="REDIS_URL"):
+@pytest.mark.parametrize("setting,value,refusal", [
+    pytest.param("SECRET_KEY", None, "SECRET_KEY is not set", id="without a secret key"),
+    pytest.param("SECRET_KEY", "short", "too short", id="a short secret key"),
+    pytest.param("REDIS_URL", None, "REDIS_URL", id="per-process rate limits"),
+])
+def test_production_refuses_to_start(monkeypatch, setting, value, refusal):
+    for key, given in production(**{setting: value}).items():
+        monkeypatch.setenv(key, given)
+    if value is None:
+        monkeypatch.delenv(setting, raising=False)
+    with pytest.raises(ConfigError, match=refusal):
         create_app()
 
 
