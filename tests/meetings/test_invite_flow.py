@@ -73,7 +73,7 @@ def post(client, path, **data):
 
 
 def slot_ids(html: str) -> list[int]:
-    return [int(v) for v in re.findall(r'name="slot" value="(\d+)"', html)]
+    return [int(v) for v in re.findall(r'name="slot" type="radio" value="(\d+)"', html)]
 
 
 @pytest.fixture

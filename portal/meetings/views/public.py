@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import redirect, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, RadioField, TextAreaField
+from wtforms import DateTimeLocalField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ...auth.emailed import FORM_EXPIRED, EmailedLinkView, form_error
@@ -92,10 +92,13 @@ def _candidate_day(candidate, person) -> tuple:
 def _invite_page(link, form, token: str, status: int = 200, taken: bool = False, error: str | None = None):
     meeting = link.meeting
     candidate = meeting_candidate(meeting)
+    slots = free_slots(meeting)
+    if "slot" in form:  # the radio group's options; the template names each in the person's zone
+        form.slot.choices = [SelectChoice(slot.id) for slot in slots]
     return render("meetings/invite.html", fragment="invite_form", status=status, action=link.action, form=form,
                   token=token, meeting=meeting, person=meeting.staff, candidate=candidate,
                   candidate_day=_candidate_day(candidate, meeting.staff) if link.action == "propose" else None,
-                  agenda=[shown_text(q) for q in agenda_questions(meeting)], slots=free_slots(meeting),
+                  agenda=[shown_text(q) for q in agenda_questions(meeting)], slots=slots,
                   taken=taken, error=error, expires_at=invitation_expires_at(meeting))
 
 
