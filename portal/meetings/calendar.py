@@ -31,10 +31,6 @@ METHODS = ("REQUEST", "CANCEL")
 # --- what every message says about a conversation ----------------------------------------------
 
 
-def meeting_candidate(meeting: Meeting) -> Candidate:
-    return meeting.candidate
-
-
 def agenda_questions(meeting: Meeting) -> list[Question]:
     """The candidate's questions chosen for this conversation, in the order they were written."""
     return list(db.session.scalars(

@@ -22,7 +22,7 @@ from ...forms import EmptyForm, error_on_field_or_page, in_reach, show_error, st
 from ...rendering import render
 from ...timeutil import day_bounds, to_zone, utcnow
 from .. import bp
-from ..calendar import agenda_questions, meeting_candidate, shown_text
+from ..calendar import agenda_questions, shown_text
 from ..forms import parse_slot
 from ..invitations import accept_invitation, decline_invitation, free_slots, invitation_link, propose_time
 from ..links import MAX_TEXT, InviteError, meeting_for_token, token_candidate
@@ -91,7 +91,7 @@ def _candidate_day(candidate, person) -> tuple:
 
 def _invite_page(link, form, token: str, status: int = 200, taken: bool = False, error: str | None = None):
     meeting = link.meeting
-    candidate = meeting_candidate(meeting)
+    candidate = meeting.candidate
     slots = free_slots(meeting)
     if "slot" in form:  # the radio group's options; the template names each in the person's zone
         form.slot.choices = [SelectChoice(slot.id) for slot in slots]
@@ -143,7 +143,7 @@ class Invitation(PersonLink):
             return redirect(url_for("meetings.answer", token=answer_token))
         meeting = db.session.get(Meeting, meeting_id)
         return render("meetings/invite_done.html", action=link.action, meeting=meeting, person=meeting.staff,
-                      candidate=meeting_candidate(meeting))
+                      candidate=meeting.candidate)
 
 
 bp.add_url_rule("/invite/<token>", view_func=Invitation.as_view("invite"))
@@ -155,7 +155,7 @@ bp.add_url_rule("/invite/<token>", view_func=Invitation.as_view("invite"))
 def _manage_page(link, token: str, *, status: int = 200, notice: str | None = None, error: str | None = None,
                  cancel_form=None, done: bool = False):
     meeting, now = link.meeting, utcnow()
-    candidate = meeting_candidate(meeting)
+    candidate = meeting.candidate
     open_to_change = meeting.status == "confirmed" and can_cancel(meeting, now)
     return render("meetings/manage.html", status=status, token=token, meeting=meeting, person=link.person,
                   candidate=candidate, contact=_contact(candidate), notice=notice, error=error,
@@ -218,7 +218,7 @@ class CancelConversation(ManageAction):
     form_class = ManageCancelForm
 
     def act(self, link, form, token: str) -> str:
-        first = meeting_candidate(link.meeting).user.first_name
+        first = link.meeting.candidate.user.first_name
         person_cancel(token, form.reason.data, utcnow())
         return f"Cancelled. {first} has been told, and the calendar entry is withdrawn for both of you."
 
@@ -236,7 +236,7 @@ class MoveConversation(ManageAction):
     """Move the conversation to another time free for both, before the cut-off."""
 
     def act(self, link, form, token: str) -> str:
-        first = meeting_candidate(link.meeting).user.first_name
+        first = link.meeting.candidate.user.first_name
         person_reschedule(token, parse_slot(request.form.get("start")), utcnow())
         return f"Moved. {first} has been told, and you both get an updated calendar entry."
 
