@@ -82,14 +82,18 @@ class SMTPServer:
         return [m for m in self.messages if address in m.envelope_to]
 
 
+def csrf_in(html: str, last: bool = False) -> str:
+    """The CSRF token a form in ``html`` carries (the first form's, or the ``last`` one's), whatever
+    the order of the hidden input's attributes."""
+    tokens = [value.group(1) for tag in re.findall(r'<input[^>]*\bname="csrf_token"[^>]*>', html)
+              if (value := re.search(r'\bvalue="([^"]+)"', tag))]
+    assert tokens, "no CSRF token on the page"
+    return tokens[-1 if last else 0]
+
+
 def csrf_token(client, path: str = "/login") -> str:
     """The CSRF token a real form on ``path`` would carry."""
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+    return csrf_in(client.get(path).get_data(as_text=True))
 
 
 def deliver_mail(app) -> object:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import re
 import threading
 import time
 import urllib.error
@@ -30,6 +29,7 @@ from limit_servers import gunicorn_server, limit_servers, private_redis
 from portal.auth.services import SIGN_IN
 from portal.extensions import db
 from portal.auth.tokens import issue_token
+from helpers import csrf_in
 
 LIMITS = {
     "TRUSTED_PROXY_HOPS": 1,
@@ -69,7 +69,7 @@ class Browser:
     def csrf(self, path: str) -> str:
         status, html = self.fetch(path)
         assert status == 200, (path, status)
-        return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+        return csrf_in(html)
 
     def ask_for_link(self, email: str, address: str | None = None) -> int:
         token = self.csrf("/login")
@@ -147,7 +147,7 @@ def test_redis_dying_mid_run_costs_no_request_and_readiness_says_so(served_app, 
         reader = Browser(bases[0], "10.0.0.3")
         status, html = reader.fetch(f"/login/{link}")
         assert status == 200 and "Dana" in html
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        token = csrf_in(html)
         assert reader.fetch(f"/login/{link}", {"csrf_token": token})[0] == 302
         assert reader.fetch("/")[0] == 200
         assert reader.fetch("/logout", {"csrf_token": reader.csrf("/")})[0] == 302

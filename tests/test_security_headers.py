@@ -1,10 +1,9 @@
 """Security headers and cookie flags on every kind of response; CSRF on every POST."""
 
-import re
 
 import pytest
 from factories import make_user
-from helpers import HTMX, PRODUCTION_SECRET_KEY, csrf_token
+from helpers import HTMX, PRODUCTION_SECRET_KEY, csrf_in, csrf_token
 from sample_company import ROLES, build_world, client_as, page_paths, resolve
 
 from portal.extensions import db
@@ -71,7 +70,7 @@ def test_session_cookie_is_secure_and_host_locked_over_https(make_app):
     base = "https://portal.example.com"
     page = client.get("/login", base_url=base)
     assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = csrf_in(page.get_data(as_text=True))
     response = client.post("/login", data={"email": "x@example.com", "csrf_token": token}, base_url=base)
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]

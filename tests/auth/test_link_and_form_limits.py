@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_staff, make_user
-from helpers import HTMX, PRODUCTION_SECRET_KEY, Auth, count, csrf_token
+from helpers import HTMX, PRODUCTION_SECRET_KEY, Auth, count, csrf_in, csrf_token
 
 from portal.auth.models import ActionToken
 from portal.config import ConfigError, build
@@ -102,7 +102,7 @@ def test_a_refused_post_to_a_link_changes_nothing(feedback_link):
     # The link itself still works, from where the interviewer really is.
     other = app.test_client()
     page = other.get(path, environ_overrides=OTHER_CLIENT).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    token = csrf_in(page)
     done = other.post(path, data={"csrf_token": token, "went_well": "Clear thinking", "to_grow": "Pace"},
                       environ_overrides=OTHER_CLIENT)
     assert done.status_code == 200

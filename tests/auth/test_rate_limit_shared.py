@@ -5,13 +5,13 @@ memory storage shows the test can tell the difference: there the limit is never 
 """
 
 import http.cookiejar
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 from limit_servers import REDIS_URL, limit_servers, needs_redis
+from helpers import csrf_in
 
 
 class Browser:
@@ -23,7 +23,7 @@ class Browser:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
         )
         html = self.opener.open(base + "/login", timeout=10).read().decode()
-        self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        self.token = csrf_in(html)
 
     def request_link(self, email) -> int:
         data = urllib.parse.urlencode({"email": email, "csrf_token": self.token}).encode()

@@ -1,14 +1,13 @@
 """Magic-link sign-in over real SMTP: requesting, confirming, reusing, expiring, signing out."""
 
 import hashlib
-import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 import time_machine
 from factories import make_user, stored_user
-from helpers import count, csrf_token, deliver_mail, link_in
+from helpers import count, csrf_in, csrf_token, deliver_mail, link_in
 
 from portal.auth.models import ActionToken, User
 from portal.auth.services import send_sign_in_links
@@ -89,13 +88,13 @@ def test_confirming_over_https_without_a_referer_works(make_app, smtp):
     client = app.test_client()
     base = "https://portal.example.com"
     login_page = client.get("/login", base_url=base).get_data(as_text=True)
-    token = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', login_page).group(1)
+    token = csrf_in(login_page)
     client.post("/login", data={"email": "riley@example.com", "csrf_token": token}, base_url=base)
     deliver_mail(app)
     path = link_in(smtp.messages_to("riley@example.com")[-1])
     page = client.get(path, base_url=base)
     assert page.headers["Referrer-Policy"] == "no-referrer"
-    token = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = csrf_in(page.get_data(as_text=True))
     response = client.post(path, data={"csrf_token": token}, base_url=base)  # no Referer header
     assert response.status_code == 302 and response.headers["Location"] == "/"
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from factories import make_user
-from helpers import count, csrf_token, deliver_mail, link_in, sql_statements
+from helpers import count, csrf_in, csrf_token, deliver_mail, link_in, sql_statements
 
 from portal.auth.models import ActionToken, SignInRequest
 from portal.extensions import db
@@ -68,7 +68,7 @@ def test_the_worker_mails_only_active_accounts_and_forgets_every_request(app, cl
 
 def test_the_link_keeps_where_the_person_was_going(app, client, smtp, accounts):
     page = client.get("/login?next=/people")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = csrf_in(page.get_data(as_text=True))
     client.post("/login", data={"email": "riley@example.com", "next": "/people", "csrf_token": token})
     client.post("/login", data={"email": "riley@example.com", "next": "//evil.example/", "csrf_token": token})
     deliver_mail(app)

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_meeting, make_position, make_staff, make_user
-from helpers import HTMX, T0, Auth, deliver_mail, text_of
+from helpers import HTMX, T0, Auth, csrf_in, deliver_mail, text_of
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
@@ -72,7 +72,7 @@ def page_path(world) -> str:
 
 def token(client, world) -> str:
     html = client.get(page_path(world)).get_data(as_text=True)
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+    return csrf_in(html)
 
 
 def decide(client, world, headers=None, **data):
@@ -452,7 +452,7 @@ def test_candidates_and_staff_may_not_decide(app, world, role):
 
 def _any_token(client) -> str:
     html = client.get("/").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return csrf_in(html)
 
 
 def test_line_breaks_count_once_towards_the_note_limit(app, riley, world):

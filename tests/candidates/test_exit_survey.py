@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_position, make_user
-from helpers import HTMX, T0, Auth, csrf_token, deliver_mail, link_in
+from helpers import HTMX, T0, Auth, csrf_in, csrf_token, deliver_mail, link_in
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import ActionToken, User
@@ -41,7 +41,7 @@ def decide(client, world, outcome="declined", survey=True, **extra):
     html = client.get(world.page).get_data(as_text=True)
     data = {"outcome": outcome, "decided_on": "2031-03-03", "reason": "compensation" if outcome == "declined" else "",
             "current_stage": re.search(r'name="current_stage" type="hidden" value="(\w+)"', html).group(1),
-            "csrf_token": re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1), **extra}
+            "csrf_token": csrf_in(html), **extra}
     if survey:
         data["send_survey"] = "y"
     return client.post(f"{world.page}/decision", data=data)
@@ -49,7 +49,7 @@ def decide(client, world, outcome="declined", survey=True, **extra):
 
 def undo(client, world):
     html = client.get(world.page).get_data(as_text=True)
-    token = re.findall(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)[-1]
+    token = csrf_in(html, last=True)
     return client.post(f"{world.page}/decision/undo", data={"csrf_token": token})
 
 

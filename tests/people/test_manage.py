@@ -1,11 +1,10 @@
 """Recruiters manage the directory: add, edit, hide/show, reorder, invite people to their profile."""
 
-import re
 
 import pytest
 import sqlalchemy as sa
 from factories import make_staff, make_user
-from helpers import csrf_token, deliver_mail, link_in, page_statements
+from helpers import csrf_in, csrf_token, deliver_mail, link_in, page_statements
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -140,7 +139,7 @@ def test_invite_mails_a_link_that_opens_the_profile_editor(app, recruiter, smtp)
     person = app.test_client()
     confirm = person.get(path)
     assert "Sign in as Tom Becker?" in confirm.get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', confirm.get_data(as_text=True)).group(1)
+    csrf = csrf_in(confirm.get_data(as_text=True))
     signed_in = person.post(path, data={"csrf_token": csrf})
     assert signed_in.headers["Location"] == "/profile"
     assert "<h1>My profile</h1>" in person.get("/profile").get_data(as_text=True)

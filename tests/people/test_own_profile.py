@@ -1,13 +1,12 @@
 """A person keeps their own profile and availability up to date (page and htmx fragment)."""
 
 import io
-import re
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from factories import make_staff
-from helpers import HTMX, Auth
+from helpers import HTMX, Auth, csrf_in
 from PIL import Image
 
 from portal.extensions import db
@@ -36,7 +35,7 @@ def _t(text):
 
 
 def token(client):
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/profile").get_data(as_text=True)).group(1)
+    return csrf_in(client.get("/profile").get_data(as_text=True))
 
 
 def profile_data(**overrides):

@@ -4,7 +4,7 @@ import re
 
 import sqlalchemy as sa
 from factories import make_candidate, make_staff
-from helpers import Auth, csrf_token, deliver_mail
+from helpers import Auth, csrf_in, csrf_token, deliver_mail
 
 from portal.extensions import db
 from portal.questions.models import Question
@@ -30,7 +30,7 @@ def test_directed_question_mails_the_person_and_their_answer_lands_in_the_ledger
     person = app.test_client()
     page = person.get(path).get_data(as_text=True)
     field = re.search(r'<textarea[^>]*name="([^"]+)"', page).group(1)
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    token = csrf_in(page)
     assert person.post(path, data={field: "Two weeks a year, with a paid day off after.", "csrf_token": token}
                        ).status_code in (200, 302)
     with app.app_context():
