@@ -73,28 +73,16 @@ def queue():
 @recruiter_required
 def approve(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
-    try:
-        approve_request(meeting, by=me())
-    except TransitionRefused:
-        return _refused(meeting)
-    except QueueError as problem:
-        return _needs_another_look(meeting, problem)
-    db.session.commit()
-    return _done(f"Approved. {meeting.staff.name} has been sent the request by e-mail.")
+    return _decide(meeting, lambda: approve_request(meeting, by=me()),
+                   lambda: f"Approved. {meeting.staff.name} has been sent the request by e-mail.")
 
 
 @bp.post("/recruiter/requests/<int:meeting_id>/reject", endpoint="reject")
 @recruiter_required
 def reject(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
-    try:
-        reject_request(meeting, request.form.get("reason"), by=me())
-    except TransitionRefused:
-        return _refused(meeting)
-    except QueueError as problem:
-        return _needs_another_look(meeting, problem)
-    db.session.commit()
-    return _done("Rejected. The candidate has been told, with your reason.")
+    return _decide(meeting, lambda: reject_request(meeting, request.form.get("reason"), by=me()),
+                   lambda: "Rejected. The candidate has been told, with your reason.")
 
 
 @bp.post("/recruiter/requests/<int:meeting_id>/redirect", endpoint="redirect")
@@ -103,11 +91,19 @@ def redirect_to_person(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
     raw = request.form.get("person", "")[:300]
     person_id = int(raw) if raw.isdigit() and len(raw) < 12 else find_choice(raw)
+    return _decide(meeting, lambda: redirect_request(meeting, person_id, by=me()),
+                   lambda: f"Passed on. {meeting.staff.name} has been sent the request, and the candidate has been "
+                   "told.")
+
+
+def _decide(meeting, decision, done):
+    """Make the recruiter's ``decision`` on a request, commit, and say what happened (``done()``, after
+    the change: a redirected request names its new person); or explain why it could not be made."""
     try:
-        redirect_request(meeting, person_id, by=me())
+        decision()
     except TransitionRefused:
         return _refused(meeting)
     except QueueError as problem:
         return _needs_another_look(meeting, problem)
     db.session.commit()
-    return _done(f"Passed on. {meeting.staff.name} has been sent the request, and the candidate has been told.")
+    return _done(done())

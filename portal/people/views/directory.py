@@ -63,13 +63,19 @@ def _availability_by_day(profile, zone: str):
     return days
 
 
+def _visible_profile_or_404(user_id: int):
+    """The person, if the viewer may see them (recruiters also see people hidden from the directory)."""
+    profile = get_profile(user_id, include_hidden=current_user.is_recruiter)
+    if profile is None:
+        abort(404)
+    return profile
+
+
 @bp.get("/people/<int:user_id>")
 @login_required
 def show(user_id: int):
     """One person: who they are, what to ask them, and when they are free (in your zone)."""
-    profile = get_profile(user_id, include_hidden=current_user.is_recruiter)
-    if profile is None:
-        abort(404)
+    profile = _visible_profile_or_404(user_id)
     zone = viewer_timezone()
     return render(
         "people/show.html",
@@ -84,9 +90,7 @@ def show(user_id: int):
 @login_required
 def photo(user_id: int):
     """The person's photo, or a generated initials avatar when there is none."""
-    profile = get_profile(user_id, include_hidden=current_user.is_recruiter)
-    if profile is None:
-        abort(404)
+    profile = _visible_profile_or_404(user_id)
     path = photo_path(profile.photo_filename) if profile.photo_filename else None
     if path is not None:
         response = send_file(path, mimetype="image/jpeg", max_age=86400, conditional=True)
