@@ -54,10 +54,15 @@ def record_view(candidate, viewer) -> bool:
     return True
 
 
+# Who opened a candidate's page is for the audit trail (/recruiter/audit), not the candidate's story.
+NOT_IN_THE_STORY = ("candidate.viewed",)
+
+
 def timeline(candidate_id: int, limit: int = 200) -> list[AuditEvent]:
-    """A candidate's events, newest first."""
+    """What happened to a candidate, newest first (``NOT_IN_THE_STORY`` stays in the audit trail)."""
     return list(db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.candidate_id == candidate_id)
+        sa.select(AuditEvent).where(AuditEvent.candidate_id == candidate_id,
+                                    AuditEvent.action.not_in(NOT_IN_THE_STORY))
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     ))

@@ -82,7 +82,7 @@ class DecisionForm(Form):
                          validators=[Length(max=MAX_NOTE, message=f"Keep the note to {MAX_NOTE:,} characters or "
                                                                   "fewer.")],
                          render_kw={"rows": 3, "maxlength": MAX_NOTE})
-    send_survey = Checkbox("Send the optional exit survey", default=True)
+    send_survey = Checkbox("Send the optional exit survey")  # sends mail: never ticked for you
     # The stage the recruiter saw: if someone else changed it meanwhile, nothing is overwritten.
     current_stage = HiddenField()
 

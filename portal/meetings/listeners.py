@@ -75,6 +75,22 @@ def _offer_process_ended(candidate: Candidate, *, stage: str, by, now: datetime)
     return call_off_conversations(candidate, by=by, now=now)
 
 
+@candidate_hooks.page_sections.connect
+def _conversations_section(candidate: Candidate) -> dict:
+    """The recruiter's candidate page: every conversation, upcoming first (soonest first), then those
+    still being arranged, then the rest (newest first), with the person loaded (one query)."""
+    now = utcnow()
+    meetings = list(db.session.scalars(
+        sa.select(Meeting).where(Meeting.candidate_id == candidate.id)
+        .options(joinedload(Meeting.staff)).order_by(Meeting.created_at.desc(), Meeting.id.desc())))
+    upcoming = sorted((m for m in meetings if m.status == Status.CONFIRMED and m.start_at is not None
+                       and m.start_at > now), key=lambda m: m.start_at)
+    waiting = [m for m in meetings if m.status in WAITING]
+    shown = {m.id for m in upcoming + waiting}
+    return {"conversations": {"upcoming": upcoming, "waiting": waiting,
+                              "earlier": [m for m in meetings if m.id not in shown]}}
+
+
 @question_hooks.directed.connect
 def _ask_in_writing(question) -> None:
     """A question for someone in particular: they get a link to answer it in writing."""

@@ -358,7 +358,9 @@ def test_the_page_form_defaults_to_today_in_the_viewers_zone(app, client, world,
     auckland = login(app, app.test_client(), world.kiri).get(page_path(world)).get_data(as_text=True)
     assert 'max="2031-03-04"' in auckland and 'value="2031-03-04"' in auckland and 'min="2031-02-26"' in auckland
     assert "in your time zone (Pacific/Auckland)" in auckland
-    assert re.search(r'<input [^>]*checked [^>]*name="send_survey"', london)  # the survey box is ticked
+    # The survey box sends mail: it is never ticked for the recruiter.
+    assert re.search(r'<input [^>]*name="send_survey"', london)
+    assert not re.search(r'<input [^>]*checked [^>]*name="send_survey"|<input [^>]*name="send_survey"[^>]*checked', london)
 
 
 def test_the_recorded_date_shows_in_each_viewers_zone(app, client, world):
