@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,6 +14,7 @@ from ..auth.models import User
 from ..candidates.models import Candidate
 from ..extensions import db, limiter
 from ..feedback.services import published_message
+from ..meetings.models import WAITING, Meeting, Status
 from ..questions.services import question_progress
 
 logger = logging.getLogger(__name__)
@@ -38,18 +40,38 @@ def recruiter_overview() -> RecruiterOverview:
     return RecruiterOverview(candidates=candidates, counts=counts)
 
 
-def candidate_home(candidacy) -> dict:
-    """What a candidate's home shows: the published message, their deadline and question progress."""
+def candidate_home(candidacy, now: datetime) -> dict:
+    """What a candidate's home shows: the published message, their deadline, question progress,
+    and their conversations still ahead: confirmed ones not over yet, and requests waiting for an answer."""
     if candidacy is None:
         return {"candidacy": None}
     answered, total = question_progress(candidacy)
+    upcoming, pending = _conversations_ahead(candidacy, now)
     return {
         "candidacy": candidacy,
         "message": published_message(candidacy),
         "answered": answered,
         "total": total,
         "open_questions": total - answered,
+        "upcoming": upcoming,
+        "pending": pending,
+        "now": now,
     }
+
+
+def _conversations_ahead(candidacy, now: datetime) -> tuple[list[Meeting], list[Meeting]]:
+    """(confirmed conversations that haven't ended, soonest first; waiting requests, oldest first),
+    each with its person: one query. A conversation that is under way stays until it ends, as on /meetings."""
+    meetings = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.candidate_id == candidacy.id,
+               sa.or_(Meeting.status.in_(WAITING), sa.and_(Meeting.status == Status.CONFIRMED, Meeting.end_at > now)))
+        .options(joinedload(Meeting.staff))
+        .order_by(Meeting.created_at, Meeting.id))
+    upcoming, pending = [], []
+    for meeting in meetings:
+        (upcoming if meeting.status == Status.CONFIRMED else pending).append(meeting)
+    return sorted(upcoming, key=lambda meeting: meeting.start_at), pending
 
 
 def update_time_settings(user, zone: str, day_start: int, day_end: int) -> None:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..rendering import render
 from ..security import role_required
+from ..timeutil import utcnow
 from . import bp
 from .forms import TimeSettingsForm
 from .services import candidate_home, readiness, recruiter_overview, update_time_settings
@@ -22,7 +23,7 @@ def home():
     if current_user.is_recruiter:
         return render("main/home_recruiter.html", overview=recruiter_overview())
     if current_user.role == "candidate":
-        return render("main/home_candidate.html", **candidate_home(current_user.candidacy))
+        return render("main/home_candidate.html", **candidate_home(current_user.candidacy, utcnow()))
     return render("main/home_staff.html", profile=current_user.profile)
 
 
