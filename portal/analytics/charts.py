@@ -17,6 +17,7 @@ from pygal.style import Style
 # makes every later import that reaches it warn on Python 3.11+; take it out again at once.
 sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
 
+from . import month_chart  # noqa: E402
 from .report import Chart  # noqa: E402
 
 STYLE = Style(
@@ -72,8 +73,20 @@ def _data_uri(kind, title, x_title, y_title, labels, series) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def chart_src(chart: Chart, title: str) -> str:
-    """An ``<img src>`` for the chart: an SVG data URI."""
+@lru_cache(maxsize=512)
+def _month_uri(title, months, decided, accepted, rates, rate_min, narrow) -> str:
+    svg = month_chart.render(title, months, decided, accepted, rates, rate_min,
+                             month_chart.NARROW if narrow else month_chart.WIDE)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def chart_src(chart: Chart, title: str, narrow: bool = False) -> str:
+    """An ``<img src>`` for the chart: an SVG data URI. ``narrow``: the phone-sized drawing, for the
+    charts that have one (``has_narrow``); the others scale their one drawing."""
+    if chart.kind == "months":
+        (_d, decided), (_a, accepted), (_r, rates) = chart.series
+        return _month_uri(title, tuple(chart.labels), tuple(decided), tuple(accepted), tuple(rates),
+                          chart.rate_min, narrow)
     labels = tuple(chart.labels)
     # Horizontal bars read top to bottom in the table's order.
     series = tuple((name, tuple(values)) for name, values in chart.series)
@@ -83,6 +96,6 @@ def chart_src(chart: Chart, title: str) -> str:
     return _data_uri(chart.kind, title, chart.x_title, chart.y_title, labels, series)
 
 
-def chart_svg(chart: Chart, title: str) -> str:
+def chart_svg(chart: Chart, title: str, narrow: bool = False) -> str:
     """The SVG text itself (tests read titles and labels from it)."""
-    return base64.b64decode(chart_src(chart, title).split(",", 1)[1]).decode()
+    return base64.b64decode(chart_src(chart, title, narrow).split(",", 1)[1]).decode()

@@ -82,11 +82,18 @@ def rate_value(part: int, whole: int) -> float | None:
 
 @dataclass
 class Chart:
-    kind: str  # "bar" (rates, 0–100), "hbar_rate" (rates with long labels), "hbar" (counts)
+    kind: str  # "bar" (rates, 0–100), "hbar_rate" (rates with long labels), "hbar" (counts),
+    #            "months" (decided and accepted bars by "YYYY-MM" month, the rate as a marker)
     x_title: str
     y_title: str
     labels: list[str]
     series: list[tuple[str, list[float | None]]]
+    rate_min: int = 0  # "months": the fewest decided that get a rate
+
+    @property
+    def has_narrow(self) -> bool:
+        """A phone-sized drawing of its own (readable labels at 375 px, not the wide one shrunk)."""
+        return self.kind == "months"
 
 
 @dataclass
@@ -103,22 +110,36 @@ class Section:
 
 # --- sections -----------------------------------------------------------------------------------
 
+def _month_rate(accepted: int, decided: int) -> Cell:
+    """The month's rate, or why it has none: the chart leaves the rate out for the same months."""
+    cell = rate(accepted, decided)
+    if not cell.numeric and decided:
+        return Cell("", f"{cell.text} — too few to rate")
+    return cell
+
+
 def _acceptance_by_month(f: Figures) -> Section:
-    rows, rates, labels = [], [], []
+    minimum = current_app.config["ANALYTICS_MIN_FOR_RATE"]
+    rows, labels, decided_counts, accepted_counts, rates = [], [], [], [], []
     for month in months_between(f.filters.start, f.filters.end):
         funnel = f.monthly.get(month, {}).get("funnel", {})
         decided, accepted = funnel.get("decided", 0), funnel.get("accepted", 0)
         rows.append([text(month), count(funnel.get("offer", 0)), count(decided), count(accepted),
-                     rate(accepted, decided)])
+                     _month_rate(accepted, decided)])
         labels.append(month)
+        decided_counts.append(decided)
+        accepted_counts.append(accepted)
         rates.append(rate_value(accepted, decided))
     return Section(
         "acceptance-by-month", "Offer acceptance by month",
-        "Accepted ÷ decided (accepted or declined), for offers made in each month.",
+        "Accepted ÷ decided (accepted or declined), for offers made in each month. Every month shows its "
+        f"counts; the rate only where at least {minimum} offers were decided.",
         ["Month of offer", "Offers", "Decided", "Accepted", "Acceptance rate"], rows,
-        Chart("bar", "Month of offer (UTC)", "Acceptance rate (%)", labels, [("Acceptance rate", rates)]),
-        alt="Bar chart of the offer acceptance rate for each month of the period; "
-            "the table beside it has every number.")
+        Chart("months", "Month of offer (UTC)", "Offers", labels,
+              [("Decided", decided_counts), ("Accepted", accepted_counts), ("Acceptance rate", rates)],
+              rate_min=minimum),
+        alt="Bar chart of the offers decided and accepted in each month of the period, with the acceptance "
+            f"rate marked for the months with at least {minimum} decided; the table beside it has every number.")
 
 
 def _rate_rows(f: Figures, decided_metric: str, accepted_metric: str, keys: list[str], labels: dict[str, str]):

@@ -141,11 +141,13 @@ def test_filters_by_position_team_and_period(exact, data):
 
 
 def test_small_counts_show_as_counts_not_percentages(app, data):
-    # Default threshold (10): 2 accepted of 4 decided is "2 of 4", and the chart has no bar for it.
+    # Default threshold (10): 2 accepted of 4 decided is "2 of 4"; by month the table says why there
+    # is no rate, and the chart keeps its counts but has no rate for any month.
     r = report(app)
     assert r.headline["rate"].text == "2 of 4"
-    assert texts(r.section("acceptance-by-month"))[0] == ["2026-09", "3", "2", "1", "1 of 2"]
-    assert r.section("acceptance-by-month").chart.series[0][1] == [None, None, None]
+    assert texts(r.section("acceptance-by-month"))[0] == ["2026-09", "3", "2", "1", "1 of 2 — too few to rate"]
+    chart = r.section("acceptance-by-month").chart
+    assert chart.series == [("Decided", [2, 2, 0]), ("Accepted", [1, 1, 0]), ("Acceptance rate", [None, None, None])]
 
 
 def test_a_change_shows_on_the_next_view_and_a_conversation_counts_once_it_is_over(exact, data):
