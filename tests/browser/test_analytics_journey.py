@@ -3,11 +3,13 @@ with JavaScript on and off; charts are images with a text alternative and a tabl
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
-from analytics_data import build
+import time_machine
+from analytics_data import NOW, at, build, candidate
 from browser_helpers import axe_check, open_from_home, sign_in_browser
-from factories import make_user
+from factories import make_position, make_user
 from playwright.sync_api import expect
 
 from portal.analytics import rollup
@@ -32,10 +34,11 @@ def test_recruiter_reads_filters_and_downloads(page, analytics):
     page.goto(f"{analytics.url}/recruiter/analytics?{PERIOD}")
     section = page.get_by_role("region", name="Offer acceptance by month")
     chart = section.get_by_role("img")
-    expect(chart).to_have_attribute("alt", "Bar chart of the offer acceptance rate for each month of the period; "
+    expect(chart).to_have_attribute("alt", "Bar chart of the offers decided and accepted in each month of the period, "
+                                           "with the acceptance rate marked for the months with at least 10 decided; "
                                            "the table beside it has every number.")
     assert page.evaluate("img => img.naturalWidth", chart.element_handle()) > 0  # the SVG really drew
-    expect(section.get_by_role("row", name="2026-09 3 2 1 1 of 2")).to_be_visible()
+    expect(section.get_by_role("row", name="2026-09 3 2 1 1 of 2 — too few to rate")).to_be_visible()
     axe_check(page)
 
     # Choosing a team swaps only the report, and the address follows so it can be shared.
@@ -65,3 +68,52 @@ def test_filters_work_without_javascript(page_without_js, browser, analytics):
     expect(page.get_by_text("Offers made 2026-09 to 2026-11 · Design")).to_be_visible()
     expect(page.get_by_role("region", name="Funnel").get_by_role("row", name="Offer stage 2 100.0%")).to_be_visible()
     axe_check(page, no_js_browser=browser)
+
+
+SHOTS = Path("/tmp/shots")
+
+
+@pytest.fixture
+def a_year(analytics):
+    """On top of the small set: July 2026, 8 offers all accepted (too few to rate); August, 12 decided
+    and 9 accepted (75%)."""
+    app = analytics.app
+    with time_machine.travel(NOW, tick=False), app.app_context():
+        position = make_position("Site Reliability Engineer", "Platform")
+        for day in range(1, 9):
+            candidate(position, at(7, day), "accepted", at(7, 20))
+        for day in range(1, 13):
+            candidate(position, at(8, day), "accepted" if day <= 9 else "declined", at(8, 20),
+                      reason=None if day <= 9 else "compensation")
+        db.session.commit()
+    with app.app_context():
+        rollup.rebuild_all()
+        db.session.commit()
+    return analytics
+
+
+def test_by_month_shows_counts_for_every_month_and_reads_on_a_phone(page, a_year):
+    sign_in_browser(page.context, a_year.app, a_year.url, "head.of.talent@northwind.example")
+    SHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{a_year.url}/recruiter/analytics?from=2025-12&to=2026-11")
+    section = page.get_by_role("region", name="Offer acceptance by month")
+    expect(section.get_by_role("row", name="2026-07 8 8 8 8 of 8 — too few to rate")).to_be_visible()
+    expect(section.get_by_role("row", name="2026-08 12 12 9 75.0%")).to_be_visible()
+    chart = section.get_by_role("img")
+    size = chart.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width, img.currentSrc.length]")
+    assert size[0] == 720 and size[1] > 600  # the wide drawing, close to its own size
+    section.screenshot(path=str(SHOTS / "analytics_by_month_1280.png"))
+    axe_check(page)  # also: no sideways scrolling at 375 px
+
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.reload()
+    chart = page.get_by_role("region", name="Offer acceptance by month").get_by_role("img")
+    chart.scroll_into_view_if_needed()
+    drawn = chart.evaluate("""img => ({natural: img.naturalWidth, shown: img.getBoundingClientRect().width,
+        phone: img.currentSrc === img.parentElement.querySelector('source').srcset})""")
+    # The phone's own drawing, shown at about its own width: its 12 px labels stay about 12 px.
+    assert drawn["phone"] and drawn["natural"] == 360 and drawn["shown"] >= 0.85 * 360
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.get_by_role("region", name="Offer acceptance by month").screenshot(
+        path=str(SHOTS / "analytics_by_month_375.png"))
