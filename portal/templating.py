@@ -13,7 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from .security import RECRUITER_ROLES
-from .timeutil import format_date, format_datetime, to_zone, utcnow
+from .timeutil import format_date, format_datetime, to_zone, utcnow, zone_label
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def _date_filter(value: datetime | None, zone: str | None = None) -> str:
 def _time_range(start: datetime, end: datetime, zone: str) -> str:
     """``09:00–10:30 CET``: a range within one day, in ``zone``, named."""
     local_start, local_end = to_zone(start, zone), to_zone(end, zone)
-    return f"{local_start:%H:%M}–{local_end:%H:%M} {local_end.tzname()}"
+    return f"{local_start:%H:%M}–{local_end:%H:%M} {zone_label(local_end)}"
 
 
 def _paragraphs(text: str | None) -> Markup:
@@ -110,6 +110,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = _date_filter
     app.jinja_env.filters["machine_datetime"] = _machine_datetime
     app.jinja_env.filters["days_left"] = _days_left
+    app.jinja_env.filters["zone_label"] = zone_label
     app.jinja_env.filters["time_range"] = _time_range
     app.jinja_env.filters["paragraphs"] = _paragraphs
     app.jinja_env.globals["absolute_url"] = absolute_url

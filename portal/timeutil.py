@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -85,12 +86,23 @@ def to_zone(value: datetime, zone: str) -> datetime:
     return value.astimezone(ZoneInfo(zone))
 
 
+def zone_label(local: datetime) -> str:
+    """What the clock's zone is called at ``local``: ``CET``, ``EST``, ``GMT``; where the zone has no
+    abbreviation (the database writes ``+04``, ``-03``, ``+0530``), ``GMT+4``, ``GMT-3``, ``GMT+5:30``."""
+    name = local.tzname() or ""
+    match = re.fullmatch(r"([+-])(\d{2})(\d{2})?", name)
+    if not match:
+        return name
+    sign, hours, minutes = match.groups()
+    return f"GMT{sign}{int(hours)}" + (f":{minutes}" if minutes and minutes != "00" else "")
+
+
 def format_datetime(value: datetime | None, zone: str, with_zone_name: bool = True) -> str:
     """``Tue 1 Dec 2026, 14:00 CET (Europe/Berlin)``: the moment in ``zone``, named."""
     if value is None:
         return ""
     local = to_zone(value, zone)
-    text = f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+    text = f"{local:%a} {local.day} {local:%b %Y, %H:%M} {zone_label(local)}"
     if with_zone_name and local.tzname() != zone:
         text += f" ({zone})"
     return text

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from ..audit.services import record
 from ..auth.models import ActionToken, User
 from ..auth.tokens import TokenProblem, find_token
+from ..timeutil import zone_label
 from . import notify
 from .forms import slot_value
 from .links import InviteError, meeting_for_token
@@ -104,8 +105,8 @@ def person_move_options(meeting: Meeting, now: datetime) -> list[tuple[str, str]
         mine, theirs = slot.start.astimezone(ZoneInfo(person.timezone)), slot.start.astimezone(
             ZoneInfo(candidate.user.timezone))
         early_late = "" if how.inside else f", {how.kind} for them"
-        label = (f"{mine:%a} {mine.day} {mine:%b, %H:%M} {mine.tzname()} "
-                 f"({theirs:%H:%M} {theirs.tzname()} for {candidate.user.first_name}{early_late})")
+        label = (f"{mine:%a} {mine.day} {mine:%b, %H:%M} {zone_label(mine)} "
+                 f"({theirs:%H:%M} {zone_label(theirs)} for {candidate.user.first_name}{early_late})")
         options.append((slot_value(slot.start), label))
     return options
 

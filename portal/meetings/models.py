@@ -97,6 +97,13 @@ class Meeting(db.Model):
     def format_label(self) -> str:
         return FORMATS[self.format]
 
+    @property
+    def format_and_length(self) -> str:
+        """``Video call, 30 minutes``; written answers take no time together, so no length."""
+        if self.format == "written":
+            return self.format_label
+        return f"{self.format_label}, {self.length_minutes} minutes"
+
 
 class ProposedSlot(db.Model):
     """A time the candidate offered; the person accepts one of them."""

@@ -22,7 +22,7 @@ from ..forms import FieldError
 from ..mail.services import mail_domain
 from ..people.availability import Slot, free_slots, within_hours
 from ..questions.models import Question
-from ..timeutil import Fit, day_bounds, fit, format_datetime, to_zone
+from ..timeutil import Fit, day_bounds, fit, format_datetime, to_zone, zone_label
 from . import notify
 from .capacity import has_waiting, lock_person, week_counts
 from .models import FORMATS, LENGTHS, Meeting, MeetingTransition, ProposedSlot, meeting_question
@@ -115,8 +115,8 @@ def outside_candidate_day(candidate_user, start: datetime, length: int, viewer) 
         return None
     theirs = to_zone(start, zone)
     first, last = (to_zone(t, viewer.timezone) for t in day_bounds(hours, zone, theirs.date()))
-    return (f"That's {theirs:%H:%M} {theirs.tzname()} for {candidate_user.first_name}, outside their hours "
-            f"({hours.label()} their time, which is {first:%H:%M}–{last:%H:%M} {last.tzname()} for you that "
+    return (f"That's {theirs:%H:%M} {zone_label(theirs)} for {candidate_user.first_name}, outside their hours "
+            f"({hours.label()} their time, which is {first:%H:%M}–{last:%H:%M} {zone_label(last)} for you that "
             "day). Pick a time within them, or describe what would suit you in words.")
 
 

@@ -214,7 +214,7 @@ def test_reporting_a_no_show(world):
     meeting = get(world, Meeting, meeting_id)
     assert (meeting.status, meeting.no_show_reported_by) == ("no_show", "candidate")
     html = world.client.get("/meetings").get_data(as_text=True)
-    assert "No-show you reported that Amara didn't come" in text_of(html, f"meeting-{meeting_id}")
+    assert "No-show: you reported that Amara didn't come" in text_of(html, f"meeting-{meeting_id}")
     assert get(world, Question, world.growth).status == "open"
 
 

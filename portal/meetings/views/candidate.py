@@ -20,7 +20,7 @@ from ...people.services import get_profile
 from ...questions.services import candidate_questions
 from ...rendering import hx_redirect, render, wants_fragment
 from ...security import role_required
-from ...timeutil import format_date, to_zone, utcnow
+from ...timeutil import format_date, to_zone, utcnow, zone_label
 from .. import bp
 from .. import calendar as meeting_calendar
 from ..forms import (ActionForm, CancelForm, FollowUpForm, RequestForm, RescheduleForm, SlotChoiceForm,
@@ -59,8 +59,8 @@ def _label(slot, fit, zone: str, person) -> str:
     start, end = to_zone(slot.start, zone), to_zone(slot.end, zone)
     theirs = to_zone(slot.start, person.timezone)
     early_late = "" if fit.inside else f", {fit.kind} for you"
-    return (f"{start:%H:%M}–{end:%H:%M} {end.tzname()}{early_late} "
-            f"({theirs:%H:%M} {theirs.tzname()} for {person.first_name})")
+    return (f"{start:%H:%M}–{end:%H:%M} {zone_label(end)}{early_late} "
+            f"({theirs:%H:%M} {zone_label(theirs)} for {person.first_name})")
 
 
 def _by_day(offered, zone: str) -> OrderedDict:
