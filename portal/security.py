@@ -12,7 +12,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from limits import parse_many
 from limits.errors import StorageError
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, TooManyRequests
 from werkzeug.routing import IntegerConverter
 
 from .extensions import limiter
@@ -123,16 +123,29 @@ def refuse_cross_site_posts():
 TOKEN_LINK_ENDPOINTS = frozenset({"auth.sso_callback"})
 
 
+def _matched_rule():
+    """The URL rule of this request's path, also when the path exists but not for this method (405):
+    a secret link asked the wrong way still carries the secret."""
+    rule = request.url_rule
+    if rule is None and isinstance(request.routing_exception, MethodNotAllowed):
+        adapter = current_app.url_map.bind_to_environ(request.environ)
+        try:
+            rule, _ = adapter.match(method=min(request.routing_exception.valid_methods), return_rule=True)
+        except HTTPException:
+            return None
+    return rule
+
+
 def is_token_link() -> bool:
     """Does this request's URL carry a secret from an e-mail (or a provider's code)?"""
-    rule = request.url_rule
-    return rule is not None and ("token" in rule.arguments or request.endpoint in TOKEN_LINK_ENDPOINTS)
+    rule = _matched_rule()
+    return rule is not None and ("token" in rule.arguments or rule.endpoint in TOKEN_LINK_ENDPOINTS)
 
 
 def rate_limit_buckets() -> list[tuple[str, str]]:
     """(bucket, setting name) for every limit the current request counts against."""
-    rule = request.url_rule
-    if rule is None or request.endpoint == "static":
+    rule = _matched_rule()
+    if rule is None or rule.endpoint == "static":
         return []
     buckets = []
     if is_token_link():

@@ -113,7 +113,15 @@ def test_the_link_arrives_with_the_persons_confirmation_and_reading_changes_noth
     assert video in html and 'name="reason"' in html and "didn't come" not in html
     # One URL per action, each form posting to its own; the page's own URL only reads.
     assert f'action="{path}/cancel"' in html and 'name="action"' not in html
-    assert person.post(path, data={"reason": "x"}).status_code == 405
+    wrong_way = person.post(path, data={"reason": "x"})
+    assert wrong_way.status_code == 405
+    # Still a secret link: no Referer onwards, nothing kept in a cache.
+    assert wrong_way.headers["Referrer-Policy"] == "no-referrer" and wrong_way.headers["Cache-Control"] == "no-store"
+    # An action's address opened again (the address bar after acting, history) leads to the page.
+    for action in ("cancel", "move", "no-show"):
+        again = person.get(f"{path}/{action}")
+        assert again.status_code == 303 and again.headers["Location"].endswith(path)
+        assert again.headers["Referrer-Policy"] == "no-referrer"
     assert snapshot(app, meeting_id) == before
 
 

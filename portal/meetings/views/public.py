@@ -189,6 +189,11 @@ class ManageAction(ManageLinkView):
     def act(self, link, form, token: str) -> str:
         raise NotImplementedError
 
+    def get(self, link, token: str):
+        """The action's address opened again (history, a bookmark, the address bar after acting):
+        the manage page it belongs to."""
+        return redirect(url_for("meetings.manage", token=token), 303)
+
     def post(self, link, token: str):
         form = self.form_class()
         if not form.validate_on_submit():
