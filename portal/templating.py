@@ -92,8 +92,9 @@ def _paragraphs(text: str | None) -> Markup:
 
 
 def _days_left(value: datetime | None) -> str:
-    """``6 days left``, ``1 day left``, ``less than a day left``, ``past``: counted up, not down,
-    so a deadline 23 hours away does not read "0 days"."""
+    """``5 days left``, ``1 day left``, ``less than a day left``, ``deadline passed``: whole days still
+    ahead, counted down (5 days and 20 hours is "5 days left": never more time than there is), and
+    under a day says so instead of "0 days"."""
     if value is None:
         return ""
     seconds = (value - utcnow()).total_seconds()
@@ -101,7 +102,7 @@ def _days_left(value: datetime | None) -> str:
         return "deadline passed"
     if seconds < 86400:
         return "less than a day left"
-    days = math.ceil(seconds / 86400)
+    days = math.floor(seconds / 86400)
     return f"{days} {'day' if days == 1 else 'days'} left"
 
 

@@ -75,3 +75,26 @@ def test_opening_the_page_is_audited_but_not_part_of_the_candidates_story(app, c
     client.get(f"/recruiter/candidates/{candidate_id}")
     page = client.get(f"/recruiter/candidates/{candidate_id}").get_data(as_text=True)
     assert "opened the candidate's page" not in text_of(page, "timeline")
+
+
+def test_the_countdown_stops_once_they_decided(app, client, riley):
+    with app.app_context():
+        deciding = make_candidate(name="Jordan Lee", deadline_days=3).id
+        decided = make_candidate(name="Sam Rivera", deadline_days=3, stage="accepted").id
+        db.session.commit()
+    deciding_page = text_of(client.get(f"/recruiter/candidates/{deciding}").get_data(as_text=True))
+    decided_page = text_of(client.get(f"/recruiter/candidates/{decided}").get_data(as_text=True))
+    assert "for Jordan · 2 days left" in deciding_page  # 3 days less the moments since: 2 whole days
+    assert "days left" not in decided_page and "for Sam" in decided_page
+
+
+def test_an_erased_candidate_is_not_named_in_the_deadline(app, client, riley):
+    from portal.auth.models import ERASED_DOMAIN
+
+    with app.app_context():
+        candidate = make_candidate(name="Erased", stage="declined", deadline_days=3)
+        candidate.user.email = f"candidate-{candidate.id}@{ERASED_DOMAIN}"
+        db.session.commit()
+        candidate_id = candidate.id
+    page = text_of(client.get(f"/recruiter/candidates/{candidate_id}").get_data(as_text=True))
+    assert "for Erased" not in page and "days left" not in page
