@@ -146,3 +146,16 @@ def test_the_home_takes_the_same_queries_for_1_and_12_conversations(app, client,
     assert "Person 110" in conversations(client)
     assert len(many) == len(few)
     assert sum(bool(re.search(r"FROM meeting\b", statement)) for statement in many) == 1
+
+
+def test_no_countdown_once_the_candidate_accepted(app, client, auth):
+    from portal.timeutil import utcnow
+
+    with app.app_context():
+        candidate = make_candidate(name="Jordan Lee", stage="accepted", deadline_days=3)
+        candidate.decided_at = utcnow()
+        db.session.commit()
+        auth.login(candidate.user)
+    words = text_of(client.get("/").get_data(as_text=True))
+    assert "You accepted the offer on" in words
+    assert "days left" not in words and "please let us know by" not in words
