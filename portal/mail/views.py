@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from html import unescape
 
 from flask import abort, current_app, make_response
 from markupsafe import Markup, escape
@@ -15,6 +16,7 @@ from .devbox import list_mail, read_mail
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+_STYLE_ATTRIBUTE = re.compile(r"""\sstyle\s*=\s*(["'])(.*?)\1""", re.DOTALL | re.IGNORECASE)
 
 
 def linkify(text: str) -> Markup:
@@ -44,22 +46,33 @@ def show(name: str):
     return render("dev/mail_show.html", message=message, body=linkify(message.text))
 
 
+def _csp_hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+def _style_src(html: str) -> str:
+    """style-src allowing exactly the mail's own styles by hash: each <style> element's text and,
+    through 'unsafe-hashes', each style="…" attribute (an inlined mail), so this page needs no
+    'unsafe-inline'. The browser hashes the text after parsing, so ``html`` must be the text served."""
+    sources = [_csp_hash(css) for css in _STYLE.findall(html)]
+    attributes = sorted({unescape(value) for _, value in _STYLE_ATTRIBUTE.findall(html)})
+    if attributes:
+        sources += ["'unsafe-hashes'"] + [_csp_hash(value) for value in attributes]
+    return " ".join(dict.fromkeys(sources)) or "'none'"
+
+
 @bp.get("/mail/<name>/html")
 def show_html(name: str):
     """The HTML part as the recipient's mail client would show it (no scripts, no framing)."""
     message = read_mail(current_app.config["DEV_MAIL_DIR"], name)
     if message is None or message.html is None:
         abort(404)
-    # Our mails style themselves with one <style> element; allow exactly those by hash, so
-    # even this page needs no 'unsafe-inline'.
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
-        for css in _STYLE.findall(message.html)
-    )
-    style_src = hashes or "'none'"
-    response = make_response(message.html)
+    # Mail travels with CRLF line ends; a browser reads every CRLF (and lone CR) as LF before it
+    # hashes a <style> for the CSP, so the page is served, and hashed, with LF.
+    html = message.html.replace("\r\n", "\n").replace("\r", "\n")
+    response = make_response(html)
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src {style_src}; img-src data:; base-uri 'none'; "
+        f"default-src 'none'; style-src {_style_src(html)}; img-src data:; base-uri 'none'; "
         "form-action 'none'; frame-ancestors 'none'"
     )
     return response
