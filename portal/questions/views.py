@@ -28,6 +28,7 @@ from .services import (QuestionError, add_from_bank, add_question, candidate_que
 from .suggestions import suggest_people
 
 EDIT_PREFIX = "edit"
+CONFIRMED = "yes"  # the value of ``confirmed`` in a delete that was asked about
 
 
 def _candidacy():
@@ -95,6 +96,7 @@ def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form
         categories=CATEGORIES,
         notice=notice,
         open_category=open_category,
+        confirmed=CONFIRMED,
     )
 
 
@@ -185,7 +187,18 @@ def _change_own(question_id: int, change, done: str):
 @bp.post("/questions/<int:question_id>/delete")
 @role_required("candidate")
 def delete(question_id: int):
-    return _change_own(question_id, delete_question, "Question deleted.")
+    """Deletes only a confirmed POST. The ledger's button asks first with JavaScript (htmx's confirm
+    dialog, then it sends ``confirmed``); without, this first POST changes nothing and asks on a page
+    of its own (htmx without ``confirmed``: the same question, in the question's place)."""
+    if request.form.get("confirmed") == CONFIRMED:
+        return _change_own(question_id, delete_question, "Question deleted.")
+    candidacy = _candidacy()
+    question = _own_question(candidacy, question_id)
+    response = render("questions/confirm_delete.html", fragment="confirm", question=question,
+                      filters=_filters(), in_ledger=wants_fragment(), confirmed=CONFIRMED)
+    if wants_fragment():
+        return htmx_response(response, retarget=f"#question-{question.id}", reswap="outerHTML")
+    return response
 
 
 @bp.post("/questions/<int:question_id>/answered", endpoint="mark_answered")
