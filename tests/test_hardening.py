@@ -102,7 +102,7 @@ def test_private_text_is_in_no_audit_event_or_e_mail(make_app):
     for action in ("answered", "reopen"):
         client.post(f"/questions/{question_id}/{action}")
     client.post(f"/questions/{question_id}", data={"text": secret + " edited", "category": "growth", "private": "y"})
-    client.post(f"/questions/{question_id}/delete")
+    client.post(f"/questions/{question_id}/delete", data={"confirmed": "yes"})
     with app.app_context():
         events = db.session.scalars(sa.select(AuditEvent)).all()
         assert [e.action for e in events] == ["question.added", "question.answered", "question.reopened",

@@ -141,7 +141,7 @@ def test_an_invalid_edit_is_422_in_place_and_changes_nothing(ledger, headers):
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
 def test_deleting_a_question(ledger, headers):
     question_id = add(ledger)
-    response = ledger.client.post(f"/questions/{question_id}/delete", headers=headers)
+    response = ledger.client.post(f"/questions/{question_id}/delete", headers=headers, data={"confirmed": "yes"})
     assert response.status_code == (200 if headers else 302)
     assert own_questions(ledger) == []
     assert "Question deleted." in (response.get_data(as_text=True) if headers else page(ledger))
@@ -239,7 +239,7 @@ def test_adding_from_the_bank_twice_does_not_duplicate(ledger):
 def test_deleting_a_bank_question_makes_it_addable_again(ledger):
     ledger.client.post("/questions/bank/culture-01")
     (question,) = own_questions(ledger)
-    ledger.client.post(f"/questions/{question.id}/delete")
+    ledger.client.post(f"/questions/{question.id}/delete", data={"confirmed": "yes"})
     assert 'action="/questions/bank/culture-01"' in page(ledger)
 
 
