@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from datetime import datetime
 
@@ -33,7 +34,7 @@ from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevisio
 from ..mail.models import OutboxMessage
 from ..meetings.models import Meeting
 from ..questions.models import Question
-from ..timeutil import utcnow
+from ..timeutil import format_datetime, utcnow
 
 OWN, FORMAL = "own", "formal"
 INTERNAL_HEADING = "Internal notes, not shown to the candidate in the portal"
@@ -59,6 +60,17 @@ SHARED_ACTIONS = frozenset({
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)")
+
+
+def readable_time(value, zone: str):
+    """For the export's index.html: an ISO moment from data.json as people read it, in the candidate's
+    zone with its name ("Thu 3 Dec 2026, 21:54 GMT (Europe/London)"); anything else as it is."""
+    if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
+        return format_datetime(datetime.fromisoformat(value), zone)
+    return value
 
 
 def _feedback(f: InterviewFeedback) -> dict:
@@ -151,7 +163,9 @@ def export_data(candidate: Candidate, kind: str = OWN) -> dict:
 def export_zip(candidate: Candidate, kind: str = OWN) -> bytes:
     """``data.json`` and a readable ``index.html`` of the same data, zipped."""
     data = export_data(candidate, kind)
-    html = render_template("privacy/export.html", data=data, company=current_app.config["COMPANY_NAME"])
+    zone = candidate.user.timezone
+    html = render_template("privacy/export.html", data=data, company=current_app.config["COMPANY_NAME"], zone=zone,
+                           when=lambda value: readable_time(value, zone))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))

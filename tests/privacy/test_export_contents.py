@@ -11,6 +11,7 @@ import io
 import json
 import re
 import zipfile
+from datetime import datetime
 from html import unescape
 
 import pytest
@@ -24,6 +25,7 @@ from portal.feedback.messages import publish_message, save_message
 from portal.feedback.services import enter_feedback, request_feedback
 from portal.privacy.export import INTERNAL_HEADING
 from portal.questions.models import Question
+from portal.timeutil import format_datetime
 
 DRAFT = "DRAFTMSG-k3v9 We would love you to join"
 PUBLISHED = "PUBLISHEDMSG-p7w2 Congratulations on the offer"
@@ -201,3 +203,14 @@ def test_the_places_recruiters_write_internal_text_say_it_may_be_disclosed(app, 
         db.session.commit()
     published = unescape(client.get(f"/recruiter/candidates/{cid}/message").get_data(as_text=True))
     assert not draft_notice.search(published)  # once published the candidate sees it: not internal any more
+
+
+def test_the_readable_copy_shows_times_in_the_candidates_zone_not_iso(app, client, auth):
+    ids = _world(app, published=True)
+    data, _raw, html = _own_export(app, client, auth, ids)
+    zone = data["account"]["time_zone"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.]+[+-]\d{2}:\d{2}", data["exported_at"])  # data.json: ISO
+    # index.html: no ISO moment anywhere; the export time as people read it, with the zone's name.
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", html)
+    shown = format_datetime(datetime.fromisoformat(data["exported_at"]), zone)
+    assert f"Exported {shown}" in html and f"times are in {zone}" in html
