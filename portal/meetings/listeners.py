@@ -18,6 +18,7 @@ from ..timeutil import utcnow
 from . import notify
 from .written import request_written_answer
 from .models import WAITING, Meeting, Status
+from .requests import candidate_meetings, group_conversations
 from .states import TransitionRefused, end_conversation
 
 
@@ -77,18 +78,12 @@ def _offer_process_ended(candidate: Candidate, *, stage: str, by, now: datetime)
 
 @candidate_hooks.page_sections.connect
 def _conversations_section(candidate: Candidate) -> dict:
-    """The recruiter's candidate page: every conversation, upcoming first (soonest first), then those
-    still being arranged, then the rest (newest first), with the person loaded (one query)."""
-    now = utcnow()
-    meetings = list(db.session.scalars(
-        sa.select(Meeting).where(Meeting.candidate_id == candidate.id)
-        .options(joinedload(Meeting.staff)).order_by(Meeting.created_at.desc(), Meeting.id.desc())))
-    upcoming = sorted((m for m in meetings if m.status == Status.CONFIRMED and m.start_at is not None
-                       and m.start_at > now), key=lambda m: m.start_at)
-    waiting = [m for m in meetings if m.status in WAITING]
-    shown = {m.id for m in upcoming + waiting}
-    return {"conversations": {"upcoming": upcoming, "waiting": waiting,
-                              "earlier": [m for m in meetings if m.id not in shown]}}
+    """The recruiter's candidate page: the candidate's conversations grouped as on their /meetings,
+    coming up, being arranged, then everything else, newest first."""
+    groups = group_conversations(candidate_meetings(candidate), utcnow())
+    earlier = sorted(groups["after"] + groups["done"] + groups["closed"], key=lambda m: (m.created_at, m.id),
+                     reverse=True)
+    return {"conversations": {"upcoming": groups["upcoming"], "waiting": groups["waiting"], "earlier": earlier}}
 
 
 @question_hooks.directed.connect

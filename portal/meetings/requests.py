@@ -260,6 +260,30 @@ def is_over(meeting: Meeting, now: datetime) -> bool:
     return meeting.status == "confirmed" and meeting.end_at is not None and meeting.end_at <= now
 
 
+# Where a candidate's conversations stand, in the order /meetings shows them: (key, heading, statuses);
+# a confirmed conversation that is over goes to "after" (tell us how it went), whatever its status says.
+GROUPS = (
+    ("after", "Tell us how it went", ()),
+    ("upcoming", "Coming up", ("confirmed",)),
+    ("waiting", "Waiting for an answer", ("requested", "needs_approval", "approved", "invited")),
+    ("done", "Done", ("completed", "no_show")),
+    ("closed", "Didn't happen", ("declined", "expired", "cancelled", "rejected")),
+)
+
+
+def group_conversations(meetings: list[Meeting], now: datetime) -> dict[str, list[Meeting]]:
+    """``meetings`` by ``GROUPS`` key, each in the order given, "upcoming" soonest first (a confirmed
+    written exchange, which has no time, after the timed ones)."""
+    groups: dict[str, list[Meeting]] = {key: [] for key, _, _ in GROUPS}
+    for meeting in meetings:
+        if is_over(meeting, now):
+            groups["after"].append(meeting)
+        else:
+            groups[next(key for key, _, statuses in GROUPS if meeting.status in statuses)].append(meeting)
+    groups["upcoming"].sort(key=lambda m: (m.start_at is None, m.start_at or now))
+    return groups
+
+
 def has_started(meeting: Meeting, now: datetime) -> bool:
     return meeting.status == "confirmed" and meeting.start_at is not None and meeting.start_at <= now
 

@@ -25,20 +25,10 @@ from .. import bp
 from .. import calendar as meeting_calendar
 from ..forms import (ActionForm, CancelForm, FollowUpForm, RequestForm, RescheduleForm, SlotChoiceForm,
                      slot_value)
-from ..requests import (MAX_SLOTS, Offered, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting,
-                        candidate_meetings, change_cutoff, change_deadline, create_request, get_meeting,
+from ..requests import (GROUPS, MAX_SLOTS, Offered, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting,
+                        candidate_meetings, change_cutoff, change_deadline, create_request, get_meeting, group_conversations,
                         has_started, history, is_open, is_over, offered_slots, record_follow_up, report_no_show,
                         reschedule_meeting)
-
-# How /meetings groups conversations: (heading, statuses); confirmed ones split on whether they're over.
-GROUPS = (
-    ("after", "Tell us how it went", ()),
-    ("upcoming", "Coming up", ("confirmed",)),
-    ("waiting", "Waiting for an answer", ("requested", "needs_approval", "approved", "invited")),
-    ("done", "Done", ("completed", "no_show")),
-    ("closed", "Didn't happen", ("declined", "expired", "cancelled", "rejected")),
-)
-
 
 def _candidacy():
     candidacy = current_user.candidacy
@@ -140,14 +130,8 @@ def new(user_id: int):
 @role_required("candidate")
 def index():
     """Every conversation the candidate asked for, grouped by where it stands."""
-    candidacy, now = _candidacy(), utcnow()
-    groups = {key: [] for key, _, _ in GROUPS}
-    for meeting in candidate_meetings(candidacy):
-        if is_over(meeting, now):
-            groups["after"].append(meeting)
-        else:
-            groups[next(key for key, _, statuses in GROUPS if meeting.status in statuses)].append(meeting)
-    groups["upcoming"].sort(key=lambda m: m.start_at)
+    candidacy = _candidacy()
+    groups = group_conversations(candidate_meetings(candidacy), utcnow())
     return render("meetings/index.html", fragment="conversations", groups=groups, headings=GROUPS,
                   zone=candidacy.user.timezone, total=sum(len(g) for g in groups.values()))
 
