@@ -7,6 +7,6 @@ from .people.models import AvailabilityWindow, StaffProfile, TimeOff  # noqa: F4
 from .audit.models import AuditEvent  # noqa: F401
 from .feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision  # noqa: F401
 from .questions.models import Question  # noqa: F401
-from .meetings.models import BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition, ProposedSlot, meeting_question  # noqa: F401
+from .meetings.models import BookedUnit, CandidateBookedUnit, CounterTime, Meeting, MeetingTransition, ProposedSlot, meeting_question  # noqa: F401
 from .candidates.models import ExitSurvey  # noqa: F401
 from .analytics.models import AnalyticsCell, AnalyticsRefresh  # noqa: F401

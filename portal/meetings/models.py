@@ -25,6 +25,7 @@ class Status(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     INVITED = "invited"
+    PROPOSED = "proposed"  # the person proposed other times: the candidate's turn to answer
     CONFIRMED = "confirmed"
     DECLINED = "declined"
     EXPIRED = "expired"
@@ -37,7 +38,7 @@ STATUSES = tuple(Status)
 # A person's time is held from confirmation until the conversation is over or called off.
 BOOKING_UNIT_MINUTES = 15
 # A request still waiting for an answer; a candidate has at most one per person (``ux_meeting_one_waiting``).
-WAITING = (Status.REQUESTED, Status.NEEDS_APPROVAL, Status.APPROVED, Status.INVITED)
+WAITING = (Status.REQUESTED, Status.NEEDS_APPROVAL, Status.APPROVED, Status.INVITED, Status.PROPOSED)
 
 _WAITING_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in WAITING))
 
@@ -76,6 +77,8 @@ class Meeting(db.Model):
     candidate: Mapped[Candidate] = relationship()
     slots: Mapped[list[ProposedSlot]] = relationship(back_populates="meeting", cascade="all, delete-orphan",
                                                       order_by="ProposedSlot.start_at")
+    counter_times: Mapped[list[CounterTime]] = relationship(back_populates="meeting", cascade="all, delete-orphan",
+                                                            order_by="CounterTime.start_at")
     transitions: Mapped[list[MeetingTransition]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingTransition.at")
 
@@ -116,6 +119,19 @@ class ProposedSlot(db.Model):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     meeting: Mapped[Meeting] = relationship(back_populates="slots")
+
+
+class CounterTime(db.Model):
+    """A time the person proposed instead (status ``proposed``); the candidate accepts one of them."""
+
+    __tablename__ = "counter_time"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    meeting: Mapped[Meeting] = relationship(back_populates="counter_times")
 
 
 class MeetingTransition(db.Model):

@@ -27,7 +27,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REQUESTED: frozenset({S.NEEDS_APPROVAL, S.INVITED, S.CANCELLED}),
     S.NEEDS_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.INVITED, S.CANCELLED}),  # invited: redirected
     S.APPROVED: frozenset({S.INVITED, S.CANCELLED}),
-    S.INVITED: frozenset({S.CONFIRMED, S.DECLINED, S.EXPIRED, S.CANCELLED}),
+    S.INVITED: frozenset({S.CONFIRMED, S.DECLINED, S.EXPIRED, S.CANCELLED, S.PROPOSED}),
+    S.PROPOSED: frozenset({S.CONFIRMED, S.EXPIRED, S.CANCELLED}),  # the candidate accepts or says no
     S.CONFIRMED: frozenset({S.COMPLETED, S.CANCELLED, S.NO_SHOW}),
 }
 ACTIVE = frozenset({*WAITING, S.CONFIRMED})
