@@ -76,7 +76,8 @@ def person_cancel(raw: str, reason: str | None, now: datetime) -> Meeting:
 
 
 def person_no_show(raw: str, now: datetime) -> Meeting:
-    """The person says the candidate didn't come (only once the start has passed)."""
+    """The person says the candidate didn't come (only once the start has passed): the candidate is
+    told kindly, with a one-click rebook, and the recruiter hears it (``notify.no_show_reported``)."""
     link = manage_link(raw)
     meeting, person = link.meeting, link.person
     if meeting.status != "confirmed":
@@ -84,6 +85,7 @@ def person_no_show(raw: str, now: datetime) -> Meeting:
     if not has_started(meeting, now):
         raise InviteError("You can report a no-show once the start time has passed.")
     transition(meeting, "no_show", actor=person, note="Reported by the person", no_show_reported_by="staff")
+    notify.no_show_reported(meeting, by=person)
     candidate = meeting.candidate
     record("meeting.no_show", f"{person.name} reported that {candidate.user.name} didn't come to the conversation",
            actor=person, candidate=candidate, subject=meeting)

@@ -121,9 +121,17 @@ def send_invitation(meeting: Meeting, *, reminder: bool = False) -> bool:
     return True
 
 
+def _others(meeting: Meeting) -> list:
+    """Who else the candidate could ask (``alternatives``; imported here: it reads through ``requests``,
+    which imports this module)."""
+    from .alternatives import alternatives
+
+    return alternatives(meeting, utcnow())
+
+
 def request_rejected(meeting, by) -> None:
-    """A recruiter rejected the request: tell the candidate, with the reason."""
-    context = _context(meeting)
+    """A recruiter rejected the request: tell the candidate, with the reason and others to ask."""
+    context = _context(meeting, alternatives=_others(meeting))
     queue_mail("meeting_rejected", to=context["candidate"].user.email,
                dedupe_key=f"meeting_rejected:{meeting.id}", **context)
 
@@ -249,11 +257,38 @@ def meeting_cancelled(meeting, by) -> None:
 
 
 def meeting_declined(meeting, by) -> None:
-    """The person declined: tell the candidate (with alternatives) and the recruiter."""
-    context = _context(meeting)
+    """The person declined: tell the candidate (with up to three others to ask, each one click from a
+    request) and the recruiter (who hears whom the candidate was pointed to)."""
+    context = _context(meeting, alternatives=_others(meeting))
     for user in _unique([context["candidate"].user, *recruiters_for(context["candidate"])]):
         queue_mail("meeting_declined", to=user.email, dedupe_key=f"meeting_declined:{meeting.id}:{user.id}",
                    recipient=user, **context)
+
+
+def no_show_reported(meeting, by) -> None:
+    """A no-show was reported: the other side hears it kindly, the recruiter hears who said what.
+
+    The candidate reported it: the person is told the candidate couldn't reach them, and whom to write
+    to if that's wrong. The person reported it: the candidate is told it's no problem, with a one-click
+    rebook with the same person and others to ask (``alternatives``). Either way the candidate's
+    recruiter (``recruiters_for``) gets one mail.
+    """
+    from .alternatives import rebook
+
+    candidate = meeting.candidate
+    recruiters = recruiters_for(candidate)
+    context = _context(meeting, by=by, contact=recruiters[0] if recruiters else None)
+    if meeting.no_show_reported_by == "candidate":
+        person = meeting.staff
+        queue_mail("meeting_no_show_person", to=person.email, dedupe_key=f"meeting_no_show:{meeting.id}:{person.id}",
+                   recipient=person, **context)
+    else:
+        user = candidate.user
+        queue_mail("meeting_no_show_candidate", to=user.email, dedupe_key=f"meeting_no_show:{meeting.id}:{user.id}",
+                   recipient=user, rebook=rebook(meeting), alternatives=_others(meeting), **context)
+    for recruiter in recruiters:
+        queue_mail("meeting_no_show_recruiter", to=recruiter.email,
+                   dedupe_key=f"meeting_no_show:{meeting.id}:{recruiter.id}", recipient=recruiter, **context)
 
 
 def written_answered(candidate, person: User, questions, subject_key: str) -> None:

@@ -374,6 +374,8 @@ def record_follow_up(candidate, meeting: Meeting, answered_ids: list[int], ratin
 
 
 def report_no_show(candidate, meeting: Meeting, now: datetime) -> Meeting:
+    """The person didn't come: closed as a no-show; the person and the recruiter are told
+    (``notify.no_show_reported``), and the candidate can ask again (nothing is left waiting)."""
     if not has_started(meeting, now):
         raise RequestError("You can report a no-show once the start time has passed.")
     by = candidate.user
@@ -382,6 +384,7 @@ def report_no_show(candidate, meeting: Meeting, now: datetime) -> Meeting:
                    no_show_reported_by="candidate")
     except TransitionRefused as error:
         raise RequestError(str(error)) from None
+    notify.no_show_reported(meeting, by=by)
     record("meeting.no_show", f"{by.name} reported that {meeting.staff.name} didn't come to the conversation",
            actor=by, candidate=candidate, subject=meeting)
     return meeting

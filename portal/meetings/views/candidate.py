@@ -19,10 +19,11 @@ from ...forms import error_on_field_or_page
 from ...people.services import get_profile
 from ...questions.services import candidate_questions
 from ...rendering import hx_redirect, render, wants_fragment
-from ...security import role_required
+from ...security import parse_id, role_required
 from ...timeutil import format_date, to_zone, utcnow, zone_label
 from .. import bp
 from .. import calendar as meeting_calendar
+from ..alternatives import alternatives, rebook
 from ..forms import (ActionForm, CancelForm, FollowUpForm, RequestForm, RescheduleForm, SlotChoiceForm,
                      slot_value)
 from ..requests import (GROUPS, MAX_SLOTS, Offered, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting,
@@ -98,8 +99,11 @@ def new(user_id: int):
         abort(404)
     if request.method == "GET":
         fmt, length = SlotChoiceForm(request.args).cleaned()
+        # Preselected: questions meant for this person, and any ``?q=<id>`` (a suggestion or a rebook
+        # link carries the agenda); only the candidate's own open questions, anything else is ignored.
+        asked = {parse_id(value) for value in request.args.getlist("q")[:50]}
         suggested = [str(q.id) for q in candidate_questions(candidacy)
-                     if not q.is_answered and q.directed_to_id == user_id]
+                     if not q.is_answered and (q.directed_to_id == user_id or q.id in asked)]
         form = RequestForm(formdata=None, format=fmt, length=length, questions=suggested)
         return _request_page(candidacy, profile, form, fragment="slots")
     form = RequestForm()
@@ -156,8 +160,12 @@ def _page(candidacy, meeting, *, status: int = 200, notice: str | None = None, e
              "follow_up_form": FollowUpForm(formdata=None), "action_form": ActionForm(formdata=None), **forms}
     if can_reschedule(meeting, now):
         forms["reschedule_form"].start.choices = _new_times(candidacy, meeting, now)
+    # It didn't happen: who else to ask (and, after a no-show, the same person again), one click each.
+    others = alternatives(meeting, now) if meeting.status in ("declined", "rejected", "no_show") else None
+    again = rebook(meeting) if meeting.status == "no_show" else None
     return render(
         "meetings/show.html", fragment="meeting", status=status, meeting=meeting, person=meeting.staff,
+        alternatives=others, rebook=again,
         profile=meeting.staff.profile, questions=agenda(meeting), history=history(meeting),
         zone=candidacy.user.timezone, notice=notice, error=error, can_cancel=can_cancel(meeting, now),
         can_reschedule=can_reschedule(meeting, now), is_over=is_over(meeting, now),
