@@ -75,6 +75,14 @@ ACCESS = {
     "meetings.manage_cancel": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
     "meetings.manage_move": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
     "meetings.manage_no_show": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
+    "meetings.review": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
+    # The staff home's buttons that open a person's e-mailed link pages (main/links.py): only for
+    # their own things (404 otherwise).
+    "main.open_invitation": ("POST", {"meeting_id": 999, "action": "accept"}, {**STAFF_ONLY, "staff": 404}),
+    "main.open_manage": ("POST", {"meeting_id": 999}, {**STAFF_ONLY, "staff": 404}),
+    "main.open_answer": ("POST", {"meeting_id": 999}, {**STAFF_ONLY, "staff": 404}),
+    "main.open_question": ("POST", {"question_id": 999}, {**STAFF_ONLY, "staff": 404}),
+    "main.open_feedback": ("POST", {"feedback_id": 999}, {**STAFF_ONLY, "staff": 404}),
     "candidates.index": ("GET", {}, RECRUITERS),
     "candidates.new": ("GET", {}, RECRUITERS),
     "candidates.show": ("GET", {"candidate_id": "CANDIDATE"}, RECRUITERS),

@@ -86,6 +86,7 @@ POSTS = {
     "meetings.manage_cancel": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
     "meetings.manage_move": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
     "meetings.manage_no_show": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
+    "meetings.review": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
     "feedback.enter": ({"candidate_id": 999, "feedback_id": 999}, {}, R404),
     "candidates.exit_survey": ({"token": "not-a-real-token"}, {}, dict.fromkeys(ROLES, 404)),
     "privacy.erase": ({"candidate_id": "CANDIDATE"}, {"confirm_email": "wrong@example.com"},

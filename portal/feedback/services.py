@@ -66,7 +66,10 @@ class Submission(NamedTuple):
 # --- asking ------------------------------------------------------------------------------------
 
 
-def _issue_link(feedback: InterviewFeedback) -> tuple[str, ActionToken]:
+def issue_link(feedback: InterviewFeedback) -> tuple[str, ActionToken]:
+    """A fresh link for the interviewer to give (or change) their feedback: (raw token, row). The
+    request and each reminder mail one; the interviewer's home page issues one when they press
+    "Give feedback" (main.links). Earlier links keep working until used or expired."""
     return issue_token(FEEDBACK, FEEDBACK_LINK_LIFETIME, user=feedback.interviewer, subject=feedback)
 
 
@@ -116,7 +119,7 @@ def request_feedback(candidate: Candidate, interviewers: list[User], by: User) -
                 db.session.add(feedback)
         except IntegrityError:  # a concurrent request asked them a moment ago
             continue
-        raw, token = _issue_link(feedback)
+        raw, token = issue_link(feedback)
         _mail_link("feedback_request", feedback, raw, token, by)
         record("feedback.requested", f"{by.name} asked {person.name} for feedback", actor=by,
                candidate=candidate, subject=feedback)
@@ -145,7 +148,7 @@ def remind_feedback(feedback: InterviewFeedback, by: User) -> None:
     if claimed != 1:
         raise FeedbackError(f"{name} was e-mailed less than an hour ago. Give them a little time first.")
     db.session.refresh(feedback)
-    raw, token = _issue_link(feedback)
+    raw, token = issue_link(feedback)
     _mail_link("feedback_reminder", feedback, raw, token, by)
     record("feedback.reminded", f"{by.name} reminded {name} about their feedback", actor=by,
            candidate=candidate, subject=feedback)
@@ -227,7 +230,7 @@ def submit_feedback(token_raw: str, went_well: str, to_grow: str) -> Submission:
     feedback.submitted_at = utcnow()
     feedback.entered_by = None
     db.session.flush()
-    raw, _ = _issue_link(feedback)
+    raw, _ = issue_link(feedback)
     name = feedback.interviewer.name
     record("feedback.submitted", f"{name} changed their feedback" if again else f"{name} sent their feedback",
            actor=feedback.interviewer, candidate=feedback.candidate, subject=feedback)

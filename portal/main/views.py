@@ -13,7 +13,7 @@ from ..security import role_required
 from ..timeutil import utcnow
 from . import bp
 from .forms import TimeSettingsForm
-from .services import candidate_home, readiness, recruiter_overview, update_time_settings
+from .services import candidate_home, readiness, recruiter_overview, staff_home, update_time_settings
 
 
 @bp.get("/")
@@ -21,10 +21,10 @@ from .services import candidate_home, readiness, recruiter_overview, update_time
 def home():
     """The home page for the signed-in person's role."""
     if current_user.is_recruiter:
-        return render("main/home_recruiter.html", overview=recruiter_overview())
+        return render("main/home_recruiter.html", overview=recruiter_overview(utcnow()))
     if current_user.role == "candidate":
         return render("main/home_candidate.html", **candidate_home(current_user.candidacy, utcnow()))
-    return render("main/home_staff.html", profile=current_user.profile)
+    return render("main/home_staff.html", profile=current_user.profile, home=staff_home(current_user, utcnow()))
 
 
 @bp.get("/healthz")
@@ -62,3 +62,6 @@ def settings():
         flash(f"Saved. We offer you times between {user.hours.label()}, {user.timezone}.", "success")
         return redirect(url_for("main.settings"))
     return render("main/settings.html", status=422 if form.errors else 200, form=form)
+
+
+from . import links  # noqa: E402,F401  (the staff home's buttons: main/links.py)

@@ -94,11 +94,26 @@ def request_created(meeting, by) -> None:
     if meeting.status == "needs_approval":
         context = _context(meeting)
         for recruiter in recruiters_for(context["candidate"]):
-            queue_mail("meeting_approval_needed", to=recruiter.email,
-                       dedupe_key=f"meeting_approval_needed:{meeting.id}:{recruiter.id}", recipient=recruiter,
-                       **context)
+            key = f"meeting_approval_needed:{meeting.id}:{recruiter.id}"
+            if _queued(key):
+                continue
+            queue_mail("meeting_approval_needed", to=recruiter.email, dedupe_key=key, recipient=recruiter,
+                       review_token=review_link(meeting, recruiter), **context)
     elif meeting.status == "invited":
         send_invitation(meeting)
+
+
+REVIEW = "meeting_review"  # the recruiter's link in the approval mail: approve or reject right there
+REVIEW_LINK_DAYS = 14
+
+
+def review_link(meeting: Meeting, recruiter: User) -> str:
+    """Issue ``recruiter``'s link to approve or reject this request (``meetings.views.review``): bound
+    to the request and the recruiter, used up by a decision, working for ``REVIEW_LINK_DAYS`` days.
+    Once the request is no longer waiting (decided in the queue, withdrawn…) the link says what
+    happened instead (``queue.review_link_problem``). Returns the raw token."""
+    raw, _ = issue_token(REVIEW, timedelta(days=REVIEW_LINK_DAYS), user=recruiter, subject=meeting)
+    return raw
 
 
 def send_invitation(meeting: Meeting, *, reminder: bool = False) -> bool:

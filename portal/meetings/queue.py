@@ -7,6 +7,8 @@ acting on the same request at once cannot both succeed: the second gets Transiti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +20,8 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..forms import FieldError
 from ..people.models import StaffProfile
-from ..auth.tokens import end_links
+from ..auth.models import ActionToken
+from ..auth.tokens import consume_token, end_links, find_token, link_rule
 from . import notify
 from ..timeutil import format_date, utcnow
 from .models import Meeting, meeting_question
@@ -120,10 +123,11 @@ def approve_request(meeting: Meeting, by: User) -> Meeting:
     return meeting
 
 
-def reject_request(meeting: Meeting, reason: str | None, by: User) -> Meeting:
-    """needs_approval → rejected, with a reason the candidate will read."""
+def reject_request(meeting: Meeting, reason: str | None, by: User, *, reason_required: bool = True) -> Meeting:
+    """needs_approval → rejected, with a reason the candidate will read (optional from the approval
+    e-mail's link, ``reason_required=False``: the candidate then reads that it can't go ahead)."""
     reason = (reason or "").strip()
-    if not reason:
+    if not reason and reason_required:
         raise QueueError("Write a reason: the candidate will read it.", "reason")
     if len(reason) > MAX_REASON:
         raise QueueError(f"Keep the reason under {MAX_REASON:,} characters (it has {len(reason):,}).", "reason")
@@ -160,3 +164,76 @@ def redirect_request(meeting: Meeting, person_id: int | None, by: User) -> Meeti
            actor=by, candidate=_candidate(meeting), subject=meeting)
     notify.request_redirected(meeting, by, previous)
     return meeting
+
+
+# --- the approval e-mail's link ------------------------------------------------------------------
+# ``notify.review_link`` mails each recruiter a link (purpose ``notify.REVIEW``) bound to the request
+# and to them; ``views.review`` shows the request (GET) and approves or rejects it (POST) through the
+# functions above, so the weekly cap and the mails are the same as from the queue.
+
+
+class ReviewLink(NamedTuple):
+    token: ActionToken
+    meeting: Meeting
+    recruiter: User
+
+
+@link_rule(notify.REVIEW)
+def review_link_problem(token: ActionToken) -> str | None:
+    """A review link is its recruiter's while they are an active recruiter and the request exists
+    and waits for approval: ``gone`` (the request was deleted), ``closed`` (the account no longer
+    reviews requests), ``decided`` (the candidate's offer process ended), ``handled`` (approved,
+    rejected, passed on or withdrawn: ``review_outcome`` says by whom). These win over used and expired."""
+    if token.subject_type != Meeting.__name__ or token.subject_id is None:
+        return "invalid"
+    meeting = db.session.get(Meeting, token.subject_id)
+    if meeting is None:
+        return "gone"
+    recruiter = token.user
+    if recruiter is None or not recruiter.active or not recruiter.is_recruiter:
+        return "closed"
+    candidate = meeting.candidate
+    if candidate is None or not candidate.keeps_conversations:
+        return "decided"
+    if meeting.status != "needs_approval":
+        return "handled"
+    return None
+
+
+def review_link(raw: str) -> ReviewLink:
+    """The usable review link for ``raw``, or TokenProblem saying why not. Changes nothing."""
+    token = find_token(notify.REVIEW, raw)
+    meeting = db.session.get(Meeting, token.subject_id)
+    return ReviewLink(token, meeting, token.user)
+
+
+@dataclass
+class Outcome:
+    """What became of a request once it left the approval queue: ``kind`` (approved, rejected,
+    redirected, cancelled, or moved on otherwise), who did it and when."""
+
+    kind: str
+    by: User | None
+    at: datetime | None
+    reason: str | None = None
+
+
+def review_outcome(meeting: Meeting) -> Outcome:
+    """How the request left ``needs_approval`` (its history: the step out of it)."""
+    step = next((t for t in reversed(meeting.transitions) if t.from_status == "needs_approval"), None)
+    if step is None:
+        return Outcome("other", None, None)
+    by = db.session.get(User, step.actor_id) if step.actor_id is not None else None
+    kind = {"approved": "approved", "rejected": "rejected", "cancelled": "cancelled",
+            "invited": "redirected"}.get(step.to_status, "other")
+    return Outcome(kind, by, step.at, step.reason)
+
+
+def use_review_link(link: ReviewLink, decision: str, reason: str | None = None) -> Meeting:
+    """Approve or reject through the recruiter's link (once: the link is used up). Raises
+    TransitionRefused (someone else decided a moment ago), QueueError (the week is full; a reason
+    too long) or TokenProblem; the caller rolls back and the link stays unused."""
+    consume_token(link.token)
+    if decision == "approve":
+        return approve_request(link.meeting, by=link.recruiter)
+    return reject_request(link.meeting, reason, by=link.recruiter, reason_required=False)
