@@ -10,6 +10,8 @@ link that opens the request form with the same format, length and questions alre
 - *Free*: ``requests.is_open`` and at least one time the request form would offer before the
   candidate's decision deadline (``requests.bookable_slots``' rules: both sides' confirmed
   conversations, time off, the weekly cap); a request in writing needs no time, so open is enough.
+  The first free time shown is the first the request form offers: within the candidate's hours when
+  one is, else the nearest outside them (marked early or late).
 - Never the person it was with, never someone the candidate already has a request waiting for, and
   nobody once the candidate's offer process has ended.
 
@@ -29,7 +31,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
 from ..extensions import db
-from ..people.availability import Slot, free_slots
+from ..people.availability import Slot, free_slots, within_hours
 from ..people.models import StaffProfile
 from ..questions.suggestions import suggest_people
 from ..timeutil import to_zone
@@ -47,6 +49,7 @@ class Alternative:
     reasons: tuple[str, ...]  # topics or words that matched, as the directory shows them
     first_free: Slot | None  # None for a request in writing
     params: dict  # for url_for / absolute_url("meetings.new", **params)
+    early_late: str | None = None  # "early" / "late" when no free time falls within the candidate's hours
 
     @property
     def person(self) -> User:
@@ -182,7 +185,7 @@ def alternatives(meeting: Meeting, now: datetime, *, limit: int = LIMIT) -> list
     person_busy = _busy_by_person(list(by_id), now)
     own_busy = candidate_busy(candidate, now)
     weeks = _week_counts(by_id, now)
-    zone, deadline = candidate.user.timezone, candidate.decision_deadline
+    zone, deadline, hours = candidate.user.timezone, candidate.decision_deadline, candidate.user.hours
     today = to_zone(now, zone).date()
     length = timedelta(minutes=meeting.length_minutes)
     found = []
@@ -190,10 +193,12 @@ def alternatives(meeting: Meeting, now: datetime, *, limit: int = LIMIT) -> list
         slots = free_slots(profile, today, today + timedelta(days=DAYS_AHEAD - 1), length, zone, now=now,
                            busy=person_busy.get(profile.user_id, []) + own_busy,
                            booked_per_week=weeks.get(profile.user_id, {}))
-        first = next((s for s in slots if deadline is None or s.end <= deadline), None)
-        if first is None:
+        offered, _ = within_hours([s for s in slots if deadline is None or s.end <= deadline], zone, hours)
+        if not offered:
             continue
-        found.append(Alternative(profile, reasons, first, request_params(meeting, profile.user_id, question_ids)))
+        first, how = offered[0]  # the first the request form shows: within the candidate's hours if any is
+        found.append(Alternative(profile, reasons, first, request_params(meeting, profile.user_id, question_ids),
+                                 None if how.inside else how.kind))
         if len(found) == limit:
             break
     return found

@@ -85,6 +85,23 @@ def test_up_to_three_free_people_for_the_same_questions_best_first(story):
     assert lena.params == {"user_id": lena.person.id, "format": "video", "length": 30,
                            "q": [story.growth.id, story.oncall.id]}
     assert lena.first_free.start == bookable_slots(story.jordan, lena.profile, 30, utcnow())[0].start
+    assert lena.early_late is None
+
+
+def test_the_first_free_time_shown_is_within_the_candidates_hours_when_one_is(story):
+    night = person("Night Owl", topics="career growth", free=False)
+    add_windows(night, time(4), time(5), "America/New_York", weekdays=[1])  # Tuesdays 04:00, early for Jordan
+    add_windows(night, time(9), time(10), "America/New_York", weekdays=[3])  # Thursdays 09:00
+    (owl,) = alternatives(story.declined, utcnow())
+    assert (owl.first_free.start, owl.early_late) == (ny(6, 9), None)
+    db.session.execute(sa.delete(AvailabilityWindow).where(AvailabilityWindow.weekday == 3,
+                                                           AvailabilityWindow.user_id == night.id))
+    db.session.expire_all()
+    (owl,) = alternatives(story.declined, utcnow())
+    assert (owl.first_free.start, owl.early_late) == (ny(4, 4), "early")
+    notify.meeting_declined(story.declined, story.tom)
+    text = outbox("meeting_declined")["jordan@example.com"].text_body
+    assert "First free time: Tue 4 Mar 2031, 04:00 EST (America/New_York) (early for you)." in text
 
 
 def test_never_the_person_it_was_with_someone_already_asked_or_someone_not_taking_requests(story):
