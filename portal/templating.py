@@ -82,6 +82,25 @@ def _time_range(start: datetime, end: datetime, zone: str) -> str:
     return f"{local_start:%H:%M}–{local_end:%H:%M} {zone_label(local_end)}"
 
 
+def _both_zones(start: datetime | None, end: datetime | None, zone: str, other_zone: str | None,
+                other_name: str) -> str:
+    """``Tue 8 Dec 2026, 16:00–16:30 CET (10:00 EST for Sam)``: a time as its reader sees it, in
+    ``zone`` and named, then when it starts for the other side (``other_name``, in ``other_zone``),
+    with their day where it isn't the reader's (``(Mon 7 Dec, 19:00 EST for Sam)``). Without an
+    ``end``, the start alone; the other side is left out when both share a zone. For e-mail, where
+    no page says which zone a time is in."""
+    if start is None:
+        return ""
+    local = to_zone(start, zone)
+    when = f"{format_date(start, zone)}, " + (_time_range(start, end, zone) if end is not None
+                                              else f"{local:%H:%M} {zone_label(local)}")
+    if not other_zone or other_zone == zone:
+        return when
+    theirs = to_zone(start, other_zone)
+    day = "" if theirs.date() == local.date() else f"{theirs:%a} {theirs.day} {theirs:%b}, "
+    return f"{when} ({day}{theirs:%H:%M} {zone_label(theirs)} for {other_name})"
+
+
 def _paragraphs(text: str | None) -> Markup:
     """Plain text → escaped <p> paragraphs (blank lines) with <br> for single line breaks."""
     blocks = [b for b in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip()) if b.strip()]
@@ -113,6 +132,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["days_left"] = _days_left
     app.jinja_env.filters["zone_label"] = zone_label
     app.jinja_env.filters["time_range"] = _time_range
+    app.jinja_env.filters["both_zones"] = _both_zones
     app.jinja_env.filters["paragraphs"] = _paragraphs
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.trim_blocks = True

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from email.utils import parseaddr
 
+import css_inline
 import sqlalchemy as sa
 from flask import current_app, render_template
 from jinja2_fragments.flask import render_block
@@ -26,14 +28,46 @@ def mail_domain() -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
+# Many mail clients drop a <style> element (or all of <head>), so every rule of the layout's
+# <style> is copied onto the elements it matches as style="…", and the rules go. At-rules (@media:
+# dark mode, narrow screens) can't be inlined: they stay in a <style> for the clients that read it.
+# Nothing is fetched: a mail never links a stylesheet, and rendering must not touch the network.
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+
+
+# What the inliner writes back: a comment, a <style> element whole (CSS is no text to escape), or a
+# tag. Its attribute values are always in double quotes, with any " inside escaped, so a ">" in
+# one doesn't end the tag. Everything between tokens is text, where it writes < > & escaped.
+_TOKEN = re.compile(r'<!--.*?-->|<style\b(?:[^>"]|"[^"]*")*>.*?</style>|<(?:[^>"]|"[^"]*")*>',
+                    re.DOTALL | re.IGNORECASE)
+_QUOTES = str.maketrans({'"': "&#34;", "'": "&#39;"})
+
+
+def inline_css(html: str) -> str:
+    """``html`` with its <style> rules written into the elements' style attributes.
+
+    The inliner parses the document and writes it out again the HTML5 way, which leaves ' and " in
+    text as they are; the template had them escaped (&#39; &#34;). They are escaped again, so the
+    mail carries what the template made of a reader's text, only with styles added.
+    """
+    inlined = _INLINER.inline(html)
+    out, last = [], 0
+    for token in _TOKEN.finditer(inlined):
+        out += [inlined[last:token.start()].translate(_QUOTES), token.group(0)]
+        last = token.end()
+    out.append(inlined[last:].translate(_QUOTES))
+    return "".join(out)
+
+
 def render_mail(kind: str, **context) -> tuple[str, str, str]:
     """(subject, text, html) from ``templates/emails/<kind>.txt`` and ``.html``.
 
-    The subject is the ``subject`` block of the text template, so one file owns the wording.
+    The subject is the ``subject`` block of the text template, so one file owns the wording. The
+    HTML part leaves here with its CSS inlined (``inline_css``), whatever the kind of mail.
     """
     subject = _one_line(render_block(f"emails/{kind}.txt", "subject", **context))
     text = render_template(f"emails/{kind}.txt", **context).strip() + "\n"
-    html = render_template(f"emails/{kind}.html", subject=subject, **context)
+    html = inline_css(render_template(f"emails/{kind}.html", subject=subject, **context))
     return subject, text, html
 
 
