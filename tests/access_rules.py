@@ -65,6 +65,8 @@ ACCESS = {
     "meetings.reschedule": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.follow_up": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.no_show": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
+    "meetings.accept_proposed": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
+    "meetings.decline_proposed": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.queue": ("GET", {}, RECRUITERS),
     "meetings.approve": ("POST", {"meeting_id": 999}, R404),
     "meetings.reject": ("POST", {"meeting_id": 999}, R404),

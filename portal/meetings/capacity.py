@@ -11,23 +11,25 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..people.models import StaffProfile
 from ..timeutil import to_zone
-from .models import WAITING, Meeting, ProposedSlot
+from .models import WAITING, CounterTime, Meeting, ProposedSlot
 
 
 def week_counts(profile, now: datetime, exclude_id: int | None = None) -> dict[tuple[int, int], int]:
     """Conversations per ISO week (in the person's zone) that count against the weekly cap.
 
     A confirmed one counts in the week it happens; an invitation still open counts in every week
-    one of its proposed times falls in, since the person may accept any of them.
+    one of its proposed times falls in, since the person may accept any of them; so does a proposal
+    of the person's own times, since the candidate may choose any of them.
     """
     zone, since = profile.user.timezone, now - timedelta(days=7)
     starts: dict[int, set] = {}
-    rows = db.session.execute(
+    rows = db.session.execute(sa.union_all(
         sa.select(Meeting.id, Meeting.start_at).where(Meeting.staff_id == profile.user_id,
-                                                      Meeting.status == "confirmed", Meeting.start_at > since)
-        .union_all(sa.select(ProposedSlot.meeting_id, ProposedSlot.start_at).join(Meeting)
-                   .where(Meeting.staff_id == profile.user_id, Meeting.status == "invited",
-                          ProposedSlot.start_at > since)))
+                                                      Meeting.status == "confirmed", Meeting.start_at > since),
+        sa.select(ProposedSlot.meeting_id, ProposedSlot.start_at).join(Meeting)
+        .where(Meeting.staff_id == profile.user_id, Meeting.status == "invited", ProposedSlot.start_at > since),
+        sa.select(CounterTime.meeting_id, CounterTime.start_at).join(Meeting)
+        .where(Meeting.staff_id == profile.user_id, Meeting.status == "proposed", CounterTime.start_at > since)))
     for meeting_id, start in rows:
         if meeting_id != exclude_id:
             iso = to_zone(start, zone).isocalendar()

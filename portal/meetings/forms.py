@@ -127,3 +127,9 @@ class FollowUpForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class ProposalForm(FlaskForm):
+    """The candidate's choice among the times the person proposed (a counter time's id)."""
+
+    time = RadioField("Choose a time", coerce=parse_id, validate_choice=False)

@@ -2,7 +2,8 @@
 time), decline or propose another time. Flush, never commit.
 
 Invitation links (``notify.send_invitation``): three tokens per mail, purposes ``meeting_accept``,
-``meeting_decline`` and ``meeting_propose``, each bound to its action on one conversation and to
+``meeting_decline`` and ``meeting_propose`` (up to three of the person's own free times that suit
+the candidate too; the candidate accepts one in the portal: ``proposals``), each bound to its action on one conversation and to
 the person, expiring with the invitation. Using any of them ends every open invitation link of
 that conversation (the reminder's too). Reading a link changes nothing; when the conversation has
 moved on (answered, cancelled, expired), that answer wins over "used" or "expired", because it is
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -24,12 +24,12 @@ from ..audit.services import record
 from ..auth.models import ActionToken
 from ..extensions import db
 from ..auth.tokens import TokenProblem, consume_token, find_token
-from ..timeutil import utcnow
+from ..timeutil import format_datetime, utcnow
 from . import notify
 from .calendar import agenda_questions, video_link_for
 from .links import InviteError, clean_text, meeting_for_token
-from .models import BookedUnit, CandidateBookedUnit, Meeting, ProposedSlot
-from .requests import outside_candidate_day
+from .models import BookedUnit, CandidateBookedUnit, CounterTime, Meeting, ProposedSlot, Status
+from .requests import Offered, offered_slots
 from .states import confirm, transition, units
 from .written import mail_written_link
 
@@ -58,6 +58,8 @@ def _state_problem(meeting: Meeting, token: ActionToken) -> str | None:
         return None
     if meeting.status in ANSWERED:
         return "answered"
+    if meeting.status == Status.PROPOSED:
+        return "proposed"
     return {"expired": "request_expired"}.get(meeting.status, "cancelled")
 
 
@@ -74,7 +76,7 @@ def _find_invitation_token(raw: str) -> ActionToken:
 def invitation_link(raw: str) -> InviteLink:
     """The usable invitation link for ``raw``, or TokenProblem saying why not. Changes nothing.
 
-    Reasons: ``invalid``, ``used``, ``expired``, and, winning over those, ``answered``,
+    Reasons: ``invalid``, ``used``, ``expired``, and, winning over those, ``answered``, ``proposed``,
     ``cancelled``, ``request_expired``, ``moved`` (a recruiter gave the request to someone else) or
     ``decided`` (the candidate's offer process has ended).
     """
@@ -110,22 +112,27 @@ def _use(link: InviteLink, action: str) -> None:
         .execution_options(synchronize_session=False))
 
 
-def free_slots(meeting: Meeting, now: datetime | None = None) -> list[ProposedSlot]:
-    """The proposed times that are still ahead and that nothing holds of the person's or the
-    candidate's time (one query)."""
+def still_free(meeting: Meeting, times: list, now: datetime | None = None) -> list:
+    """Those of ``times`` (proposed slots or counter times) that are still ahead and that nothing
+    holds of the person's or the candidate's time (one query)."""
     now = now or utcnow()
-    slots = [slot for slot in meeting.slots if slot.start_at > now]
-    if not slots:
+    times = sorted((time for time in times if time.start_at > now), key=lambda time: time.start_at)
+    if not times:
         return []
     length = timedelta(minutes=meeting.length_minutes)
-    since, until = slots[0].start_at - length, slots[-1].start_at + length
+    since, until = times[0].start_at - length, times[-1].start_at + length
     held = set(db.session.scalars(
         sa.select(BookedUnit.unit_start).where(BookedUnit.staff_id == meeting.staff_id,
                                                BookedUnit.unit_start >= since, BookedUnit.unit_start < until)
         .union(sa.select(CandidateBookedUnit.unit_start).where(
             CandidateBookedUnit.candidate_id == meeting.candidate_id, CandidateBookedUnit.unit_start >= since,
             CandidateBookedUnit.unit_start < until))))
-    return [slot for slot in slots if not held & set(units(slot.start_at, slot.start_at + length))]
+    return [time for time in times if not held & set(units(time.start_at, time.start_at + length))]
+
+
+def free_slots(meeting: Meeting, now: datetime | None = None) -> list[ProposedSlot]:
+    """The candidate's proposed times that are still ahead and free for both."""
+    return still_free(meeting, meeting.slots, now)
 
 
 # --- answering an invitation --------------------------------------------------------------------
@@ -167,29 +174,44 @@ def decline_invitation(raw: str, reason: str | None) -> Meeting:
     return meeting
 
 
-def local_to_utc(value: datetime, zone: str) -> datetime:
-    """A wall-clock time the person typed in their own zone, as an aware UTC moment."""
-    return value.replace(tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
+MAX_COUNTER_TIMES = 3
 
 
-def propose_time(raw: str, proposal: str | None, when: datetime | None) -> Meeting:
-    """Another time, in the person's words (and optionally one moment in their zone). The request
-    stays as it is; the candidate and the recruiter hear the suggestion."""
+def proposable_times(meeting: Meeting, now: datetime | None = None) -> Offered:
+    """The person's own free times that also suit the candidate (free, within their hours, before
+    their deadline, within the person's weekly cap): what the person may propose instead."""
+    now = now or utcnow()
+    profile = meeting.staff.profile
+    if profile is None or meeting.format == "written":
+        return Offered([])
+    return offered_slots(meeting.candidate, profile, meeting.length_minutes, now, exclude_id=meeting.id)
+
+
+def propose_times(raw: str, starts: list[datetime | None], message: str | None) -> Meeting:
+    """The person can't make the candidate's times and proposes up to three of their own free times
+    (with an optional message): the conversation waits for the candidate to accept one (``proposed``)."""
     link = invitation_link(raw)
     meeting, person = link.meeting, link.meeting.staff
-    proposal = clean_text(proposal, "proposal")
-    proposed_at = local_to_utc(when, person.timezone) if when is not None else None
-    if not proposal and proposed_at is None:
-        raise InviteError("Say when would suit you, or pick a date and time.", "proposal")
-    if proposed_at is not None and proposed_at <= utcnow():
-        raise InviteError("Pick a time in the future.", "when")
-    problem = proposed_at and outside_candidate_day(meeting.candidate.user, proposed_at,
-                                                    meeting.length_minutes, person)
-    if problem:
-        raise InviteError(problem, "when")
+    message = clean_text(message, "message")
+    if any(start is None for start in starts):
+        raise InviteError("Choose times from the list.", "times")
+    starts = sorted(set(starts))
+    if not starts:
+        raise InviteError("Choose at least one of your free times.", "times")
+    if len(starts) > MAX_COUNTER_TIMES:
+        raise InviteError(f"Choose up to {MAX_COUNTER_TIMES} times.", "times")
+    now = utcnow()
+    free = {slot.start for slot, _fit in proposable_times(meeting, now).slots}
+    for start in starts:
+        if start not in free:
+            raise InviteError(f"{format_datetime(start, person.timezone)} isn't free any more for you or for "
+                              f"{meeting.candidate.user.first_name}. Choose another time.", "times")
     _use(link, "propose")
-    record("meeting.time_proposed", f"{person.name} proposed another time", actor=person,
-           candidate=meeting.candidate, subject=meeting,
-           proposed_at=proposed_at.isoformat() if proposed_at else None)
-    notify.time_proposed(meeting, proposal, proposed_at)
+    length = timedelta(minutes=meeting.length_minutes)
+    meeting.counter_times = [CounterTime(start_at=start, end_at=start + length) for start in starts]
+    db.session.flush()
+    transition(meeting, Status.PROPOSED, actor=person, note=message or None)
+    record("meeting.time_proposed", f"{person.name} proposed {len(starts)} other "
+           f"time{'' if len(starts) == 1 else 's'}", actor=person, candidate=meeting.candidate, subject=meeting)
+    notify.time_proposed(meeting, message)
     return meeting

@@ -159,18 +159,22 @@ def request_redirected(meeting: Meeting, by, previous: User) -> None:
     send_invitation(meeting)
 
 
-def time_proposed(meeting: Meeting, proposal: str, proposed_at: datetime | None) -> None:
-    """The person suggested another time: the candidate and the recruiter hear what they wrote."""
-    context = _context(meeting, proposal=proposal, proposed_at=proposed_at)
+def time_proposed(meeting: Meeting, message: str | None) -> None:
+    """The person proposed other times: the candidate is asked to choose one (in the portal, one
+    click), the recruiter hears it too."""
+    context = _context(meeting, message=message, times=list(meeting.counter_times),
+                       answer_link=absolute_url("meetings.show", meeting_id=meeting.id))
     for user in _unique([context["candidate"].user, *recruiters_for(context["candidate"])]):
         queue_mail("meeting_time_proposed", to=user.email, dedupe_key=f"meeting_time_proposed:{meeting.id}:{user.id}",
                    recipient=user, **context)
 
 
 def invitation_expired(meeting: Meeting) -> None:
-    """Nobody answered in time: the candidate and the recruiter are told."""
-    context = _context(meeting, hours=invitation_hours())
-    for user in _unique([context["candidate"].user, *recruiters_for(context["candidate"])]):
+    """Nobody answered in time: the candidate and the recruiter are told. When it was the person's
+    proposed times that ran out (``counter_times``), the person hears it too."""
+    context = _context(meeting, hours=invitation_hours(), proposal=bool(meeting.counter_times))
+    person = [meeting.staff] if meeting.counter_times else []
+    for user in _unique([context["candidate"].user, *person, *recruiters_for(context["candidate"])]):
         queue_mail("meeting_expired", to=user.email, dedupe_key=f"meeting_expired:{meeting.id}:{user.id}",
                    recipient=user, **context)
 

@@ -22,7 +22,7 @@ from ..forms import FieldError
 from ..mail.services import mail_domain
 from ..people.availability import Slot, free_slots, within_hours
 from ..questions.models import Question
-from ..timeutil import Fit, day_bounds, fit, format_datetime, to_zone, zone_label
+from ..timeutil import Fit, format_datetime, to_zone
 from . import notify
 from .capacity import has_waiting, lock_person, week_counts
 from .models import FORMATS, LENGTHS, Meeting, MeetingTransition, ProposedSlot, meeting_question
@@ -104,20 +104,6 @@ def offered_slots(candidate, profile, length: int, now: datetime, *, show_all: b
     user = candidate.user
     chosen, outside = within_hours(free, user.timezone, user.hours, show_all=show_all)
     return Offered(chosen, outside, len(free) - len(chosen))
-
-
-def outside_candidate_day(candidate_user, start: datetime, length: int, viewer) -> str | None:
-    """Why ``start`` doesn't suit the candidate (outside their hours, in their zone), told in the
-    ``viewer``'s clock; None when it does."""
-    end = start + timedelta(minutes=length)
-    hours, zone = candidate_user.hours, candidate_user.timezone
-    if fit(start, end, zone, hours).inside:
-        return None
-    theirs = to_zone(start, zone)
-    first, last = (to_zone(t, viewer.timezone) for t in day_bounds(hours, zone, theirs.date()))
-    return (f"That's {theirs:%H:%M} {zone_label(theirs)} for {candidate_user.first_name}, outside their hours "
-            f"({hours.label()} their time, which is {first:%H:%M}–{last:%H:%M} {zone_label(last)} for you that "
-            "day). Pick a time within them, or describe what would suit you in words.")
 
 
 def _overlaps(start, end, intervals) -> bool:
@@ -265,7 +251,7 @@ def is_over(meeting: Meeting, now: datetime) -> bool:
 GROUPS = (
     ("after", "Tell us how it went", ()),
     ("upcoming", "Coming up", ("confirmed",)),
-    ("waiting", "Waiting for an answer", ("requested", "needs_approval", "approved", "invited")),
+    ("waiting", "Waiting for an answer", ("requested", "needs_approval", "approved", "invited", "proposed")),
     ("done", "Done", ("completed", "no_show")),
     ("closed", "Didn't happen", ("declined", "expired", "cancelled", "rejected")),
 )

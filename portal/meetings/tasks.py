@@ -3,7 +3,9 @@
 ``run_due(now)``:
 - an invitation nobody answered for INVITATION_EXPIRY_HOURS (default 72) becomes ``expired``; the
   candidate and the recruiter are told;
-- halfway there, the person gets one reminder with fresh links (the first ones keep working).
+- halfway there, the person gets one reminder with fresh links (the first ones keep working);
+- times a person proposed instead (``proposed``) that have all passed or been taken: the proposal
+  expires and everyone is told (``proposals.expire_if_gone``).
 
 Each conversation is handled in its own short transaction, so one bad row is logged and skipped
 rather than holding up the rest (or the outbox after it). Safe to run in several workers at once:
@@ -22,7 +24,8 @@ import sqlalchemy as sa
 from ..auth.models import ActionToken
 from ..extensions import db
 from . import notify
-from .models import Meeting, MeetingTransition
+from .models import Meeting, MeetingTransition, Status
+from .proposals import expire_if_gone
 from .states import TransitionRefused, transition
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,7 @@ logger = logging.getLogger(__name__)
 class DueResult:
     expired: int = 0
     reminded: int = 0
+    proposals_expired: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -85,12 +89,20 @@ def _remind(meeting: Meeting) -> bool:
     return not _answered(meeting) and notify.send_invitation(meeting, reminder=True)
 
 
+def _proposals() -> list[int]:
+    """Conversations waiting for the candidate to choose one of the person's times (few at any moment)."""
+    return list(db.session.scalars(sa.select(Meeting.id).where(Meeting.status == Status.PROPOSED)
+                                   .order_by(Meeting.created_at, Meeting.id)))
+
+
 def run_due(now: datetime) -> DueResult:
     """Expire stale invitations and send halfway reminders; commits per conversation."""
     hours = timedelta(hours=notify.invitation_hours())
     result = DueResult()
     result.expired = _each(_invited_since(now - hours), _expire, result)
     result.reminded = _each(_invited_since(now - hours / 2), _remind, result)
-    if result.expired or result.reminded:
-        logger.info("conversations: %s invitations expired, %s reminded", result.expired, result.reminded)
+    result.proposals_expired = _each(_proposals(), lambda meeting: expire_if_gone(meeting, now), result)
+    if result.expired or result.reminded or result.proposals_expired:
+        logger.info("conversations: %s invitations expired, %s reminded, %s proposals expired", result.expired,
+                    result.reminded, result.proposals_expired)
     return result

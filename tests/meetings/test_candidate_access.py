@@ -23,6 +23,8 @@ ROUTES = {
     "meetings.reschedule": ("POST", "/meetings/{id}/reschedule"),
     "meetings.follow_up": ("POST", "/meetings/{id}/follow-up"),
     "meetings.no_show": ("POST", "/meetings/{id}/no-show"),
+    "meetings.accept_proposed": ("POST", "/meetings/{id}/proposal/accept"),
+    "meetings.decline_proposed": ("POST", "/meetings/{id}/proposal/decline"),
 }
 MEETING_ROUTES = [name for name, (_, path) in ROUTES.items() if "{id}" in path]
 # What each POST would need to succeed, were the conversation Jordan's.

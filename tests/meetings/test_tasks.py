@@ -2,11 +2,12 @@
 get a halfway reminder and then expire."""
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
 import time_machine
+from factories import add_windows
 from helpers import csrf_token
 from invite_helpers import another_candidate, build_world, make_request, slot_times, world_ids
 
@@ -143,13 +144,17 @@ def test_no_nudge_for_a_person_who_already_proposed_another_time(app, story, smt
     _, ids = story
     with app.app_context():
         rows = _reload(ids)
+        add_windows(rows.tom, time(9), time(17), "America/Toronto")
         notify.request_created(make_request(rows, rows.tom), by=rows.candidate.user)
         db.session.commit()
     t0 = utcnow()
     worker_at(app, smtp, t0)
     propose = invitation_paths(smtp, "tom@example.com")[2]
     person = app.test_client()
-    data = {"proposal": "Next week, any afternoon", "csrf_token": csrf_token(person, propose)}
+    page = person.get(propose).get_data(as_text=True)
+    times = re.findall(r'name="times" value="([^"]+)"', page)[:1]
+    assert times, "Tom has free times to propose"
+    data = {"message": "Next week, any afternoon", "times": times, "csrf_token": csrf_token(person, propose)}
     assert person.post(propose, data=data).status_code == 200
     sent = worker_at(app, smtp, t0 + timedelta(hours=37))
     assert all(not subject.startswith("Reminder") for _, subject in sent)

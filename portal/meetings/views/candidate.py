@@ -24,8 +24,9 @@ from ...timeutil import format_date, to_zone, utcnow, zone_label
 from .. import bp
 from .. import calendar as meeting_calendar
 from ..alternatives import alternatives, rebook
-from ..forms import (ActionForm, CancelForm, FollowUpForm, RequestForm, RescheduleForm, SlotChoiceForm,
-                     slot_value)
+from ..forms import (ActionForm, CancelForm, FollowUpForm, ProposalForm, RequestForm, RescheduleForm,
+                     SlotChoiceForm, slot_value)
+from ..proposals import accept_proposal, decline_proposal, open_times, proposal_message
 from ..requests import (GROUPS, MAX_SLOTS, Offered, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting,
                         candidate_meetings, change_cutoff, change_deadline, create_request, get_meeting, group_conversations,
                         has_started, history, is_open, is_over, offered_slots, record_follow_up, report_no_show,
@@ -160,6 +161,8 @@ def _page(candidacy, meeting, *, status: int = 200, notice: str | None = None, e
              "follow_up_form": FollowUpForm(formdata=None), "action_form": ActionForm(formdata=None), **forms}
     if can_reschedule(meeting, now):
         forms["reschedule_form"].start.choices = _new_times(candidacy, meeting, now)
+    forms.setdefault("proposal_form", ProposalForm(formdata=None))
+    turn = _candidates_turn(meeting, now)
     # It didn't happen: who else to ask (and, after a no-show, the same person again), one click each.
     others = alternatives(meeting, now) if meeting.status in ("declined", "rejected", "no_show") else None
     again = rebook(meeting) if meeting.status == "no_show" else None
@@ -170,7 +173,16 @@ def _page(candidacy, meeting, *, status: int = 200, notice: str | None = None, e
         zone=candidacy.user.timezone, notice=notice, error=error, can_cancel=can_cancel(meeting, now),
         can_reschedule=can_reschedule(meeting, now), is_over=is_over(meeting, now),
         has_started=has_started(meeting, now), change_deadline=change_deadline(meeting),
-        cutoff_hours=int(change_cutoff().total_seconds() // 3600), **forms)
+        cutoff_hours=int(change_cutoff().total_seconds() // 3600), **turn, **forms)
+
+
+def _candidates_turn(meeting, now) -> dict:
+    """What the candidate is asked to do on this page: choose one of the times the person proposed."""
+    if meeting.status != "proposed":
+        return {"proposal": None}
+    choosable = open_times(meeting, now)
+    return {"proposal": {"open": choosable, "gone": [t for t in meeting.counter_times if t not in choosable],
+                         "message": proposal_message(meeting)}}
 
 
 @bp.get("/meetings/<int:meeting_id>")
@@ -247,3 +259,19 @@ def follow_up(meeting_id: int):
 def no_show(meeting_id: int):
     return _act(meeting_id, ActionForm(), lambda c, m, f, now: report_no_show(c, m, now),
                 "Thanks for telling us. Your recruiter will follow up.", "action_form")
+
+
+@bp.post("/meetings/<int:meeting_id>/proposal/accept")
+@role_required("candidate")
+def accept_proposed(meeting_id: int):
+    """Take one of the times the person proposed: confirmed, with calendar invitations to both."""
+    return _act(meeting_id, ProposalForm(), lambda c, m, f, now: accept_proposal(c, m, f.time.data, now),
+                "Confirmed. You both get a calendar invitation by e-mail.", "proposal_form")
+
+
+@bp.post("/meetings/<int:meeting_id>/proposal/decline")
+@role_required("candidate")
+def decline_proposed(meeting_id: int):
+    return _act(meeting_id, ActionForm(), lambda c, m, f, now: decline_proposal(c, m, now),
+                "Done: we've told them none of those times suits you. You can ask again with other times.",
+                "action_form")

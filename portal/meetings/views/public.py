@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from flask import redirect, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import RadioField, SelectChoice, SelectMultipleField, TextAreaField
+from wtforms.validators import Length
 
 from ...auth.emailed import FORM_EXPIRED, EmailedLinkView, form_error
 from ...extensions import db
-from ...forms import EmptyForm, error_on_field_or_page, in_reach, show_error, strip
+from ...forms import EmptyForm, error_on_field_or_page, show_error, strip
 from ...rendering import render
-from ...timeutil import day_bounds, to_zone, utcnow
+from ...timeutil import format_date, to_zone, utcnow, zone_label
 from .. import bp
 from ..calendar import agenda_questions, shown_text
-from ..forms import parse_slot
-from ..invitations import accept_invitation, decline_invitation, free_slots, invitation_link, propose_time
+from ..forms import parse_slot, slot_value
+from ..invitations import (MAX_COUNTER_TIMES, accept_invitation, decline_invitation, free_slots, invitation_link,
+                           proposable_times, propose_times)
 from ..links import MAX_TEXT, InviteError, meeting_for_token, token_candidate
 from ..manage import (
     manage_link,
@@ -51,9 +52,9 @@ class DeclineForm(FlaskForm):
 
 
 class ProposeForm(FlaskForm):
-    proposal = TextAreaField("When would suit you?", filters=[strip], render_kw={"rows": 4},
-                             validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT:,} characters.")])
-    when = DateTimeLocalField("A date and time (optional)", format="%Y-%m-%dT%H:%M", validators=[Optional(), in_reach])
+    times = SelectMultipleField(f"Choose up to {MAX_COUNTER_TIMES} of your free times", validate_choice=False)
+    message = TextAreaField("A message (optional)", filters=[strip], render_kw={"rows": 3},
+                            validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT:,} characters.")])
 
 
 class ManageCancelForm(FlaskForm):
@@ -82,11 +83,25 @@ class PersonLink(EmailedLinkView):
 # --- invitations --------------------------------------------------------------------------------
 
 
-def _candidate_day(candidate, person) -> tuple:
-    """The candidate's hours today (their calendar) as the person's clock reads them."""
-    user = candidate.user
-    return tuple(to_zone(t, person.timezone)
-                 for t in day_bounds(user.hours, user.timezone, to_zone(utcnow(), user.timezone).date()))
+def _time_label(start, end, fit, person, candidate) -> str:
+    """``16:00–16:30 CET (10:00–10:30 EST for Sam, early for them)``: one time the person may propose."""
+    theirs = candidate.user
+    early_late = "" if fit.inside else f", {fit.kind} for them"
+    return (f"{to_zone(start, person.timezone):%H:%M}–{to_zone(end, person.timezone):%H:%M} "
+            f"{zone_label(to_zone(end, person.timezone))} ({to_zone(start, theirs.timezone):%H:%M}–"
+            f"{to_zone(end, theirs.timezone):%H:%M} {zone_label(to_zone(end, theirs.timezone))} for "
+            f"{theirs.first_name}{early_late})")
+
+
+def _proposable_days(meeting) -> dict:
+    """The person's free times that suit the candidate, by the person's day: {day label: [choice]}."""
+    person, candidate = meeting.staff, meeting.candidate
+    days: dict = {}
+    for slot, fit in proposable_times(meeting).slots:
+        day = format_date(slot.start, person.timezone)
+        days.setdefault(day, []).append(SelectChoice(slot_value(slot.start),
+                                                     _time_label(slot.start, slot.end, fit, person, candidate)))
+    return days
 
 
 def _invite_page(link, form, token: str, status: int = 200, taken: bool = False, error: str | None = None):
@@ -97,9 +112,11 @@ def _invite_page(link, form, token: str, status: int = 200, taken: bool = False,
         form.slot.choices = [SelectChoice(slot.id) for slot in slots]
     return render("meetings/invite.html", fragment="invite_form", status=status, action=link.action, form=form,
                   token=token, meeting=meeting, person=meeting.staff, candidate=candidate,
-                  candidate_day=_candidate_day(candidate, meeting.staff) if link.action == "propose" else None,
+                  proposable=_proposable_days(meeting) if link.action == "propose" else {},
+                  chosen=set(form.times.data or []) if "times" in form else set(),
+                  max_times=MAX_COUNTER_TIMES,
                   agenda=[shown_text(q) for q in agenda_questions(meeting)], slots=slots,
-                  taken=taken, error=error, expires_at=invitation_expires_at(meeting))
+                  taken=taken, error=error, expires_at=invitation_expires_at(meeting), contact=_contact(candidate))
 
 
 def _answer_invitation(link, form, token: str) -> str | None:
@@ -109,7 +126,7 @@ def _answer_invitation(link, form, token: str) -> str | None:
     if link.action == "decline":
         decline_invitation(token, form.reason.data)
     else:
-        propose_time(token, form.proposal.data, form.when.data)
+        propose_times(token, [parse_slot(value) for value in form.times.data or []], form.message.data)
     return None
 
 

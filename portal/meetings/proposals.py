@@ -1,0 +1,86 @@
+"""The candidate's answer to the times a person proposed instead of theirs (status ``proposed``):
+accept one (confirmed, a calendar invitation to both) or say none suits (the request is withdrawn
+and the person told). A proposal whose times have all passed or been taken expires (the worker,
+``tasks.run_due``). Flush, never commit; ``RequestError`` carries what the candidate reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..audit.services import record
+from ..timeutil import format_datetime
+from . import notify
+from .calendar import video_link_for
+from .invitations import still_free
+from .models import CounterTime, Meeting, Status
+from .requests import RequestError
+from .states import SlotTaken, TransitionRefused, confirm, end_conversation, transition
+
+
+def proposal_message(meeting: Meeting) -> str | None:
+    """What the person wrote with their times (the note on the move to ``proposed``)."""
+    notes = [t.reason for t in meeting.transitions if t.to_status == Status.PROPOSED]
+    return notes[-1] if notes else None
+
+
+def open_times(meeting: Meeting, now: datetime) -> list[CounterTime]:
+    """The proposed times the candidate can still choose: ahead, and free for both of them."""
+    return still_free(meeting, meeting.counter_times, now)
+
+
+def _waiting_for_candidate(meeting: Meeting) -> None:
+    if meeting.status != Status.PROPOSED:
+        raise RequestError("This proposal has already been answered: see where the conversation stands below.")
+
+
+def accept_proposal(candidate, meeting: Meeting, time_id: int | None, now: datetime) -> Meeting:
+    """The candidate takes one of the person's times: confirmed for both, with calendar invitations."""
+    _waiting_for_candidate(meeting)
+    first, by = meeting.staff.first_name, candidate.user
+    time = next((t for t in meeting.counter_times if t.id == time_id), None)
+    if time is None:
+        raise RequestError(f"Choose one of the times {first} proposed.", "time")
+    if time.start_at <= now:
+        raise RequestError("That time has already passed. Choose a later one.", "time")
+    try:
+        confirm(meeting, time.start_at, actor=by, video_link=video_link_for(meeting))
+    except SlotTaken:
+        raise RequestError(f"That time was just taken. Choose another of {first}'s times, or tell {first} "
+                           "none of them suits you.", "time") from None
+    except TransitionRefused as error:
+        raise RequestError(str(error)) from None
+    record("meeting.accepted", f"{by.name} accepted {meeting.staff.name}'s proposed time, "
+           f"{format_datetime(time.start_at, meeting.staff.timezone)}", actor=by, candidate=candidate,
+           subject=meeting)
+    notify.meeting_confirmed(meeting, by)
+    return meeting
+
+
+def decline_proposal(candidate, meeting: Meeting, now: datetime) -> Meeting:
+    """None of the person's times suits the candidate: the request is withdrawn and the person told;
+    the candidate may ask again with other times."""
+    _waiting_for_candidate(meeting)
+    by = candidate.user
+    reason = f"None of the times {meeting.staff.first_name} proposed suits {by.first_name}."
+    try:
+        end_conversation(meeting, Status.CANCELLED, actor=by, reason=reason)
+    except TransitionRefused as error:
+        raise RequestError(str(error)) from None
+    record("meeting.cancelled", f"{by.name} turned down the times {meeting.staff.name} proposed", actor=by,
+           candidate=candidate, subject=meeting)
+    notify.meeting_cancelled(meeting, by)
+    return meeting
+
+
+def expire_if_gone(meeting: Meeting, now: datetime) -> bool:
+    """A proposal none of whose times can still be chosen (passed, or taken since) expires: the
+    candidate, the person and the recruiter are told. False when a time is still open."""
+    if meeting.status != Status.PROPOSED or open_times(meeting, now):
+        return False
+    reason = f"The times {meeting.staff.first_name} proposed passed or were taken before one was chosen."
+    transition(meeting, Status.EXPIRED, note="the proposed times passed", reason=reason)
+    notify.invitation_expired(meeting)
+    return True
+
+
