@@ -67,7 +67,7 @@ def test_the_to_do_list(app, client, world, frozen):
     assert "Jordan Lee → Amara Okafor (Chief Executive Officer)" in approvals and "waiting 5 hours" in approvals
     feedback = text_of(html, "todo-feedback")
     assert "Feedback not given yet 2" in feedback
-    assert "Jordan Lee 1 of the interviewers Tom Becker" in feedback and "Sam Rivera" in feedback
+    assert "Jordan Lee 1 still to answer Tom Becker" in feedback and "Sam Rivera" in feedback
     assert "Published Person" not in feedback  # the message is out: nothing to collect
     assert f"/recruiter/candidates/{world['jordan']}/feedback/" in html  # Remind
     expiring = text_of(html, "todo-expiring")
