@@ -251,3 +251,13 @@ def test_the_home_takes_the_same_queries_for_1_and_many_of_each(app, client, wor
     assert "Waiting for you 21" in text_of(html, "waiting")
     many = len(page_statements(app, client, "/").selects)
     assert one == many, (one, many)
+
+
+def test_a_proposal_waiting_for_the_candidate_is_under_coming_up(app, client, world):
+    with app.app_context():
+        db.session.get(Meeting, world["invited"]).status = "proposed"
+        db.session.commit()
+    _login(app, client, world["amara"])
+    html = _home(client)
+    assert "Waiting for Jordan to answer your proposed times" in text_of(html, "coming-up")
+    assert "Jordan Lee would like to talk to you" not in html
