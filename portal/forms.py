@@ -5,10 +5,12 @@ from __future__ import annotations
 import unicodedata
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from markupsafe import Markup, escape
+from wtforms import Field, HiddenField, StringField, TextAreaField
+from wtforms.widgets import html_params
 from wtforms.validators import StopValidation, ValidationError
 
-from .timeutil import REACH, is_valid_timezone, timezone_choices, utcnow, within_reach
+from .timeutil import REACH, canonical_zone, describe_zone, find_zone, utcnow, within_reach, zone_options
 
 class FieldError(ValueError):
     """A change a service refuses, with a message for people; ``field`` names the form field the
@@ -85,16 +87,57 @@ class EmptyForm(Form):
 
 
 def valid_timezone(form, field):
-    if not is_valid_timezone(field.data):
-        raise ValidationError("Choose a time zone from the list, like Europe/Berlin.")
+    """The zone someone typed or picked, as its listed name (``kolkata``, ``Asia/Calcutta`` →
+    ``Asia/Kolkata``), or a message; nothing else runs after a refusal."""
+    try:
+        field.data = find_zone(field.data)
+    except ValueError as error:
+        raise StopValidation(str(error)) from None
 
 
-class TimezoneField(SelectField):
-    """Every IANA zone as a select list; anything else is refused with a message."""
+class ZonePicker:
+    """A text box with a <datalist> of every listed zone (``timeutil.zone_options``): typing a city
+    or a country narrows the list in the browser, with JavaScript or without, on a phone too, and
+    what is sent is the zone's IANA name. The macro ``zone_field`` writes its label and hints."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        list_id = f"{kwargs['id']}-zones"
+        attributes = {"type": "text", "name": field.name, "value": field._value(), "list": list_id,
+                      "autocomplete": "off", "autocapitalize": "off", "spellcheck": "false", **kwargs}
+        options = "".join(f'<option value="{escape(name)}" label="{escape(label)}"></option>'
+                          for name, label in field.options())
+        return Markup(f'<input {html_params(**attributes)}><datalist id="{escape(list_id)}">{options}</datalist>')
+
+
+class TimezoneField(Field):
+    """A time zone: typed or picked from the listed zones (one per place, no old aliases), each
+    labelled with its offset now and its city. Any zone name in any case, an old alias, a city or
+    a country with one zone is understood and kept as the listed zone's name; anything else is
+    refused with a message. A saved alias (Asia/Calcutta) shows as its listed zone (Asia/Kolkata)."""
+
+    widget = ZonePicker()
 
     def __init__(self, label="Time zone", validators=(), **kwargs):
-        super().__init__(label, validators=[valid_timezone, *validators], validate_choice=False, **kwargs)
-        self.choices = [SelectChoice(z) for z in timezone_choices()]
+        super().__init__(label, validators=[valid_timezone, *validators], **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = valuelist[0]
+
+    def _value(self) -> str:
+        if not isinstance(self.data, str):
+            return ""
+        return canonical_zone(self.data) or self.data
+
+    def options(self) -> list[tuple[str, str]]:
+        """(name, label) for the list, by offset now; the current zone too if the list leaves it out."""
+        return zone_options(utcnow(), canonical_zone(self.data))
+
+    def now_label(self) -> str:
+        """``GMT+01:00 · Berlin, Germany``: the chosen zone now, or "" while it names no zone."""
+        zone = canonical_zone(self.data)
+        return describe_zone(zone, utcnow()) if zone else ""
 
 
 def in_reach(form, field):

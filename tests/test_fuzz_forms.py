@@ -65,7 +65,8 @@ HOST = urlsplit(BASE_URL).netloc
 @dataclass
 class Field:
     name: str
-    kind: str  # text, textarea, select, checkbox, radio, hidden, date, time, email, number, file, submit, …
+    kind: str  # text, textarea, select, checkbox, radio, hidden, date, time, email, number, file, submit,
+    # combobox (a text box with a <datalist>: the time-zone picker; its options are what it offers), …
     values: list[str] = field(default_factory=list)  # what the page offers: value, options, a button's value
     multiple: bool = False
 
@@ -100,6 +101,9 @@ class FormParser(HTMLParser):
         self._select: Field | None = None
         self._option: str | None = ""  # None: an <option> without a value, whose text is the value
         self._textarea: Field | None = None
+        self._datalist: list[str] | None = None
+        self.datalists: dict[str, list[str]] = {}  # id → option values
+        self.listed: list[tuple[Field, str]] = []  # text boxes with a datalist, and its id
 
     def _add(self, name, kind, value=None, multiple=False):
         fields = self._form["fields"]
@@ -124,6 +128,13 @@ class FormParser(HTMLParser):
             for other in (a.get("formaction"), a.get("data-hx-post"), a.get("hx-post")):
                 if other and other not in self._form["also"]:
                     self._form["also"].append(other)
+        if tag == "datalist":
+            self._datalist = self.datalists.setdefault(a.get("id") or "", [])
+            return
+        if tag == "option" and self._datalist is not None:
+            if a.get("value") is not None:
+                self._datalist.append(a["value"])
+            return
         if tag == "option" and self._select is not None:
             self._option = a.get("value")
             if self._option is not None and self._option not in self._select.values:
@@ -139,6 +150,8 @@ class FormParser(HTMLParser):
             elif kind in ("submit", "image", "button", "reset"):
                 if kind == "submit":
                     self._add(name, "submit", a.get("value", ""))
+            elif a.get("list") and kind in ("text", "search"):
+                self.listed.append((self._add(name, "combobox", a.get("value")), a["list"]))
             else:
                 self._add(name, kind, a.get("value"))
         elif tag == "button" and (a.get("type") or "submit") == "submit":
@@ -168,6 +181,8 @@ class FormParser(HTMLParser):
             self._select = None
         elif tag == "option":
             self._option = ""
+        elif tag == "datalist":
+            self._datalist = None
         elif tag == "textarea":
             self._textarea = None
 
@@ -176,6 +191,8 @@ def page_forms(html: str) -> list[dict]:
     """Every form on a page (method, action, fields), once per place its fields can be posted to."""
     parser = FormParser()
     parser.feed(html)
+    for box, list_id in parser.listed:
+        box.values.extend(v for v in parser.datalists.get(list_id, []) if v not in box.values)
     found = []
     for form in parser.forms:
         found.append(form)

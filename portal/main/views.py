@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..rendering import render
 from ..security import role_required
-from ..timeutil import utcnow
+from ..timeutil import describe_zone, utcnow
 from . import bp
 from .forms import TimeSettingsForm
 from .services import candidate_home, readiness, recruiter_overview, staff_home, update_time_settings
@@ -59,7 +59,8 @@ def settings():
         update_time_settings(user, form.timezone.data, form.minutes(form.day_start.data),
                              form.minutes(form.day_end.data))
         db.session.commit()
-        flash(f"Saved. We offer you times between {user.hours.label()}, {user.timezone}.", "success")
+        flash(f"Saved. We offer you times between {user.hours.label()}, {user.timezone} "
+              f"({describe_zone(user.timezone, utcnow())}).", "success")
         return redirect(url_for("main.settings"))
     return render("main/settings.html", status=422 if form.errors else 200, form=form)
 

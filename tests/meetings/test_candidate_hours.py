@@ -90,7 +90,8 @@ def test_changing_ones_hours_changes_the_times_offered(world):
     assert page.status_code == 200 and 'value="07:00"' in page.get_data(as_text=True)
     saved = client.post("/settings", data={"timezone": "America/New_York", "day_start": "05:00",
                                            "day_end": "21:00"}, follow_redirects=True)
-    assert "Saved. We offer you times between 05:00–21:00, America/New_York." in unescape(saved.get_data(as_text=True))
+    assert ("Saved. We offer you times between 05:00–21:00, America/New_York (GMT-05:00 · New York, United States)."
+            in unescape(saved.get_data(as_text=True)))
     starts, _ = offered(client, ids["lena"])
     assert "Tue 07 05:00" in starts and "Tue 07 04:30" not in starts
 

@@ -1,0 +1,89 @@
+// Small enhancements; every page works without them.
+(function () {
+  'use strict';
+
+  // --- The time-zone picker (templates/_macros/forms.html, zone_field) ---------------------------
+  // Shows the chosen zone's offset and city under the box as it changes, and, where the zone is the
+  // person's own (data-device-zone), offers this device's zone when it differs from the chosen one.
+
+  // The browser's own name for a zone: it may spell an old name (Asia/Calcutta for Asia/Kolkata).
+  const browserNames = new Map();
+  function browserName(zone) {
+    if (!browserNames.has(zone)) {
+      let name = null;
+      try {
+        name = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+      } catch (error) {
+        name = null;  // a name this browser doesn't know
+      }
+      browserNames.set(zone, name);
+    }
+    return browserNames.get(zone);
+  }
+
+  // The list's option for a zone name, in any case or spelling; null when the list has none.
+  function optionFor(list, zone) {
+    if (!zone) return null;
+    const options = Array.from(list.options);
+    const lower = zone.trim().toLowerCase();
+    const same = options.find((option) => option.value.toLowerCase() === lower);
+    if (same) return same;
+    const wanted = browserName(zone.trim());
+    return wanted ? options.find((option) => browserName(option.value) === wanted) || null : null;
+  }
+
+  function setUpZoneField(box) {
+    if (box.dataset.zoneReady) return;
+    const input = box.querySelector('input[list]');
+    const list = input && input.list;
+    if (!list) return;
+    box.dataset.zoneReady = 'yes';
+    const now = box.querySelector('.zone-now');
+
+    // Typing replaces the whole name, so the list shows every zone matching what is typed.
+    input.addEventListener('focus', () => input.select());
+
+    const describe = () => {
+      const option = Array.from(list.options).find(
+        (o) => o.value.toLowerCase() === input.value.trim().toLowerCase());
+      if (now) now.textContent = option ? 'Now ' + option.label.replace(/ \([^()]*\)$/, '') : '';
+    };
+    input.addEventListener('input', describe);
+
+    if (!('deviceZone' in box.dataset)) return;
+    const device = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const option = optionFor(list, device);
+    const zone = option ? option.value : device;
+    if (!zone) return;
+    const offer = document.createElement('p');
+    offer.className = 'zone-suggestion';
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary outline compact';
+    button.textContent = 'Use ' + zone + " (your device's zone)";
+    offer.appendChild(button);
+    box.appendChild(offer);
+    const update = () => {
+      const chosen = optionFor(list, input.value);
+      offer.hidden = (chosen ? chosen.value : input.value.trim()) === zone;
+    };
+    button.addEventListener('click', () => {
+      input.value = zone;
+      describe();
+      update();
+      input.focus();
+    });
+    input.addEventListener('input', update);
+    update();
+  }
+
+  function setUp(root) {
+    if (!root || !root.querySelectorAll) return;
+    if (root.matches && root.matches('.zone-field')) setUpZoneField(root);
+    root.querySelectorAll('.zone-field').forEach(setUpZoneField);
+  }
+
+  // The first page, then whatever htmx brings in (a boosted page, a form swapped back with errors).
+  document.addEventListener('DOMContentLoaded', () => setUp(document.body));
+  document.addEventListener('htmx:load', (event) => setUp(event.detail && event.detail.elt));
+})();
