@@ -21,15 +21,21 @@
     return browserNames.get(zone);
   }
 
-  // The list's option for a zone name, in any case or spelling; null when the list has none.
-  function optionFor(list, zone) {
-    if (!zone) return null;
+  // "GMT+09:00 · Tokyo, Japan (Asia/Tokyo)" → "tokyo".
+  const cityOf = (label) => label.replace(/^GMT[+-]\d\d:\d\d · /, '').split(/,| \(/)[0].toLowerCase();
+
+  // The list's option for what is typed: a zone name in any case, a city (as the server reads it,
+  // portal.timeutil.find_zone), another spelling of a zone; null when the list has none.
+  function optionFor(list, text) {
+    const typed = (text || '').trim().toLowerCase();
+    if (!typed) return { option: null };
     const options = Array.from(list.options);
-    const lower = zone.trim().toLowerCase();
-    const same = options.find((option) => option.value.toLowerCase() === lower);
-    if (same) return same;
-    const wanted = browserName(zone.trim());
-    return wanted ? options.find((option) => browserName(option.value) === wanted) || null : null;
+    const same = options.find((option) => option.value.toLowerCase() === typed);
+    if (same) return { option: same, exact: true };
+    const inCity = options.filter((option) => cityOf(option.label) === typed);
+    if (inCity.length === 1) return { option: inCity[0] };
+    const wanted = browserName(text.trim());
+    return { option: wanted ? options.find((option) => browserName(option.value) === wanted) || null : null };
   }
 
   function setUpZoneField(box) {
@@ -43,16 +49,17 @@
     // Typing replaces the whole name, so the list shows every zone matching what is typed.
     input.addEventListener('focus', () => input.select());
 
+    // The zone's offset and city, and its name too when a city was typed.
     const describe = () => {
-      const option = Array.from(list.options).find(
-        (o) => o.value.toLowerCase() === input.value.trim().toLowerCase());
-      if (now) now.textContent = option ? 'Now ' + option.label.replace(/ \([^()]*\)$/, '') : '';
+      const found = optionFor(list, input.value);
+      const label = !found.option ? '' : found.exact ? found.option.label.replace(/ \([^()]*\)$/, '') : found.option.label;
+      if (now) now.textContent = label && 'Now ' + label;
     };
     input.addEventListener('input', describe);
 
     if (!('deviceZone' in box.dataset)) return;
     const device = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const option = optionFor(list, device);
+    const option = optionFor(list, device).option;
     const zone = option ? option.value : device;
     if (!zone) return;
     const offer = document.createElement('p');
@@ -64,7 +71,7 @@
     offer.appendChild(button);
     box.appendChild(offer);
     const update = () => {
-      const chosen = optionFor(list, input.value);
+      const chosen = optionFor(list, input.value).option;
       offer.hidden = (chosen ? chosen.value : input.value.trim()) === zone;
     };
     button.addEventListener('click', () => {
