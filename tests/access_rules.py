@@ -67,6 +67,7 @@ ACCESS = {
     "meetings.no_show": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.accept_proposed": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.decline_proposed": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
+    "meetings.new_times": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.queue": ("GET", {}, RECRUITERS),
     "meetings.approve": ("POST", {"meeting_id": 999}, R404),
     "meetings.reject": ("POST", {"meeting_id": 999}, R404),

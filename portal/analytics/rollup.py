@@ -176,7 +176,7 @@ def _count_cells(cells: Iterable[Cell] | None, now: datetime) -> dict[tuple[str,
     start, end = aliased(MeetingTransition), aliased(MeetingTransition)
     for metric, into, out_of, answers in (
             ("approval_hours", "needs_approval", "needs_approval", ("approved", "rejected", "invited")),
-            ("answer_hours", "invited", "invited", ("confirmed", "declined"))):
+            ("answer_hours", "invited", "invited", ("confirmed", "declined", "proposed"))):
         span = hours_between(start.at, end.at)
         for m, pos, h, n in db.session.execute(
                 sa.select(month, Candidate.position_id, span, sa.func.count())
@@ -185,7 +185,8 @@ def _count_cells(cells: Iterable[Cell] | None, now: datetime) -> dict[tuple[str,
                                    end.to_status.in_(answers)))
                 .join(Meeting, Meeting.id == start.meeting_id)
                 .join(Candidate, Candidate.id == Meeting.candidate_id)
-                .where(scope, start.to_status == into)
+                # a fresh invitation with new times (invited → invited) doesn't start a second clock
+                .where(scope, start.to_status == into, start.from_status != into)
                 .group_by(month, Candidate.position_id, span)):
             add(m, pos, metric, max(h, 0), n)
 

@@ -133,3 +133,13 @@ class ProposalForm(FlaskForm):
     """The candidate's choice among the times the person proposed (a counter time's id)."""
 
     time = RadioField("Choose a time", coerce=parse_id, validate_choice=False)
+
+
+class NewTimesForm(FlaskForm):
+    """New times for a request whose offered times are all gone (slot values, as on the request form)."""
+
+    slots = SelectMultipleField("New times", validate_choice=False)
+
+    @property
+    def starts(self) -> list:
+        return [parse_slot(value) for value in self.slots.data or []]

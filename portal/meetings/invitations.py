@@ -28,9 +28,9 @@ from ..timeutil import format_datetime, utcnow
 from . import notify
 from .calendar import agenda_questions, video_link_for
 from .links import InviteError, clean_text, meeting_for_token
-from .models import BookedUnit, CandidateBookedUnit, CounterTime, Meeting, ProposedSlot, Status
+from .models import CounterTime, Meeting, ProposedSlot, Status
 from .requests import Offered, offered_slots
-from .states import confirm, transition, units
+from .states import confirm, still_free, transition
 from .written import mail_written_link
 
 ANSWERED = frozenset({"confirmed", "declined", "completed", "no_show"})
@@ -110,24 +110,6 @@ def _use(link: InviteLink, action: str) -> None:
                ActionToken.subject_id == link.meeting.id, ActionToken.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False))
-
-
-def still_free(meeting: Meeting, times: list, now: datetime | None = None) -> list:
-    """Those of ``times`` (proposed slots or counter times) that are still ahead and that nothing
-    holds of the person's or the candidate's time (one query)."""
-    now = now or utcnow()
-    times = sorted((time for time in times if time.start_at > now), key=lambda time: time.start_at)
-    if not times:
-        return []
-    length = timedelta(minutes=meeting.length_minutes)
-    since, until = times[0].start_at - length, times[-1].start_at + length
-    held = set(db.session.scalars(
-        sa.select(BookedUnit.unit_start).where(BookedUnit.staff_id == meeting.staff_id,
-                                               BookedUnit.unit_start >= since, BookedUnit.unit_start < until)
-        .union(sa.select(CandidateBookedUnit.unit_start).where(
-            CandidateBookedUnit.candidate_id == meeting.candidate_id, CandidateBookedUnit.unit_start >= since,
-            CandidateBookedUnit.unit_start < until))))
-    return [time for time in times if not held & set(units(time.start_at, time.start_at + length))]
 
 
 def free_slots(meeting: Meeting, now: datetime | None = None) -> list[ProposedSlot]:

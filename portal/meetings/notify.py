@@ -23,6 +23,7 @@ from ..templating import absolute_url
 from ..timeutil import utcnow
 from .calendar import agenda_lines, attachment, shown_text
 from .models import Meeting, MeetingTransition
+from .states import still_free
 
 ACCEPT, DECLINE, PROPOSE = "meeting_accept", "meeting_decline", "meeting_propose"
 INVITE_PURPOSES = (ACCEPT, DECLINE, PROPOSE)
@@ -116,15 +117,23 @@ def review_link(meeting: Meeting, recruiter: User) -> str:
     return raw
 
 
-def send_invitation(meeting: Meeting, *, reminder: bool = False) -> bool:
+def send_invitation(meeting: Meeting, *, reminder: bool = False, new_times: bool = False) -> bool:
     """Mail the person Accept / Decline / Propose links (three tokens, each bound to its action on
-    this conversation, all expiring with the invitation). False if already sent or already expired."""
+    this conversation, all expiring with the invitation), with the candidate's times that are still
+    free. False if already sent, already expired, or (a reminder) none of the times is free any more:
+    the candidate has been asked for new ones instead (``times_gone``). ``new_times``: the candidate
+    offered new times, a new invitation (its own dedupe key, one per set of times)."""
     person = meeting.staff
     kind = "meeting_invitation_reminder" if reminder else "meeting_invitation"
     key = f"{kind}:{meeting.id}:{person.id}"
+    if new_times:
+        key += f":times-{max((slot.id for slot in meeting.slots), default=0)}"
     expires_at = invitation_expires_at(meeting)
     lifetime = expires_at - utcnow()
     if meeting.status != "invited" or _queued(key) or lifetime <= timedelta(0):
+        return False
+    slots = still_free(meeting, meeting.slots)
+    if reminder and meeting.format != "written" and not slots:
         return False
     links = {}
     for purpose in INVITE_PURPOSES:
@@ -132,7 +141,7 @@ def send_invitation(meeting: Meeting, *, reminder: bool = False) -> bool:
         token.expires_at = expires_at  # exactly the invitation's end, not "now + lifetime" a moment later
     db.session.flush()
     queue_mail(kind, to=person.email, dedupe_key=key, links=links, expires_at=expires_at,
-               slots=list(meeting.slots), **_context(meeting))
+               slots=slots, new_times=new_times, **_context(meeting))
     return True
 
 
@@ -177,6 +186,39 @@ def invitation_expired(meeting: Meeting) -> None:
     for user in _unique([context["candidate"].user, *person, *recruiters_for(context["candidate"])]):
         queue_mail("meeting_expired", to=user.email, dedupe_key=f"meeting_expired:{meeting.id}:{user.id}",
                    recipient=user, **context)
+
+
+# The statuses in which a request waits on the times the candidate offered.
+ON_OFFERED_TIMES = ("needs_approval", "approved", "invited")
+
+
+def times_gone(meeting: Meeting, now: datetime | None = None) -> bool:
+    """Every time the candidate offered has passed or been taken, and the request still waits on them."""
+    return (meeting.status in ON_OFFERED_TIMES and meeting.format != "written" and bool(meeting.slots)
+            and not still_free(meeting, meeting.slots, now))
+
+
+def ask_for_new_times(meeting: Meeting, now: datetime | None = None) -> bool:
+    """When every time the candidate offered is gone, tell them at once and ask for new ones (once per
+    set of times). False when a time is still free or they have been asked already."""
+    if not times_gone(meeting, now):
+        return False
+    key = f"meeting_times_gone:{meeting.id}:{max(slot.id for slot in meeting.slots)}"
+    if _queued(key):
+        return False
+    context = _context(meeting, answer_link=absolute_url("meetings.show", meeting_id=meeting.id) + "#new-times")
+    queue_mail("meeting_times_gone", to=context["candidate"].user.email, dedupe_key=key, **context)
+    return True
+
+
+def _ask_whose_times_went(meeting: Meeting) -> None:
+    """``meeting`` just took time: other requests of its person or its candidate may have lost their
+    last free time to it."""
+    others = db.session.scalars(sa.select(Meeting).where(
+        sa.or_(Meeting.staff_id == meeting.staff_id, Meeting.candidate_id == meeting.candidate_id),
+        Meeting.id != meeting.id, Meeting.status.in_(ON_OFFERED_TIMES), Meeting.format != "written"))
+    for other in others:
+        ask_for_new_times(other)
 
 
 # --- confirmed, changed, called off -------------------------------------------------------------
@@ -246,6 +288,7 @@ def meeting_confirmed(meeting, by) -> None:
         return
     _mail_both("meeting_confirmed", meeting, "REQUEST", manage=True)
     _queue_reminders(meeting, meeting.candidate)
+    _ask_whose_times_went(meeting)
 
 
 def meeting_changed(meeting, by) -> None:
@@ -253,6 +296,7 @@ def meeting_changed(meeting, by) -> None:
     withdraw_reminders(meeting, "rescheduled")
     _mail_both("meeting_changed", meeting, "REQUEST", manage=True, by=by)
     _queue_reminders(meeting, meeting.candidate)
+    _ask_whose_times_went(meeting)
 
 
 def meeting_cancelled(meeting, by) -> None:

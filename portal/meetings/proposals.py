@@ -1,21 +1,27 @@
-"""The candidate's answer to the times a person proposed instead of theirs (status ``proposed``):
-accept one (confirmed, a calendar invitation to both) or say none suits (the request is withdrawn
-and the person told). A proposal whose times have all passed or been taken expires (the worker,
-``tasks.run_due``). Flush, never commit; ``RequestError`` carries what the candidate reads.
+"""The candidate's turn on a request, about times:
+
+- the person proposed other times (status ``proposed``): accept one (confirmed, a calendar
+  invitation to both) or say none suits (the request is withdrawn and the person told); a proposal
+  whose times have all passed or been taken expires (the worker, ``tasks.run_due``);
+- every time the candidate offered is gone (``notify.times_gone``: passed, or taken by another
+  conversation): they were asked at once, and offer new ones here; the person gets a fresh
+  invitation with a fresh answering period.
+
+Flush, never commit; ``RequestError`` carries what the candidate reads.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..audit.services import record
+from ..extensions import db
 from ..timeutil import format_datetime
 from . import notify
 from .calendar import video_link_for
-from .invitations import still_free
-from .models import CounterTime, Meeting, Status
-from .requests import RequestError
-from .states import SlotTaken, TransitionRefused, confirm, end_conversation, transition
+from .models import CounterTime, Meeting, MeetingTransition, ProposedSlot, Status
+from .requests import MAX_SLOTS, RequestError, check_slots
+from .states import SlotTaken, TransitionRefused, confirm, end_conversation, still_free, transition
 
 
 def proposal_message(meeting: Meeting) -> str | None:
@@ -84,3 +90,35 @@ def expire_if_gone(meeting: Meeting, now: datetime) -> bool:
     return True
 
 
+
+
+NEW_TIMES_NOTE = "new times offered"
+
+
+def offer_new_times(candidate, meeting: Meeting, starts: list[datetime | None], now: datetime) -> Meeting:
+    """Every time the candidate offered is gone: they offer new ones (checked like a new request's).
+    A person already invited gets a new invitation with these times and a new answering period."""
+    first, by = meeting.staff.first_name, candidate.user
+    if not notify.times_gone(meeting, now):
+        raise RequestError("This request isn't waiting for new times: see where it stands below.")
+    if meeting.staff.profile is None:
+        raise RequestError(f"{first} is no longer in the directory: ask your recruiter.")
+    if any(start is None for start in starts):
+        raise RequestError("Choose times from the list.", "slots")
+    starts = sorted(set(starts))
+    if not starts:
+        raise RequestError(f"Choose at least one time (up to {MAX_SLOTS}).", "slots")
+    if len(starts) > MAX_SLOTS:
+        raise RequestError(f"Choose at most {MAX_SLOTS} times.", "slots")
+    check_slots(candidate, meeting.staff.profile, starts, meeting.length_minutes, now, exclude_id=meeting.id)
+    length = timedelta(minutes=meeting.length_minutes)
+    meeting.slots = [ProposedSlot(start_at=start, end_at=start + length) for start in starts]
+    if meeting.status == Status.INVITED:  # a new invitation: its answering period starts now
+        meeting.transitions.append(MeetingTransition(from_status=Status.INVITED, to_status=Status.INVITED,
+                                                     actor_id=by.id, at=now, reason=NEW_TIMES_NOTE))
+    db.session.flush()
+    if meeting.status == Status.INVITED:
+        notify.send_invitation(meeting, new_times=True)
+    record("meeting.new_times", f"{by.name} offered {meeting.staff.name} {len(starts)} new "
+           f"time{'' if len(starts) == 1 else 's'}", actor=by, candidate=candidate, subject=meeting)
+    return meeting

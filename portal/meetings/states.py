@@ -155,3 +155,21 @@ def end_conversation(meeting: Meeting, target: str, *, actor=None, reason: str |
     if target == Status.CANCELLED:
         release_time(meeting)
     return meeting
+
+
+def still_free(meeting: Meeting, times: list, now: datetime | None = None) -> list:
+    """Those of ``times`` (the candidate's proposed slots or the person's counter times) that are
+    still ahead and that nothing holds of the person's or the candidate's time (one query)."""
+    now = now or utcnow()
+    times = sorted((time for time in times if time.start_at > now), key=lambda time: time.start_at)
+    if not times:
+        return []
+    length = timedelta(minutes=meeting.length_minutes)
+    since, until = times[0].start_at - length, times[-1].start_at + length
+    held = set(db.session.scalars(
+        sa.select(BookedUnit.unit_start).where(BookedUnit.staff_id == meeting.staff_id,
+                                               BookedUnit.unit_start >= since, BookedUnit.unit_start < until)
+        .union(sa.select(CandidateBookedUnit.unit_start).where(
+            CandidateBookedUnit.candidate_id == meeting.candidate_id, CandidateBookedUnit.unit_start >= since,
+            CandidateBookedUnit.unit_start < until))))
+    return [time for time in times if not held & set(units(time.start_at, time.start_at + length))]

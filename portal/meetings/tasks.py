@@ -4,6 +4,8 @@
 - an invitation nobody answered for INVITATION_EXPIRY_HOURS (default 72) becomes ``expired``; the
   candidate and the recruiter are told;
 - halfway there, the person gets one reminder with fresh links (the first ones keep working);
+- a request whose offered times have all passed: the candidate is asked for new ones, once
+  (``notify.ask_for_new_times``; times taken by another conversation are caught when it's confirmed);
 - times a person proposed instead (``proposed``) that have all passed or been taken: the proposal
   expires and everyone is told (``proposals.expire_if_gone``).
 
@@ -24,7 +26,7 @@ import sqlalchemy as sa
 from ..auth.models import ActionToken
 from ..extensions import db
 from . import notify
-from .models import Meeting, MeetingTransition, Status
+from .models import Meeting, MeetingTransition, ProposedSlot, Status
 from .proposals import expire_if_gone
 from .states import TransitionRefused, transition
 
@@ -36,6 +38,7 @@ class DueResult:
     expired: int = 0
     reminded: int = 0
     proposals_expired: int = 0
+    asked_for_times: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -80,7 +83,11 @@ def _each(ids: list[int], work, result: DueResult) -> int:
 
 
 def _expire(meeting: Meeting) -> bool:
-    transition(meeting, "expired", note="no answer in time")
+    if notify.times_gone(meeting):  # the person couldn't have accepted: say so rather than "no answer"
+        transition(meeting, "expired", note="no answer in time",
+                   reason="None of the times offered was free any more, and no new ones were chosen in time.")
+    else:
+        transition(meeting, "expired", note="no answer in time")
     notify.invitation_expired(meeting)
     return True
 
@@ -95,6 +102,15 @@ def _proposals() -> list[int]:
                                    .order_by(Meeting.created_at, Meeting.id)))
 
 
+def _times_passed(now: datetime) -> list[int]:
+    """Requests still waiting on the candidate's times, all of which are behind us."""
+    last = (sa.select(sa.func.max(ProposedSlot.start_at)).where(ProposedSlot.meeting_id == Meeting.id)
+            .correlate(Meeting).scalar_subquery())
+    return list(db.session.scalars(sa.select(Meeting.id).where(
+        Meeting.status.in_(notify.ON_OFFERED_TIMES), Meeting.format != "written", last <= now)
+        .order_by(Meeting.created_at, Meeting.id)))
+
+
 def run_due(now: datetime) -> DueResult:
     """Expire stale invitations and send halfway reminders; commits per conversation."""
     hours = timedelta(hours=notify.invitation_hours())
@@ -102,7 +118,10 @@ def run_due(now: datetime) -> DueResult:
     result.expired = _each(_invited_since(now - hours), _expire, result)
     result.reminded = _each(_invited_since(now - hours / 2), _remind, result)
     result.proposals_expired = _each(_proposals(), lambda meeting: expire_if_gone(meeting, now), result)
-    if result.expired or result.reminded or result.proposals_expired:
-        logger.info("conversations: %s invitations expired, %s reminded, %s proposals expired", result.expired,
-                    result.reminded, result.proposals_expired)
+    result.asked_for_times = _each(_times_passed(now), lambda meeting: notify.ask_for_new_times(meeting, now),
+                                   result)
+    if result.expired or result.reminded or result.proposals_expired or result.asked_for_times:
+        logger.info("conversations: %s invitations expired, %s reminded, %s proposals expired, %s candidates "
+                    "asked for new times", result.expired, result.reminded, result.proposals_expired,
+                    result.asked_for_times)
     return result

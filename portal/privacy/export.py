@@ -53,7 +53,7 @@ SHARED_ACTIONS = frozenset({
     "message.published", "message.edited",
     "meeting.requested", "meeting.approved", "meeting.rejected", "meeting.redirected", "meeting.accepted",
     "meeting.declined", "meeting.time_proposed", "meeting.cancelled", "meeting.rescheduled",
-    "meeting.completed", "meeting.no_show",
+    "meeting.completed", "meeting.no_show", "meeting.new_times",
     "question.written_requested", "question.answered_in_writing",
 })
 

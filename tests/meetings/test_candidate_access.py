@@ -25,6 +25,7 @@ ROUTES = {
     "meetings.no_show": ("POST", "/meetings/{id}/no-show"),
     "meetings.accept_proposed": ("POST", "/meetings/{id}/proposal/accept"),
     "meetings.decline_proposed": ("POST", "/meetings/{id}/proposal/decline"),
+    "meetings.new_times": ("POST", "/meetings/{id}/times"),
 }
 MEETING_ROUTES = [name for name, (_, path) in ROUTES.items() if "{id}" in path]
 # What each POST would need to succeed, were the conversation Jordan's.

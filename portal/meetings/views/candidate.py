@@ -24,9 +24,10 @@ from ...timeutil import format_date, to_zone, utcnow, zone_label
 from .. import bp
 from .. import calendar as meeting_calendar
 from ..alternatives import alternatives, rebook
-from ..forms import (ActionForm, CancelForm, FollowUpForm, ProposalForm, RequestForm, RescheduleForm,
-                     SlotChoiceForm, slot_value)
-from ..proposals import accept_proposal, decline_proposal, open_times, proposal_message
+from ..forms import (ActionForm, CancelForm, FollowUpForm, NewTimesForm, ProposalForm, RequestForm,
+                     RescheduleForm, SlotChoiceForm, slot_value)
+from ..notify import times_gone
+from ..proposals import accept_proposal, decline_proposal, offer_new_times, open_times, proposal_message
 from ..requests import (GROUPS, MAX_SLOTS, Offered, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting,
                         candidate_meetings, change_cutoff, change_deadline, create_request, get_meeting, group_conversations,
                         has_started, history, is_open, is_over, offered_slots, record_follow_up, report_no_show,
@@ -162,7 +163,8 @@ def _page(candidacy, meeting, *, status: int = 200, notice: str | None = None, e
     if can_reschedule(meeting, now):
         forms["reschedule_form"].start.choices = _new_times(candidacy, meeting, now)
     forms.setdefault("proposal_form", ProposalForm(formdata=None))
-    turn = _candidates_turn(meeting, now)
+    forms.setdefault("new_times_form", NewTimesForm(formdata=None))
+    turn = _candidates_turn(candidacy, meeting, now)
     # It didn't happen: who else to ask (and, after a no-show, the same person again), one click each.
     others = alternatives(meeting, now) if meeting.status in ("declined", "rejected", "no_show") else None
     again = rebook(meeting) if meeting.status == "no_show" else None
@@ -176,13 +178,19 @@ def _page(candidacy, meeting, *, status: int = 200, notice: str | None = None, e
         cutoff_hours=int(change_cutoff().total_seconds() // 3600), **turn, **forms)
 
 
-def _candidates_turn(meeting, now) -> dict:
-    """What the candidate is asked to do on this page: choose one of the times the person proposed."""
-    if meeting.status != "proposed":
-        return {"proposal": None}
-    choosable = open_times(meeting, now)
-    return {"proposal": {"open": choosable, "gone": [t for t in meeting.counter_times if t not in choosable],
-                         "message": proposal_message(meeting)}}
+def _candidates_turn(candidacy, meeting, now) -> dict:
+    """What the candidate is asked to do about times on this page: choose one of the times the person
+    proposed, or, every time they offered being gone, offer new ones (the person's free times, by day)."""
+    turn = {"proposal": None, "new_times": None, "slot_value": slot_value, "max_slots": MAX_SLOTS}
+    if meeting.status == "proposed":
+        choosable = open_times(meeting, now)
+        turn["proposal"] = {"open": choosable, "gone": [t for t in meeting.counter_times if t not in choosable],
+                            "message": proposal_message(meeting)}
+    elif times_gone(meeting, now) and meeting.staff.profile is not None:
+        offered = offered_slots(candidacy, meeting.staff.profile, meeting.length_minutes, now,
+                                exclude_id=meeting.id)
+        turn["new_times"] = {"days": _by_day(offered.slots, candidacy.user.timezone), "outside": offered.outside}
+    return turn
 
 
 @bp.get("/meetings/<int:meeting_id>")
@@ -275,3 +283,11 @@ def decline_proposed(meeting_id: int):
     return _act(meeting_id, ActionForm(), lambda c, m, f, now: decline_proposal(c, m, now),
                 "Done: we've told them none of those times suits you. You can ask again with other times.",
                 "action_form")
+
+
+@bp.post("/meetings/<int:meeting_id>/times")
+@role_required("candidate")
+def new_times(meeting_id: int):
+    """Every time the candidate offered is gone: new ones, sent on to the person."""
+    return _act(meeting_id, NewTimesForm(), lambda c, m, f, now: offer_new_times(c, m, f.starts, now),
+                "New times sent. We'll let you know when they answer.", "new_times_form")
