@@ -15,7 +15,6 @@ from invite_helpers import (
     calendar_parts,
     make_request,
     read_like_a_scanner,
-    slot_times,
     stored_world,
     world_rows,
 )
@@ -26,7 +25,7 @@ from portal.mail.models import OutboxMessage
 from portal.meetings import notify
 from portal.meetings.models import Meeting
 from portal.meetings.states import confirm, end_conversation
-from portal.timeutil import format_datetime, utcnow
+from portal.timeutil import utcnow
 
 
 @pytest.fixture
@@ -101,7 +100,12 @@ def test_approve_then_accept_by_email_then_cancel(app, client, world, smtp):
     text = mail.get_body(preferencelist=("plain",)).get_content()
     assert "Jordan Lee" in text and "Senior Backend Engineer" in text and "Looking forward!" in text
     assert "Where is the company going" in text and "A private question" in text and SECRET not in mail.as_string()
-    assert format_datetime(slot_times()[0], "Europe/Berlin") in text  # "…, 15:00 CET (Europe/Berlin)"
+    with app.app_context():  # the first time Jordan offered (as stored: no second reading of the clock)
+        start = db.session.get(Meeting, meeting_id).slots[0].start_at
+    # in Amara's zone, and when it starts for Jordan: "…, 15:00–15:30 CET (09:00 EST for Jordan)"
+    both = app.jinja_env.filters["both_zones"](start, start + timedelta(minutes=30), "Europe/Berlin", "America/New_York",
+                                               "Jordan")
+    assert both in text and both.endswith("for Jordan)")
 
     person = app.test_client()
     before = state(app, meeting_id)
@@ -120,10 +124,11 @@ def test_approve_then_accept_by_email_then_cancel(app, client, world, smtp):
     assert status == "confirmed"
 
     deliver_mail(app)
-    for address, other_zone in (("jordan@example.com", "Europe/Berlin"), ("amara@example.com", "America/New_York")):
+    for address, zone, other in (("jordan@example.com", "America/New_York", "Amara"),
+                                 ("amara@example.com", "Europe/Berlin", "Jordan")):
         (confirmation,) = [m for m in smtp.messages_to(address) if m["Subject"].strip().startswith("Confirmed")]
         body = confirmation.get_body(preferencelist=("plain",)).get_content()
-        assert f"({other_zone})" in body and "https://meet.jit.si/" in body
+        assert f"({zone})" in confirmation["Subject"] and f"for {other})" in body and "https://meet.jit.si/" in body
         (part,) = calendar_parts(confirmation)
         assert part.get_param("method") == "REQUEST"
         _, event = calendar_event(confirmation)
