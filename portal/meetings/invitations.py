@@ -161,12 +161,16 @@ MAX_COUNTER_TIMES = 3
 
 def proposable_times(meeting: Meeting, now: datetime | None = None) -> Offered:
     """The person's own free times that also suit the candidate (free, within their hours, before
-    their deadline, within the person's weekly cap): what the person may propose instead."""
+    their deadline, within the person's weekly cap): what the person may propose instead. The times
+    the candidate offered are left out: "other times" are other times (one of those is accepted)."""
     now = now or utcnow()
     profile = meeting.staff.profile
     if profile is None or meeting.format == "written":
         return Offered([])
-    return offered_slots(meeting.candidate, profile, meeting.length_minutes, now, exclude_id=meeting.id)
+    found = offered_slots(meeting.candidate, profile, meeting.length_minutes, now, exclude_id=meeting.id)
+    theirs = {slot.start_at for slot in meeting.slots}
+    return Offered([(slot, fit) for slot, fit in found.slots if slot.start not in theirs], found.outside,
+                   found.hidden)
 
 
 def propose_times(raw: str, starts: list[datetime | None], message: str | None) -> Meeting:

@@ -165,6 +165,7 @@ def test_the_person_proposes_other_times_and_the_candidate_chooses_one(browser, 
         expect(theirs.get_by_role("heading", level=2)).to_have_text("The times Jordan offered")
         expect(theirs.get_by_role("listitem")).to_have_text(
             [f"{format_date(start, BERLIN)}, {_time_range(start, end, BERLIN)}" for start, end in offered])
+        expect(theirs).to_contain_text("One of these suits you after all? Use Accept in the e-mail instead.")
         form = person.locator("form", has=person.get_by_role("button", name="Propose these times"))
         expect(form.locator("legend").first).to_contain_text(
             f"Choose up to 3 of your free times (your time, {BERLIN}; Jordan's in brackets)")
@@ -184,9 +185,9 @@ def test_the_person_proposes_other_times_and_the_candidate_chooses_one(browser, 
         assert meeting_row(server.app, meeting_id).status == "invited"
         assert times_of(server.app, meeting_id, "counter_times") == [] and used_links(server.app, meeting_id) == 0
 
-        # Two of her own times (none of Jordan's), with a message.
-        values = [value for value in boxes.evaluate_all("els => els.map(e => e.value)")
-                  if value not in {start.strftime("%Y-%m-%dT%H:%MZ") for start, _ in offered}]
+        # Two of her own times, with a message (Jordan's own times aren't among them: she'd accept one).
+        values = boxes.evaluate_all("els => els.map(e => e.value)")
+        assert not {start.strftime("%Y-%m-%dT%H:%MZ") for start, _ in offered} & set(values)
         chosen = [values[1], values[3]]
         for value in chosen:
             person.locator(f'input[name=times][value="{value}"]').check()
@@ -354,7 +355,10 @@ def test_offered_times_all_gone_the_candidate_chooses_new_ones(browser, page, li
     expect(page).to_have_url(re.compile(rf"/meetings/{lenas}$"))
     section = page.locator("#new-times")
     expect(section.get_by_role("heading", level=2)).to_have_text("Choose new times for Lena")
-    expect(section.locator("legend").first).to_contain_text(f"your time, {NEW_YORK}; Lena's in brackets")
+    expect(section.locator("legend").first).to_contain_text(f"(your time, {NEW_YORK}; Lena's in brackets)")
+    with server.app.app_context():
+        went = server.app.jinja_env.filters["datetime"](taken, NEW_YORK)
+    expect(section).to_contain_text(f"No longer free: {went}.")
     boxes = section.locator("input[name=slots]")
     values = boxes.evaluate_all("els => els.map(e => e.value)")
     assert len(values) >= 4 and taken.strftime("%Y-%m-%dT%H:%MZ") not in values
