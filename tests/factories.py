@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from portal.auth.models import User
 from portal.candidates.models import Candidate, Position
 from portal.extensions import db
-from portal.meetings.models import Meeting, ProposedSlot, meeting_question
+from portal.meetings.models import CounterTime, Meeting, ProposedSlot, meeting_question
 from portal.meetings.states import confirm, new_uid, transition
 from portal.people.models import APPROVAL_BY_DEFAULT, AvailabilityWindow, StaffProfile
 from portal.timeutil import utcnow
@@ -84,6 +84,7 @@ _STEPS = {
     "approved": ("needs_approval", "approved"),
     "rejected": ("needs_approval", "rejected"),
     "invited": ("invited",),
+    "proposed": ("invited", "proposed"),
     "declined": ("invited", "declined"),
     "expired": ("invited", "expired"),
     "confirmed": ("invited", "confirmed"),
@@ -99,10 +100,11 @@ def _id(row_or_id) -> int:
 
 def make_meeting(candidate: Candidate | int, person: User | int, status: str = "invited", *, fmt: str = "video",
                  length: int = 30, note: str = "", slots=(), questions=(), start: datetime | None = None,
-                 reason: str | None = None, actor=None, history: bool = True) -> Meeting:
+                 reason: str | None = None, actor=None, history: bool = True, counter=()) -> Meeting:
     """A conversation of ``candidate`` with ``person`` (rows or ids) in ``status``.
 
-    ``slots`` are the proposed start times and ``questions`` the agenda (rows or ids). ``start`` is the
+    ``slots`` are the proposed start times, ``counter`` the times the person proposed instead (status
+    ``proposed``) and ``questions`` the agenda (rows or ids). ``start`` is the
     agreed time: a conversation that gets confirmed takes it through ``states.confirm``, which books
     the person's and the candidate's time; any other just records it.
 
@@ -119,6 +121,8 @@ def make_meeting(candidate: Candidate | int, person: User | int, status: str = "
     db.session.flush()
     for slot in slots:
         db.session.add(ProposedSlot(meeting_id=meeting.id, start_at=slot, end_at=slot + timedelta(minutes=length)))
+    for slot in counter:
+        db.session.add(CounterTime(meeting_id=meeting.id, start_at=slot, end_at=slot + timedelta(minutes=length)))
     for question in questions:
         db.session.execute(meeting_question.insert().values(meeting_id=meeting.id, question_id=_id(question)))
     db.session.flush()

@@ -42,7 +42,8 @@ def build_world() -> World:
 
     Jordan (candidate, offer stage) has questions in every state, feedback asked of two interviewers
     (one answered), a draft message, and conversations waiting for approval, invited, confirmed
-    ahead, confirmed and already over; Sam (candidate) has declined and was sent the exit survey.
+    ahead, confirmed and already over, with other times proposed, with every offered time gone, and
+    in writing with Tom; Sam (candidate) has declined and was sent the exit survey.
     """
     from portal.auth.services import SIGN_IN
     from portal.candidates.models import ExitSurvey
@@ -66,7 +67,11 @@ def build_world() -> World:
                      email="ana@example.com")
     mei = make_staff("team", title="Designer", team="Payments", name="Mei Lin", email="mei@example.com",
                      timezone="Asia/Tokyo")  # nobody has asked her yet
-    for person in (ceo, tom, ana, mei):
+    kofi = make_staff("team", title="Data Engineer", team="Platform", name="Kofi Mensah", email="kofi@example.com",
+                      timezone="Africa/Accra")  # proposed other times to Jordan
+    lena = make_staff("team", title="Product Manager", team="Payments", name="Lena Park", email="lena@example.com",
+                      timezone="Asia/Seoul")  # every time Jordan offered her has passed
+    for person in (ceo, tom, ana, mei, kofi, lena):
         person.profile.topics = "career growth, on-call, fundraising"
         for weekday in range(7):  # Tom (the staff sign-in) leaves his afternoons free for new windows
             db.session.add(AvailabilityWindow(profile=person.profile, weekday=weekday, start_time=clock(8),
@@ -111,8 +116,11 @@ def build_world() -> World:
     ahead = meeting(tom, "confirmed", start=day + timedelta(days=5))
     over = meeting(ana, "confirmed", start=now - timedelta(hours=3))
     in_writing = meeting(ceo, "confirmed", start=day + timedelta(days=6), fmt="written")
+    tom_writing = meeting(tom, "confirmed", fmt="written", history=False)
     waiting = meeting(ceo, "needs_approval", slots=[day, day + timedelta(hours=1)])
     invited = meeting(tom, "invited", slots=[day + timedelta(days=1), day + timedelta(days=1, hours=1)])
+    proposed = meeting(kofi, "proposed", slots=[day], counter=[day + timedelta(days=2), day + timedelta(days=2, hours=2)])
+    times_gone = meeting(lena, "invited", slots=[now - timedelta(hours=2)])
     survey = ExitSurvey(candidate_id=sam.id, sent_at=now)
     db.session.add(survey)
     db.session.flush()
@@ -126,6 +134,7 @@ def build_world() -> World:
         "meetings.answer": [_issue(WRITTEN, user=tom, subject=written),
                             _issue(WRITTEN, user=ceo, subject=in_writing)],
         "candidates.exit_survey": [_issue(SURVEY_PURPOSE, user=sam.user, subject=survey)],
+        "meetings.review": [_issue(notify.REVIEW, user=recruiter, subject=waiting)],
     }
     users = {"candidate": jordan.user, "staff": tom, "recruiter": recruiter, "admin": admin}
     world = World(
@@ -135,7 +144,8 @@ def build_world() -> World:
             "candidate_id": [jordan.id, sam.id],
             "feedback_id": [feedback_open.id, feedback_done.id],
             "question_id": [growth.id, answered.id],
-            "meeting_id": [waiting.id, invited.id, ahead.id, over.id, in_writing.id],
+            "meeting_id": [waiting.id, invited.id, ahead.id, over.id, in_writing.id, proposed.id, times_gone.id,
+                           tom_writing.id],
             "slug": ["funnel"],
             "provider": ["default"],
         },

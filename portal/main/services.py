@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import ActionToken, User
-from ..auth.tokens import issue_token, link_problem
+from ..auth.tokens import link_problem
 from ..candidates.models import Candidate
 from ..extensions import db, limiter
 from ..feedback.models import FeedbackMessage, InterviewFeedback
@@ -21,7 +21,7 @@ from ..feedback.services import published_message
 from ..meetings import notify
 from ..meetings.links import WRITTEN
 from ..meetings.models import WAITING, Meeting, MeetingTransition, Status, meeting_question
-from ..meetings.written import _written_lifetime
+from ..meetings.written import issue_written_link
 from ..questions.models import Question
 from ..questions.services import question_progress
 from ..timeutil import utcnow
@@ -323,9 +323,7 @@ def invitation_link_for(meeting: Meeting, action: str) -> str:
     lifetime = expires_at - utcnow()
     if lifetime <= timedelta(0):
         raise LinkRefused(f"{meeting.candidate.user.first_name}'s request has expired: it wasn't answered in time.")
-    raw, token = issue_token(INVITE_ACTIONS[action], lifetime, user=meeting.staff, subject=meeting)
-    token.expires_at = expires_at  # exactly the invitation's end, as in the mail
-    db.session.flush()
+    raw, token = notify.invitation_token(meeting, INVITE_ACTIONS[action], expires_at)
     _checked(token)
     return raw
 
@@ -347,7 +345,7 @@ def written_link_for(item: Meeting | Question, person: User) -> str:
     ``meetings.written.mail_written_link`` issues, without the mail): the raw token."""
     if isinstance(item, Meeting) and (item.status != Status.CONFIRMED or item.format != "written"):
         raise LinkRefused("This conversation is closed: there's nothing left to answer.")
-    raw, token = issue_token(WRITTEN, _written_lifetime(), user=person, subject=item)
+    raw, token = issue_written_link(person, item)
     _checked(token)
     return raw
 

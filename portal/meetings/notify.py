@@ -117,6 +117,15 @@ def review_link(meeting: Meeting, recruiter: User) -> str:
     return raw
 
 
+def invitation_token(meeting: Meeting, purpose: str, expires_at: datetime):
+    """One of the person's invitation links (``purpose``: accept, decline or propose), bound to them and
+    this conversation, ending exactly when the invitation does: (raw token, row). Flushed."""
+    raw, token = issue_token(purpose, expires_at - utcnow(), user=meeting.staff, subject=meeting)
+    token.expires_at = expires_at  # exactly the invitation's end, not "now + lifetime" a moment later
+    db.session.flush()
+    return raw, token
+
+
 def send_invitation(meeting: Meeting, *, reminder: bool = False, new_times: bool = False) -> bool:
     """Mail the person Accept / Decline / Propose links (three tokens, each bound to its action on
     this conversation, all expiring with the invitation), with the candidate's times that are still
@@ -135,11 +144,7 @@ def send_invitation(meeting: Meeting, *, reminder: bool = False, new_times: bool
     slots = still_free(meeting, meeting.slots)
     if reminder and meeting.format != "written" and not slots:
         return False
-    links = {}
-    for purpose in INVITE_PURPOSES:
-        links[purpose], token = issue_token(purpose, lifetime, user=person, subject=meeting)
-        token.expires_at = expires_at  # exactly the invitation's end, not "now + lifetime" a moment later
-    db.session.flush()
+    links = {purpose: invitation_token(meeting, purpose, expires_at)[0] for purpose in INVITE_PURPOSES}
     queue_mail(kind, to=person.email, dedupe_key=key, links=links, expires_at=expires_at,
                slots=slots, new_times=new_times, **_context(meeting))
     return True
@@ -181,7 +186,9 @@ def time_proposed(meeting: Meeting, message: str | None) -> None:
 def invitation_expired(meeting: Meeting) -> None:
     """Nobody answered in time: the candidate and the recruiter are told. When it was the person's
     proposed times that ran out (``counter_times``), the person hears it too."""
-    context = _context(meeting, hours=invitation_hours(), proposal=bool(meeting.counter_times))
+    proposal = bool(meeting.counter_times)
+    context = _context(meeting, hours=invitation_hours(), proposal=proposal,
+                       alternatives=None if proposal else _others(meeting))
     person = [meeting.staff] if meeting.counter_times else []
     for user in _unique([context["candidate"].user, *person, *recruiters_for(context["candidate"])]):
         queue_mail("meeting_expired", to=user.email, dedupe_key=f"meeting_expired:{meeting.id}:{user.id}",

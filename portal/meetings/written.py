@@ -42,10 +42,16 @@ def _written_lifetime() -> timedelta:
     return timedelta(days=int(current_app.config.get("WRITTEN_ANSWER_DAYS") or DEFAULT_WRITTEN_ANSWER_DAYS))
 
 
+def issue_written_link(person: User, subject):
+    """A written-answer link for ``subject`` (a conversation or a question), bound to ``person``:
+    (raw token, row)."""
+    return issue_token(WRITTEN, _written_lifetime(), user=person, subject=subject)
+
+
 def mail_written_link(person: User, subject, candidate: Candidate, questions: list[Question],
                       asked_by: User | None = None) -> str:
     """Issue a written-answer link for ``subject`` (a conversation or a question), mail it, return it."""
-    raw, token = issue_token(WRITTEN, _written_lifetime(), user=person, subject=subject)
+    raw, token = issue_written_link(person, subject)
     queue_mail("meeting_written_request", to=person.email, dedupe_key=f"meeting_written_request:{token.id}",
                person=person, candidate=candidate, questions=[shown_text(q) for q in questions],
                note=getattr(subject, "note", None), asked_by=asked_by, link=raw, expires_at=token.expires_at)

@@ -166,8 +166,10 @@ def _page(candidacy, meeting, *, status: int = 200, notice: str | None = None, e
     forms.setdefault("new_times_form", NewTimesForm(formdata=None))
     turn = _candidates_turn(candidacy, meeting, now)
     # It didn't happen: who else to ask (and, after a no-show, the same person again), one click each.
-    others = alternatives(meeting, now) if meeting.status in ("declined", "rejected", "no_show") else None
-    again = rebook(meeting) if meeting.status == "no_show" else None
+    others = alternatives(meeting, now) if meeting.status in ("declined", "rejected", "no_show", "expired") else None
+    # the same person again: after a no-show, or when their proposed times didn't work out
+    after_proposal = meeting.status in ("expired", "cancelled") and bool(meeting.counter_times)
+    again = rebook(meeting) if meeting.status == "no_show" or after_proposal else None
     return render(
         "meetings/show.html", fragment="meeting", status=status, meeting=meeting, person=meeting.staff,
         alternatives=others, rebook=again,
@@ -266,7 +268,8 @@ def follow_up(meeting_id: int):
 @role_required("candidate")
 def no_show(meeting_id: int):
     return _act(meeting_id, ActionForm(), lambda c, m, f, now: report_no_show(c, m, now),
-                "Thanks for telling us. Your recruiter will follow up.", "action_form")
+                "Thanks for telling us. They and your recruiter have been told; you can book another time "
+                "below.", "action_form")
 
 
 @bp.post("/meetings/<int:meeting_id>/proposal/accept")

@@ -273,7 +273,9 @@ class ReportNoShow(ManageAction):
 
     def act(self, link, form, token: str) -> str:
         person_no_show(token, utcnow())
-        return "Thanks for telling us. The recruiter will follow up."
+        first = link.meeting.candidate.user.first_name
+        return (f"Thanks for telling us. {first} and the recruiter have been told, and {first} can book "
+                "another time.")
 
 
 bp.add_url_rule("/invite/manage/<token>", view_func=Manage.as_view("manage"))
