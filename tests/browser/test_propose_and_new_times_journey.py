@@ -304,12 +304,13 @@ def test_none_of_the_proposed_times_suits_the_candidate_without_javascript(brows
     assert "Jordan Lee cancelled the conversation." in body
     assert "Reason: None of the times Lena proposed suits Jordan." in body
 
-    # Lena's old link says the request was called off.
+    # Lena's old link says the request was called off, and why.
     context, person = new_page(browser, javascript=True)
     guard = PageGuard(context, person)
     try:
         person.goto(server.url + propose)
         expect(person.get_by_role("heading", level=1)).to_have_text("This request was withdrawn")
+        expect(person.locator("main")).to_contain_text("Reason: None of the times Lena proposed suits Jordan.")
         axe_check(person)
         guard.check()
     finally:
