@@ -159,3 +159,26 @@ def test_no_countdown_once_the_candidate_accepted(app, client, auth):
     words = text_of(client.get("/").get_data(as_text=True))
     assert "You accepted the offer on" in words
     assert "days left" not in words and "please let us know by" not in words
+
+
+def test_answers_coming_in_writing_and_times_proposed_to_the_candidate_are_on_home(app, client, jordan):
+    """A confirmed written exchange has no time: it is still coming up. Times a person proposed wait for
+    the candidate: that request comes first, with the one link that answers it."""
+    tom_waiting = meeting(app, jordan.candidate, jordan.tom, "invited", slots=[at(6, 14)])
+    proposed = meeting(app, jordan.candidate, jordan.amara, "proposed", counter=[at(7, 15)])
+    written = meeting(app, jordan.candidate, make_person(app, "Kofi Mensah"), "confirmed", fmt="written")
+    words = conversations(client)
+    assert "Coming up 1" in words and "Kofi Mensah · Written answers" in words
+    assert "Kofi is answering in writing, in their own time" in words
+    assert "Waiting for an answer 2" in words
+    assert words.index("Amara Okafor") < words.index("Tom Becker")  # the candidate's turn first
+    assert "Amara proposed other times choose one" in words and "Choose one of Amara's times" in words
+    assert f'href="/meetings/{proposed}#proposal"' in box_html(client)
+    assert f'href="/meetings/{written}"' in box_html(client) and f'href="/meetings/{tom_waiting}"' in box_html(client)
+
+
+def make_person(app, name: str) -> int:
+    with app.app_context():
+        person = make_staff("team", title="Data Engineer", name=name, timezone="Africa/Accra")
+        db.session.commit()
+        return person.id

@@ -376,18 +376,23 @@ def candidate_home(candidacy, now: datetime) -> dict:
 
 
 def _conversations_ahead(candidacy, now: datetime) -> tuple[list[Meeting], list[Meeting]]:
-    """(confirmed conversations that haven't ended, soonest first; waiting requests, oldest first),
-    each with its person: one query. A conversation that is under way stays until it ends, as on /meetings."""
+    """(confirmed conversations that haven't ended, soonest first, then answers coming in writing; waiting
+    requests, those waiting for the candidate first (times proposed to them), then oldest first), each
+    with its person: one query. A conversation that is under way stays until it ends, as on /meetings."""
     meetings = db.session.scalars(
         sa.select(Meeting)
         .where(Meeting.candidate_id == candidacy.id,
-               sa.or_(Meeting.status.in_(WAITING), sa.and_(Meeting.status == Status.CONFIRMED, Meeting.end_at > now)))
+               sa.or_(Meeting.status.in_(WAITING),
+                      sa.and_(Meeting.status == Status.CONFIRMED,
+                              sa.or_(Meeting.end_at > now, Meeting.end_at.is_(None)))))
         .options(joinedload(Meeting.staff))
         .order_by(Meeting.created_at, Meeting.id))
     upcoming, pending = [], []
     for meeting in meetings:
         (upcoming if meeting.status == Status.CONFIRMED else pending).append(meeting)
-    return sorted(upcoming, key=lambda meeting: meeting.start_at), pending
+    upcoming.sort(key=lambda meeting: (meeting.start_at is None, meeting.start_at or now))
+    pending.sort(key=lambda meeting: meeting.status != Status.PROPOSED)  # stable: oldest first otherwise
+    return upcoming, pending
 
 
 def update_time_settings(user, zone: str, day_start: int, day_end: int) -> None:
