@@ -47,6 +47,12 @@ def open_jordan(page, server):
 def test_decline_and_exit_survey_journey(page, browser, demo, smtp):
     sign_in_browser(page.context, demo.app, demo.url, RECRUITER)
     open_jordan(page, demo)
+    # The conversations panel: Jordan's request to Tom is being arranged; opening the page is audit, not story.
+    panel = page.locator("#conversations")
+    expect(panel.get_by_role("heading", name="Being arranged")).to_be_visible()
+    expect(panel).to_contain_text("Tom Becker · Written answers")
+    expect(panel).to_contain_text("Waiting for Tom")
+    expect(page.locator(".timeline")).not_to_contain_text("opened")
     decision = page.locator("#decision")
     # The form waits behind one action; nothing that sends mail is ticked for the recruiter.
     expect(decision.get_by_role("button", name="Record the decision")).to_be_hidden()
@@ -77,6 +83,9 @@ def test_decline_and_exit_survey_journey(page, browser, demo, smtp):
     expect(page.locator("#candidate-stage")).to_have_text("Declined")
     expect(page.locator(".timeline")).to_contain_text("Riley Morgan recorded that Jordan Lee declined the offer")
     expect(page.locator(".timeline")).to_contain_text("called off the request to talk to Tom Becker")
+    page.reload()
+    expect(page.locator("#conversations").get_by_role("heading", name="Earlier")).to_be_visible()
+    expect(page.locator("#conversations")).to_contain_text("Cancelled")
     expect(page.locator("#decision")).to_contain_text("Chose a company closer to home.")
     expect(page.locator("#decision")).to_contain_text("not answered yet")
     axe_check(page)
