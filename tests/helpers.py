@@ -228,3 +228,10 @@ def text_of(html: str, element_id: str | None = None) -> str:
     parser.close()
     assert parser.found, f"no element with id={element_id!r}"
     return " ".join("".join(parser.parts).split())
+
+
+def url_value(rule, arg: str, default=1):
+    """A value the URL rule accepts for ``arg``: the first of an ``any(…)`` converter's words, else
+    ``default`` (for sweeps over the URL map that build every route)."""
+    items = getattr(rule._converters.get(arg), "items", None)
+    return min(items) if items else default

@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_staff, make_user
-from helpers import HTMX, PRODUCTION_SECRET_KEY, Auth, count, csrf_in, csrf_token
+from helpers import HTMX, PRODUCTION_SECRET_KEY, Auth, count, csrf_in, csrf_token, url_value
 
 from portal.auth.models import ActionToken
 from portal.config import ConfigError, build
@@ -38,7 +38,7 @@ def test_every_link_from_email_and_every_form_counts_against_a_limit(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        values = {arg: 1 if arg.endswith("_id") else "x" for arg in rule.arguments}
+        values = {arg: url_value(rule, arg, 1 if arg.endswith("_id") else "x") for arg in rule.arguments}
         path = rule.build(values, append_unknown=False)[1]
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             with app.test_request_context(path, method=method):

@@ -171,7 +171,7 @@ def test_the_person_proposes_other_times_and_the_candidate_chooses_one(browser, 
             f"Choose up to 3 of your free times (your time, {BERLIN}; Jordan's in brackets)")
         expect(form).to_contain_text(f"within Jordan's day (07:00–21:00, {NEW_YORK})")
         boxes = form.locator("input[name=times]")
-        labels = [" ".join(text.split()) for text in form.locator("label:has(input[name=times])").all_inner_texts()]
+        labels = [" ".join(text.split()) for text in form.locator("label:has(input[name=times])").all_text_contents()]
         assert len(labels) == boxes.count() >= 4, labels
         assert all(BOTH_CLOCKS.match(label) for label in labels), labels[:5]
         axe_check(person)

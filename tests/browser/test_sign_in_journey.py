@@ -56,7 +56,7 @@ def test_recruiter_signs_in_by_link_and_out_again(page, live_server, smtp, accou
     path = sign_in(page, live_server, smtp, "riley@example.com")
     expect(page.get_by_role("heading", name="Good to see you, Riley")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("You're signed in")
-    expect(page.get_by_text("Jordan Lee")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Jordan Lee")).to_be_visible()  # in the offer-stage table
     axe_check(page)
 
     page.get_by_role("button", name="Sign out").click()
