@@ -329,3 +329,19 @@ def open_from_home(page, server, email: str, link: str, heading: str) -> None:
     page.get_by_role("link", name=link).click()
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
     axe_check(page)
+
+
+def shoot(page, name: str) -> None:
+    """The page at 1280 and at 375 px wide, full length, into SHOTS_DIR when it is set (to look at what
+    a journey built). The caret is left alone: hiding it leaves ``style=""`` on every field, which
+    htmx's settle would copy onto the swapped-in field of the same id (a CSP violation the app never
+    causes)."""
+    folder = os.environ.get("SHOTS_DIR")
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    before = page.viewport_size
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True, caret="initial")
+    page.set_viewport_size(before)

@@ -3,18 +3,17 @@ with Tom (Berlin) at its time in both zones, each named, and a request to Amara 
 each links to the conversation. Checked with JavaScript and without, at desktop and phone widths.
 
 Times are set relative to the real clock with room (three days ahead), so the journey reads the
-same whatever day and hour it runs. With SCREENSHOTS_DIR set, it saves the home page at 1280 and
+same whatever day and hour it runs. With SHOTS_DIR set, it saves the home page at 1280 and
 375 px there."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from browser_helpers import axe_check, move_deadline, sign_in_browser
+from browser_helpers import axe_check, move_deadline, sign_in_browser, shoot
 from factories import make_meeting
 from playwright.sync_api import expect
 
@@ -43,17 +42,6 @@ def ahead(demo):
         db.session.commit()
         return (confirmed.id, pending.id, format_datetime(start, jordan.user.timezone),
                 format_datetime(start, tom.timezone))
-
-
-def shoot(page, name: str) -> None:
-    folder = os.environ.get("SCREENSHOTS_DIR")
-    if not folder:
-        return
-    os.makedirs(folder, exist_ok=True)
-    for width in (1280, 375):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=os.path.join(folder, f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_the_candidate_sees_what_is_ahead_and_opens_it(page, demo, ahead):

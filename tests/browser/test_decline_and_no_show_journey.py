@@ -11,13 +11,11 @@ Times are relative to now (Jordan's deadline two weeks away), real SMTP, axe-cor
 375 px on every page. With SHOTS_DIR set, the candidate's conversation page is saved at 1280 and 375 px.
 """
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
-from browser_helpers import PHONE, PageGuard, axe_check, move_deadline, new_page, sign_in_browser
+from browser_helpers import PageGuard, axe_check, move_deadline, new_page, sign_in_browser, shoot
 from helpers import deliver_mail
 from playwright.sync_api import expect
 
@@ -46,19 +44,6 @@ def text_of(message) -> str:
 def mails(server, smtp, address, subject_start):
     deliver_mail(server.app)
     return [m for m in smtp.messages_to(address) if " ".join(str(m["Subject"]).split()).startswith(subject_start)]
-
-
-def shoot(page, name: str) -> None:
-    """The page at 1280 and at 375 px wide, full length, when SHOTS_DIR asks for pictures."""
-    folder = os.environ.get("SHOTS_DIR")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    before = page.viewport_size
-    for width, size in ((1280, {"width": 1280, "height": 900}), (375, PHONE)):
-        page.set_viewport_size(size)
-        page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
-    page.set_viewport_size(before)
 
 
 def test_a_decline_suggests_others_one_click_from_a_new_request(browser, page_without_js, demo, smtp):

@@ -18,14 +18,12 @@ deadline two weeks away, every time at least a day ahead), real SMTP, axe-core, 
 proposal, and asking for new times) are saved at 1280 and 375 px.
 """
 
-import os
 import re
 from datetime import time, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from browser_helpers import PHONE, PageGuard, axe_check, new_page
+from browser_helpers import PageGuard, axe_check, new_page, shoot
 from factories import add_windows, make_candidate, make_position, make_staff, make_user
 from helpers import deliver_mail, link_in
 from playwright.sync_api import expect
@@ -56,21 +54,6 @@ def mails(server, smtp, address, subject_start):
 
 def paths(message, prefix="/invite/") -> list[str]:
     return re.findall(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S+)", text_of(message))
-
-
-def shoot(page, name: str) -> None:
-    """The page at 1280 and at 375 px wide, full length, when SHOTS_DIR asks for pictures. The caret is
-    left alone: hiding it leaves ``style=""`` on every field, which htmx's settle would copy onto the
-    swapped-in field of the same id (a CSP violation the app never causes)."""
-    folder = os.environ.get("SHOTS_DIR")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    before = page.viewport_size
-    for width, size in ((1280, {"width": 1280, "height": 900}), (375, PHONE)):
-        page.set_viewport_size(size)
-        page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True, caret="initial")
-    page.set_viewport_size(before)
 
 
 def build(app, *people) -> SimpleNamespace:

@@ -4,16 +4,15 @@
 again says who approved it and when. With JavaScript off, a second request is rejected from its link.
 Riley's home then shows her to-do list. axe-core, the HTML checker and 375 px on every page.
 
-With SCREENSHOTS_DIR set, the review page and the recruiter's home are saved there at 1280 and 375 px."""
+With SHOTS_DIR set, the review page and the recruiter's home are saved there at 1280 and 375 px."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 
 import sqlalchemy as sa
-from browser_helpers import axe_check, sign_in_browser
+from browser_helpers import axe_check, sign_in_browser, shoot
 from factories import make_candidate, make_meeting
 from helpers import deliver_mail
 from playwright.sync_api import expect
@@ -53,17 +52,6 @@ def _review_path(smtp, name: str) -> str:
             text = message.get_body(preferencelist=("plain",)).get_content()
             return re.search(r"https?://[^/\s]+(/review/\S+)", text).group(1), text
     raise AssertionError(f"no approval mail about {name}")
-
-
-def shoot(page, name: str) -> None:
-    folder = os.environ.get("SCREENSHOTS_DIR")
-    if not folder:
-        return
-    os.makedirs(folder, exist_ok=True)
-    for width in (1280, 375):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=os.path.join(folder, f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_the_recruiter_approves_from_the_mail_and_the_person_is_invited(page, demo, smtp):

@@ -4,17 +4,16 @@ links to), and finds it under "Coming up" at its time in his zone and Casey's, e
 to move or cancel it; Casey gets the confirmation by mail. Then, with JavaScript off, he declines
 another request from his home. axe-core, the HTML checker and 375 px on every page.
 
-With SCREENSHOTS_DIR set, the home page is saved there at 1280 and 375 px."""
+With SHOTS_DIR set, the home page is saved there at 1280 and 375 px."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from browser_helpers import axe_check, sign_in_browser
+from browser_helpers import axe_check, sign_in_browser, shoot
 from factories import make_candidate, make_meeting
 from helpers import deliver_mail
 from playwright.sync_api import expect
@@ -46,17 +45,6 @@ def invited(demo):
         notify.request_created(meeting, by=casey.user)
         db.session.commit()
         return meeting.id, format_datetime(start, tom.timezone), format_datetime(start, "Asia/Tokyo")
-
-
-def shoot(page, name: str) -> None:
-    folder = os.environ.get("SCREENSHOTS_DIR")
-    if not folder:
-        return
-    os.makedirs(folder, exist_ok=True)
-    for width in (1280, 375):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=os.path.join(folder, f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_the_person_answers_an_invitation_from_home(page, demo, invited, smtp):
