@@ -330,6 +330,11 @@ def find_zone(text: str | None) -> str:
         raise ValueError(ZONE_MESSAGE)
     label = re.fullmatch(r"(?:GMT[+-]\d{2}:\d{2}\s*·\s*)?(.*?)\s*(?:\(([^()]+)\))?", text)
     place, named = label.groups() if label else (text, None)
+    if re.fullmatch(r"[A-Za-z]{3}(\d[A-Za-z]{3})?", text) and text.upper() not in ("UTC", "GMT", "UCT"):
+        # EST, CET, PST8PDT…: old names the database keeps for one place each (EST is Panama, with no
+        # summer time), never what someone typing them means
+        raise ValueError(f"{text} is an abbreviation several places share: type your city instead, like New York "
+                         "or Berlin.")
     for candidate in (named, text):
         if candidate and candidate.lower() in _names_by_lower():
             zone = canonical_zone(_names_by_lower()[candidate.lower()])

@@ -112,6 +112,10 @@ def test_a_zone_typed_as_a_city_or_an_old_name_is_saved_under_its_name_and_named
     ("UTC\n", "Choose a time zone from the list, like Europe/Berlin."),
     ("Europe/" + "y" * 5000, "Choose a time zone from the list, like Europe/Berlin."),
     ("Germany", "Germany has 2 time zones: type a city instead, like Berlin or Busingen."),
+    # the database keeps EST as Panama's zone (no summer time): someone in New York typing it would be an hour out
+    ("EST", "EST is an abbreviation several places share: type your city instead, like New York or Berlin."),
+    ("cet", "cet is an abbreviation several places share: type your city instead, like New York or Berlin."),
+    ("PST8PDT", "PST8PDT is an abbreviation several places share: type your city instead"),
     ('"><script>alert(1)</script>', "Choose a time zone from the list, like Europe/Berlin."),
 ])
 def test_a_zone_that_names_no_place_is_refused_with_a_message_and_nothing_saved(app, client, candidate, typed,

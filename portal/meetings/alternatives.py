@@ -35,7 +35,7 @@ from ..people.availability import Slot, free_slots, within_hours
 from ..people.models import StaffProfile
 from ..questions.suggestions import suggest_people
 from ..timeutil import to_zone
-from .models import WAITING, Meeting, ProposedSlot
+from .models import WAITING, CounterTime, Meeting, ProposedSlot
 from .requests import DAYS_AHEAD, agenda, candidate_busy, is_open
 
 LIMIT = 3
@@ -142,14 +142,16 @@ def _busy_by_person(ids: list[int], now: datetime) -> dict[int, list[tuple[datet
 def _week_counts(profiles: dict[int, StaffProfile], now: datetime) -> dict[int, dict[tuple[int, int], int]]:
     """``capacity.week_counts`` for many people in one query: per person, the conversations per ISO week
     (their zone) that count against their cap — confirmed ones where they happen, open invitations in
-    every week one of their proposed times falls in."""
+    every week one of their proposed times falls in, and times they proposed instead in theirs."""
     since = now - timedelta(days=7)
     ids = list(profiles)
-    rows = db.session.execute(
+    rows = db.session.execute(sa.union_all(
         sa.select(Meeting.staff_id, Meeting.id, Meeting.start_at)
-        .where(Meeting.staff_id.in_(ids), Meeting.status == "confirmed", Meeting.start_at > since)
-        .union_all(sa.select(Meeting.staff_id, ProposedSlot.meeting_id, ProposedSlot.start_at).join(Meeting)
-                   .where(Meeting.staff_id.in_(ids), Meeting.status == "invited", ProposedSlot.start_at > since)))
+        .where(Meeting.staff_id.in_(ids), Meeting.status == "confirmed", Meeting.start_at > since),
+        sa.select(Meeting.staff_id, ProposedSlot.meeting_id, ProposedSlot.start_at).join(Meeting)
+        .where(Meeting.staff_id.in_(ids), Meeting.status == "invited", ProposedSlot.start_at > since),
+        sa.select(Meeting.staff_id, CounterTime.meeting_id, CounterTime.start_at).join(Meeting)
+        .where(Meeting.staff_id.in_(ids), Meeting.status == "proposed", CounterTime.start_at > since)))
     weeks: dict[int, dict[int, set]] = {}
     for staff_id, meeting_id, start in rows:
         iso = to_zone(start, profiles[staff_id].user.timezone).isocalendar()

@@ -27,6 +27,7 @@ from ..auth.tokens import TokenProblem, consume_token, find_token
 from ..timeutil import format_datetime, utcnow
 from . import notify
 from .calendar import agenda_questions, video_link_for
+from .capacity import lock_person
 from .links import InviteError, clean_text, meeting_for_token
 from .models import CounterTime, Meeting, ProposedSlot, Status
 from .requests import Offered, offered_slots
@@ -187,6 +188,7 @@ def propose_times(raw: str, starts: list[datetime | None], message: str | None) 
     if len(starts) > MAX_COUNTER_TIMES:
         raise InviteError(f"Choose up to {MAX_COUNTER_TIMES} times.", "times")
     now = utcnow()
+    lock_person(person.id)  # counted against the weekly cap like a request: no interleaving exceeds it
     free = {slot.start for slot, _fit in proposable_times(meeting, now).slots}
     for start in starts:
         if start not in free:

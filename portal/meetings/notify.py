@@ -135,7 +135,7 @@ def send_invitation(meeting: Meeting, *, reminder: bool = False, new_times: bool
     person = meeting.staff
     kind = "meeting_invitation_reminder" if reminder else "meeting_invitation"
     key = f"{kind}:{meeting.id}:{person.id}"
-    if new_times:
+    if new_times or (reminder and _offered_new_times(meeting)):  # each set of times gets its own mails
         key += f":times-{max((slot.id for slot in meeting.slots), default=0)}"
     expires_at = invitation_expires_at(meeting)
     lifetime = expires_at - utcnow()
@@ -147,7 +147,13 @@ def send_invitation(meeting: Meeting, *, reminder: bool = False, new_times: bool
     links = {purpose: invitation_token(meeting, purpose, expires_at)[0] for purpose in INVITE_PURPOSES}
     queue_mail(kind, to=person.email, dedupe_key=key, links=links, expires_at=expires_at,
                slots=slots, new_times=new_times, **_context(meeting))
+    if not reminder:  # invited with none of the candidate's times free (approved or passed on late): ask them
+        ask_for_new_times(meeting)
     return True
+
+
+def _offered_new_times(meeting: Meeting) -> bool:
+    return any(t.from_status == t.to_status == "invited" for t in meeting.transitions)
 
 
 def _others(meeting: Meeting) -> list:

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+
 from ..audit.services import record
 from ..extensions import db
 from ..timeutil import format_datetime
 from . import notify
+from .capacity import lock_person
 from .calendar import video_link_for
 from .models import CounterTime, Meeting, MeetingTransition, ProposedSlot, Status
 from .requests import MAX_SLOTS, RequestError, check_slots
@@ -95,6 +98,17 @@ def expire_if_gone(meeting: Meeting, now: datetime) -> bool:
 NEW_TIMES_NOTE = "new times offered"
 
 
+def _still(meeting: Meeting, now: datetime) -> None:
+    """Claim the request as it was read (compare-and-set on its status): a decline, a proposal, an
+    expiry or a cancel that committed meanwhile wins, and nothing here is saved."""
+    changed = db.session.execute(
+        sa.update(Meeting).where(Meeting.id == meeting.id, Meeting.status == meeting.status)
+        .values(updated_at=now).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        db.session.refresh(meeting)
+        raise RequestError("This request was just changed: see where it stands below. Nothing was changed.")
+
+
 def offer_new_times(candidate, meeting: Meeting, starts: list[datetime | None], now: datetime) -> Meeting:
     """Every time the candidate offered is gone: they offer new ones (checked like a new request's).
     A person already invited gets a new invitation with these times and a new answering period."""
@@ -110,7 +124,9 @@ def offer_new_times(candidate, meeting: Meeting, starts: list[datetime | None], 
         raise RequestError(f"Choose at least one time (up to {MAX_SLOTS}).", "slots")
     if len(starts) > MAX_SLOTS:
         raise RequestError(f"Choose at most {MAX_SLOTS} times.", "slots")
+    lock_person(meeting.staff_id)  # counted against the weekly cap like a request
     check_slots(candidate, meeting.staff.profile, starts, meeting.length_minutes, now, exclude_id=meeting.id)
+    _still(meeting, now)
     length = timedelta(minutes=meeting.length_minutes)
     meeting.slots = [ProposedSlot(start_at=start, end_at=start + length) for start in starts]
     if meeting.status == Status.INVITED:  # a new invitation: its answering period starts now

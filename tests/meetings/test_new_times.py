@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.meetings import notify
 from portal.meetings.models import Meeting
-from portal.meetings.states import confirm
+from portal.meetings.states import confirm, end_conversation
 from portal.meetings.tasks import run_due
 from portal.questions.models import Question
 from portal.timeutil import utcnow
@@ -159,3 +159,68 @@ def test_times_that_pass_ask_once_and_an_unanswered_request_says_why_it_expired(
         db.session.commit()
     listing = unescape(signed_in(app, world).get("/meetings").get_data(as_text=True))
     assert "None of the times offered was free any more, and no new ones were chosen in time." in listing
+
+
+def test_new_times_for_a_request_that_changed_meanwhile_are_refused_and_nothing_is_sent(app, world, smtp):
+    """Tom declines while Jordan is choosing new times (read before, saved after): Tom's answer stands."""
+    take_jordans_time(app, world)
+    from portal.meetings.proposals import offer_new_times
+    from portal.meetings.requests import RequestError, bookable_slots
+
+    with app.app_context():
+        meeting = db.session.get(Meeting, world.meeting)
+        candidate = db.session.get(Candidate, world.candidate)
+        start = bookable_slots(candidate, meeting.staff.profile, 30, utcnow(), exclude_id=meeting.id)[0].start
+        outbox = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+        db.session.execute(sa.text("UPDATE meeting SET status = 'declined' WHERE id = :id"), {"id": meeting.id})
+        with pytest.raises(RequestError, match="This request was just changed"):
+            offer_new_times(candidate, meeting, [start], utcnow())
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == outbox
+
+
+def test_a_request_passed_to_someone_busy_at_every_offered_time_asks_for_new_times(app, world, smtp):
+    """The recruiter passes Jordan's request for Amara to Tom, who is booked at that time: Jordan hears at once."""
+    from portal.meetings.queue import redirect_request
+
+    with app.app_context():
+        rows = _rows(world)
+        end_conversation(db.session.get(Meeting, world.meeting), "cancelled")  # Jordan's own request to Tom
+        start = slot_times(1, days=4)[0]
+        ceo_request = make_request(rows, db.session.get(User, world.ceo), status="needs_approval", starts=[start],
+                                   questions=[])
+        db.session.get(User, world.tom).profile.weekly_cap = 5
+        other = make_request(SimpleNamespace(candidate=_another(rows), public=rows.public, private=rows.private),
+                             db.session.get(User, world.tom), starts=[start], questions=[])
+        confirm(other, start)
+        redirect_request(ceo_request, world.tom, db.session.get(User, world.recruiter))
+        db.session.commit()
+    deliver_mail(app)
+    assert "Choose new times for Tom Becker" in subjects(smtp, "jordan@example.com")
+
+
+def _another(rows):
+    from invite_helpers import another_candidate
+    return another_candidate(rows)
+
+
+def test_a_fresh_invitation_gets_its_own_halfway_reminder(app, world, smtp, frozen):
+    frozen.move_to(utcnow() + timedelta(hours=37), tick=False)
+    with app.app_context():
+        assert run_due(utcnow()).reminded == 1  # the first invitation's reminder, its time still free
+        db.session.commit()
+    take_jordans_time(app, world)
+    jordan = signed_in(app, world)
+    page = unescape(jordan.get(f"/meetings/{world.meeting}").get_data(as_text=True))
+    values = re.findall(r'name="slots" value="([^"]+)"', page)
+    token = csrf_token(jordan, f"/meetings/{world.meeting}")
+    assert jordan.post(f"/meetings/{world.meeting}/times",
+                       data={"csrf_token": token, "slots": values[-1:]}).status_code == 302
+    frozen.move_to(utcnow() + timedelta(hours=37), tick=False)
+    with app.app_context():
+        assert run_due(utcnow()).reminded == 1
+        db.session.commit()
+    deliver_mail(app)
+    reminders = [m for m in smtp.messages_to("tom@example.com") if "still waiting" in
+                 m.get_body(preferencelist=("plain",)).get_content()]
+    assert len(reminders) == 2

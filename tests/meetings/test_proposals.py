@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.meetings import notify
 from portal.meetings.capacity import has_waiting, week_counts
 from portal.meetings.models import CounterTime, Meeting
-from portal.meetings.states import confirm
+from portal.meetings.states import confirm, end_conversation
 from portal.meetings.tasks import run_due
 from portal.questions.models import Question
 from portal.timeutil import utcnow
@@ -201,3 +201,16 @@ def test_a_proposal_counts_against_the_persons_weekly_cap(app, world, proposed):
 def _rows(world):
     return SimpleNamespace(candidate=db.session.get(Candidate, world.candidate),
                            public=db.session.get(Question, world.public), private=db.session.get(Question, world.private))
+
+
+def test_a_conversation_booked_from_a_proposal_and_cancelled_later_doesnt_say_the_times_failed(app, world, proposed,
+                                                                                           jordan):
+    token = csrf_token(jordan, f"/meetings/{world.meeting}")
+    page = unescape(jordan.get(f"/meetings/{world.meeting}").get_data(as_text=True))
+    first = re.findall(r'name="time" value="(\d+)"', page)[0]
+    jordan.post(f"/meetings/{world.meeting}/proposal/accept", data={"csrf_token": token, "time": first})
+    with app.app_context():  # called off later (by the recruiter, say: it starts within the candidate's cut-off)
+        end_conversation(db.session.get(Meeting, world.meeting), "cancelled", reason="Something came up")
+        db.session.commit()
+    shown = text_of(jordan.get(f"/meetings/{world.meeting}").get_data(as_text=True), "meeting")
+    assert "Cancelled" in shown and "didn't work out" not in shown

@@ -168,7 +168,8 @@ def _page(candidacy, meeting, *, status: int = 200, notice: str | None = None, e
     # It didn't happen: who else to ask (and, after a no-show, the same person again), one click each.
     others = alternatives(meeting, now) if meeting.status in ("declined", "rejected", "no_show", "expired") else None
     # the same person again: after a no-show, or when their proposed times didn't work out
-    after_proposal = meeting.status in ("expired", "cancelled") and bool(meeting.counter_times)
+    after_proposal = (meeting.status in ("expired", "cancelled") and bool(meeting.counter_times)
+                      and meeting.start_at is None)  # never booked: not one confirmed from a proposal, then cancelled
     again = rebook(meeting) if meeting.status == "no_show" or after_proposal else None
     return render(
         "meetings/show.html", fragment="meeting", status=status, meeting=meeting, person=meeting.staff,
@@ -292,5 +293,9 @@ def decline_proposed(meeting_id: int):
 @role_required("candidate")
 def new_times(meeting_id: int):
     """Every time the candidate offered is gone: new ones, sent on to the person."""
-    return _act(meeting_id, NewTimesForm(), lambda c, m, f, now: offer_new_times(c, m, f.starts, now),
-                "New times sent. We'll let you know when they answer.", "new_times_form")
+    candidacy = _candidacy()
+    waiting_for_approval = _meeting_or_404(candidacy, meeting_id).status != "invited"
+    done = ("New times saved: your recruiter sees them with your request." if waiting_for_approval
+            else "New times sent. We'll let you know when they answer.")
+    return _act(meeting_id, NewTimesForm(), lambda c, m, f, now: offer_new_times(c, m, f.starts, now), done,
+                "new_times_form")

@@ -155,6 +155,10 @@ class Invitation(PersonLink):
             db.session.rollback()
             error = error_on_field_or_page(form, problem)
             return _invite_page(invitation_link(token), form, token, status=422, error=error)
+        except TransitionRefused:  # the request changed a moment ago: its link now says how (problem page)
+            db.session.rollback()
+            return _invite_page(invitation_link(token), FORMS[link.action](formdata=None), token, status=409,
+                                error="This request was just changed. Nothing was changed; try again.")
         db.session.commit()
         if answer_token:
             return redirect(url_for("meetings.answer", token=answer_token))
