@@ -183,7 +183,8 @@ def time_proposed(meeting: Meeting, message: str | None) -> None:
     """The person proposed other times: the candidate is asked to choose one (in the portal, one
     click), the recruiter hears it too."""
     context = _context(meeting, message=message, times=list(meeting.counter_times),
-                       answer_link=absolute_url("meetings.show", meeting_id=meeting.id))
+                       answer_link=absolute_url("meetings.show", meeting_id=meeting.id),
+                       answer_by=utcnow() + timedelta(hours=invitation_hours()))  # proposals.proposal_expires_at
     for user in _unique([context["candidate"].user, *recruiters_for(context["candidate"])]):
         queue_mail("meeting_time_proposed", to=user.email, dedupe_key=f"meeting_time_proposed:{meeting.id}:{user.id}",
                    recipient=user, **context)

@@ -82,17 +82,26 @@ def decline_proposal(candidate, meeting: Meeting, now: datetime) -> Meeting:
     return meeting
 
 
+def proposal_expires_at(meeting: Meeting) -> datetime | None:
+    """When an unanswered proposal ends: as long after it was made as the person had to answer
+    (``notify.invitation_hours``), so it doesn't hold the person's week for a fortnight."""
+    made = [t.at for t in meeting.transitions if t.to_status == Status.PROPOSED]
+    return made[-1] + timedelta(hours=notify.invitation_hours()) if made else None
+
+
 def expire_if_gone(meeting: Meeting, now: datetime) -> bool:
-    """A proposal none of whose times can still be chosen (passed, or taken since) expires: the
-    candidate, the person and the recruiter are told. False when a time is still open."""
-    if meeting.status != Status.PROPOSED or open_times(meeting, now):
+    """A proposal none of whose times can still be chosen (passed, or taken since), or unanswered
+    for as long as the person had, expires: the candidate, the person and the recruiter are told.
+    False when it still stands."""
+    if meeting.status != Status.PROPOSED:
         return False
-    reason = f"The times {meeting.staff.first_name} proposed passed or were taken before one was chosen."
-    transition(meeting, Status.EXPIRED, note="the proposed times passed", reason=reason)
+    ends = proposal_expires_at(meeting)
+    if open_times(meeting, now) and (ends is None or now < ends):
+        return False
+    reason = f"None of the times {meeting.staff.first_name} proposed was chosen in time."
+    transition(meeting, Status.EXPIRED, note="the proposed times were not chosen in time", reason=reason)
     notify.invitation_expired(meeting)
     return True
-
-
 
 
 NEW_TIMES_NOTE = "new times offered"

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from factories import add_windows
+from factories import add_windows, make_meeting
 from helpers import Auth, csrf_token, deliver_mail, text_of
 from invite_helpers import build_world, make_request, world_ids
 
@@ -185,9 +185,9 @@ def test_times_that_pass_end_the_proposal_and_everyone_hears(app, world, propose
     assert meeting_state(app, world.meeting)[0] == "expired"
     deliver_mail(app)
     for address in ("jordan@example.com", "tom@example.com", "riley@example.com"):
-        assert [m for m in smtp.messages_to(address) if "proposed times have passed" in m["Subject"]]
+        assert [m for m in smtp.messages_to(address) if "No answer to Tom Becker's proposed times" in m["Subject"]]
     page = unescape(jordan.get("/meetings").get_data(as_text=True))
-    assert "The times Tom proposed passed or were taken before one was chosen." in page
+    assert "None of the times Tom proposed was chosen in time." in page
 
 
 def test_a_proposal_counts_against_the_persons_weekly_cap(app, world, proposed):
@@ -214,3 +214,24 @@ def test_a_conversation_booked_from_a_proposal_and_cancelled_later_doesnt_say_th
         db.session.commit()
     shown = text_of(jordan.get(f"/meetings/{world.meeting}").get_data(as_text=True), "meeting")
     assert "Cancelled" in shown and "didn't work out" not in shown
+
+
+def test_a_proposal_left_unanswered_ends_after_as_long_as_the_person_had(app, world, frozen, smtp, jordan):
+    """Times a week ahead don't hold Tom's week for a week: unanswered for 72 hours, the proposal closes."""
+    with app.app_context():
+        end_conversation(db.session.get(Meeting, world.meeting), "cancelled")
+        later = utcnow() + timedelta(days=6)
+        meeting = make_meeting(world.candidate, world.tom, "proposed", counter=[later], history=True)
+        db.session.commit()
+        meeting_id = meeting.id
+    page = unescape(jordan.get(f"/meetings/{meeting_id}").get_data(as_text=True))
+    assert "Choose by Thu 6 Mar 2031, 07:00 EST (America/New_York)" in page  # T0 + 72 hours, Jordan's clock
+    frozen.move_to(utcnow() + timedelta(hours=72) - timedelta(minutes=1), tick=False)
+    with app.app_context():
+        assert run_due(utcnow()).proposals_expired == 0
+        db.session.commit()
+    frozen.move_to(utcnow() + timedelta(minutes=2), tick=False)
+    with app.app_context():
+        assert run_due(utcnow()).proposals_expired == 1
+        db.session.commit()
+    assert meeting_state(app, meeting_id)[0] == "expired"

@@ -27,7 +27,8 @@ from ..alternatives import alternatives, rebook
 from ..forms import (ActionForm, CancelForm, FollowUpForm, NewTimesForm, ProposalForm, RequestForm,
                      RescheduleForm, SlotChoiceForm, slot_value)
 from ..notify import times_gone
-from ..proposals import accept_proposal, decline_proposal, offer_new_times, open_times, proposal_message
+from ..proposals import (accept_proposal, decline_proposal, offer_new_times, open_times, proposal_expires_at,
+                         proposal_message)
 from ..requests import (GROUPS, MAX_SLOTS, Offered, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting,
                         candidate_meetings, change_cutoff, change_deadline, create_request, get_meeting, group_conversations,
                         has_started, history, is_open, is_over, offered_slots, record_follow_up, report_no_show,
@@ -188,7 +189,7 @@ def _candidates_turn(candidacy, meeting, now) -> dict:
     if meeting.status == "proposed":
         choosable = open_times(meeting, now)
         turn["proposal"] = {"open": choosable, "gone": [t for t in meeting.counter_times if t not in choosable],
-                            "message": proposal_message(meeting)}
+                            "message": proposal_message(meeting), "ends": proposal_expires_at(meeting)}
     elif times_gone(meeting, now) and meeting.staff.profile is not None:
         offered = offered_slots(candidacy, meeting.staff.profile, meeting.length_minutes, now,
                                 exclude_id=meeting.id)
