@@ -17,7 +17,7 @@ from ..extensions import db
 from ..security import me, role_required
 from ..timeutil import utcnow
 from . import bp
-from .services import (
+from .staff import (
     LinkRefused,
     feedback_link_for,
     invitation_link_for,

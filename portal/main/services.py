@@ -1,28 +1,23 @@
-"""Read-side queries for the home pages, and the readiness check."""
+"""Read-side queries for the recruiter's and the candidate's home pages, the candidate's time settings, and the
+readiness check. The person's home (staff) and its links: ``staff``."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from ..auth.models import ActionToken, User
-from ..auth.tokens import link_problem
+from ..auth.models import User
 from ..candidates.models import Candidate
 from ..extensions import db, limiter
 from ..feedback.models import FeedbackMessage, InterviewFeedback
-from ..feedback.services import issue_link as issue_feedback_link
 from ..feedback.services import published_message
 from ..meetings import notify
-from ..meetings.links import WRITTEN
-from ..meetings.models import WAITING, Meeting, MeetingTransition, Status, meeting_question
-from ..meetings.written import issue_written_link
-from ..questions.models import Question
+from ..meetings.models import WAITING, Meeting, MeetingTransition, Status
 from ..questions.services import question_progress
 from ..timeutil import utcnow
 
@@ -111,11 +106,11 @@ def recruiter_overview(now: datetime | None = None) -> RecruiterOverview:
     deadlines = [c for c in candidates
                  if c.decision_deadline is not None and now <= c.decision_deadline <= now + DEADLINE_WINDOW]
     return RecruiterOverview(candidates=candidates, counts=counts, approvals=approvals,
-                             feedback_due=_by_candidate(_feedback_not_given()), expiring=_expiring_invitations(now),
+                             feedback_due=_by_candidate(feedback_not_given()), expiring=_expiring_invitations(now),
                              deadlines=deadlines, now=now)
 
 
-def _feedback_not_given(*where) -> list[InterviewFeedback]:
+def feedback_not_given(*where) -> list[InterviewFeedback]:
     """Feedback asked for and not given yet, that could still reach the candidate's message (the
     candidate is deciding, with an account; the message isn't published): asked longest ago first."""
     return list(db.session.scalars(
@@ -154,207 +149,6 @@ def _expiring_invitations(now: datetime) -> list[OpenInvitation]:
         .order_by(since, Meeting.id)).all()
     return [OpenInvitation(meeting, at + hours) for meeting, at in rows]
 
-
-# --- the person's home: what is waiting for them, and what is coming up -----------------------
-
-PROPOSED = "proposed"  # the person proposed other times and waits for the candidate (compared as a string)
-
-
-@dataclass
-class WrittenToGive:
-    """Questions waiting for the person's written answer: a confirmed conversation in the written
-    format (``meeting``), or one question they were asked to answer in writing (``question``)."""
-
-    candidate: Candidate
-    questions: list[Question]
-    meeting: Meeting | None = None
-    question: Question | None = None
-
-
-@dataclass
-class StaffHome:
-    invitations: list[OpenInvitation]
-    written: list[WrittenToGive]
-    feedback: list[InterviewFeedback]
-    upcoming: list[Meeting]
-    proposed: list[Meeting]
-    now: datetime
-
-    @property
-    def waiting(self) -> int:
-        return len(self.invitations) + len(self.written) + len(self.feedback)
-
-
-def staff_home(user: User, now: datetime) -> StaffHome:
-    """What a person's home shows: invitations to answer, written answers and feedback to give (the
-    things their e-mails ask for), their confirmed conversations still ahead, and the ones where
-    they proposed other times. Only conversations of candidates still deciding or accepted. At most
-    six queries whatever the numbers."""
-    meetings = [m for m in db.session.scalars(
-        sa.select(Meeting)
-        .where(Meeting.staff_id == user.id,
-               sa.or_(Meeting.status.in_((Status.INVITED, PROPOSED)),
-                      sa.and_(Meeting.status == Status.CONFIRMED,
-                              sa.or_(Meeting.end_at.is_(None), Meeting.end_at > now))))
-        .options(joinedload(Meeting.candidate).joinedload(Candidate.user),
-                 joinedload(Meeting.candidate).joinedload(Candidate.position), selectinload(Meeting.slots))
-        .order_by(Meeting.created_at, Meeting.id)).unique()
-        if m.candidate is not None and m.candidate.keeps_conversations]
-    invited = [m for m in meetings if m.status == Status.INVITED]
-    written_meetings = [m for m in meetings if m.status == Status.CONFIRMED and m.format == "written"]
-    written = _written_meetings(written_meetings, user)
-    covered = {q.id for item in written for q in item.questions}
-    written += [WrittenToGive(q.candidate, [q], question=q) for q in _questions_asked_in_writing(user)
-                if q.id not in covered]
-    upcoming = sorted((m for m in meetings if m.status == Status.CONFIRMED and m.start_at is not None),
-                      key=lambda m: m.start_at)
-    return StaffHome(invitations=_with_expiry(invited, now), written=written,
-                     feedback=_feedback_not_given(InterviewFeedback.interviewer_id == user.id),
-                     upcoming=upcoming, proposed=[m for m in meetings if m.status == PROPOSED], now=now)
-
-
-def _with_expiry(invited: list[Meeting], now: datetime) -> list[OpenInvitation]:
-    """Each invitation with its expiry (as ``notify.invitation_expires_at``, one query for all),
-    soonest to expire first; those already past it are left for the worker to close."""
-    if not invited:
-        return []
-    hours = timedelta(hours=notify.invitation_hours())
-    since = dict(db.session.execute(
-        sa.select(MeetingTransition.meeting_id, sa.func.max(MeetingTransition.at))
-        .where(MeetingTransition.meeting_id.in_([m.id for m in invited]),
-               MeetingTransition.to_status == Status.INVITED)
-        .group_by(MeetingTransition.meeting_id)).all())
-    rows = [OpenInvitation(m, (since.get(m.id) or m.created_at) + hours) for m in invited]
-    return sorted((row for row in rows if row.expires_at > now), key=lambda row: row.expires_at)
-
-
-def _written_meetings(meetings: list[Meeting], user: User) -> list[WrittenToGive]:
-    """Confirmed written conversations with questions still open for the person (one query)."""
-    if not meetings:
-        return []
-    agenda: dict[int, list[Question]] = {}
-    for meeting_id, question in db.session.execute(
-            sa.select(meeting_question.c.meeting_id, Question)
-            .join(Question, Question.id == meeting_question.c.question_id)
-            .where(meeting_question.c.meeting_id.in_([m.id for m in meetings]))
-            .order_by(Question.created_at, Question.id)):
-        if not question.is_answered and not question.private_to_someone_else(user.id):
-            agenda.setdefault(meeting_id, []).append(question)
-    return [WrittenToGive(m.candidate, agenda[m.id], meeting=m) for m in meetings if agenda.get(m.id)]
-
-
-def _questions_asked_in_writing(user: User) -> list[Question]:
-    """Open questions directed to the person that someone asked them to answer in writing (a
-    written-answer link was mailed for the question), of candidates still deciding or accepted."""
-    asked = sa.select(ActionToken.subject_id).where(ActionToken.purpose == WRITTEN,
-                                                    ActionToken.subject_type == Question.__name__,
-                                                    ActionToken.user_id == user.id)
-    questions = db.session.scalars(
-        sa.select(Question).where(Question.directed_to_id == user.id, Question.status == "open",
-                                  Question.id.in_(asked))
-        .options(joinedload(Question.candidate).joinedload(Candidate.user))
-        .order_by(Question.created_at, Question.id))
-    return [q for q in questions if q.candidate is not None and q.candidate.keeps_conversations]
-
-
-# --- the person's links, from their home page -------------------------------------------------
-# A signed-in person presses a button on their home page; main.links checks the thing is theirs
-# and asks here for a fresh link of the same kind the e-mail carried (same purpose, same owner,
-# same lifetime), then sends them to that link's page. Nothing here mails anything.
-
-INVITE_ACTIONS = {"accept": notify.ACCEPT, "decline": notify.DECLINE, "propose": notify.PROPOSE}
-
-REFUSED = {
-    "moved": "This is now with someone else, so there's nothing for you to do.",
-    "decided": "The candidate's offer process has ended, so there's nothing to do here any more.",
-    "cancelled": "This request was withdrawn, so there's nothing to do.",
-    "closed": "This is closed: there's nothing left to do.",
-    "shared": "The feedback message has already been published, so feedback can't change it any more.",
-    "answered": "This question has already been answered.",
-}
-
-
-class LinkRefused(Exception):
-    """The person's own item can't be opened through a link now; the message says why, for them."""
-
-
-def _checked(token: ActionToken) -> None:
-    """The link's own rule (``auth.tokens.link_rule``) agrees it is the person's to use now."""
-    reason = link_problem(token)
-    if reason:
-        raise LinkRefused(REFUSED.get(reason, "This can't be opened any more."))
-
-
-def _not_waiting(meeting: Meeting) -> str:
-    first = meeting.candidate.user.first_name
-    return {
-        Status.CONFIRMED: f"You've already accepted {first}'s request.",
-        Status.DECLINED: f"You've already declined {first}'s request.",
-        Status.EXPIRED: f"{first}'s request expired before it was answered.",
-        Status.CANCELLED: f"{first} withdrew this request.",
-        PROPOSED: f"You've proposed other times: {first} is choosing.",
-    }.get(meeting.status, f"{first}'s request isn't waiting for your answer any more.")
-
-
-def my_meeting(user: User, meeting_id: int) -> Meeting | None:
-    """The conversation, only if it is with ``user``."""
-    meeting = db.session.get(Meeting, meeting_id)
-    return meeting if meeting is not None and meeting.staff_id == user.id else None
-
-
-def my_question(user: User, question_id: int) -> Question | None:
-    """The question, only if it is directed to ``user``."""
-    question = db.session.get(Question, question_id)
-    return question if question is not None and question.directed_to_id == user.id else None
-
-
-def my_feedback(user: User, feedback_id: int) -> InterviewFeedback | None:
-    """The feedback, only if ``user`` is its interviewer."""
-    feedback = db.session.get(InterviewFeedback, feedback_id)
-    return feedback if feedback is not None and feedback.interviewer_id == user.id else None
-
-
-def invitation_link_for(meeting: Meeting, action: str) -> str:
-    """A fresh invitation link (accept, decline or propose) for the person, expiring with the
-    invitation like the mailed ones (``notify.send_invitation``): the raw token."""
-    if meeting.status != Status.INVITED:
-        raise LinkRefused(_not_waiting(meeting))
-    expires_at = notify.invitation_expires_at(meeting)
-    lifetime = expires_at - utcnow()
-    if lifetime <= timedelta(0):
-        raise LinkRefused(f"{meeting.candidate.user.first_name}'s request has expired: it wasn't answered in time.")
-    raw, token = notify.invitation_token(meeting, INVITE_ACTIONS[action], expires_at)
-    _checked(token)
-    return raw
-
-
-def manage_path_for(meeting: Meeting, now: datetime) -> str:
-    """The person's manage page for a booked conversation (``notify.manage_link``, the link their
-    confirmation carries): its path on this site."""
-    if meeting.status != Status.CONFIRMED or meeting.start_at is None:
-        raise LinkRefused("This conversation isn't booked any more, so there's nothing to change.")
-    if meeting.end_at + timedelta(days=notify.MANAGE_DAYS_AFTER) <= now:
-        raise LinkRefused("This conversation was too long ago to change anything.")
-    if not meeting.candidate.keeps_conversations:
-        raise LinkRefused(REFUSED["decided"])
-    return urlsplit(notify.manage_link(meeting, meeting.staff)).path
-
-
-def written_link_for(item: Meeting | Question, person: User) -> str:
-    """A fresh written-answer link for a written conversation or one question (as
-    ``meetings.written.mail_written_link`` issues, without the mail): the raw token."""
-    if isinstance(item, Meeting) and (item.status != Status.CONFIRMED or item.format != "written"):
-        raise LinkRefused("This conversation is closed: there's nothing left to answer.")
-    raw, token = issue_written_link(person, item)
-    _checked(token)
-    return raw
-
-
-def feedback_link_for(feedback: InterviewFeedback) -> str:
-    """A fresh feedback link for the interviewer (``feedback.services.issue_link``): the raw token."""
-    raw, token = issue_feedback_link(feedback)
-    _checked(token)
-    return raw
 
 def candidate_home(candidacy, now: datetime) -> dict:
     """What a candidate's home shows: the published message, their deadline, question progress,

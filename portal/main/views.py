@@ -13,7 +13,8 @@ from ..security import role_required
 from ..timeutil import describe_zone, utcnow
 from . import bp
 from .forms import TimeSettingsForm
-from .services import candidate_home, readiness, recruiter_overview, staff_home, update_time_settings
+from .services import candidate_home, readiness, recruiter_overview, update_time_settings
+from .staff import staff_home
 
 
 @bp.get("/")

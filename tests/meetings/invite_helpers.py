@@ -83,8 +83,20 @@ _WORLD_MODELS = {"recruiter": User, "ceo": User, "tom": User, "candidate": Candi
 
 
 def world_rows(ids) -> SimpleNamespace:
-    """The story's rows again, from the ids ``stored_world`` gave (inside an app context)."""
-    return SimpleNamespace(**{key: db.session.get(_WORLD_MODELS[key], value) for key, value in vars(ids).items()})
+    """The story's rows again, from the ids ``stored_world`` gave (inside an app context); other ids a
+    test keeps beside them (``ids.meeting``) are left out."""
+    return SimpleNamespace(**{key: db.session.get(_WORLD_MODELS[key], value) for key, value in vars(ids).items()
+                              if key in _WORLD_MODELS})
+
+
+def candidate_client(app, ids):
+    """A browser of Jordan's, signed in."""
+    from helpers import Auth
+
+    client = app.test_client()
+    with app.app_context():
+        Auth(app, client).login(db.session.get(Candidate, ids.candidate).user)
+    return client
 
 
 def calendar_parts(message) -> list:

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from factories import add_windows
-from helpers import Auth, csrf_token, deliver_mail, text_of
-from invite_helpers import build_world, make_request, slot_times, world_ids
+from helpers import csrf_token, deliver_mail, text_of
+from invite_helpers import build_world, candidate_client, make_request, slot_times, world_ids, world_rows
 
 from portal.auth.models import User
 from portal.candidates.models import Candidate
@@ -21,7 +21,6 @@ from portal.meetings import notify
 from portal.meetings.models import Meeting
 from portal.meetings.states import confirm, end_conversation
 from portal.meetings.tasks import run_due
-from portal.questions.models import Question
 from portal.timeutil import utcnow
 
 GONE = "Choose new times for Tom Becker"
@@ -41,31 +40,19 @@ def world(app, frozen):
     return ids
 
 
-def _rows(world):
-    return SimpleNamespace(candidate=db.session.get(Candidate, world.candidate),
-                           public=db.session.get(Question, world.public), private=db.session.get(Question, world.private))
-
-
 def take_jordans_time(app, world):
     """Amara accepts Jordan's other request at the very time Jordan offered Tom."""
     with app.app_context():
         start = db.session.get(Meeting, world.meeting).slots[0].start_at
-        other = make_request(_rows(world), db.session.get(User, world.ceo), starts=[start], questions=[])
+        other = make_request(world_rows(world), db.session.get(User, world.ceo), starts=[start], questions=[])
         confirm(other, start)
         notify.meeting_confirmed(other, by=db.session.get(User, world.ceo))
         db.session.commit()
 
 
-def signed_in(app, world):
-    client = app.test_client()
-    with app.app_context():
-        Auth(app, client).login(db.session.get(Candidate, world.candidate).user)
-    return client
-
-
 @pytest.fixture
 def jordan(app, world):
-    return signed_in(app, world)
+    return candidate_client(app, world)
 
 
 def subjects(smtp, address):
@@ -100,7 +87,7 @@ def test_a_taken_last_time_tells_the_candidate_at_once_and_the_person_is_not_off
 def test_new_times_reach_the_person_with_a_fresh_invitation(app, world, smtp, frozen):
     take_jordans_time(app, world)
     frozen.move_to(utcnow() + timedelta(hours=60), tick=False)  # 12 hours of the first invitation left
-    jordan = signed_in(app, world)
+    jordan = candidate_client(app, world)
     page = unescape(jordan.get(f"/meetings/{world.meeting}").get_data(as_text=True))
     assert "Choose new times for Tom" in page
     values = re.findall(r'name="slots" value="([^"]+)"', page)
@@ -157,7 +144,7 @@ def test_times_that_pass_ask_once_and_an_unanswered_request_says_why_it_expired(
     with app.app_context():
         assert run_due(utcnow()).expired == 1
         db.session.commit()
-    listing = unescape(signed_in(app, world).get("/meetings").get_data(as_text=True))
+    listing = unescape(candidate_client(app, world).get("/meetings").get_data(as_text=True))
     assert "None of the times offered was free any more, and no new ones were chosen in time." in listing
 
 
@@ -184,7 +171,7 @@ def test_a_request_passed_to_someone_busy_at_every_offered_time_asks_for_new_tim
     from portal.meetings.queue import redirect_request
 
     with app.app_context():
-        rows = _rows(world)
+        rows = world_rows(world)
         end_conversation(db.session.get(Meeting, world.meeting), "cancelled")  # Jordan's own request to Tom
         start = slot_times(1, days=4)[0]
         ceo_request = make_request(rows, db.session.get(User, world.ceo), status="needs_approval", starts=[start],
@@ -210,7 +197,7 @@ def test_a_fresh_invitation_gets_its_own_halfway_reminder(app, world, smtp, froz
         assert run_due(utcnow()).reminded == 1  # the first invitation's reminder, its time still free
         db.session.commit()
     take_jordans_time(app, world)
-    jordan = signed_in(app, world)
+    jordan = candidate_client(app, world)
     page = unescape(jordan.get(f"/meetings/{world.meeting}").get_data(as_text=True))
     values = re.findall(r'name="slots" value="([^"]+)"', page)
     token = csrf_token(jordan, f"/meetings/{world.meeting}")

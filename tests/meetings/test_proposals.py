@@ -5,23 +5,20 @@ or says none suits (the request closes, the person is told); times that pass end
 import re
 from datetime import time, timedelta
 from html import unescape
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from factories import add_windows, make_meeting
-from helpers import Auth, csrf_token, deliver_mail, text_of
-from invite_helpers import build_world, make_request, world_ids
+from helpers import csrf_token, deliver_mail, text_of
+from invite_helpers import build_world, candidate_client, make_request, world_ids, world_rows
 
 from portal.auth.models import ActionToken, User
-from portal.candidates.models import Candidate
 from portal.extensions import db
 from portal.meetings import notify
 from portal.meetings.capacity import has_waiting, week_counts
 from portal.meetings.models import CounterTime, Meeting
 from portal.meetings.states import confirm, end_conversation
 from portal.meetings.tasks import run_due
-from portal.questions.models import Question
 from portal.timeutil import utcnow
 
 
@@ -66,10 +63,7 @@ def meeting_state(app, meeting_id):
 
 @pytest.fixture
 def jordan(app, world):
-    client = app.test_client()
-    with app.app_context():
-        Auth(app, client).login(db.session.get(Candidate, world.candidate).user)
-    return client
+    return candidate_client(app, world)
 
 
 @pytest.fixture
@@ -145,7 +139,7 @@ def test_a_taken_time_or_no_choice_is_refused_and_the_proposal_stays(app, world,
     with app.app_context():
         meeting = db.session.get(Meeting, world.meeting)
         taken_id, taken_start = meeting.counter_times[0].id, meeting.counter_times[0].start_at
-        other = make_request(_rows(world), db.session.get(User, world.ceo), starts=[taken_start], questions=[])
+        other = make_request(world_rows(world), db.session.get(User, world.ceo), starts=[taken_start], questions=[])
         confirm(other, taken_start)  # Jordan's time is now held by a conversation with Amara
         db.session.commit()
     token = csrf_token(jordan, f"/meetings/{world.meeting}")
@@ -197,10 +191,6 @@ def test_a_proposal_counts_against_the_persons_weekly_cap(app, world, proposed):
         assert sum(counts.values()) == 1  # the proposal's week, once (not the old invitation's slots too)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CounterTime)) == 2
 
-
-def _rows(world):
-    return SimpleNamespace(candidate=db.session.get(Candidate, world.candidate),
-                           public=db.session.get(Question, world.public), private=db.session.get(Question, world.private))
 
 
 def test_a_conversation_booked_from_a_proposal_and_cancelled_later_doesnt_say_the_times_failed(app, world, proposed,
