@@ -9,4 +9,5 @@ from .feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
 from .questions.models import Question  # noqa: F401
 from .meetings.models import BookedUnit, CandidateBookedUnit, CounterTime, Meeting, MeetingTransition, ProposedSlot, meeting_question  # noqa: F401
 from .candidates.models import ExitSurvey  # noqa: F401
+from .office_hours.models import HoursClock, HoursEntry, HoursLink, HoursSeries, HoursWatch, HoursWindow  # noqa: F401
 from .analytics.models import AnalyticsCell, AnalyticsRefresh  # noqa: F401

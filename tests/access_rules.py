@@ -2,12 +2,12 @@
 each role gets. test_access.py checks the app against it; test_fuzz_forms.py and
 test_security_headers.py open every page as each role it lets in (sample_company.py)."""
 
-ROLES = ("anonymous", "candidate", "staff", "recruiter", "admin")
-SIGNED_IN = {"anonymous": "login", "candidate": 200, "staff": 200, "recruiter": 200, "admin": 200}
-STAFF_ONLY = {"anonymous": "login", "candidate": 403, "staff": 200, "recruiter": 403, "admin": 403}
-RECRUITERS = {"anonymous": "login", "candidate": 403, "staff": 403, "recruiter": 200, "admin": 200}
-R404 = {**RECRUITERS, "recruiter": 404, "admin": 404}
-CANDIDATE_ONLY = {"anonymous": "login", "candidate": 200, "staff": 403, "recruiter": 403, "admin": 403}
+from access_hours_candidate import ACCESS as _HOURS_CANDIDATE
+from access_hours_host import ACCESS as _HOURS_HOST
+from access_hours_manage import ACCESS as _HOURS_MANAGE
+from access_rules_base import CANDIDATE_ONLY, R404, RECRUITERS, ROLES, SIGNED_IN, STAFF_ONLY
+
+__all__ = ['ACCESS', 'CANDIDATE_ONLY', 'R404', 'RECRUITERS', 'ROLES', 'SIGNED_IN', 'STAFF_ONLY']
 
 # endpoint: (method, sample URL values, expected status per role; "login" = sent to sign in)
 ACCESS = {
@@ -102,3 +102,7 @@ ACCESS = {
     "mail.show": ("GET", {"name": "missing.eml"}, dict.fromkeys(ROLES, 404)),
     "mail.show_html": ("GET", {"name": "missing.eml"}, dict.fromkeys(ROLES, 404)),
 }
+# Office hours (portal/office_hours/views/*.py): one table per views module.
+ACCESS.update(_HOURS_CANDIDATE)
+ACCESS.update(_HOURS_HOST)
+ACCESS.update(_HOURS_MANAGE)

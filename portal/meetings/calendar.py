@@ -53,7 +53,7 @@ def video_link_for(meeting: Meeting) -> str | None:
     ``{room}`` is an HMAC of the calendar UID under SECRET_KEY: stable, opaque, and not derivable
     from anything a candidate or calendar sees.
     """
-    if meeting.format != "video":
+    if meeting.format not in ("video", "office_hours"):
         return None
     template = current_app.config.get("VIDEO_LINK_TEMPLATE") or DEFAULT_VIDEO_LINK_TEMPLATE
     key = current_app.config["SECRET_KEY"].encode()

@@ -13,8 +13,11 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
+# What a candidate can ask for (the request form); every kind a conversation can be is in KINDS.
 FORMATS = {"video": "Video call", "phone": "Phone call", "in_person": "In person", "written": "Written answers"}
+KINDS = {**FORMATS, "office_hours": "Office hours"}  # office hours: a drop-in talk (portal.office_hours)
 LENGTHS = (15, 30, 45)
+ALL_LENGTHS = (10, 15, 20, 30, 45)  # office hours talks are 10, 15, 20 or 30 minutes
 
 
 class Status(StrEnum):
@@ -84,8 +87,8 @@ class Meeting(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint(f"status IN ({', '.join(repr(str(status)) for status in Status)})", name="status_known"),
-        sa.CheckConstraint("format IN ('video', 'phone', 'in_person', 'written')", name="format_known"),
-        sa.CheckConstraint("length_minutes IN (15, 30, 45)", name="length_known"),
+        sa.CheckConstraint(f"format IN ({', '.join(map(repr, KINDS))})", name="format_known"),
+        sa.CheckConstraint(f"length_minutes IN ({', '.join(map(str, ALL_LENGTHS))})", name="length_known"),
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
         # A person's conversations in a period (busiest week in analytics).
         sa.Index("ix_meeting_staff_start", "staff_id", "start_at"),
@@ -98,7 +101,7 @@ class Meeting(db.Model):
 
     @property
     def format_label(self) -> str:
-        return FORMATS[self.format]
+        return KINDS[self.format]
 
     @property
     def format_and_length(self) -> str:
@@ -151,18 +154,22 @@ class MeetingTransition(db.Model):
 
 
 class BookedUnit(db.Model):
-    """One 15-minute unit of a person's time held by a confirmed conversation.
+    """One 15-minute unit of a person's time held by a confirmed conversation or by a window of
+    office hours (``window_id``; ``portal.office_hours``): exactly one of the two.
 
     The primary key (person, unit start) is the double-booking guard: two conversations that
-    overlap by even one unit cannot both be confirmed, whatever their lengths, on SQLite and
-    PostgreSQL alike and across any number of processes.
+    overlap by even one unit cannot both be confirmed, nor a conversation and a window, whatever
+    their lengths, on SQLite and PostgreSQL alike and across any number of processes.
     """
 
     __tablename__ = "booked_unit"
 
     staff_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     unit_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    window_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hours_window.id", ondelete="CASCADE"), index=True)
+
+    __table_args__ = (sa.CheckConstraint("(meeting_id IS NULL) <> (window_id IS NULL)", name="one_holder"),)
 
 
 class CandidateBookedUnit(db.Model):

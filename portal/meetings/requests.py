@@ -25,7 +25,7 @@ from ..questions.models import Question
 from ..timeutil import Fit, format_datetime, to_zone
 from . import notify
 from .capacity import has_waiting, lock_person, week_counts
-from .models import FORMATS, LENGTHS, Meeting, MeetingTransition, ProposedSlot, meeting_question
+from .models import BOOKING_UNIT_MINUTES, FORMATS, LENGTHS, BookedUnit, Meeting, MeetingTransition, ProposedSlot, meeting_question
 from .states import ACTIVE, SlotTaken, TransitionRefused, end_conversation, new_uid, reschedule, transition
 
 MAX_SLOTS = 5
@@ -64,7 +64,12 @@ def _intervals(where, exclude_id: int | None, now: datetime) -> list[tuple[datet
 
 
 def person_busy(staff_id: int, now: datetime, exclude_id: int | None = None):
-    return _intervals(Meeting.staff_id == staff_id, exclude_id, now)
+    """The person's confirmed conversations, and the time their office hours hold (``BookedUnit``
+    rows of a window: 15-minute units)."""
+    unit = timedelta(minutes=BOOKING_UNIT_MINUTES)
+    held = db.session.scalars(sa.select(BookedUnit.unit_start).where(
+        BookedUnit.staff_id == staff_id, BookedUnit.window_id.is_not(None), BookedUnit.unit_start > now - unit))
+    return _intervals(Meeting.staff_id == staff_id, exclude_id, now) + [(start, start + unit) for start in held]
 
 
 def candidate_busy(candidate, now: datetime, exclude_id: int | None = None):
