@@ -220,6 +220,23 @@ def end_talk(entry: HoursEntry, now: datetime, by, *, no_show: bool = False) -> 
             pass
 
 
+def set_auto_admit(window: HoursWindow, on: bool, now: datetime, by) -> None:
+    """Automatic admission on or off (the person's toggle). Turned on with nobody talking, the first
+    candidate waiting is let in at once; a window that is over can't change."""
+    window = _lock(window)
+    if window.status not in (WindowStatus.LIVE, WindowStatus.SCHEDULED):
+        raise HoursError("These office hours are over.")
+    if window.auto_admit == on:
+        return
+    window.auto_admit = on
+    db.session.flush()
+    record("hours.auto_admit", f"{window.staff.name} turned automatic admission {'on' if on else 'off'}",
+           actor=by, subject=window)
+    clock.changed(now)
+    if on:
+        settle_window(window, now)
+
+
 def close_window(window: HoursWindow, now: datetime, by=None) -> int:
     """Close a window (at its end, or early): the talk under way ends, everyone still waiting is told
     kindly and offered the next window or a scheduled conversation; the rest of its time is freed.
@@ -271,16 +288,22 @@ def settle_window(window: HoursWindow, now: datetime, *, admit: bool = True) -> 
         admit_next(window, now, None)
 
 
-def settle(now: datetime) -> int:
-    """Every window a timer has reached (talks over, windows ended, auto-admission): how many were
-    looked at. Cheap when nothing is due: one query."""
+def due_windows(now: datetime) -> list[int]:
+    """Ids of the windows a timer has reached (a talk over, the window ended, someone waiting for
+    automatic admission): one query."""
     talk_due = sa.select(HoursEntry.window_id).join(Meeting, Meeting.id == HoursEntry.meeting_id).where(
         HoursEntry.status == E.TALKING, Meeting.end_at <= now)
-    ids = list(db.session.scalars(sa.select(HoursWindow.id).where(sa.or_(
+    return list(db.session.scalars(sa.select(HoursWindow.id).where(sa.or_(
         sa.and_(HoursWindow.status.in_((WindowStatus.LIVE, WindowStatus.SCHEDULED)), HoursWindow.end_at <= now),
         HoursWindow.id.in_(talk_due),
         sa.and_(HoursWindow.status == WindowStatus.LIVE, HoursWindow.auto_admit.is_(True),
                 HoursWindow.id.in_(sa.select(HoursEntry.window_id).where(HoursEntry.status == E.WAITING)))))))
+
+
+def settle(now: datetime) -> int:
+    """Every window a timer has reached (talks over, windows ended, auto-admission): how many were
+    looked at. Cheap when nothing is due: one query."""
+    ids = due_windows(now)
     for window_id in ids:
         window = db.session.get(HoursWindow, window_id)
         if window is not None:

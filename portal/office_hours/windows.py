@@ -21,7 +21,7 @@ from ..meetings.models import BookedUnit, Meeting, Status
 from ..meetings.states import units
 from ..people.availability import _local_to_utc, _window_end_utc, _zone
 from ..timeutil import format_datetime
-from . import clock
+from . import clock, notify
 from .models import MAX_CAP, TALK_LENGTHS, HoursSeries, HoursWindow, WindowStatus
 
 WEEKS_AHEAD = 4  # series are turned into windows this far ahead (the worker keeps it topped up)
@@ -172,7 +172,7 @@ def delete_series(series: HoursSeries, now: datetime, by) -> int:
 def go_live_now(person, minutes: int, now: datetime, by, *, talk_minutes: int = 15, cap: int = 4,
                 auto_admit: bool = False) -> HoursWindow:
     """A window from now for ``minutes``, live at once; refused over a confirmed conversation or while
-    another window of theirs is live."""
+    another window of theirs is live. Those who asked to hear when this person goes live are e-mailed."""
     if minutes not in LIVE_NOW_MINUTES:
         raise HoursError("Choose how long you'll be online.", "minutes")
     _check_settings(talk_minutes, cap, minutes)
@@ -196,6 +196,7 @@ def go_live_now(person, minutes: int, now: datetime, by, *, talk_minutes: int = 
         raise HoursError("Part of that time is already taken by other office hours: choose a shorter time.",
                          "minutes") from None
     record("hours.live", f"{person.name} went live for {minutes} minutes", actor=by, subject=window)
+    notify.watchers_told(window)
     clock.changed(now)
     return window
 
@@ -210,7 +211,8 @@ def can_go_live(window: HoursWindow, now: datetime) -> bool:
 
 
 def go_live(window: HoursWindow, now: datetime, by=None) -> HoursWindow:
-    """scheduled → live (compare-and-set: a second click, or a second tab, changes nothing)."""
+    """scheduled → live (compare-and-set: a second click, or a second tab, changes nothing); those
+    who asked to hear when this person goes live are e-mailed (``notify.watchers_told``)."""
     if window.status == WindowStatus.LIVE:
         return window
     if not can_go_live(window, now):
@@ -225,6 +227,7 @@ def go_live(window: HoursWindow, now: datetime, by=None) -> HoursWindow:
     db.session.refresh(window)
     if result.rowcount == 1:
         record("hours.live", f"{window.staff.name} went live", actor=by or window.staff, subject=window)
+        notify.watchers_told(window)
         clock.changed(now)
     return window
 
