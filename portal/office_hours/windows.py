@@ -182,10 +182,11 @@ def go_live_now(person, minutes: int, now: datetime, by, *, talk_minutes: int = 
     window = HoursWindow(staff_id=person.id, start_at=start, end_at=end, talk_minutes=talk_minutes, cap=cap,
                          auto_admit=auto_admit, status=WindowStatus.LIVE, live_at=now,
                          created_by_id=getattr(by, "id", None))
-    db.session.add(window)
-    db.session.flush()
     try:
-        _hold(window, start)
+        with db.session.begin_nested():  # refused: no window is left behind either (nothing changed)
+            db.session.add(window)
+            db.session.flush()
+            _hold(window, start)
     except IntegrityError:
         other = clash(person.id, start, end)
         if other is not None:
