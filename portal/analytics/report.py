@@ -7,13 +7,15 @@ downloads and the charts are all drawn from the same ``Section``, so they cannot
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import current_app
 
 from ..candidates.models import DECLINE_REASONS
 from ..people.models import GROUP_LABELS, GROUPS
 from ..questions.models import CATEGORIES
+from . import hours_report
+from .cells import Cell, Chart, Section, count, number, rate, rate_value, text
 from .figures import TOP_PEOPLE, Figures, Filters, median, months_between
 from .rollup import CONVERSATION_BUCKETS, FUNNEL
 
@@ -36,76 +38,6 @@ OUTCOME_LABELS = {
     "open": "Still open",
 }
 BUCKET_LABELS = {"0": "None", "1": "1", "2": "2", "3": "3", "4": "4", "5+": "5 or more"}
-
-
-@dataclass(frozen=True)
-class Cell:
-    value: object  # what the CSV gets: an int, a float, a string, or "" for "not shown"
-    text: str  # what the page shows
-
-    @property
-    def numeric(self) -> bool:
-        return isinstance(self.value, int | float)
-
-
-def count(n: int) -> Cell:
-    return Cell(int(n), f"{int(n):,}")
-
-
-def text(value: str) -> Cell:
-    return Cell(value, value)
-
-
-def number(value: float | None, digits: int = 1) -> Cell:
-    if value is None:
-        return Cell("", "—")
-    value = round(value, digits)
-    return Cell(value, f"{value:,.{digits}f}")
-
-
-def rate(part: int, whole: int) -> Cell:
-    """A percentage, unless the count behind it is too small to mean one: then "3 of 5"."""
-    minimum = current_app.config["ANALYTICS_MIN_FOR_RATE"]
-    if whole == 0:
-        return Cell("", "—")
-    if whole < minimum:
-        return Cell("", f"{part} of {whole}")
-    value = round(100 * part / whole, 1)
-    return Cell(value, f"{value:.1f}%")
-
-
-def rate_value(part: int, whole: int) -> float | None:
-    """The chart's bar: missing when the table shows counts instead of a percentage."""
-    cell = rate(part, whole)
-    return cell.value if cell.numeric else None
-
-
-@dataclass
-class Chart:
-    kind: str  # "bar" (rates, 0–100), "hbar_rate" (rates with long labels), "hbar" (counts),
-    #            "months" (decided and accepted bars by "YYYY-MM" month, the rate as a marker)
-    x_title: str
-    y_title: str
-    labels: list[str]
-    series: list[tuple[str, list[float | None]]]
-    rate_min: int = 0  # "months": the fewest decided that get a rate
-
-    @property
-    def has_narrow(self) -> bool:
-        """A phone-sized drawing of its own (readable labels at 375 px, not the wide one shrunk)."""
-        return self.kind == "months"
-
-
-@dataclass
-class Section:
-    slug: str
-    title: str
-    intro: str
-    headers: list[str]
-    rows: list[list[Cell]]
-    chart: Chart | None = None
-    alt: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -315,8 +247,8 @@ class Report:
         return next((s for s in self.sections if s.slug == slug), None)
 
 
-SECTION_SLUGS = ("acceptance-by-month", "with-without", "by-number", "by-group", "funnel", "speed", "people",
-                 "coverage", "ratings", "outcomes", "decline-reasons")
+SECTION_SLUGS = ("acceptance-by-month", "with-without", "by-number", "by-group", *hours_report.SLUGS, "funnel",
+                 "speed", "people", "coverage", "ratings", "outcomes", "decline-reasons")
 
 
 def build_report(filters: Filters) -> Report:
@@ -334,6 +266,7 @@ def build_report(filters: Filters) -> Report:
         "median_days": number(decision_median / 24 if decision_median is not None else None),
     }
     people_section, _people_rows = _people(f)
-    sections = [_acceptance_by_month(f), _with_without(f), _by_number(f), _by_group(f), _funnel(f), _speed(f),
+    sections = [_acceptance_by_month(f), _with_without(f), _by_number(f), _by_group(f), hours_report.by_kind(f),
+                hours_report.office_hours(f), hours_report.office_hours_queues(f), _funnel(f), _speed(f),
                 people_section, _coverage(f), _ratings(f), _outcomes(f), _decline_reasons(f)]
     return Report(filters, headline, sections)

@@ -5,9 +5,9 @@ A cell is (position, month of the offer in UTC). Each metric is a count under a 
 whole hour) or ``person_requested/<user id>``. All counting happens in SQL, grouped by cell; Python
 only reshapes the grouped rows. ``position_id = 0`` holds each month's sum over all positions.
 
-Freshness: an ORM flush that touches a candidate, question, conversation (or its history) or exit
-survey marks that candidate's cell due (``AnalyticsRefresh``); ``refresh_due`` recomputes due
-cells. A confirmed conversation that ends later counts as held from its end, so a refreshed cell is
+Freshness: an ORM flush that touches a candidate, question, conversation (or its history), exit
+survey or place in an office hours queue marks that candidate's cell due (``AnalyticsRefresh``);
+``refresh_due`` recomputes due cells. A confirmed conversation that ends later counts as held from its end, so a refreshed cell is
 marked due again at the earliest such end.
 """
 
@@ -24,9 +24,12 @@ from sqlalchemy.orm import Session, aliased
 from ..candidates.models import Candidate, ExitSurvey
 from ..extensions import db
 from ..meetings.models import Meeting, MeetingTransition
+from ..office_hours.models import HoursEntry
 from ..people.models import StaffProfile
 from ..questions.models import Question
 from ..timeutil import utcnow
+from .hours import HOURS_METRICS
+from .hours import count_cells as count_office_hours
 from .models import ALL_POSITIONS, AnalyticsCell, AnalyticsRefresh
 from .sql import hours_between, month_key, month_of, month_start, next_month
 
@@ -37,7 +40,7 @@ OUTCOME_KEYS = ("held", "no_show", "cancelled", "declined", "expired", "rejected
 # Every metric counted below; the page reads these by name (person_* ones separately).
 METRICS = ("stage", "funnel", "conv_decided", "conv_accepted", "nconv_decided", "nconv_accepted", "decision_hours",
            "decline_reason", "group_decided", "group_accepted", "q_total", "q_answered", "outcome", "rating",
-           "invites_answered", "approval_hours", "answer_hours", "survey")
+           "invites_answered", "approval_hours", "answer_hours", "survey", *HOURS_METRICS)
 PERSON_METRICS = ("person_requested", "person_held", "person_invites_answered", "person_invites_accepted")
 ADVISORY_LOCK = 7_310_466  # serialises refreshes on PostgreSQL (SQLite: BEGIN IMMEDIATE does)
 
@@ -197,6 +200,9 @@ def _count_cells(cells: Iterable[Cell] | None, now: datetime) -> dict[tuple[str,
             .group_by(month, Candidate.position_id)):
         add(m, pos, "survey", "sent", sent)
         add(m, pos, "survey", "answered", answered)
+
+    # 10. Conversations by kind, acceptance with and without office hours, waiting in queues.
+    count_office_hours(scope, month, held(now), add)
     return out
 
 
@@ -307,7 +313,7 @@ def _mark(session: Session, flush_context) -> None:
                         cells.add((month_key(old["offer_made_at"]), old["position_id"]))
             if obj.offer_made_at is not None and obj.position_id is not None:
                 cells.add((month_key(obj.offer_made_at), obj.position_id))
-        elif isinstance(obj, Question | Meeting | ExitSurvey):
+        elif isinstance(obj, Question | Meeting | ExitSurvey | HoursEntry):
             if obj.candidate_id is not None:
                 candidate_ids.add(obj.candidate_id)
         elif isinstance(obj, MeetingTransition) and obj.meeting_id is not None:

@@ -48,6 +48,28 @@ def _hours_pg(element, compiler, **kw):
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600) AS INTEGER)"
 
 
+class minutes_between(FunctionElement):
+    """Whole minutes from the first timestamp to the second (floored)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(minutes_between, "sqlite")
+def _minutes_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    end_sql, start_sql = compiler.process(end, **kw), compiler.process(start, **kw)
+    return (f"((CAST(strftime('%s', {end_sql}) AS INTEGER) - CAST(strftime('%s', {start_sql}) AS INTEGER))"
+            " / 60)")
+
+
+@compiles(minutes_between, "postgresql")
+def _minutes_pg(element, compiler, **kw):
+    start, end = list(element.clauses)
+    later, earlier = compiler.process(end, **kw), compiler.process(start, **kw)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({later} - {earlier})) / 60) AS INTEGER)"
+
+
 class week_start(FunctionElement):
     """The Monday (UTC) of a timestamp's week, as 'YYYY-MM-DD'."""
 

@@ -212,7 +212,7 @@ def test_the_page_and_every_csv_show_the_same_numbers(exact, data, client):
         assert page.status_code == 200
         html = page.get_data(as_text=True)
         slugs = re.findall(r'/recruiter/analytics/([a-z-]+)\.csv', html)
-        assert len(set(slugs)) == 11
+        assert len(set(slugs)) == 14
         for slug in set(slugs):
             response = client.get(f"/recruiter/analytics/{slug}.csv?from=2026-09&to=2026-11")
             assert response.status_code == 200 and response.mimetype == "text/csv"
