@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..meetings.models import Meeting
@@ -23,9 +24,12 @@ CLOCK_ID = 1
 def _row() -> HoursClock:
     row = db.session.get(HoursClock, CLOCK_ID)
     if row is None:  # the migration inserts it; a schema built by create_all starts without it
-        row = HoursClock(id=CLOCK_ID, version=0, live=0)
-        db.session.add(row)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(HoursClock(id=CLOCK_ID, version=0, live=0))
+        except IntegrityError:  # another transaction made it a moment ago
+            pass
+        row = db.session.get(HoursClock, CLOCK_ID)
     return row
 
 
@@ -42,13 +46,17 @@ def next_due(now: datetime) -> datetime | None:
 
 def changed(now: datetime) -> None:
     """Something pollers show changed (flush, no commit): move the version, recompute the timers.
-    Written as one UPDATE so concurrent changes each move it (the row lock orders them)."""
+    The version moves first, in one UPDATE that takes the row lock, so concurrent changes each move
+    it and queue there; ``live`` and ``due_at`` are counted after it, once the changes committed before
+    ours are visible (counted before the lock, two windows going live at once both wrote ``live=1``,
+    and the later writer's ``due_at`` could hide the other's earlier timer)."""
     _row()
+    db.session.execute(sa.update(HoursClock).where(HoursClock.id == CLOCK_ID)
+                       .values(version=HoursClock.version + 1).execution_options(synchronize_session=False))
     live = db.session.scalar(sa.select(sa.func.count()).select_from(HoursWindow)
                              .where(HoursWindow.status == WindowStatus.LIVE))
     db.session.execute(sa.update(HoursClock).where(HoursClock.id == CLOCK_ID)
-                       .values(version=HoursClock.version + 1, due_at=next_due(now), live=live)
-                       .execution_options(synchronize_session=False))
+                       .values(due_at=next_due(now), live=live).execution_options(synchronize_session=False))
     db.session.flush()
 
 
