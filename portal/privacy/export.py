@@ -33,6 +33,7 @@ from ..extensions import db
 from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
 from ..mail.models import OutboxMessage
 from ..meetings.models import Meeting
+from ..office_hours.models import HoursEntry, HoursLink, HoursWatch, HoursWindow
 from ..questions.models import Question
 from ..timeutil import format_datetime, utcnow
 
@@ -55,6 +56,7 @@ SHARED_ACTIONS = frozenset({
     "meeting.declined", "meeting.time_proposed", "meeting.cancelled", "meeting.rescheduled",
     "meeting.completed", "meeting.no_show", "meeting.new_times",
     "question.written_requested", "question.answered_in_writing",
+    "hours.joined", "hours.left", "hours.admitted", "hours.talk_ended", "hours.no_show",
 })
 
 
@@ -82,6 +84,32 @@ def _event(e: AuditEvent) -> dict:
     return {"at": _iso(e.at), "action": e.action, "summary": e.summary}
 
 
+def _office_hours(candidate: Candidate) -> tuple[dict, list[dict]]:
+    """Their places in office hours queues and the people they asked to hear about (shown to them), and
+    the links to office hours made for them alone (internal: not every one was sent)."""
+    entries = db.session.execute(
+        sa.select(HoursEntry, HoursWindow, User.name).join(HoursWindow, HoursWindow.id == HoursEntry.window_id)
+        .join(User, User.id == HoursWindow.staff_id).where(HoursEntry.candidate_id == candidate.id)
+        .order_by(HoursEntry.joined_at, HoursEntry.id)).all()
+    watches = db.session.execute(
+        sa.select(HoursWatch.created_at, User.name).join(User, User.id == HoursWatch.staff_id)
+        .where(HoursWatch.candidate_id == candidate.id).order_by(HoursWatch.created_at)).all()
+    links = db.session.execute(
+        sa.select(HoursLink, HoursWindow.start_at, User.name).join(HoursWindow, HoursWindow.id == HoursLink.window_id)
+        .join(User, User.id == HoursWindow.staff_id).where(HoursLink.candidate_id == candidate.id)
+        .order_by(HoursLink.created_at, HoursLink.id)).all()
+    shown = {
+        "queues": [{"with": name, "window_start_at": _iso(window.start_at), "window_end_at": _iso(window.end_at),
+                    "place_in_queue": entry.position, "status": entry.status, "joined_at": _iso(entry.joined_at),
+                    "admitted_at": _iso(entry.admitted_at), "ended_at": _iso(entry.ended_at)}
+                   for entry, window, name in entries],
+        "tell_me_when_live": [{"person": name, "asked_at": _iso(at)} for at, name in watches],
+    }
+    internal = [{"with": name, "window_start_at": _iso(start), "expires_at": _iso(link.expires_at),
+                 "created_at": _iso(link.created_at)} for link, start, name in links]
+    return shown, internal
+
+
 def export_data(candidate: Candidate, kind: str = OWN) -> dict:
     """The candidate's personal data as plain JSON-able data; ``kind`` is ``own`` or ``formal``."""
     if kind not in (OWN, FORMAL):
@@ -103,6 +131,7 @@ def export_data(candidate: Candidate, kind: str = OWN) -> dict:
     mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_addr == user.email)
                                .order_by(OutboxMessage.created_at, OutboxMessage.id)).all()
     survey = db.session.scalar(sa.select(ExitSurvey).where(ExitSurvey.candidate_id == candidate.id))
+    office_hours, office_hours_links = _office_hours(candidate)
 
     # Interviewers write their feedback for the candidate to read; it reaches them with the message.
     shared_feedback = [f for f in feedback if published and f.is_submitted]
@@ -139,6 +168,7 @@ def export_data(candidate: Candidate, kind: str = OWN) -> dict:
              "rating": m.rating, "requested_at": _iso(m.created_at),
              "history": [{"from": t.from_status, "to": t.to_status, "at": _iso(t.at)} for t in m.transitions]}
             for m in meetings],
+        "office_hours": office_hours,
         "exit_survey": ({"sent_at": _iso(survey.sent_at), "answered_at": _iso(survey.answered_at),
                          "answer": survey.answer} if survey else None),
         "timeline": [_event(e) for e in shared_events],
@@ -156,6 +186,7 @@ def export_data(candidate: Candidate, kind: str = OWN) -> dict:
             "interviewer_feedback_not_shared": [{**_feedback(f), "requested_at": _iso(f.requested_at)}
                                                 for f in feedback if f.id not in shown_feedback],
             "timeline": [_event(e) for e in events if e.id not in shown_events],
+            "office_hours_links": office_hours_links,
         }
     return data
 

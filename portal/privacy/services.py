@@ -4,9 +4,11 @@
 
 Erasure keeps the shape of what happened (stage, dates, categories, statuses, ratings), so
 analytics stay correct, and removes who it happened to and everything they or others wrote about
-them: names, e-mail addresses, question texts, notes, feedback, answers, mail bodies. Mentions of
-the name or e-mail anywhere else in the database (an audit summary, a mail to the CEO, a calendar
-attachment) are found column by column, so a table added later is covered too.
+them: names, e-mail addresses, question texts, notes, feedback, answers, mail bodies. An office hours
+queue they are in lets them go (a talk under way ends); their places stay as times and statuses, the
+people they asked to hear about and the links made for them alone go. Mentions of the name or e-mail
+anywhere else in the database (an audit summary, a mail to the CEO, a calendar attachment) are found
+column by column, so a table added later is covered too.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from ..extensions import db
 from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
 from ..mail.models import OutboxMessage
 from ..meetings.models import Meeting, MeetingTransition
+from ..office_hours.models import HoursLink, HoursWatch
+from ..office_hours.queue import remove_candidate
 from ..questions.models import Question
 from ..timeutil import utcnow
 
@@ -86,6 +90,11 @@ def erase_candidate(candidate: Candidate, by: User | None, reason: str = "reques
     # Their own words may be quoted in a mail to the person asked, or in an audit detail; a question
     # taken from the shared bank is nobody's own text, and other candidates keep theirs.
     own_texts = [q.text for q in questions if q.bank_key is None and len(q.text) >= 8]
+    # Out of every office hours queue first: a talk under way ends, and pages polling the queue see it.
+    # Their places stay as times and statuses (analytics count the waits); what they asked for next goes.
+    remove_candidate(candidate, utcnow())
+    db.session.execute(sa.delete(HoursWatch).where(HoursWatch.candidate_id == candidate.id))
+    db.session.execute(sa.delete(HoursLink).where(HoursLink.candidate_id == candidate.id))
     meeting_ids = list(db.session.scalars(sa.select(Meeting.id).where(Meeting.candidate_id == candidate.id)))
 
     # Their own rows: blank what was written, keep categories, statuses, dates and ratings.
