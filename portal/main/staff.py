@@ -21,8 +21,10 @@ from ..meetings import notify
 from ..meetings.links import WRITTEN
 from ..meetings.models import Meeting, MeetingTransition, Status, meeting_question
 from ..meetings.written import issue_written_link
+from ..office_hours import windows as hours
+from ..office_hours.models import HoursSeries, HoursWindow
 from ..questions.models import Question
-from ..timeutil import utcnow
+from ..timeutil import to_zone, utcnow, zone_label
 from .services import OpenInvitation, feedback_not_given
 
 
@@ -43,6 +45,39 @@ class WrittenToGive:
 
 
 @dataclass
+class HoursAtHome:
+    """The person's office hours on their home: "Thursdays 16:00–17:00 CET · next: Thu 10 Dec", the
+    window they're live in, and what "Go live now" uses (their latest series' talk length and cap)."""
+
+    series: list[HoursSeries]
+    next_window: HoursWindow | None
+    live: HoursWindow | None
+
+    @staticmethod
+    def label(series: HoursSeries, now: datetime) -> str:
+        """``Thursdays 16:00–17:00 CET``: the series' local times, its zone named as it is now."""
+        local = to_zone(now, series.zone)
+        return (f"{series.weekday_name}s {series.start_time:%H:%M}–{series.end_time:%H:%M} "
+                f"{zone_label(local)}")
+
+    @property
+    def live_settings(self) -> dict:
+        latest = max(self.series, key=lambda s: s.created_at, default=None)
+        settings = {"minutes": 30, "talk_minutes": latest.talk_minutes if latest else 15,
+                    "cap": latest.cap if latest else 4}
+        if latest is not None and latest.auto_admit:
+            settings["auto_admit"] = "y"
+        return settings
+
+
+def hours_at_home(user: User, now: datetime) -> HoursAtHome:
+    """Three small queries: the series, the next window ahead, the live one."""
+    ahead = hours.upcoming(now, user.id, days=7 * hours.WEEKS_AHEAD, limit=1)
+    return HoursAtHome(series=hours.series_of(user.id), next_window=ahead[0] if ahead else None,
+                       live=hours.live_window(user.id))
+
+
+@dataclass
 class StaffHome:
     invitations: list[OpenInvitation]
     written: list[WrittenToGive]
@@ -50,6 +85,7 @@ class StaffHome:
     upcoming: list[Meeting]
     proposed: list[Meeting]
     now: datetime
+    hours: HoursAtHome | None = None
 
     @property
     def waiting(self) -> int:
@@ -58,9 +94,9 @@ class StaffHome:
 
 def staff_home(user: User, now: datetime) -> StaffHome:
     """What a person's home shows: invitations to answer, written answers and feedback to give (the
-    things their e-mails ask for), their confirmed conversations still ahead, and the ones where
-    they proposed other times. Only conversations of candidates still deciding or accepted. At most
-    six queries whatever the numbers."""
+    things their e-mails ask for), their confirmed conversations still ahead, the ones where
+    they proposed other times, and their office hours (with a profile). Only conversations of
+    candidates still deciding or accepted. At most nine queries whatever the numbers."""
     meetings = [m for m in db.session.scalars(
         sa.select(Meeting)
         .where(Meeting.staff_id == user.id,
@@ -81,7 +117,8 @@ def staff_home(user: User, now: datetime) -> StaffHome:
                       key=lambda m: m.start_at)
     return StaffHome(invitations=_with_expiry(invited, now), written=written,
                      feedback=feedback_not_given(InterviewFeedback.interviewer_id == user.id),
-                     upcoming=upcoming, proposed=[m for m in meetings if m.status == PROPOSED], now=now)
+                     upcoming=upcoming, proposed=[m for m in meetings if m.status == PROPOSED], now=now,
+                     hours=hours_at_home(user, now) if user.profile is not None else None)
 
 
 def _with_expiry(invited: list[Meeting], now: datetime) -> list[OpenInvitation]:
