@@ -169,6 +169,49 @@ def delete_series(series: HoursSeries, now: datetime, by) -> int:
 # --- one window ---------------------------------------------------------------------------------
 
 
+def _place(person, window: HoursWindow, field: str, advice: str) -> None:
+    """Add ``window`` holding the person's time, or HoursError saying what is in the way (and no
+    window is left behind: nothing changed)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(window)
+            db.session.flush()
+            _hold(window, window.start_at)
+    except IntegrityError:
+        other = clash(person.id, window.start_at, window.end_at)
+        if other is not None:
+            raise HoursError(f"You have a conversation at {format_datetime(other.start_at, person.timezone)} "
+                             f"(with {other.candidate.user.name if other.candidate.user else 'a candidate'}): "
+                             f"{advice}.", field) from None
+        raise HoursError(f"Part of that time is already taken by other office hours: {advice}.", field) from None
+
+
+MAX_ONE_OFF = timedelta(hours=4)
+BOOK_AHEAD = timedelta(days=90)
+
+
+def add_window(person, start: datetime, end: datetime, now: datetime, by, *, talk_minutes: int = 15, cap: int = 4,
+               auto_admit: bool = False) -> HoursWindow:
+    """One-off office hours at a chosen time (UTC; not recurring): held like a series' window, with the
+    go-live e-mail ten minutes before."""
+    if start < now.replace(second=0, microsecond=0):
+        raise HoursError("Choose a start that is still ahead.", "start")
+    if start > now + BOOK_AHEAD:
+        raise HoursError("Choose a start within the next 90 days.", "start")
+    if end <= start:
+        raise HoursError("The end must be after the start.", "end")
+    if end - start > MAX_ONE_OFF:
+        raise HoursError("Office hours can last at most 4 hours.", "end")
+    _check_settings(talk_minutes, cap, (end - start).total_seconds() / 60)
+    window = HoursWindow(staff_id=person.id, start_at=start, end_at=end, talk_minutes=talk_minutes, cap=cap,
+                         auto_admit=auto_admit, created_by_id=getattr(by, "id", None))
+    _place(person, window, "start", "choose another time")
+    record("hours.window_added", f"{by.name} added office hours for {person.name}: "
+           f"{format_datetime(start, person.timezone)}", actor=by, subject=window)
+    clock.changed(now)
+    return window
+
+
 def go_live_now(person, minutes: int, now: datetime, by, *, talk_minutes: int = 15, cap: int = 4,
                 auto_admit: bool = False) -> HoursWindow:
     """A window from now for ``minutes``, live at once; refused over a confirmed conversation or while
@@ -182,20 +225,7 @@ def go_live_now(person, minutes: int, now: datetime, by, *, talk_minutes: int = 
     window = HoursWindow(staff_id=person.id, start_at=start, end_at=end, talk_minutes=talk_minutes, cap=cap,
                          auto_admit=auto_admit, status=WindowStatus.LIVE, live_at=now,
                          created_by_id=getattr(by, "id", None))
-    try:
-        with db.session.begin_nested():  # refused: no window is left behind either (nothing changed)
-            db.session.add(window)
-            db.session.flush()
-            _hold(window, start)
-    except IntegrityError:
-        other = clash(person.id, start, end)
-        if other is not None:
-            zone = person.timezone
-            raise HoursError(f"You have a conversation at {format_datetime(other.start_at, zone)} "
-                             f"(with {other.candidate.user.name if other.candidate.user else 'a candidate'}): "
-                             "choose a shorter time, or go live after it.", "minutes") from None
-        raise HoursError("Part of that time is already taken by other office hours: choose a shorter time.",
-                         "minutes") from None
+    _place(person, window, "minutes", "choose a shorter time, or go live after it")
     record("hours.live", f"{person.name} went live for {minutes} minutes", actor=by, subject=window)
     notify.watchers_told(window)
     clock.changed(now)
