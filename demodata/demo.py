@@ -1,6 +1,7 @@
 """The demo company for ``make run`` and screenshots: deterministic and idempotent.
 
 Accounts are matched by e-mail; running it again adds what is missing and changes nothing else.
+Office hours (someone live now, recurring ones, past talks) are in ``demo_hours.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from portal.meetings.models import Meeting, MeetingTransition
 from portal.people.models import APPROVAL_BY_DEFAULT, AvailabilityWindow, StaffProfile
 from portal.questions.models import CATEGORIES, Question
 from portal.timeutil import utcnow
+
+from .demo_hours import seed_office_hours
 
 COMPANY_DOMAIN = "northwind.example"
 
@@ -235,6 +238,7 @@ def seed_demo() -> dict:
             _seed_progress(candidate, recruiter, state)
     db.session.flush()
     history = seed_history(recruiter)
+    history += seed_office_hours(recruiter, position, _seed_progress)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     candidates = db.session.scalar(sa.select(sa.func.count()).select_from(Candidate).where(Candidate.stage == "offer"))
     return {"users": total, "created": len(created) + history, "candidates": candidates}
