@@ -94,3 +94,30 @@
   document.addEventListener('DOMContentLoaded', () => setUp(document.body));
   document.addEventListener('htmx:load', (event) => setUp(event.detail && event.detail.elt));
 })();
+
+// --- Office hours: a talk's countdown (templates/office_hours/candidate/window.html) -----------------
+// <time data-countdown datetime="…Z">12 min left</time>, written by the server (a reload shows the
+// right figure without JavaScript); here it counts down each second in the same words.
+(function () {
+  'use strict';
+
+  function words(ms) {
+    if (ms <= 0) return "time's up";
+    if (ms < 60000) return 'under a minute left';
+    return Math.floor(ms / 60000) + ' min left';
+  }
+
+  function tick() {
+    document.querySelectorAll('time[data-countdown]').forEach((element) => {
+      const end = Date.parse(element.getAttribute('datetime'));
+      if (Number.isNaN(end)) return;
+      const text = words(end - Date.now());
+      if (element.textContent !== text) element.textContent = text;
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    tick();
+    window.setInterval(tick, 1000);
+  });
+})();

@@ -1,5 +1,283 @@
-"""placeholder"""
+"""The candidate's side of office hours: who is live now (on the directory, profiles and home), a
+window's page (queue, wait, the talk's link and timer), joining, leaving, and "tell me when they
+next go live".
+
+Presence reaches pages this feature sits above (people, main) through one template global,
+``hours_presence(view, person_id)``: the people feature never imports office hours (tests/test_layers.py),
+its templates just include ``office_hours/_presence.html`` with what the global returns (None for
+anyone but a candidate, and the fragment renders nothing then).
+
+Pages poll cheaply: ``?since=<stamp>`` (htmx, every 5 s) gets a 204 when ``presence.unchanged`` says
+nothing changed, before anything else is read; ``If-None-Match`` gets a 304. Otherwise the fresh
+fragment, carrying the new stamp (and the stamp as its ETag).
+"""
 
 from __future__ import annotations
 
-from .. import bp  # noqa: F401
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from ...auth.models import User
+from ...extensions import db
+from ...forms import EmptyForm
+from ...people.models import StaffProfile
+from ...people.services import get_profile
+from ...rendering import render, wants_fragment
+from ...security import parse_id, role_required
+from ...timeutil import utcnow
+from .. import bp, presence, queue, windows
+from ..models import EntryStatus, HoursEntry, HoursSeries, HoursWindow, WindowStatus
+from ..watches import is_watching, set_watch
+
+POLL_SECONDS = 5
+VIEWS = ("directory", "home", "profile")
+
+
+def minutes_left_text(end: datetime | None, now: datetime) -> str:
+    """``12 min left``; ``under a minute left``; ``time's up`` (static/app.js ticks the same words)."""
+    seconds = (end - now).total_seconds() if end else 0
+    if seconds <= 0:
+        return "time's up"
+    if seconds < 60:
+        return "under a minute left"
+    return f"{int(seconds // 60)} min left"
+
+
+# --- presence: who is live now ----------------------------------------------------------------------
+
+
+@dataclass
+class Presence:
+    """What ``_presence.html`` shows one candidate on one page (``view``: directory, home, profile)."""
+
+    view: str
+    now: datetime
+    stamp: str
+    zone: str
+    person_id: int | None = None
+    live: list[presence.LiveNow] = field(default_factory=list)
+    upcoming: list[HoursWindow] = field(default_factory=list)
+    mine: HoursEntry | None = None
+    can_join: bool = False
+    watching: bool = False
+    has_hours: bool = False
+    first_name: str = ""
+
+    @property
+    def poll_url(self) -> str:
+        return url_for("office_hours.presence", view=self.view, person=self.person_id, since=self.stamp)
+
+    def joinable(self, live: presence.LiveNow) -> bool:
+        return self.can_join and not live.full and live.window.end_at - self.now >= windows.MIN_LEFT_TO_ADMIT
+
+    def in_window(self, window: HoursWindow) -> bool:
+        return self.mine is not None and self.mine.window_id == window.id
+
+
+def _visible_upcoming(now: datetime, staff_id: int | None) -> list[HoursWindow]:
+    """Scheduled windows in the next 7 days of people a candidate can see."""
+    ahead = windows.upcoming(now, staff_id, days=7)
+    if not ahead:
+        return []
+    shown = set(db.session.scalars(
+        sa.select(StaffProfile.user_id).join(StaffProfile.user)
+        .where(StaffProfile.user_id.in_({w.staff_id for w in ahead}), StaffProfile.visible.is_(True),
+               User.active.is_(True))))
+    return [w for w in ahead if w.staff_id in shown]
+
+
+def build_presence(view: str, person_id: int | None, now: datetime, stamp: str) -> Presence:
+    """Presence for the signed-in candidate; the stamp is read first, so a change made meanwhile shows
+    at the next poll."""
+    candidacy = current_user.candidacy
+    if view == "profile" and (person_id is None or get_profile(person_id) is None):
+        return Presence(view=view, now=now, stamp=stamp, zone=current_user.timezone, person_id=person_id)
+    info = Presence(view=view, now=now, stamp=stamp, zone=current_user.timezone,
+                    person_id=person_id if view == "profile" else None,
+                    can_join=bool(candidacy and candidacy.in_offer_process))
+    info.live = presence.live_now(now, staff_id=info.person_id)
+    if candidacy is not None:
+        info.mine = queue.open_entry(candidacy)
+    if view == "home":
+        info.upcoming = _visible_upcoming(now, None)
+    elif view == "profile":
+        info.upcoming = windows.upcoming(now, person_id, days=7)
+        info.first_name = get_profile(person_id).user.first_name
+        info.watching = candidacy is not None and is_watching(candidacy, person_id)
+        info.has_hours = bool(info.live or info.upcoming or db.session.scalar(sa.select(sa.or_(
+            sa.exists().where(HoursSeries.staff_id == person_id),
+            sa.exists().where(HoursWindow.staff_id == person_id)))))
+    return info
+
+
+@bp.app_template_global("hours_presence")
+def hours_presence(view: str = "directory", person_id: int | None = None) -> Presence | None:
+    """For pages of lower features (people, main): presence for the signed-in candidate, else None."""
+    if not current_user.is_authenticated or current_user.role != "candidate":
+        return None
+    now = utcnow()
+    return build_presence(view if view in VIEWS else "directory", person_id, now, presence.current_stamp(now))
+
+
+def _not_modified(stamp_unchanged: bool) -> Response | None:
+    """204 for a poll whose ``?since=`` is current, 304 for a matching If-None-Match, else None."""
+    if not stamp_unchanged:
+        return None
+    status = 204 if request.args.get("since") else 304
+    response = Response(status=status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _with_etag(response: Response, stamp: str) -> Response:
+    response.set_etag(stamp)
+    return response
+
+
+@bp.get("/office-hours/presence", endpoint="presence")
+@role_required("candidate")
+def presence_poll():
+    """The presence block again, or 204 when nothing changed (the cheap path: the clock row only)."""
+    now = utcnow()
+    same, stamp = presence.unchanged(now)
+    if (unchanged := _not_modified(same)) is not None:
+        return unchanged
+    view = request.args.get("view", "directory")
+    view = view if view in VIEWS else "directory"
+    info = build_presence(view, parse_id(request.args.get("person")), now, stamp)
+    response = render("office_hours/_presence.html", presence=info)
+    return _with_etag(response, stamp)
+
+
+
+# --- one window: wait, talk, leave --------------------------------------------------------------------
+
+
+def _candidacy():
+    candidacy = current_user.candidacy
+    if candidacy is None:
+        abort(404)
+    return candidacy
+
+
+def _window_or_404(window_id: int) -> HoursWindow:
+    """A window of a person the candidate can see (visible, active), else 404."""
+    window = db.session.get(HoursWindow, window_id)
+    if window is None or get_profile(window.staff_id) is None:
+        abort(404)
+    return window
+
+
+def _my_entry(candidacy, window: HoursWindow) -> HoursEntry | None:
+    """The candidate's latest place in this window's queue (waiting, talking, or how it ended)."""
+    return db.session.scalar(sa.select(HoursEntry).where(HoursEntry.window_id == window.id,
+                                                         HoursEntry.candidate_id == candidacy.id)
+                             .order_by(HoursEntry.id.desc()).limit(1))
+
+
+def _window_page(candidacy, window: HoursWindow, stamp: str, *, status: int = 200, error: str | None = None,
+                 notice: str | None = None):
+    now = utcnow()
+    state = queue.state(window)
+    mine = _my_entry(candidacy, window)
+    elsewhere = queue.open_entry(candidacy)
+    if elsewhere is not None and elsewhere.window_id == window.id:
+        elsewhere = None
+    # Only the admitted candidate's own talk: its link is never read for anyone else.
+    talk = state.talk if mine is not None and mine.status == EntryStatus.TALKING and state.talking is not None \
+        and state.talking.id == mine.id else None
+    response = render(
+        "office_hours/candidate/window.html", fragment="window", status=status, window=window,
+        person=window.staff, profile=window.staff.profile, state=state, mine=mine, talk=talk,
+        elsewhere=elsewhere, now=now, zone=candidacy.user.timezone, stamp=stamp, error=error, notice=notice,
+        can_join=candidacy.in_offer_process, minutes_left=minutes_left_text,
+        wait=state.wait_minutes(mine, now) if mine is not None and mine.status == EntryStatus.WAITING else None,
+        ahead=sum(1 for other in state.waiting if mine is not None and other.position < mine.position),
+        too_late=window.end_at - now < windows.MIN_LEFT_TO_ADMIT,
+        polling=window.status in (WindowStatus.SCHEDULED, WindowStatus.LIVE))
+    return _with_etag(response, stamp)
+
+
+@bp.get("/office-hours/<int:window_id>", endpoint="window")
+@role_required("candidate")
+def window_page(window_id: int):
+    """A window as the candidate sees it; polled with ``?since=`` (204 while nothing changed)."""
+    now = utcnow()
+    same, stamp = presence.unchanged(now)
+    if (unchanged := _not_modified(same)) is not None:  # nothing read but the clock row
+        return unchanged
+    candidacy = _candidacy()
+    return _window_page(candidacy, _window_or_404(window_id), stamp)
+
+
+def _act(window_id: int, action, success: str):
+    """Run ``action(candidacy, window, now)``; 303 to the window page (or its fresh block for htmx),
+    or the page with the message and 422, nothing changed."""
+    candidacy = _candidacy()
+    window = _window_or_404(window_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    now = utcnow()
+    try:
+        action(candidacy, window, now)
+    except windows.HoursError as problem:
+        db.session.rollback()
+        window = _window_or_404(window_id)
+        return _window_page(candidacy, window, presence.current_stamp(utcnow()), status=422, error=problem.message)
+    db.session.commit()
+    if wants_fragment():
+        return _window_page(candidacy, window, presence.current_stamp(now), notice=success)
+    flash(success, "success")
+    return redirect(url_for("office_hours.window", window_id=window.id), 303)
+
+
+@bp.post("/office-hours/<int:window_id>/join", endpoint="join")
+@role_required("candidate")
+def join(window_id: int):
+    return _act(window_id, lambda candidacy, window, now: queue.join(candidacy, window, now),
+                "You're in the queue. This page shows your place and tells you when it's your turn.")
+
+
+def _leave(candidacy, window, now):
+    entry = queue.open_entry(candidacy)
+    if entry is not None and entry.window_id == window.id:  # leaving twice changes nothing
+        queue.leave(candidacy, entry, now)
+
+
+@bp.post("/office-hours/<int:window_id>/leave", endpoint="leave")
+@role_required("candidate")
+def leave(window_id: int):
+    return _act(window_id, _leave, "Done: you're no longer in the queue.")
+
+
+# --- "tell me when they next go live" -------------------------------------------------------------------
+
+
+@bp.post("/people/<int:user_id>/office-hours/watch", endpoint="watch")
+@role_required("candidate")
+def watch(user_id: int):
+    """Start or stop watching a person (``watch=on``/``off``; without it, the opposite of now)."""
+    candidacy = _candidacy()
+    profile = get_profile(user_id)
+    if profile is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    wanted = request.form.get("watch")
+    on = wanted == "on" if wanted in ("on", "off") else not is_watching(candidacy, user_id)
+    first = profile.user.first_name
+    try:
+        watching = set_watch(candidacy, profile.user, on, utcnow())
+    except windows.HoursError as problem:
+        db.session.rollback()
+        return render("office_hours/candidate/refused.html", status=422, message=problem.message,
+                      person=profile.user)
+    db.session.commit()
+    flash(f"We'll e-mail you when {first} next goes live." if watching
+          else f"Done: we won't e-mail you when {first} goes live.", "success")
+    return redirect(url_for("people.show", user_id=user_id) + "#hours-presence", 303)
