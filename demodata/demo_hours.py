@@ -159,7 +159,7 @@ def _past_talk(window: HoursWindow, person: User, candidate: Candidate, n: int) 
            candidate=candidate, subject=window)
     _event("hours.admitted", f"{person.name} began an office hours talk with {name}", admitted, actor=person,
            candidate=candidate, subject=talk)
-    _event("hours.talk_ended", f"Office hours talk with {name} ended on time", ended, actor=None,
+    _event("hours.talk_ended", f"{name}'s office hours talk with {person.name} ended on time", ended, actor=None,
            candidate=candidate, subject=talk)
 
 

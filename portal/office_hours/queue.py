@@ -209,7 +209,8 @@ def end_talk(entry: HoursEntry, now: datetime, by, *, no_show: bool = False) -> 
     candidate = entry.candidate
     record("hours.no_show" if no_show else "hours.talk_ended",
            (f"{who} said {candidate.user.name} didn't come to office hours" if no_show else
-            f"Office hours talk with {candidate.user.name} ended" + (f" by {who}" if who else " on time")),
+            f"{candidate.user.name}'s office hours talk with {entry.window.staff.name} ended"
+            + (f" by {who}" if who else " on time")),
            actor=by, candidate=candidate, subject=talk)
     clock.changed(now)
     window = entry.window
