@@ -21,6 +21,6 @@ ACCESS: dict = {
     "office_hours.person_call_off": ("POST", {"user_id": "STAFF", "window_id": 999}, R404),
     "office_hours.person_create_link": ("POST", {"user_id": "STAFF"}, {**RECRUITERS, "recruiter": 422, "admin": 422}),
     "office_hours.person_revoke_link": ("POST", {"user_id": "STAFF", "link_id": 999}, R404),
-    # A shared link: signed-in candidates; one we never made is a 404 page.
-    "office_hours.shared": ("GET", {"token": "not-a-real-token"}, {**CANDIDATE_ONLY, "candidate": 404}),
+    # A shared link (signed-in candidates only): one we never made is a 404 page for anyone.
+    "office_hours.shared": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
 }

@@ -234,6 +234,8 @@ def test_the_person_shares_their_live_window_with_a_candidate_who_asked_them(app
 
 def test_signing_in_first_then_back_to_the_link(client, recruiter_link, auth, app, world):
     client.post("/logout", data={"csrf_token": csrf_in(client.get("/").get_data(as_text=True))})
+    wrong = client.get("/office-hours/join/not-a-link-we-made")
+    assert wrong.status_code == 404 and wrong.headers["Referrer-Policy"] == "no-referrer"
     response = client.get(f"/office-hours/join/{recruiter_link}")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
     assert "/office-hours/join/" in response.headers["Location"]

@@ -4,7 +4,7 @@ or a recruiter (/recruiter/people/<id>/office-hours), opened by candidates at /o
 The new link's URL is shown once, in the answer to the POST that made it (only its hash is kept),
 so that answer is the page itself (201), not a redirect. Opening a link: signed-in candidates only
 (anyone else signs in first and comes back); a candidate outside its audience gets a 403 page, a
-link we never made (or revoked) a 404, one past its deadline or whose window is over a 410 page
+link we never made (or revoked) a 404 for anyone, one past its deadline or whose window is over a 410 page
 saying when it stopped working; otherwise a 303 to the window's page.
 """
 
@@ -14,7 +14,7 @@ from flask import abort, redirect, url_for
 from flask_login import current_user
 
 from ...candidates.models import Candidate, Position
-from ...extensions import db
+from ...extensions import db, login_manager
 from ...people.availability import _window_end_utc, _zone
 from ...forms import error_on_field_or_page
 from ...rendering import render
@@ -109,14 +109,18 @@ def person_revoke_link(user_id: int, link_id: int):
 
 
 @bp.get("/office-hours/join/<token>")
-@role_required("candidate")
 def shared(token: str):
-    """A shared link: the window's page while it works, else a page saying why not."""
+    """A shared link: the window's page while it works, else a page saying why not. A link we never
+    made is a 404 for anyone; a real one asks who is opening it: signed-in candidates only."""
     no_referrer()
     now = utcnow()
     link = links.find_link(token)
     if link is None:
         return render("office_hours/manage/link_problem.html", status=404, reason="invalid", link=None)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()  # sign in, then back here
+    if not current_user.has_role("candidate"):
+        abort(403)
     person = link.window.staff
     candidate = current_user.candidacy
     if candidate is None or not links.is_for(link, candidate):
