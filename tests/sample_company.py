@@ -124,6 +124,7 @@ def build_world() -> World:
     survey = ExitSurvey(candidate_id=sam.id, sent_at=now)
     db.session.add(survey)
     db.session.flush()
+    hours = _office_hours(now, jordan=jordan, mei=mei, ana=ana, ceo=ceo)
 
     tokens = {
         "auth.confirm_sign_in": [_issue(SIGN_IN, user=jordan.user)],
@@ -146,6 +147,7 @@ def build_world() -> World:
             "question_id": [growth.id, answered.id],
             "meeting_id": [waiting.id, invited.id, ahead.id, over.id, in_writing.id, proposed.id, times_gone.id,
                            tom_writing.id],
+            "window_id": hours,
             "slug": ["funnel"],
             "provider": ["default"],
         },
@@ -154,6 +156,23 @@ def build_world() -> World:
     db.session.commit()
     db.session.close()  # reading anything now would open a (write) transaction on SQLite
     return world
+
+
+def _office_hours(now, *, jordan, mei, ana, ceo) -> list[int]:
+    """Office hours, candidate side: Mei is live with Jordan waiting (the leave form), Ana is live (a
+    join form on the directory and home), the CEO holds office hours tomorrow (the "tell me when"
+    form on the profile). Returns the live windows' ids (window_id samples)."""
+    from portal.office_hours import clock
+    from portal.office_hours.models import HoursEntry, HoursWindow, WindowStatus
+
+    live = [HoursWindow(staff_id=person.id, start_at=now, end_at=now + timedelta(hours=1), status=WindowStatus.LIVE,
+                        live_at=now) for person in (mei, ana)]
+    ahead = HoursWindow(staff_id=ceo.id, start_at=now + timedelta(days=1), end_at=now + timedelta(days=1, hours=1))
+    db.session.add_all([*live, ahead])
+    db.session.flush()
+    db.session.add(HoursEntry(window_id=live[0].id, candidate_id=jordan.id, position=1, joined_at=now))
+    clock.changed(now)
+    return [window.id for window in live]
 
 
 # --- signing in as a role --------------------------------------------------------------------------

@@ -90,18 +90,26 @@ def _visible_upcoming(now: datetime, staff_id: int | None) -> list[HoursWindow]:
     return [w for w in ahead if w.staff_id in shown]
 
 
+def anyone_live(stamp: str) -> bool:
+    """Whether any window is live, read off the stamp (``clock.stamp_of`` adds the minute then)."""
+    return "." in stamp
+
+
 def build_presence(view: str, person_id: int | None, now: datetime, stamp: str) -> Presence:
     """Presence for the signed-in candidate; the stamp is read first, so a change made meanwhile shows
     at the next poll."""
+    if view == "directory" and not anyone_live(stamp):  # the directory's cost while nobody is live: the clock
+        return Presence(view=view, now=now, stamp=stamp, zone=current_user.timezone)
     candidacy = current_user.candidacy
     if view == "profile" and (person_id is None or get_profile(person_id) is None):
         return Presence(view=view, now=now, stamp=stamp, zone=current_user.timezone, person_id=person_id)
     info = Presence(view=view, now=now, stamp=stamp, zone=current_user.timezone,
                     person_id=person_id if view == "profile" else None,
                     can_join=bool(candidacy and candidacy.in_offer_process))
-    info.live = presence.live_now(now, staff_id=info.person_id)
-    if candidacy is not None:
-        info.mine = queue.open_entry(candidacy)
+    if anyone_live(stamp):  # a candidate waits or talks only in a live window
+        info.live = presence.live_now(now, staff_id=info.person_id)
+        if candidacy is not None:
+            info.mine = queue.open_entry(candidacy)
     if view == "home":
         info.upcoming = _visible_upcoming(now, None)
     elif view == "profile":
