@@ -296,3 +296,16 @@ def test_the_talk_reads_as_office_hours_in_conversations(world, frozen):
     after = world.client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
     assert "How did it go?" in text_of(after, "meeting")
     assert "Video link" not in text_of(after, "meeting")
+
+
+def test_still_waiting_when_the_window_ends(world, frozen):
+    window_id = go_live(world, minutes=15)
+    world.client.post(f"/office-hours/{window_id}/join")
+    world.sam_client.post(f"/office-hours/{window_id}/join")
+    admit(world, window_id)
+    frozen.move_to(utcnow() + timedelta(minutes=16))
+    page = world.sam_client.get(f"/office-hours/{window_id}").get_data(as_text=True)
+    text = text_of(page, "your-place")
+    assert "The office hours ended before your turn" in text
+    assert f"/people/{world.amara}/request" in page
+    assert 'data-hx-trigger' not in page  # an ended window stops polling
