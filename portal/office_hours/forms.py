@@ -27,20 +27,20 @@ def how_long(minutes: int) -> str:
     return f"{text} {rest} minutes" if rest else text
 
 
-def _talk_length():
-    return SelectField("Each talk lasts", coerce=int, default=15,
+def _talk_length(**ids):
+    return SelectField("Each talk lasts", coerce=int, default=15, **ids,
                        choices=[SelectChoice(n, f"{n} minutes") for n in TALK_LENGTHS],
                        description="The timer ends each talk on time; the next candidate can then come in.")
 
 
-def _cap():
-    return IntegerField("Talks per window, at most", default=4,
+def _cap(**ids):
+    return IntegerField("Talks per window, at most", default=4, **ids,
                         validators=[InputRequired(CAP_MESSAGE), NumberRange(1, MAX_CAP, CAP_MESSAGE)],
                         render_kw={"min": 1, "max": MAX_CAP, "inputmode": "numeric"})
 
 
-def _auto_admit():
-    return BooleanField("Let the next candidate in automatically",
+def _auto_admit(**ids):
+    return BooleanField("Let the next candidate in automatically", **ids,
                         description="Otherwise you let each one in yourself from your live page.")
 
 
@@ -64,11 +64,20 @@ class SeriesForm(Form):
 class LiveNowForm(Form):
     """Go live from now for a while."""
 
-    minutes = SelectField("For how long", coerce=int, default=30,
+    minutes = SelectField("For how long", coerce=int, default=30, id="live-minutes",
                           choices=[SelectChoice(n, how_long(n)) for n in LIVE_NOW_MINUTES])
-    talk_minutes = _talk_length()
-    cap = _cap()
-    auto_admit = _auto_admit()
+    # Its own ids: the page also holds the series form, whose fields have the same names.
+    talk_minutes = _talk_length(id="live-talk_minutes")
+    cap = _cap(id="live-cap")
+    auto_admit = _auto_admit(id="live-auto_admit")
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A ``datetime-local`` input that shows what it understood: text that isn't a date and time
+    isn't written back into the input (it would be an invalid value there)."""
+
+    def _value(self) -> str:
+        return self.data.strftime(self.format[0]) if self.data else ""
 
 
 class ShareLinkForm(Form):
@@ -77,7 +86,7 @@ class ShareLinkForm(Form):
 
     window_id = SelectField("Window", coerce=int, choices=[])
     audience = SelectField("Who can use it", choices=[])
-    deadline = DateTimeLocalField("Stops working at", validators=[Optional()], format="%Y-%m-%dT%H:%M",
+    deadline = LocalDateTimeField("Stops working at", validators=[Optional()], format="%Y-%m-%dT%H:%M",
                                   description="Leave empty to keep it working until the window ends; "
                                               "it can't work longer than that.")
 

@@ -64,7 +64,7 @@ def test_going_live_over_a_booked_conversation_is_refused_with_why(app, client, 
         db.session.commit()
     response = client.post("/office-hours/mine/live", data={**LIVE, "minutes": "60", "csrf_token": csrf(client)})
     assert response.status_code == 422
-    said = text_of(response.get_data(as_text=True), "minutes-error")
+    said = text_of(response.get_data(as_text=True), "live-minutes-error")
     assert said == ("You have a conversation at Mon 3 Mar 2031, 13:30 CET (Europe/Berlin) (with Jordan Lee): "
                     "choose a shorter time, or go live after it.")
     with app.app_context():
@@ -78,8 +78,8 @@ def test_going_live_with_bad_settings_is_a_422_and_nothing_opens(app, client, to
                                                             "csrf_token": csrf(client)})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert text_of(html, "minutes-error") == "Not a valid choice."
-    assert text_of(html, "cap-error") == "Allow between 1 and 12 talks per window."
+    assert text_of(html, "live-minutes-error") == "Not a valid choice."
+    assert text_of(html, "live-cap-error") == "Allow between 1 and 12 talks per window."
     with app.app_context():
         assert not db.session.scalar(sa.select(sa.func.count()).select_from(HoursWindow))
 
