@@ -84,13 +84,16 @@ def test_join_without_javascript_redirects_to_the_window_page_with_the_place(wor
     window_id = go_live(world)
     response = world.client.post(f"/office-hours/{window_id}/join")
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/office-hours/{window_id}")
+    assert response.headers["Location"].endswith(f"/office-hours/{window_id}?done=joined")
     page = world.client.get(response.headers["Location"])
     text = text_of(page.get_data(as_text=True))
     assert "You're in the queue" in text
     assert "You're number 1 in the queue" in text
     assert "You're next" in text
     assert "Leave the queue" in text
+    # The notice is part of the polled block: the page drawn again after a change no longer says it.
+    again = text_of(world.client.get(f"/office-hours/{window_id}").get_data(as_text=True))
+    assert "You're number 1 in the queue" in again and "You're in the queue." not in again
 
 
 def test_join_with_htmx_answers_with_the_fresh_block(world):

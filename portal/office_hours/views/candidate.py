@@ -219,7 +219,11 @@ def window_page(window_id: int):
     if (unchanged := _not_modified(same)) is not None:  # nothing read but the clock row
         return unchanged
     candidacy = _candidacy()
-    return _window_page(candidacy, _window_or_404(window_id), stamp)
+    return _window_page(candidacy, _window_or_404(window_id), stamp, notice=NOTICES.get(request.args.get("done", "")))
+
+
+NOTICES = {"joined": "You're in the queue. This page shows your place and tells you when it's your turn.",
+           "left": "Done: you're no longer in the queue."}
 
 
 def _act(window_id: int, action, success: str):
@@ -239,16 +243,16 @@ def _act(window_id: int, action, success: str):
         return _window_page(candidacy, window, presence.current_stamp(utcnow()), status=422, error=problem.message)
     db.session.commit()
     if wants_fragment():
-        return _window_page(candidacy, window, presence.current_stamp(now), notice=success)
-    flash(success, "success")
-    return redirect(url_for("office_hours.window", window_id=window.id), 303)
+        return _window_page(candidacy, window, presence.current_stamp(now), notice=NOTICES[success])
+    # The notice sits in the polled block (not a flash above it), so it goes with the next change:
+    # "You're in the queue" doesn't stay on the page once it's the candidate's turn.
+    return redirect(url_for("office_hours.window", window_id=window.id, done=success), 303)
 
 
 @bp.post("/office-hours/<int:window_id>/join", endpoint="join")
 @role_required("candidate")
 def join(window_id: int):
-    return _act(window_id, lambda candidacy, window, now: queue.join(candidacy, window, now),
-                "You're in the queue. This page shows your place and tells you when it's your turn.")
+    return _act(window_id, lambda candidacy, window, now: queue.join(candidacy, window, now), "joined")
 
 
 def _leave(candidacy, window, now):
@@ -260,7 +264,7 @@ def _leave(candidacy, window, now):
 @bp.post("/office-hours/<int:window_id>/leave", endpoint="leave")
 @role_required("candidate")
 def leave(window_id: int):
-    return _act(window_id, _leave, "Done: you're no longer in the queue.")
+    return _act(window_id, _leave, "left")
 
 
 # --- "tell me when they next go live" -------------------------------------------------------------------
