@@ -100,10 +100,27 @@ def test_the_home_shortcut_goes_live_with_the_persons_usual_settings(app, client
     assert "Open your live page" in text_of(home, "office-hours")
 
 
-def test_open_live_page_when_not_live_says_so(client, tom):
+def test_open_live_page_without_office_hours_says_so(client, tom):
     response = client.post("/office-hours/mine/live/open", data={"csrf_token": csrf(client)})
     assert response.status_code == 303 and response.headers["Location"] == "/office-hours/mine"
-    assert "You're not live at the moment." in text_of(client.get("/office-hours/mine").get_data(as_text=True))
+    assert "You're not live and have no office hours ahead." in \
+        text_of(client.get("/office-hours/mine").get_data(as_text=True))
+
+
+def test_the_live_page_of_the_next_office_hours_opens_before_they_start(app, client, tom):
+    with app.app_context():
+        person = db.session.get(User, tom)
+        windows.add_series(person, SeriesData(weekday=3, start_time=time(16), end_time=time(17), zone="Europe/Berlin"),
+                           T0, person)
+        db.session.commit()
+        first = windows.upcoming(T0, tom)[0].id
+    html = client.get("/office-hours/mine").get_data(as_text=True)
+    assert "Your next office hours: Thu 6 Mar 2031, 16:00–17:00 CET." in text_of(html, "live")
+    response = client.post("/office-hours/mine/live/open", data={"csrf_token": csrf_in(html)})
+    assert response.status_code == 303 and response.headers["Location"].startswith("/office-hours/host/")
+    with app.app_context():
+        token = db.session.scalar(sa.select(ActionToken).where(ActionToken.purpose == notify.HOST))
+        assert (token.subject_id, token.user_id) == (first, tom)
 
 
 # --- whose office hours -------------------------------------------------------------------------------

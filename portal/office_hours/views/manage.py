@@ -104,9 +104,11 @@ def hours_page(person: User, own: bool, *, status: int = 200, fragment: str | No
     now = utcnow()
     live = windows.live_window(person.id)
     upcoming = window_list(person.id, now)
+    following = next((window for window in upcoming if window.status == WindowStatus.SCHEDULED), None)
     return render(
         "office_hours/manage/page.html", fragment=fragment, status=status, person=person, own=own, now=now,
-        series=windows.series_of(person.id), upcoming=upcoming, live=live, links=links.links_of(person.id, now),
+        series=windows.series_of(person.id), upcoming=upcoming, live=live, following=following,
+        links=links.links_of(person.id, now),
         series_form=series_form or SeriesForm(data={"zone": person.timezone}),
         live_form=live_form or LiveNowForm(),
         link_form=link_form_for(person, live, upcoming, now, link_form),
@@ -257,14 +259,26 @@ def go_live_now():
     return hours_page(person, True, status=422, fragment="live", live_form=form, live_error=live_error)
 
 
+def live_page_window(staff_id: int, now: datetime) -> HoursWindow | None:
+    """The window whose live page "Open your live page" opens: the one live now, else the next one
+    ahead (its live page says when it starts and has the Go live button from 10 minutes before)."""
+    live = windows.live_window(staff_id)
+    if live is not None and live.end_at > now:
+        return live
+    ahead = windows.upcoming(now, staff_id, days=7 * windows.WEEKS_AHEAD + 1, limit=1)
+    return ahead[0] if ahead else None
+
+
 @bp.post("/office-hours/mine/live/open")
 @role_required("staff")
 def open_live():
-    """The live page of the window the person is live in now (a fresh link each time)."""
+    """The live page of the window the person is live in now, or of their next one (a fresh link
+    each time)."""
     person = own_person()
-    window = windows.live_window(person.id)
-    if window is None or window.end_at <= utcnow():
-        flash("You're not live at the moment. Go live now, or wait for your next office hours.", "error")
+    window = live_page_window(person.id, utcnow())
+    if window is None:
+        flash("You're not live and have no office hours ahead. Go live now, or add weekly office hours.",
+              "error")
         return redirect(url_for("office_hours.mine"), 303)
     path = live_path(window)
     db.session.commit()
