@@ -6,7 +6,10 @@ recruiter and as a candidate with conversations (a sign-in token issued with the
 then the confirm URL opened through the server), warms up, and measures each page at a fixed
 concurrency: requests per second, client latency p50/p99 and server time p50/p99 (``Server-Timing``).
 The bare endpoint (``/healthz``: no database, no template) is the ceiling of this machine; every page
-is shown as a ratio of it. It prints figures and exits 0: a benchmark, never a test.
+is shown as a ratio of it. Beside the pages: the candidate's presence poll, unchanged (``?since=`` the
+current stamp: a 204 after reading the clock row; issue 16 wants at least half the bare endpoint's
+throughput) and changed (no ``since``: the fresh fragment). It prints figures and exits 0: a
+benchmark, never a test.
 
     make bench                                 # 100,000 candidates, SQLite and PostgreSQL
     make bench BENCH_ARGS="--candidates 2000 --requests 100"
@@ -25,32 +28,36 @@ import argparse
 import http.client
 import os
 import re
-import secrets
 import socket
 import subprocess
 import sys
 import threading
 import time
 import traceback
+import urllib.parse
 from dataclasses import dataclass, field
-from html import unescape
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from serve import BIN, MARKER, ROOT, issue_sign_in, port_open, request, server_env, sign_in, start_server
+
 INSTANCE = ROOT / "instance"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
-REDIS = ("127.0.0.1", 6379)
-MARKER = "%@scale.example"
+UNCHANGED_GOAL = 0.5  # issue 16: the unchanged poll keeps at least half the bare endpoint's throughput
 
-# (label, path, who): "who" is the session used for the request.
+# (label, path, who, the answer expected): "who" is the session used for the request. ``{stamp}`` is
+# the presence stamp a page carries (the ETag of the changed poll); a client that gets the fresh
+# fragment (200: the stamp moved, e.g. each minute while someone is live) polls with its new stamp,
+# as htmx does.
 PAGES = [
-    ("bare endpoint (/healthz)", "/healthz", "recruiter"),
-    ("analytics", "/recruiter/analytics", "recruiter"),
-    ("directory", "/people", "candidate"),
-    ("candidate home", "/", "candidate"),
-    ("recruiter queue", "/recruiter/requests", "recruiter"),
+    ("bare endpoint (/healthz)", "/healthz", "recruiter", 200),
+    ("analytics", "/recruiter/analytics", "recruiter", 200),
+    ("directory", "/people", "candidate", 200),
+    ("candidate home", "/", "candidate", 200),
+    ("recruiter queue", "/recruiter/requests", "recruiter", 200),
+    ("presence poll, unchanged", "/office-hours/presence?since={stamp}", "candidate", 204),
+    ("presence poll, changed", "/office-hours/presence", "candidate", 200),
 ]
+UNCHANGED = PAGES[-2]
 
 
 def say(text: str = "") -> None:
@@ -58,14 +65,6 @@ def say(text: str = "") -> None:
 
 
 # --- databases ----------------------------------------------------------------------------------
-
-
-def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def free_port() -> int:
@@ -134,122 +133,26 @@ def prepare(kind: str, candidates: int, base_env: dict, rebuild: bool = False) -
     return url
 
 
-# --- the server and the sessions ----------------------------------------------------------------
-
-
-def server_env(base_env: dict, url: str, port: int) -> dict:
-    env = {**base_env, "DATABASE_URL": url, "SERVER_TIMING": "1",
-           "PORTAL_BASE_URL": f"http://127.0.0.1:{port}"}
-    if port_open(*REDIS):  # production settings need a shared rate-limit store
-        env.update(PORTAL_ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
-                   REDIS_URL=f"redis://{REDIS[0]}:{REDIS[1]}/15")
-    else:
-        env.update(PORTAL_ENV="development")
-    return env
-
-
-def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
-    command = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-               "portal:create_app()"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {log}")
-        try:
-            if request(port, "/healthz")[0] == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
-
-
-def request(port: int, path: str, method: str = "GET", body: str | None = None, cookie: str = "",
-            connection: http.client.HTTPConnection | None = None):
-    """(status, headers, body) of one request; ``connection`` is reused when given (keep-alive)."""
-    own = connection is None
-    connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Cookie": cookie} if cookie else {}
-    if body is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
-        return response.status, response.headers, data
-    finally:
-        if own:
-            connection.close()
-
-
-def issue_sign_in(env: dict) -> dict[str, tuple[str, str]]:
-    """{"recruiter"|"candidate": (e-mail, raw sign-in token)} issued with the app's own services."""
-    os.environ.update({k: v for k, v in env.items() if k in (
-        "DATABASE_URL", "PORTAL_ENV", "SECRET_KEY", "REDIS_URL", "PORTAL_BASE_URL")})
-    sys.path.insert(0, str(ROOT))
-    from datetime import timedelta
-
-    import sqlalchemy as sa
-
-    from portal import create_app
-    from portal.auth.models import User
-    from portal.auth.services import SIGN_IN
-    from portal.candidates.models import Candidate
-    from portal.extensions import db
-    from portal.meetings.models import Meeting
-    from portal.auth.tokens import issue_token
-
-    app = create_app({"SERVER_TIMING": False})
-    with app.app_context():
-        recruiter = db.session.scalar(sa.select(User).where(User.role == "recruiter", User.email.like(MARKER))
-                                      .order_by(User.id).limit(1))
-        busiest = (sa.select(Meeting.candidate_id).join(Candidate, Candidate.id == Meeting.candidate_id)
-                   .where(Candidate.stage == "offer").group_by(Meeting.candidate_id)
-                   .order_by(sa.func.count().desc(), Meeting.candidate_id).limit(1))
-        candidate = db.session.scalar(sa.select(User).join(Candidate, Candidate.user_id == User.id)
-                                      .where(Candidate.id == busiest.scalar_subquery()))
-        out = {}
-        for who, user in (("recruiter", recruiter), ("candidate", candidate)):
-            raw, _row = issue_token(SIGN_IN, timedelta(minutes=10), user=user)
-            out[who] = (user.email, raw)
-        db.session.commit()
-        for engine in db.engines.values():
-            engine.dispose()
-    return out
-
-
-def sign_in(port: int, raw: str) -> str:
-    """Open the e-mailed link through the server and press the button: the session cookie."""
-    status, headers, body = request(port, f"/login/{raw}")
-    if status != 200:
-        raise RuntimeError(f"the sign-in link answered {status}")
-    cookie = cookie_from(headers)
-    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body) or re.search(
-        rb'name="csrf_token" value="([^"]+)"', body)
-    form = f"csrf_token={unescape(token.group(1).decode())}"
-    status, headers, _ = request(port, f"/login/{raw}", "POST", form, cookie)
-    if status != 302:
-        raise RuntimeError(f"signing in answered {status}")
-    return cookie_from(headers)
-
-
-def cookie_from(headers) -> str:
-    return "; ".join(value.split(";", 1)[0] for key, value in headers.items() if key.lower() == "set-cookie")
-
-
 # --- measuring ----------------------------------------------------------------------------------
 
 
 @dataclass
 class Result:
     label: str
+    expect: int = 200
     status: int = 0
     rps: float = 0.0
     client: list[float] = field(default_factory=list)  # ms
     server: list[float] = field(default_factory=list)  # ms
     size: int = 0
     errors: int = 0
+    changed: int = 0  # a ``{stamp}`` poll answered with the fresh fragment (the stamp moved meanwhile)
+
+
+def stamp_of(headers) -> str:
+    """The presence stamp a fragment carries: its ETag, unquoted."""
+    etag = headers.get("ETag") or ""
+    return etag.removeprefix("W/").strip('"')
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -259,31 +162,48 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
-def measure(port: int, label: str, path: str, cookie: str, args) -> Result:
+def measure(port: int, label: str, path: str, cookie: str, args, expect: int = 200) -> Result:
     """``args.requests`` requests from ``args.concurrency`` threads (each its own connection), or as
     many as fit in ``args.seconds``; throughput is what completed over the wall time."""
-    result = Result(label)
+    result = Result(label, expect)
     total, concurrency = args.requests, args.concurrency
-    status, _headers, body = request(port, path, cookie=cookie)
+    stamped = "{stamp}" in path
+
+    def resolve(headers) -> str:
+        return path.format(stamp=urllib.parse.quote(stamp_of(headers))) if stamped else path
+
+    if stamped:  # the stamp the page was rendered with
+        status, headers, _ = request(port, path.split("?", 1)[0], cookie=cookie)
+        if status != 200:
+            result.status = status
+            return result
+        first = resolve(headers)
+    else:
+        first = path
+    status, _headers, body = request(port, first, cookie=cookie)
     result.status, result.size = status, len(body)
-    if status != 200:
+    if status != expect:
         return result
     for _ in range(args.warmup):
-        request(port, path, cookie=cookie)
+        request(port, first, cookie=cookie)
     lock, barrier = threading.Lock(), threading.Barrier(concurrency + 1)
     share = [total // concurrency + (1 if i < total % concurrency else 0) for i in range(concurrency)]
 
     def client(n: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        times, server, errors = [], [], 0
+        times, server, errors, changed, current = [], [], 0, 0, first
         barrier.wait()
         for _ in range(n):
             if time.perf_counter() > stop_at:
                 break
             began = time.perf_counter()
-            code, headers, _ = request(port, path, cookie=cookie, connection=connection)
+            code, headers, _ = request(port, current, cookie=cookie, connection=connection)
             times.append((time.perf_counter() - began) * 1000)
-            errors += code != 200
+            if stamped and code == 200:  # the stamp moved: poll with the new one from now on
+                changed += 1
+                current = resolve(headers)
+            else:
+                errors += code != expect
             timing = re.search(r"app;dur=([\d.]+)", headers.get("Server-Timing", ""))
             if timing:
                 server.append(float(timing.group(1)))
@@ -292,6 +212,7 @@ def measure(port: int, label: str, path: str, cookie: str, args) -> Result:
             result.client.extend(times)
             result.server.extend(server)
             result.errors += errors
+            result.changed += changed
 
     threads = [threading.Thread(target=client, args=(n,)) for n in share]
     for thread in threads:
@@ -314,19 +235,47 @@ def table(title: str, results: list[Result]) -> None:
     say(head)
     say("-" * len(head))
     for r in results:
-        if r.status != 200:
-            say(f"{r.label:<26} not measured: the page answered {r.status}"
+        if r.status != r.expect:
+            say(f"{r.label:<26} not measured: the page answered {r.status}, not {r.expect}"
                 + (" (not there yet)" if r.status == 404 else ""))
             continue
         ratio = r.rps / bare.rps if bare.rps else float("nan")
         slower = percentile(r.client, 50) / percentile(bare.client, 50) if bare.client else float("nan")
         client = f"{percentile(r.client, 50):9.1f}ms {percentile(r.client, 99):6.1f}ms"
         server = f"{percentile(r.server, 50):9.1f}ms {percentile(r.server, 99):6.1f}ms"
-        notes = [f"{len(r.client)} requests"] + ([f"{r.errors} errors"] if r.errors else [])
+        notes = ([f"{len(r.client)} requests"] + ([f"{r.errors} errors"] if r.errors else [])
+                 + ([f"{r.changed} answered with a fresh fragment"] if r.changed else []))
         say(f"{r.label:<26} {r.rps:8.1f} {ratio:7.3f} {client} {slower:7.1f} {server} {r.size / 1024:6.0f}"
             f"  ({', '.join(notes)})")
     say("÷ bare: share of the bare endpoint's req/s; × bare: client p50 over the bare endpoint's client p50;"
         " server: Server-Timing app;dur")
+
+
+def interleaved(port: int, cookies: dict, args, rounds: int = 5) -> tuple[float, float] | None:
+    """(bare req/s, unchanged poll req/s) measured in alternating rounds, so both see the same load
+    (the machine is shared: a page measured a minute after the bare endpoint can see another load)."""
+    (_l, bare_path, bare_who, _e), (_l2, poll_path, poll_who, poll_expect) = PAGES[0], UNCHANGED
+    share = argparse.Namespace(**{**vars(args), "requests": max(args.requests // rounds, args.concurrency),
+                                  "warmup": 0, "seconds": args.seconds / rounds})
+    done, spent = [0, 0], [0.0, 0.0]
+    for _ in range(rounds):
+        for i, (path, who, expect) in enumerate(((bare_path, bare_who, 200), (poll_path, poll_who, poll_expect))):
+            result = measure(port, "", path, cookies[who], share, expect)
+            if result.status != expect or not result.rps:
+                return None
+            done[i] += len(result.client)
+            spent[i] += len(result.client) / result.rps
+    return done[0] / spent[0], done[1] / spent[1]
+
+
+def verdict(pair: tuple[float, float] | None) -> None:
+    if pair is None:
+        say("unchanged presence poll: not measured side by side")
+        return
+    bare, poll = pair
+    ratio = poll / bare
+    say(f"unchanged presence poll, in alternating rounds with the bare endpoint: {poll:.1f} vs {bare:.1f} req/s"
+        f" = {ratio:.2f} (goal: at least {UNCHANGED_GOAL} — {'met' if ratio >= UNCHANGED_GOAL else 'NOT met'})")
 
 
 def bench(kind: str, args, base_env: dict) -> list[Result] | None:
@@ -347,15 +296,17 @@ def bench(kind: str, args, base_env: dict) -> list[Result] | None:
         say(f"  per page: {args.warmup} warm-up requests, then {args.requests} requests (at most "
             f"{args.seconds:g} s) from {args.concurrency} client threads")
         results = []
-        for label, path, who in PAGES:
-            result = measure(port, label, path, cookies[who], args)
+        for label, path, who, expect in PAGES:
+            result = measure(port, label, path, cookies[who], args, expect)
             results.append(result)
             say(f"  {label}: {result.status}, {result.rps:.1f} req/s")
+        pair = interleaved(port, cookies, args)
     finally:
         server.terminate()
         server.wait(timeout=30)
     table(f"{kind}: {args.candidates:,} candidates, gunicorn -w {args.workers}, "
           f"concurrency {args.concurrency}", results)
+    verdict(pair)
     return results
 
 
@@ -387,11 +338,11 @@ def main() -> int:
         say("\nSide by side (req/s, and server time p50 in ms)")
         kinds = list(summary)
         say(f"{'page':<26}" + "".join(f" {k:>22}" for k in kinds))
-        for i, (label, _path, _who) in enumerate(PAGES):
+        for i, (label, _path, _who, _expect) in enumerate(PAGES):
             cells = []
             for kind in kinds:
                 r = summary[kind][i]
-                cells.append(f"{r.rps:9.1f} /{percentile(r.server, 50):7.1f} ms" if r.status == 200
+                cells.append(f"{r.rps:9.1f} /{percentile(r.server, 50):7.1f} ms" if r.status == r.expect
                              else f"{'(' + str(r.status) + ')':>22}")
             say(f"{label:<26}" + "".join(f" {c:>22}" for c in cells))
     return 0

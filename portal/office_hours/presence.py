@@ -15,6 +15,7 @@ from flask import request
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
+from ..database import write_transaction
 from ..extensions import db
 from ..people.models import StaffProfile
 from . import clock
@@ -73,8 +74,10 @@ def current_stamp(now: datetime) -> str:
     """The stamp pages and polls compare (``clock.stamp_of``), after letting due timers act."""
     version, due_at, live = clock.read()
     if due_at is not None and due_at <= now:
-        settle(now)
-        db.session.commit()
+        # Its own write transaction (BEGIN IMMEDIATE on SQLite): a GET's read snapshot upgraded to a
+        # write fails at once ("database is locked") when another writer committed since it began.
+        with write_transaction():
+            settle(now)
         version, due_at, live = clock.read()
     return clock.stamp_of(version, live, now)
 

@@ -274,8 +274,12 @@ def close_window(window: HoursWindow, now: datetime, by=None) -> int:
 
 
 def settle_window(window: HoursWindow, now: datetime, *, admit: bool = True) -> None:
-    """What the clock says for one (locked) window: a talk past its timer ends, a window past its end
-    closes, and with automatic admission the next candidate is let in."""
+    """What the clock says for one window: a talk past its timer ends, a window past its end closes,
+    and with automatic admission the next candidate is let in. The window's row is locked first (a
+    no-op when the caller holds it): without it the worker ended a talk (entry row, then the clock)
+    and waited for the window to admit the next, while a join held the window and waited for that
+    entry — a deadlock on PostgreSQL."""
+    window = _lock(window)
     if window.status not in (WindowStatus.LIVE, WindowStatus.SCHEDULED):
         return
     if window.end_at <= now:
@@ -305,10 +309,12 @@ def settle(now: datetime) -> int:
     """Every window a timer has reached (talks over, windows ended, auto-admission): how many were
     looked at. Cheap when nothing is due: one query."""
     ids = due_windows(now)
-    for window_id in ids:
-        window = db.session.get(HoursWindow, window_id)
-        if window is not None:
-            settle_window(window, now)
+    # Every due window is locked up front in id order, before the first change takes the clock's row:
+    # locking them one by one, this transaction held the clock while waiting for a window that a join
+    # held while waiting for the clock.
+    for window in db.session.scalars(sa.select(HoursWindow).where(HoursWindow.id.in_(ids)).order_by(HoursWindow.id)
+                                     .with_for_update().execution_options(populate_existing=True)).all():
+        settle_window(window, now)
     if not ids:
         clock.changed(now)  # nothing was due after all (a closed window's time): look again later
     return len(ids)
@@ -319,6 +325,8 @@ def remove_candidate(candidate: Candidate, now: datetime) -> int:
     removed = 0
     for entry in db.session.scalars(sa.select(HoursEntry).where(HoursEntry.candidate_id == candidate.id,
                                                                 HoursEntry.status.in_(OPEN_ENTRY))).all():
+        _lock(entry.window)  # the window before the entry and the clock, as every other change does
+        db.session.refresh(entry)
         if entry.status == E.TALKING:
             end_talk(entry, now, None)
             removed += 1

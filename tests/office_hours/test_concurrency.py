@@ -185,3 +185,36 @@ def test_going_live_as_a_conversation_is_confirmed_in_that_time_lets_one_win(app
         _version, due_at, live_count = clock.read()
         assert live_count == len(live)
         assert due_at == (min(w.end_at for w in live) if live else None)
+
+
+def test_timers_settling_while_candidates_join_neither_deadlock_nor_lose_a_turn(app, frozen):
+    """The worker ends each window's talk (automatic admission lets the next one in) at the moment
+    another candidate joins that window: both happen, in whichever order the database allows."""
+    n = 6
+    with app.app_context():
+        plans = []
+        for i in range(n):
+            person = make_staff(name=f"Tom Becker{i}")
+            window = windows.go_live_now(person, 60, T0, person, talk_minutes=10, auto_admit=True)
+            first = queue.join(make_candidate(), window, T0)  # admitted at once
+            second = queue.join(make_candidate(), window, T0)
+            plans.append((window.id, first.id, second.id, make_candidate().id))
+        db.session.commit()
+    later = T0 + timedelta(minutes=11)  # every first talk is over
+
+    def work(i):
+        window_id, _first, _second, joiner_id = plans[i % n]
+        window = db.session.get(HoursWindow, window_id)
+        if i < n:  # as the worker does: one window per transaction
+            queue.settle_window(window, later)
+            return "settled"
+        return queue.join(db.session.get(Candidate, joiner_id), window, later).position
+
+    outcomes = race(app, 2 * n, work)
+    assert outcomes == [("ok", "settled")] * n + [("ok", 3)] * n
+    with app.app_context():
+        for window_id, first, second, _joiner in plans:
+            statuses = dict(db.session.execute(sa.select(HoursEntry.id, HoursEntry.status)
+                                               .where(HoursEntry.window_id == window_id)).all())
+            assert (statuses[first], statuses[second]) == (EntryStatus.DONE, EntryStatus.TALKING)
+            assert sorted(statuses.values()) == ["done", "talking", "waiting"]
