@@ -8,7 +8,9 @@ unique indexes decide). Every thread commits what its service call did, as a vie
 - one candidate joins the same window from 10 tabs at once: one place;
 - 20 admits at once on a window with 5 waiting: exactly one talk;
 - 10 people each go live at the moment a conversation is confirmed in that time: for each person
-  exactly one wins, the other is told why.
+  exactly one wins, the other is told why (and the poll clock counts every window that went live);
+- the worker settles 6 windows (a talk over, automatic admission) as a candidate joins each: no
+  deadlock, every turn kept.
 Nothing else may go wrong (no exception other than the clear refusals).
 """
 
