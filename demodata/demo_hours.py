@@ -1,4 +1,4 @@
-"""Office hours in the demo company: Amara live now with one candidate waiting, recurring office hours
+"""Office hours in the demo company: Priya live now with one candidate waiting, recurring office hours
 for two people later in the week, and two past windows whose talks give analytics something to show.
 
 Idempotent like the rest of the demo: a live window is left as it is (one that ended is closed and a
@@ -25,9 +25,11 @@ from portal.office_hours.models import HoursEntry, HoursSeries, HoursWindow, Win
 from portal.office_hours.windows import HoursError, SeriesData
 from portal.timeutil import utcnow
 
-LIVE_PERSON = "amara.okafor@northwind.example"
+# Priya Raman (VP People): the browser journeys click through the demo by the other people's names, and
+# someone live is listed twice on the directory (under "Available now" too).
+LIVE_PERSON = "priya.raman@northwind.example"
 LIVE_MINUTES = (120, 90, 60, 30)  # the longest that fits before anything already in her calendar
-# Waiting in Amara's queue: not Jordan Lee, whose queue stays free for a newcomer to join.
+# Waiting in Priya's queue: not Jordan Lee, whose queue stays free for a newcomer to join.
 WAITING = ("maya.chen@example.com", "Maya Chen", "Europe/Lisbon")
 # email, weekday (0 = Monday), start, end (the person's own zone), talk minutes, talks per window.
 # Outside their weekly availability, so every conversation time offered today stays offered.
@@ -58,13 +60,13 @@ def _person(email: str) -> User:
 
 
 def _live_now(now: datetime, recruiter: User, position: Position, progress) -> int:
-    amara = _person(LIVE_PERSON)
+    person = _person(LIVE_PERSON)
     queue.settle(now)  # a window from an earlier run that has ended closes now
-    window = windows.live_window(amara.id)
+    window = windows.live_window(person.id)
     if window is None:
         for minutes in LIVE_MINUTES:
             try:
-                window = windows.go_live_now(amara, minutes, now, amara, talk_minutes=15, cap=6)
+                window = windows.go_live_now(person, minutes, now, person, talk_minutes=15, cap=6)
                 break
             except HoursError:
                 continue

@@ -1,4 +1,4 @@
-"""The demo's office hours (``flask seed-demo``): Amara live at seeding time with Maya Chen waiting and
+"""The demo's office hours (``flask seed-demo``): Priya live at seeding time with Maya Chen waiting and
 Jordan Lee free to join, recurring office hours for Lucía and Kwame that hold their time, two past
 windows with talks that analytics count; a second run adds nothing, and a run after the live window
 ended opens a new one. The clock is stopped at T0 (Monday 3 March 2031, 12:00 UTC)."""
@@ -35,11 +35,11 @@ def _counts() -> dict:
     return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in TABLES}
 
 
-def test_amara_is_live_with_one_candidate_waiting_and_jordan_free_to_join(app, frozen):
+def test_priya_is_live_with_one_candidate_waiting_and_jordan_free_to_join(app, frozen):
     _seed(app)
     with app.app_context():
-        amara = _user("amara.okafor@northwind.example")
-        window = windows.live_window(amara.id)
+        priya = _user("priya.raman@northwind.example")
+        window = windows.live_window(priya.id)
         assert (window.start_at, window.end_at, window.talk_minutes) == (T0, T0 + timedelta(hours=2), 15)
         held = db.session.scalar(sa.select(sa.func.count()).select_from(BookedUnit)
                                  .where(BookedUnit.window_id == window.id))
@@ -100,7 +100,7 @@ def test_a_second_run_adds_nothing(app, frozen):
     _seed(app)
     with app.app_context():
         assert _counts() == before
-        assert windows.live_window(_user("amara.okafor@northwind.example").id).start_at == T0
+        assert windows.live_window(_user("priya.raman@northwind.example").id).start_at == T0
 
 
 def test_a_run_after_the_live_window_ended_opens_a_new_one(app, frozen):
@@ -109,13 +109,13 @@ def test_a_run_after_the_live_window_ended_opens_a_new_one(app, frozen):
     frozen.move_to(later)
     _seed(app)
     with app.app_context():
-        amara = _user("amara.okafor@northwind.example")
-        statuses = db.session.scalars(sa.select(HoursWindow.status).where(HoursWindow.staff_id == amara.id,
+        priya = _user("priya.raman@northwind.example")
+        statuses = db.session.scalars(sa.select(HoursWindow.status).where(HoursWindow.staff_id == priya.id,
                                                                           HoursWindow.series_id.is_(None),
                                                                           HoursWindow.start_at >= T0)
                                       .order_by(HoursWindow.start_at)).all()
         assert statuses == ["closed", "live"]
-        window = windows.live_window(amara.id)
+        window = windows.live_window(priya.id)
         assert window.start_at == later
         # Maya wasn't let in yesterday: the window closed with her waiting; she waits in the new one.
         assert [entry.candidate.user.name for entry in queue.state(window).waiting] == ["Maya Chen"]
