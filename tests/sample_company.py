@@ -125,6 +125,7 @@ def build_world() -> World:
     db.session.add(survey)
     db.session.flush()
     hours = _office_hours(now, jordan=jordan, mei=mei, ana=ana, ceo=ceo)
+    _hours_set_up(now, tom=tom, position=position, recruiter=recruiter)
 
     tokens = {
         "auth.confirm_sign_in": [_issue(SIGN_IN, user=jordan.user)],
@@ -173,6 +174,19 @@ def _office_hours(now, *, jordan, mei, ana, ceo) -> list[int]:
     db.session.add(HoursEntry(window_id=live[0].id, candidate_id=jordan.id, position=1, joined_at=now))
     clock.changed(now)
     return [window.id for window in live]
+
+
+def _hours_set_up(now, *, tom, position, recruiter) -> None:
+    """Office hours, set-up side: Tom holds weekly office hours (16:00–17:00 UTC, outside his bookable
+    mornings) with a link to his first window for the position's candidates, so his page and Riley's
+    page of him show the remove, call off, share, revoke and open-the-live-page forms."""
+    from portal.office_hours import links, windows
+
+    day = now + timedelta(days=2)
+    windows.add_series(tom, windows.SeriesData(weekday=day.weekday(), start_time=clock(16), end_time=clock(17),
+                                               zone="UTC"), now, recruiter)
+    first = windows.upcoming(now, tom.id, days=8)[0]
+    links.create_link(first, links.Audience(position=position), now, recruiter)
 
 
 # --- signing in as a role --------------------------------------------------------------------------
