@@ -13,6 +13,7 @@ from .auth.services import send_sign_in_links
 from .extensions import db
 from .mail.tasks import OUTBOX_PASS_LIMIT, DrainResult, drain_outbox
 from .meetings.tasks import run_due
+from .office_hours.tasks import run_due as run_hours_due
 from .timeutil import utcnow
 
 logger = logging.getLogger("portal.mail.tasks")  # the worker's lines keep the name operators grep for
@@ -22,14 +23,16 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
     """Drain the outbox now and then every ``interval`` seconds until stopped.
 
     Each pass first runs the conversation chores (``portal.meetings.tasks.run_due``: expire
-    unanswered invitations, queue halfway reminders), so whatever they queue goes out in the same
-    pass, and recounts the analytics cells that changed (``portal.analytics.rollup.refresh_due``). They commit per conversation and never raise for one bad row.
+    unanswered invitations, queue halfway reminders) and the office hours chores
+    (``portal.office_hours.tasks.run_due``: windows ahead, go-live mails, talks and windows ending on
+    time), so whatever they queue goes out in the same pass, and recounts the analytics cells that changed (``portal.analytics.rollup.refresh_due``). They commit per conversation and never raise for one bad row.
     """
     total = DrainResult()
     while True:
         try:
             send_sign_in_links()  # asked for at /login: looked up and queued here, sent in this pass
             run_due(utcnow())
+            run_hours_due(utcnow())  # office hours: windows ahead, go-live mails, timers
             refresh_due(utcnow())  # recount analytics cells that changed, off the page's clock
             db.session.commit()
             result = drain_outbox()

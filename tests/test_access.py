@@ -93,6 +93,10 @@ POSTS = {
                       {**RECRUITERS, "recruiter": 403, "admin": 422}),
 }
 
+# Office hours: each views module's table may list its GET-and-POST routes too (``POSTS`` beside ``ACCESS``).
+for _table in ("access_hours_candidate", "access_hours_host", "access_hours_manage"):
+    POSTS.update(getattr(__import__(_table), "POSTS", {}))
+
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(POSTS))
