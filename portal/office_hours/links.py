@@ -153,7 +153,7 @@ def candidates_for(viewer: User, person: User) -> list[Candidate]:
     doesn't get a list of everyone at the offer stage)."""
     query = (sa.select(Candidate).join(User, User.id == Candidate.user_id)
              .where(Candidate.stage == Stage.OFFER, User.active.is_(True))
-             .options(joinedload(Candidate.user)).order_by(User.name, Candidate.id))
+             .options(joinedload(Candidate.user), joinedload(Candidate.position)).order_by(User.name, Candidate.id))
     if not viewer.is_recruiter:
         query = query.where(Candidate.id.in_(sa.select(Meeting.candidate_id).where(Meeting.staff_id == person.id)))
     return list(db.session.scalars(query))

@@ -13,7 +13,7 @@ from datetime import time, timedelta
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_meeting, make_position, make_staff, make_user
-from helpers import HTMX, T0, csrf_in, text_of
+from helpers import HTMX, T0, csrf_in, page_statements, text_of
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
@@ -241,3 +241,18 @@ def test_signing_in_first_then_back_to_the_link(client, recruiter_link, auth, ap
     assert "/office-hours/join/" in response.headers["Location"]
     sign_in(app, auth, world["amara"])
     assert client.get(f"/office-hours/join/{recruiter_link}").status_code == 403  # candidates only
+
+
+def test_the_page_takes_the_same_queries_for_one_and_many_links(app, client, auth, world):
+    sign_in(app, auth, world["riley"])
+    path = f"/recruiter/people/{world['amara']}/office-hours"
+    assert make_link(client, path, world["window"], f"candidate:{world['jordan']}").status_code == 201
+    one = len(page_statements(app, client, path).selects)
+    with app.app_context():
+        others = [make_candidate(position=make_position(f"Role {n}"), name=f"Candidate {n}") for n in range(4)]
+        db.session.commit()
+        ids = [candidate.id for candidate in others]
+    for ident in ids:
+        assert make_link(client, path, world["window"], f"candidate:{ident}").status_code == 201
+    many = len(page_statements(app, client, path).selects)
+    assert one == many
