@@ -116,7 +116,7 @@ def test_a_week_clashing_with_a_booked_conversation_is_skipped_and_says_why(app,
     response = add(client)
     assert response.status_code == 303
     html = client.get("/office-hours/mine").get_data(as_text=True)
-    assert "1 of them clash with a booked conversation and are skipped." in html
+    assert "One week clashes with a booked conversation and is skipped." in html
     skipped = text_of(html, "upcoming")
     assert "Mon 10 Mar 2031, 16:00–17:00 CET · Skipped Clashes with the conversation with Jordan Lee at " \
            "Mon 10 Mar 2031, 16:30 CET" in skipped

@@ -161,7 +161,8 @@ def _add_series(person: User, own: bool):
                           if window.series_id == series.id and window.status == WindowStatus.SKIPPED)
             message = f"Office hours added: {series.weekday_name}s {data.start_time:%H:%M}–{data.end_time:%H:%M} ({data.zone})."
             if skipped:
-                message += f" {skipped} of them clash with a booked conversation and are skipped."
+                message += (" One week clashes with a booked conversation and is skipped." if skipped == 1 else
+                            f" {skipped} weeks clash with booked conversations and are skipped.")
             return done(person, own, message)
     else:
         page_error = None
