@@ -126,6 +126,7 @@ def build_world() -> World:
     db.session.flush()
     hours = _office_hours(now, jordan=jordan, mei=mei, ana=ana, ceo=ceo)
     _hours_set_up(now, tom=tom, position=position, recruiter=recruiter)
+    host_links = _host_links(now, lena=lena, ana=ana, live=hours[1])
 
     tokens = {
         "auth.confirm_sign_in": [_issue(SIGN_IN, user=jordan.user)],
@@ -137,6 +138,7 @@ def build_world() -> World:
                             _issue(WRITTEN, user=ceo, subject=in_writing)],
         "candidates.exit_survey": [_issue(SURVEY_PURPOSE, user=sam.user, subject=survey)],
         "meetings.review": [_issue(notify.REVIEW, user=recruiter, subject=waiting)],
+        **host_links,
     }
     users = {"candidate": jordan.user, "staff": tom, "recruiter": recruiter, "admin": admin}
     world = World(
@@ -187,6 +189,19 @@ def _hours_set_up(now, *, tom, position, recruiter) -> None:
                                                zone="UTC"), now, recruiter)
     first = windows.upcoming(now, tom.id, days=8)[0]
     links.create_link(first, links.Audience(position=position), now, recruiter)
+
+
+def _host_links(now, *, lena, ana, live: int) -> dict[str, list[str]]:
+    """The person's office hours links: Lena's window starting in five minutes (the go-live page and
+    its button) and Ana's live window (the live page and its buttons)."""
+    from portal.office_hours import notify as hours
+    from portal.office_hours.models import HoursWindow
+
+    soon = HoursWindow(staff_id=lena.id, start_at=now + timedelta(minutes=5), end_at=now + timedelta(minutes=65))
+    db.session.add(soon)
+    db.session.flush()
+    return {"office_hours.go_live": [_issue(hours.GO_LIVE, user=lena, subject=soon)],
+            "office_hours.host": [_issue(hours.HOST, user=ana, subject=db.session.get(HoursWindow, live))]}
 
 
 # --- signing in as a role --------------------------------------------------------------------------
