@@ -169,3 +169,22 @@ def test_live_already_the_button_opens_the_live_page(app, client, story, frozen)
     assert "Open your live page" in page.get_data(as_text=True)
     response = press(client, story.path)
     assert response.status_code == 303 and response.headers["Location"].startswith("/office-hours/host/")
+
+
+def test_the_live_page_before_the_start_has_its_own_go_live_button(app, client, story, frozen):
+    with app.app_context():
+        host = re.sub(r"^https?://[^/]+", "", notify.host_link(db.session.get(HoursWindow, story.window)))
+        db.session.commit()
+    frozen.move_to(START - timedelta(minutes=30))
+    words = text_of(client.get(host).get_data(as_text=True))
+    assert "You're not live yet." in words and "You can go live from Mon 3 Mar 2031, 13:50 CET" in words
+    token = csrf_in(client.get(host).get_data(as_text=True))
+    early = client.post(f"{host}/live", data={"csrf_token": token})
+    assert early.status_code == 422 and "you can go live from 10 minutes before" in early.get_data(as_text=True)
+    frozen.move_to(START - timedelta(minutes=10))
+    page = client.get(host).get_data(as_text=True)
+    assert f'action="{host}/live"' in page
+    assert client.post(f"{host}/live", data={"csrf_token": csrf_in(page)}).status_code == 303
+    assert "You're live: candidates can join your queue now." in text_of(client.get(host).get_data(as_text=True))
+    with app.app_context():
+        assert db.session.get(HoursWindow, story.window).status == WindowStatus.LIVE
