@@ -7,6 +7,7 @@ ACCESS: dict = {
     # The person's own office hours (a staff account with a profile).
     "office_hours.mine": ("GET", {}, STAFF_ONLY),
     "office_hours.add_series": ("POST", {}, {**STAFF_ONLY, "staff": 422}),
+    "office_hours.add_window": ("POST", {}, {**STAFF_ONLY, "staff": 422}),
     "office_hours.remove_series": ("POST", {"series_id": 999}, {**STAFF_ONLY, "staff": 404}),
     "office_hours.call_off": ("POST", {"window_id": 999}, {**STAFF_ONLY, "staff": 404}),
     "office_hours.go_live_now": ("POST", {}, {**STAFF_ONLY, "staff": 422}),
@@ -17,6 +18,7 @@ ACCESS: dict = {
     # A recruiter sets them up for a person.
     "office_hours.manage_person": ("GET", {"user_id": "STAFF"}, RECRUITERS),
     "office_hours.person_add_series": ("POST", {"user_id": "STAFF"}, {**RECRUITERS, "recruiter": 422, "admin": 422}),
+    "office_hours.person_add_window": ("POST", {"user_id": "STAFF"}, {**RECRUITERS, "recruiter": 422, "admin": 422}),
     "office_hours.person_remove_series": ("POST", {"user_id": "STAFF", "series_id": 999}, R404),
     "office_hours.person_call_off": ("POST", {"user_id": "STAFF", "window_id": 999}, R404),
     "office_hours.person_create_link": ("POST", {"user_id": "STAFF"}, {**RECRUITERS, "recruiter": 422, "admin": 422}),

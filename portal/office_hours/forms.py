@@ -6,7 +6,7 @@ change shows its message next to the field it is about (``forms.show_error``).
 
 from __future__ import annotations
 
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, TimeField
+from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, TimeField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
@@ -59,6 +59,18 @@ class SeriesForm(Form):
         start = self.start_time.data
         if start is not None and field.data is not None and field.data <= start:
             raise ValidationError("The end must be after the start.")
+
+
+class OneOffForm(Form):
+    """Office hours once, on a date, in the person's own zone (the page says which)."""
+
+    day = DateField("Date", id="once-day", validators=[InputRequired("Enter a date.")])
+    start_time = TimeField("From", id="once-start_time", validators=[InputRequired("Enter a start time, e.g. 16:00.")])
+    end_time = TimeField("Until", id="once-end_time", validators=[InputRequired("Enter an end time, e.g. 17:00.")])
+    # Their own ids: the page also holds the weekly form, whose fields have the same names.
+    talk_minutes = _talk_length(id="once-talk_minutes")
+    cap = _cap(id="once-cap")
+    auto_admit = _auto_admit(id="once-auto_admit")
 
 
 class LiveNowForm(Form):

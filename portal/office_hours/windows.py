@@ -19,7 +19,7 @@ from ..audit.services import record
 from ..extensions import db
 from ..meetings.models import BookedUnit, Meeting, Status
 from ..meetings.states import units
-from ..people.availability import _local_to_utc, _window_end_utc, _zone
+from ..people.availability import local_to_utc, window_end_utc, zone_info
 from ..timeutil import format_datetime
 from . import clock, notify
 from .models import MAX_CAP, TALK_LENGTHS, HoursSeries, HoursWindow, WindowStatus
@@ -88,12 +88,12 @@ def clash(staff_id: int, start: datetime, end: datetime) -> Meeting | None:
 
 def series_windows(series: HoursSeries, since: date, until: date) -> list[tuple[datetime, datetime]]:
     """(start, end) in UTC of the series' windows on local dates [since, until] (DST-aware)."""
-    tz = _zone(series.zone)
+    tz = zone_info(series.zone)
     out, day = [], since
     while day <= until:
         if day.weekday() == series.weekday:
-            start = _local_to_utc(datetime.combine(day, series.start_time), tz)
-            end = _window_end_utc(datetime.combine(day, series.end_time), tz)
+            start = local_to_utc(datetime.combine(day, series.start_time), tz)
+            end = window_end_utc(datetime.combine(day, series.end_time), tz)
             if start is not None and end > start:
                 out.append((start, end))
         day += timedelta(days=1)
@@ -124,7 +124,7 @@ def add_series(person, data: SeriesData, now: datetime, by) -> HoursSeries:
 def materialize(series: HoursSeries, now: datetime, weeks: int = WEEKS_AHEAD) -> list[HoursWindow]:
     """The series' windows from now to ``weeks`` ahead that don't exist yet, each holding the person's
     time; one that clashes with a confirmed conversation is kept as ``skipped`` (with why)."""
-    tz = _zone(series.zone)
+    tz = zone_info(series.zone)
     today = now.astimezone(tz).date()
     existing = set(db.session.scalars(sa.select(HoursWindow.start_at).where(HoursWindow.series_id == series.id)))
     made = []
@@ -180,8 +180,8 @@ def _place(person, window: HoursWindow, field: str, advice: str) -> None:
     except IntegrityError:
         other = clash(person.id, window.start_at, window.end_at)
         if other is not None:
-            raise HoursError(f"You have a conversation at {format_datetime(other.start_at, person.timezone)} "
-                             f"(with {other.candidate.user.name if other.candidate.user else 'a candidate'}): "
+            who = other.candidate.user.name if other.candidate.user else "a candidate"
+            raise HoursError(f"You have a conversation with {who} at {format_datetime(other.start_at, person.timezone)}: "
                              f"{advice}.", field) from None
         raise HoursError(f"Part of that time is already taken by other office hours: {advice}.", field) from None
 
@@ -195,17 +195,17 @@ def add_window(person, start: datetime, end: datetime, now: datetime, by, *, tal
     """One-off office hours at a chosen time (UTC; not recurring): held like a series' window, with the
     go-live e-mail ten minutes before."""
     if start < now.replace(second=0, microsecond=0):
-        raise HoursError("Choose a start that is still ahead.", "start")
+        raise HoursError("Choose a start that is still ahead.", "start_time")
     if start > now + BOOK_AHEAD:
-        raise HoursError("Choose a start within the next 90 days.", "start")
+        raise HoursError("Choose a date within the next 90 days.", "day")
     if end <= start:
-        raise HoursError("The end must be after the start.", "end")
+        raise HoursError("The end must be after the start.", "end_time")
     if end - start > MAX_ONE_OFF:
-        raise HoursError("Office hours can last at most 4 hours.", "end")
+        raise HoursError("Office hours can last at most 4 hours.", "end_time")
     _check_settings(talk_minutes, cap, (end - start).total_seconds() / 60)
     window = HoursWindow(staff_id=person.id, start_at=start, end_at=end, talk_minutes=talk_minutes, cap=cap,
                          auto_admit=auto_admit, created_by_id=getattr(by, "id", None))
-    _place(person, window, "start", "choose another time")
+    _place(person, window, "start_time", "choose another time")
     record("hours.window_added", f"{by.name} added office hours for {person.name}: "
            f"{format_datetime(start, person.timezone)}", actor=by, subject=window)
     clock.changed(now)

@@ -35,11 +35,11 @@ class Slot:
 
     def in_zone(self, zone: str) -> tuple[datetime, datetime]:
         """Start and end as wall-clock times in ``zone`` (for display)."""
-        tz = _zone(zone)
+        tz = zone_info(zone)
         return self.start.astimezone(tz), self.end.astimezone(tz)
 
 
-def _zone(name: str | None) -> ZoneInfo:
+def zone_info(name: str | None) -> ZoneInfo:
     """ZoneInfo, but a bad name is a ValueError (callers validate input, not catch KeyError)."""
     try:
         return ZoneInfo(name or "")
@@ -53,7 +53,7 @@ def _aware(value: datetime, what: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _local_to_utc(wall: datetime, tz: ZoneInfo) -> datetime | None:
+def local_to_utc(wall: datetime, tz: ZoneInfo) -> datetime | None:
     """UTC for a wall-clock time in ``tz``; ambiguous → first occurrence, nonexistent → None.
 
     zoneinfo silently maps a time inside a spring-forward gap to *some* instant; a round trip
@@ -63,7 +63,7 @@ def _local_to_utc(wall: datetime, tz: ZoneInfo) -> datetime | None:
     return utc if utc.astimezone(tz).replace(tzinfo=None) == wall else None
 
 
-def _window_end_utc(wall: datetime, tz: ZoneInfo) -> datetime:
+def window_end_utc(wall: datetime, tz: ZoneInfo) -> datetime:
     """The first instant at which the local clock reads ``wall`` or later.
 
     Usually just ``wall`` in UTC. If ``wall`` falls in a spring-forward gap (a window "until
@@ -71,7 +71,7 @@ def _window_end_utc(wall: datetime, tz: ZoneInfo) -> datetime:
     instant reads 02:30, and the clock reads past it from the jump on. Found by bisection
     between the two offsets' readings of ``wall`` (transitions are on whole seconds).
     """
-    exact = _local_to_utc(wall, tz)
+    exact = local_to_utc(wall, tz)
     if exact is not None:
         return exact
     a, b = (wall.replace(tzinfo=tz, fold=f).astimezone(UTC) for f in (0, 1))
@@ -104,8 +104,8 @@ def free_slots(profile: StaffProfile, start: date, end: date, length: timedelta,
         raise ValueError(f"end date {end} is before start date {start}")
     if (end - start).days + 1 > MAX_RANGE_DAYS:
         raise ValueError(f"date range is longer than {MAX_RANGE_DAYS} days")
-    viewer_tz = _zone(viewer_zone)
-    person_tz = _zone(profile.user.timezone)
+    viewer_tz = zone_info(viewer_zone)
+    person_tz = zone_info(profile.user.timezone)
     now = _aware(now, "now") if now is not None else utcnow()
     busy_utc = [(_aware(b_start, "busy start"), _aware(b_end, "busy end")) for b_start, b_end in busy]
     booked = booked_per_week or {}
@@ -119,7 +119,7 @@ def free_slots(profile: StaffProfile, start: date, end: date, length: timedelta,
 
     found: set[Slot] = set()
     for window in profile.windows:
-        tz = _zone(window.zone)
+        tz = zone_info(window.zone)
         day = start - _DATE_MARGIN
         while day <= end + _DATE_MARGIN:
             if day.weekday() == window.weekday:
@@ -146,9 +146,9 @@ def _window_slots(day: date, start: time, end: time, tz: ZoneInfo, length: timed
                   step: timedelta) -> Iterable[Slot]:
     """Candidate slots of one window on one local date (before any filtering)."""
     wall, wall_end = datetime.combine(day, start), datetime.combine(day, end)
-    end_utc = _window_end_utc(wall_end, tz)
+    end_utc = window_end_utc(wall_end, tz)
     while wall + length <= wall_end:
-        begin = _local_to_utc(wall, tz)
+        begin = local_to_utc(wall, tz)
         if begin is not None and begin + length <= end_utc:
             yield Slot(begin, begin + length)
         wall += step

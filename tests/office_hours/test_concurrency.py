@@ -169,7 +169,7 @@ def test_going_live_as_a_conversation_is_confirmed_in_that_time_lets_one_win(app
         (live_kind, live_result), (confirm_kind, confirm_result) = outcomes[2 * i], outcomes[2 * i + 1]
         assert sorted([live_kind, confirm_kind]) == ["ok", "refused"], (live_kind, confirm_kind)
         if live_kind == "refused":
-            assert live_result.startswith("You have a conversation at ")
+            assert live_result.startswith("You have a conversation with ")
         else:
             assert confirm_result == "That time was just taken."
     with app.app_context():

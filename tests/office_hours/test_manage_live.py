@@ -65,7 +65,7 @@ def test_going_live_over_a_booked_conversation_is_refused_with_why(app, client, 
     response = client.post("/office-hours/mine/live", data={**LIVE, "minutes": "60", "csrf_token": csrf(client)})
     assert response.status_code == 422
     said = text_of(response.get_data(as_text=True), "live-minutes-error")
-    assert said == ("You have a conversation at Mon 3 Mar 2031, 13:30 CET (Europe/Berlin) (with Jordan Lee): "
+    assert said == ("You have a conversation with Jordan Lee at Mon 3 Mar 2031, 13:30 CET (Europe/Berlin): "
                     "choose a shorter time, or go live after it.")
     with app.app_context():
         assert not db.session.scalar(sa.select(sa.func.count()).select_from(HoursWindow))

@@ -112,8 +112,8 @@ def test_go_live_now_is_refused_over_a_confirmed_conversation_and_changes_nothin
     make_meeting(make_candidate(name="Jordan Lee"), tom, "confirmed", start=T0 + timedelta(minutes=30), length=30)
     with pytest.raises(HoursError) as error:
         windows.go_live_now(tom, 60, T0, tom)
-    assert error.value.message.startswith("You have a conversation at Mon 3 Mar 2031, 13:30 CET (Europe/Berlin) "
-                                          "(with Jordan Lee)")
+    assert error.value.message.startswith("You have a conversation with Jordan Lee at Mon 3 Mar 2031, 13:30 CET "
+                                          "(Europe/Berlin)")
     assert windows.live_window(tom.id) is None
     window = windows.go_live_now(tom, 30, T0, tom)  # until the conversation: fine
     assert (window.status, window.end_at) == (WindowStatus.LIVE, T0 + timedelta(minutes=30))

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from ...candidates.models import Candidate, Position
 from ...extensions import db, login_manager
-from ...people.availability import _window_end_utc, _zone
+from ...people.availability import window_end_utc, zone_info
 from ...forms import error_on_field_or_page
 from ...rendering import render
 from ...security import me, no_referrer, recruiter_required, role_required
@@ -31,7 +31,7 @@ from .manage import done, hours_page, link_form_for, own_person, person_or_404, 
 def _deadline_utc(form: ShareLinkForm, zone: str):
     """The deadline typed in the viewer's zone, in UTC (None: the window's end)."""
     local = form.deadline.data
-    return None if local is None else _window_end_utc(local.replace(tzinfo=None), _zone(zone))
+    return None if local is None else window_end_utc(local.replace(tzinfo=None), zone_info(zone))
 
 
 def _audience(form: ShareLinkForm) -> links.Audience | None:

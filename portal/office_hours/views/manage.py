@@ -11,6 +11,7 @@ stored. Another person's series, windows and links are a 404. Shareable links: `
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -20,12 +21,13 @@ from flask_login import current_user
 from ...auth.models import User
 from ...extensions import db
 from ...forms import error_on_field_or_page
+from ...people.availability import local_to_utc, window_end_utc
 from ...people.models import StaffProfile
 from ...rendering import render, wants_fragment
 from ...security import me, recruiter_required, role_required
 from ...timeutil import format_datetime, utcnow
 from .. import bp, links, notify, windows
-from ..forms import LiveNowForm, SeriesForm, ShareLinkForm
+from ..forms import LiveNowForm, OneOffForm, SeriesForm, ShareLinkForm
 from ..models import HoursSeries, HoursWindow, WindowStatus
 
 SHOWN_WEEKS = windows.WEEKS_AHEAD
@@ -99,6 +101,7 @@ def link_form_for(person: User, live: HoursWindow | None, upcoming: list[HoursWi
 
 def hours_page(person: User, own: bool, *, status: int = 200, fragment: str | None = None,
                series_form: SeriesForm | None = None, live_form: LiveNowForm | None = None,
+               once_form: OneOffForm | None = None,
                link_form: ShareLinkForm | None = None, new_link: dict | None = None, notice: str | None = None,
                error: str | None = None, live_error: str | None = None):
     now = utcnow()
@@ -111,6 +114,7 @@ def hours_page(person: User, own: bool, *, status: int = 200, fragment: str | No
         links=links.links_of(person.id, now),
         series_form=series_form or SeriesForm(data={"zone": person.timezone}),
         live_form=live_form or LiveNowForm(),
+        once_form=once_form or OneOffForm(),
         link_form=link_form_for(person, live, upcoming, now, link_form),
         new_link=new_link, notice=notice, error=error, live_error=live_error, url=hours_url(person, own),
         page_url=page_url(person, own), zone=me().timezone, audience_of=links.audience_of,
@@ -169,6 +173,29 @@ def _add_series(person: User, own: bool):
     return hours_page(person, own, status=422, fragment="hours", series_form=form, error=page_error)
 
 
+def _add_window(person: User, own: bool):
+    """Office hours once: the date and times are wall-clock times in the person's zone."""
+    form = OneOffForm()
+    page_error = None
+    if form.validate_on_submit():
+        zone = ZoneInfo(person.timezone)
+        start = local_to_utc(datetime.combine(form.day.data, form.start_time.data), zone)
+        end = window_end_utc(datetime.combine(form.day.data, form.end_time.data), zone)
+        try:
+            if start is None:
+                raise windows.HoursError(f"That time doesn't exist in {person.timezone}: the clocks change then.",
+                                         "start_time")
+            window = windows.add_window(person, start, end, utcnow(), me(), talk_minutes=form.talk_minutes.data,
+                                        cap=form.cap.data, auto_admit=form.auto_admit.data)
+        except windows.HoursError as refused:
+            db.session.rollback()
+            page_error = error_on_field_or_page(form, refused)
+        else:
+            db.session.commit()
+            return done(person, own, f"Office hours added: {format_datetime(window.start_at, me().timezone)}.")
+    return hours_page(person, own, status=422, fragment="hours", once_form=form, error=page_error)
+
+
 def _remove_series(person: User, own: bool, series_id: int):
     series = db.session.get(HoursSeries, series_id)
     if series is None or series.staff_id != person.id:
@@ -200,6 +227,12 @@ def add_series():
     return _add_series(own_person(), True)
 
 
+@bp.post("/office-hours/mine/windows")
+@role_required("staff")
+def add_window():
+    return _add_window(own_person(), True)
+
+
 @bp.post("/office-hours/mine/series/<int:series_id>/remove")
 @role_required("staff")
 def remove_series(series_id: int):
@@ -216,6 +249,12 @@ def call_off(window_id: int):
 @recruiter_required
 def person_add_series(user_id: int):
     return _add_series(person_or_404(user_id), False)
+
+
+@bp.post("/recruiter/people/<int:user_id>/office-hours/windows")
+@recruiter_required
+def person_add_window(user_id: int):
+    return _add_window(person_or_404(user_id), False)
 
 
 @bp.post("/recruiter/people/<int:user_id>/office-hours/series/<int:series_id>/remove")
