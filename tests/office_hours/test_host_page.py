@@ -62,7 +62,7 @@ def test_the_page_shows_the_queue_and_reading_changes_nothing(app, client, live)
     assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
     words = text_of(html)
     assert "You're live. 57 min left" in words and "13:00–14:00 CET" in words
-    assert 'data-countdown="2031-03-03T13:00:00Z"' in html
+    assert '<time datetime="2031-03-03T13:00:00Z" data-countdown>57 min left</time>' in html
     assert re.search(r"Waiting \(2\) Jordan Lee · waiting 3 min Sam Rivera · waiting 1 min", words)
     assert "Talks so far: 0 of 4" in words and "Admit next: Jordan" in words
     assert "Automatic admission is off" in words and 'name="confirm"' in html and "required" in html
@@ -83,7 +83,7 @@ def test_admit_then_end(app, client, live):
         entry_id = entry.id
     words = text_of(page)
     assert "You're talking with Jordan Lee: the video link is on this page." in words
-    assert "Talking now Jordan Lee" in words and "Ends in 15 min" in words and "Talks so far: 1 of 4" in words
+    assert "Talking now Jordan Lee" in words and "Timer: 15 min left" in words and "Talks so far: 1 of 4" in words
     assert "End talk" in words and "Jordan didn't come" in words and "Admit next" not in words
 
     # A second tab that still shows "Admit next" admits nobody else.
