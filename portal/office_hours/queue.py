@@ -190,8 +190,11 @@ def admit_next(window: HoursWindow, now: datetime, by) -> HoursEntry | None:
     return entry
 
 
-def end_talk(entry: HoursEntry, now: datetime, by, *, no_show: bool = False) -> None:
-    """End a talk (its timer, or either side early); with ``no_show`` the candidate didn't come."""
+def end_talk(entry: HoursEntry, now: datetime, by, *, no_show: bool = False, why: str | None = None) -> None:
+    """End a talk (its timer, or either side early); with ``no_show`` the candidate didn't come;
+    ``why`` replaces "on time" / "by <who>" in the timeline. The window's row is locked first, like
+    every change (window, then entry, then the clock: no lock-order deadlock with a join)."""
+    _lock(entry.window)
     if not _move(entry, E.TALKING, E.DONE, ended_at=now):
         return
     talk = db.session.get(Meeting, entry.meeting_id)
@@ -210,7 +213,7 @@ def end_talk(entry: HoursEntry, now: datetime, by, *, no_show: bool = False) -> 
     record("hours.no_show" if no_show else "hours.talk_ended",
            (f"{who} said {candidate.user.name} didn't come to office hours" if no_show else
             f"{candidate.user.name}'s office hours talk with {entry.window.staff.name} ended"
-            + (f" by {who}" if who else " on time")),
+            + (f" {why}" if why else f" by {who}" if who else " on time")),
            actor=by, candidate=candidate, subject=talk)
     clock.changed(now)
     window = entry.window
@@ -247,15 +250,16 @@ def close_window(window: HoursWindow, now: datetime, by=None) -> int:
         return 0
     early = now < window.end_at
     current = state(window)
-    if current.talking is not None:
-        end_talk(current.talking, min(now, window.end_at), by)
     ended = min(now, window.end_at)
     was_live = window.status == WindowStatus.LIVE
+    # Closed first: the talk ended below must not let the next candidate in (automatic admission).
     db.session.execute(sa.update(HoursWindow).where(HoursWindow.id == window.id)
                        .values(status=WindowStatus.CLOSED, closed_at=ended,
                                note="Closed early" if early else window.note)
                        .execution_options(synchronize_session=False))
     db.session.refresh(window)
+    if current.talking is not None:
+        end_talk(current.talking, ended, by, why=None if not early else "when the office hours were closed")
     if early:
         release(window, since=now)
     following = next(iter(upcoming(now, window.staff_id, days=28, limit=1)), None)
@@ -281,6 +285,9 @@ def settle_window(window: HoursWindow, now: datetime, *, admit: bool = True) -> 
     entry — a deadlock on PostgreSQL."""
     window = _lock(window)
     if window.status not in (WindowStatus.LIVE, WindowStatus.SCHEDULED):
+        current = state(window)
+        if current.talking is not None:  # never outlives its window, whatever left it there
+            end_talk(current.talking, min(now, window.closed_at or window.end_at), None)
         return
     if window.end_at <= now:
         close_window(window, now)
@@ -328,7 +335,7 @@ def remove_candidate(candidate: Candidate, now: datetime) -> int:
         _lock(entry.window)  # the window before the entry and the clock, as every other change does
         db.session.refresh(entry)
         if entry.status == E.TALKING:
-            end_talk(entry, now, None)
+            end_talk(entry, now, None, why="when they left the offer process")
             removed += 1
         elif _move(entry, E.WAITING, E.REMOVED, ended_at=now):
             removed += 1

@@ -246,6 +246,10 @@ def go_live(window: HoursWindow, now: datetime, by=None) -> HoursWindow:
     who asked to hear when this person goes live are e-mailed (``notify.watchers_told``)."""
     if window.status == WindowStatus.LIVE:
         return window
+    other = live_window(window.staff_id)
+    if other is not None and other.id != window.id and other.end_at > now:
+        raise HoursError(f"You're live already, until {format_datetime(other.end_at, window.staff.timezone)}: "
+                         "close those office hours first.")
     if not can_go_live(window, now):
         if window.status == WindowStatus.SCHEDULED and now < window.start_at - GO_LIVE_EARLY:
             raise HoursError(f"These office hours start {format_datetime(window.start_at, window.staff.timezone)}: "
@@ -264,10 +268,15 @@ def go_live(window: HoursWindow, now: datetime, by=None) -> HoursWindow:
 
 
 def cancel_window(window: HoursWindow, now: datetime, by, *, changed: bool = True) -> None:
-    """A scheduled window called off before it starts: its time is freed."""
-    if window.status != WindowStatus.SCHEDULED:
+    """A scheduled window called off before it starts: its time is freed. Compare-and-set: a window
+    that went live a moment ago (its go-live link) stays live."""
+    result = db.session.execute(sa.update(HoursWindow).where(HoursWindow.id == window.id,
+                                                             HoursWindow.status == WindowStatus.SCHEDULED)
+                                .values(status=WindowStatus.CANCELLED, closed_at=now)
+                                .execution_options(synchronize_session=False))
+    db.session.refresh(window)
+    if result.rowcount != 1:
         raise HoursError("Only office hours that haven't started can be called off.")
-    window.status, window.closed_at = WindowStatus.CANCELLED, now
     release(window)
     db.session.flush()
     if changed:
