@@ -3,7 +3,9 @@
 A recruiter, or the person holding the office hours, makes a link to one window (scheduled or live)
 for the candidates of a position or for one candidate. The link is a 256-bit random token shown
 once; only its hash is stored. It works until its deadline (by default the window's end, never
-later) and while the window still happens; after that it says when it stopped working. It is not
+later) and while the window still happens; after that it says when it stopped working. A person
+hidden from candidates (or whose account closed) gets no new links, and their links say the office
+hours are no longer open. It is not
 used up: everyone in its audience can open it as often as they like. Every function flushes, never
 commits.
 """
@@ -48,6 +50,13 @@ def audience_of(link: HoursLink) -> Audience:
     return Audience(position=link.position, candidate=link.candidate)
 
 
+def person_open(person: User) -> bool:
+    """Can candidates see ``person`` (in the directory, account active)? Only then does a link open
+    their window."""
+    profile = person.profile
+    return person.active and profile is not None and profile.visible
+
+
 def shareable(window: HoursWindow, now: datetime) -> bool:
     """A window a new link may point to: still ahead or live now."""
     return window.status in OPEN_WINDOW and window.end_at > now
@@ -59,6 +68,9 @@ def create_link(window: HoursWindow, audience: Audience, now: datetime, by: User
     returns (the raw token, for the URL shown once; the stored row)."""
     if not shareable(window, now):
         raise HoursError("These office hours are over or were called off: choose another window.", "window_id")
+    if not person_open(window.staff):
+        raise HoursError(f"{window.staff.name} is hidden from candidates, so a link to their office hours would "
+                         "open nothing: show them in the directory first.", "window_id")
     if (audience.position is None) == (audience.candidate is None):
         raise HoursError("Choose who the link is for: a position's candidates or one candidate.", "audience")
     expires_at = window.end_at if deadline is None else deadline

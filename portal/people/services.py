@@ -15,6 +15,8 @@ from ..auth.tokens import end_links
 from ..extensions import db
 from ..forms import FieldError
 from ..security import acting_user
+from ..timeutil import utcnow
+from .hooks import person_changed
 from .models import APPROVAL_BY_DEFAULT, GROUPS, AvailabilityWindow, StaffProfile, TimeOff
 
 PAGE_SIZE = 24
@@ -161,6 +163,7 @@ def update_profile(profile: StaffProfile, data: dict, *, by_recruiter: bool) -> 
         by = acting_user()
         record("person.updated", f"{profile.user.name}'s profile edited" + (f" by {by.name}" if by else ""),
                actor=by, subject=profile.user)
+    person_changed.send(profile, now=utcnow())
     return profile
 
 
@@ -185,6 +188,7 @@ def set_visibility(profile: StaffProfile, visible: bool) -> None:
     record("person.shown" if visible else "person.hidden",
            f"{profile.user.name} {'shown in' if visible else 'hidden from'} the directory"
            + (f" by {by.name}" if by else ""), actor=by, subject=profile.user)
+    person_changed.send(profile, now=utcnow())
 
 
 def move_profile(profile: StaffProfile, direction: str) -> None:

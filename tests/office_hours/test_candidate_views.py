@@ -242,14 +242,16 @@ def test_ending_the_talk_early(world):
     assert [s for _, _, s in entries(world, window_id)] == [EntryStatus.DONE]
 
 
-def test_a_window_of_a_hidden_person_is_not_found(world):
+def test_a_window_of_a_hidden_person_is_no_longer_open_and_cannot_be_joined(world):
+    """Its page says so (410, naming nobody), for a candidate who heard of it before; joining is a 404."""
     window_id = go_live(world)
     with world.app.app_context():
         from portal.people.models import StaffProfile
 
         db.session.get(StaffProfile, world.amara).visible = False
         db.session.commit()
-    assert world.client.get(f"/office-hours/{window_id}").status_code == 404
+    page = world.client.get(f"/office-hours/{window_id}")
+    assert page.status_code == 410 and "These office hours are no longer open" in text_of(page.get_data(as_text=True))
     assert world.client.post(f"/office-hours/{window_id}/join").status_code == 404
     assert entries(world, window_id) == []
 

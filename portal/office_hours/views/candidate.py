@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from ...auth.emailed import FORM_EXPIRED, form_error
 from ...auth.models import User
 from ...extensions import db
 from ...forms import EmptyForm
@@ -172,12 +173,9 @@ def _candidacy():
     return candidacy
 
 
-def _window_or_404(window_id: int) -> HoursWindow:
-    """A window of a person the candidate can see (visible, active), else 404."""
-    window = db.session.get(HoursWindow, window_id)
-    if window is None or get_profile(window.staff_id) is None:
-        abort(404)
-    return window
+def _person_open(window: HoursWindow) -> bool:
+    """Can candidates see the window's person (visible in the directory, account active)?"""
+    return get_profile(window.staff_id) is not None
 
 
 def _my_entry(candidacy, window: HoursWindow) -> HoursEntry | None:
@@ -185,6 +183,16 @@ def _my_entry(candidacy, window: HoursWindow) -> HoursEntry | None:
     return db.session.scalar(sa.select(HoursEntry).where(HoursEntry.window_id == window.id,
                                                          HoursEntry.candidate_id == candidacy.id)
                              .order_by(HoursEntry.id.desc()).limit(1))
+
+
+def _window_or_404(window_id: int, candidacy) -> HoursWindow:
+    """A window of a person the candidate can see (visible, active), or one whose queue they are or
+    were in: hidden or deactivated meanwhile, its page still opens and they can leave or end their
+    talk (joining is refused). Else 404."""
+    window = db.session.get(HoursWindow, window_id)
+    if window is None or (not _person_open(window) and _my_entry(candidacy, window) is None):
+        abort(404)
+    return window
 
 
 def _window_page(candidacy, window: HoursWindow, stamp: str, *, status: int = 200, error: str | None = None,
@@ -198,11 +206,13 @@ def _window_page(candidacy, window: HoursWindow, stamp: str, *, status: int = 20
     # Only the admitted candidate's own talk: its link is never read for anyone else.
     talk = state.talk if mine is not None and mine.status == EntryStatus.TALKING and state.talking is not None \
         and state.talking.id == mine.id else None
+    person_open = _person_open(window)
     response = render(
         "office_hours/candidate/window.html", fragment="window", status=status, window=window,
+        person_open=person_open,
         person=window.staff, profile=window.staff.profile, state=state, mine=mine, talk=talk,
         elsewhere=elsewhere, now=now, zone=candidacy.user.timezone, stamp=stamp, error=error, notice=notice,
-        can_join=candidacy.in_offer_process, minutes_left=minutes_left_text,
+        can_join=candidacy.in_offer_process and person_open, minutes_left=minutes_left_text,
         wait=state.wait_minutes(mine, now) if mine is not None and mine.status == EntryStatus.WAITING else None,
         ahead=sum(1 for other in state.waiting if mine is not None and other.position < mine.position),
         too_late=window.end_at - now < windows.MIN_LEFT_TO_ADMIT,
@@ -219,27 +229,40 @@ def window_page(window_id: int):
     if (unchanged := _not_modified(same)) is not None:  # nothing read but the clock row
         return unchanged
     candidacy = _candidacy()
-    return _window_page(candidacy, _window_or_404(window_id), stamp, notice=NOTICES.get(request.args.get("done", "")))
+    window = db.session.get(HoursWindow, window_id)
+    if window is not None and not _person_open(window) and _my_entry(candidacy, window) is None:
+        # A window they could see a moment ago (a watcher's "they're live" mail, a shared link, an
+        # open tab), whose person was hidden or deactivated since: say so, not "not found".
+        return render("office_hours/candidate/gone.html", status=410)
+    return _window_page(candidacy, _window_or_404(window_id, candidacy), stamp,
+                        notice=NOTICES.get(request.args.get("done", "")))
 
 
 NOTICES = {"joined": "You're in the queue. This page shows your place and tells you when it's your turn.",
            "left": "Done: you're no longer in the queue."}
 
 
-def _act(window_id: int, action, success: str):
+GONE = "These office hours are no longer open."
+
+
+def _act(window_id: int, action, success: str, *, joining: bool = False):
     """Run ``action(candidacy, window, now)``; 303 to the window page (or its fresh block for htmx),
-    or the page with the message and 422, nothing changed."""
+    or the page with the message and 422, nothing changed (an expired form too: CSRFProtect refuses
+    one first with its "This form has expired" page; this is the same answer should it let one by)."""
     candidacy = _candidacy()
-    window = _window_or_404(window_id)
+    window = _window_or_404(window_id, candidacy)
     form = EmptyForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _window_page(candidacy, window, presence.current_stamp(utcnow()), status=422,
+                            error=form_error(form) or FORM_EXPIRED)
     now = utcnow()
     try:
+        if joining and not _person_open(window):
+            raise windows.HoursError(GONE)
         action(candidacy, window, now)
     except windows.HoursError as problem:
         db.session.rollback()
-        window = _window_or_404(window_id)
+        window = _window_or_404(window_id, candidacy)
         return _window_page(candidacy, window, presence.current_stamp(utcnow()), status=422, error=problem.message)
     db.session.commit()
     if wants_fragment():
@@ -252,7 +275,8 @@ def _act(window_id: int, action, success: str):
 @bp.post("/office-hours/<int:window_id>/join", endpoint="join")
 @role_required("candidate")
 def join(window_id: int):
-    return _act(window_id, lambda candidacy, window, now: queue.join(candidacy, window, now), "joined")
+    return _act(window_id, lambda candidacy, window, now: queue.join(candidacy, window, now), "joined",
+                joining=True)
 
 
 def _leave(candidacy, window, now):

@@ -1,11 +1,16 @@
 """Shareable links to a window of office hours: made and revoked by the person (/office-hours/mine)
 or a recruiter (/recruiter/people/<id>/office-hours), opened by candidates at /office-hours/join/<token>.
 
+A link is a shortcut with an audience and a deadline, not an access gate: a visible person's windows
+are open to every candidate still deciding (presence shows them) with or without a link, so a link
+only brings its audience to the window until its deadline, and never to a hidden or inactive person's.
+
 The new link's URL is shown once, in the answer to the POST that made it (only its hash is kept),
 so that answer is the page itself (201), not a redirect. Opening a link: signed-in candidates only
 (anyone else signs in first and comes back); a candidate outside its audience gets a 403 page, a
 link we never made (or revoked) a 404 for anyone, one past its deadline or whose window is over a 410 page
-saying when it stopped working; otherwise a 303 to the window's page.
+saying when it stopped working, one to a person hidden since a 410 page saying these office hours are
+no longer open; otherwise a 303 to the window's page.
 """
 
 from __future__ import annotations
@@ -31,7 +36,12 @@ from .manage import done, hours_page, link_form_for, own_person, person_or_404, 
 def _deadline_utc(form: ShareLinkForm, zone: str):
     """The deadline typed in the viewer's zone, in UTC (None: the window's end)."""
     local = form.deadline.data
-    return None if local is None else window_end_utc(local.replace(tzinfo=None), zone_info(zone))
+    if local is None:
+        return None
+    try:
+        return window_end_utc(local.replace(tzinfo=None), zone_info(zone))
+    except (OverflowError, ValueError):  # a date at the calendar's edge (9999-12-31T23:59 in Los Angeles)
+        raise HoursError("Choose a deadline no later than the window's end.", "deadline") from None
 
 
 def _audience(form: ShareLinkForm) -> links.Audience | None:
@@ -122,6 +132,8 @@ def shared(token: str):
     if not current_user.has_role("candidate"):
         abort(403)
     person = link.window.staff
+    if not links.person_open(person):  # hidden from the directory (or gone) since the link was made
+        return render("office_hours/manage/link_problem.html", status=410, reason="gone", link=link, person=person)
     candidate = current_user.candidacy
     if candidate is None or not links.is_for(link, candidate):
         return render("office_hours/manage/link_problem.html", status=403, reason="not_for_you", link=link,

@@ -179,9 +179,12 @@ def _add_window(person: User, own: bool):
     page_error = None
     if form.validate_on_submit():
         zone = ZoneInfo(person.timezone)
-        start = local_to_utc(datetime.combine(form.day.data, form.start_time.data), zone)
-        end = window_end_utc(datetime.combine(form.day.data, form.end_time.data), zone)
         try:
+            try:
+                start = local_to_utc(datetime.combine(form.day.data, form.start_time.data), zone)
+                end = window_end_utc(datetime.combine(form.day.data, form.end_time.data), zone)
+            except (OverflowError, ValueError):  # a date at the calendar's edge (9999-12-31 22:00 in New York)
+                raise windows.HoursError("Choose a date within the next 90 days.", "day") from None
             if start is None:
                 raise windows.HoursError(f"That time doesn't exist in {person.timezone}: the clocks change then.",
                                          "start_time")
