@@ -518,7 +518,10 @@ def test_every_kind_of_link_has_a_rule_and_an_unknown_purpose_cannot_be_issued(a
     from portal.auth.tokens import issue_token, link_purposes
 
     assert link_purposes() == {"sign_in", "feedback", "meeting_accept", "meeting_decline", "meeting_propose",
-                               "meeting_manage", "written_answer", "exit_survey", "meeting_review"}
+                               "meeting_manage", "written_answer", "exit_survey", "meeting_review",
+                               # office hours: the go-live link and the live page; their table of
+                               # changes (called off, moved, over) is tests/office_hours/test_host_links.py
+                               "hours_go_live", "hours_host"}
     with app.app_context(), pytest.raises(LookupError):
         issue_token("something_new", timedelta(days=1))
 

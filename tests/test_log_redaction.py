@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 
 from flask import url_for
-from helpers import free_port
+from helpers import free_port, url_value
 from limit_servers import gunicorn_server
 from werkzeug.serving import make_server
 
@@ -20,7 +20,7 @@ from portal.logredact import REDACTED, RedactSecrets, redact, redact_path, secre
 # What is e-mailed today (README, "E-mailed links"); a new <token> route is redacted without being
 # listed here, but dropping one of these would be a change worth noticing.
 E_MAILED_LINKS = {"/invite/<token>", "/invite/manage/<token>", "/answer/<token>", "/feedback/<token>",
-                  "/survey/<token>", "/login/<token>"}
+                  "/survey/<token>", "/login/<token>", "/office-hours/live/<token>", "/office-hours/host/<token>"}
 
 
 def a_token() -> str:
@@ -33,12 +33,13 @@ def test_every_route_with_a_token_is_redacted(app):
     with app.test_request_context():
         for rule in rules:
             token = a_token()
-            path = url_for(rule.endpoint, token=token)
+            others = {arg: url_value(rule, arg) for arg in rule.arguments - {"token"}}  # e.g. a live page's action
+            path = url_for(rule.endpoint, token=token, **others)
             for text in (path, path + "/", f"{path}?next=/meetings", f"GET {path} HTTP/1.1",
                          f'"GET {path} HTTP/1.1" 200', f"https://portal.example.com{path}#top"):
                 shown = redact(text)
                 assert token not in shown, text
-                assert rule.rule.replace("<token>", REDACTED) in shown, text
+                assert path.replace(token, REDACTED) in shown, text
 
 
 def test_other_paths_are_left_as_they_are(app):

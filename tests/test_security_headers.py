@@ -170,8 +170,8 @@ def test_every_get_route_as_every_role_that_may_open_it(sample_company):
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in covered:
             continue
-        values = {arg: "app.css" if arg == "filename" else 999 if arg.endswith("_id") else "no-such-thing"
-                  for arg in rule.arguments}
+        values = {arg: "app.css" if arg == "filename" else 999 if arg.endswith("_id")
+                  else url_value(rule, arg, "no-such-thing") for arg in rule.arguments}
         path = rule.build(values, append_unknown=False)[1]
         for role in ROLES:
             with client_as(app, world, role).get(path) as response:  # static files are streamed: close
@@ -190,7 +190,8 @@ def test_every_token_route_sends_no_referrer_even_when_the_link_is_wrong(app):
     for rule in app.url_map.iter_rules():
         if not is_token_route(rule):
             continue
-        values = {arg: "not-a-real-token" if arg == "token" else "default" for arg in rule.arguments}
+        values = {arg: "not-a-real-token" if arg == "token" else url_value(rule, arg, "default")
+                  for arg in rule.arguments}
         path = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(path, method=method, data={"csrf_token": "forged"})
