@@ -4,7 +4,8 @@ time. Every function flushes, never commits; the view commits once.
 Races are settled by the database, not by luck:
 - joins take the window's row lock (PostgreSQL's FOR UPDATE; SQLite's BEGIN IMMEDIATE already
   serialises writers) before counting, and ``one_per_position`` refuses a duplicate position;
-- ``ux_hours_entry_one_open``: a candidate is in one queue at a time (joining twice changes nothing);
+- ``ux_hours_entry_one_open``: a candidate is in one queue at a time (joining twice changes nothing;
+  joining another queue gives up the place in the first, never while talking);
 - ``ux_hours_entry_one_talking``: one talk per window, so two admits at once admit one candidate;
 - every move of an entry is a compare-and-set on its status.
 
@@ -109,13 +110,18 @@ def join(candidate: Candidate, window: HoursWindow, now: datetime) -> HoursEntry
     if window.status != WindowStatus.LIVE:
         raise HoursError(f"{window.staff.first_name} isn't live right now." if window.status == WindowStatus.SCHEDULED
                          else f"{window.staff.first_name}'s office hours have ended.")
-    if mine is not None:
-        raise HoursError(f"You're already in {mine.window.staff.first_name}'s queue: leave it first to join another.")
+    if mine is not None and mine.status == E.TALKING:
+        raise HoursError(f"You're talking with {mine.window.staff.first_name}: end that talk first to join another queue.")
     if window.end_at - now < MIN_LEFT_TO_ADMIT:
         raise HoursError(f"{window.staff.first_name}'s office hours are about to end: there's no time for another talk.")
     now_state = state(window)
     if now_state.places_left <= 0:
         raise HoursError(f"{window.staff.first_name}'s office hours are full: every talk is taken.")
+    if mine is not None:  # one queue at a time: joining this one gives up the place in the other
+        if not _move(mine, E.WAITING, E.LEFT, ended_at=now):
+            raise HoursError(f"{mine.window.staff.first_name} has just let you in: your talk is starting.")
+        record("hours.left", f"{candidate.user.name} left {mine.window.staff.name}'s office hours queue to join "
+               f"{window.staff.name}'s", actor=candidate.user, candidate=candidate, subject=mine.window)
     position = (db.session.scalar(sa.select(sa.func.max(HoursEntry.position))
                                   .where(HoursEntry.window_id == window.id)) or 0) + 1
     entry = HoursEntry(window_id=window.id, candidate_id=candidate.id, position=position, joined_at=now)

@@ -126,13 +126,14 @@ def test_joining_twice_changes_nothing(world):
 def test_one_queue_at_a_time(world):
     first, second = go_live(world), go_live(world, world.tom)
     world.client.post(f"/office-hours/{first}/join")
-    refused = world.client.post(f"/office-hours/{second}/join")
-    assert refused.status_code == 422
-    assert "You're already in Amara's queue: leave it first to join another." in text_of(refused.get_data(as_text=True))
-    assert entries(world, second) == []
-    # the page says where they are instead of offering a button that can't work
+    # the other window's page says where they wait and what joining it does
     text = text_of(world.client.get(f"/office-hours/{second}").get_data(as_text=True), "your-place")
-    assert "You're in Amara's queue" in text and "Join the queue" not in text
+    assert "You're in Amara's queue" in text and "joining this one gives up your place there" in text
+    assert "Leave Amara's queue and join this one" in text
+    moved = world.client.post(f"/office-hours/{second}/join")
+    assert moved.status_code == 303
+    assert [status for _, _, status in entries(world, first)] == ["left"]
+    assert [status for _, _, status in entries(world, second)] == ["waiting"]
 
 
 def test_a_full_window_refuses_and_says_full(world):

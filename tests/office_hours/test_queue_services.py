@@ -61,11 +61,12 @@ def test_candidates_join_in_order_and_joining_twice_changes_nothing(tom):
 def test_one_queue_at_a_time(tom):
     first, second = live(tom), live(make_staff(name="Amara Okafor"))
     (jordan,) = candidates(1)
-    queue.join(jordan, first, T0)
-    with pytest.raises(HoursError, match="already in Tom's queue: leave it first"):
-        queue.join(jordan, second, T0)
-    queue.leave(jordan, queue.open_entry(jordan), T0)
-    assert queue.join(jordan, second, T0).position == 1
+    waiting = queue.join(jordan, first, T0)
+    assert queue.join(jordan, second, T0).position == 1  # joining another gives up the first place
+    assert status(waiting) == E.LEFT and queue.open_entry(jordan).window_id == second.id
+    queue.admit_next(second, T0, second.staff)
+    with pytest.raises(HoursError, match="You're talking with Amara: end that talk first"):
+        queue.join(jordan, first, T0)  # never while talking
 
 
 def test_a_full_window_refuses_the_next_candidate(tom):

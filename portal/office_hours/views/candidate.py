@@ -73,7 +73,11 @@ class Presence:
         return url_for("office_hours.presence", view=self.view, person=self.person_id, since=self.stamp)
 
     def joinable(self, live: presence.LiveNow) -> bool:
-        return self.can_join and not live.full and live.window.end_at - self.now >= windows.MIN_LEFT_TO_ADMIT
+        """A Join that can work: room, time, and not talking with someone (waiting elsewhere is fine:
+        joining gives up that place, and the button says so)."""
+        talking = self.mine is not None and self.mine.status == "talking"
+        return (self.can_join and not talking and not live.full
+                and live.window.end_at - self.now >= windows.MIN_LEFT_TO_ADMIT)
 
     def in_window(self, window: HoursWindow) -> bool:
         return self.mine is not None and self.mine.window_id == window.id
