@@ -466,7 +466,7 @@ def submissions(draw, forms: list[Form], today: date):
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 MIN_TOTAL_EXAMPLES = 2000
-MIN_PER_ENDPOINT = 30
+MIN_PER_ENDPOINT = 40
 # For a longer hunt on a workstation: FUZZ_EXAMPLES=300 FUZZ_RANDOM=1 pytest tests/test_fuzz_forms.py
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 0)
 FUZZ_RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
