@@ -218,6 +218,7 @@ def go_live_now(person, minutes: int, now: datetime, by, *, talk_minutes: int = 
     another window of theirs is live. Those who asked to hear when this person goes live are e-mailed."""
     if minutes not in LIVE_NOW_MINUTES:
         raise HoursError("Choose how long you'll be online.", "minutes")
+    _check_listed(person)
     _check_settings(talk_minutes, cap, minutes)
     if live_window(person.id) is not None:
         raise HoursError("You're already live. Close that window first.")
@@ -230,6 +231,15 @@ def go_live_now(person, minutes: int, now: datetime, by, *, talk_minutes: int = 
     notify.watchers_told(window)
     clock.changed(now)
     return window
+
+
+def _check_listed(person) -> None:
+    """Going live is for someone candidates can find: hidden from the directory (or closed), nobody
+    could join, and those waiting to hear would be sent to a page that says so."""
+    profile = person.profile
+    if not person.active or profile is None or not profile.visible:
+        raise HoursError("You're hidden from candidates in the directory, so nobody could join: ask a recruiter "
+                         "to show you again first.")
 
 
 def live_window(staff_id: int) -> HoursWindow | None:
@@ -246,6 +256,7 @@ def go_live(window: HoursWindow, now: datetime, by=None) -> HoursWindow:
     who asked to hear when this person goes live are e-mailed (``notify.watchers_told``)."""
     if window.status == WindowStatus.LIVE:
         return window
+    _check_listed(window.staff)
     other = live_window(window.staff_id)
     if other is not None and other.id != window.id and other.end_at > now:
         raise HoursError(f"You're live already, until {format_datetime(other.end_at, window.staff.timezone)}: "

@@ -24,12 +24,9 @@ LIVE = {"minutes": "30", "talk_minutes": "10", "cap": "3"}
 
 
 @pytest.fixture
-def tom(app, client, auth, frozen) -> int:
-    with app.app_context():
-        person = make_staff(name="Tom Becker", timezone="Europe/Berlin")
-        db.session.commit()
-        auth.login(person)
-        return person.id
+def tom(signed_in_tom) -> int:
+    """Tom Becker, in Berlin, signed in on ``client`` (conftest.py); his user id."""
+    return signed_in_tom
 
 
 def csrf(client, path="/office-hours/mine") -> str:

@@ -21,12 +21,9 @@ ONCE = {"day": "2031-03-05", "start_time": "16:00", "end_time": "17:30", "talk_m
 
 
 @pytest.fixture
-def tom(app, client, auth, frozen) -> int:
-    with app.app_context():
-        person = make_staff(name="Tom Becker", timezone="Europe/Berlin")
-        db.session.commit()
-        auth.login(person)
-        return person.id
+def tom(signed_in_tom) -> int:
+    """Tom Becker, in Berlin, signed in on ``client`` (conftest.py); his user id."""
+    return signed_in_tom
 
 
 def add_once(client, headers=None, **changes):

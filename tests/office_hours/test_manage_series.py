@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from factories import make_candidate, make_meeting, make_staff
+from factories import make_candidate, make_meeting
 from helpers import HTMX, T0, csrf_in, text_of
 
 from portal.auth.models import User
@@ -31,13 +31,9 @@ def utc(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def tom(app, client, auth, frozen) -> int:
-    """Tom Becker, in Berlin, signed in on ``client``; his user id."""
-    with app.app_context():
-        person = make_staff(name="Tom Becker", timezone="Europe/Berlin")
-        db.session.commit()
-        auth.login(person)
-        return person.id
+def tom(signed_in_tom) -> int:
+    """Tom Becker, in Berlin, signed in on ``client`` (conftest.py); his user id."""
+    return signed_in_tom
 
 
 def page(client) -> str:

@@ -23,13 +23,6 @@ E = EntryStatus
 MIN = timedelta(minutes=1)
 
 
-@pytest.fixture
-def tom(app_ctx, frozen):
-    person = make_staff(name="Tom Becker", timezone="Europe/Berlin")
-    db.session.commit()
-    return person
-
-
 def live(person, minutes=60, **settings):
     return windows.go_live_now(person, minutes, T0, person, **settings)
 

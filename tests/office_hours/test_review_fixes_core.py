@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from factories import make_candidate, make_staff, make_user
+from factories import make_candidate, make_user
 from helpers import T0
 
 from portal.audit.models import AuditEvent
@@ -21,13 +21,6 @@ from portal.office_hours.models import EntryStatus, HoursWindow, WindowStatus
 from portal.office_hours.windows import HoursError
 
 MIN = timedelta(minutes=1)
-
-
-@pytest.fixture
-def tom(app_ctx, frozen):
-    person = make_staff(name="Tom Becker", timezone="Europe/Berlin")
-    db.session.commit()
-    return person
 
 
 def test_closing_early_with_automatic_admission_admits_nobody_and_tells_those_waiting(tom):
@@ -85,3 +78,13 @@ def test_a_talk_ended_by_a_decision_says_so(tom):
     db.session.commit()
     summaries = db.session.scalars(sa.select(AuditEvent.summary).where(AuditEvent.action == "hours.talk_ended"))
     assert list(summaries) == ["Jordan Lee's office hours talk with Tom Becker ended when they left the offer process"]
+
+
+def test_a_hidden_person_cannot_go_live(tom):
+    soon = windows.add_window(tom, T0 + 5 * MIN, T0 + 65 * MIN, T0, tom)
+    tom.profile.visible = False
+    db.session.commit()
+    for go in (lambda: windows.go_live_now(tom, 30, T0, tom), lambda: windows.go_live(soon, T0, tom)):
+        with pytest.raises(HoursError, match="You're hidden from candidates"):
+            go()
+    assert windows.live_window(tom.id) is None

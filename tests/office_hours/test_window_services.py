@@ -33,13 +33,6 @@ def series_starts(series) -> list[tuple[datetime, str]]:
 
 
 @pytest.fixture
-def tom(app_ctx, frozen):
-    person = make_staff(name="Tom Becker", timezone="Europe/Berlin")
-    db.session.commit()
-    return person
-
-
-@pytest.fixture
 def riley(app_ctx):
     return make_user("recruiter", name="Riley Morgan", timezone="Europe/London")
 
