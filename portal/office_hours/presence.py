@@ -1,6 +1,6 @@
 """Who is live now, as candidates see it, and the cheap poll that keeps their pages current.
 
-``poll_unchanged(since)`` is all an unchanged poll costs: one small query (the clock row). When a
+``unchanged(now)`` is all an unchanged poll costs: one small query (the clock row). When a
 timer is due it first settles (``queue.settle``) and commits, so talks and windows end on time
 even when nobody's page is open on the person's side.
 """
@@ -57,14 +57,14 @@ def live_now(now: datetime, staff_id: int | None = None) -> list[LiveNow]:
     windows = list(db.session.scalars(query).unique())
     if not windows:
         return []
-    counts = {(row.window_id, row.status): row.n for row in db.session.execute(
-        sa.select(HoursEntry.window_id, HoursEntry.status, sa.func.count().label("n"))
-        .where(HoursEntry.window_id.in_([window.id for window in windows]))
-        .group_by(HoursEntry.window_id, HoursEntry.status))}
-    started = {row.window_id: row.n for row in db.session.execute(
-        sa.select(HoursEntry.window_id, sa.func.count().label("n"))
-        .where(HoursEntry.window_id.in_([window.id for window in windows]), HoursEntry.meeting_id.is_not(None))
-        .group_by(HoursEntry.window_id))}
+    ids = [window.id for window in windows]
+    counts, started = {}, {}
+    for row in db.session.execute(
+            sa.select(HoursEntry.window_id, HoursEntry.status, sa.func.count().label("n"),
+                      sa.func.count(HoursEntry.meeting_id).label("talks"))  # a talk begun has a meeting
+            .where(HoursEntry.window_id.in_(ids)).group_by(HoursEntry.window_id, HoursEntry.status)):
+        counts[row.window_id, row.status] = row.n
+        started[row.window_id] = started.get(row.window_id, 0) + row.talks
     return [LiveNow(window=window, waiting=counts.get((window.id, EntryStatus.WAITING), 0),
                     talking=counts.get((window.id, EntryStatus.TALKING), 0) > 0, talks=started.get(window.id, 0))
             for window in windows]

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..extensions import db
@@ -297,9 +298,11 @@ def cancel_window(window: HoursWindow, now: datetime, by, *, changed: bool = Tru
 
 
 def upcoming(now: datetime, staff_id: int | None = None, days: int = 7, limit: int = 50) -> list[HoursWindow]:
-    """Windows ahead (scheduled, ending after now) within ``days``, soonest first."""
-    query = sa.select(HoursWindow).where(HoursWindow.status == WindowStatus.SCHEDULED, HoursWindow.end_at > now,
-                                         HoursWindow.start_at < now + timedelta(days=days))
+    """Windows ahead (scheduled, ending after now) within ``days``, soonest first, with their person
+    (pages name them: one query, not one per window)."""
+    query = (sa.select(HoursWindow).options(joinedload(HoursWindow.staff))
+             .where(HoursWindow.status == WindowStatus.SCHEDULED, HoursWindow.end_at > now,
+                    HoursWindow.start_at < now + timedelta(days=days)))
     if staff_id is not None:
         query = query.where(HoursWindow.staff_id == staff_id)
     return list(db.session.scalars(query.order_by(HoursWindow.start_at).limit(limit)))
