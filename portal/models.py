@@ -11,3 +11,5 @@ from .meetings.models import BookedUnit, CandidateBookedUnit, CounterTime, Meeti
 from .candidates.models import ExitSurvey  # noqa: F401
 from .office_hours.models import HoursClock, HoursEntry, HoursLink, HoursSeries, HoursWatch, HoursWindow  # noqa: F401
 from .analytics.models import AnalyticsCell, AnalyticsRefresh  # noqa: F401
+from .recordings.models import Recording  # noqa: F401
+from .prepare.models import MeetingPrep  # noqa: F401

@@ -20,7 +20,8 @@ CATEGORIES = {
     "direction_finances": "Company direction and finances",
     "other": "Other",
 }
-ANSWERED_VIA = {"candidate": "Marked answered", "conversation": "In a conversation", "written": "Written answer"}
+ANSWERED_VIA = {"candidate": "Marked answered", "conversation": "In a conversation", "written": "Written answer",
+                "recording": "Recorded answer"}
 
 
 class Question(db.Model):

@@ -1,0 +1,1 @@
+"""The preparation room: a candidate gets ready for a conversation (see models)."""

@@ -1,0 +1,1 @@
+"""Recorded answers: people answer questions on video or audio (see models)."""
