@@ -29,6 +29,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
+        # Recorded answers play from our routes; a recording just made plays back from a blob: URL
+        # before it is sent (the camera preview itself is a MediaStream, not a URL).
+        "media-src 'self' blob:",
         "connect-src 'self'",
         "form-action 'self'",
         "base-uri 'none'",
@@ -43,6 +46,12 @@ def no_referrer() -> None:
     g.no_referrer = True
 
 
+def allow_media_capture() -> None:
+    """This page records (or checks) the camera and microphone: allow them for this origin only. Every
+    other response keeps them off (Permissions-Policy), so no other page, and no frame, can ask."""
+    g.media_capture = True
+
+
 def add_security_headers(response: Response) -> Response:
     """Headers every response carries, pages, fragments, errors and static files alike."""
     headers = response.headers
@@ -50,7 +59,8 @@ def add_security_headers(response: Response) -> Response:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    capture = "(self)" if g.get("media_capture") else "()"
+    headers["Permissions-Policy"] = f"camera={capture}, microphone={capture}, geolocation=(), payment=()"
     if g.get("no_referrer"):
         headers["Referrer-Policy"] = "no-referrer"
         headers["Cache-Control"] = "no-store"
