@@ -101,8 +101,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (analytics, audit, auth, candidates, feedback, mail, main, meetings, office_hours, people, privacy,
-                   questions)
+    from . import (analytics, audit, auth, candidates, feedback, mail, main, meetings, office_hours, people, prepare,
+                   privacy, questions, recordings)
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -112,6 +112,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(questions.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(office_hours.bp)
+    app.register_blueprint(recordings.bp)
+    app.register_blueprint(prepare.bp)
     app.register_blueprint(analytics.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(audit.bp)

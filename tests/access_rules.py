@@ -5,6 +5,8 @@ test_security_headers.py open every page as each role it lets in (sample_company
 from access_hours_candidate import ACCESS as _HOURS_CANDIDATE
 from access_hours_host import ACCESS as _HOURS_HOST
 from access_hours_manage import ACCESS as _HOURS_MANAGE
+from access_prepare import ACCESS as _PREPARE
+from access_recordings import ACCESS as _RECORDINGS
 from access_rules_base import CANDIDATE_ONLY, R404, RECRUITERS, ROLES, SIGNED_IN, STAFF_ONLY
 
 __all__ = ['ACCESS', 'CANDIDATE_ONLY', 'R404', 'RECRUITERS', 'ROLES', 'SIGNED_IN', 'STAFF_ONLY']
@@ -106,3 +108,5 @@ ACCESS = {
 ACCESS.update(_HOURS_CANDIDATE)
 ACCESS.update(_HOURS_HOST)
 ACCESS.update(_HOURS_MANAGE)
+ACCESS.update(_RECORDINGS)
+ACCESS.update(_PREPARE)

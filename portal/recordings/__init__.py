@@ -1,1 +1,8 @@
-"""Recorded answers: people answer questions on video or audio (see models)."""
+"""Recorded answers: people answer questions on video or audio (``models`` says what is stored,
+``media`` how files are checked and kept)."""
+
+from flask import Blueprint
+
+bp = Blueprint("recordings", __name__)
+
+# Views register here: from .views import …  # noqa: E402,F401
