@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("recordings", __name__)
 
-# Views register here: from .views import …  # noqa: E402,F401
+from .views import play  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Recorded answers' routes: ``play`` (the files, access-checked), and the pages that record."""
