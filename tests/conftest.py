@@ -116,6 +116,7 @@ def _test_config(tmp_path, smtp_port: int) -> dict:
         "SMTP_PORT": smtp_port,
         "SMTP_TIMEOUT": 5,
         "DEV_MAIL_DIR": str(tmp_path / "devmail"),
+        "MEDIA_DIR": str(tmp_path / "media"),  # recorded answers: each test its own folder
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": None,
     }
