@@ -132,6 +132,10 @@ def defaults(env: str) -> dict:
         "INVITATION_EXPIRY_HOURS": 72,  # an unanswered invitation expires (a reminder goes halfway)
         "MEETING_CHANGE_CUTOFF_HOURS": 12,  # no cancelling or moving a confirmed conversation later
         "WRITTEN_ANSWER_DAYS": 14,  # how long a "answer in writing" link works
+        # Recorded answers (portal/recordings/media.py): files in MEDIA_DIR (default <instance>/media),
+        # each at most this many bytes and seconds (plus 3 s of grace for a recorder that stops late).
+        "MEDIA_MAX_BYTES": 50 * 1024 * 1024,
+        "MEDIA_MAX_SECONDS": 180,
         "VIDEO_LINK_TEMPLATE": "https://meet.jit.si/reverse-interview-{room}",  # {room}: unguessable per conversation
         # Single sign-on: {name: provider settings} (see oidc_providers()); empty = e-mailed links only.
         "OIDC_PROVIDERS": {},
@@ -148,10 +152,12 @@ def from_environment(environ: Mapping[str, str]) -> dict:
     """The documented environment variables (README, Configuration), read once at start-up."""
     out: dict = {}
     text = ("SECRET_KEY", "PORTAL_BASE_URL", "SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM",
-            "REDIS_URL", "COMPANY_NAME", "DEFAULT_TIMEZONE", "DEV_MAIL_DIR", "PHOTO_DIR", "VIDEO_LINK_TEMPLATE",
+            "REDIS_URL", "COMPANY_NAME", "DEFAULT_TIMEZONE", "DEV_MAIL_DIR", "PHOTO_DIR", "MEDIA_DIR",
+            "VIDEO_LINK_TEMPLATE",
             *RATE_LIMIT_SETTINGS)
     whole = ("SMTP_PORT", "INVITATION_EXPIRY_HOURS", "MEETING_CHANGE_CUTOFF_HOURS", "WRITTEN_ANSWER_DAYS",
-             "OUTBOX_LEASE_SECONDS", "OUTBOX_DEAD_RETENTION_DAYS", "RETENTION_DAYS", "TRUSTED_PROXY_HOPS")
+             "OUTBOX_LEASE_SECONDS", "OUTBOX_DEAD_RETENTION_DAYS", "RETENTION_DAYS", "TRUSTED_PROXY_HOPS",
+             "MEDIA_MAX_BYTES", "MEDIA_MAX_SECONDS")
     readers = [(text, str), (whole, int), (("SERVER_TIMING", "SMTP_STARTTLS"), _bool),
                (("SQLITE_BUSY_TIMEOUT_SECONDS", "REDIS_TIMEOUT_SECONDS"), None)]
     for keys, read in readers:
