@@ -7,7 +7,7 @@ under 1 MB and takes about a second to make; each is made once per process.
 ``make_clip(..., live=True)`` (WebM only) is written the way a browser's MediaRecorder writes it: to an
 output that can't seek back, so the Segment has an unknown size and there is no Duration and no Cues.
 FFmpeg still gives each Cluster its size; Chromium's MediaRecorder leaves those unknown too, which is
-why tests/recordings/ also keeps two real Chromium recordings (CHROMIUM_RECORDINGS).
+why tests/recordings/ also keeps real Chromium recordings (CHROMIUM_RECORDINGS).
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ FPS = 10
 WIDTH, HEIGHT = 64, 48
 
 # Made by Chromium 156's MediaRecorder with --use-fake-device-for-media-stream (its beep and test
-# picture): 2 s each, audio/webm;codecs=opus (4.7 KB) and video/webm;codecs=vp8,opus at 160×120
-# (13 KB). Unknown-size Segment and Clusters, no Duration, no Cues: the files people will send.
+# picture), 2 s each: audio/webm;codecs=opus (4.7 KB), video/webm;codecs=vp8,opus at 160×120 (13 KB),
+# both with an unknown-size Segment and Clusters, no Duration and no Cues; and
+# video/mp4;codecs=avc1,opus (13 KB), a fragmented MP4 (moov, then moof+mdat pairs). The files people send.
 RECORDINGS = Path(__file__).resolve().parent / "recordings"
-CHROMIUM_RECORDINGS = {"audio": RECORDINGS / "chromium_recording_audio.webm",
-                       "video": RECORDINGS / "chromium_recording.webm"}
+CHROMIUM_RECORDINGS = {"webm audio": RECORDINGS / "chromium_recording_audio.webm",
+                       "webm video": RECORDINGS / "chromium_recording.webm",
+                       "mp4 video": RECORDINGS / "chromium_recording.mp4"}
 
 _FORMATS = {  # kind: (muxer, audio encoder, video encoder)
     "webm": ("webm", "libopus", "libvpx"),
