@@ -86,7 +86,9 @@ def visible_staff() -> list[StaffProfile]:
 
 
 def questions_for_recruiter(candidate) -> list[dict]:
-    """What a recruiter may see of the ledger: a private question's text is withheld (None)."""
+    """What a recruiter may see of the ledger: a private question's text is withheld (None), and so is
+    who answered it (it would say whom it was put to). How it was answered is shown ("with a
+    recording"), never the answer itself: a written answer's text and a recording stay the candidate's."""
     return [
         {
             "id": q.id,
@@ -94,6 +96,8 @@ def questions_for_recruiter(candidate) -> list[dict]:
             "status": q.status,
             "private": q.private,
             "answered_at": q.answered_at,
+            "answered_via": q.answered_via if q.is_answered else None,
+            "answered_by": None if q.private or q.answered_by is None else q.answered_by.name,
             "text": None if q.private else q.text,
         }
         for q in candidate_questions(candidate)
@@ -182,6 +186,7 @@ def update_question(question: Question, text: str, category: str, directed_to_id
 def delete_question(question: Question) -> None:
     _note("deleted", question, "deleted")
     end_links(subject=question)  # (SQLite may give a later question the same id)
+    hooks.deleting.send(question)  # recordings: a recorded answer's file goes with the question
     db.session.delete(question)
     db.session.flush()
 

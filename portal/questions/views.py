@@ -56,7 +56,7 @@ def _edit_form(question: Question) -> QuestionForm:
 
 def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form: QuestionForm | None = None,
           editing: Question | None = None, edit_form: QuestionForm | None = None, notice: str | None = None,
-          open_category: str | None = None):
+          problem: str | None = None, open_category: str | None = None):
     """The ledger page (or one of its blocks): every question loaded once, filtered in Python, and
     the directory loaded once for the person picker and the suggestions (a fixed number of queries)."""
     filter_form = FilterForm(request.args)
@@ -95,6 +95,7 @@ def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form
         added={q.bank_key for q in questions if q.bank_key},
         categories=CATEGORIES,
         notice=notice,
+        problem=problem,
         open_category=open_category,
         confirmed=CONFIRMED,
     )
@@ -107,6 +108,26 @@ def _done(candidacy, message: str, open_category: str | None = None):
     flash(message, "success")
     anchor = "#bank" if open_category else "#ledger"
     return redirect(url_for("questions.index", **_filters(), open=open_category) + anchor)
+
+
+def own_question_or_404(question_id: int) -> tuple:
+    """(candidacy, question) for an action a feature above (recordings) offers in the ledger."""
+    candidacy = _candidacy()
+    return candidacy, _own_question(candidacy, question_id)
+
+
+def ledger_done(candidacy, message: str):
+    """A feature above changed a question from the ledger: as the ledger's own actions answer."""
+    return _done(candidacy, message)
+
+
+def ledger_refused(candidacy, message: str):
+    """A ledger action that changed nothing: htmx gets the ledger (422) with the message as an alert;
+    without JavaScript, back to the ledger with the message."""
+    if wants_fragment():
+        return _page(candidacy, status=422, problem=message)
+    flash(message, "error")
+    return redirect(url_for("questions.index", **_filters()) + "#ledger")
 
 
 def _invalid(response, target: str):

@@ -5,4 +5,6 @@ from flask import Blueprint
 
 bp = Blueprint("recordings", __name__)
 
-# from .views import play  # noqa: E402,F401  (on once media.py lands)
+from .views import play  # noqa: E402,F401
+from . import listeners  # noqa: E402,F401  (receivers of questions' signals)
+from .views import candidate  # noqa: E402,F401

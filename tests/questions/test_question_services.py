@@ -131,7 +131,8 @@ def test_recruiters_see_private_questions_exist_but_not_their_text(candidate):
     services.mark_answered(private)
     rows = {row["id"]: row for row in services.questions_for_recruiter(candidate)}
     assert rows[public.id] == {"id": public.id, "category_label": "Role and team", "status": "open", "private": False,
-                               "answered_at": None, "text": "How is on-call organised?"}
+                               "answered_at": None, "answered_via": None, "answered_by": None,
+                               "text": "How is on-call organised?"}
     assert rows[private.id]["text"] is None
     assert rows[private.id]["private"] is True and rows[private.id]["status"] == "answered"
     assert rows[private.id]["category_label"] == "Compensation and benefits"
