@@ -12,6 +12,14 @@ Two exports, one shape:
 
 So a candidate's own download never holds a surprise, and the company can still give the complete
 answer the law asks for, deliberately, with the internal part labelled.
+
+Recorded answers: the recordings made for this candidate alone are in the zip as files
+(``recordings/1-what-would-my-first-month-look-like.ogg``, named by their order and question, never by
+the storage key), with their captions as ``.vtt``, and ``data.json`` says who answered which question,
+when, the summary and the captions. Answers for everyone that the candidate marked as answering one of
+their questions are listed (who, which question, when, the summary) without the file: such a
+recording is the person's answer to every candidate, not data about this one, and it stays on their
+profile for as long as they keep it.
 """
 
 from __future__ import annotations
@@ -19,8 +27,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import tempfile
+import unicodedata
 import zipfile
 from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -34,7 +45,10 @@ from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevisio
 from ..mail.models import OutboxMessage
 from ..meetings.models import Meeting
 from ..office_hours.models import HoursEntry, HoursLink, HoursWatch, HoursWindow
+from ..questions.bank import BANK_BY_KEY
 from ..questions.models import Question
+from ..recordings.media import media_path
+from ..recordings.services import answering, candidate_recordings
 from ..timeutil import format_datetime, utcnow
 
 OWN, FORMAL = "own", "formal"
@@ -55,7 +69,7 @@ SHARED_ACTIONS = frozenset({
     "meeting.requested", "meeting.approved", "meeting.rejected", "meeting.redirected", "meeting.accepted",
     "meeting.declined", "meeting.time_proposed", "meeting.cancelled", "meeting.rescheduled",
     "meeting.completed", "meeting.no_show", "meeting.new_times",
-    "question.written_requested", "question.answered_in_writing",
+    "question.written_requested", "question.answered_in_writing", "question.answered_by_recording",
     "hours.joined", "hours.left", "hours.admitted", "hours.talk_ended", "hours.no_show",
 })
 
@@ -110,8 +124,49 @@ def _office_hours(candidate: Candidate) -> tuple[dict, list[dict]]:
     return shown, internal
 
 
+def _slug(text: str, limit: int = 40) -> str:
+    """``what-would-my-first-month-look-like``: a file name's words, ASCII, at most ``limit`` long."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(words) > limit:
+        words = words[:limit].rsplit("-", 1)[0] if "-" in words[:limit] else words[:limit]
+    return words or "answer"
+
+
+def _recordings(candidate: Candidate, questions: list[Question]) -> tuple[dict, list[tuple[Path, str]]]:
+    """The recordings section and the files to put in the zip: (path on disk, name in the zip)."""
+    text_of = {q.id: q.text for q in questions}
+    files: list[tuple[Path, str]] = []
+    for_you = []
+    for n, recording in enumerate(candidate_recordings(candidate), start=1):
+        question = text_of.get(recording.question_id, "")
+        base = f"recordings/{n}-{_slug(question)}"
+        path = media_path(recording.file_key)
+        name = f"{base}.{recording.file_key.rsplit('.', 1)[1]}" if path.is_file() else None
+        if name:
+            files.append((path, name))
+        for_you.append({"question": question, "answered_by": recording.person.name,
+                        "recorded_at": _iso(recording.created_at),
+                        "kind": "video" if recording.has_video else "audio", "length": recording.duration_label,
+                        "summary": recording.summary, "captions": recording.captions, "file": name,
+                        "captions_file": f"{base}.vtt" if recording.captions else None})
+    answered = [q for q in questions if q.answered_via == "recording" and q.bank_key]
+    found = answering(answered)
+    for_everyone = [
+        {"your_question": q.text, "bank_question": BANK_BY_KEY[q.bank_key].text if q.bank_key in BANK_BY_KEY else None,
+         "answered_by": r.person.name, "recorded_at": _iso(r.created_at), "summary": r.summary,
+         "marked_answered_at": _iso(q.answered_at)}
+        for q in answered if (r := found.get(q.id)) is not None and r.for_everyone]
+    return {"for_you": for_you, "for_everyone_answering_your_questions": for_everyone}, files
+
+
 def export_data(candidate: Candidate, kind: str = OWN) -> dict:
     """The candidate's personal data as plain JSON-able data; ``kind`` is ``own`` or ``formal``."""
+    return _collect(candidate, kind)[0]
+
+
+def _collect(candidate: Candidate, kind: str) -> tuple[dict, list[tuple[Path, str]]]:
+    """(the data, the recordings' files to add to the zip)."""
     if kind not in (OWN, FORMAL):
         raise ValueError(f"unknown export kind {kind!r}")
     user = candidate.user
@@ -132,6 +187,7 @@ def export_data(candidate: Candidate, kind: str = OWN) -> dict:
                                .order_by(OutboxMessage.created_at, OutboxMessage.id)).all()
     survey = db.session.scalar(sa.select(ExitSurvey).where(ExitSurvey.candidate_id == candidate.id))
     office_hours, office_hours_links = _office_hours(candidate)
+    recordings, files = _recordings(candidate, questions)
 
     # Interviewers write their feedback for the candidate to read; it reaches them with the message.
     shared_feedback = [f for f in feedback if published and f.is_submitted]
@@ -169,6 +225,7 @@ def export_data(candidate: Candidate, kind: str = OWN) -> dict:
              "history": [{"from": t.from_status, "to": t.to_status, "at": _iso(t.at)} for t in m.transitions]}
             for m in meetings],
         "office_hours": office_hours,
+        "recorded_answers": recordings,
         "exit_survey": ({"sent_at": _iso(survey.sent_at), "answered_at": _iso(survey.answered_at),
                          "answer": survey.answer} if survey else None),
         "timeline": [_event(e) for e in shared_events],
@@ -188,19 +245,44 @@ def export_data(candidate: Candidate, kind: str = OWN) -> dict:
             "timeline": [_event(e) for e in events if e.id not in shown_events],
             "office_hours_links": office_hours_links,
         }
-    return data
+    return data, files
 
 
-def export_zip(candidate: Candidate, kind: str = OWN) -> bytes:
-    """``data.json`` and a readable ``index.html`` of the same data, zipped."""
-    data = export_data(candidate, kind)
+def write_export(candidate: Candidate, kind: str, target) -> None:
+    """``data.json``, a readable ``index.html`` of the same data, and the recordings made for the
+    candidate (with their captions), zipped into ``target`` (a binary file open for writing). The
+    recordings are copied from disk as they are (already compressed), never held in memory whole."""
+    data, files = _collect(candidate, kind)
     zone = candidate.user.timezone
     html = render_template("privacy/export.html", data=data, company=current_app.config["COMPANY_NAME"], zone=zone,
                            when=lambda value: readable_time(value, zone))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
         archive.writestr("index.html", html)
+        for path, name in files:
+            archive.write(path, name, compress_type=zipfile.ZIP_STORED)
+        for entry in data["recorded_answers"]["for_you"]:
+            if entry["captions_file"]:
+                archive.writestr(entry["captions_file"], entry["captions"])
+
+
+def export_file(candidate: Candidate, kind: str = OWN):
+    """The zip in a temporary file (on disk once past a few MB), at its start, for ``send_file``."""
+    # Closed by the response once sent (send_file), so no context manager here.
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    try:
+        write_export(candidate, kind, spool)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool
+
+
+def export_zip(candidate: Candidate, kind: str = OWN) -> bytes:
+    """The zip as bytes (tests, small exports)."""
+    buffer = io.BytesIO()
+    write_export(candidate, kind, buffer)
     return buffer.getvalue()
 
 

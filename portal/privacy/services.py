@@ -8,12 +8,17 @@ them: names, e-mail addresses, question texts, notes, feedback, answers, mail bo
 queue they are in lets them go (a talk under way ends); their places stay as times and statuses, the
 people they asked to hear about and the links made for them alone go. Mentions of the name or e-mail
 anywhere else in the database (an audit summary, a mail to the CEO, a calendar attachment) are found
-column by column, so a table added later is covered too.
+column by column, so a table added later is covered too. Recordings made for them alone go, rows and
+files (a file is deleted once the erasure commits); answers for everyone they marked stay the person's.
+
+``sweep_media`` (run by ``flask purge``) deletes files in MEDIA_DIR that no recording refers to and
+that are older than a day: what a crash between storing a file and committing its row leaves behind.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -30,6 +35,9 @@ from ..meetings.models import Meeting, MeetingTransition
 from ..office_hours.models import HoursLink, HoursWatch
 from ..office_hours.queue import remove_candidate
 from ..questions.models import Question
+from ..recordings.media import media_dir, media_path
+from ..recordings.models import Recording
+from ..recordings.services import candidate_recordings, forget_file
 from ..timeutil import utcnow
 
 REDACTED = "[erased]"
@@ -96,6 +104,12 @@ def erase_candidate(candidate: Candidate, by: User | None, reason: str = "reques
     db.session.execute(sa.delete(HoursWatch).where(HoursWatch.candidate_id == candidate.id))
     db.session.execute(sa.delete(HoursLink).where(HoursLink.candidate_id == candidate.id))
     meeting_ids = list(db.session.scalars(sa.select(Meeting.id).where(Meeting.candidate_id == candidate.id)))
+
+    # Recordings made for them alone: the rows now, the files once this commits. (Their questions stay
+    # answered, as analytics count them.)
+    for recording in candidate_recordings(candidate):
+        forget_file(recording)
+        db.session.delete(recording)
 
     # Their own rows: blank what was written, keep categories, statuses, dates and ratings.
     for q in questions:
@@ -165,3 +179,38 @@ def purge(now: datetime | None = None, days: int | None = None, dry_run: bool = 
             erase_candidate(candidate, None, reason=f"retention: decided more than {days} days ago")
             db.session.commit()
     return erased
+
+
+ORPHAN_AGE = timedelta(days=1)
+_LEFTOVER = re.compile(r"\.(?:upload|clean)-[^/]*\.part")  # media.store_media's temporary files
+
+
+def _ours(name: str) -> bool:
+    """A file name media.py makes: a stored recording's key, or one of its temporary files."""
+    if _LEFTOVER.fullmatch(name):
+        return True
+    try:
+        media_path(name)
+    except ValueError:
+        return False
+    return True
+
+
+def sweep_media(now: datetime | None = None, dry_run: bool = False) -> list[str]:
+    """Delete the files in MEDIA_DIR that no recording refers to and that were last written more than
+    a day before ``now`` (a crash between storing and committing, an upload cut off mid-check); the
+    names deleted (or, with ``dry_run``, that would be). Files of names media.py doesn't make are left
+    alone, and so is anything younger: an upload being checked or committed right now."""
+    folder = media_dir()
+    if not folder.is_dir():
+        return []
+    cutoff = ((now or utcnow()) - ORPHAN_AGE).timestamp()
+    known = set(db.session.scalars(sa.select(Recording.file_key)))
+    swept = []
+    for path in sorted(folder.iterdir()):
+        if not _ours(path.name) or path.name in known or not path.is_file() or path.stat().st_mtime > cutoff:
+            continue
+        swept.append(path.name)
+        if not dry_run:
+            path.unlink(missing_ok=True)
+    return swept

@@ -13,19 +13,34 @@ from ..extensions import db
 from ..rendering import render
 from ..security import me, role_required
 from . import bp
-from .export import FORMAL, OWN, export_zip, record_export
+from .export import FORMAL, OWN, export_file, record_export
 from .services import erase_candidate, retention_days
 
 
 def _download(candidate, kind: str) -> Response:
     record_export(candidate, me(), kind)
-    body = export_zip(candidate, kind)
+    body = export_file(candidate, kind)  # recordings included: spooled to disk, not held in memory
     db.session.commit()
     name = f"personal-data-{candidate.id}" + ("-full-with-internal-notes" if kind == FORMAL else "")
-    response = Response(body, mimetype="application/zip",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.zip"'})
+    response = Response(_chunks(body), mimetype="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.zip"',
+                                 "Content-Length": str(_size(body))})
     response.headers["Cache-Control"] = "no-store"
+    response.call_on_close(body.close)  # also when the server closes it before the first chunk
     return response
+
+
+def _size(file) -> int:
+    size = file.seek(0, 2)
+    file.seek(0)
+    return size
+
+
+def _chunks(file, size: int = 1024 * 1024):
+    """The file's bytes, then the file closed (also when the download stops half way)."""
+    with file:
+        while chunk := file.read(size):
+            yield chunk
 
 
 @bp.get("/account")
