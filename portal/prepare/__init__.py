@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("prepare", __name__)
 
-# Views register here: from .views import …  # noqa: E402,F401
+from . import views  # noqa: E402,F401

@@ -22,7 +22,7 @@ from ...forms import EmptyForm, error_on_field_or_page, show_error, strip
 from ...rendering import render
 from ...timeutil import format_date, to_zone, utcnow, zone_label
 from .. import bp
-from ..calendar import agenda_questions, shown_text
+from ..calendar import PRIVATE_QUESTION, agenda_questions, shown_text
 from ..forms import parse_slot, slot_value
 from ..invitations import (MAX_COUNTER_TIMES, accept_invitation, decline_invitation, free_slots, invitation_link,
                            proposable_times, propose_times)
@@ -178,8 +178,11 @@ def _manage_page(link, token: str, *, status: int = 200, notice: str | None = No
     meeting, now = link.meeting, utcnow()
     candidate = meeting.candidate
     open_to_change = meeting.status == "confirmed" and can_cancel(meeting, now)
+    # The agenda as the person may read it: a private question directed to someone else stays withheld.
+    agenda = [PRIVATE_QUESTION if q.private_to_someone_else(link.person.id) else q.text
+              for q in agenda_questions(meeting)]
     return render("meetings/manage.html", status=status, token=token, meeting=meeting, person=link.person,
-                  candidate=candidate, contact=_contact(candidate), notice=notice, error=error,
+                  candidate=candidate, contact=_contact(candidate), notice=notice, error=error, agenda=agenda,
                   done=done, can_cancel=open_to_change,
                   has_started=has_started(meeting, now), change_deadline=change_deadline(meeting),
                   too_late=too_late_to_cancel(), cancel_form=cancel_form or ManageCancelForm(formdata=None),

@@ -1,0 +1,207 @@
+"""The preparation room: what a candidate sees and ticks before a conversation (flush, never commit).
+
+A conversation can be prepared for while it is confirmed and not over. The checklist has the items
+that fit its format (``items``): a video call has all four; a phone call checks the microphone
+only; in person there is nothing to plug in and no quiet corner to find, so those two are left
+out; written answers take no time together and have no checklist. Suggested questions come from
+the question bank, ranked for this person by ``questions.suggestions`` (their topics, title and
+team; never what they'd rather not discuss), leaving out what the candidate already has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..forms import FieldError
+from ..meetings.calendar import agenda_questions
+from ..meetings.models import Meeting, meeting_question
+from ..questions.bank import BANK, BANK_BY_KEY, BankQuestion
+from ..questions.models import Question
+from ..questions.services import add_question, candidate_questions
+from ..questions.suggestions import suggest_people
+from .models import CHECKLIST, MeetingPrep
+
+MAX_SUGGESTIONS = 5
+
+
+class PrepareError(FieldError):
+    """Something the preparation room refuses, with the message the candidate reads."""
+
+
+# --- which conversations, which items -----------------------------------------------------------
+
+
+def is_over(meeting: Meeting, now: datetime) -> bool:
+    return meeting.end_at is not None and meeting.end_at <= now
+
+
+def can_prepare(meeting: Meeting, now: datetime) -> bool:
+    """Confirmed and not over yet (a conversation under way still shows its link and questions)."""
+    return meeting.status == "confirmed" and not is_over(meeting, now)
+
+
+def items(meeting: Meeting) -> dict[str, str]:
+    """The checklist items that fit the conversation's format: field → what the candidate ticks."""
+    first = meeting.staff.first_name
+    if meeting.format == "written":
+        return {}
+    if meeting.format == "in_person":
+        return {"questions_ready": CHECKLIST["questions_ready"],
+                "link_opened": "I know where we meet and how to get there"}
+    if meeting.format == "phone":
+        return {"quiet_place": "I have a quiet place with good phone reception",
+                "questions_ready": CHECKLIST["questions_ready"],
+                "link_opened": f"I know how we connect (who calls whom, and on which number) with {first}",
+                "devices_checked": "My microphone works"}
+    return {"quiet_place": CHECKLIST["quiet_place"], "questions_ready": CHECKLIST["questions_ready"],
+            "link_opened": "I opened the video link", "devices_checked": CHECKLIST["devices_checked"]}
+
+
+def device_check(meeting: Meeting) -> str | None:
+    """What the device check tries: ``"video"`` (camera and microphone), ``"audio"`` (a phone call:
+    the microphone), or None (in person, in writing: nothing to check)."""
+    return {"video": "video", "office_hours": "video", "phone": "audio"}.get(meeting.format)
+
+
+def prep_of(meeting: Meeting) -> MeetingPrep:
+    """The conversation's checklist as saved (an unsaved empty one when nothing was ticked yet)."""
+    return db.session.get(MeetingPrep, meeting.id) or MeetingPrep(
+        meeting_id=meeting.id, quiet_place=False, questions_ready=False, link_opened=False, devices_checked=False)
+
+
+@dataclass
+class Progress:
+    ready: int
+    total: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.ready} of {self.total} ready"
+
+
+def progress(meeting: Meeting, prep: MeetingPrep) -> Progress:
+    fields = items(meeting)
+    return Progress(sum(1 for field in fields if getattr(prep, field)), len(fields))
+
+
+def save_checklist(meeting: Meeting, ticked: dict[str, bool], now: datetime) -> MeetingPrep:
+    """Save what the candidate ticked; items that don't fit the format are left as they are."""
+    if not can_prepare(meeting, now):
+        raise PrepareError("This conversation isn't coming up any more, so its checklist can't be changed.")
+    fields = items(meeting)
+    values = {field: bool(ticked.get(field)) for field in fields}
+    prep = db.session.get(MeetingPrep, meeting.id)
+    if prep is None:
+        try:
+            with db.session.begin_nested():  # the first save of two at once: the other one made the row
+                prep = MeetingPrep(meeting_id=meeting.id, **values)
+                db.session.add(prep)
+            return prep
+        except IntegrityError:
+            prep = db.session.get(MeetingPrep, meeting.id, populate_existing=True)
+    for field, value in values.items():
+        setattr(prep, field, value)
+    db.session.flush()
+    return prep
+
+
+# --- questions ----------------------------------------------------------------------------------
+
+
+def questions_for(meeting: Meeting) -> tuple[list[Question], list[Question]]:
+    """(this conversation's agenda, the candidate's other questions directed to this person)."""
+    agenda = agenda_questions(meeting)
+    on_agenda = {q.id for q in agenda}
+    directed = [q for q in candidate_questions(meeting.candidate)
+                if q.directed_to_id == meeting.staff_id and q.id not in on_agenda]
+    return agenda, directed
+
+
+@dataclass(frozen=True)
+class Suggested:
+    question: BankQuestion
+    reasons: tuple[str, ...]  # the person's topics or words that matched
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip("?.! ")
+
+
+def suggestions(meeting: Meeting, limit: int = MAX_SUGGESTIONS) -> list[Suggested]:
+    """Bank questions that fit the person, best match first, without the ones the candidate already
+    has (added from the bank, or the same words written themself)."""
+    profile = meeting.staff.profile
+    if profile is None:
+        return []
+    own = candidate_questions(meeting.candidate)
+    have_keys = {q.bank_key for q in own if q.bank_key}
+    have_texts = {_normal(q.text) for q in own}
+    candidates = [item for item in BANK if item.key not in have_keys and _normal(item.text) not in have_texts]
+    # suggest_people reads questions by id, category, text, direction and status.
+    stand_ins = [SimpleNamespace(id=n, category=item.category, text=item.text, directed_to_id=None,
+                                 is_answered=False) for n, item in enumerate(candidates)]
+    matches = suggest_people(stand_ins, [profile], limit=1)
+    ranked = []
+    for n, item in enumerate(candidates):
+        found = matches.get(n) or []
+        if found:
+            ranked.append((-len(found[0].reasons), n, Suggested(item, found[0].reasons)))
+    ranked.sort(key=lambda row: row[:2])
+    return [suggested for *_, suggested in ranked[:limit]]
+
+
+def add_suggestion(meeting: Meeting, key: str, now: datetime) -> tuple[Question, bool]:
+    """Bank question ``key`` onto the candidate's list, directed to the person, and onto this
+    conversation's agenda: (question, True); (the question, False) when the candidate already has it.
+
+    It is asked in the conversation: directed here without the written-answer mail a question
+    directed from the question list sends (``questions.hooks.directed``), since the person will
+    hear it in a conversation already booked and sees it on their confirmation details.
+    """
+    item = BANK_BY_KEY.get(key)
+    if item is None:
+        raise LookupError(key)
+    if not can_prepare(meeting, now):
+        raise PrepareError("This conversation isn't coming up any more, so nothing can be added to it.")
+    candidate = meeting.candidate
+    existing = db.session.scalar(sa.select(Question).where(Question.candidate_id == candidate.id,
+                                                           Question.bank_key == key))
+    if existing is not None:
+        return existing, False
+    question = add_question(candidate, item.text, item.category, bank_key=key)
+    question.directed_to_id = meeting.staff_id
+    db.session.execute(meeting_question.insert().values(meeting_id=meeting.id, question_id=question.id))
+    db.session.flush()
+    return question, True
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+def _part(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def countdown(start: datetime | None, end: datetime | None, now: datetime) -> str:
+    """``in 2 days, 3 hours``, ``in 5 hours, 20 minutes``, ``in 12 minutes``, ``starting now``,
+    ``happening now``: whole units, never more time than there is (prepare.js says the same)."""
+    if start is None:
+        return ""
+    seconds = int((start - now).total_seconds())
+    if seconds <= 0:
+        return "happening now" if end is None or end > now else "over"
+    if seconds < 60:
+        return "starting now"
+    minutes = seconds // 60
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return f"in {_part(days, 'day')}" + (f", {_part(hours, 'hour')}" if hours else "")
+    if hours:
+        return f"in {_part(hours, 'hour')}" + (f", {_part(mins, 'minute')}" if mins else "")
+    return f"in {_part(mins, 'minute')}"
