@@ -1,7 +1,8 @@
 """The demo company for ``make run`` and screenshots: deterministic and idempotent.
 
 Accounts are matched by e-mail; running it again adds what is missing and changes nothing else.
-Office hours (someone live now, recurring ones, past talks) are in ``demo_hours.py``.
+Office hours (someone live now, recurring ones, past talks) are in ``demo_hours.py``, recorded answers
+in ``demo_recordings.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from portal.questions.models import CATEGORIES, Question
 from portal.timeutil import utcnow
 
 from .demo_hours import seed_office_hours
+from .demo_recordings import seed_recordings
 
 COMPANY_DOMAIN = "northwind.example"
 
@@ -239,6 +241,7 @@ def seed_demo() -> dict:
     db.session.flush()
     history = seed_history(recruiter)
     history += seed_office_hours(recruiter, position, _seed_progress)
+    seed_recordings()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     candidates = db.session.scalar(sa.select(sa.func.count()).select_from(Candidate).where(Candidate.stage == "offer"))
     return {"users": total, "created": len(created) + history, "candidates": candidates}
