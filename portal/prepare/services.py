@@ -10,6 +10,7 @@ team; never what they'd rather not discuss), leaving out what the candidate alre
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -126,7 +127,13 @@ def questions_for(meeting: Meeting) -> tuple[list[Question], list[Question]]:
 @dataclass(frozen=True)
 class Suggested:
     question: BankQuestion
-    reasons: tuple[str, ...]  # the person's topics or words that matched
+    topics: tuple[str, ...]  # the person's "ask me about" topics it fits (none when it fits their role)
+
+
+def _topics_hit(reasons, topics: list[str]) -> tuple[str, ...]:
+    """The person's topics that the matched terms came from ("debt" → "tech debt")."""
+    return tuple(topic for topic in topics
+                 if any(re.search(rf"(?<![a-z0-9]){re.escape(reason)}", topic.lower()) for reason in reasons))
 
 
 def _normal(text: str) -> str:
@@ -151,7 +158,7 @@ def suggestions(meeting: Meeting, limit: int = MAX_SUGGESTIONS) -> list[Suggeste
     for n, item in enumerate(candidates):
         found = matches.get(n) or []
         if found:
-            ranked.append((-len(found[0].reasons), n, Suggested(item, found[0].reasons)))
+            ranked.append((-len(found[0].reasons), n, Suggested(item, _topics_hit(found[0].reasons, profile.topic_list))))
     ranked.sort(key=lambda row: row[:2])
     return [suggested for *_, suggested in ranked[:limit]]
 

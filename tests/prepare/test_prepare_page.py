@@ -108,7 +108,7 @@ def test_the_page_shows_when_in_both_zones_with_a_countdown_how_to_join_and_whom
     # On the agenda (a private one is the candidate's own: they read it), and the one directed to Tom.
     assert "How is on-call organised?" in questions and "ZZ-SECRET-FOR-AMARA" in questions
     assert "What would you change about code review?" in questions
-    assert BANK_BY_KEY[GROWTH].text in questions
+    assert BANK_BY_KEY[GROWTH].text in questions and "Tom talks about career growth" in questions
     checklist = text_of(html, "checklist")
     assert "0 of 4 ready" in checklist and "My camera and microphone work" in checklist
     assert "Check my camera and microphone" in text_of(html, "device-check")
@@ -135,6 +135,15 @@ def test_a_phone_call_checks_the_microphone_and_in_person_checks_nothing(world):
     html = page.get_data(as_text=True)
     assert 'id="device-check"' not in html and "0 of 2 ready" in text_of(html, "checklist")
     assert "I know where we meet" in text_of(html, "checklist") and "camera=()" in page.headers["Permissions-Policy"]
+
+
+def test_answers_in_writing_have_nothing_to_tick_or_check(world):
+    written = _another(world, "confirmed", fmt="written", history=False)
+    page = world.client.get(f"/meetings/{written}/prepare")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "answers in writing, in their own time" in text_of(html, "when")
+    assert 'id="checklist"' not in html and 'id="device-check"' not in html and "Add to calendar" not in html
+    assert "camera=()" in page.headers["Permissions-Policy"]
 
 
 def test_the_countdown_says_how_long_in_whole_units():
@@ -216,7 +225,7 @@ def test_the_checklist_saves_with_a_plain_post_and_in_place_with_htmx(world):
                                 data={"quiet_place": "y", "questions_ready": "y", "devices_checked": "y"})
     html = swapped.get_data(as_text=True)
     assert swapped.status_code == 200 and "<html" not in html and html.lstrip().startswith('<section id="checklist"')
-    assert "Saved: 3 of 4 ready." in html
+    assert "Saved: 3 of 4 ready." in text_of(html, "checklist-status")
     assert _saved(world.app, world.meeting) == ["quiet_place", "questions_ready", "devices_checked"]
     # Unticking is saving too.
     world.client.post(f"{world.path}/checklist", data={})
