@@ -127,6 +127,7 @@ def build_world() -> World:
     hours = _office_hours(now, jordan=jordan, mei=mei, ana=ana, ceo=ceo)
     _hours_set_up(now, tom=tom, position=position, recruiter=recruiter)
     host_links = _host_links(now, lena=lena, ana=ana, live=hours[1])
+    _recordings(tom)
 
     tokens = {
         "auth.confirm_sign_in": [_issue(SIGN_IN, user=jordan.user)],
@@ -137,6 +138,7 @@ def build_world() -> World:
         "meetings.answer": [_issue(WRITTEN, user=tom, subject=written),
                             _issue(WRITTEN, user=ceo, subject=in_writing)],
         "candidates.exit_survey": [_issue(SURVEY_PURPOSE, user=sam.user, subject=survey)],
+        "recordings.record_link": [_issue(WRITTEN, user=ceo, subject=in_writing)],  # growth is on its agenda
         "meetings.review": [_issue(notify.REVIEW, user=recruiter, subject=waiting)],
         **host_links,
     }
@@ -147,7 +149,8 @@ def build_world() -> World:
             "user_id": [ceo.id, tom.id, mei.id, ana.id],  # Mei and Ana have no request waiting from Jordan
             "candidate_id": [jordan.id, sam.id],
             "feedback_id": [feedback_open.id, feedback_done.id],
-            "question_id": [growth.id, answered.id],
+            "question_id": [growth.id, answered.id, written.id],  # written: directed to Tom (his recorder)
+            "bank_key": ["role-01"],
             "meeting_id": [waiting.id, invited.id, ahead.id, over.id, in_writing.id, proposed.id, times_gone.id,
                            tom_writing.id],
             "window_id": hours,
@@ -159,6 +162,17 @@ def build_world() -> World:
     db.session.commit()
     db.session.close()  # reading anything now would open a (write) transaction on SQLite
     return world
+
+
+def _recordings(tom) -> None:
+    """Tom's answer for every candidate to the bank's first question (its Remove form), as a row: the
+    file isn't needed to show the page."""
+    from portal.recordings.models import Recording
+
+    db.session.add(Recording(person_id=tom.id, bank_key="role-01", file_key=f"{'0' * 32}.webm",
+                             media_type="audio/webm", size_bytes=1000, duration_ms=2000,
+                             summary="Success is a shipped first project."))
+    db.session.flush()
 
 
 def _office_hours(now, *, jordan, mei, ana, ceo) -> list[int]:

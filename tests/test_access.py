@@ -94,7 +94,7 @@ POSTS = {
 }
 
 # Office hours: each views module's table may list its GET-and-POST routes too (``POSTS`` beside ``ACCESS``).
-for _table in ("access_hours_candidate", "access_hours_host", "access_hours_manage"):
+for _table in ("access_hours_candidate", "access_hours_host", "access_hours_manage", "access_recordings"):
     POSTS.update(getattr(__import__(_table), "POSTS", {}))
 
 

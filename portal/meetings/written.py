@@ -88,6 +88,16 @@ def answer_link(raw: str) -> AnswerLink:
     return AnswerLink(token, token.user, question.candidate, [question], None)
 
 
+def finish_link(link: AnswerLink) -> None:
+    """The link has done its work: it works no more, and a conversation in the written format is
+    complete. Answers in writing finish it at once (one form answers what the person will answer);
+    recorded answers, one question at a time, finish it with the last open question. Raises
+    TokenProblem when the link was used meanwhile (the caller's changes are then rolled back)."""
+    consume_token(link.token)
+    if link.meeting is not None:
+        end_conversation(link.meeting, "completed", actor=link.person)
+
+
 def submit_written_answers(raw: str, answers: dict[int, str]) -> list[Question]:
     """Answer the open questions the person wrote something for; uses the link (once). A conversation
     in the written format is then complete. Raises TokenProblem or InviteError (link left unused)."""
@@ -96,7 +106,6 @@ def submit_written_answers(raw: str, answers: dict[int, str]) -> list[Question]:
              if not q.is_answered}
     if not any(texts.values()):
         raise InviteError("Write at least one answer.", f"answer-{next(iter(texts), 0)}")
-    consume_token(link.token)
     now, answered = utcnow(), []
     for question in link.questions:
         if texts.get(question.id):
@@ -104,8 +113,7 @@ def submit_written_answers(raw: str, answers: dict[int, str]) -> list[Question]:
             question.answered_by_id, question.answered_at = link.person.id, now
             answered.append(question)
     db.session.flush()
-    if link.meeting is not None:
-        end_conversation(link.meeting, "completed", actor=link.person)
+    finish_link(link)
     record("question.answered_in_writing", f"{link.person.name} answered {len(answered)} question(s) in writing",
            actor=link.person, candidate=link.candidate, subject=link.meeting or link.questions[0])
     notify.written_answered(link.candidate, link.person, answered,

@@ -1,0 +1,112 @@
+"""What every page that records shares (``link``: from the e-mailed written-answer link, ``own``: the
+signed-in person): the form, the upload's size limit, sending, and the page.
+
+The page (templates/recordings/record.html) is a plain multipart form that works without JavaScript
+(upload a file); static/recorder.js adds the in-browser recorder above it and puts the take into the
+same file input. Every recorder page lets the camera and microphone on (``allow_media_capture``).
+
+Size: the app reads at most MAX_CONTENT_LENGTH (8 MB) of any request. A page that records raises that
+for its own POSTs to the media limit (MEDIA_MAX_BYTES, 50 MB) plus room for the other fields, before
+anything reads the body (a blueprint URL preprocessor runs before the CSRF check that parses the
+form). A bigger upload is refused there, 413, and answered with the recorder page saying the limit
+at the file field, not a bare error page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from ... import errors
+from ...auth.emailed import form_error
+from ...extensions import db
+from ...forms import show_error
+from ...rendering import render
+from ...security import allow_media_capture
+from .. import bp
+from ..forms import RecordingForm
+from ..media import MAX_MEDIA_BYTES, MAX_SECONDS
+from ..services import RecordingError
+
+FORM_ALLOWANCE = 1024 * 1024  # the summary, the captions (≤ 256 KB) and the multipart framing
+_TOO_LARGE = "recordings_upload_too_large"
+UPLOAD_ENDPOINTS: set[str] = set()  # the endpoints whose POSTs carry a recording
+
+
+def media_limit() -> int:
+    return int(current_app.config.get("MEDIA_MAX_BYTES") or MAX_MEDIA_BYTES)
+
+
+def media_seconds() -> int:
+    return int(current_app.config.get("MEDIA_MAX_SECONDS") or MAX_SECONDS)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.3g} MB"
+
+
+def too_large_message() -> str:
+    return (f"This recording is larger than {_megabytes(media_limit())}, the most we can take. Record a "
+            "shorter answer, or upload a smaller file.")
+
+
+def takes_uploads(endpoint: str) -> str:
+    """Register ``endpoint`` (``recordings.<name>``) as one whose POSTs carry a recording."""
+    UPLOAD_ENDPOINTS.add(endpoint)
+    return endpoint.rpartition(".")[2]
+
+
+@bp.url_value_preprocessor
+def _raise_upload_limit(endpoint, values) -> None:
+    if endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+        request.max_content_length = media_limit() + FORM_ALLOWANCE
+
+
+@bp.errorhandler(413)
+def _upload_too_large(error):
+    """Over the limit (the body was never read): the same page, saying so at the file field."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.endpoint not in UPLOAD_ENDPOINTS or view is None:
+        return errors.error_page(413, "That recording is too large", too_large_message())
+    g.setdefault(_TOO_LARGE, True)
+    try:
+        return view(**(request.view_args or {}))
+    except HTTPException as refused:  # 403, 404…: what the page would have said anyway
+        return errors.handle_http_error(refused)
+
+
+def recording_form() -> RecordingForm:
+    """The form as sent; for an upload refused for its size, an empty one with the reason at the file."""
+    if g.get(_TOO_LARGE):
+        form = RecordingForm(formdata=None)
+        form.media.errors = [too_large_message()]
+        return form
+    return RecordingForm()
+
+
+def send(form: RecordingForm, answer: Callable):
+    """Check the form and call ``answer(file, summary, captions)``; its result, or None when the form
+    or the recording needs another look (the message is then at its field, nothing is stored)."""
+    if g.get(_TOO_LARGE) or not form.validate_on_submit():
+        return None
+    try:
+        return answer(form.media.data, form.summary.data, form.captions.data or None)
+    except RecordingError as error:
+        db.session.rollback()  # the new file goes with it (services: files follow the transaction)
+        show_error(form, error, "media")
+        return None
+
+
+def refused_status() -> int:
+    return 413 if g.get(_TOO_LARGE) else 422
+
+
+def recorder_page(form: RecordingForm, *, status: int = 200, **context):
+    """The recorder: ``context`` says what is answered (``question_text``, ``audience``…) and where the
+    form goes (``action``) and where back is (``back``, ``back_label``)."""
+    allow_media_capture()
+    error = form_error(form) if status >= 400 and "csrf_token" in form else None
+    return render("recordings/record.html", status=status, form=form, error=error, max_bytes=media_limit(),
+                  max_seconds=media_seconds(), **context)
