@@ -85,7 +85,7 @@ def test_the_candidate_prepares_and_the_person_sees_the_question(media_page, bro
 
     page.goto(server.url + "/meetings")
     page.locator(f"#meeting-{meeting_id}").get_by_role(
-        "link", name="Prepare for your conversation with Tom Becker").click()
+        "link", name="Prepare for your conversation with Tom").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Get ready to talk to Tom Becker")
     when = page.locator("#when")
     expect(when).to_contain_text("America/New_York")

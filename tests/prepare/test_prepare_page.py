@@ -306,3 +306,12 @@ def test_suggestions_leave_out_what_the_candidate_already_has(world):
     assert BANK_BY_KEY["growth-03"].text not in suggested
     assert BANK_BY_KEY["growth-02"].text not in suggested and BANK_BY_KEY["growth-02"].text.upper() not in suggested
     assert len(re.findall(r"action=\"[^\"]*/prepare/questions/", world.client.get(world.path).get_data(as_text=True))) == 5
+
+
+def test_the_page_is_linked_from_conversations_the_conversation_and_home_as_a_page_load(world):
+    link = f'<a href="{world.path}" data-hx-boost="false">'  # its own page load: its own Permissions-Policy
+    for page in ("/meetings", f"/meetings/{world.meeting}", "/"):
+        assert link in world.client.get(page).get_data(as_text=True), page
+    cancelled = _another(world, "cancelled", slots=[START])
+    assert f"/meetings/{cancelled}/prepare" not in world.client.get("/meetings").get_data(as_text=True)
+    assert f"/meetings/{cancelled}/prepare" not in world.client.get(f"/meetings/{cancelled}").get_data(as_text=True)
