@@ -128,6 +128,7 @@ def build_world() -> World:
     _hours_set_up(now, tom=tom, position=position, recruiter=recruiter)
     host_links = _host_links(now, lena=lena, ana=ana, live=hours[1])
     _recordings(tom)
+    _bank_question(tom, jordan)
 
     tokens = {
         "auth.confirm_sign_in": [_issue(SIGN_IN, user=jordan.user)],
@@ -172,6 +173,21 @@ def _recordings(tom) -> None:
     db.session.add(Recording(person_id=tom.id, bank_key="role-01", file_key=f"{'0' * 32}.webm",
                              media_type="audio/webm", size_bytes=1000, duration_ms=2000,
                              summary="Success is a shipped first project."))
+    db.session.flush()
+
+
+def _bank_question(tom, jordan) -> None:
+    """Jordan's open question from the same bank question as Tom's answer for everyone (its Mark
+    answered by this recording form, on /questions and on Tom's profile), and a second answer of Tom's
+    to a bank question Jordan doesn't have (Add this question to my list, on Tom's profile)."""
+    from portal.questions.models import Question
+    from portal.recordings.models import Recording
+
+    db.session.add(Question(candidate_id=jordan.id, text="What would success look like after 90 days?",
+                            category="role_team", bank_key="role-01"))
+    db.session.add(Recording(person_id=tom.id, bank_key="role-02", file_key=f"{'1' * 32}.ogg",
+                             media_type="audio/ogg", size_bytes=1000, duration_ms=2000,
+                             summary="The event pipeline's backlog."))
     db.session.flush()
 
 
