@@ -271,3 +271,18 @@ def test_deleting_a_question_deletes_its_recording_and_the_file(app, company):
         assert db.session.get(Recording, company.for_jordan) is None
     files = _files(app)
     assert own_file not in files and private_file in files
+
+
+def test_the_profiles_queries_stay_the_same_whatever_the_number_of_answers(app, company):
+    client = _as(app, company.jordan_user)
+    few = len(page_statements(app, client, f"/people/{company.amara}").selects)
+    with app.app_context():
+        amara = db.session.get(User, company.amara)
+        for n, key in enumerate(["role-01", "role-02", "growth-01", "comp-01", "direction-02"]):
+            services.record_for_everyone(amara, key, upload("ogg", 0.5), f"Answer {n}")
+            if n % 2:
+                db.session.add(Question(candidate_id=company.jordan, text=f"Q {n}", category="other", bank_key=key))
+        db.session.commit()
+    html = client.get(f"/people/{company.amara}").get_data(as_text=True)
+    assert "Watch Amara answer 7 questions" in html
+    assert len(page_statements(app, client, f"/people/{company.amara}").selects) == few
