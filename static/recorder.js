@@ -369,6 +369,8 @@
       }
     });
 
+    const hint = form.querySelector(`#${CSS.escape(fileInput.id)}-hint`);
+    if (hint) hint.prepend('What you record above is put here, ready to send; or choose a file yourself. ');
     section.hidden = false;
   }
 

@@ -49,7 +49,7 @@ def test_record_for_everyone_then_record_again_then_remove(app, story):
     assert saved.status_code == 303 and saved.headers["Location"] == f"/profile/recordings#answer-{KEY}"
     html = amara.get("/profile/recordings").get_data(as_text=True)
     assert text_of(html, "everyone-heading") == "Your answers for every candidate (1)"
-    assert "Every candidate who opens your profile can now play your answer" in html
+    assert "every candidate who opens your profile can now play your answer" in html
     (first,) = recordings(app)
     assert (first.bank_key, first.person_id, first.candidate_id, first.has_video) == (KEY, story.amara, None, True)
     assert f"/recordings/{first.id}/media" in html and "We argue, then commit." in html

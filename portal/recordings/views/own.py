@@ -90,7 +90,7 @@ def record_bank(bank_key: str):
     if recording is None:
         return _bank_page(bank_key, form, status=refused_status())
     db.session.commit()
-    flash(f"Saved. Every candidate who opens your profile can now play your answer to “{question.text}”.",
+    flash(f"Saved: every candidate who opens your profile can now play your answer to “{question.text}”",
           "success")
     return redirect(url_for("recordings.mine") + f"#answer-{bank_key}", 303)
 
