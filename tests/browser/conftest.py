@@ -34,6 +34,19 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def media_browser(browser):
+    """Chromium with a fake camera and microphone (a test pattern and a beep), and permission prompts
+    answered yes, as a person who allows them would (launched through the session's Playwright)."""
+    args = ["--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")
+    media = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args)
+    yield media
+    media.close()
+
+
 class LiveServer:
     def __init__(self, app, port):
         self.app = app

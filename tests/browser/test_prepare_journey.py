@@ -10,14 +10,12 @@ device check. A browser without fake devices gets plain-language help. axe-core,
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from browser_helpers import PageGuard, axe_check, new_page, shoot, sign_in_browser
-from conftest import CHROMIUM
 from factories import make_meeting
 from helpers import deliver_mail
 from playwright.sync_api import expect
@@ -30,19 +28,6 @@ from portal.questions.models import Question
 from portal.timeutil import utcnow
 
 TOM, JORDAN = "tom.becker@northwind.example", "jordan.lee@example.com"
-
-
-@pytest.fixture(scope="module")
-def media_browser(browser):
-    """Chromium with a fake camera and microphone (a test pattern and a beep), and permission prompts
-    answered yes, as a person who allows them would (launched through the session's Playwright)."""
-    args = ["--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")
-    media = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args)
-    yield media
-    media.close()
 
 
 @pytest.fixture
