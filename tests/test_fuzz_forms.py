@@ -69,6 +69,7 @@ class Field:
     # combobox (a text box with a <datalist>: the time-zone picker; its options are what it offers), …
     values: list[str] = field(default_factory=list)  # what the page offers: value, options, a button's value
     multiple: bool = False
+    accept: str = ""  # a file input's accept="…": what kind of file a person would choose
 
 
 @dataclass
@@ -153,7 +154,7 @@ class FormParser(HTMLParser):
             elif a.get("list") and kind in ("text", "search"):
                 self.listed.append((self._add(name, "combobox", a.get("value")), a["list"]))
             else:
-                self._add(name, kind, a.get("value"))
+                self._add(name, kind, a.get("value")).accept = (a.get("accept") or "").lower()
         elif tag == "button" and (a.get("type") or "submit") == "submit":
             self._add(name, "submit", a.get("value", ""))
         elif tag == "textarea":
@@ -408,6 +409,33 @@ def file_values() -> st.SearchStrategy:
     )
 
 
+def _clip() -> bytes:
+    from media_clips import make_clip  # PyAV: imported only when a recorder form is fuzzed
+
+    return make_clip("ogg", 1.0)
+
+
+def media_values(required: bool) -> st.SearchStrategy:
+    """A recorded answer: what a person attaches (a real, short clip), or something hostile."""
+    person = st.builds(lambda: ("answer.ogg", _clip()))
+    hostile = st.one_of(
+        st.none(),
+        st.just(("answer.webm", TINY_PNG)),
+        st.just(("answer.webm", b"<html><script>fuzzxss(13)</script></html>")),
+        st.builds(lambda: ("answer.ogg", _clip()[: len(_clip()) // 2])),
+        st.binary(max_size=300).map(lambda b: ('"><img src=x onerror=fuzzxss(14)>.webm', b)),
+    )
+    return person if required else st.one_of(person, hostile)
+
+
+def captions_values() -> st.SearchStrategy:
+    return st.one_of(
+        st.none(), st.none(),
+        st.just(("captions.vtt", b"WEBVTT\n\n00:00.000 --> 00:01.000\n<b>fuzzxss(15)</b>\n")),
+        st.binary(max_size=200).map(lambda b: ("captions.vtt", b)),
+    )
+
+
 CSRF_MODES = ["form"] * 6 + ["header", "missing", "forged", "other-session", "doubled"]
 
 
@@ -427,8 +455,13 @@ def submissions(draw, forms: list[Form], today: date):
     for name, f in form.fields.items():
         if name in csrf_names:
             continue
-        if f.kind == "file":
+        if f.kind == "file" and ("audio" in f.accept or "video" in f.accept):
+            chosen = draw(media_values(required=mode != "chaos"))
+        elif f.kind == "file" and "vtt" in f.accept:
+            chosen = draw(captions_values())
+        elif f.kind == "file":
             chosen = draw(file_values()) if mode == "chaos" or draw(st.integers(0, 3)) == 0 else None
+        if f.kind == "file":
             if chosen is not None:
                 files[name] = chosen
             continue

@@ -94,7 +94,9 @@ def test_questions_are_answered_before_the_decision(seeded):
     answered = [q for q in questions if q.status == "answered"]
     assert 0.6 <= len(answered) / len(questions) <= 0.95
     assert {q.category for q in questions} == set(CATEGORIES)
-    assert {q.answered_via for q in answered} == set(ANSWERED_VIA)
+    # Every way of answering except a recording: seed-scale writes rows, not media files, and a
+    # question answered by a recording that isn't there would play nothing.
+    assert {q.answered_via for q in answered} == set(ANSWERED_VIA) - {"recording"}
     for q in questions:
         c = candidates[q.candidate_id]
         assert c.first_signed_in_at is not None and c.first_signed_in_at <= q.created_at <= NOW
