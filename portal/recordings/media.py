@@ -58,7 +58,10 @@ GRACE_SECONDS = 3  # a recorder stopped at the countdown's end may run a little 
 MAX_CAPTION_BYTES = 256 * 1024
 MAX_STREAMS = 8
 MAX_PACKETS = 400_000
-MAX_WORK_SECONDS = 60
+# The request that stores a file may hold SQLite's write lock meanwhile (its transaction began with
+# its first query): stay under SQLITE_BUSY_TIMEOUT_SECONDS (10) so other writers wait, never fail.
+# A 50 MB, 3-minute file takes about 0.5 s.
+MAX_WORK_SECONDS = 8
 AUDIO_PACKETS_DECODED = 20
 _COPY_CHUNK = 1024 * 1024
 

@@ -1,21 +1,19 @@
 """Recorded answers: saving, replacing, marking and who may play what (flush, never commit).
 
-Files and rows move together. A file is stored (``media.store_media``) before its row is flushed; if
-the transaction then rolls back, the new file is deleted; a file a change replaces or removes is
-deleted only once the change is committed, so a failed request never leaves a row without its file.
+Files and rows move together (``filetx``): a new file is deleted if its transaction rolls back; a
+file a change replaces or removes is deleted only once the change is committed.
 
 Who may play a recording (``playable_by``):
 - the person who recorded it, always;
 - an answer for everyone (a bank question): anyone signed in who may see the person's profile;
 - an answer to one candidate's question: that candidate, and nobody else. Recruiters learn that an
-  answer exists (``exists_for_questions``), never what it says, as with private written answers.
+  answer exists (the ledger says "answered with a recording"), never what it says.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..auth.models import User
@@ -25,7 +23,8 @@ from ..people.services import get_profile
 from ..questions.bank import BANK_BY_KEY
 from ..questions.models import Question
 from ..timeutil import utcnow
-from .media import MediaRejected, check_captions, delete_media, store_media
+from .filetx import delete_after_commit, delete_after_rollback
+from .media import MediaRejected, check_captions, store_media
 from .models import Recording
 
 MAX_SUMMARY = 5000
@@ -36,34 +35,9 @@ class RecordingError(FieldError):
     """A recording that can't be saved; ``field`` is ``media``, ``summary`` or ``captions``."""
 
 
-# --- files follow the transaction ---------------------------------------------------------------
-
-_ON_COMMIT, _ON_ROLLBACK = "recordings_delete_on_commit", "recordings_delete_on_rollback"
-
-
-def _delete_after_commit(file_key: str) -> None:
-    db.session().info.setdefault(_ON_COMMIT, []).append(file_key)
-
-
-def _delete_after_rollback(file_key: str) -> None:
-    db.session().info.setdefault(_ON_ROLLBACK, []).append(file_key)
-
-
-def _settle_files(session: Session, delete: str) -> None:
-    keys = session.info.pop(delete, [])
-    session.info.pop(_ON_COMMIT, None)
-    session.info.pop(_ON_ROLLBACK, None)
-    for key in keys:
-        delete_media(key)
-
-
-event.listen(Session, "after_commit", lambda session: _settle_files(session, _ON_COMMIT))
-event.listen(Session, "after_rollback", lambda session: _settle_files(session, _ON_ROLLBACK))
-
-
 def forget_file(recording: Recording) -> None:
     """The recording's row is going (erasure, a deleted question…): its file goes when that commits."""
-    _delete_after_commit(recording.file_key)
+    delete_after_commit(recording.file_key)
 
 
 # --- saving -------------------------------------------------------------------------------------
@@ -101,14 +75,14 @@ def _store(file) -> dict:
         stored = store_media(stream)
     except MediaRejected as error:
         raise RecordingError(str(error), "media") from error
-    _delete_after_rollback(stored.key)
+    delete_after_rollback(stored.key)
     return {"file_key": stored.key, "media_type": stored.media_type, "has_video": stored.has_video,
             "size_bytes": stored.size, "duration_ms": stored.duration_ms}
 
 
 def _fill(recording: Recording, columns: dict, summary: str, captions: str | None) -> Recording:
     if recording.file_key and recording.file_key != columns["file_key"]:
-        _delete_after_commit(recording.file_key)  # replaced: the old file goes once this commits
+        delete_after_commit(recording.file_key)  # replaced: the old file goes once this commits
     for name, value in columns.items():
         setattr(recording, name, value)
     recording.summary, recording.captions = summary, captions
@@ -120,21 +94,33 @@ def answer_question(person: User, question: Question, file, summary: str | None,
     """``person`` answers one candidate's ``question`` with a recording: the question is answered.
 
     The caller has checked that the person may answer it (the written-answer link names it, or it is
-    directed to them). Raises RecordingError (nothing stored, nothing changed)."""
+    directed to them). Raises RecordingError (nothing stored, nothing changed; the caller rolls back).
+    Of two answers at once (a recording and a written answer, or two recordings), exactly one wins:
+    the question goes from open to answered in one compare-and-swap UPDATE, checked for one row."""
     if question.is_answered:
         raise RecordingError("This question is already answered.", "media")
     text, vtt = _clean_summary(summary), _clean_captions(captions)
     columns = _store(file)
+    now = utcnow()
+    won = db.session.execute(
+        sa.update(Question).where(Question.id == question.id, Question.status == "open")
+        .values(status="answered", answered_via="recording", answered_by_id=person.id, answered_at=now,
+                updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if won != 1:
+        raise RecordingError("This question was answered a moment ago, so your recording wasn't sent.", "media")
+    db.session.refresh(question)
     recording = db.session.scalar(sa.select(Recording).where(Recording.question_id == question.id,
                                                               Recording.person_id == person.id))
     if recording is None:
         recording = Recording(person_id=person.id, candidate_id=question.candidate_id, question_id=question.id)
         db.session.add(recording)
     _fill(recording, columns, text, vtt)
-    question.status, question.answered_via = "answered", "recording"
-    question.answered_by_id, question.answered_at = person.id, utcnow()
     db.session.flush()
-    record("question.answered_by_recording", f"{person.name} answered a question with a recording",
+    # A private question's timeline entry doesn't say who answered it: that would tell the recruiter
+    # whom the candidate asked (the ledger withholds it too).
+    who = "Someone" if question.private else person.name
+    record("question.answered_by_recording", f"{who} answered a question with a recording",
            actor=person, candidate=question.candidate, subject=question)
     return recording
 
@@ -149,9 +135,14 @@ def record_for_everyone(person: User, bank_key: str, file, summary: str | None, 
     recording = bank_recording(person.id, bank_key)
     replaced = recording is not None
     if recording is None:
-        recording = Recording(person_id=person.id, bank_key=bank_key)
-        db.session.add(recording)
-    _fill(recording, columns, text, vtt)
+        try:
+            with db.session.begin_nested():  # a first recording sent twice at once: one row wins
+                recording = _fill(Recording(person_id=person.id, bank_key=bank_key), columns, text, vtt)
+                db.session.add(recording)
+        except IntegrityError:
+            recording, replaced = bank_recording(person.id, bank_key), True
+    if replaced:
+        _fill(recording, columns, text, vtt)
     db.session.flush()
     record("recording.for_everyone", f"{person.name} {'re-recorded' if replaced else 'recorded'} an answer "
            "for every candidate", actor=person, subject=recording, bank_key=bank_key)
@@ -215,11 +206,12 @@ def answering(questions: list[Question]) -> dict[int, Recording]:
         conditions.append(sa.and_(Recording.bank_key.is_not(None),
                                   sa.tuple_(Recording.person_id, Recording.bank_key).in_(list(pairs))))
     rows = db.session.scalars(sa.select(Recording).where(sa.or_(*conditions))).all()
-    by_question = {r.question_id: r for r in rows if r.question_id is not None}
+    by_question = {(r.question_id, r.person_id): r for r in rows if r.question_id is not None}
     by_bank = {(r.person_id, r.bank_key): r for r in rows if r.bank_key is not None}
     found = {}
     for q in wanted:
-        recording = by_question.get(q.id) or by_bank.get((q.answered_by_id, q.bank_key))
+        own = by_question.get((q.id, q.answered_by_id))  # not an earlier answer, from before a reopen
+        recording = own or by_bank.get((q.answered_by_id, q.bank_key))
         if recording is not None:
             found[q.id] = recording
     return found

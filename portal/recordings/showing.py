@@ -79,12 +79,14 @@ def for_ledger(candidate, questions: list[Question]) -> LedgerRecordings:
     by_question, by_bank, for_key = {}, {}, defaultdict(list)
     for recording, listed in rows:
         if recording.question_id is not None:
-            by_question[recording.question_id] = recording
+            by_question[(recording.question_id, recording.person_id)] = recording
         elif bool(listed):
             by_bank[(recording.person_id, recording.bank_key)] = recording
             for_key[recording.bank_key].append(recording)
     for q in recorded:
-        found.answers[q.id] = by_question.get(q.id) or by_bank.get((q.answered_by_id, q.bank_key))
+        # The recording of whoever answered it (not an earlier one, from before the question was reopened).
+        found.answers[q.id] = (by_question.get((q.id, q.answered_by_id))
+                               or by_bank.get((q.answered_by_id, q.bank_key)))
     for q in open_bank:
         if for_key.get(q.bank_key):
             found.offers[q.id] = for_key[q.bank_key]

@@ -76,6 +76,16 @@ def test_an_upload_over_the_request_limit_gets_the_form_and_the_limit(make_app, 
     assert recordings(app) == [] and media_files(app) == [] and still_open(app, story)
 
 
+def test_a_form_with_too_much_text_is_blamed_on_the_text_not_the_recording(app, story):
+    """Werkzeug refuses form text over its memory limit with a 413 too (a crafted request: the box stops
+    at 5,000 characters); the message says what was too large."""
+    answer = send(app.test_client(), f"{story.link}/record/{story.public}", make_clip("ogg", 1.0), "x" * 600_000)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 413
+    assert "too much text" in error_at(html, "summary") and "larger than" not in html
+    assert recordings(app) == [] and media_files(app) == [] and still_open(app, story)
+
+
 def test_the_app_wide_limit_is_raised_for_recordings_only(app, story):
     """8 MB is the app's limit; a 9 MB recording upload reaches the media checks (and is read whole)."""
     path = f"{story.link}/record/{story.public}"

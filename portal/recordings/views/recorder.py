@@ -28,7 +28,7 @@ from ...security import allow_media_capture
 from .. import bp
 from ..forms import RecordingForm
 from ..media import MAX_MEDIA_BYTES, MAX_SECONDS
-from ..services import RecordingError
+from ..services import MAX_SUMMARY, RecordingError
 
 FORM_ALLOWANCE = 1024 * 1024  # the summary, the captions (≤ 256 KB) and the multipart framing
 _TOO_LARGE = "recordings_upload_too_large"
@@ -70,7 +70,9 @@ def _upload_too_large(error):
     view = current_app.view_functions.get(request.endpoint or "")
     if request.endpoint not in UPLOAD_ENDPOINTS or view is None:
         return errors.error_page(413, "That recording is too large", too_large_message())
-    g.setdefault(_TOO_LARGE, True)
+    # Werkzeug also answers 413 for a form whose text fields alone are too large (a crafted
+    # request: the summary box stops at 5,000 characters); that's not the recording's fault.
+    g.setdefault(_TOO_LARGE, "media" if (request.content_length or 0) > media_limit() else "summary")
     try:
         return view(**(request.view_args or {}))
     except HTTPException as refused:  # 403, 404…: what the page would have said anyway
@@ -79,9 +81,13 @@ def _upload_too_large(error):
 
 def recording_form() -> RecordingForm:
     """The form as sent; for an upload refused for its size, an empty one with the reason at the file."""
-    if g.get(_TOO_LARGE):
+    if g.get(_TOO_LARGE) == "media":
         form = RecordingForm(formdata=None)
         form.media.errors = [too_large_message()]
+        return form
+    if g.get(_TOO_LARGE):
+        form = RecordingForm(formdata=None)
+        form.summary.errors = [f"That was too much text to send: keep the summary under {MAX_SUMMARY:,} characters."]
         return form
     return RecordingForm()
 
