@@ -192,3 +192,12 @@ def test_purge_sweeps_files_no_recording_refers_to_once_a_day_old(strays):
     assert strays.world.keys["first"] not in files
     again = runner.invoke(args=["purge"])
     assert "Deleted 0 media file(s)" in again.output and strays.names["new_orphan"] in _listing(strays.app)
+
+
+def test_purge_without_a_retention_period_still_sweeps_stray_files_then_refuses(strays):
+    strays.app.config["RETENTION_DAYS"] = None
+    result = strays.app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code != 0 and "No retention period" in result.output
+    assert "Deleted 2 media file(s) that no recording refers to" in result.output
+    files = _listing(strays.app)
+    assert strays.names["old_orphan"] not in files and strays.world.keys["first"] in files  # nobody erased
