@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from factories import make_candidate, make_meeting, make_position, make_staff, make_user
-from helpers import HTMX, T0, count, text_of
+from helpers import HTMX, T0, Auth, count, text_of
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -31,13 +31,8 @@ GROWTH = "growth-01"  # "How do promotions work, …": fits Tom's "career growth
 
 
 def _login(app, client, user_id):
-    from portal.timeutil import utcnow
-
     with app.app_context():
-        token = db.session.get(User, user_id).session_token
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["signed_in_at"] = utcnow().timestamp()
+        Auth(app, client).login(db.session.get(User, user_id))
     return client
 
 
