@@ -17,8 +17,13 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..auth.models import User
+from ..auth.tokens import end_links
 from ..extensions import db
 from ..forms import FieldError
+from ..meetings.calendar import agenda_questions
+from ..meetings.links import WRITTEN
+from ..meetings.models import Meeting, meeting_question
+from ..meetings.states import end_conversation
 from ..people.services import get_profile
 from ..questions.bank import BANK_BY_KEY
 from ..questions.models import Question
@@ -123,6 +128,21 @@ def answer_question(person: User, question: Question, file, summary: str | None,
     record("question.answered_by_recording", f"{who} answered a question with a recording",
            actor=person, candidate=question.candidate, subject=question)
     return recording
+
+
+def finish_written_conversations(person: User, question: Question) -> None:
+    """``question`` was answered by ``person`` while signed in, not through a written conversation's
+    link: a conversation in the written format with them whose agenda (as they see it) is now all
+    answered is complete, and its link is used up, as if the last answer had come through it."""
+    meetings = db.session.scalars(
+        sa.select(Meeting).join(meeting_question, meeting_question.c.meeting_id == Meeting.id)
+        .where(meeting_question.c.question_id == question.id, Meeting.staff_id == person.id,
+               Meeting.status == "confirmed", Meeting.format == "written")).all()
+    for meeting in meetings:
+        agenda = [q for q in agenda_questions(meeting) if not q.private_to_someone_else(person.id)]
+        if all(q.is_answered for q in agenda):
+            end_links(subject=meeting, purposes=[WRITTEN])
+            end_conversation(meeting, "completed", actor=person)
 
 
 def record_for_everyone(person: User, bank_key: str, file, summary: str | None, captions=None) -> Recording:

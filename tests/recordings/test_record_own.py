@@ -120,3 +120,25 @@ def test_a_question_directed_to_the_person_is_answered_by_recording(app, story, 
     (mail,) = [m for m in smtp.messages_to("jordan@example.com") if "recorded an answer" in m["Subject"]]
     assert mail["Subject"].strip() == "Amara Okafor recorded an answer to your question"
     assert AMARA_SECRET not in mail.as_string() and "private question" in mail.as_string().lower()
+
+
+def test_answering_the_last_question_of_a_written_conversation_while_signed_in_completes_it(app, story):
+    """Tom's written conversation with Jordan has two questions on its agenda; both directed to Tom. He
+    answers one through his e-mailed link (in writing would use it up, so: a recording) and the
+    other signed in: the conversation is complete and the link used up, as if both came through it."""
+    from portal.meetings.models import Meeting
+
+    with app.app_context():
+        for question_id in (story.public, story.private):
+            db.session.get(Question, question_id).directed_to_id = story.tom
+        db.session.commit()
+    first = send(app.test_client(), f"{story.link}/record/{story.public}", make_clip("ogg", 1.0), "By link.",
+                 name="answer.ogg")
+    assert first.status_code == 303  # one more question open: the link still works
+    tom = signed_in(app, story.tom)
+    sent = send(tom, f"/profile/recordings/questions/{story.private}", make_clip("ogg", 1.0), "Signed in.",
+                name="answer.ogg")
+    assert sent.status_code == 303
+    with app.app_context():
+        assert db.session.get(Meeting, story.meeting).status == "completed"
+    assert app.test_client().get(story.link).status_code == 410  # used up: its problem page

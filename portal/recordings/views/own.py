@@ -22,7 +22,8 @@ from ...questions.models import CATEGORIES, Question
 from ...rendering import render
 from ...security import me, role_required
 from .. import bp, notify
-from ..services import answer_question, bank_recording, for_everyone_by, record_for_everyone, remove_for_everyone
+from ..services import (answer_question, bank_recording, finish_written_conversations, for_everyone_by,
+                        record_for_everyone, remove_for_everyone)
 from .recorder import recorder_page, recording_form, refused_status, send, takes_uploads
 
 
@@ -132,6 +133,7 @@ def record_question(question_id: int):
                                                                             captions))
     if recording is None:
         return _question_page(_directed_question(question_id), form, status=refused_status())
+    finish_written_conversations(me(), question)
     notify.recorded_answer(question.candidate, me(), question, recording)
     db.session.commit()
     flash(f"Your recorded answer to “{question.text}” is sent: {question.candidate.user.first_name} has it in "
