@@ -161,6 +161,16 @@ def test_without_javascript_the_candidate_still_ticks_and_adds(page_without_js, 
     expect(page.locator(".prepare-questions").first).to_contain_text(text)
     axe_check(page, no_js_browser=browser)
 
+    # A conversation that is over: nothing to prepare, and the page says what to do instead.
+    with server.app.app_context():
+        jordan, tom = _user(JORDAN), _user(TOM)
+        start = (utcnow() - timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+        over = make_meeting(jordan.candidacy, tom, "completed", start=start, actor=jordan, history=False).id
+        db.session.commit()
+    page.goto(f"{server.url}/meetings/{over}/prepare")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your conversation with Tom Becker is over")
+    axe_check(page, no_js_browser=browser)
+
 
 def test_without_devices_the_check_explains_what_to_do(page, demo):
     """Chromium without fake devices or an answer to the prompt: the check says what went wrong in
