@@ -15,6 +15,7 @@ import math
 from array import array
 from datetime import timedelta
 from fractions import Fraction
+from functools import lru_cache
 
 import av
 import sqlalchemy as sa
@@ -69,6 +70,7 @@ def _card(name: str, question: str, progress: float) -> Image.Image:
     return image
 
 
+@lru_cache(maxsize=8)  # the same few clips on every seed: the browser tests seed once per test
 def make_clip(name: str, question: str, seconds: int, video: bool) -> bytes:
     """A WebM (VP8 + Opus) title card, or an Ogg/Opus clip, of ``seconds`` with a quiet tone."""
     buffer = io.BytesIO()
