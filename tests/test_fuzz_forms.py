@@ -512,6 +512,7 @@ def make_fuzz_app(tmp) -> object:
         "PORTAL_BASE_URL": BASE_URL,
         "DEV_MAIL_DIR": str(tmp / "devmail"),
         "PHOTO_DIR": str(tmp / "photos"),
+        "MEDIA_DIR": str(tmp / "media"),  # accepted recordings land here, not in the checkout's instance/
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": False,  # thousands of posts a minute from one address (limits: tests/auth)
         "REDIS_URL": None,
