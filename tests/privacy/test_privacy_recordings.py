@@ -168,10 +168,13 @@ def strays(make_app):
         "new_orphan": "fedcba9876543210fedcba9876543210.ogg",
         "not_ours": "notes.txt",
     }
+    # Every time set from the test's clock: a file's own mtime comes from the machine's real clock,
+    # which the moved-clock runs (make test-at) don't move.
+    hour_old = time.time() - 3600
     for label, name in names.items():
         (folder / name).write_bytes(b"x" * 10)
-        if label != "new_orphan":
-            os.utime(folder / name, (day_old, day_old))
+        when = hour_old if label == "new_orphan" else day_old
+        os.utime(folder / name, (when, when))
     for key in world.keys.values():  # recordings' own files, as old: never swept while a row refers to them
         os.utime(folder / key, (day_old, day_old))
     return SimpleNamespace(app=app, names=names, world=world)
