@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -24,7 +23,7 @@ from ..meetings.calendar import agenda_questions
 from ..meetings.models import Meeting, meeting_question
 from ..questions.bank import BANK, BANK_BY_KEY, BankQuestion
 from ..questions.models import Question
-from ..questions.services import add_question, candidate_questions
+from ..questions.services import add_from_bank
 from ..questions.suggestions import suggest_people
 from .models import CHECKLIST, MeetingPrep
 
@@ -115,12 +114,12 @@ def save_checklist(meeting: Meeting, ticked: dict[str, bool], now: datetime) -> 
 # --- questions ----------------------------------------------------------------------------------
 
 
-def questions_for(meeting: Meeting) -> tuple[list[Question], list[Question]]:
-    """(this conversation's agenda, the candidate's other questions directed to this person)."""
+def questions_for(meeting: Meeting, own: list[Question]) -> tuple[list[Question], list[Question]]:
+    """(this conversation's agenda, the candidate's other questions directed to this person);
+    ``own``: the candidate's questions (``candidate_questions``)."""
     agenda = agenda_questions(meeting)
     on_agenda = {q.id for q in agenda}
-    directed = [q for q in candidate_questions(meeting.candidate)
-                if q.directed_to_id == meeting.staff_id and q.id not in on_agenda]
+    directed = [q for q in own if q.directed_to_id == meeting.staff_id and q.id not in on_agenda]
     return agenda, directed
 
 
@@ -140,13 +139,12 @@ def _normal(text: str) -> str:
     return " ".join(text.lower().split()).rstrip("?.! ")
 
 
-def suggestions(meeting: Meeting, limit: int = MAX_SUGGESTIONS) -> list[Suggested]:
+def suggestions(meeting: Meeting, own: list[Question], limit: int = MAX_SUGGESTIONS) -> list[Suggested]:
     """Bank questions that fit the person, best match first, without the ones the candidate already
-    has (added from the bank, or the same words written themself)."""
+    has (``own``: added from the bank, or the same words written themself)."""
     profile = meeting.staff.profile
     if profile is None:
         return []
-    own = candidate_questions(meeting.candidate)
     have_keys = {q.bank_key for q in own if q.bank_key}
     have_texts = {_normal(q.text) for q in own}
     candidates = [item for item in BANK if item.key not in have_keys and _normal(item.text) not in have_texts]
@@ -171,17 +169,13 @@ def add_suggestion(meeting: Meeting, key: str, now: datetime) -> tuple[Question,
     directed from the question list sends (``questions.hooks.directed``), since the person will
     hear it in a conversation already booked and sees it on their confirmation details.
     """
-    item = BANK_BY_KEY.get(key)
-    if item is None:
+    if key not in BANK_BY_KEY:
         raise LookupError(key)
     if not can_prepare(meeting, now):
         raise PrepareError("This conversation isn't coming up any more, so nothing can be added to it.")
-    candidate = meeting.candidate
-    existing = db.session.scalar(sa.select(Question).where(Question.candidate_id == candidate.id,
-                                                           Question.bank_key == key))
-    if existing is not None:
-        return existing, False
-    question = add_question(candidate, item.text, item.category, bank_key=key)
+    question, created = add_from_bank(meeting.candidate, key)
+    if not created:
+        return question, False
     question.directed_to_id = meeting.staff_id
     db.session.execute(meeting_question.insert().values(meeting_id=meeting.id, question_id=question.id))
     db.session.flush()

@@ -18,6 +18,7 @@ from ..auth.emailed import form_error
 from ..extensions import db
 from ..meetings.requests import get_meeting
 from ..questions.bank import BANK_BY_KEY
+from ..questions.services import candidate_questions
 from ..rendering import hx_redirect, render, wants_fragment
 from ..security import allow_media_capture, role_required
 from ..timeutil import utcnow
@@ -41,7 +42,8 @@ def _page(meeting, *, fragment: str | None = None, status: int = 200, notice: st
         return render("prepare/closed.html", meeting=meeting, person=meeting.staff,
                       over=services.is_over(meeting, now), zone=meeting.candidate.user.timezone)
     prep = services.prep_of(meeting)
-    agenda, directed = services.questions_for(meeting)
+    own = candidate_questions(meeting.candidate)  # one query for both lists below
+    agenda, directed = services.questions_for(meeting, own)
     return render(
         "prepare/show.html", fragment=fragment, status=status, meeting=meeting, person=meeting.staff,
         talk=meeting.format == "office_hours", first=meeting.staff.first_name,
@@ -49,7 +51,7 @@ def _page(meeting, *, fragment: str | None = None, status: int = 200, notice: st
         now=now, countdown=services.countdown(meeting.start_at, meeting.end_at, now),
         items=services.items(meeting), prep=prep, progress=services.progress(meeting, prep),
         form=ChecklistForm(formdata=None, obj=prep), device=services.device_check(meeting),
-        agenda=agenda, directed=directed, suggestions=services.suggestions(meeting),
+        agenda=agenda, directed=directed, suggestions=services.suggestions(meeting, own),
         notice=notice, error=error, question_notice=question_notice)
 
 
