@@ -16,7 +16,7 @@ export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 export SMTP_HOST ?= 127.0.0.1
 export SMTP_PORT ?= 8025
 
-.PHONY: run test test-at moments install chromium bench clean screenshot lock audit lint
+.PHONY: run test test-at moments install chromium bench clean screenshot lock audit lint messages translations
 
 # Everything from the lock, each file checked against its hash (requirements-dev.lock: the deployed
 # set of requirements.lock plus the test tools), then the project itself without dependencies. The
@@ -51,8 +51,27 @@ lock: $(STAMP)
 audit: $(STAMP)
 	$(BIN)/python tools/audit_lock.py
 
+## translations: compile the catalogues (portal/translations/<lang>/LC_MESSAGES/messages.po → .mo), the
+## files the app reads; run and test do it first. Only fully translated entries are compiled.
+TRANSLATIONS := portal/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel -q compile -l $* -i $< -o $@
+translations: $(MO_FILES)
+
+## messages: extract every translatable text (babel.cfg) into messages.pot and merge it into each
+## language's catalogue; new texts arrive untranslated, changed ones marked fuzzy: translate them
+## (make test fails until every catalogue is complete, tests/i18n/test_catalogues.py).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file \
+	  --msgid-bugs-address=- --copyright-holder="Reverse Interview Portal" --project="Reverse Interview Portal" \
+	  -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete
+# gettext's keywords plus our lazy ones (portal/i18n.py: _l is lazy_gettext)
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+
 ## run: migrate, seed the demo company, then web + outbox worker + dev SMTP sink (Ctrl-C stops all)
-run: $(STAMP)
+run: $(STAMP) translations
 	$(BIN)/flask --app portal db upgrade
 	$(BIN)/flask --app portal seed-demo
 	@echo
@@ -81,13 +100,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 ## test: ruff, then the whole suite (unit, HTTP, real SMTP, migrations, browser journeys)
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium lint translations
 	PORTAL_ENV=testing CHROMIUM=$(CHROMIUM) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## test-at: the whole suite with the clock moved to WHEN (UTC) for the test code, the app, the worker,
 ## every Python process they start (tests/clock/sitecustomize.py) and the browser (Playwright's clock):
 ## make test-at WHEN=2028-02-29T12:00Z. `make moments` lists the moments CI runs the suite at.
-test-at: $(STAMP) chromium
+test-at: $(STAMP) chromium translations
 	@test -n "$(WHEN)" || { echo "Say when: make test-at WHEN=2028-02-29T12:00Z" >&2; exit 2; }
 	PORTAL_ENV=testing CHROMIUM=$(CHROMIUM) PYTHONPATH=$(CURDIR)/tests/clock \
 	  PORTAL_TEST_CLOCK_OFFSET="$$($(BIN)/python tests/moments.py offset $(WHEN))" \

@@ -90,8 +90,10 @@ def register_extensions(app: Flask) -> None:
     from .auth.services import init_login
     from .database import init_database
     from .extensions import csrf, db, htmx, limiter, migrate
+    from .i18n import init_i18n
 
     init_database(app)
+    init_i18n(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)

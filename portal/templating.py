@@ -13,12 +13,13 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from .security import RECRUITER_ROLES
-from .timeutil import format_date, format_datetime, to_zone, utcnow, zone_label
+from .i18n import _, _l, current_language, ngettext
+from .timeutil import format_date, format_datetime, format_day, join_day_and_time, to_zone, utcnow, zone_label
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: object  # lazy: translated when shown
     endpoint: str
     roles: tuple[str, ...]
 
@@ -26,17 +27,17 @@ class NavItem:
 # The whole navigation in one place; features add their pages here.
 EVERYONE = ("candidate", "staff", "recruiter", "admin")
 NAVIGATION = (
-    NavItem("Home", "main.home", EVERYONE),
-    NavItem("Candidates", "candidates.index", RECRUITER_ROLES),
-    NavItem("My questions", "questions.index", ("candidate",)),
-    NavItem("Conversations", "meetings.index", ("candidate",)),
-    NavItem("Your data", "privacy.account", ("candidate",)),
-    NavItem("Requests", "meetings.queue", RECRUITER_ROLES),
-    NavItem("Analytics", "analytics.index", RECRUITER_ROLES),
-    NavItem("Audit", "audit.index", ("admin",)),
-    NavItem("People", "people.index", EVERYONE),
-    NavItem("My profile", "people.own_profile", ("staff",)),
-    NavItem("Manage people", "people.manage", RECRUITER_ROLES),
+    NavItem(_l("Home"), "main.home", EVERYONE),
+    NavItem(_l("Candidates"), "candidates.index", RECRUITER_ROLES),
+    NavItem(_l("My questions"), "questions.index", ("candidate",)),
+    NavItem(_l("Conversations"), "meetings.index", ("candidate",)),
+    NavItem(_l("Your data"), "privacy.account", ("candidate",)),
+    NavItem(_l("Requests"), "meetings.queue", RECRUITER_ROLES),
+    NavItem(_l("Analytics"), "analytics.index", RECRUITER_ROLES),
+    NavItem(_l("Audit"), "audit.index", ("admin",)),
+    NavItem(_l("People"), "people.index", EVERYONE),
+    NavItem(_l("My profile"), "people.own_profile", ("staff",)),
+    NavItem(_l("Manage people"), "people.manage", RECRUITER_ROLES),
 )
 
 
@@ -97,8 +98,10 @@ def _both_zones(start: datetime | None, end: datetime | None, zone: str, other_z
     if not other_zone or other_zone == zone:
         return when
     theirs = to_zone(start, other_zone)
-    day = "" if theirs.date() == local.date() else f"{theirs:%a} {theirs.day} {theirs:%b}, "
-    return f"{when} ({day}{theirs:%H:%M} {zone_label(theirs)} for {other_name})"
+    clock = f"{theirs:%H:%M} {zone_label(theirs)}"
+    if theirs.date() != local.date():
+        clock = join_day_and_time(format_day(theirs, "MMMEd"), clock)
+    return _("%(when)s (%(time)s for %(name)s)", when=when, time=clock, name=other_name)
 
 
 def _paragraphs(text: str | None) -> Markup:
@@ -118,16 +121,17 @@ def _days_left(value: datetime | None) -> str:
         return ""
     seconds = (value - utcnow()).total_seconds()
     if seconds <= 0:
-        return "deadline passed"
+        return _("deadline passed")
     if seconds < 86400:
-        return "less than a day left"
+        return _("less than a day left")
     days = math.floor(seconds / 86400)
-    return f"{days} {'day' if days == 1 else 'days'} left"
+    return ngettext("%(num)d day left", "%(num)d days left", days)
 
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _datetime_filter
     app.jinja_env.filters["date"] = _date_filter
+    app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["machine_datetime"] = _machine_datetime
     app.jinja_env.filters["days_left"] = _days_left
     app.jinja_env.filters["zone_label"] = zone_label
@@ -141,8 +145,10 @@ def init_templating(app: Flask) -> None:
     @app.context_processor
     def _layout_context():
         if not has_request_context():  # e-mails rendered by the worker or the CLI
-            return {"portal_name": app.config["PORTAL_NAME"], "company_name": app.config["COMPANY_NAME"]}
+            return {"portal_name": app.config["PORTAL_NAME"], "company_name": app.config["COMPANY_NAME"],
+                    "html_lang": current_language()}
         return {
+            "html_lang": current_language(),
             "portal_name": app.config["PORTAL_NAME"],
             "company_name": app.config["COMPANY_NAME"],
             "navigation": navigation_for(current_user),

@@ -9,6 +9,8 @@ from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import Locale
+from babel import dates as babel_dates
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -99,23 +101,52 @@ def zone_label(local: datetime) -> str:
     return f"GMT{sign}{int(hours)}" + (f":{minutes}" if minutes and minutes != "00" else "")
 
 
-def format_datetime(value: datetime | None, zone: str, with_zone_name: bool = True) -> str:
-    """``Tue 1 Dec 2026, 14:00 CET (Europe/Berlin)``: the moment in ``zone``, named."""
+# Days as each language writes them (Babel's CLDR skeletons): ``Tue 1 Dec 2026``, ``Di., 1. Dez. 2026``,
+# ``mar, 1 dic 2026``, ``2026年12月1日(火)``. English keeps the day before the month, as we always wrote it.
+DAY_SKELETONS = ("yMMMEd", "MMMEd", "MMMMEEEEd", "yMMMd", "yMMM", "MMMd")
+_ENGLISH_DAYS = {"yMMMEd": "EEE d MMM y", "MMMEd": "EEE d MMM", "MMMMEEEEd": "EEEE d MMMM", "yMMMd": "d MMM y",
+                 "yMMM": "MMM y", "MMMd": "d MMM"}
+
+
+def _locale(locale=None) -> Locale:
+    if locale is not None:
+        return Locale.parse(locale) if isinstance(locale, str) else locale
+    from .i18n import current_locale  # the language being rendered (a request's, or one forced for an e-mail)
+
+    return current_locale()
+
+
+def format_day(value: date | datetime, skeleton: str = "yMMMEd", locale=None) -> str:
+    """A calendar day in the reader's language; ``skeleton`` says which parts (``DAY_SKELETONS``)."""
+    loc = _locale(locale)
+    day = value.date() if isinstance(value, datetime) else value
+    if loc.language == "en":
+        return babel_dates.format_date(day, _ENGLISH_DAYS[skeleton], locale=loc)
+    return babel_dates.format_skeleton(skeleton, day, locale=loc)
+
+
+def join_day_and_time(day: str, clock: str, locale=None) -> str:
+    """``Tue 1 Dec 2026, 14:00``: a day and a time of day joined the language's way."""
+    pattern = _locale(locale).datetime_formats["medium"]
+    return (pattern if isinstance(pattern, str) else pattern.pattern).replace("{1}", day).replace("{0}", clock)
+
+
+def format_datetime(value: datetime | None, zone: str, with_zone_name: bool = True, locale=None) -> str:
+    """``Tue 1 Dec 2026, 14:00 CET (Europe/Berlin)``: the moment in ``zone``, named, in the reader's language."""
     if value is None:
         return ""
     local = to_zone(value, zone)
-    text = f"{local:%a} {local.day} {local:%b %Y, %H:%M} {zone_label(local)}"
+    text = join_day_and_time(format_day(local, "yMMMEd", locale), f"{local:%H:%M}", locale) + f" {zone_label(local)}"
     if with_zone_name and local.tzname() != zone:
         text += f" ({zone})"
     return text
 
 
-def format_date(value: datetime | None, zone: str) -> str:
-    """``Tue 1 Dec 2026``: the calendar day of the moment in ``zone``."""
+def format_date(value: datetime | None, zone: str, locale=None) -> str:
+    """``Tue 1 Dec 2026``: the calendar day of the moment in ``zone``, in the reader's language."""
     if value is None:
         return ""
-    local = to_zone(value, zone)
-    return f"{local:%a} {local.day} {local:%b %Y}"
+    return format_day(to_zone(value, zone), "yMMMEd", locale)
 
 
 # --- someone's day ------------------------------------------------------------------------------

@@ -45,7 +45,9 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     role: Mapped[str] = mapped_column(sa.String(20), default="candidate")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
-    locale: Mapped[str] = mapped_column(sa.String(16), default="en")
+    # The language they read (portal/i18n.py: en, de, es, ja). None until they choose one, a
+    # recruiter sets it, or their first sign-in takes it from the browser; e-mails meanwhile: English.
+    locale: Mapped[str | None] = mapped_column(sa.String(16))
     active: Mapped[bool] = mapped_column(default=True)
     session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -143,4 +145,6 @@ class SignInRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254))
     next_path: Mapped[str | None] = mapped_column(sa.String(500))
+    # The language of the page the link was asked from: the mail's, when the account has none yet.
+    locale: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,6 +12,8 @@ from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, login_manager
+from ..i18n import SESSION_KEY as LANGUAGE_KEY
+from ..i18n import browser_language, current_language, known_language, register_recipient_language
 from ..mail.services import queue_mail
 from ..rendering import hx_redirect, login_url
 from ..security import acting_user
@@ -40,14 +42,15 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
-def create_user(email: str, name: str, role: str, timezone: str = "UTC") -> User:
+def create_user(email: str, name: str, role: str, timezone: str = "UTC", locale: str | None = None) -> User:
     """Add an account (flush only). E-mail addresses are unique and stored lower-case."""
     if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     email = normalize_email(email)
     if find_user_by_email(email) is not None:
         raise AccountError(f"There is already an account for {email}.")
-    user = User(email=email, name=name.strip() or email.split("@")[0], role=role, timezone=timezone)
+    user = User(email=email, name=name.strip() or email.split("@")[0], role=role, timezone=timezone,
+                locale=known_language(locale))
     try:
         with db.session.begin_nested():  # two requests adding the same address at once: one wins
             db.session.add(user)
@@ -76,7 +79,8 @@ def request_sign_in_link(email: str, next_path: str | None = None) -> None:
     shows the same page either way) nor the time it takes tells who has an account. The worker's
     ``send_sign_in_links`` mails the link within a pass (about a second with ``make run``).
     """
-    db.session.add(SignInRequest(email=normalize_email(email)[:254], next_path=safe_next(next_path)))
+    db.session.add(SignInRequest(email=normalize_email(email)[:254], next_path=safe_next(next_path),
+                                 locale=current_language()))
     db.session.flush()
 
 
@@ -94,7 +98,8 @@ def send_sign_in_links(limit: int = 100) -> int:
     stale = utcnow() - timedelta(minutes=current_app.config["SIGN_IN_TOKEN_MINUTES"])
     while handled < limit:
         row = db.session.execute(
-            sa.select(SignInRequest.id, SignInRequest.email, SignInRequest.next_path, SignInRequest.created_at)
+            sa.select(SignInRequest.id, SignInRequest.email, SignInRequest.next_path, SignInRequest.locale,
+                      SignInRequest.created_at)
             .order_by(SignInRequest.id).limit(1)
         ).first()
         if row is None:
@@ -103,7 +108,7 @@ def send_sign_in_links(limit: int = 100) -> int:
         taken = sa.delete(SignInRequest).where(SignInRequest.id == row.id)
         try:
             if db.session.execute(taken).rowcount == 1 and row.created_at >= stale:
-                mail_sign_in_link(row.email, row.next_path)
+                mail_sign_in_link(row.email, row.next_path, row.locale)
             db.session.commit()
         except sa.exc.OperationalError:
             raise  # the database is away: the worker says so and tries again later
@@ -116,17 +121,19 @@ def send_sign_in_links(limit: int = 100) -> int:
     return handled
 
 
-def mail_sign_in_link(email: str, next_path: str | None = None) -> None:
-    """Queue a sign-in link for ``email`` if it belongs to an active account; nothing otherwise."""
+def mail_sign_in_link(email: str, next_path: str | None = None, language: str | None = None) -> None:
+    """Queue a sign-in link for ``email`` if it belongs to an active account; nothing otherwise. The
+    mail is in the account's language, else in ``language`` (the page's it was asked from)."""
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
     minutes = current_app.config["SIGN_IN_TOKEN_MINUTES"]
-    mail_sign_in(user, "sign_in", timedelta(minutes=minutes), next_path=safe_next(next_path), minutes=minutes)
+    mail_sign_in(user, "sign_in", timedelta(minutes=minutes), next_path=safe_next(next_path), minutes=minutes,
+                 language=user.locale or language)
 
 
 def mail_sign_in(user: User, kind: str, lifetime: timedelta, *, dedupe_key: str | None = None,
-                 next_path: str | None = None, **context) -> ActionToken:
+                 next_path: str | None = None, language: str | None = None, **context) -> ActionToken:
     """Queue the e-mail ``kind`` (flush only) carrying a single-use link that signs ``user`` in, lasts
     ``lifetime`` and then opens ``next_path``: the link asked for at /login (minutes), the candidate's
     invitation to the portal and a person's invitation to their profile (days). ``context`` goes to
@@ -136,7 +143,7 @@ def mail_sign_in(user: User, kind: str, lifetime: timedelta, *, dedupe_key: str 
     if next_path:
         values["next"] = next_path
     queue_mail(kind, to=user.email, dedupe_key=dedupe_key or f"{kind}:{token.id}", user=user, link_values=values,
-               **context)
+               language=language, **context)
     return token
 
 
@@ -170,6 +177,8 @@ def start_session(user: User) -> User:
         .values(used_at=now)
     )
     user.last_sign_in_at = now
+    if not known_language(user.locale):  # their first sign-in: the language they are reading now
+        user.locale = known_language(session.get(LANGUAGE_KEY)) or browser_language()
     session.clear()  # a new session, not one that existed before sign-in (session fixation)
     login_user(user)
     session.permanent = True
@@ -205,7 +214,12 @@ def _unauthorized():
     return redirect(login_url(back))
 
 
+def _language_of_address(address: str) -> str | None:
+    return db.session.scalar(sa.select(User.locale).where(User.email == normalize_email(address)))
+
+
 def init_login(app: Flask) -> None:
+    register_recipient_language(_language_of_address)  # e-mails in their reader's language (portal/i18n.py)
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)

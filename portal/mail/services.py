@@ -14,6 +14,7 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import known_language, language_of
 from ..timeutil import utcnow
 from .models import OutboxMessage
 
@@ -78,9 +79,11 @@ def queue_mail(
     *,
     send_after: datetime | None = None,
     attachments: list[dict] | None = None,
+    language: str | None = None,
     **context,
 ) -> OutboxMessage:
-    """Add one e-mail to the outbox (flush, no commit) and return it.
+    """Add one e-mail to the outbox (flush, no commit) and return it, written in ``language``, by
+    default the language of the account at ``to`` (English when there is none).
 
     Queuing the same ``dedupe_key`` twice returns the first message and adds nothing, even when
     two requests race (the unique index decides; the loser's savepoint is rolled back).
@@ -88,7 +91,8 @@ def queue_mail(
     existing = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
-    subject, text, html = render_mail(kind, **context)
+    with language_of(known_language(language) or to):
+        subject, text, html = render_mail(kind, **context)
     message = OutboxMessage(
         dedupe_key=dedupe_key,
         message_id=f"<{uuid.uuid4().hex}@{mail_domain()}>",

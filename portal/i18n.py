@@ -1,0 +1,109 @@
+"""Languages: which one a page or an e-mail is in, and the tools to write text that can be translated.
+
+Text is written in English and wrapped for gettext: ``_("…")`` (``gettext``) where it is used in a
+request or while an e-mail renders, ``_l("…")`` (``lazy_gettext``) at import time (form labels,
+module constants), ``ngettext`` for counts. Templates use ``{% trans %}`` and ``_()``. The catalogues
+live in ``portal/translations/<lang>/LC_MESSAGES/messages.po``; ``make messages`` extracts and
+updates them, ``make translations`` compiles them (README, "Languages").
+
+Who reads which language:
+- a signed-in person: the language on their account (set by them, by a recruiter for a new
+  candidate, or from the browser at their first sign-in);
+- a visitor: the language they chose with the switcher on any page, else their browser's;
+- an e-mail: its recipient's account language (``language_of``), whoever's request sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from babel import Locale
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, lazy_ngettext, ngettext, pgettext
+from flask_login import current_user
+
+__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "_", "_l", "gettext", "ngettext", "lazy_ngettext", "pgettext",
+           "current_language", "language_of", "known_language", "browser_language", "init_i18n"]
+
+_ = gettext
+_l = lazy_gettext
+
+# The languages shipped, each named in itself (the switcher shows them so: a reader finds their own).
+LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch", "es": "Español", "ja": "日本語"}
+DEFAULT_LANGUAGE = "en"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+SESSION_KEY = "language"
+
+babel = Babel()
+
+# How an e-mail address becomes its owner's language. The accounts live in auth, above this module;
+# auth registers the lookup when the app starts (``register_recipient_language``).
+_recipient_language: Callable[[str], str | None] | None = None
+
+
+def known_language(code: str | None) -> str | None:
+    """``code`` when it is a language we ship (``de``, also ``de-AT``/``de_AT`` → ``de``), else None."""
+    if not code:
+        return None
+    base = code.replace("_", "-").split("-")[0].lower()
+    return base if base in LANGUAGES else None
+
+
+def browser_language() -> str:
+    """The best of our languages by the request's Accept-Language, else English."""
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
+
+
+def _select_locale() -> str:
+    if not has_request_context():  # the worker, the CLI: English unless a caller forces one
+        return DEFAULT_LANGUAGE
+    if current_user and current_user.is_authenticated:
+        chosen = known_language(getattr(current_user, "locale", None))
+        if chosen:
+            return chosen
+    return known_language(session.get(SESSION_KEY)) or browser_language()
+
+
+def current_language() -> str:
+    """The language of what is being rendered now: ``en``, ``de``, ``es`` or ``ja``."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def current_locale() -> Locale:
+    return get_locale() or Locale.parse(DEFAULT_LANGUAGE)
+
+
+def register_recipient_language(lookup: Callable[[str], str | None]) -> None:
+    global _recipient_language
+    _recipient_language = lookup
+
+
+def language_for_address(address: str) -> str:
+    """The language of the person who reads ``address``: their account's, else English."""
+    found = _recipient_language(address) if _recipient_language else None
+    return known_language(found) or DEFAULT_LANGUAGE
+
+
+@contextmanager
+def language_of(who) -> Iterator[str]:
+    """Render what's inside in ``who``'s language: a person (anything with ``.locale``), a
+    language code, or an e-mail address (its owner's language). Yields the code."""
+    if isinstance(who, str) and "@" in who:
+        code = language_for_address(who)
+    elif isinstance(who, str) or who is None:
+        code = known_language(who) or DEFAULT_LANGUAGE
+    else:
+        code = known_language(getattr(who, "locale", None)) or DEFAULT_LANGUAGE
+    with force_locale(code):
+        yield code
+
+
+def init_i18n(app: Flask) -> None:
+    babel.init_app(app, default_locale=DEFAULT_LANGUAGE, default_domain="messages",
+                   default_translation_directories=str(TRANSLATIONS), locale_selector=_select_locale)
+    # {% trans %} blocks collapse their white space, as the extractor does (babel.cfg: trimmed).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.globals.update(languages=LANGUAGES, current_language=current_language)
