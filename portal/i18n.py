@@ -24,8 +24,21 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, lazy_ngettext, ngettext, pgettext
 from flask_login import current_user
 
-__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "_", "_l", "gettext", "ngettext", "lazy_ngettext", "pgettext",
-           "current_language", "language_of", "known_language", "browser_language", "init_i18n"]
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "_",
+    "_l",
+    "browser_language",
+    "current_language",
+    "gettext",
+    "init_i18n",
+    "known_language",
+    "language_of",
+    "lazy_ngettext",
+    "ngettext",
+    "pgettext",
+]
 
 _ = gettext
 _l = lazy_gettext
