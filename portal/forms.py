@@ -145,3 +145,17 @@ def in_reach(form, field):
     if not within_reach(field.data):
         today = utcnow().date()
         raise ValidationError(f"Choose a date between {today - REACH:%-d %b %Y} and {today + REACH:%-d %b %Y}.")
+
+
+def language_field(label=None, *, optional: bool = False, **kwargs):
+    """A choice of the languages we ship, each named in itself (``Deutsch``, ``日本語``). ``optional``
+    adds "the browser's language" (stored as no choice: the person's first sign-in decides)."""
+    from wtforms import SelectField
+    from wtforms.validators import AnyOf
+
+    from .i18n import LANGUAGES, _l
+
+    choices = ([("", _l("Their browser's language (at first sign-in)"))] if optional else []) + list(LANGUAGES.items())
+    return SelectField(label or _l("Language"), choices=choices, default="" if optional else None,
+                       validators=[AnyOf([code for code, _name in choices], message=_l("Choose a language from the list."))],
+                       **kwargs)
