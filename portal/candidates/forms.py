@@ -6,7 +6,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
                      SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import Form, TimezoneField, strip, strip_lower
+from ..forms import Form, TimezoneField, language_field, strip, strip_lower
 from .decisions import MAX_NOTE
 from .exit_survey import MAX_SURVEY_ANSWER
 from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS
@@ -30,6 +30,12 @@ class CandidateForm(Form):
                                              Email("Enter an e-mail address like name@example.com.")],
                        filters=[strip_lower])
     timezone = TimezoneField("Candidate's time zone", description="Their deadline and every time they see use it.")
+    # The candidate's language (their account's): their pages and e-mails. Empty: their browser's, at first sign-in.
+    locale = language_field(optional=True, description="Their pages and e-mails are in this language.")
+    # forms.language_field passes its choices as tuples, which WTForms 3.3 deprecates (a warning, an
+    # error in the tests): the same choices as SelectChoice until language_field builds them so.
+    locale.kwargs["choices"] = [choice if isinstance(choice, SelectChoice) else SelectChoice(*choice)
+                                for choice in locale.kwargs["choices"]]
     position_id = SelectField("Position")
     new_position_title = StringField("New position title", validators=[Optional(), Length(max=160)],
                                      filters=[strip])

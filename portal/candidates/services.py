@@ -86,7 +86,8 @@ def create_candidate(data: dict, by: User) -> Candidate:
     if owner is None or owner.role not in RECRUITER_ROLES:
         raise CandidateError("Choose a recruiter from the list.", "owner_id")
     try:
-        user = create_user(data["email"], data["name"], "candidate", data["timezone"])
+        user = create_user(data["email"], data["name"], "candidate", data["timezone"],
+                           locale=data.get("locale") or None)
     except AccountError as error:
         raise CandidateError(str(error), "email") from None
     candidate = Candidate(user=user, position=position, owner=owner, stage="offer",

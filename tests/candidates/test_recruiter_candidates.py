@@ -9,6 +9,7 @@ from factories import make_candidate, make_position, make_user
 from helpers import HTMX, csrf_token, page_statements
 
 from portal.audit.models import AuditEvent
+from portal.auth.models import User
 from portal.candidates.models import Candidate
 from portal.extensions import db
 from portal.questions.models import Question
@@ -111,6 +112,44 @@ def test_invalid_candidate_is_422_and_adds_nothing(app, client, riley, overrides
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Candidate)) == 0
+
+
+def test_candidate_language_is_saved_and_shown(app, client, riley):
+    form = client.get("/recruiter/candidates/new").get_data(as_text=True)
+    assert '<option selected value="">Their browser\'s language (at first sign-in)</option>' in form
+    assert '<option value="ja">日本語</option>' in form
+    response = client.post("/recruiter/candidates/new", data={
+        **candidate_data(owner_id=str(riley), locale="ja"), "csrf_token": csrf_token(client, "/recruiter/candidates/new")})
+    assert response.status_code == 302
+    with app.app_context():
+        candidate = db.session.scalar(sa.select(Candidate))
+        assert candidate.user.locale == "ja"
+        cid = candidate.id
+    page = client.get(f"/recruiter/candidates/{cid}").get_data(as_text=True)
+    assert "<dt>Language</dt><dd>日本語</dd>" in page
+
+
+def test_candidate_without_a_language_leaves_it_to_their_browser(app, client, riley):
+    response = client.post("/recruiter/candidates/new", data={
+        **candidate_data(owner_id=str(riley), locale=""), "csrf_token": csrf_token(client, "/recruiter/candidates/new")})
+    assert response.status_code == 302
+    with app.app_context():
+        candidate = db.session.scalar(sa.select(Candidate))
+        assert candidate.user.locale is None
+        cid = candidate.id
+    page = client.get(f"/recruiter/candidates/{cid}").get_data(as_text=True)
+    assert "Not set yet: their browser&#39;s language at first sign-in" in page
+
+
+@pytest.mark.parametrize("code", ["fr", "xx-evil", "EN"])
+def test_unknown_candidate_language_is_refused_and_adds_nothing(app, client, riley, code):
+    response = client.post("/recruiter/candidates/new", data={
+        **candidate_data(owner_id=str(riley), locale=code), "csrf_token": csrf_token(client, "/recruiter/candidates/new")})
+    assert response.status_code == 422
+    assert "Choose a language from the list." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Candidate)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.role == "candidate")) == 0
 
 
 def test_existing_email_is_refused(app, client, riley):
