@@ -25,6 +25,7 @@ from portal.questions.models import CATEGORIES, Question
 from portal.timeutil import utcnow
 
 from .demo_hours import seed_office_hours
+from .demo_languages import seed_languages
 from .demo_recordings import seed_recordings
 
 COMPANY_DOMAIN = "northwind.example"
@@ -242,6 +243,7 @@ def seed_demo() -> dict:
     history = seed_history(recruiter)
     history += seed_office_hours(recruiter, position, _seed_progress)
     seed_recordings()
+    history += seed_languages(recruiter, position, _seed_progress, _deadline)  # Haruka (ja), Katharina (de)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     candidates = db.session.scalar(sa.select(sa.func.count()).select_from(Candidate).where(Candidate.stage == "offer"))
     return {"users": total, "created": len(created) + history, "candidates": candidates}
