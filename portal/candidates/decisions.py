@@ -25,10 +25,12 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 
 from ..audit.services import record
 from ..extensions import db
 from ..forms import FieldError
+from ..i18n import _, language_of, ngettext
 from ..timeutil import format_date, to_zone, utcnow
 from . import hooks
 from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS, Candidate, ExitSurvey, Stage
@@ -77,56 +79,72 @@ class DecisionResult:
     zone: str = "UTC"  # the recruiter's, for dates in the message
 
     def message(self) -> str:
-        """What the recruiter is told, in one paragraph."""
+        """What the recruiter is told, in one paragraph (in the language being rendered)."""
         candidate = self.candidate
         name, first = candidate.user.name, candidate.user.first_name
         if self.action == "decided":
-            parts = [f"Recorded: {_outcome_sentence(candidate)}."]
+            parts = [_("Recorded: %(outcome)s.", outcome=_outcome_sentence(candidate))]
         elif self.action == "changed":
-            parts = [f"Decision updated: {describe(candidate.stage, candidate.decline_reason)}."]
+            parts = [_("Decision updated: %(decision)s.", decision=describe(candidate.stage, candidate.decline_reason))]
         else:
-            parts = [f"Nothing changed: that is the decision already recorded for {name}."]
+            parts = [_("Nothing changed: that is the decision already recorded for %(name)s.", name=name)]
         off = self.called_off
         if off.total:
-            pieces = [p for p in (_count(off.requests, "open request"), _count(off.conversations,
-                                                                              "upcoming conversation")) if p]
-            parts.append(f"{' and '.join(pieces)} {'was' if off.total == 1 else 'were'} called off; "
-                         "the people involved have been e-mailed.")
+            parts.append(_called_off(off))
         elif candidate.stage in ENDS_CONVERSATIONS and self.action != "unchanged":
-            parts.append("There were no open requests or upcoming conversations to call off.")
+            parts.append(_("There were no open requests or upcoming conversations to call off."))
         if self.survey_sent is not None:
-            parts.append(f"{first} has been e-mailed the optional exit survey.")
+            parts.append(_("%(name)s has been e-mailed the optional exit survey.", name=first))
         elif self.survey_already is not None:
             sent = format_date(self.survey_already.sent_at, self.zone)
-            parts.append(f"The exit survey was already sent on {sent}, so no second one went out.")
+            parts.append(_("The exit survey was already sent on %(date)s, so no second one went out.", date=sent))
         return " ".join(parts)
 
 
-def _count(n: int, word: str) -> str:
-    if not n:
-        return ""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _called_off(off: CalledOff) -> str:
+    """"2 open requests and 1 upcoming conversation were called off; …": one sentence, plurals done."""
+    if off.requests and off.conversations:
+        return _("%(requests)s and %(conversations)s were called off; the people involved have been e-mailed.",
+                 requests=ngettext("%(num)d open request", "%(num)d open requests", off.requests),
+                 conversations=ngettext("%(num)d upcoming conversation", "%(num)d upcoming conversations",
+                                        off.conversations))
+    if off.requests:
+        return ngettext("%(num)d open request was called off; the people involved have been e-mailed.",
+                        "%(num)d open requests were called off; the people involved have been e-mailed.",
+                        off.requests)
+    return ngettext("%(num)d upcoming conversation was called off; the people involved have been e-mailed.",
+                    "%(num)d upcoming conversations were called off; the people involved have been e-mailed.",
+                    off.conversations)
 
 
 def describe(stage: str, reason: str | None = None) -> str:
-    """``Declined (Compensation)``, ``Accepted``, ``Offer stage``: one decision in words."""
-    label = STAGE_LABELS.get(stage, stage)
+    """``Declined (Compensation)``, ``Accepted``, ``Offer stage``: one decision in words (in the
+    language being rendered)."""
+    label = str(STAGE_LABELS.get(stage, stage))
     if stage == Stage.DECLINED and reason:
-        return f"{label} ({DECLINE_REASONS.get(reason, reason)})"
+        return _("%(stage)s (%(reason)s)", stage=label, reason=str(DECLINE_REASONS.get(reason, reason)))
     return label
 
 
 def reason_label(reason: str | None) -> str:
-    return DECLINE_REASONS.get(reason or "", "")
+    return str(DECLINE_REASONS.get(reason or "", ""))
 
 
 def _outcome_sentence(candidate: Candidate) -> str:
     name = candidate.user.name
     if candidate.stage == Stage.ACCEPTED:
-        return f"{name} accepted the offer"
+        return _("%(name)s accepted the offer", name=name)
     if candidate.stage == Stage.DECLINED:
-        return f"{name} declined the offer ({reason_label(candidate.decline_reason) or 'no reason given'})"
-    return f"{name}'s offer was withdrawn"
+        return _("%(name)s declined the offer (%(reason)s)", name=name,
+                 reason=reason_label(candidate.decline_reason) or _("no reason given"))
+    return _("%(name)s's offer was withdrawn", name=name)
+
+
+def _characters(limit: int, count: int) -> str:
+    """"Keep the note to 2,000 characters or fewer (it has 2,001).", numbers in the reader's format."""
+    return ngettext("Keep the note to %(limit)s character or fewer (it has %(count)s).",
+                    "Keep the note to %(limit)s characters or fewer (it has %(count)s).", limit,
+                    limit=format_decimal(limit), count=format_decimal(count))
 
 
 # --- dates ----------------------------------------------------------------------------------------
@@ -143,14 +161,14 @@ def offer_day(candidate: Candidate, zone: str) -> date:
 def decided_instant(candidate: Candidate, day: date | None, zone: str, now: datetime) -> datetime:
     """The UTC instant to store for ``day`` (a date in ``zone``), or DecisionError saying why not."""
     if day is None:
-        raise DecisionError("Enter the date they decided, like 2026-03-14.", "decided_on")
+        raise DecisionError(_("Enter the date they decided, like 2026-03-14."), "decided_on")
     today = today_in(zone, now)
     if day > today:
-        raise DecisionError(f"The date can't be in the future: today is {format_date(now, zone)} in your time "
-                            f"zone ({zone}).", "decided_on")
+        raise DecisionError(_("The date can't be in the future: today is %(today)s in your time zone (%(zone)s).",
+                              today=format_date(now, zone), zone=zone), "decided_on")
     if day < offer_day(candidate, zone):
-        raise DecisionError("The date can't be before the offer was made, on "
-                            f"{format_date(candidate.offer_made_at, zone)}.", "decided_on")
+        raise DecisionError(_("The date can't be before the offer was made, on %(date)s.",
+                              date=format_date(candidate.offer_made_at, zone)), "decided_on")
     previous = candidate.decided_at
     if candidate.stage != Stage.OFFER and previous is not None and to_zone(previous, zone).date() == day:
         return previous  # a correction that keeps the day keeps the recorded moment
@@ -173,8 +191,8 @@ def _lock(candidate: Candidate) -> None:
 def _check_expected(candidate: Candidate, expected_stage: str | None) -> None:
     if expected_stage is not None and candidate.stage != expected_stage:
         now = describe(candidate.stage, candidate.decline_reason)
-        raise DecisionConflict(f"Someone else changed the decision while you were looking: it's now {now}. "
-                               "Nothing was changed; check it below and try again if needed.")
+        raise DecisionConflict(_("Someone else changed the decision while you were looking: it's now %(decision)s. "
+                                 "Nothing was changed; check it below and try again if needed.", decision=now))
 
 
 def record_decision(candidate: Candidate, data: DecisionData, *, by, now: datetime | None = None,
@@ -189,17 +207,17 @@ def record_decision(candidate: Candidate, data: DecisionData, *, by, now: dateti
     _check_expected(candidate, expected_stage)
     outcome = data.outcome
     if outcome not in OUTCOMES:
-        raise DecisionError("Choose what they decided.", "outcome")
+        raise DecisionError(_("Choose what they decided."), "outcome")
     decided_at = decided_instant(candidate, data.decided_on, zone, now)
     reason = data.reason or None
     if outcome == Stage.DECLINED:
         if reason not in DECLINE_REASONS:
-            raise DecisionError("Choose why they declined from the list.", "reason")
+            raise DecisionError(_("Choose why they declined from the list."), "reason")
     else:
         reason = None  # a reason belongs to a decline only
     note = (data.note or "").replace("\r\n", "\n").strip()
     if len(note) > MAX_NOTE:
-        raise DecisionError(f"Keep the note to {MAX_NOTE:,} characters or fewer (it has {len(note):,}).", "note")
+        raise DecisionError(_characters(MAX_NOTE, len(note)), "note")
 
     before = (candidate.stage, candidate.decided_at, candidate.decline_reason, candidate.decision_note)
     after = (outcome, decided_at, reason, note or None)
@@ -208,16 +226,17 @@ def record_decision(candidate: Candidate, data: DecisionData, *, by, now: dateti
     if action != "unchanged":
         candidate.stage, candidate.decided_at, candidate.decline_reason, candidate.decision_note = after
         db.session.flush()
-        shown_day = ("" if to_zone(decided_at, zone).date() == today_in(zone, now)
-                     else f" (decided {format_date(decided_at, zone)})")
         details = {"outcome": outcome, "reason": reason, "decided_at": decided_at.isoformat()}
-        if first_time:
-            record("candidate.decided", f"{by.name} recorded that {_outcome_sentence(candidate)}{shown_day}",
-                   actor=by, candidate=candidate, subject=candidate, **details)
-        else:
-            record("candidate.decision_changed", f"{by.name} changed the decision: "
-                   + _changes(before, after, zone), actor=by, candidate=candidate, subject=candidate,
-                   previous={"outcome": before[0], "reason": before[2]}, **details)
+        with language_of("en"):  # the audit trail is stored in English
+            shown_day = ("" if to_zone(decided_at, zone).date() == today_in(zone, now)
+                         else f" (decided {format_date(decided_at, zone)})")
+            if first_time:
+                record("candidate.decided", f"{by.name} recorded that {_outcome_sentence(candidate)}{shown_day}",
+                       actor=by, candidate=candidate, subject=candidate, **details)
+            else:
+                record("candidate.decision_changed", f"{by.name} changed the decision: "
+                       + _changes(before, after, zone), actor=by, candidate=candidate, subject=candidate,
+                       previous={"outcome": before[0], "reason": before[2]}, **details)
 
     result = DecisionResult(candidate, action, zone=zone)
     # Features above candidates react: meetings calls off what a declined/withdrawn candidate had open.
@@ -249,11 +268,12 @@ def undo_decision(candidate: Candidate, *, by, expected_stage: str | None = None
     had. Conversations called off stay called off; an exit survey already sent stays (and closes)."""
     _lock(candidate)
     if candidate.stage == Stage.OFFER:
-        raise DecisionConflict(f"There's no decision to undo: {candidate.user.name} is already at the offer "
-                               "stage. Nothing was changed.")
+        raise DecisionConflict(_("There's no decision to undo: %(name)s is already at the offer stage. "
+                                 "Nothing was changed.", name=candidate.user.name))
     _check_expected(candidate, expected_stage)
     previous = candidate.stage
-    was = describe(candidate.stage, candidate.decline_reason)
+    with language_of("en"):  # for the audit trail, stored in English
+        was = describe(candidate.stage, candidate.decline_reason)
     candidate.stage = Stage.OFFER
     candidate.decided_at = candidate.decline_reason = candidate.decision_note = None
     db.session.flush()

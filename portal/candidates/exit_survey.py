@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..extensions import db
+from ..i18n import _, ngettext
 from ..mail.services import queue_mail
 from ..auth.tokens import TokenProblem, consume_token, find_token, issue_token, link_rule
 from ..templating import absolute_url
@@ -110,10 +112,12 @@ def answer_exit_survey(raw: str, answer: str | None, now: datetime | None = None
     link = survey_link(raw)
     answer = (answer or "").replace("\r\n", "\n").strip()
     if not answer:
-        raise DecisionError("Write your answer, or simply close this page if you'd rather not answer.", "answer")
+        raise DecisionError(_("Write your answer, or simply close this page if you'd rather not answer."), "answer")
     if len(answer) > MAX_SURVEY_ANSWER:
-        raise DecisionError(f"Keep your answer to {MAX_SURVEY_ANSWER:,} characters or fewer "
-                            f"(it has {len(answer):,}).", "answer")
+        raise DecisionError(ngettext("Keep your answer to %(limit)s character or fewer (it has %(count)s).",
+                                     "Keep your answer to %(limit)s characters or fewer (it has %(count)s).",
+                                     MAX_SURVEY_ANSWER, limit=format_decimal(MAX_SURVEY_ANSWER),
+                                     count=format_decimal(len(answer))), "answer")
     consume_token(link.token, now)
     link.survey.answer, link.survey.answered_at = answer, now
     db.session.flush()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..extensions import db
+from ..i18n import _l
 from ..timeutil import UTCDateTime, utcnow
 
 
@@ -24,21 +25,22 @@ class Stage(StrEnum):
 
 
 STAGES = tuple(Stage)
-STAGE_LABELS = {Stage.OFFER: "Offer stage", Stage.ACCEPTED: "Accepted", Stage.DECLINED: "Declined",
-                Stage.WITHDRAWN: "Withdrawn"}
+# Labels are lazy (shown in the reader's language): str() one before storing it anywhere.
+STAGE_LABELS = {Stage.OFFER: _l("Offer stage"), Stage.ACCEPTED: _l("Accepted"), Stage.DECLINED: _l("Declined"),
+                Stage.WITHDRAWN: _l("Withdrawn")}
 OUTCOMES = (Stage.ACCEPTED, Stage.DECLINED, Stage.WITHDRAWN)
 # Why a candidate declined: recorded by the recruiter from this list (plus free text), charted in analytics.
 DECLINE_REASONS = {
-    "compensation": "Compensation",
-    "other_offer": "Accepted another offer",
-    "counter_offer": "Counter-offer from their employer",
-    "role_scope": "Role or scope",
-    "team_culture": "Team or culture",
-    "company_direction": "Company direction or stability",
-    "location": "Location or remote policy",
-    "timing": "Timing or personal circumstances",
-    "process": "Our hiring process",
-    "other": "Other",
+    "compensation": _l("Compensation"),
+    "other_offer": _l("Accepted another offer"),
+    "counter_offer": _l("Counter-offer from their employer"),
+    "role_scope": _l("Role or scope"),
+    "team_culture": _l("Team or culture"),
+    "company_direction": _l("Company direction or stability"),
+    "location": _l("Location or remote policy"),
+    "timing": _l("Timing or personal circumstances"),
+    "process": _l("Our hiring process"),
+    "other": _l("Other"),
 }
 
 
@@ -88,7 +90,8 @@ class Candidate(db.Model):
 
     @property
     def stage_label(self) -> str:
-        return STAGE_LABELS[self.stage]
+        """The stage in the reader's language."""
+        return str(STAGE_LABELS[self.stage])
 
     @property
     def in_offer_process(self) -> bool:

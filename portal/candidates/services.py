@@ -14,6 +14,7 @@ from ..auth.models import User
 from ..auth.services import AccountError, create_user
 from ..extensions import db
 from ..forms import FieldError
+from ..i18n import _
 from ..security import RECRUITER_ROLES
 from .hooks import gather, list_counts
 from .models import STAGES, Candidate, Position
@@ -75,16 +76,16 @@ def create_candidate(data: dict, by: User) -> Candidate:
     if data["position_id"] == "new":
         title = (data.get("new_position_title") or "").strip()
         if not title:
-            raise CandidateError("Enter the title of the new position.", "new_position_title")
+            raise CandidateError(_("Enter the title of the new position."), "new_position_title")
         position = Position(title=title, team=(data.get("new_position_team") or "").strip())
         db.session.add(position)
     else:
         position = db.session.get(Position, int(data["position_id"]))
         if position is None:
-            raise CandidateError("Choose a position from the list.", "position_id")
+            raise CandidateError(_("Choose a position from the list."), "position_id")
     owner = db.session.get(User, int(data["owner_id"]))
     if owner is None or owner.role not in RECRUITER_ROLES:
-        raise CandidateError("Choose a recruiter from the list.", "owner_id")
+        raise CandidateError(_("Choose a recruiter from the list."), "owner_id")
     try:
         user = create_user(data["email"], data["name"], "candidate", data["timezone"],
                            locale=data.get("locale") or None)

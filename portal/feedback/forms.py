@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString, format_decimal
 from flask_wtf import FlaskForm
 
 from ..forms import strip
+from ..i18n import _, _l, ngettext
 from ..security import parse_id
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import Length, ValidationError
@@ -14,35 +16,40 @@ from .services import MAX_FEEDBACK, MAX_MESSAGE
 MAX_AT_ONCE = 50
 
 
-def _length(limit: int, what: str) -> Length:
-    return Length(max=limit, message=f"Keep {what} under {limit:,} characters.")
+# Length messages in the reader's language, the limit in their number format ("5,000", "5.000").
+FEEDBACK_TOO_LONG = LazyString(lambda: ngettext("Keep this under %(limit)s character.",
+                                                "Keep this under %(limit)s characters.", MAX_FEEDBACK,
+                                                limit=format_decimal(MAX_FEEDBACK)))
+MESSAGE_TOO_LONG = LazyString(lambda: ngettext("Keep the message under %(limit)s character.",
+                                               "Keep the message under %(limit)s characters.", MAX_MESSAGE,
+                                               limit=format_decimal(MAX_MESSAGE)))
 
 
 class FeedbackForm(FlaskForm):
     """What went well and what to grow: one of the two is enough."""
 
-    went_well = TextAreaField("What went well", filters=[strip], validators=[_length(MAX_FEEDBACK, "this")],
-                              render_kw={"rows": 6})
-    to_grow = TextAreaField("What to grow", filters=[strip], validators=[_length(MAX_FEEDBACK, "this")],
-                            render_kw={"rows": 6})
+    went_well = TextAreaField(_l("What went well"), filters=[strip],
+                              validators=[Length(max=MAX_FEEDBACK, message=FEEDBACK_TOO_LONG)], render_kw={"rows": 6})
+    to_grow = TextAreaField(_l("What to grow"), filters=[strip],
+                            validators=[Length(max=MAX_FEEDBACK, message=FEEDBACK_TOO_LONG)], render_kw={"rows": 6})
 
     def validate_went_well(self, field):
         if not field.data and not (self.to_grow.data or "").strip():
-            raise ValidationError("Write at least one of the two: what went well, or what to grow.")
+            raise ValidationError(_("Write at least one of the two: what went well, or what to grow."))
 
 
 class RequestFeedbackForm(FlaskForm):
     """Checkboxes of people in the directory; the view checks each id is an interviewer."""
 
-    interviewers = SelectMultipleField("Interviewers", choices=[], validate_choice=False)
+    interviewers = SelectMultipleField(_l("Interviewers"), choices=[], validate_choice=False)
 
     def validate_interviewers(self, field):
         if not field.data:
-            raise ValidationError("Choose at least one person to ask.")
+            raise ValidationError(_("Choose at least one person to ask."))
         if not all(parse_id(value) for value in field.data):
-            raise ValidationError("Choose people from the list.")
+            raise ValidationError(_("Choose people from the list."))
         if len(field.data) > MAX_AT_ONCE:
-            raise ValidationError(f"Ask at most {MAX_AT_ONCE} people at a time.")
+            raise ValidationError(_("Ask at most %(num)d people at a time.", num=MAX_AT_ONCE))
 
     @property
     def ids(self) -> list[int]:
@@ -50,4 +57,5 @@ class RequestFeedbackForm(FlaskForm):
 
 
 class MessageForm(FlaskForm):
-    body = TextAreaField("Message", validators=[_length(MAX_MESSAGE, "the message")], render_kw={"rows": 18})
+    body = TextAreaField(_l("Message"), validators=[Length(max=MAX_MESSAGE, message=MESSAGE_TOO_LONG)],
+                         render_kw={"rows": 18})

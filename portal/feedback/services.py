@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -29,6 +30,7 @@ from ..candidates import hooks as candidate_hooks
 from ..candidates.models import Candidate
 from ..candidates.services import count_for_candidate
 from ..extensions import db
+from ..i18n import _, ngettext
 from ..mail.services import queue_mail
 from ..people.models import GROUP_LABELS, StaffProfile
 from ..people.services import GROUP_ORDER
@@ -87,9 +89,20 @@ def _mail_link(kind: str, feedback: InterviewFeedback, raw: str, token: ActionTo
 
 
 def _refuse_if_shared(candidate: Candidate, what: str) -> None:
-    if is_shared(candidate):
-        raise FeedbackError(f"The message to {candidate.user.first_name} is already published, so {what} "
-                            "would not reach it. Edit the message itself instead.")
+    """``what``: ``new`` (asking for feedback), ``reminder`` or ``changed`` (typing it in)."""
+    if not is_shared(candidate):
+        return
+    name = candidate.user.first_name
+    if what == "new":
+        message = _("The message to %(name)s is already published, so new feedback would not reach it. "
+                    "Edit the message itself instead.", name=name)
+    elif what == "reminder":
+        message = _("The message to %(name)s is already published, so a reminder would not reach it. "
+                    "Edit the message itself instead.", name=name)
+    else:
+        message = _("The message to %(name)s is already published, so changed feedback would not reach it. "
+                    "Edit the message itself instead.", name=name)
+    raise FeedbackError(message)
 
 
 def is_interviewer(user: User | None) -> bool:
@@ -100,12 +113,12 @@ def is_interviewer(user: User | None) -> bool:
 def request_feedback(candidate: Candidate, interviewers: list[User], by: User) -> list[InterviewFeedback]:
     """Ask each interviewer for feedback by e-mail; people already asked are skipped."""
     if not interviewers:
-        raise FeedbackError("Choose at least one person to ask.", "interviewers")
+        raise FeedbackError(_("Choose at least one person to ask."), "interviewers")
     for person in interviewers:
         if not is_interviewer(person):
-            raise FeedbackError(f"{person.name} isn't in the directory, so they can't be asked.",
+            raise FeedbackError(_("%(name)s isn't in the directory, so they can't be asked.", name=person.name),
                                 "interviewers")
-    _refuse_if_shared(candidate, "new feedback")
+    _refuse_if_shared(candidate, "new")
     asked = set(db.session.scalars(
         sa.select(InterviewFeedback.interviewer_id).where(InterviewFeedback.candidate_id == candidate.id)))
     created = []
@@ -131,9 +144,9 @@ def remind_feedback(feedback: InterviewFeedback, by: User) -> None:
     """Mail a new link (earlier links keep working until used or expired)."""
     name = feedback.interviewer.name
     if feedback.is_submitted:
-        raise FeedbackError(f"{name} has already answered; there's nothing to remind them of.")
+        raise FeedbackError(_("%(name)s has already answered; there's nothing to remind them of.", name=name))
     candidate = feedback.candidate
-    _refuse_if_shared(candidate, "a reminder")
+    _refuse_if_shared(candidate, "reminder")
     now = utcnow()
     # Claim the reminder with one conditional UPDATE: of two clicks at once only one changes the
     # row, so only one e-mail goes out (a read-then-write check lets both through on PostgreSQL).
@@ -146,7 +159,7 @@ def remind_feedback(feedback: InterviewFeedback, by: User) -> None:
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        raise FeedbackError(f"{name} was e-mailed less than an hour ago. Give them a little time first.")
+        raise FeedbackError(_("%(name)s was e-mailed less than an hour ago. Give them a little time first.", name=name))
     db.session.refresh(feedback)
     raw, token = issue_link(feedback)
     _mail_link("feedback_reminder", feedback, raw, token, by)
@@ -161,9 +174,11 @@ def _clean(went_well: str | None, to_grow: str | None) -> tuple[str, str]:
     went_well, to_grow = (went_well or "").strip(), (to_grow or "").strip()
     for text, field in ((went_well, "went_well"), (to_grow, "to_grow")):
         if len(text) > MAX_FEEDBACK:
-            raise FeedbackError(f"Keep this under {MAX_FEEDBACK:,} characters (it has {len(text):,}).", field)
+            raise FeedbackError(ngettext("Keep this under %(limit)s character (it has %(count)s).",
+                                         "Keep this under %(limit)s characters (it has %(count)s).", MAX_FEEDBACK,
+                                         limit=format_decimal(MAX_FEEDBACK), count=format_decimal(len(text))), field)
     if not went_well and not to_grow:
-        raise FeedbackError("Write at least one of the two: what went well, or what to grow.", "went_well")
+        raise FeedbackError(_("Write at least one of the two: what went well, or what to grow."), "went_well")
     return went_well, to_grow
 
 
@@ -240,7 +255,7 @@ def submit_feedback(token_raw: str, went_well: str, to_grow: str) -> Submission:
 def enter_feedback(feedback: InterviewFeedback, went_well: str, to_grow: str, by: User) -> InterviewFeedback:
     """A recruiter types in feedback given another way (a call, a chat), on the interviewer's behalf."""
     candidate = feedback.candidate
-    _refuse_if_shared(candidate, "changed feedback")
+    _refuse_if_shared(candidate, "changed")
     went_well, to_grow = _clean(went_well, to_grow)
     feedback.went_well, feedback.to_grow = went_well, to_grow
     feedback.submitted_at = utcnow()
@@ -283,7 +298,7 @@ def interviewer_choices(exclude: set[int] | frozenset[int] = frozenset()) -> dic
         query = query.where(StaffProfile.user_id.not_in(exclude))
     grouped: dict[str, list[StaffProfile]] = {}
     for profile in db.session.scalars(query):
-        grouped.setdefault(GROUP_LABELS[profile.group], []).append(profile)
+        grouped.setdefault(str(GROUP_LABELS[profile.group]), []).append(profile)
     return grouped
 
 
@@ -307,7 +322,7 @@ def load_interviewers(ids: list[int]) -> list[User]:
         sa.select(User).where(User.id.in_(ids)).options(joinedload(User.profile)))}
     missing = [i for i in ids if i not in users]
     if missing:
-        raise FeedbackError("Choose people from the list.", "interviewers")
+        raise FeedbackError(_("Choose people from the list."), "interviewers")
     return [users[i] for i in ids]
 
 

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import strip
+from ..i18n import _, _l, ngettext
 from ..security import parse_id
 
 from .models import CATEGORIES
 
 MAX_TEXT = 1000
-STATUS_FILTERS = {"open": "Open", "answered": "Answered"}
-PRIVATE_HINT = ("Recruiters see that this question exists, its category and whether it's answered, "
-                "not what it says.")
+STATUS_FILTERS = {"open": _l("Open"), "answered": _l("Answered")}
+PRIVATE_HINT = _l("Recruiters see that this question exists, its category and whether it's answered, "
+                  "not what it says.")
+TOO_LONG = LazyString(lambda: ngettext("Keep it to %(num)d character or fewer.", "Keep it to %(num)d characters or fewer.",
+                                       MAX_TEXT))
 
 
 def _known_category(form, field):
     if field.data not in CATEGORIES:
-        raise ValidationError("Choose a category from the list.")
+        raise ValidationError(_("Choose a category from the list."))
 
 
 def _person_id(value):
@@ -33,30 +37,30 @@ def _person_id(value):
 
 class QuestionForm(FlaskForm):
     text = TextAreaField(
-        "Your question",
-        validators=[DataRequired("Write your question."),
-                    Length(max=MAX_TEXT, message=f"Keep it to {MAX_TEXT} characters or fewer.")],
+        _l("Your question"),
+        validators=[DataRequired(_l("Write your question.")), Length(max=MAX_TEXT, message=TOO_LONG)],
         filters=[strip],
         render_kw={"rows": 3, "maxlength": MAX_TEXT},
     )
-    category = SelectField("Category", default="other", validators=[_known_category], validate_choice=False,
+    category = SelectField(_l("Category"), default="other", validators=[_known_category], validate_choice=False,
                            choices=[SelectChoice(key, label) for key, label in CATEGORIES.items()])
     # Choices are the visible people in the directory (set by the view); the service checks the
     # submitted id against the directory, so a hand-made POST cannot direct a question to anyone else.
-    directed_to = SelectField("For someone in particular?", coerce=_person_id, validate_choice=False,
-                              choices=[SelectChoice("", "Anyone")],
-                              description="We e-mail them so they can answer in writing; you can also ask in a "
-                                          "conversation.")
-    private = BooleanField("Keep the text private", description=PRIVATE_HINT)
+    directed_to = SelectField(_l("For someone in particular?"), coerce=_person_id, validate_choice=False,
+                              choices=[SelectChoice("", _l("Anyone"))],
+                              description=_l("We e-mail them so they can answer in writing; you can also ask in a "
+                                             "conversation."))
+    private = BooleanField(_l("Keep the text private"), description=PRIVATE_HINT)
 
     def set_people(self, profiles, current=None) -> None:
         """People to choose from; ``current`` (the person already chosen) stays available even if
         they have left the directory, so editing the wording doesn't silently drop them."""
-        self.directed_to.choices = [SelectChoice("", "Anyone")] + [
+        self.directed_to.choices = [SelectChoice("", _("Anyone"))] + [
             SelectChoice(str(p.user_id), f"{p.user.name} ({p.title})") for p in profiles
         ]
         if current is not None and all(p.user_id != current.id for p in profiles):
-            self.directed_to.choices.append(SelectChoice(str(current.id), f"{current.name} (no longer in the directory)"))
+            self.directed_to.choices.append(SelectChoice(str(current.id), _("%(name)s (no longer in the directory)",
+                                                                            name=current.name)))
 
 
 class FilterForm(FlaskForm):
@@ -65,9 +69,9 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField("Status", choices=[SelectChoice("", "Any status")]
+    status = SelectField(_l("Status"), choices=[SelectChoice("", _l("Any status"))]
                          + [SelectChoice(k, v) for k, v in STATUS_FILTERS.items()], validate_choice=False)
-    category = SelectField("Category", choices=[SelectChoice("", "All categories")]
+    category = SelectField(_l("Category"), choices=[SelectChoice("", _l("All categories"))]
                            + [SelectChoice(k, v) for k, v in CATEGORIES.items()], validate_choice=False)
 
     def cleaned(self) -> dict[str, str]:

@@ -10,18 +10,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..candidates.models import Candidate
 from ..extensions import db
+from ..i18n import _l
 from ..timeutil import UTCDateTime, utcnow
 
+# Labels are lazy (shown in the reader's language): str() one before storing it anywhere.
 CATEGORIES = {
-    "role_team": "Role and team",
-    "culture_people": "Culture and people",
-    "growth": "Growth",
-    "compensation_benefits": "Compensation and benefits",
-    "direction_finances": "Company direction and finances",
-    "other": "Other",
+    "role_team": _l("Role and team"),
+    "culture_people": _l("Culture and people"),
+    "growth": _l("Growth"),
+    "compensation_benefits": _l("Compensation and benefits"),
+    "direction_finances": _l("Company direction and finances"),
+    "other": _l("Other"),
 }
-ANSWERED_VIA = {"candidate": "Marked answered", "conversation": "In a conversation", "written": "Written answer",
-                "recording": "Recorded answer"}
+ANSWERED_VIA = {"candidate": _l("Marked answered"), "conversation": _l("In a conversation"),
+                "written": _l("Written answer"), "recording": _l("Recorded answer")}
 
 
 class Question(db.Model):
@@ -57,7 +59,8 @@ class Question(db.Model):
 
     @property
     def category_label(self) -> str:
-        return CATEGORIES[self.category]
+        """The category in the reader's language."""
+        return str(CATEGORIES[self.category])
 
     @property
     def is_answered(self) -> bool:

@@ -14,6 +14,7 @@ from ..candidates.models import Candidate
 from ..candidates.services import count_for_candidate
 from ..extensions import db
 from ..forms import FieldError
+from ..i18n import _, language_of, ngettext
 from ..people.models import StaffProfile
 from ..auth.tokens import end_links
 from ..timeutil import utcnow
@@ -110,15 +111,16 @@ def questions_for_recruiter(candidate) -> list[dict]:
 def _clean_text(text: str | None) -> str:
     text = (text or "").strip()
     if not text:
-        raise QuestionError("Write your question.", "text")
+        raise QuestionError(_("Write your question."), "text")
     if len(text) > MAX_TEXT:
-        raise QuestionError(f"Keep it to {MAX_TEXT} characters or fewer.", "text")
+        raise QuestionError(ngettext("Keep it to %(num)d character or fewer.", "Keep it to %(num)d characters or fewer.",
+                                     MAX_TEXT), "text")
     return text
 
 
 def _clean_category(category: str | None) -> str:
     if category not in CATEGORIES:
-        raise QuestionError("Choose a category from the list.", "category")
+        raise QuestionError(_("Choose a category from the list."), "category")
     return category
 
 
@@ -128,7 +130,7 @@ def _clean_person(user_id: int | None) -> int | None:
         return None
     profile = db.session.get(StaffProfile, user_id) if isinstance(user_id, int) and user_id > 0 else None
     if profile is None or not profile.visible or not profile.user.active:
-        raise QuestionError("Choose someone from the list, or Anyone.", "directed_to")
+        raise QuestionError(_("Choose someone from the list, or Anyone."), "directed_to")
     return profile.user_id
 
 
@@ -136,7 +138,9 @@ def _note(action: str, question: Question, verb: str) -> None:
     """A timeline entry that never contains the question's words (they may be private):
     "Jordan Lee added a question (Growth)"."""
     candidate = question.candidate
-    record(f"question.{action}", f"{candidate.user.name} {verb} a question ({question.category_label})",
+    with language_of("en"):  # the audit trail is stored in English
+        category = question.category_label
+    record(f"question.{action}", f"{candidate.user.name} {verb} a question ({category})",
            actor=candidate.user, candidate=candidate, subject=question)
 
 
@@ -226,6 +230,7 @@ def add_from_bank(candidate, key: str) -> tuple[Question, bool]:
     )
     if existing is not None:
         return existing, False
+    # Stored in the words the candidate read it in (their language), like a question they wrote.
     return add_question(candidate, item.text, item.category, bank_key=key), True
 
 

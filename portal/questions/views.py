@@ -16,6 +16,7 @@ from htmx_flask import make_response as htmx_response
 
 from ..extensions import db
 from ..forms import show_error
+from ..i18n import _
 from ..rendering import render, wants_fragment
 from ..security import role_required
 from . import bp
@@ -166,7 +167,7 @@ def create():
             _apply_error(form, error)
         else:
             db.session.commit()
-            return _done(candidacy, "Question added.")
+            return _done(candidacy, _("Question added."))
     return _invalid(_page(candidacy, status=422, fragment="add_form", form=form), "#add-question")
 
 
@@ -192,7 +193,7 @@ def update(question_id: int):
             question = _own_question(candidacy, question_id)  # reloaded after the rollback
         else:
             db.session.commit()
-            return _done(candidacy, "Question saved.")
+            return _done(candidacy, _("Question saved."))
     response = _page(candidacy, status=422, fragment="edit_form", editing=question, edit_form=form)
     return _invalid(response, f"#question-{question.id}")
 
@@ -212,7 +213,7 @@ def delete(question_id: int):
     dialog, then it sends ``confirmed``); without, this first POST changes nothing and asks on a page
     of its own (htmx without ``confirmed``: the same question, in the question's place)."""
     if request.form.get("confirmed") == CONFIRMED:
-        return _change_own(question_id, delete_question, "Question deleted.")
+        return _change_own(question_id, delete_question, _("Question deleted."))
     candidacy = _candidacy()
     question = _own_question(candidacy, question_id)
     response = render("questions/confirm_delete.html", fragment="confirm", question=question,
@@ -225,13 +226,13 @@ def delete(question_id: int):
 @bp.post("/questions/<int:question_id>/answered", endpoint="mark_answered")
 @role_required("candidate")
 def mark_answered_view(question_id: int):
-    return _change_own(question_id, mark_answered, "Marked as answered.")
+    return _change_own(question_id, mark_answered, _("Marked as answered."))
 
 
 @bp.post("/questions/<int:question_id>/reopen")
 @role_required("candidate")
 def reopen(question_id: int):
-    return _change_own(question_id, reopen_question, "Question reopened.")
+    return _change_own(question_id, reopen_question, _("Question reopened."))
 
 
 @bp.post("/questions/bank/<key>", endpoint="add_from_bank")
@@ -241,10 +242,10 @@ def add_from_bank_view(key: str):
     if key not in BANK_BY_KEY:
         abort(404)
     try:
-        _, created = add_from_bank(candidacy, key)
+        _question, created = add_from_bank(candidacy, key)
         db.session.commit()
     except IntegrityError:  # the same click arrived twice at once: the other one added it
         db.session.rollback()
         created = False
-    message = "Added to your questions." if created else "That question is already on your list."
+    message = _("Added to your questions.") if created else _("That question is already on your list.")
     return _done(candidacy, message, open_category=BANK_BY_KEY[key].category)

@@ -148,7 +148,7 @@ def test_post_stores_the_answer_once(app, riley, world, smtp, frozen):
 
     empty = answer(candidate, path, "   ")
     assert empty.status_code == 422
-    assert "Write your answer, or simply close this page if you&#39;d rather not answer." in empty.get_data(
+    assert "Write your answer, or simply close this page if you'd rather not answer." in empty.get_data(
         as_text=True)
     too_long = answer(candidate, path, "x" * 4001, **HTMX)
     assert too_long.status_code == 422

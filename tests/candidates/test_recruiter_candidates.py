@@ -97,7 +97,7 @@ def test_add_a_candidate_with_a_deadline_in_their_zone(app, client, riley):
 
 
 @pytest.mark.parametrize("overrides,message", [
-    ({"name": ""}, "Enter the candidate&#39;s name."),
+    ({"name": ""}, "Enter the candidate's name."),
     ({"email": "nope"}, "Enter an e-mail address like name@example.com."),
     ({"new_position_title": ""}, "Enter the title of the new position."),
     ({"timezone": "Nowhere/City"}, "Choose a time zone from the list, like Europe/Berlin."),
@@ -117,7 +117,7 @@ def test_invalid_candidate_is_422_and_adds_nothing(app, client, riley, overrides
 def test_candidate_language_is_saved_and_shown(app, client, riley):
     form = client.get("/recruiter/candidates/new").get_data(as_text=True)
     assert '<option selected value="">Their browser\'s language (at first sign-in)</option>' in form
-    assert '<option value="ja">日本語</option>' in form
+    assert '<option lang="ja" value="ja">日本語</option>' in form
     response = client.post("/recruiter/candidates/new", data={
         **candidate_data(owner_id=str(riley), locale="ja"), "csrf_token": csrf_token(client, "/recruiter/candidates/new")})
     assert response.status_code == 302
@@ -138,7 +138,7 @@ def test_candidate_without_a_language_leaves_it_to_their_browser(app, client, ri
         assert candidate.user.locale is None
         cid = candidate.id
     page = client.get(f"/recruiter/candidates/{cid}").get_data(as_text=True)
-    assert "Not set yet: their browser&#39;s language at first sign-in" in page
+    assert "Not set yet: their browser's language at first sign-in" in page
 
 
 @pytest.mark.parametrize("code", ["fr", "xx-evil", "EN"])

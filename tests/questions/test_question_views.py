@@ -35,7 +35,7 @@ def test_the_page_states_privacy_plainly(ledger):
     html = page(ledger)
     assert "your recruiter can see this list" in html
     assert "Keep the text private" in html
-    assert "Recruiters see that this question exists, its category and whether it&#39;s answered, not what it says." in html
+    assert "Recruiters see that this question exists, its category and whether it's answered, not what it says." in html
     assert 'aria-describedby="private-hint"' in html
 
 

@@ -13,6 +13,7 @@ from flask import flash, redirect, url_for
 
 from ...extensions import db
 from ...forms import show_error
+from ...i18n import _
 from ...rendering import wants_fragment
 from ...security import me, recruiter_required
 from .. import bp, decisions
@@ -68,7 +69,7 @@ def undo_decision(candidate_id: int):
     form = UndoDecisionForm()
     if not form.validate_on_submit():
         return candidate_page(candidate, status=422, undo_form=form,
-                              decision_error="The form had expired. Nothing was changed; please try again.")
+                              decision_error=_("The form had expired. Nothing was changed; please try again."))
     try:
         previous = decisions.undo_decision(candidate, by=me(),
                                            expected_stage=_expected(form.current_stage.data))
@@ -77,7 +78,7 @@ def undo_decision(candidate_id: int):
         return candidate_page(candidate, status=409, decision_error=str(conflict))
     name = candidate.user.name
     db.session.commit()
-    message = f"{name} is back at the offer stage; the recorded decision was cleared."
+    message = _("%(name)s is back at the offer stage; the recorded decision was cleared.", name=name)
     if previous in decisions.ENDS_CONVERSATIONS:
-        message += " Conversations that were called off stay cancelled; they can ask for new ones."
+        message += " " + _("Conversations that were called off stay cancelled; they can ask for new ones.")
     return _decision_done(candidate, message)

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 
 from ...extensions import db
 from ...forms import show_error
+from ...i18n import _
 from ...rendering import render
 from ...security import parse_id, recruiter_required
 from ...timeutil import utcnow
@@ -25,7 +26,7 @@ def index():
     """Everyone at (or past) the offer stage, with where each one is in the process."""
     form = CandidateFilterForm(request.args)
     all_positions = positions()
-    form.position.choices = [SelectChoice("", "All positions")] + [
+    form.position.choices = [SelectChoice("", _("All positions"))] + [
         SelectChoice(str(p.id), f"{p.title} · {p.team}" if p.team else p.title) for p in all_positions]
     position_id = parse_id(request.args.get("position"))
     rows = list_candidates(form.stage.data or "", position_id, (form.q.data or "")[:100])
@@ -53,9 +54,9 @@ def new():
             now = utcnow()
             problem = None
             if local <= now:
-                problem = "The deadline must be in the future."
+                problem = _("The deadline must be in the future.")
             elif local > now + timedelta(days=366):
-                problem = "Choose a deadline within a year."
+                problem = _("Choose a deadline within a year.")
             if problem:
                 form.decision_deadline.errors = [problem]
                 return render("candidates/new.html", form=form, status=422)
@@ -67,6 +68,7 @@ def new():
             show_error(form, error, "name")
         else:
             db.session.commit()
-            flash(f"{candidate.user.name} is at the offer stage. Next: ask the interviewers for feedback.", "success")
+            flash(_("%(name)s is at the offer stage. Next: ask the interviewers for feedback.", name=candidate.user.name),
+                  "success")
             return redirect(url_for("candidates.show", candidate_id=candidate.id))
     return render("candidates/new.html", form=form, status=422)

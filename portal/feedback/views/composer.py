@@ -11,6 +11,7 @@ from flask import flash, redirect, request, url_for
 from ...candidates.services import candidate_or_404
 from ...extensions import db
 from ...forms import show_error
+from ...i18n import _
 from ...rendering import render
 from ...security import recruiter_required
 from .. import bp
@@ -57,7 +58,7 @@ def compose(candidate_id: int):
     else:
         form.body.data = draft_message(candidate)
         if message is not None:
-            notice = "This is a fresh draft from the feedback. Nothing changes until you save or publish it."
+            notice = _("This is a fresh draft from the feedback. Nothing changes until you save or publish it.")
     return _page(candidate, form, notice=notice)
 
 
@@ -83,10 +84,11 @@ def save(candidate_id: int):
     def action(body):
         message = save_message(candidate, body, by=me())
         if message.is_published:
-            flash(f"Saved. {candidate.user.first_name} sees the new version now; the earlier one is in "
-                  "the history.", "success")
+            flash(_("Saved. %(name)s sees the new version now; the earlier one is in the history.",
+                    name=candidate.user.first_name), "success")
         else:
-            flash(f"Draft saved. {candidate.user.first_name} won't see it until you publish it.", "success")
+            flash(_("Draft saved. %(name)s won't see it until you publish it.", name=candidate.user.first_name),
+                  "success")
         return redirect(_compose_url(candidate))
 
     return _after(candidate, MessageForm(), action)
@@ -103,10 +105,11 @@ def publish(candidate_id: int):
         publish_message(candidate, body, by=me())
         who = candidate.user.first_name
         if was_published:
-            flash(f"Saved. The message was already published, so {who} sees the new version now and "
-                  "no second invitation was sent.", "success")
+            flash(_("Saved. The message was already published, so %(name)s sees the new version now and "
+                    "no second invitation was sent.", name=who), "success")
         else:
-            flash(f"Published. We e-mailed {who} an invitation with a sign-in link to read it.", "success")
+            flash(_("Published. We e-mailed %(name)s an invitation with a sign-in link to read it.", name=who),
+                  "success")
         return redirect(_compose_url(candidate))
 
     return _after(candidate, MessageForm(), action)

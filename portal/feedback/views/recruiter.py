@@ -13,6 +13,7 @@ from ...candidates.models import Candidate
 from ...candidates.services import candidate_or_404
 from ...extensions import db
 from ...forms import show_error
+from ...i18n import _
 from ...rendering import render, wants_fragment
 from ...security import me, recruiter_required
 from .. import bp
@@ -27,6 +28,14 @@ def feedback_or_404(candidate: Candidate, feedback_id: int) -> InterviewFeedback
     if feedback is None:
         abort(404)
     return feedback
+
+
+def _names(feedback_rows) -> str:
+    """``Ana, Ben and Chloé`` (the last two joined the reader's way)."""
+    names = [row.interviewer.name for row in feedback_rows]
+    if len(names) == 1:
+        return names[0]
+    return _("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 def candidate_page(candidate: Candidate, anchor: str = "feedback") -> str:
@@ -47,11 +56,6 @@ def _done(candidate: Candidate, message: str):
     return redirect(candidate_page(candidate))
 
 
-def _names(feedback_rows) -> str:
-    names = [row.interviewer.name for row in feedback_rows]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 @bp.post("/recruiter/candidates/<int:candidate_id>/feedback", endpoint="request")
 @recruiter_required
 def request_from_interviewers(candidate_id: int):
@@ -67,9 +71,9 @@ def request_from_interviewers(candidate_id: int):
         else:
             db.session.commit()
             if not created:
-                return _done(candidate, "Everyone you chose had already been asked; no e-mail was sent.")
-            return _done(candidate, f"Asked {_names(created)} for feedback. "
-                                    "Each got an e-mail with their own link.")
+                return _done(candidate, _("Everyone you chose had already been asked; no e-mail was sent."))
+            return _done(candidate, _("Asked %(names)s for feedback. Each got an e-mail with their own link.",
+                                      names=_names(created)))
     return _panel(candidate, status=422, request_form=form)
 
 
@@ -84,7 +88,7 @@ def remind_interviewer(candidate_id: int, feedback_id: int):
         db.session.rollback()
         return _panel(candidate, status=422, error=str(error))
     db.session.commit()
-    return _done(candidate, f"Reminded {feedback.interviewer.name} with a fresh link.")
+    return _done(candidate, _("Reminded %(name)s with a fresh link.", name=feedback.interviewer.name))
 
 
 def _enter_page(candidate, feedback, form, status=200):
@@ -111,6 +115,7 @@ def enter_for_interviewer(candidate_id: int, feedback_id: int):
             show_error(form, error, "went_well")
         else:
             db.session.commit()
-            flash(f"Saved {feedback.interviewer.name}'s feedback, marked as typed in by you.", "success")
+            flash(_("Saved %(name)s's feedback, marked as typed in by you.", name=feedback.interviewer.name),
+                  "success")
             return redirect(candidate_page(candidate))
     return _enter_page(candidate, feedback, form, status=422)
