@@ -218,4 +218,4 @@ def test_a_german_investor_accepts_from_a_german_email_with_a_german_calendar_in
         assert reads_as(summary, language, "Conversation:"), summary
         assert not summary.startswith("Conversation:"), summary
         assert QUESTION in description and reads_as(description, language, "Questions to cover"), description
-        assert "minutes" not in description and "Format:" not in description, description
+        assert "minutes" not in description and "Questions to cover" not in description, description

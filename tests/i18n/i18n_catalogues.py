@@ -8,6 +8,7 @@ test can run the same check on a broken copy to prove it finds each kind of gap.
 from __future__ import annotations
 
 import re
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -173,8 +174,11 @@ def compiled_problems(language: str, root: Path = TRANSLATIONS) -> list[str]:
     problems = []
     if mo.stat().st_mtime < po.stat().st_mtime:
         problems.append(f"{mo.name} of {language} is older than its .po: run `make translations`")
-    with mo.open("rb") as handle:
-        compiled = {key(m): m.string for m in read_mo(handle) if m.id}
+    try:
+        with mo.open("rb") as handle:
+            compiled = {key(m): m.string for m in read_mo(handle) if m.id}
+    except (struct.error, OSError, ValueError) as error:  # cut short (a compile still writing it?)
+        return [*problems, f"{mo.name} of {language} can't be read ({error}): run `make translations`"]
     for message in read_catalogue(po, language):
         if message.id and message.string and not message.fuzzy and (
                 not message.pluralizable or all(message.string)):
