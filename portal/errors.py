@@ -14,30 +14,32 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .database import reads_only
 from .extensions import db
+from .i18n import _, _l, ngettext
 from .logredact import redact_path
 from .rendering import render, wants_fragment
 
 logger = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("This request didn't make sense", "Something in the request was malformed. Go back and try again."),
-    403: ("You don't have access to this page", "Your account can't open this page. If you think it should, ask your recruiter."),
-    404: ("We can't find that page", "The link may be old or mistyped, or the page was removed."),
-    405: ("That action isn't possible here", "This page doesn't accept that kind of request."),
-    410: ("This link is no longer valid", "It has been used or has expired. Ask for a new one."),
-    413: ("That upload is too large", "Choose a smaller file and try again."),
-    422: ("Some details need another look", "Please correct the highlighted fields and submit again."),
-    429: ("Too many attempts", "Please wait a few minutes, then try again. Nothing was changed."),
-    500: ("Something went wrong on our side", "We've logged the problem. Please try again in a moment."),
-    503: ("The portal is busy", "Please try again in a few seconds."),
+    400: (_l("This request didn't make sense"), _l("Something in the request was malformed. Go back and try again.")),
+    403: (_l("You don't have access to this page"),
+          _l("Your account can't open this page. If you think it should, ask your recruiter.")),
+    404: (_l("We can't find that page"), _l("The link may be old or mistyped, or the page was removed.")),
+    405: (_l("That action isn't possible here"), _l("This page doesn't accept that kind of request.")),
+    410: (_l("This link is no longer valid"), _l("It has been used or has expired. Ask for a new one.")),
+    413: (_l("That upload is too large"), _l("Choose a smaller file and try again.")),
+    422: (_l("Some details need another look"), _l("Please correct the highlighted fields and submit again.")),
+    429: (_l("Too many attempts"), _l("Please wait a few minutes, then try again. Nothing was changed.")),
+    500: (_l("Something went wrong on our side"), _l("We've logged the problem. Please try again in a moment.")),
+    503: (_l("The portal is busy"), _l("Please try again in a few seconds.")),
 }
 # SQLite's write lock stayed taken too long: the change was rolled back.
-DATABASE_BUSY = ("The portal is busy", ("Too many changes were being saved at the same moment, so yours "
+DATABASE_BUSY = (_l("The portal is busy"), _l("Too many changes were being saved at the same moment, so yours "
                  "waited too long. Nothing was saved. Please try again in a few seconds."))
 # The database could not be reached at all (PostgreSQL down, connection lost): said honestly, since
 # a connection lost during a commit leaves it open whether the change was saved.
-DATABASE_DOWN = ("The portal can't reach its database", ("This is on our side, and usually brief. Please try "
-                 "again in a minute; if you were saving something, check whether it was saved first."))
+DATABASE_DOWN = (_l("The portal can't reach its database"), _l("This is on our side, and usually brief. Please "
+                 "try again in a minute; if you were saving something, check whether it was saved first."))
 RETRY_AFTER_BUSY = 5  # seconds: SQLite's write lock is held for milliseconds, a queue drains quickly
 RETRY_AFTER_DOWN = 30
 
@@ -49,8 +51,8 @@ def error_page(code: int, title: str | None = None, message: str | None = None) 
         "errors/error.html",
         status=code,
         code=code,
-        title=title or default_title,
-        message=message or default_message,
+        title=str(title or default_title),  # a lazy text would go out unescaped (its __html__)
+        message=str(message or default_message),
     )
     if wants_fragment():
         # A partial swap would drop the error into a small region of the page; show it whole.
@@ -71,14 +73,14 @@ def _retry_after_seconds(error: HTTPException) -> int | None:
 
 def _wait_words(seconds: int | None) -> str:
     if not seconds:
-        return "a few minutes"
+        return _("a few minutes")
     if seconds < 60:
-        return "a minute"
+        return _("a minute")
     minutes = -(-seconds // 60)
     if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return ngettext("%(num)d minute", "%(num)d minutes", minutes)
     hours = -(-minutes // 60)
-    return f"{hours} hour{'s' if hours != 1 else ''}"
+    return ngettext("%(num)d hour", "%(num)d hours", hours)
 
 
 def try_again_later(code: int, title: str, message: str, seconds: int | None) -> Response:
@@ -87,8 +89,8 @@ def try_again_later(code: int, title: str, message: str, seconds: int | None) ->
     short notice appears at the top. ``Retry-After`` says when."""
     if wants_fragment() or (getattr(request, "htmx", None) and request.method != "GET"):
         # Boosted submissions too: a whole page swapped into <body> would throw away what was typed.
-        body = render_block("errors/error.html", "error_notice", code=code, inline=True, title=title,
-                            message=message)
+        body = render_block("errors/error.html", "error_notice", code=code, inline=True, title=str(title),
+                            message=str(message))
         response = htmx_response(body, code, retarget="#main", push_url=False)
         response.vary.add("HX-Request")
         response.headers["HX-Reswap"] = "afterbegin show:top"  # modifiers: htmx_flask only knows bare styles
@@ -102,8 +104,9 @@ def try_again_later(code: int, title: str, message: str, seconds: int | None) ->
 def too_many_requests(error: HTTPException) -> Response:
     """Over a rate limit: say so kindly, say how long to wait, and that nothing happened."""
     seconds = _retry_after_seconds(error)
-    message = (f"That's more attempts than we allow in a short time, so we've paused them for a moment. "
-               f"Please wait {_wait_words(seconds)}, then try again. Nothing was changed by this attempt.")
+    message = _("That's more attempts than we allow in a short time, so we've paused them for a moment. "
+                "Please wait %(wait)s, then try again. Nothing was changed by this attempt.",
+                wait=_wait_words(seconds))
     return try_again_later(429, MESSAGES[429][0], message, seconds)
 
 
@@ -160,9 +163,9 @@ def handle_http_error(error: HTTPException) -> Response:
 def handle_csrf_error(error: CSRFError) -> Response:
     return error_page(
         400,
-        "This form has expired",
-        "For your security, forms stop working after a while or when you sign in again. "
-        "Reload the page and submit it once more.",
+        _("This form has expired"),
+        _("For your security, forms stop working after a while or when you sign in again. "
+          "Reload the page and submit it once more."),
     )
 
 

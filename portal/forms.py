@@ -10,7 +10,9 @@ from wtforms import Field, HiddenField, StringField, TextAreaField
 from wtforms.widgets import html_params
 from wtforms.validators import StopValidation, ValidationError
 
-from .timeutil import REACH, canonical_zone, describe_zone, find_zone, utcnow, within_reach, zone_options
+from .i18n import _, _l
+from .timeutil import REACH, canonical_zone, describe_zone, find_zone, format_day, utcnow, within_reach, zone_options
+
 
 class FieldError(ValueError):
     """A change a service refuses, with a message for people; ``field`` names the form field the
@@ -47,7 +49,7 @@ def strip_lower(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
-ONE_LINE_MESSAGE = "Keep this to one line: line breaks, tabs and other control characters can't be used here."
+ONE_LINE_MESSAGE = _l("Keep this to one line: line breaks, tabs and other control characters can't be used here.")
 
 
 def has_control_characters(text: str) -> bool:
@@ -118,8 +120,8 @@ class TimezoneField(Field):
 
     widget = ZonePicker()
 
-    def __init__(self, label="Time zone", validators=(), **kwargs):
-        super().__init__(label, validators=[valid_timezone, *validators], **kwargs)
+    def __init__(self, label=None, validators=(), **kwargs):
+        super().__init__(label or _l("Time zone"), validators=[valid_timezone, *validators], **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist:
@@ -144,18 +146,23 @@ def in_reach(form, field):
     """A date or date-time within a year of today either way (``timeutil.REACH``), or a message."""
     if not within_reach(field.data):
         today = utcnow().date()
-        raise ValidationError(f"Choose a date between {today - REACH:%-d %b %Y} and {today + REACH:%-d %b %Y}.")
+        raise ValidationError(_("Choose a date between %(first)s and %(last)s.", first=format_day(today - REACH, "yMMMd"),
+                                last=format_day(today + REACH, "yMMMd")))
 
 
 def language_field(label=None, *, optional: bool = False, **kwargs):
-    """A choice of the languages we ship, each named in itself (``Deutsch``, ``日本語``). ``optional``
-    adds "the browser's language" (stored as no choice: the person's first sign-in decides)."""
-    from wtforms import SelectField
+    """A choice of the languages we ship, each named in itself (``Deutsch``, ``日本語``, marked with its
+    ``lang``). ``optional`` adds "the browser's language" (stored as no choice: the person's first
+    sign-in decides)."""
+    from wtforms import SelectChoice, SelectField
     from wtforms.validators import AnyOf
 
     from .i18n import LANGUAGES, _l
 
-    choices = ([("", _l("Their browser's language (at first sign-in)"))] if optional else []) + list(LANGUAGES.items())
+    choices = [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGES.items()]
+    if optional:
+        choices.insert(0, SelectChoice("", _l("Their browser's language (at first sign-in)")))
     return SelectField(label or _l("Language"), choices=choices, default="" if optional else None,
-                       validators=[AnyOf([code for code, _name in choices], message=_l("Choose a language from the list."))],
+                       validators=[AnyOf([choice.value for choice in choices],
+                                         message=_l("Choose a language from the list."))],
                        **kwargs)

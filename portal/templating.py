@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from babel.lists import format_list
 from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from .security import RECRUITER_ROLES
-from .i18n import _, _l, current_language, ngettext
+from .i18n import _, _l, current_language, current_locale, ngettext
 from .timeutil import format_date, format_datetime, format_day, join_day_and_time, to_zone, utcnow, zone_label
 
 
@@ -38,6 +39,7 @@ NAVIGATION = (
     NavItem(_l("People"), "people.index", EVERYONE),
     NavItem(_l("My profile"), "people.own_profile", ("staff",)),
     NavItem(_l("Manage people"), "people.manage", RECRUITER_ROLES),
+    NavItem(_l("E-mail texts"), "texts.index", RECRUITER_ROLES),
 )
 
 
@@ -104,6 +106,21 @@ def _both_zones(start: datetime | None, end: datetime | None, zone: str, other_z
     return _("%(when)s (%(time)s for %(name)s)", when=when, time=clock, name=other_name)
 
 
+def _midsentence(text: str | None) -> str:
+    """A label used inside a sentence (``Video call`` → ``video call``): lower-cased, except in
+    German, whose nouns keep their capital."""
+    text = str(text or "")
+    return text if current_language() == "de" else text.lower()
+
+
+def _and_list(names) -> str:
+    """``Ana, Ben and Chloé``: names joined the reader's way (Babel's lists; English as we always wrote it)."""
+    names = [str(name) for name in names]
+    if current_language() == "en" or len(names) < 2:
+        return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+    return format_list(names, locale=current_locale())
+
+
 def _paragraphs(text: str | None) -> Markup:
     """Plain text → escaped <p> paragraphs (blank lines) with <br> for single line breaks."""
     blocks = [b for b in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip()) if b.strip()]
@@ -138,6 +155,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["time_range"] = _time_range
     app.jinja_env.filters["both_zones"] = _both_zones
     app.jinja_env.filters["paragraphs"] = _paragraphs
+    app.jinja_env.filters["midsentence"] = _midsentence
+    app.jinja_env.filters["and_list"] = _and_list
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -14,6 +14,8 @@ from babel import dates as babel_dates
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from .i18n import _, _l, ngettext
+
 
 # How far from now a typed or chosen date may be. Every real plan fits (deadlines, time off, audit
 # searches, conversations), and arithmetic on what's inside (a day later, another zone) can't fall
@@ -223,8 +225,8 @@ def day_bounds(hours: Hours, zone: str, on) -> tuple[datetime, datetime]:
 # one name per country (Europe/Stockholm, Europe/Amsterdam), so a Swede finds Stockholm.
 
 REGIONS = {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
-ZONE_MESSAGE = "Choose a time zone from the list, like Europe/Berlin."
-UTC_PLACE = "Coordinated Universal Time"
+ZONE_MESSAGE = _l("Choose a time zone from the list, like Europe/Berlin.")
+UTC_PLACE = "Coordinated Universal Time"  # as typed and matched; shown in the reader's language (Zone.local_place)
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,7 @@ class Zone:
     name: str  # the IANA name: Europe/Berlin
     city: str  # Berlin
     country: str  # Germany ("" for UTC)
+    country_code: str = ""  # DE
 
     @property
     def place(self) -> str:
@@ -239,6 +242,19 @@ class Zone:
         if not self.country or self.country == self.city:
             return self.city
         return f"{self.city}, {self.country}"
+
+    def local_place(self, locale=None) -> str:
+        """``place`` in the reader's language (Babel's city and country names): ``ベルリン, ドイツ``."""
+        loc = _locale(locale)
+        if loc.language == "en":
+            return self.place
+        if self.name == "UTC":
+            return _("Coordinated Universal Time")
+        city = (loc.time_zones.get(self.name) or {}).get("city") or self.city
+        country = loc.territories.get(self.country_code) or self.country
+        if not country or country == city or self.country == self.city:
+            return city
+        return f"{city}, {country}"
 
 
 def _zoneinfo_files():
@@ -275,7 +291,7 @@ def _zone_data() -> tuple[dict[str, Zone], dict[str, str]]:
     zones = {"UTC": Zone("UTC", UTC_PLACE, "")}
     for row in _read_table(folder, "zone.tab"):
         if len(row) >= 3 and is_valid_timezone(row[2]):
-            zones.setdefault(row[2], Zone(row[2], _city(row[2]), countries.get(row[0], row[0])))
+            zones.setdefault(row[2], Zone(row[2], _city(row[2]), countries.get(row[0], row[0]), row[0]))
     links = {}
     try:
         compiled = folder.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines()
@@ -358,14 +374,14 @@ def find_zone(text: str | None) -> str:
     Anything else raises ValueError with a message for them."""
     text = text.strip(" ") if isinstance(text, str) else ""
     if not text or len(text) > 120 or any(not ch.isprintable() for ch in text):
-        raise ValueError(ZONE_MESSAGE)
+        raise ValueError(str(ZONE_MESSAGE))
     label = re.fullmatch(r"(?:GMT[+-]\d{2}:\d{2}\s*·\s*)?(.*?)\s*(?:\(([^()]+)\))?", text)
     place, named = label.groups() if label else (text, None)
     if re.fullmatch(r"[A-Za-z]{3}(\d[A-Za-z]{3})?", text) and text.upper() not in ("UTC", "GMT", "UCT"):
         # EST, CET, PST8PDT…: old names the database keeps for one place each (EST is Panama, with no
         # summer time), never what someone typing them means
-        raise ValueError(f"{text} is an abbreviation several places share: type your city instead, like New York "
-                         "or Berlin.")
+        raise ValueError(_("%(name)s is an abbreviation several places share: type your city instead, like New York "
+                           "or Berlin.", name=text))
     for candidate in (named, text):
         if candidate and candidate.lower() in _names_by_lower():
             zone = canonical_zone(_names_by_lower()[candidate.lower()])
@@ -376,9 +392,10 @@ def find_zone(text: str | None) -> str:
         return matches[0]
     if matches:
         cities = [_zone_data()[0][name].city for name in matches[:3]]
-        raise ValueError(f"{place or text} has {len(matches)} time zones: type a city instead, like "
-                         f"{', '.join(cities[:-1])} or {cities[-1]}.")
-    raise ValueError(ZONE_MESSAGE)
+        raise ValueError(ngettext("%(place)s has %(num)d time zone: type a city instead, like %(cities)s or %(last)s.",
+                                  "%(place)s has %(num)d time zones: type a city instead, like %(cities)s or %(last)s.",
+                                  len(matches), place=place or text, cities=", ".join(cities[:-1]), last=cities[-1]))
+    raise ValueError(str(ZONE_MESSAGE))
 
 
 def gmt_offset(zone: str, now: datetime | None = None) -> str:
@@ -392,7 +409,7 @@ def gmt_offset(zone: str, now: datetime | None = None) -> str:
 def describe_zone(name: str, now: datetime | None = None) -> str:
     """``GMT+01:00 · Berlin, Germany``: a zone's offset now and its main place."""
     zone = _zone_data()[0].get(name)
-    return f"{gmt_offset(name, now)} · {zone.place if zone else name}"
+    return f"{gmt_offset(name, now)} · {zone.local_place() if zone else name}"
 
 
 def zone_options(now: datetime | None = None, current: str | None = None) -> list[tuple[str, str]]:
