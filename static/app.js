@@ -5,6 +5,8 @@
   // --- The time-zone picker (templates/_macros/forms.html, zone_field) ---------------------------
   // Shows the chosen zone's offset and city under the box as it changes, and, where the zone is the
   // person's own (data-device-zone), offers this device's zone when it differs from the chosen one.
+  // Its words come from the page, in the reader's language: data-now-text ("Now {zone}") and
+  // data-use-text ("Use {zone} (your device's zone)") on .zone-field; English where the page has none.
 
   // The browser's own name for a zone: it may spell an old name (Asia/Calcutta for Asia/Kolkata).
   const browserNames = new Map();
@@ -53,7 +55,7 @@
     const describe = () => {
       const found = optionFor(list, input.value);
       const label = !found.option ? '' : found.exact ? found.option.label.replace(/ \([^()]*\)$/, '') : found.option.label;
-      if (now) now.textContent = label && 'Now ' + label;
+      if (now) now.textContent = label && (box.dataset.nowText || 'Now {zone}').replace('{zone}', label);
     };
     input.addEventListener('input', describe);
 
@@ -67,7 +69,7 @@
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'secondary outline compact';
-    button.textContent = 'Use ' + zone + " (your device's zone)";
+    button.textContent = (box.dataset.useText || "Use {zone} (your device's zone)").replace('{zone}', zone);
     offer.appendChild(button);
     box.appendChild(offer);
     const update = () => {
@@ -97,21 +99,34 @@
 
 // --- Office hours: a talk's countdown (templates/office_hours/candidate/window.html) -----------------
 // <time data-countdown datetime="…Z">12 min left</time>, written by the server (a reload shows the
-// right figure without JavaScript); here it counts down each second in the same words.
+// right figure without JavaScript); here it counts down each second in the same words. The words come
+// from the page, in the reader's language: data-words='{"up": …, "under": …, "min": [one, other]}'
+// ("{n}" for the minutes; one for exactly 1); English where the page has none.
 (function () {
   'use strict';
 
-  function words(ms) {
-    if (ms <= 0) return "time's up";
-    if (ms < 60000) return 'under a minute left';
-    return Math.floor(ms / 60000) + ' min left';
+  const ENGLISH = { up: "time's up", under: 'under a minute left', min: ['{n} min left', '{n} min left'] };
+
+  function wordsOf(element) {
+    try {
+      return Object.assign({}, ENGLISH, JSON.parse(element.dataset.words || '{}'));
+    } catch (error) {
+      return ENGLISH;
+    }
+  }
+
+  function words(ms, said) {
+    if (ms <= 0) return said.up;
+    if (ms < 60000) return said.under;
+    const n = Math.floor(ms / 60000);
+    return said.min[n === 1 ? 0 : 1].replace('{n}', String(n));
   }
 
   function tick() {
     document.querySelectorAll('time[data-countdown]').forEach((element) => {
       const end = Date.parse(element.getAttribute('datetime'));
       if (Number.isNaN(end)) return;
-      const text = words(end - Date.now());
+      const text = words(end - Date.now(), wordsOf(element));
       if (element.textContent !== text) element.textContent = text;
     });
   }

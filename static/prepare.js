@@ -5,64 +5,58 @@
 (function () {
   'use strict';
 
-  // --- "in 2 days, 3 hours": the same words as prepare.services.countdown -------------------------
-  function part(n, unit) {
-    return n + ' ' + unit + (n === 1 ? '' : 's');
+  // --- "in 2 days, 3 hours": the same words as prepare.services.countdown ------------------------
+  // The words come from the page, in the reader's language (data-words on the <time>, written by
+  // prepare.services.countdown_words); a unit is [one, other], one for exactly 1.
+  function part(words, n, unit) {
+    const forms = words[unit] || ['{n}', '{n}'];
+    return forms[n === 1 ? 0 : 1].replace('{n}', String(n));
   }
 
-  function words(startMs, endMs, nowMs) {
+  function within(words, time, more) {
+    return more ? words.inMore.replace('{time}', time).replace('{more}', more) : words.in.replace('{time}', time);
+  }
+
+  function say(words, startMs, endMs, nowMs) {
     const seconds = Math.floor((startMs - nowMs) / 1000);
-    if (seconds <= 0) return Number.isNaN(endMs) || endMs > nowMs ? 'happening now' : 'over';
-    if (seconds < 60) return 'starting now';
+    if (seconds <= 0) return Number.isNaN(endMs) || endMs > nowMs ? words.now : words.over;
+    if (seconds < 60) return words.starting;
     const minutes = Math.floor(seconds / 60);
     const days = Math.floor(minutes / 1440);
     const hours = Math.floor((minutes % 1440) / 60);
     const mins = minutes % 60;
-    if (days) return 'in ' + part(days, 'day') + (hours ? ', ' + part(hours, 'hour') : '');
-    if (hours) return 'in ' + part(hours, 'hour') + (mins ? ', ' + part(mins, 'minute') : '');
-    return 'in ' + part(mins, 'minute');
+    if (days) return within(words, part(words, days, 'day'), hours ? part(words, hours, 'hour') : '');
+    if (hours) return within(words, part(words, hours, 'hour'), mins ? part(words, mins, 'minute') : '');
+    return within(words, part(words, mins, 'minute'), '');
   }
 
   function tick() {
     document.querySelectorAll('time[data-starts-in]').forEach((element) => {
       const start = Date.parse(element.getAttribute('datetime'));
       if (Number.isNaN(start)) return;
-      const text = words(start, Date.parse(element.dataset.ends || ''), Date.now());
-      if (element.textContent !== text) element.textContent = text;
+      let words;
+      try {
+        words = JSON.parse(element.dataset.words || '');
+      } catch (error) {
+        return;  // no words to say it in: the server's text stays
+      }
+      const text = say(words, start, Date.parse(element.dataset.ends || ''), Date.now());
+      if (text && element.textContent !== text) element.textContent = text;
     });
   }
 
   // --- the device check ----------------------------------------------------------------------------
-  const HELP = {
-    blocked: [
-      'Your browser blocked the camera and microphone for this site.',
-      'To allow them: select the camera or padlock icon at the left of the address bar, choose Allow ' +
-        'for the camera and the microphone, then press the check button again. On a phone, look in ' +
-        'your settings under your browser, then Camera and Microphone.',
-    ],
-    missing: [
-      "We couldn't find a camera or a microphone on this device.",
-      'Plug one in, or switch on the built-in one, and try again. No camera? Check the microphone only: ' +
-        'you can still join with sound.',
-    ],
-    missingAudio: [
-      "We couldn't find a microphone on this device.",
-      'Plug in a headset or switch on the built-in microphone, then try again.',
-    ],
-    busy: [
-      'Your camera or microphone is in use by another app.',
-      'Close the other video call or app (or another browser tab using it), then try again.',
-    ],
-    unsupported: [
-      "This browser can't check your devices here.",
-      'The check needs a secure (https) page and a recent browser: try the latest Chrome, Edge, Firefox ' +
-        'or Safari, or open your video link a few minutes early: most video tools show a preview first.',
-    ],
-    silent: [
-      "We can't hear anything yet.",
-      "Say something. If the bar stays empty, check that the microphone isn't muted and is the one " +
-        'chosen in your system settings.',
-    ],
+  // What it says comes from the page, in the reader's language (data-texts on the section, written by
+  // prepare.views._device_texts); each problem is [what happened, what to do].
+  const texts = (section) => {
+    if (!section.deviceTexts) {
+      try {
+        section.deviceTexts = JSON.parse(section.dataset.texts || '{}');
+      } catch (error) {
+        section.deviceTexts = {};
+      }
+    }
+    return section.deviceTexts;
   };
 
   let running = null; // {section, stream, context, frame, timer}
@@ -77,7 +71,7 @@
 
   function showHelp(section, key, retryAudioOnly) {
     const { help } = parts(section);
-    const [lead, detail] = HELP[key];
+    const [lead, detail] = texts(section)[key] || ['', ''];
     help.replaceChildren();
     const strong = document.createElement('p');
     const b = document.createElement('strong');
@@ -90,15 +84,15 @@
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'secondary';
-      button.textContent = 'Check the microphone only';
+      button.textContent = texts(section).microphoneOnly;
       button.addEventListener('click', () => start(section, 'audio'));
       help.appendChild(button);
     }
     help.hidden = false;
   }
 
-  function say(section, text) {
-    parts(section).status.textContent = text;
+  function tell(section, text) {
+    parts(section).status.textContent = text || '';
   }
 
   function stop() {
@@ -135,18 +129,18 @@
     stop();
     const p = parts(section);
     p.help.hidden = true;
-    const what = mode === 'video' ? 'camera and microphone' : 'microphone';
+    const t = texts(section);
     if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       showHelp(section, 'unsupported');
-      say(section, '');
+      tell(section, '');
       return;
     }
-    say(section, 'Asking your browser for the ' + what + '…');
+    tell(section, mode === 'video' ? t.askingVideo : t.askingAudio);
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: mode === 'video' });
     } catch (error) {
-      say(section, '');
+      tell(section, '');
       const name = error && error.name;
       if (name === 'NotAllowedError' || name === 'SecurityError') showHelp(section, 'blocked');
       else if (name === 'NotFoundError' || name === 'OverconstrainedError') {
@@ -159,16 +153,14 @@
     const state = { video: mode !== 'video', audio: false, done: false };
     p.start.hidden = true;
     p.stop.hidden = false;
-    say(section, mode === 'video' ? 'Starting your camera…' : 'Listening…');
+    tell(section, mode === 'video' ? t.startingCamera : t.listening);
 
     const finish = () => {
       if (state.done || !state.video || !state.audio) return;
       state.done = true;
       if (running && running.timer) clearTimeout(running.timer);
       p.help.hidden = true;
-      say(section, mode === 'video' && stream.getVideoTracks().length
-        ? 'Your camera and microphone work. We ticked them off in your checklist.'
-        : 'Your microphone works. We ticked it off in your checklist.');
+      tell(section, mode === 'video' && stream.getVideoTracks().length ? t.workVideo : t.workAudio);
       tickDevices();
     };
 
@@ -177,7 +169,7 @@
       p.video.hidden = false;
       p.video.addEventListener('playing', () => {
         state.video = true;
-        if (!state.audio) say(section, 'Your camera works. Now say something to test the microphone.');
+        if (!state.audio) tell(section, t.cameraWorks);
         finish();
       }, { once: true });
       p.video.play().catch(() => {});
@@ -229,8 +221,8 @@
       p.start.addEventListener('click', () => start(section, section.dataset.deviceCheck));
       p.stop.addEventListener('click', () => {
         stop();
-        say(section, section.dataset.deviceCheck === 'video' ? 'Stopped: your camera and microphone are off.'
-          : 'Stopped: your microphone is off.');
+        tell(section, section.dataset.deviceCheck === 'video' ? texts(section).stoppedVideo
+          : texts(section).stoppedAudio);
       });
     });
   }

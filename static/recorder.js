@@ -17,16 +17,21 @@
   };
   // About 1 Mbit/s of picture and 64 kbit/s of sound: 3 minutes come to about 24 MB, under the limit.
   const BITS = { video: 1000000, audio: 64000 };
-  const START_LABEL = { video: 'Turn on camera and microphone', audio: 'Turn on microphone' };
+  // What it says comes from the page, in the reader's language (data-texts on [data-recorder],
+  // written by recordings/views/recorder.py, recorder_texts): nothing here is English to people.
+  let T = {};
 
   const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+
+  // "2 minutes": the unit's [one, other] form (one for exactly 1, as the page's language counts).
+  const unit = (forms, n) => (forms ? forms[n === 1 ? 0 : 1] : String(n)).replace('{n}', String(n));
 
   function spoken(seconds) {
     const minutes = Math.floor(seconds / 60);
     const rest = seconds % 60;
     const parts = [];
-    if (minutes) parts.push(`${minutes} minute${minutes === 1 ? '' : 's'}`);
-    if (rest || !minutes) parts.push(`${rest} second${rest === 1 ? '' : 's'}`);
+    if (minutes) parts.push(unit(T.minute, minutes));
+    if (rest || !minutes) parts.push(unit(T.second, rest));
     return parts.join(' ');
   }
 
@@ -58,24 +63,19 @@
 
   // What went wrong with getUserMedia, in plain words; the upload below always works.
   function problemText(error, kind) {
-    const device = kind === 'video' ? 'camera and microphone' : 'microphone';
+    const video = kind === 'video';
     switch (error && error.name) {
       case 'NotAllowedError':
       case 'SecurityError':
-        return `Your browser didn't let this page use the ${device}. To record here, allow it (look for ` +
-          'the camera or microphone symbol in the address bar, or in the browser\'s site settings) and ' +
-          'press the button again. Or upload a recording made with another app below.';
+        return video ? T.blockedVideo : T.blockedAudio;
       case 'NotFoundError':
       case 'OverconstrainedError':
-        return kind === 'video'
-          ? 'We can\'t find a camera on this device. Choose "Audio only", or upload a recording below.'
-          : 'We can\'t find a microphone on this device. Plug one in and try again, or upload a recording below.';
+        return video ? T.noCamera : T.noMicrophone;
       case 'NotReadableError':
       case 'AbortError':
-        return `Another app seems to be using the ${device}. Close it and press the button again, or ` +
-          'upload a recording below.';
+        return video ? T.busyVideo : T.busyAudio;
       default:
-        return `The ${device} couldn't be started here. Try again, or upload a recording below.`;
+        return video ? T.failedVideo : T.failedAudio;
     }
   }
 
@@ -107,6 +107,11 @@
     const fileInput = form && form.querySelector('input[type="file"][name="media"]');
     if (!form || !fileInput) return;
     section.dataset.recorderReady = 'yes';
+    try {
+      T = JSON.parse(section.dataset.texts || '{}');
+    } catch (error) {
+      T = {};
+    }
     if (!canRecord()) {
       const note = document.querySelector('[data-unsupported]');
       if (note) note.hidden = false;
@@ -194,9 +199,7 @@
       resetTimer();
       timerLine.hidden = false;
       show('record');
-      say(wanted === 'video'
-        ? 'The camera and microphone are on (the preview is muted). Press Record when you\'re ready.'
-        : 'The microphone is on. Press Record when you\'re ready.');
+      say(wanted === 'video' ? T.onVideo : T.onAudio);
       buttons.record.focus();
     }
 
@@ -207,7 +210,7 @@
       if (countdown.textContent !== text) countdown.textContent = text;
       if (!warned && left <= 30 && maxSeconds > 60) {
         warned = true;
-        say('30 seconds left.');
+        say(T.thirtyLeft);
       }
       if (left === 0) stop();
     }
@@ -224,7 +227,7 @@
       try {
         recorder = new MediaRecorder(stream, options);
       } catch (error) {
-        complain('This browser can\'t record here after all. Upload a recording made with another app below.');
+        complain(T.cannotRecord);
         stopStream();
         show();
         return;
@@ -239,7 +242,7 @@
       dot.hidden = false;
       ticking = window.setInterval(tick, 250);
       show('stop');
-      say(`Recording. Press Stop when you're done; it stops by itself after ${spoken(maxSeconds)}.`);
+      say(T.recording);
       buttons.stop.focus();
     }
 
@@ -261,7 +264,7 @@
       modes.forEach((mode) => { mode.disabled = false; });
       show('again');
       if (!blob.size) {
-        complain('Nothing was recorded. Press "Record again" to try once more, or upload a recording below.');
+        complain(T.nothing);
         buttons.again.focus();
         return;
       }
@@ -272,8 +275,7 @@
       player.hidden = false;
       if (blob.size > maxBytes) {
         takeFile = null;
-        complain(`This recording is larger than ${Math.round(maxBytes / (1024 * 1024))} MB, the most we can ` +
-          'take. Press "Record again" and keep it shorter.');
+        complain(T.takeTooLarge);
         buttons.again.focus();
         return;
       }
@@ -281,8 +283,8 @@
       transfer.items.add(takeFile);
       fileInput.files = transfer.files;
       fieldError(form, fileInput, '');
-      say(`Recorded ${spoken(seconds)}. Play it back below; it's ready to send with the form. ` +
-        (summary && !summary.value.trim() ? 'Write a short summary or transcript, then send it.' : 'Send it when you\'re ready.'));
+      say(`${(T.recorded || '').replace('{length}', spoken(seconds))} ` +
+        (summary && !summary.value.trim() ? T.writeSummary : T.sendWhenReady));
       player.focus();
     }
 
@@ -297,23 +299,23 @@
     buttons.stop.addEventListener('click', stop);
     buttons.again.addEventListener('click', again);
     modes.forEach((mode) => mode.addEventListener('change', () => {
-      buttons.start.textContent = START_LABEL[kind()];
+      buttons.start.textContent = kind() === 'video' ? T.startVideo : T.startAudio;
       if (stream && !recorder) {  // switch what is on: turn it off, and on again as asked
         stopStream();
         turnOn();
       }
     }));
-    buttons.start.textContent = START_LABEL[kind()];
+    buttons.start.textContent = kind() === 'video' ? T.startVideo : T.startAudio;
 
     // A file chosen by hand takes the take's place in the form.
     fileInput.addEventListener('change', () => {
       if (takeFile) {
         takeFile = null;
-        say('You chose a file: it will be sent instead of the recording made here.');
+        say(T.choseFile);
       }
       const chosen = fileInput.files[0];
       fieldError(form, fileInput, chosen && chosen.size > maxBytes
-        ? `This file is larger than ${Math.round(maxBytes / (1024 * 1024))} MB, the most we can take. Choose a smaller one.`
+        ? T.fileTooLargeChoose
         : '');
     });
 
@@ -322,22 +324,22 @@
       const wrong = [];
       if (recorder) {
         event.preventDefault();
-        complain('Stop the recording first, then send it.');
+        complain(T.stopFirst);
         buttons.stop.focus();
         return;
       }
       const chosen = fileInput.files[0];
       if (!chosen) {
-        fieldError(form, fileInput, 'Record an answer above, or choose a recording to upload.');
+        fieldError(form, fileInput, T.noRecording);
         wrong.push(fileInput);
       } else if (chosen.size > maxBytes) {
-        fieldError(form, fileInput, `This file is larger than ${Math.round(maxBytes / (1024 * 1024))} MB, the most we can take.`);
+        fieldError(form, fileInput, T.fileTooLarge);
         wrong.push(fileInput);
       } else {
         fieldError(form, fileInput, '');
       }
       if (summary && !summary.value.trim()) {
-        fieldError(form, summary, 'Write a short summary or transcript, so anyone who can\'t play the recording gets your answer too.');
+        fieldError(form, summary, T.noSummary);
         wrong.push(summary);
       } else if (summary) {
         fieldError(form, summary, '');
@@ -349,7 +351,7 @@
       }
       submit.disabled = true;
       submit.setAttribute('aria-busy', 'true');
-      submit.textContent = 'Sending…';
+      submit.textContent = T.sending;
     });
 
     function cleanUp() {
@@ -370,7 +372,7 @@
     });
 
     const hint = form.querySelector(`#${CSS.escape(fileInput.id)}-hint`);
-    if (hint) hint.prepend('What you record above is put here, ready to send; or choose a file yourself. ');
+    if (hint && T.hint) hint.prepend(`${T.hint} `);
     section.hidden = false;
   }
 

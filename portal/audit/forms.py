@@ -7,7 +7,10 @@ from datetime import date, timedelta
 from wtforms import HiddenField, SearchField, SelectChoice, SelectField, StringField
 from wtforms.widgets import DateInput
 
+from flask_babel import lazy_pgettext
+
 from ..forms import Form, strip
+from ..i18n import _, _l
 from ..security import parse_id
 from ..timeutil import within_reach
 from .services import EventFilter
@@ -23,26 +26,27 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    action = SelectField("What", validate_choice=False, filters=[strip])
-    who = SearchField("Who (name or e-mail)", filters=[strip], render_kw={"maxlength": 100})
-    candidate = StringField("Candidate number", render_kw={"inputmode": "numeric", "maxlength": 12})
-    start = StringField("From", name="from", widget=DateInput())
-    end = StringField("To", name="to", widget=DateInput())
+    action = SelectField(_l("What"), validate_choice=False, filters=[strip])
+    who = SearchField(_l("Who (name or e-mail)"), filters=[strip], render_kw={"maxlength": 100})
+    candidate = StringField(_l("Candidate number"), render_kw={"inputmode": "numeric", "maxlength": 12})
+    start = StringField(lazy_pgettext("date range", "From"), name="from", widget=DateInput())
+    end = StringField(lazy_pgettext("date range", "To"), name="to", widget=DateInput())
     before = HiddenField()  # the "Older events" link's, not the form's: the page after this event
 
     def __init__(self, formdata=None, *, actions=(), **kwargs):
         super().__init__(formdata, **kwargs)
         self.problems: list[str] = []
         prefixes = sorted({action.split(".")[0] for action in actions})
-        self.action.choices = ([SelectChoice("", "Everything")]
-                               + [SelectChoice(f"{p}.", f"{p.capitalize()}: all") for p in prefixes]
+        # The actions themselves are codes, as recorded (``user.created``); their groups' words are ours.
+        self.action.choices = ([SelectChoice("", _("Everything"))]
+                               + [SelectChoice(f"{p}.", _("%(group)s: all", group=p.capitalize())) for p in prefixes]
                                + [SelectChoice(action) for action in actions])
 
     def cleaned(self) -> EventFilter:
         """The filter to search with; each value that was left out adds a line to ``problems``."""
         candidate_id = parse_id(self.candidate.data)
         if self.candidate.data and candidate_id is None:
-            self.problems.append("The candidate number must be a whole number; it was ignored.")
+            self.problems.append(_("The candidate number must be a whole number; it was ignored."))
             self.candidate.data = ""
         self.action.data = (self.action.data or "")[:60]
         self.who.data = (self.who.data or "")[:100]
@@ -58,8 +62,8 @@ class AuditFilterForm(Form):
         if not within_reach(day, back=SEARCH_BACK):
             day = None
         if field.data and day is None:
-            self.problems.append(f"“{field.label.text}” must be a date like 2026-11-24, within the last 30 "
-                                 "years or the next one; it was ignored.")
+            self.problems.append(_("“%(field)s” must be a date like 2026-11-24, within the last 30 years or the "
+                                   "next one; it was ignored.", field=field.label.text))
         field.data = day.isoformat() if day else ""
         return day
 

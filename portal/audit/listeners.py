@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ..auth.models import ROLE_LABELS
 from ..auth.signals import account_created, sign_in_refused, signed_in
 from .services import record
 
 
 @account_created.connect
 def _account_created(user, *, actor=None) -> None:
-    record("user.created", f"Account for {user.name} created with the role {ROLE_LABELS[user.role].lower()}"
+    # Stored as recorded, in English (the role's code is its English name in lower case).
+    record("user.created", f"Account for {user.name} created with the role {user.role}"
            + (f" by {actor.name}" if actor else ""), actor=actor, subject=user, role=user.role)
 
 

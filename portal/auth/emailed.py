@@ -34,11 +34,12 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from ..extensions import db
+from ..i18n import _l
 from ..rendering import render
 from ..security import no_referrer
 from .tokens import TokenProblem, find_token
 
-FORM_EXPIRED = "This form has expired. Reload the page and try again."
+FORM_EXPIRED = _l("This form has expired. Reload the page and try again.")
 """What a link's page says when its form's CSRF token has run out (the page was open too long)."""
 
 
@@ -58,7 +59,7 @@ def problem_page(problem: TokenProblem, template: str, **context):
 def form_error(form) -> str | None:
     """The page-level message for a form that didn't validate: only an expired CSRF token has one
     (field errors are shown at their fields)."""
-    return FORM_EXPIRED if form.csrf_token.errors else None
+    return str(FORM_EXPIRED) if form.csrf_token.errors else None
 
 
 class EmailedLinkView(MethodView):

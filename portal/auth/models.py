@@ -11,6 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import _l
 from ..security import RECRUITER_ROLES
 from ..timeutil import Hours, UTCDateTime, utcnow
 
@@ -19,11 +20,11 @@ if TYPE_CHECKING:  # for the annotations only: the features above auth map these
     from ..people.models import StaffProfile
 
 ROLES = ("candidate", "staff", "recruiter", "admin")
-ROLE_LABELS = {
-    "candidate": "Candidate",
-    "staff": "Staff",
-    "recruiter": "Recruiter",
-    "admin": "Admin",
+ROLE_LABELS = {  # what a role is called on pages (translated when shown; the audit trail stores the code)
+    "candidate": _l("Candidate"),
+    "staff": _l("Staff"),
+    "recruiter": _l("Recruiter"),
+    "admin": _l("Admin"),
 }
 ERASED_DOMAIN = "erased.invalid"
 """An erased account's address is ``candidate-<id>@erased.invalid`` (``privacy.services.erase_candidate``):
@@ -90,7 +91,7 @@ class User(UserMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS[self.role]
+        return str(ROLE_LABELS[self.role])
 
     @property
     def first_name(self) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, login_manager
 from ..i18n import SESSION_KEY as LANGUAGE_KEY
-from ..i18n import browser_language, current_language, known_language, register_recipient_language
+from ..i18n import _, browser_language, current_language, known_language, register_recipient_language
 from ..mail.services import queue_mail
 from ..rendering import hx_redirect, login_url
 from ..security import acting_user
@@ -45,17 +45,17 @@ def find_user_by_email(email: str) -> User | None:
 def create_user(email: str, name: str, role: str, timezone: str = "UTC", locale: str | None = None) -> User:
     """Add an account (flush only). E-mail addresses are unique and stored lower-case."""
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+        raise AccountError(_("Unknown role %(role)r; choose one of %(roles)s.", role=role, roles=", ".join(ROLES)))
     email = normalize_email(email)
     if find_user_by_email(email) is not None:
-        raise AccountError(f"There is already an account for {email}.")
+        raise AccountError(_("There is already an account for %(email)s.", email=email))
     user = User(email=email, name=name.strip() or email.split("@")[0], role=role, timezone=timezone,
                 locale=known_language(locale))
     try:
         with db.session.begin_nested():  # two requests adding the same address at once: one wins
             db.session.add(user)
     except IntegrityError:
-        raise AccountError(f"There is already an account for {email}.") from None
+        raise AccountError(_("There is already an account for %(email)s.", email=email)) from None
     account_created.send(user, actor=acting_user())
     return user
 

@@ -26,6 +26,7 @@ from flask_login import current_user
 from joserfc.errors import JoseError
 
 from ..extensions import db, limiter
+from ..i18n import _
 from ..rendering import render
 from ..security import no_referrer
 from ..templating import absolute_url
@@ -166,7 +167,7 @@ def sso_callback(provider: str):
     start_session(user)
     signed_in.send(user, method="sso", provider=provider, label=settings["label"])
     db.session.commit()
-    flash(f"Welcome, {user.first_name}. You're signed in.", "success")
+    flash(_("Welcome, %(name)s. You're signed in.", name=user.first_name), "success")
     return redirect(next_path or url_for("main.home"))
 
 

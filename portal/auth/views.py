@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db, limiter
 from ..forms import EmptyForm
+from ..i18n import _
 from ..rendering import render
 from .tokens import TokenProblem
 from . import bp
@@ -75,7 +76,7 @@ class ConfirmSignIn(EmailedLinkView):
     def post(self, link, token: str):
         user = sign_in_with_token(token)
         db.session.commit()
-        flash(f"Welcome, {user.first_name}. You're signed in.", "success")
+        flash(_("Welcome, %(name)s. You're signed in.", name=user.first_name), "success")
         return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
 
     def problem(self, problem: TokenProblem):
@@ -97,7 +98,7 @@ def logout():
     # CSRFProtect has already checked the token: a cross-site form cannot sign anyone out.
     sign_out(current_user._get_current_object())
     db.session.commit()
-    flash("You're signed out. Sign in again with a new link whenever you like.", "success")
+    flash(_("You're signed out. Sign in again with a new link whenever you like."), "success")
     response = redirect(url_for("auth.login"))
     response.headers["Clear-Site-Data"] = '"cache"'
     return response

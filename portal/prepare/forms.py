@@ -6,6 +6,7 @@ from wtforms import BooleanField
 from wtforms.validators import StopValidation
 
 from ..forms import Form
+from ..i18n import _l
 from .models import CHECKLIST
 
 TICKED = "y"
@@ -14,7 +15,7 @@ TICKED = "y"
 def _a_box(form, field):
     """A box sends ``y`` or nothing; anything else is not a tick we can read."""
     if field.raw_data and (len(field.raw_data) > 1 or field.raw_data[0] != TICKED):
-        raise StopValidation("Tick the box or leave it empty.")
+        raise StopValidation(_l("Tick the box or leave it empty."))
 
 
 class ChecklistForm(Form):

@@ -8,14 +8,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..i18n import _l
 from ..timeutil import UTCDateTime, utcnow
 
 # Field → what the candidate ticks; the order is the page's.
 CHECKLIST = {
-    "quiet_place": "I have a quiet place with a good connection",
-    "questions_ready": "My questions are ready",
-    "link_opened": "I opened the link (or know where we meet)",
-    "devices_checked": "My camera and microphone work",
+    "quiet_place": _l("I have a quiet place with a good connection"),
+    "questions_ready": _l("My questions are ready"),
+    "link_opened": _l("I opened the link (or know where we meet)"),
+    "devices_checked": _l("My camera and microphone work"),
 }
 
 

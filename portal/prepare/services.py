@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 
+from flask_babel import npgettext  # (portal/i18n.py has no npgettext of its own)
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..forms import FieldError
+from ..i18n import _, ngettext
 from ..meetings.calendar import agenda_questions
 from ..meetings.models import Meeting, meeting_question
 from ..questions.bank import BANK, BANK_BY_KEY, BankQuestion
@@ -52,15 +54,16 @@ def items(meeting: Meeting) -> dict[str, str]:
     if meeting.format == "written":
         return {}
     if meeting.format == "in_person":
-        return {"questions_ready": CHECKLIST["questions_ready"],
-                "link_opened": "I know where we meet and how to get there"}
+        return {"questions_ready": str(CHECKLIST["questions_ready"]),
+                "link_opened": _("I know where we meet and how to get there")}
     if meeting.format == "phone":
-        return {"quiet_place": "I have a quiet place with good phone reception",
-                "questions_ready": CHECKLIST["questions_ready"],
-                "link_opened": f"I know how we connect (who calls whom, and on which number) with {first}",
-                "devices_checked": "My microphone works"}
-    return {"quiet_place": CHECKLIST["quiet_place"], "questions_ready": CHECKLIST["questions_ready"],
-            "link_opened": "I opened the video link", "devices_checked": CHECKLIST["devices_checked"]}
+        return {"quiet_place": _("I have a quiet place with good phone reception"),
+                "questions_ready": str(CHECKLIST["questions_ready"]),
+                "link_opened": _("I know how we connect (who calls whom, and on which number) with %(name)s",
+                                 name=first),
+                "devices_checked": _("My microphone works")}
+    return {"quiet_place": str(CHECKLIST["quiet_place"]), "questions_ready": str(CHECKLIST["questions_ready"]),
+            "link_opened": _("I opened the video link"), "devices_checked": str(CHECKLIST["devices_checked"])}
 
 
 def device_check(meeting: Meeting) -> str | None:
@@ -82,7 +85,7 @@ class Progress:
 
     @property
     def label(self) -> str:
-        return f"{self.ready} of {self.total} ready"
+        return ngettext("%(ready)d of %(num)d ready", "%(ready)d of %(num)d ready", self.total, ready=self.ready)
 
 
 def progress(meeting: Meeting, prep: MeetingPrep) -> Progress:
@@ -93,7 +96,7 @@ def progress(meeting: Meeting, prep: MeetingPrep) -> Progress:
 def save_checklist(meeting: Meeting, ticked: dict[str, bool], now: datetime) -> MeetingPrep:
     """Save what the candidate ticked; items that don't fit the format are left as they are."""
     if not can_prepare(meeting, now):
-        raise PrepareError("This conversation isn't coming up any more, so its checklist can't be changed.")
+        raise PrepareError(_("This conversation isn't coming up any more, so its checklist can't be changed."))
     fields = items(meeting)
     values = {field: bool(ticked.get(field)) for field in fields}
     prep = db.session.get(MeetingPrep, meeting.id)
@@ -172,7 +175,7 @@ def add_suggestion(meeting: Meeting, key: str, now: datetime) -> tuple[Question,
     if key not in BANK_BY_KEY:
         raise LookupError(key)
     if not can_prepare(meeting, now):
-        raise PrepareError("This conversation isn't coming up any more, so nothing can be added to it.")
+        raise PrepareError(_("This conversation isn't coming up any more, so nothing can be added to it."))
     question, created = add_from_bank(meeting.candidate, key)
     if not created:
         return question, False
@@ -185,24 +188,50 @@ def add_suggestion(meeting: Meeting, key: str, now: datetime) -> tuple[Question,
 # --- time ---------------------------------------------------------------------------------------
 
 
-def _part(n: int, unit: str) -> str:
-    return f"{n} {unit}{'' if n == 1 else 's'}"
+# A countdown's units ("in 2 days, 3 hours"): their own context, as a language may inflect them after "in".
+def _days(n: int, shown=None) -> str:
+    return npgettext("countdown", "%(count)s day", "%(count)s days", n, count=n if shown is None else shown)
+
+
+def _hours(n: int, shown=None) -> str:
+    return npgettext("countdown", "%(count)s hour", "%(count)s hours", n, count=n if shown is None else shown)
+
+
+def _minutes(n: int, shown=None) -> str:
+    return npgettext("countdown", "%(count)s minute", "%(count)s minutes", n, count=n if shown is None else shown)
+
+
+def _within(time: str, more: str | None = None) -> str:
+    return _("in %(time)s, %(more)s", time=time, more=more) if more else _("in %(time)s", time=time)
 
 
 def countdown(start: datetime | None, end: datetime | None, now: datetime) -> str:
     """``in 2 days, 3 hours``, ``in 5 hours, 20 minutes``, ``in 12 minutes``, ``starting now``,
-    ``happening now``: whole units, never more time than there is (prepare.js says the same)."""
+    ``happening now``: whole units, never more time than there is (prepare.js says the same, in the
+    words of ``countdown_words``)."""
     if start is None:
         return ""
     seconds = int((start - now).total_seconds())
     if seconds <= 0:
-        return "happening now" if end is None or end > now else "over"
+        return _("happening now") if end is None or end > now else _("over")
     if seconds < 60:
-        return "starting now"
+        return _("starting now")
     minutes = seconds // 60
     days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
     if days:
-        return f"in {_part(days, 'day')}" + (f", {_part(hours, 'hour')}" if hours else "")
+        return _within(_days(days), _hours(hours) if hours else None)
     if hours:
-        return f"in {_part(hours, 'hour')}" + (f", {_part(mins, 'minute')}" if mins else "")
-    return f"in {_part(mins, 'minute')}"
+        return _within(_hours(hours), _minutes(mins) if mins else None)
+    return _within(_minutes(mins))
+
+
+def countdown_words() -> dict:
+    """``countdown``'s words for static/prepare.js, in the reader's language: ``{time}``, ``{more}`` and
+    ``{n}`` are filled in there; a unit is [one, other] (one for exactly 1)."""
+    return {
+        "now": _("happening now"), "over": _("over"), "starting": _("starting now"),
+        "in": _within("{time}"), "inMore": _within("{time}", "{more}"),
+        "day": [_days(1, "{n}"), _days(2, "{n}")],
+        "hour": [_hours(1, "{n}"), _hours(2, "{n}")],
+        "minute": [_minutes(1, "{n}"), _minutes(2, "{n}")],
+    }

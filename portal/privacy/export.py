@@ -41,6 +41,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..candidates.models import DECLINE_REASONS, Candidate, ExitSurvey
 from ..extensions import db
+from ..i18n import _l, language_of
 from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
 from ..mail.models import OutboxMessage
 from ..meetings.models import Meeting
@@ -52,12 +53,30 @@ from ..recordings.services import answering, candidate_recordings
 from ..timeutil import format_datetime, utcnow
 
 OWN, FORMAL = "own", "formal"
-INTERNAL_HEADING = "Internal notes, not shown to the candidate in the portal"
+# The export is written in the candidate's language (``write_export``): data.json's keys stay English
+# (a data format), its sentences for people (these) and index.html are translated.
+INTERNAL_HEADING = _l("Internal notes, not shown to the candidate in the portal")
 CONTENTS = {
-    OWN: "What the portal has shown you, and what you wrote and did in it. Internal notes by the hiring team "
-         "are not included: ask your recruiter for a full copy of your personal data if you want them.",
-    FORMAL: "Everything the portal holds about you: what it has shown you, what you wrote and did in it, and, "
-            "in the last section, internal notes by the hiring team that the portal doesn't show you.",
+    OWN: _l("What the portal has shown you, and what you wrote and did in it. Internal notes by the hiring team "
+            "are not included: ask your recruiter for a full copy of your personal data if you want them."),
+    FORMAL: _l("Everything the portal holds about you: what it has shown you, what you wrote and did in it, and, "
+               "in the last section, internal notes by the hiring team that the portal doesn't show you."),
+}
+# index.html's row headings for data.json's keys (a key missing here is shown as it is spelled).
+LABELS = {
+    "name": _l("Name"), "email": _l("E-mail address"), "time_zone": _l("Time zone"), "role": _l("Role"),
+    "created_at": _l("Created"), "last_sign_in_at": _l("Last sign-in"),
+    "position": _l("Position"), "team": _l("Team"), "stage": _l("Stage"), "offer_made_at": _l("Offer made"),
+    "decision_deadline": _l("Decision deadline"), "decided_at": _l("Decided"), "decline_reason": _l("Decline reason"),
+    "invited_at": _l("Invited"), "first_signed_in_at": _l("First signed in"), "recruiter": _l("Recruiter"),
+    "text": _l("Text"), "category": _l("Category"), "private": _l("Private"), "status": _l("Status"),
+    "directed_to": _l("Directed to"), "answered_via": _l("Answered via"), "answered_by": _l("Answered by"),
+    "answered_at": _l("Answered"), "written_answer": _l("Written answer"),
+    "with": _l("With"), "format": _l("Format"), "length_minutes": _l("Length in minutes"), "start_at": _l("Start"),
+    "end_at": _l("End"), "note": _l("Note"), "reason": _l("Reason"), "rating": _l("Rating"),
+    "requested_at": _l("Requested"), "window_start_at": _l("Office hours start"),
+    "window_end_at": _l("Office hours end"), "place_in_queue": _l("Place in the queue"), "joined_at": _l("Joined"),
+    "admitted_at": _l("Admitted"), "ended_at": _l("Ended"), "sent_at": _l("Sent"), "answer": _l("Answer"),
 }
 
 # Timeline entries the candidate has seen (in the portal or by e-mail) or caused. Anything else, a
@@ -87,6 +106,11 @@ def readable_time(value, zone: str):
     if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
         return format_datetime(datetime.fromisoformat(value), zone)
     return value
+
+
+def _text(label) -> str | None:
+    """A label as text in the export's language (labels may be lazy: data.json holds plain strings)."""
+    return None if label is None else str(label)
 
 
 def _feedback(f: InterviewFeedback) -> dict:
@@ -196,16 +220,16 @@ def _collect(candidate: Candidate, kind: str) -> tuple[dict, list[tuple[Path, st
     data = {
         "export": {
             "kind": kind,
-            "contents": CONTENTS[kind],
+            "contents": str(CONTENTS[kind]),
         },
         "exported_at": utcnow().isoformat(),
         "account": {"name": user.name, "email": user.email, "time_zone": user.timezone, "role": user.role,
                     "created_at": _iso(user.created_at), "last_sign_in_at": _iso(user.last_sign_in_at)},
         "offer": {
-            "position": candidate.position.title, "team": candidate.position.team, "stage": candidate.stage_label,
+            "position": candidate.position.title, "team": candidate.position.team, "stage": _text(candidate.stage_label),
             "offer_made_at": _iso(candidate.offer_made_at), "decision_deadline": _iso(candidate.decision_deadline),
             "decided_at": _iso(candidate.decided_at),
-            "decline_reason": DECLINE_REASONS.get(candidate.decline_reason or "", None),
+            "decline_reason": _text(DECLINE_REASONS.get(candidate.decline_reason or "", None)),
             "invited_at": _iso(candidate.invited_at), "first_signed_in_at": _iso(candidate.first_signed_in_at),
             "recruiter": candidate.owner.name if candidate.owner else None,
         },
@@ -214,12 +238,12 @@ def _collect(candidate: Candidate, kind: str) -> tuple[dict, list[tuple[Path, st
                               "earlier_versions": [{"body": r.body, "published_at": _iso(r.created_at)}
                                                    for r in revisions[1:]]} if published else None),
         "questions": [
-            {"text": q.text, "category": q.category_label, "private": q.private, "status": q.status,
+            {"text": q.text, "category": _text(q.category_label), "private": q.private, "status": q.status,
              "directed_to": q.directed_to.name if q.directed_to else None, "answered_via": q.answered_via,
              "answered_by": q.answered_by.name if q.answered_by else None, "answered_at": _iso(q.answered_at),
              "written_answer": q.written_answer, "created_at": _iso(q.created_at)} for q in questions],
         "conversations": [
-            {"with": m.staff.name, "format": m.format_label, "length_minutes": m.length_minutes, "status": m.status,
+            {"with": m.staff.name, "format": _text(m.format_label), "length_minutes": m.length_minutes, "status": m.status,
              "start_at": _iso(m.start_at), "end_at": _iso(m.end_at), "note": m.note, "reason": m.reason,
              "rating": m.rating, "requested_at": _iso(m.created_at),
              "history": [{"from": t.from_status, "to": t.to_status, "at": _iso(t.at)} for t in m.transitions]}
@@ -235,7 +259,7 @@ def _collect(candidate: Candidate, kind: str) -> tuple[dict, list[tuple[Path, st
     if kind == FORMAL:
         shown_feedback, shown_events = {f.id for f in shared_feedback}, {e.id for e in shared_events}
         data["internal_notes"] = {
-            "heading": INTERNAL_HEADING,
+            "heading": str(INTERNAL_HEADING),
             "decision_note": candidate.decision_note or None,
             "source": candidate.source or None,
             "draft_feedback_message": ({"body": message.body, "saved_at": _iso(message.updated_at)}
@@ -252,10 +276,11 @@ def write_export(candidate: Candidate, kind: str, target) -> None:
     """``data.json``, a readable ``index.html`` of the same data, and the recordings made for the
     candidate (with their captions), zipped into ``target`` (a binary file open for writing). The
     recordings are copied from disk as they are (already compressed), never held in memory whole."""
-    data, files = _collect(candidate, kind)
     zone = candidate.user.timezone
-    html = render_template("privacy/export.html", data=data, company=current_app.config["COMPANY_NAME"], zone=zone,
-                           when=lambda value: readable_time(value, zone))
+    with language_of(candidate.user):  # whoever downloads it, it is the candidate's data, for them
+        data, files = _collect(candidate, kind)
+        html = render_template("privacy/export.html", data=data, company=current_app.config["COMPANY_NAME"],
+                               zone=zone, labels=LABELS, when=lambda value: readable_time(value, zone))
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
         archive.writestr("index.html", html)

@@ -10,6 +10,7 @@ from flask import Response, abort, flash, redirect, request, url_for
 
 from ..candidates.services import candidate_or_404
 from ..extensions import db
+from ..i18n import _
 from ..rendering import render
 from ..security import me, role_required
 from . import bp
@@ -75,16 +76,16 @@ def erase(candidate_id: int):
     """Confirm by typing the candidate's e-mail address; then erase."""
     candidate = candidate_or_404(candidate_id)
     if candidate.user.is_erased:
-        flash("This candidate's personal data was already erased.", "success")
+        flash(_("This candidate's personal data was already erased."), "success")
         return redirect(url_for("candidates.show", candidate_id=candidate.id))
     if request.method == "GET":
         return render("privacy/erase.html", candidate=candidate, error=None, typed="")
     typed = (request.form.get("confirm_email") or "").strip().lower()[:254]
     if typed != candidate.user.email:
         return render("privacy/erase.html", candidate=candidate, typed=typed,
-                      error="Type the candidate's e-mail address exactly as shown to confirm.", status=422)
+                      error=_("Type the candidate's e-mail address exactly as shown to confirm."), status=422)
     erase_candidate(candidate, me())
     db.session.commit()
-    flash(f"Candidate #{candidate.id}'s personal data was erased. Their outcome and dates still count in analytics.",
-          "success")
+    flash(_("Candidate #%(id)s's personal data was erased. Their outcome and dates still count in analytics.",
+            id=candidate.id), "success")
     return redirect(url_for("candidates.show", candidate_id=candidate.id))

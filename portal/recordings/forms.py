@@ -7,17 +7,17 @@ The form only checks what is missing; what is in the files is the service's (``s
 from __future__ import annotations
 
 from flask_wtf.file import FileField
+from flask_babel import LazyString
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from ..forms import Form, strip
-from .services import MAX_SUMMARY
+from ..i18n import _l
+from .services import MAX_SUMMARY, no_summary, summary_too_long
 
 ACCEPT_MEDIA = "audio/*,video/*,.webm,.ogg,.opus,.mp4,.m4a"
 ACCEPT_CAPTIONS = ".vtt,text/vtt"
-NO_RECORDING = "Record an answer above, or choose a recording to upload."
-NO_SUMMARY = ("Write a short summary or transcript, so anyone who can't play the recording gets your "
-              "answer too.")
+NO_RECORDING = _l("Record an answer above, or choose a recording to upload.")
 
 
 def file_chosen(form, field):
@@ -27,10 +27,9 @@ def file_chosen(form, field):
 
 
 class RecordingForm(Form):
-    media = FileField("Your recording", validators=[file_chosen], render_kw={"accept": ACCEPT_MEDIA})
-    summary = TextAreaField("Summary or transcript", filters=[strip],
-                            validators=[DataRequired(NO_SUMMARY),
-                                        Length(max=MAX_SUMMARY,
-                                               message=f"Keep the summary under {MAX_SUMMARY:,} characters.")],
+    media = FileField(_l("Your recording"), validators=[file_chosen], render_kw={"accept": ACCEPT_MEDIA})
+    summary = TextAreaField(_l("Summary or transcript"), filters=[strip],
+                            validators=[DataRequired(LazyString(no_summary)),
+                                        Length(max=MAX_SUMMARY, message=LazyString(summary_too_long))],
                             render_kw={"rows": 6, "maxlength": MAX_SUMMARY})
-    captions = FileField("Captions (optional)", render_kw={"accept": ACCEPT_CAPTIONS})
+    captions = FileField(_l("Captions (optional)"), render_kw={"accept": ACCEPT_CAPTIONS})

@@ -48,8 +48,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+from babel.numbers import format_decimal
 from flask import current_app
 
+from portal.i18n import _, current_locale, ngettext
 from portal.recordings import containers
 
 MAX_MEDIA_BYTES = 50 * 1024 * 1024
@@ -125,8 +127,8 @@ def delete_media(key: str) -> None:
 def _size_text(limit: int) -> str:
     for unit, name in ((1024 * 1024, "MB"), (1024, "KB")):
         if limit >= unit:
-            return f"{limit / unit:.3g} {name}"
-    return f"{limit} bytes"
+            return f"{format_decimal(float(f'{limit / unit:.3g}'), '#,##0.######', locale=current_locale())} {name}"
+    return ngettext("%(num)s byte", "%(num)s bytes", limit)
 
 
 def _duration_text(seconds: float) -> str:
@@ -134,25 +136,27 @@ def _duration_text(seconds: float) -> str:
     whole = max(1, round(seconds))
     minutes, rest = divmod(whole, 60)
     if not minutes:
-        return f"{rest} s"
-    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+        return _("%(seconds)s s", seconds=rest)
+    if rest:
+        return _("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=rest)
+    return _("%(minutes)s min", minutes=minutes)
 
 
-def _limit_text(seconds: int) -> str:
+def limit_text(seconds: int) -> str:
     """'3 minutes', '1 minute', '90 seconds'"""
     if seconds % 60 == 0:
-        return f"{seconds // 60} minute{'s' if seconds != 60 else ''}"
-    return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return ngettext("%(count)s minute", "%(count)s minutes", seconds // 60, count=seconds // 60)
+    return ngettext("%(count)s second", "%(count)s seconds", seconds, count=seconds)
 
 
 def _not_media() -> MediaRejected:
-    return MediaRejected("This isn't an audio or video file we can play. Record again, or upload a "
-                         "WebM, Ogg/Opus, MP4 or M4A file.")
+    return MediaRejected(_("This isn't an audio or video file we can play. Record again, or upload a "
+                           "WebM, Ogg/Opus, MP4 or M4A file."))
 
 
 def _damaged() -> MediaRejected:
-    return MediaRejected("The file is incomplete or damaged, so it can't be played to the end. "
-                         "Record again, or upload the whole file.")
+    return MediaRejected(_("The file is incomplete or damaged, so it can't be played to the end. "
+                           "Record again, or upload the whole file."))
 
 
 # --- Step 1: copy the upload ------------------------------------------------------------------
@@ -168,10 +172,10 @@ def _copy_upload(stream, target, limit: int) -> int:
         total += len(chunk)
     target.flush()
     if total == 0:
-        raise MediaRejected("The file is empty. Record again, or choose another file.")
+        raise MediaRejected(_("The file is empty. Record again, or choose another file."))
     if total > limit:
-        raise MediaRejected(f"This file is larger than {_size_text(limit)}. Record a shorter answer, "
-                            "or upload a smaller file.")
+        raise MediaRejected(_("This file is larger than %(size)s. Record a shorter answer, or upload a smaller file.",
+                              size=_size_text(limit)))
     return total
 
 
@@ -186,23 +190,28 @@ def _codec(stream) -> str:
 def _pick_streams(container, family: _Family):
     """The audio stream to keep and the video stream (or None), or MediaRejected."""
     if len(container.streams) > MAX_STREAMS:
-        raise MediaRejected(f"This file has {len(container.streams)} tracks; a recording has one for the "
-                            "sound and at most one for the picture. Record again, or upload a simpler file.")
+        raise MediaRejected(ngettext(
+            "This file has %(num)d track; a recording has one for the sound and at most one for the picture. "
+            "Record again, or upload a simpler file.",
+            "This file has %(num)d tracks; a recording has one for the sound and at most one for the picture. "
+            "Record again, or upload a simpler file.", len(container.streams)))
     audio = list(container.streams.audio)
     video = [s for s in container.streams.video
              if not s.disposition & (av.stream.Disposition.attached_pic | av.stream.Disposition.still_image)]
     if not audio:
-        raise MediaRejected("This file has no sound. Recorded answers need sound: record again, "
-                            "or upload a file with an audio track.")
+        raise MediaRejected(_("This file has no sound. Recorded answers need sound: record again, "
+                              "or upload a file with an audio track."))
     playable = [s for s in audio if _codec(s) in family.audio_codecs]
     if not playable:
-        raise MediaRejected(f"The sound in this file is in a format ({_codec(audio[0])}) that browsers "
-                            "can't all play. Record again, or upload WebM (Opus), Ogg/Opus, or MP4/M4A (AAC).")
+        raise MediaRejected(_("The sound in this file is in a format (%(codec)s) that browsers can't all play. "
+                              "Record again, or upload WebM (Opus), Ogg/Opus, or MP4/M4A (AAC).",
+                              codec=_codec(audio[0])))
     picture = None
     if video:
         if _codec(video[0]) not in family.video_codecs:
-            raise MediaRejected(f"The video in this file is in a format ({_codec(video[0])}) that browsers "
-                                "can't all play. Record again, or upload WebM (VP8, VP9) or MP4 (H.264).")
+            raise MediaRejected(_("The video in this file is in a format (%(codec)s) that browsers can't all "
+                                  "play. Record again, or upload WebM (VP8, VP9) or MP4 (H.264).",
+                                  codec=_codec(video[0])))
         picture = video[0]
     return playable[0], picture
 
@@ -236,8 +245,8 @@ def _remux(source: Path, target: Path, family_name: str, deadline: float) -> tup
         start = end = None
         for count, packet in enumerate(container.demux(kept)):
             if count > MAX_PACKETS or time.monotonic() > deadline:
-                raise MediaRejected("This file is too complicated for us to check. Record again, or "
-                                    "upload a simpler file (WebM, Ogg/Opus, MP4 or M4A).")
+                raise MediaRejected(_("This file is too complicated for us to check. Record again, or "
+                                      "upload a simpler file (WebM, Ogg/Opus, MP4 or M4A)."))
             if packet.size == 0 or packet.dts is None and packet.pts is None:
                 continue  # the demuxer's empty packet at the end of each stream
             when = packet.pts if packet.pts is not None else packet.dts
@@ -298,11 +307,12 @@ def store_media(stream) -> StoredMedia:
             current_app.logger.info("media upload refused as damaged: %s: %.200s", type(error).__name__, error)
             raise _damaged() from None
         if duration_ms <= 0:
-            raise MediaRejected("This recording has no length: there is nothing to play. Record again, "
-                                "or choose another file.")
+            raise MediaRejected(_("This recording has no length: there is nothing to play. Record again, "
+                                  "or choose another file."))
         if duration_ms > (max_seconds + GRACE_SECONDS) * 1000:
-            raise MediaRejected(f"Recordings can be up to {_limit_text(max_seconds)}; this one is "
-                                f"{_duration_text(duration_ms / 1000)}. Record a shorter answer, or trim the file.")
+            raise MediaRejected(_("Recordings can be up to %(limit)s; this one is %(length)s. Record a shorter "
+                                  "answer, or trim the file.", limit=limit_text(max_seconds),
+                                  length=_duration_text(duration_ms / 1000)))
         family = _FAMILIES[family_name]
         media_type, extension = family.video_type if has_video and family.video_type else family.audio_type
         key = f"{uuid.uuid4().hex}.{extension}"
@@ -325,20 +335,20 @@ _CUE_TIMING = re.compile(r"^(?:\d{2,}:)?[0-5]\d:[0-5]\d\.\d{3}[ \t]+-->[ \t]+(?:
 def check_captions(data: bytes) -> str:
     """The text of a WebVTT captions file, or MediaRejected saying what is wrong with it."""
     if len(data) > MAX_CAPTION_BYTES:
-        raise MediaRejected(f"This captions file is larger than {_size_text(MAX_CAPTION_BYTES)}. "
-                            "Choose the .vtt file of this recording.")
+        raise MediaRejected(_("This captions file is larger than %(size)s. Choose the .vtt file of this recording.",
+                              size=_size_text(MAX_CAPTION_BYTES)))
     if not data.strip():
-        raise MediaRejected("The captions file is empty. Choose a .vtt file with captions, or leave it out.")
+        raise MediaRejected(_("The captions file is empty. Choose a .vtt file with captions, or leave it out."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise MediaRejected("The captions file must be UTF-8 text. Save it as UTF-8 and try again.") from None
+        raise MediaRejected(_("The captions file must be UTF-8 text. Save it as UTF-8 and try again.")) from None
     if "\0" in text:
-        raise MediaRejected("The captions file must be text. Choose a WebVTT (.vtt) file.")
+        raise MediaRejected(_("The captions file must be text. Choose a WebVTT (.vtt) file."))
     if not re.match(r"WEBVTT(?:[ \t\r\n]|$)", text):
-        raise MediaRejected("This isn't a WebVTT captions file: its first line must be WEBVTT. "
-                            "Choose a .vtt file (SubRip .srt files can be converted to it).")
+        raise MediaRejected(_("This isn't a WebVTT captions file: its first line must be WEBVTT. "
+                              "Choose a .vtt file (SubRip .srt files can be converted to it)."))
     if not _CUE_TIMING.search(text.replace("\r\n", "\n").replace("\r", "\n")):
-        raise MediaRejected("This captions file has no captions in it: each caption needs a timing line "
-                            "such as 00:00.000 --> 00:04.000.")
+        raise MediaRejected(_("This captions file has no captions in it: each caption needs a timing line "
+                              "such as 00:00.000 --> 00:04.000."))
     return text

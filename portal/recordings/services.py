@@ -13,6 +13,7 @@ Who may play a recording (``playable_by``):
 from __future__ import annotations
 
 import sqlalchemy as sa
+from babel.numbers import format_decimal
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
@@ -20,6 +21,7 @@ from ..auth.models import User
 from ..auth.tokens import end_links
 from ..extensions import db
 from ..forms import FieldError
+from ..i18n import _, current_locale
 from ..meetings.calendar import agenda_questions
 from ..meetings.links import WRITTEN
 from ..meetings.models import Meeting, meeting_question
@@ -40,6 +42,14 @@ class RecordingError(FieldError):
     """A recording that can't be saved; ``field`` is ``media``, ``summary`` or ``captions``."""
 
 
+def no_summary() -> str:
+    return _("Write a short summary or transcript, so anyone who can't play the recording gets your answer too.")
+
+
+def summary_too_long() -> str:
+    return _("Keep the summary under %(num)s characters.", num=format_decimal(MAX_SUMMARY, locale=current_locale()))
+
+
 def forget_file(recording: Recording) -> None:
     """The recording's row is going (erasure, a deleted question…): its file goes when that commits."""
     delete_after_commit(recording.file_key)
@@ -51,10 +61,9 @@ def forget_file(recording: Recording) -> None:
 def _clean_summary(summary: str | None) -> str:
     text = (summary or "").strip()
     if not text:
-        raise RecordingError("Write a short summary or transcript, so anyone who can't play the recording "
-                             "gets your answer too.", "summary")
+        raise RecordingError(no_summary(), "summary")
     if len(text) > MAX_SUMMARY:
-        raise RecordingError(f"Keep the summary under {MAX_SUMMARY:,} characters.", "summary")
+        raise RecordingError(summary_too_long(), "summary")
     return text
 
 
@@ -74,7 +83,7 @@ def _clean_captions(captions) -> str | None:
 def _store(file) -> dict:
     """Check and store the upload; the columns it fills. Raises RecordingError on the ``media`` field."""
     if file is None:
-        raise RecordingError("Record an answer or choose a file to upload.", "media")
+        raise RecordingError(_("Record an answer or choose a file to upload."), "media")
     stream = getattr(file, "stream", file)
     try:
         stored = store_media(stream)
@@ -103,7 +112,7 @@ def answer_question(person: User, question: Question, file, summary: str | None,
     Of two answers at once (a recording and a written answer, or two recordings), exactly one wins:
     the question goes from open to answered in one compare-and-swap UPDATE, checked for one row."""
     if question.is_answered:
-        raise RecordingError("This question is already answered.", "media")
+        raise RecordingError(_("This question is already answered."), "media")
     text, vtt = _clean_summary(summary), _clean_captions(captions)
     columns = _store(file)
     now = utcnow()
@@ -113,7 +122,7 @@ def answer_question(person: User, question: Question, file, summary: str | None,
                 updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     if won != 1:
-        raise RecordingError("This question was answered a moment ago, so your recording wasn't sent.", "media")
+        raise RecordingError(_("This question was answered a moment ago, so your recording wasn't sent."), "media")
     db.session.refresh(question)
     recording = db.session.scalar(sa.select(Recording).where(Recording.question_id == question.id,
                                                               Recording.person_id == person.id))
@@ -187,9 +196,9 @@ def mark_answered_by(candidate, question: Question, recording: Recording) -> Que
     if question.candidate_id != candidate.id:
         raise LookupError(question.id)
     if not recording.for_everyone or question.bank_key != recording.bank_key:
-        raise RecordingError("That recording answers a different question.", "media")
+        raise RecordingError(_("That recording answers a different question."), "media")
     if question.is_answered:
-        raise RecordingError("This question is already answered.", "media")
+        raise RecordingError(_("This question is already answered."), "media")
     question.status, question.answered_via = "answered", "recording"
     question.answered_by_id, question.answered_at = recording.person_id, utcnow()
     db.session.flush()

@@ -44,6 +44,11 @@ class ProfileRecordings:
     mine: dict[str, Question] = field(default_factory=dict)
 
     @property
+    def has_video(self) -> bool:
+        """Any answer is a video (the page says "Watch …" rather than "Listen to …")."""
+        return any(r.has_video for r in self.recordings)
+
+    @property
     def verb(self) -> str:
         """"Watch" when any answer is a video, else "Listen to"."""
         return "Watch" if any(r.has_video for r in self.recordings) else "Listen to"

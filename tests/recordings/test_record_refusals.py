@@ -5,6 +5,7 @@ over the limit. Each answer is the form again with the message at the right fiel
 import io
 
 import pytest
+from helpers import text_of
 from media_clips import make_clip
 from PIL import Image
 from record_world import build, error_at, media_files, recordings, send
@@ -82,7 +83,8 @@ def test_a_form_with_too_much_text_is_blamed_on_the_text_not_the_recording(app, 
     answer = send(app.test_client(), f"{story.link}/record/{story.public}", make_clip("ogg", 1.0), "x" * 600_000)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 413
-    assert "too much text" in error_at(html, "summary") and "larger than" not in html
+    # (the page carries recorder.js's words, "larger than" among them, in an attribute: not said)
+    assert "too much text" in error_at(html, "summary") and "larger than" not in text_of(html)
     assert recordings(app) == [] and media_files(app) == [] and still_open(app, story)
 
 

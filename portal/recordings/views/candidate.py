@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...i18n import _
 from ...questions.bank import BANK_BY_KEY
 from ...questions.services import add_from_bank
 from ...questions.views import ledger_done, ledger_refused, own_question_or_404
@@ -21,7 +22,6 @@ from ...security import role_required
 from .. import bp, showing
 from ..services import RecordingError, mark_answered_by, playable_by
 
-GONE = "That recording is no longer available: its person may have removed it, or left the directory."
 
 
 def _candidacy():
@@ -62,7 +62,8 @@ def mark_answered(question_id: int, recording_id: int):
     recording = playable_by(current_user, recording_id)
     try:
         if recording is None or not recording.for_everyone:
-            raise RecordingError(GONE, "media")
+            raise RecordingError(_("That recording is no longer available: its person may have removed it, or "
+                                   "left the directory."), "media")
         mark_answered_by(candidacy, question, recording)
     except RecordingError as error:
         db.session.rollback()
@@ -71,7 +72,7 @@ def mark_answered(question_id: int, recording_id: int):
             return redirect(_profile_url(recording), 303)
         return ledger_refused(candidacy, str(error))
     db.session.commit()
-    message = f"Marked answered by {recording.person.name}'s recording."
+    message = _("Marked answered by %(name)s's recording.", name=recording.person.name)
     if _back_to_profile(recording):
         flash(message, "success")
         return redirect(_profile_url(recording), 303)
@@ -88,12 +89,12 @@ def add_question(recording_id: int):
     if candidacy is None or recording is None or not recording.for_everyone or recording.bank_key not in BANK_BY_KEY:
         abort(404)
     try:
-        _, created = add_from_bank(candidacy, recording.bank_key)
+        created = add_from_bank(candidacy, recording.bank_key)[1]
         db.session.commit()
     except IntegrityError:  # the same click arrived twice at once: the other one added it
         db.session.rollback()
         created = False
     text = BANK_BY_KEY[recording.bank_key].text
-    flash(f"Added to your questions: “{text}”" if created else "That question is already on your list.",
-          "success")
+    flash(_("Added to your questions: “%(question)s”", question=text) if created
+          else _("That question is already on your list."), "success")
     return redirect(_profile_url(recording), 303)

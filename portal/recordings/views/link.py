@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, url_for
 
 from ...extensions import db
+from ...i18n import _
 from ...meetings.views.public import PersonLink
 from ...meetings.written import answer_link, finish_link
 from ...rendering import render
@@ -44,8 +45,8 @@ class RecordByLink(PersonLink):
         return recorder_page(
             form, status=status, action=url_for("recordings.record_link", token=token, question_id=question.id),
             question=question, question_text=question.text, candidate=link.candidate, person=link.person,
-            private_note=f"Private: only you and {first} see it" if question.private else None,
-            back=url_for("meetings.answer", token=token), back_label="Answer in writing instead",
+            private_note=_("Private: only you and %(name)s see it", name=first) if question.private else None,
+            back=url_for("meetings.answer", token=token), back_label=_("Answer in writing instead"),
             answered=question.is_answered)
 
     def get(self, link, token: str):
@@ -68,8 +69,8 @@ class RecordByLink(PersonLink):
         notify.recorded_answer(link.candidate, link.person, question, recording)
         db.session.commit()
         if not done:
-            flash(f"Your recorded answer to “{question.text}” is sent: {link.candidate.user.first_name} "
-                  "has it in their list of questions.", "success")
+            flash(_("Your recorded answer to “%(question)s” is sent: %(name)s has it in their list of questions.",
+                    question=question.text, name=link.candidate.user.first_name), "success")
             return redirect(url_for("meetings.answer", token=token), 303)
         return render("recordings/record_done.html", person=link.person, candidate=link.candidate,
                       recording=recording, question=question)

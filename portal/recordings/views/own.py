@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from ...candidates.models import Candidate
 from ...extensions import db
 from ...forms import EmptyForm
+from ...i18n import _
 from ...questions.bank import BANK_BY_KEY, bank_by_category
 from ...questions.models import CATEGORIES, Question
 from ...rendering import render
@@ -74,7 +75,7 @@ def _bank_page(key: str, form, status: int = 200):
     return recorder_page(form, status=status, action=url_for("recordings.record_bank", bank_key=key),
                          question_text=question.text, category=question.category_label, for_everyone=True,
                          current=current, person=current_user, zone=current_user.timezone,
-                         back=url_for("recordings.mine"), back_label="Back to your recorded answers")
+                         back=url_for("recordings.mine"), back_label=_("Back to your recorded answers"))
 
 
 @bp.route("/profile/recordings/bank/<bank_key>", methods=["GET", "POST"],
@@ -91,8 +92,8 @@ def record_bank(bank_key: str):
     if recording is None:
         return _bank_page(bank_key, form, status=refused_status())
     db.session.commit()
-    flash(f"Saved: every candidate who opens your profile can now play your answer to “{question.text}”",
-          "success")
+    flash(_("Saved: every candidate who opens your profile can now play your answer to “%(question)s”",
+            question=question.text), "success")
     return redirect(url_for("recordings.mine") + f"#answer-{bank_key}", 303)
 
 
@@ -105,7 +106,8 @@ def remove_bank(bank_key: str):
     if recording is not None:
         remove_for_everyone(me(), recording)
         db.session.commit()
-        flash(f"Removed your answer to “{question.text}”. Candidates no longer see it.", "success")
+        flash(_("Removed your answer to “%(question)s”. Candidates no longer see it.", question=question.text),
+              "success")
     return redirect(url_for("recordings.mine"), 303)
 
 
@@ -114,8 +116,8 @@ def _question_page(question: Question, form, status: int = 200):
     return recorder_page(
         form, status=status, action=url_for("recordings.record_question", question_id=question.id),
         question=question, question_text=question.text, candidate=question.candidate, person=current_user,
-        private_note=f"Private: only you and {first} see it" if question.private else None,
-        back=url_for("recordings.mine"), back_label="Back to your recorded answers", answered=question.is_answered)
+        private_note=_("Private: only you and %(name)s see it", name=first) if question.private else None,
+        back=url_for("recordings.mine"), back_label=_("Back to your recorded answers"), answered=question.is_answered)
 
 
 @bp.route("/profile/recordings/questions/<int:question_id>", methods=["GET", "POST"],
@@ -136,6 +138,6 @@ def record_question(question_id: int):
     finish_written_conversations(me(), question)
     notify.recorded_answer(question.candidate, me(), question, recording)
     db.session.commit()
-    flash(f"Your recorded answer to “{question.text}” is sent: {question.candidate.user.first_name} has it in "
-          "their list of questions.", "success")
+    flash(_("Your recorded answer to “%(question)s” is sent: %(name)s has it in their list of questions.",
+            question=question.text, name=question.candidate.user.first_name), "success")
     return redirect(url_for("recordings.mine"), 303)
