@@ -31,6 +31,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
 from ..extensions import db
+from ..i18n import _
 from ..people.availability import Slot, free_slots, within_hours
 from ..people.models import StaffProfile
 from ..questions.suggestions import suggest_people
@@ -195,7 +196,7 @@ def alternatives(meeting: Meeting, now: datetime, *, limit: int = LIMIT) -> list
         slots = free_slots(profile, today, today + timedelta(days=DAYS_AHEAD - 1), length, zone, now=now,
                            busy=person_busy.get(profile.user_id, []) + own_busy,
                            booked_per_week=weeks.get(profile.user_id, {}))
-        offered, _ = within_hours([s for s in slots if deadline is None or s.end <= deadline], zone, hours)
+        offered, _outside = within_hours([s for s in slots if deadline is None or s.end <= deadline], zone, hours)
         if not offered:
             continue
         first, how = offered[0]  # the first the request form shows: within the candidate's hours if any is
@@ -220,9 +221,10 @@ def rebook(meeting: Meeting) -> Rebook:
     they aren't taking conversations, a request to them is already waiting, or the offer process ended."""
     profile, first = meeting.staff.profile, meeting.staff.first_name
     if meeting.candidate.stage != "offer":
-        return Rebook(None, "Your offer process has ended, so new conversations can't be requested.")
+        return Rebook(None, _("Your offer process has ended, so new conversations can't be requested."))
     if profile is None or not is_open(profile):
-        return Rebook(None, f"{first} isn't taking new conversations right now.")
+        return Rebook(None, _("%(name)s isn't taking new conversations right now.", name=first))
     if meeting.staff_id in _waiting_for(meeting.candidate_id):
-        return Rebook(None, f"You've already asked {first} again: that request is waiting for an answer.")
+        return Rebook(None, _("You've already asked %(name)s again: that request is waiting for an answer.",
+                              name=first))
     return Rebook(request_params(meeting, meeting.staff_id, [q.id for q in open_agenda(meeting)]))

@@ -19,12 +19,14 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from ..candidates.models import Candidate
 from ..extensions import db
+from ..i18n import _, _l, language_of, ngettext
 from ..questions.models import Question
 from ..timeutil import utcnow
 from .models import Meeting, meeting_question
 
 DEFAULT_VIDEO_LINK_TEMPLATE = "https://meet.jit.si/reverse-interview-{room}"
-PRIVATE_QUESTION = "A private question"
+# Lazy: an agenda line is read in the language of the page or e-mail that shows it.
+PRIVATE_QUESTION = _l("A private question")
 METHODS = ("REQUEST", "CANCEL")
 
 
@@ -63,7 +65,7 @@ def video_link_for(meeting: Meeting) -> str | None:
 
 def summary(meeting: Meeting, candidate: Candidate | None = None) -> str:
     candidate = candidate or meeting.candidate
-    return f"Conversation: {candidate.user.name} and {meeting.staff.name}"
+    return _("Conversation: %(candidate)s and %(person)s", candidate=candidate.user.name, person=meeting.staff.name)
 
 
 # --- the calendar file --------------------------------------------------------------------------
@@ -78,16 +80,20 @@ def _address(email: str, name: str, **params) -> vCalAddress:
 
 
 def _description(meeting: Meeting, agenda: list[str]) -> str:
-    lines = [f"Format: {meeting.format_label}, {meeting.length_minutes} minutes"]
+    lines = [ngettext("Format: %(format)s, %(num)d minute", "Format: %(format)s, %(num)d minutes",
+                      meeting.length_minutes, format=meeting.format_label)]
     if meeting.video_link:
-        lines.append(f"Video link: {meeting.video_link}")
+        lines.append(_("Video link: %(link)s", link=meeting.video_link))
     if agenda:
-        lines += ["", "Questions to cover:"] + [f"- {text}" for text in agenda]
+        lines += ["", _("Questions to cover:")] + [f"- {text}" for text in agenda]
     return "\n".join(lines)
 
 
 def ics_for(meeting: Meeting, method: str = "REQUEST") -> bytes:
-    """The invitation (``REQUEST``) or its withdrawal (``CANCEL``) for a conversation with a time."""
+    """The invitation (``REQUEST``) or its withdrawal (``CANCEL``) for a conversation with a time.
+
+    SUMMARY and DESCRIPTION are written in the language being rendered: a caller mailing it wraps the
+    call in ``i18n.language_of(recipient)`` (``attachment``'s ``reader``)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     if meeting.start_at is None or meeting.end_at is None:
@@ -125,8 +131,12 @@ def ics_for(meeting: Meeting, method: str = "REQUEST") -> bytes:
     return calendar.to_ical()
 
 
-def attachment(meeting: Meeting, method: str = "REQUEST") -> dict:
-    """The .ics as an outbox attachment (``queue_mail(attachments=[...])``)."""
+def attachment(meeting: Meeting, method: str = "REQUEST", reader=None) -> dict:
+    """The .ics as an outbox attachment (``queue_mail(attachments=[...])``), its summary and
+    description in ``reader``'s language (a person or an address; the current language without one)."""
+    if reader is not None:
+        with language_of(reader):
+            return attachment(meeting, method)
     return {
         "filename": "cancel.ics" if method == "CANCEL" else "invite.ics",
         "content_type": "text/calendar",

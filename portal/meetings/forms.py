@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import format_decimal
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from ..forms import strip
+from ..i18n import _, _l, lazy_ngettext
 from ..security import parse_id
 from ..timeutil import within_reach
 from .models import FORMATS, LENGTHS
@@ -31,8 +33,22 @@ def parse_slot(value) -> datetime | None:
     return start if within_reach(start) else None
 
 
-def _length_limit(limit: int, what: str) -> Length:
-    return Length(max=limit, message=f"Keep {what} to {limit:,} characters or fewer.")
+def _length_limit(limit: int, message) -> Length:
+    """``message``: a lazy sentence with ``%(limit)s``, filled in when it is shown."""
+    return Length(max=limit, message=LimitMessage(message, limit))
+
+
+class LimitMessage:
+    """A lazy validator message with the limit written in the reader's number format (``1,000``, ``1.000``)."""
+
+    def __init__(self, message, limit: int):
+        self.message, self.limit = message, limit
+
+    def __str__(self) -> str:
+        return str(self.message) % {"limit": format_decimal(self.limit)}
+
+    def __mod__(self, values):  # WTForms formats its message with %(min)d, %(max)d…: ours has none of those
+        return str(self)
 
 
 def _length(value):
@@ -60,10 +76,11 @@ class SlotChoiceForm(FlaskForm):
     class Meta:
         csrf = False
 
-    format = RadioField("Format", validate_choice=False,
+    format = RadioField(_l("Format"), validate_choice=False,
                         choices=[SelectChoice(k, v) for k, v in FORMATS.items()])
-    length = RadioField("Length", coerce=_length, validate_choice=False,
-                        choices=[SelectChoice(n, f"{n} minutes") for n in LENGTHS])
+    length = RadioField(_l("Length"), coerce=_length, validate_choice=False,
+                        choices=[SelectChoice(n, lazy_ngettext("%(num)d minute", "%(num)d minutes", n))
+                                 for n in LENGTHS])
 
     def cleaned(self) -> tuple[str, int]:
         """Known values only; anything else falls back to a 30-minute video call."""
@@ -77,15 +94,15 @@ class RequestForm(FlaskForm):
 
     format = HiddenField(default="video")
     length = HiddenField(default=30, filters=[_length])
-    slots = SelectMultipleField("Times you can do", validate_choice=False)
-    questions = SelectMultipleField("Questions to cover", validate_choice=False)
-    note = TextAreaField("A note for them (optional)", filters=[strip],
-                         validators=[_length_limit(MAX_NOTE, "the note")],
+    slots = SelectMultipleField(_l("Times you can do"), validate_choice=False)
+    questions = SelectMultipleField(_l("Questions to cover"), validate_choice=False)
+    note = TextAreaField(_l("A note for them (optional)"), filters=[strip],
+                         validators=[_length_limit(MAX_NOTE, _l("Keep the note to %(limit)s characters or fewer."))],
                          render_kw={"rows": 4, "maxlength": MAX_NOTE})
 
     def validate_slots(self, field):
         if not all(parse_slot(value) for value in field.data or []):
-            raise ValidationError("Choose times from the list.")
+            raise ValidationError(_("Choose times from the list."))
 
     def request_data(self) -> RequestData:
         return RequestData(
@@ -98,15 +115,15 @@ class RequestForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = TextAreaField("Why are you cancelling?", filters=[strip],
-                           validators=[_length_limit(MAX_REASON, "the reason")],
+    reason = TextAreaField(_l("Why are you cancelling?"), filters=[strip],
+                           validators=[_length_limit(MAX_REASON, _l("Keep the reason to %(limit)s characters or fewer."))],
                            render_kw={"rows": 2, "maxlength": MAX_REASON})
 
 
 class RescheduleForm(FlaskForm):
     """A new time; the choices (grouped by day) are set by the view, the service checks the value."""
 
-    start = SelectField("New time", validate_choice=False, choices=[])
+    start = SelectField(_l("New time"), validate_choice=False, choices=[])
 
     @property
     def start_at(self) -> datetime | None:
@@ -114,11 +131,11 @@ class RescheduleForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
-    answered = SelectMultipleField("Which of your questions did it answer?", validate_choice=False)
-    rating = RadioField("How useful was it?", coerce=_rating, validate_choice=False,
+    answered = SelectMultipleField(_l("Which of your questions did it answer?"), validate_choice=False)
+    rating = RadioField(_l("How useful was it?"), coerce=_rating, validate_choice=False,
                         choices=[SelectChoice(n, str(n)) for n in range(1, 6)])
-    answered_needs = RadioField("Did this answer what you needed?", coerce=_yes_no, validate_choice=False,
-                                choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")])
+    answered_needs = RadioField(_l("Did this answer what you needed?"), coerce=_yes_no, validate_choice=False,
+                                choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))])
 
     @property
     def answered_ids(self) -> list[int]:
@@ -132,13 +149,13 @@ class ActionForm(FlaskForm):
 class ProposalForm(FlaskForm):
     """The candidate's choice among the times the person proposed (a counter time's id)."""
 
-    time = RadioField("Choose a time", coerce=parse_id, validate_choice=False)
+    time = RadioField(_l("Choose a time"), coerce=parse_id, validate_choice=False)
 
 
 class NewTimesForm(FlaskForm):
     """New times for a request whose offered times are all gone (slot values, as on the request form)."""
 
-    slots = SelectMultipleField("New times", validate_choice=False)
+    slots = SelectMultipleField(_l("New times"), validate_choice=False)
 
     @property
     def starts(self) -> list:

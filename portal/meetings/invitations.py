@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from ..audit.services import record
 from ..auth.models import ActionToken
 from ..extensions import db
+from ..i18n import _, ngettext
 from ..auth.tokens import TokenProblem, consume_token, find_token
 from ..timeutil import format_datetime, utcnow
 from . import notify
@@ -134,9 +135,9 @@ def accept_invitation(raw: str, slot_id: int | None) -> Accepted:
     else:
         slot = next((s for s in meeting.slots if s.id == slot_id), None)
         if slot is None:
-            raise InviteError("Choose one of the proposed times.", "slot")
+            raise InviteError(_("Choose one of the proposed times."), "slot")
         if slot.start_at <= utcnow():
-            raise InviteError("That time has already passed. Choose a later one, or propose another time.", "slot")
+            raise InviteError(_("That time has already passed. Choose a later one, or propose another time."), "slot")
         _use(link, "accept")
         confirm(meeting, slot.start_at, actor=person, video_link=video_link_for(meeting))
     record("meeting.accepted", f"{person.name} accepted the conversation", actor=person,
@@ -181,19 +182,21 @@ def propose_times(raw: str, starts: list[datetime | None], message: str | None) 
     meeting, person = link.meeting, link.meeting.staff
     message = clean_text(message, "message")
     if any(start is None for start in starts):
-        raise InviteError("Choose times from the list.", "times")
+        raise InviteError(_("Choose times from the list."), "times")
     starts = sorted(set(starts))
     if not starts:
-        raise InviteError("Choose at least one of your free times.", "times")
+        raise InviteError(_("Choose at least one of your free times."), "times")
     if len(starts) > MAX_COUNTER_TIMES:
-        raise InviteError(f"Choose up to {MAX_COUNTER_TIMES} times.", "times")
+        raise InviteError(ngettext("Choose up to %(num)d time.", "Choose up to %(num)d times.", MAX_COUNTER_TIMES),
+                          "times")
     now = utcnow()
     lock_person(person.id)  # counted against the weekly cap like a request: no interleaving exceeds it
     free = {slot.start for slot, _fit in proposable_times(meeting, now).slots}
     for start in starts:
         if start not in free:
-            raise InviteError(f"{format_datetime(start, person.timezone)} isn't free any more for you or for "
-                              f"{meeting.candidate.user.first_name}. Choose another time.", "times")
+            raise InviteError(_("%(time)s isn't free any more for you or for %(name)s. Choose another time.",
+                                time=format_datetime(start, person.timezone), name=meeting.candidate.user.first_name),
+                              "times")
     _use(link, "propose")
     length = timedelta(minutes=meeting.length_minutes)
     meeting.counter_times = [CounterTime(start_at=start, end_at=start + length) for start in starts]

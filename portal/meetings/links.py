@@ -17,7 +17,10 @@ from ..auth.models import ActionToken
 from ..auth.tokens import link_rule
 from ..candidates.models import Candidate
 from ..extensions import db
+from flask_babel import format_decimal
+
 from ..forms import FieldError
+from ..i18n import _
 from ..questions.models import Question
 from . import notify
 from .models import Meeting
@@ -34,7 +37,8 @@ def clean_text(text: str | None, field: str, limit: int = MAX_TEXT) -> str:
     """What the person wrote, trimmed, or InviteError on ``field`` when it is longer than ``limit``."""
     text = (text or "").strip()
     if len(text) > limit:
-        raise InviteError(f"Keep this under {limit:,} characters (it has {len(text):,}).", field)
+        raise InviteError(_("Keep this under %(limit)s characters (it has %(count)s).", limit=format_decimal(limit),
+                            count=format_decimal(len(text))), field)
     return text
 
 

@@ -14,10 +14,13 @@ from datetime import datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_decimal
+
 from ..audit.services import record
 from ..auth.models import ActionToken, User
 from ..auth.tokens import TokenProblem, find_token
-from ..timeutil import zone_label
+from ..i18n import _, ngettext
+from ..timeutil import format_day, join_day_and_time, zone_label
 from . import notify
 from .forms import slot_value
 from .links import InviteError, meeting_for_token
@@ -51,7 +54,9 @@ def manage_link(raw: str) -> ManageLink:
 
 def too_late_to_cancel() -> str:
     hours = int(change_cutoff().total_seconds() // 3600)
-    return f"It's too late to cancel here: changes close {hours} hours before the start. Nothing was changed."
+    return ngettext("It's too late to cancel here: changes close %(num)d hour before the start. Nothing was changed.",
+                    "It's too late to cancel here: changes close %(num)d hours before the start. Nothing was "
+                    "changed.", hours)
 
 
 def person_cancel(raw: str, reason: str | None, now: datetime) -> Meeting:
@@ -61,11 +66,11 @@ def person_cancel(raw: str, reason: str | None, now: datetime) -> Meeting:
     meeting, person = link.meeting, link.person
     reason = (reason or "").strip()
     if not reason:
-        raise InviteError(f"Say why, so {meeting.candidate.user.first_name} knows.", "reason")
+        raise InviteError(_("Say why, so %(name)s knows.", name=meeting.candidate.user.first_name), "reason")
     if len(reason) > MAX_REASON:
-        raise InviteError(f"Keep the reason to {MAX_REASON:,} characters or fewer.", "reason")
+        raise InviteError(_("Keep the reason to %(limit)s characters or fewer.", limit=format_decimal(MAX_REASON)), "reason")
     if meeting.status != "confirmed":
-        raise InviteError("This conversation can't be cancelled: it's already closed.")
+        raise InviteError(_("This conversation can't be cancelled: it's already closed."))
     if not can_cancel(meeting, now):
         raise InviteError(too_late_to_cancel())
     end_conversation(meeting, "cancelled", actor=person, reason=reason)
@@ -81,9 +86,9 @@ def person_no_show(raw: str, now: datetime) -> Meeting:
     link = manage_link(raw)
     meeting, person = link.meeting, link.person
     if meeting.status != "confirmed":
-        raise InviteError("This conversation is already closed.")
+        raise InviteError(_("This conversation is already closed."))
     if not has_started(meeting, now):
-        raise InviteError("You can report a no-show once the start time has passed.")
+        raise InviteError(_("You can report a no-show once the start time has passed."))
     transition(meeting, "no_show", actor=person, note="Reported by the person", no_show_reported_by="staff")
     notify.no_show_reported(meeting, by=person)
     candidate = meeting.candidate
@@ -106,9 +111,15 @@ def person_move_options(meeting: Meeting, now: datetime) -> list[tuple[str, str]
             continue
         mine, theirs = slot.start.astimezone(ZoneInfo(person.timezone)), slot.start.astimezone(
             ZoneInfo(candidate.user.timezone))
-        early_late = "" if how.inside else f", {how.kind} for them"
-        label = (f"{mine:%a} {mine.day} {mine:%b, %H:%M} {zone_label(mine)} "
-                 f"({theirs:%H:%M} {zone_label(theirs)} for {candidate.user.first_name}{early_late})")
+        when = f"{join_day_and_time(format_day(mine, 'MMMEd'), f'{mine:%H:%M}')} {zone_label(mine)}"
+        theirs_at = f"{theirs:%H:%M} {zone_label(theirs)}"
+        name = candidate.user.first_name
+        if how.inside:
+            label = _("%(when)s (%(time)s for %(name)s)", when=when, time=theirs_at, name=name)
+        elif how.kind == "early":
+            label = _("%(when)s (%(time)s for %(name)s, early for them)", when=when, time=theirs_at, name=name)
+        else:
+            label = _("%(when)s (%(time)s for %(name)s, late for them)", when=when, time=theirs_at, name=name)
         options.append((slot_value(slot.start), label))
     return options
 

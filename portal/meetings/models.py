@@ -11,11 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..candidates.models import Candidate
 from ..extensions import db
+from ..i18n import _l, ngettext
 from ..timeutil import UTCDateTime, utcnow
 
 # What a candidate can ask for (the request form); every kind a conversation can be is in KINDS.
-FORMATS = {"video": "Video call", "phone": "Phone call", "in_person": "In person", "written": "Written answers"}
-KINDS = {**FORMATS, "office_hours": "Office hours"}  # office hours: a drop-in talk (portal.office_hours)
+# The labels are lazy (translated where they are shown); the keys are what the database stores.
+FORMATS = {"video": _l("Video call"), "phone": _l("Phone call"), "in_person": _l("In person"),
+           "written": _l("Written answers")}
+KINDS = {**FORMATS, "office_hours": _l("Office hours")}  # office hours: a drop-in talk (portal.office_hours)
 LENGTHS = (15, 30, 45)
 ALL_LENGTHS = (10, 15, 20, 30, 45)  # office hours talks are 10, 15, 20 or 30 minutes
 
@@ -38,6 +41,21 @@ class Status(StrEnum):
 
 
 STATUSES = tuple(Status)
+# Each status as a sentence says it ("it is now %(status)s"), in the reader's language.
+STATUS_WORDS = {
+    Status.REQUESTED: _l("requested"), Status.NEEDS_APPROVAL: _l("waiting for approval"),
+    Status.APPROVED: _l("approved"), Status.REJECTED: _l("rejected"), Status.INVITED: _l("invited"),
+    Status.PROPOSED: _l("proposed"), Status.CONFIRMED: _l("confirmed"), Status.DECLINED: _l("declined"),
+    Status.EXPIRED: _l("expired"), Status.COMPLETED: _l("completed"), Status.CANCELLED: _l("cancelled"),
+    Status.NO_SHOW: _l("a no-show"),
+}
+
+
+def status_word(status: str) -> str:
+    """``needs_approval`` → "waiting for approval": a status as words in a sentence."""
+    word = STATUS_WORDS.get(status)
+    return str(word) if word is not None else status.replace("_", " ")
+
 # A person's time is held from confirmation until the conversation is over or called off.
 BOOKING_UNIT_MINUTES = 15
 # A request still waiting for an answer; a candidate has at most one per person (``ux_meeting_one_waiting``).
@@ -101,14 +119,16 @@ class Meeting(db.Model):
 
     @property
     def format_label(self) -> str:
-        return KINDS[self.format]
+        """The kind of conversation in the reader's language (``Video call``)."""
+        return str(KINDS[self.format])
 
     @property
     def format_and_length(self) -> str:
         """``Video call, 30 minutes``; written answers take no time together, so no length."""
         if self.format == "written":
             return self.format_label
-        return f"{self.format_label}, {self.length_minutes} minutes"
+        return ngettext("%(format)s, %(num)d minute", "%(format)s, %(num)d minutes", self.length_minutes,
+                        format=self.format_label)
 
 
 class ProposedSlot(db.Model):

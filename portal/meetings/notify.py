@@ -279,9 +279,9 @@ def manage_link(meeting: Meeting, person: User) -> str:
 def _mail_both(kind: str, meeting: Meeting, method: str | None, *, manage: bool = False, **extra) -> None:
     """Both sides; with ``manage`` the person's mail also carries their manage link (issued once per mail)."""
     context = _context(meeting, **extra)
-    files = [attachment(meeting, method)] if method else []
     for recipient, other in _both_sides(meeting, context["candidate"]):
         key = f"{kind}:{meeting.id}:{meeting.sequence}:{recipient.id}"
+        files = [attachment(meeting, method, reader=recipient)] if method else []  # the .ics in their language
         link = None
         if manage and recipient.id == meeting.staff_id and not _queued(key):
             link = manage_link(meeting, recipient)

@@ -18,12 +18,13 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..extensions import db
+from ..i18n import _
 from ..timeutil import format_datetime
 from . import notify
 from .capacity import lock_person
 from .calendar import video_link_for
 from .models import CounterTime, Meeting, MeetingTransition, ProposedSlot, Status
-from .requests import MAX_SLOTS, RequestError, check_slots
+from .requests import MAX_SLOTS, RequestError, check_slots, choose_at_least_one, choose_at_most
 from .states import SlotTaken, TransitionRefused, confirm, end_conversation, still_free, transition
 
 
@@ -40,7 +41,7 @@ def open_times(meeting: Meeting, now: datetime) -> list[CounterTime]:
 
 def _waiting_for_candidate(meeting: Meeting) -> None:
     if meeting.status != Status.PROPOSED:
-        raise RequestError("This proposal has already been answered: see where the conversation stands below.")
+        raise RequestError(_("This proposal has already been answered: see where the conversation stands below."))
 
 
 def accept_proposal(candidate, meeting: Meeting, time_id: int | None, now: datetime) -> Meeting:
@@ -49,14 +50,14 @@ def accept_proposal(candidate, meeting: Meeting, time_id: int | None, now: datet
     first, by = meeting.staff.first_name, candidate.user
     time = next((t for t in meeting.counter_times if t.id == time_id), None)
     if time is None:
-        raise RequestError(f"Choose one of the times {first} proposed.", "time")
+        raise RequestError(_("Choose one of the times %(name)s proposed.", name=first), "time")
     if time.start_at <= now:
-        raise RequestError("That time has already passed. Choose a later one.", "time")
+        raise RequestError(_("That time has already passed. Choose a later one."), "time")
     try:
         confirm(meeting, time.start_at, actor=by, video_link=video_link_for(meeting))
     except SlotTaken:
-        raise RequestError(f"That time was just taken. Choose another of {first}'s times, or tell {first} "
-                           "none of them suits you.", "time") from None
+        raise RequestError(_("That time was just taken. Choose another of %(name)s's times, or tell %(name)s "
+                             "none of them suits you.", name=first), "time") from None
     except TransitionRefused as error:
         raise RequestError(str(error)) from None
     record("meeting.accepted", f"{by.name} accepted {meeting.staff.name}'s proposed time, "
@@ -115,7 +116,7 @@ def _still(meeting: Meeting, now: datetime) -> None:
         .values(updated_at=now).execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         db.session.refresh(meeting)
-        raise RequestError("This request was just changed: see where it stands below. Nothing was changed.")
+        raise RequestError(_("This request was just changed: see where it stands below. Nothing was changed."))
 
 
 def offer_new_times(candidate, meeting: Meeting, starts: list[datetime | None], now: datetime) -> Meeting:
@@ -123,16 +124,16 @@ def offer_new_times(candidate, meeting: Meeting, starts: list[datetime | None], 
     A person already invited gets a new invitation with these times and a new answering period."""
     first, by = meeting.staff.first_name, candidate.user
     if not notify.times_gone(meeting, now):
-        raise RequestError("This request isn't waiting for new times: see where it stands below.")
+        raise RequestError(_("This request isn't waiting for new times: see where it stands below."))
     if meeting.staff.profile is None:
-        raise RequestError(f"{first} is no longer in the directory: ask your recruiter.")
+        raise RequestError(_("%(name)s is no longer in the directory: ask your recruiter.", name=first))
     if any(start is None for start in starts):
-        raise RequestError("Choose times from the list.", "slots")
+        raise RequestError(_("Choose times from the list."), "slots")
     starts = sorted(set(starts))
     if not starts:
-        raise RequestError(f"Choose at least one time (up to {MAX_SLOTS}).", "slots")
+        raise RequestError(choose_at_least_one(), "slots")
     if len(starts) > MAX_SLOTS:
-        raise RequestError(f"Choose at most {MAX_SLOTS} times.", "slots")
+        raise RequestError(choose_at_most(), "slots")
     lock_person(meeting.staff_id)  # counted against the weekly cap like a request
     check_slots(candidate, meeting.staff.profile, starts, meeting.length_minutes, now, exclude_id=meeting.id)
     _still(meeting, now)

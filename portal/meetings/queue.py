@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,6 +20,7 @@ from ..auth.models import User
 from ..candidates.models import Candidate
 from ..extensions import db
 from ..forms import FieldError
+from ..i18n import _, ngettext
 from ..people.models import StaffProfile
 from ..auth.models import ActionToken
 from ..auth.tokens import consume_token, end_links, find_token, link_rule
@@ -102,13 +104,16 @@ def _room_in_week(meeting: Meeting, profile: StaffProfile, by: User, field: str)
     full = full_week(profile, [slot.start_at for slot in meeting.slots], utcnow(), exclude_id=meeting.id)
     if full is None:
         return
-    first, cap, what = profile.user.first_name, profile.weekly_cap, "Pass the request to someone else or reject it "
+    first, cap = profile.user.first_name, profile.weekly_cap
     if cap == 0:
-        raise QueueError(f"{first} isn't taking conversations at the moment (a limit of 0 a week). {what}"
-                         "with a reason.", field)
-    raise QueueError(f"{first}'s week of {format_date(full, by.timezone)} is full: {cap} conversation"
-                     f"{'' if cap == 1 else 's'} a week at most, and that many are planned or offered. {what}"
-                     "with a reason.", field)
+        raise QueueError(_("%(name)s isn't taking conversations at the moment (a limit of 0 a week). Pass the "
+                           "request to someone else or reject it with a reason.", name=first), field)
+    raise QueueError(ngettext(
+        "%(name)s's week of %(week)s is full: %(num)d conversation a week at most, and that many are planned or "
+        "offered. Pass the request to someone else or reject it with a reason.",
+        "%(name)s's week of %(week)s is full: %(num)d conversations a week at most, and that many are planned or "
+        "offered. Pass the request to someone else or reject it with a reason.",
+        cap, name=first, week=format_date(full, by.timezone)), field)
 
 
 def approve_request(meeting: Meeting, by: User) -> Meeting:
@@ -128,9 +133,10 @@ def reject_request(meeting: Meeting, reason: str | None, by: User, *, reason_req
     e-mail's link, ``reason_required=False``: the candidate then reads that it can't go ahead)."""
     reason = (reason or "").strip()
     if not reason and reason_required:
-        raise QueueError("Write a reason: the candidate will read it.", "reason")
+        raise QueueError(_("Write a reason: the candidate will read it."), "reason")
     if len(reason) > MAX_REASON:
-        raise QueueError(f"Keep the reason under {MAX_REASON:,} characters (it has {len(reason):,}).", "reason")
+        raise QueueError(_("Keep the reason under %(limit)s characters (it has %(count)s).",
+                           limit=format_decimal(MAX_REASON), count=format_decimal(len(reason))), "reason")
     transition(meeting, "rejected", actor=by, note=reason, reason=reason)
     record("meeting.rejected", f"{by.name} rejected the request to {meeting.staff.name}", actor=by,
            candidate=_candidate(meeting), subject=meeting)
@@ -142,12 +148,13 @@ def redirect_request(meeting: Meeting, person_id: int | None, by: User) -> Meeti
     """Give the request to someone else: it goes straight to them (invited), with the same times."""
     profile = next((p for p in redirect_choices() if p.user_id == person_id), None)
     if profile is None:
-        raise QueueError("Choose someone from the list.", "person")
+        raise QueueError(_("Choose someone from the list."), "person")
     previous = meeting.staff
     if profile.user_id == previous.id:
-        raise QueueError(f"The request is already with {previous.name}. Choose someone else.", "person")
-    waiting = (f"{_candidate(meeting).user.first_name} already has a request waiting for {profile.user.name}. "
-               "Choose someone else, or reject this one with a reason.")
+        raise QueueError(_("The request is already with %(name)s. Choose someone else.", name=previous.name),
+                         "person")
+    waiting = _("%(candidate)s already has a request waiting for %(name)s. Choose someone else, or reject this "
+                "one with a reason.", candidate=_candidate(meeting).user.first_name, name=profile.user.name)
     if meeting.status == "needs_approval":
         _room_in_week(meeting, profile, by, "person")
         if has_waiting(meeting.candidate_id, profile.user_id):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,6 +20,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..extensions import db
 from ..forms import FieldError
+from ..i18n import _, _l, ngettext
 from ..mail.services import mail_domain
 from ..people.availability import Slot, free_slots, within_hours
 from ..questions.models import Question
@@ -127,19 +129,22 @@ def check_slots(candidate, profile, starts: list[datetime], length: int, now: da
         end, shown = start + timedelta(minutes=length), format_datetime(start, zone)
         iso = to_zone(start, profile.user.timezone).isocalendar()
         if start <= now:
-            message = f"{shown} has already passed. Choose a later time."
+            message = _("%(time)s has already passed. Choose a later time.", time=shown)
         elif deadline is not None and end > deadline:
-            message = (f"{shown} is after your decision deadline ({format_datetime(deadline, zone)}). "
-                       "Choose an earlier time.")
+            message = _("%(time)s is after your decision deadline (%(deadline)s). Choose an earlier time.",
+                        time=shown, deadline=format_datetime(deadline, zone))
         elif _overlaps(start, end, own):
-            message = f"You already have a conversation at {shown}. Choose another time."
+            message = _("You already have a conversation at %(time)s. Choose another time.", time=shown)
         elif _overlaps(start, end, person):
-            message = f"That time was just taken: {shown}. Choose another time."
+            message = _("That time was just taken: %(time)s. Choose another time.", time=shown)
         elif weeks.get((iso.year, iso.week), 0) >= profile.weekly_cap:
-            message = (f"{first} already has {profile.weekly_cap} conversations planned in the week of "
-                       f"{shown}. Choose a time in another week.")
+            message = ngettext("%(name)s already has %(num)d conversation planned in the week of %(time)s. "
+                               "Choose a time in another week.",
+                               "%(name)s already has %(num)d conversations planned in the week of %(time)s. "
+                               "Choose a time in another week.", profile.weekly_cap, name=first, time=shown)
         elif start not in free:
-            message = f"{shown} isn't one of {first}'s free times any more. Choose another time."
+            message = _("%(time)s isn't one of %(name)s's free times any more. Choose another time.", time=shown,
+                        name=first)
         else:
             continue
         raise RequestError(message, field_name)
@@ -148,31 +153,40 @@ def check_slots(candidate, profile, starts: list[datetime], length: int, now: da
 # --- asking -------------------------------------------------------------------------------------
 
 
+def choose_at_most() -> str:
+    return ngettext("Choose at most %(num)d time.", "Choose at most %(num)d times.", MAX_SLOTS)
+
+
+def choose_at_least_one() -> str:
+    return _("Choose at least one time (up to %(num)d).", num=MAX_SLOTS)
+
+
 def create_request(candidate, profile, data: RequestData, now: datetime) -> Meeting:
     """A new request with its proposed times and agenda, routed to the recruiter or to the person."""
     person = profile.user
     if candidate.stage != "offer":
-        raise RequestError("Your offer process has ended, so new conversations can't be requested.")
+        raise RequestError(_("Your offer process has ended, so new conversations can't be requested."))
     if not is_open(profile):
-        raise RequestError(f"{person.first_name} isn't taking new conversations right now.")
+        raise RequestError(_("%(name)s isn't taking new conversations right now.", name=person.first_name))
     if data.format not in FORMATS:
-        raise RequestError("Choose a format from the list.", "format")
+        raise RequestError(_("Choose a format from the list."), "format")
     if data.length not in LENGTHS:
-        raise RequestError("Choose 15, 30 or 45 minutes.", "length")
+        raise RequestError(_("Choose 15, 30 or 45 minutes."), "length")
     note = (data.note or "").strip()
     if len(note) > MAX_NOTE:
-        raise RequestError(f"Keep the note to {MAX_NOTE:,} characters or fewer.", "note")
+        raise RequestError(_("Keep the note to %(limit)s characters or fewer.", limit=format_decimal(MAX_NOTE)),
+                           "note")
     lock_person(person.id)
-    waiting_message = (f"You already have a request waiting for {person.first_name}. You can cancel it "
-                       "from your conversations and ask again.")
+    waiting_message = _("You already have a request waiting for %(name)s. You can cancel it from your "
+                        "conversations and ask again.", name=person.first_name)
     if has_waiting(candidate.id, person.id):
         raise RequestError(waiting_message)
     starts = [] if data.format == "written" else sorted(set(data.slots))
     if len(starts) > MAX_SLOTS:
-        raise RequestError(f"Choose at most {MAX_SLOTS} times.", "slots")
+        raise RequestError(choose_at_most(), "slots")
     check_slots(candidate, profile, starts, data.length, now)
     if not starts and data.format != "written" and bookable_slots(candidate, profile, data.length, now):
-        raise RequestError(f"Choose at least one time (up to {MAX_SLOTS}).", "slots")
+        raise RequestError(choose_at_least_one(), "slots")
 
     length = timedelta(minutes=data.length)
     meeting = Meeting(candidate_id=candidate.id, staff_id=person.id, format=data.format,
@@ -254,11 +268,11 @@ def is_over(meeting: Meeting, now: datetime) -> bool:
 # Where a candidate's conversations stand, in the order /meetings shows them: (key, heading, statuses);
 # a confirmed conversation that is over goes to "after" (tell us how it went), whatever its status says.
 GROUPS = (
-    ("after", "Tell us how it went", ()),
-    ("upcoming", "Coming up", ("confirmed",)),
-    ("waiting", "Waiting for an answer", ("requested", "needs_approval", "approved", "invited", "proposed")),
-    ("done", "Done", ("completed", "no_show")),
-    ("closed", "Didn't happen", ("declined", "expired", "cancelled", "rejected")),
+    ("after", _l("Tell us how it went"), ()),
+    ("upcoming", _l("Coming up"), ("confirmed",)),
+    ("waiting", _l("Waiting for an answer"), ("requested", "needs_approval", "approved", "invited", "proposed")),
+    ("done", _l("Done"), ("completed", "no_show")),
+    ("closed", _l("Didn't happen"), ("declined", "expired", "cancelled", "rejected")),
 )
 
 
@@ -283,19 +297,30 @@ def has_started(meeting: Meeting, now: datetime) -> bool:
 
 
 def _too_late(verb: str) -> RequestError:
+    """``verb``: "cancel" or "move"."""
     hours = int(change_cutoff().total_seconds() // 3600)
-    return RequestError(f"It's too late to {verb} here: changes close {hours} hours before the start. "
-                        "If something has come up, tell your recruiter.")
+    if verb == "cancel":
+        return RequestError(ngettext(
+            "It's too late to cancel here: changes close %(num)d hour before the start. If something has come up, "
+            "tell your recruiter.",
+            "It's too late to cancel here: changes close %(num)d hours before the start. If something has come "
+            "up, tell your recruiter.", hours))
+    return RequestError(ngettext(
+        "It's too late to move it here: changes close %(num)d hour before the start. If something has come up, "
+        "tell your recruiter.",
+        "It's too late to move it here: changes close %(num)d hours before the start. If something has come up, "
+        "tell your recruiter.", hours))
 
 
 def cancel_meeting(candidate, meeting: Meeting, reason: str, now: datetime) -> Meeting:
     reason = (reason or "").strip()
     if not reason:
-        raise RequestError(f"Say why, so {meeting.staff.first_name} knows.", "reason")
+        raise RequestError(_("Say why, so %(name)s knows.", name=meeting.staff.first_name), "reason")
     if len(reason) > MAX_REASON:
-        raise RequestError(f"Keep the reason to {MAX_REASON:,} characters or fewer.", "reason")
+        raise RequestError(_("Keep the reason to %(limit)s characters or fewer.", limit=format_decimal(MAX_REASON)),
+                           "reason")
     if meeting.status not in ACTIVE:
-        raise RequestError("This conversation can't be cancelled: it's already closed.")
+        raise RequestError(_("This conversation can't be cancelled: it's already closed."))
     if not can_cancel(meeting, now):
         raise _too_late("cancel")
     by = candidate.user
@@ -312,23 +337,25 @@ def cancel_meeting(candidate, meeting: Meeting, reason: str, now: datetime) -> M
 def reschedule_meeting(candidate, meeting: Meeting, start: datetime | None, now: datetime, by=None) -> Meeting:
     """Move a confirmed conversation (by the candidate, or by the person through their link)."""
     if not can_reschedule(meeting, now):
-        raise _too_late("move it") if meeting.status == "confirmed" else RequestError(
-            "Only a confirmed conversation can be moved.")
+        raise _too_late("move") if meeting.status == "confirmed" else RequestError(
+            _("Only a confirmed conversation can be moved."))
     if start is None:
-        raise RequestError("Choose a new time from the list.", "start")
+        raise RequestError(_("Choose a new time from the list."), "start")
     if start == meeting.start_at:
-        raise RequestError("That's the time it already has. Choose a different one.", "start")
+        raise RequestError(_("That's the time it already has. Choose a different one."), "start")
     if start < now + change_cutoff():
-        raise RequestError(f"Choose a time at least {int(change_cutoff().total_seconds() // 3600)} hours "
-                           "from now.", "start")
+        raise RequestError(ngettext("Choose a time at least %(num)d hour from now.",
+                                    "Choose a time at least %(num)d hours from now.",
+                                    int(change_cutoff().total_seconds() // 3600)), "start")
     if meeting.staff.profile is None:
-        raise RequestError(f"{meeting.staff.first_name} is no longer in the directory: ask your recruiter.")
+        raise RequestError(_("%(name)s is no longer in the directory: ask your recruiter.",
+                             name=meeting.staff.first_name))
     check_slots(candidate, meeting.staff.profile, [start], meeting.length_minutes, now, meeting.id, "start")
     by = by or candidate.user
     try:
         reschedule(meeting, start, actor=by)
     except SlotTaken:
-        raise RequestError("That time was just taken. Here are the times still free.", "start") from None
+        raise RequestError(_("That time was just taken. Here are the times still free."), "start") from None
     except TransitionRefused as error:
         raise RequestError(str(error)) from None
     notify.meeting_changed(meeting, by=by)
@@ -343,11 +370,11 @@ def record_follow_up(candidate, meeting: Meeting, answered_ids: list[int], ratin
                      answered_needs: bool | None, now: datetime) -> Meeting:
     """The conversation happened: it's completed, rated, and the questions it answered are ticked off."""
     if not is_over(meeting, now):
-        raise RequestError("You can say how it went once the conversation is over.")
+        raise RequestError(_("You can say how it went once the conversation is over."))
     if rating not in range(1, 6):
-        raise RequestError("Rate it from 1 (not useful) to 5 (very useful).", "rating")
+        raise RequestError(_("Rate it from 1 (not useful) to 5 (very useful)."), "rating")
     if answered_needs is None:
-        raise RequestError("Say whether it answered what you needed.", "answered_needs")
+        raise RequestError(_("Say whether it answered what you needed."), "answered_needs")
     by = candidate.user
     try:
         transition(meeting, "completed", actor=by, rating=rating, answered_needs=answered_needs)
@@ -368,7 +395,7 @@ def report_no_show(candidate, meeting: Meeting, now: datetime) -> Meeting:
     """The person didn't come: closed as a no-show; the person and the recruiter are told
     (``notify.no_show_reported``), and the candidate can ask again (nothing is left waiting)."""
     if not has_started(meeting, now):
-        raise RequestError("You can report a no-show once the start time has passed.")
+        raise RequestError(_("You can report a no-show once the start time has passed."))
     by = candidate.user
     try:
         transition(meeting, "no_show", actor=by, note="Reported by the candidate",

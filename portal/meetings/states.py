@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import _
 from ..timeutil import utcnow
 from .models import (BOOKING_UNIT_MINUTES, WAITING, BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition,
-                     Status)
+                     Status, status_word)
 
 S = Status
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -58,7 +59,8 @@ def transition(meeting: Meeting, target: str, *, actor=None, note: str | None = 
     """
     current = meeting.status
     if not can_transition(current, target):
-        raise TransitionRefused(f"A conversation that is {current} can't become {target}.")
+        raise TransitionRefused(_("A conversation that is %(status)s can't become %(target)s.",
+                                  status=status_word(current), target=status_word(target)))
     now = utcnow()
     result = db.session.execute(
         sa.update(Meeting)
@@ -68,7 +70,8 @@ def transition(meeting: Meeting, target: str, *, actor=None, note: str | None = 
     )
     if result.rowcount != 1:
         db.session.refresh(meeting)
-        raise TransitionRefused(f"This conversation was just changed: it is now {meeting.status}.")
+        raise TransitionRefused(_("This conversation was just changed: it is now %(status)s.",
+                                  status=status_word(meeting.status)))
     db.session.add(MeetingTransition(meeting_id=meeting.id, from_status=current, to_status=target,
                                      actor_id=getattr(actor, "id", None), at=now, reason=note))
     db.session.flush()
@@ -97,7 +100,7 @@ def hold_time(meeting: Meeting, start: datetime, end: datetime) -> None:
             db.session.add_all(CandidateBookedUnit(candidate_id=meeting.candidate_id, unit_start=u,
                                                    meeting_id=meeting.id) for u in held)
     except IntegrityError:
-        raise SlotTaken("That time was just taken.") from None
+        raise SlotTaken(_("That time was just taken.")) from None
 
 
 def release_time(meeting: Meeting) -> None:
@@ -115,14 +118,14 @@ def confirm(meeting: Meeting, start: datetime, *, actor=None, **values) -> Meeti
             hold_time(meeting, start, end)
     except (SlotTaken, IntegrityError):
         db.session.refresh(meeting)
-        raise SlotTaken("That time was just taken.") from None
+        raise SlotTaken(_("That time was just taken.")) from None
     return meeting
 
 
 def reschedule(meeting: Meeting, start: datetime, *, actor=None) -> Meeting:
     """A confirmed conversation moves to a new time: new hold, old hold released, calendars updated."""
     if meeting.status != Status.CONFIRMED:
-        raise TransitionRefused("Only a confirmed conversation can be moved.")
+        raise TransitionRefused(_("Only a confirmed conversation can be moved."))
     end = start + timedelta(minutes=meeting.length_minutes)
     try:
         with db.session.begin_nested():
@@ -134,7 +137,7 @@ def reschedule(meeting: Meeting, start: datetime, *, actor=None) -> Meeting:
                 .values(start_at=start, end_at=end, sequence=meeting.sequence + 1, updated_at=utcnow())
                 .execution_options(synchronize_session=False))
             if result.rowcount != 1:
-                raise TransitionRefused("This conversation was just changed.")
+                raise TransitionRefused(_("This conversation was just changed."))
             db.session.add(MeetingTransition(meeting_id=meeting.id, from_status=Status.CONFIRMED,
                                              to_status=Status.CONFIRMED,
                                              actor_id=getattr(actor, "id", None), reason="rescheduled"))

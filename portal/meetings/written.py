@@ -16,6 +16,7 @@ from ..audit.services import record
 from ..auth.models import ActionToken, User
 from ..candidates.models import Candidate
 from ..extensions import db
+from ..i18n import _
 from ..mail.services import queue_mail
 from ..questions.models import Question
 from ..auth.tokens import TokenProblem, consume_token, find_token, issue_token
@@ -61,9 +62,9 @@ def mail_written_link(person: User, subject, candidate: Candidate, questions: li
 def request_written_answer(question: Question, by: User) -> str:
     """Mail the person a question is directed to a link to answer it in writing; return the link."""
     if question.directed_to is None:
-        raise InviteError("This question isn't directed to anyone yet.", "directed_to")
+        raise InviteError(_("This question isn't directed to anyone yet."), "directed_to")
     if question.is_answered:
-        raise InviteError("This question is already answered.")
+        raise InviteError(_("This question is already answered."))
     candidate = question.candidate
     raw = mail_written_link(question.directed_to, question, candidate, [question], asked_by=by)
     record("question.written_requested", f"{question.directed_to.name} was asked to answer in writing",
@@ -105,7 +106,7 @@ def submit_written_answers(raw: str, answers: dict[int, str]) -> list[Question]:
     texts = {q.id: clean_text(answers.get(q.id), f"answer-{q.id}", MAX_ANSWER) for q in link.questions
              if not q.is_answered}
     if not any(texts.values()):
-        raise InviteError("Write at least one answer.", f"answer-{next(iter(texts), 0)}")
+        raise InviteError(_("Write at least one answer."), f"answer-{next(iter(texts), 0)}")
     now, answered = utcnow(), []
     for question in link.questions:
         if texts.get(question.id):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 import sqlalchemy as sa
 from candidate_helpers import at, client_login, create, get, make_world, value
@@ -205,7 +207,7 @@ def test_the_follow_up_with_htmx_swaps_the_section(world):
     response = post(world, f"/meetings/{meeting_id}/follow-up", {"rating": "2", "answered_needs": "no"}, HTMX)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and body.lstrip().startswith('<div id="meeting">')
-    assert 'role="status">Thank you.' in body and "2 of 5 · It didn&#39;t answer everything you needed" in body
+    assert 'role="status">Thank you.' in body and "2 of 5 · It didn't answer everything you needed" in unescape(body)
 
 
 def test_reporting_a_no_show(world):

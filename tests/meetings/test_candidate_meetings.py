@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from candidate_helpers import another_person, at, create, meetings, value
 from helpers import HTMX, text_of
@@ -54,8 +56,8 @@ def test_every_state_has_clear_words(world):
     assert "Wed 5 Mar 2031, 09:00 EST (America/New_York)</time>, 30 minutes" in html
     assert "Wed 5 Mar 2031, 15:00 CET (Europe/Berlin) for Amara" in html
     assert "2 proposed times" in html and "Sam will suggest a time" in html
-    headings = ["Coming up", "Waiting for an answer", "Done", "Didn&#39;t happen"]
-    positions = [html.index(f'-heading">{h} <span class="count">') for h in headings]
+    headings = ["Coming up", "Waiting for an answer", "Done", "Didn't happen"]
+    positions = [unescape(html).index(f'-heading">{h} <span class="count">') for h in headings]
     assert positions == sorted(positions)
     assert html.index(f'id="meeting-{ids["confirmed"]}"') < html.index(f'id="meeting-{ids["invited"]}"')
 

@@ -16,6 +16,7 @@ from wtforms import SelectChoice
 
 from ...extensions import db
 from ...forms import error_on_field_or_page
+from ...i18n import _
 from ...people.services import get_profile
 from ...questions.services import candidate_questions
 from ...rendering import hx_redirect, render, wants_fragment
@@ -52,9 +53,14 @@ def _label(slot, fit, zone: str, person) -> str:
     """``06:30–07:00 EST, early for you (11:30 GMT for Amara)``: a time as an <option> shows it."""
     start, end = to_zone(slot.start, zone), to_zone(slot.end, zone)
     theirs = to_zone(slot.start, person.timezone)
-    early_late = "" if fit.inside else f", {fit.kind} for you"
-    return (f"{start:%H:%M}–{end:%H:%M} {zone_label(end)}{early_late} "
-            f"({theirs:%H:%M} {zone_label(theirs)} for {person.first_name})")
+    mine, other = f"{start:%H:%M}–{end:%H:%M} {zone_label(end)}", f"{theirs:%H:%M} {zone_label(theirs)}"
+    if fit.inside:
+        return _("%(time)s (%(their_time)s for %(name)s)", time=mine, their_time=other, name=person.first_name)
+    if fit.kind == "early":
+        return _("%(time)s, early for you (%(their_time)s for %(name)s)", time=mine, their_time=other,
+                 name=person.first_name)
+    return _("%(time)s, late for you (%(their_time)s for %(name)s)", time=mine, their_time=other,
+             name=person.first_name)
 
 
 def _by_day(offered, zone: str) -> OrderedDict:
@@ -121,10 +127,10 @@ def new(user_id: int):
             db.session.commit()
             first = profile.user.first_name
             if meeting.status == "needs_approval":
-                flash(f"Request sent. Your recruiter approves requests to {first} first; we'll let you know.",
-                      "success")
+                flash(_("Request sent. Your recruiter approves requests to %(name)s first; we'll let you know.",
+                        name=first), "success")
             else:
-                flash(f"Request sent to {first}. We'll let you know when they answer.", "success")
+                flash(_("Request sent to %(name)s. We'll let you know when they answer.", name=first), "success")
             target = url_for("meetings.show", meeting_id=meeting.id)
             return hx_redirect(target) if wants_fragment() else redirect(target)
     return _request_page(candidacy, profile, form, status=422, fragment="request", error=error)
@@ -245,14 +251,14 @@ def _act(meeting_id: int, form, action, success: str, form_key: str):
 @role_required("candidate")
 def cancel(meeting_id: int):
     return _act(meeting_id, CancelForm(), lambda c, m, f, now: cancel_meeting(c, m, f.reason.data, now),
-                "Cancelled. We've told them, and their calendar entry is withdrawn.", "cancel_form")
+                _("Cancelled. We've told them, and their calendar entry is withdrawn."), "cancel_form")
 
 
 @bp.post("/meetings/<int:meeting_id>/reschedule")
 @role_required("candidate")
 def reschedule(meeting_id: int):
     return _act(meeting_id, RescheduleForm(), lambda c, m, f, now: reschedule_meeting(c, m, f.start_at, now),
-                "Moved. Both of you get the new time and an updated calendar entry.", "reschedule_form")
+                _("Moved. Both of you get the new time and an updated calendar entry."), "reschedule_form")
 
 
 @bp.post("/meetings/<int:meeting_id>/follow-up")
@@ -262,16 +268,16 @@ def follow_up(meeting_id: int):
         record_follow_up(candidacy, meeting, form.answered_ids, form.rating.data, form.answered_needs.data,
                          now)
 
-    return _act(meeting_id, FollowUpForm(), action, "Thank you. The questions it answered are ticked off in "
-                "your list.", "follow_up_form")
+    return _act(meeting_id, FollowUpForm(), action, _("Thank you. The questions it answered are ticked off in "
+                "your list."), "follow_up_form")
 
 
 @bp.post("/meetings/<int:meeting_id>/no-show")
 @role_required("candidate")
 def no_show(meeting_id: int):
     return _act(meeting_id, ActionForm(), lambda c, m, f, now: report_no_show(c, m, now),
-                "Thanks for telling us. They and your recruiter have been told; you can book another time "
-                "below.", "action_form")
+                _("Thanks for telling us. They and your recruiter have been told; you can book another time "
+                  "below."), "action_form")
 
 
 @bp.post("/meetings/<int:meeting_id>/proposal/accept")
@@ -279,14 +285,14 @@ def no_show(meeting_id: int):
 def accept_proposed(meeting_id: int):
     """Take one of the times the person proposed: confirmed, with calendar invitations to both."""
     return _act(meeting_id, ProposalForm(), lambda c, m, f, now: accept_proposal(c, m, f.time.data, now),
-                "Confirmed. You both get a calendar invitation by e-mail.", "proposal_form")
+                _("Confirmed. You both get a calendar invitation by e-mail."), "proposal_form")
 
 
 @bp.post("/meetings/<int:meeting_id>/proposal/decline")
 @role_required("candidate")
 def decline_proposed(meeting_id: int):
     return _act(meeting_id, ActionForm(), lambda c, m, f, now: decline_proposal(c, m, now),
-                "Done: we've told them none of those times suits you. You can ask again with other times.",
+                _("Done: we've told them none of those times suits you. You can ask again with other times."),
                 "action_form")
 
 
@@ -296,7 +302,7 @@ def new_times(meeting_id: int):
     """Every time the candidate offered is gone: new ones, sent on to the person."""
     candidacy = _candidacy()
     waiting_for_approval = _meeting_or_404(candidacy, meeting_id).status != "invited"
-    done = ("New times saved: your recruiter sees them with your request." if waiting_for_approval
-            else "New times sent. We'll let you know when they answer.")
+    done = (_("New times saved: your recruiter sees them with your request.") if waiting_for_approval
+            else _("New times sent. We'll let you know when they answer."))
     return _act(meeting_id, NewTimesForm(), lambda c, m, f, now: offer_new_times(c, m, f.starts, now), done,
                 "new_times_form")

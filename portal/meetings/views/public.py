@@ -19,11 +19,12 @@ from wtforms.validators import Length
 from ...auth.emailed import FORM_EXPIRED, EmailedLinkView, form_error
 from ...extensions import db
 from ...forms import EmptyForm, error_on_field_or_page, show_error, strip
+from ...i18n import _, _l, lazy_ngettext
 from ...rendering import render
 from ...timeutil import format_date, to_zone, utcnow, zone_label
 from .. import bp
 from ..calendar import PRIVATE_QUESTION, agenda_questions, shown_text
-from ..forms import parse_slot, slot_value
+from ..forms import LimitMessage, parse_slot, slot_value
 from ..invitations import (MAX_COUNTER_TIMES, accept_invitation, decline_invitation, free_slots, invitation_link,
                            proposable_times, propose_times)
 from ..links import MAX_TEXT, InviteError, meeting_for_token, token_candidate
@@ -35,32 +36,38 @@ from ..manage import (
     person_reschedule,
     too_late_to_cancel,
 )
-from ..models import Meeting
+from ..models import Meeting, status_word
 from ..notify import invitation_expires_at, recruiters_for
 from ..requests import MAX_REASON, can_cancel, change_deadline, has_started
 from ..states import SlotTaken, TransitionRefused
 from ..written import MAX_ANSWER, answer_link, submit_written_answers
 
 
+def _keep_under(limit: int) -> Length:
+    return Length(max=limit, message=LimitMessage(_l("Keep it under %(limit)s characters."), limit))
+
+
 class AcceptForm(FlaskForm):
-    slot = RadioField("Choose a time", coerce=int, validate_choice=False)
+    slot = RadioField(_l("Choose a time"), coerce=int, validate_choice=False)
 
 
 class DeclineForm(FlaskForm):
-    reason = TextAreaField("Reason (optional)", filters=[strip], render_kw={"rows": 4},
-                           validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT:,} characters.")])
+    reason = TextAreaField(_l("Reason (optional)"), filters=[strip], render_kw={"rows": 4},
+                           validators=[_keep_under(MAX_TEXT)])
 
 
 class ProposeForm(FlaskForm):
-    times = SelectMultipleField(f"Choose up to {MAX_COUNTER_TIMES} of your free times", validate_choice=False)
-    message = TextAreaField("A message (optional)", filters=[strip], render_kw={"rows": 3},
-                            validators=[Length(max=MAX_TEXT, message=f"Keep it under {MAX_TEXT:,} characters.")])
+    times = SelectMultipleField(lazy_ngettext("Choose up to %(num)d of your free times",
+                                              "Choose up to %(num)d of your free times", MAX_COUNTER_TIMES),
+                                validate_choice=False)
+    message = TextAreaField(_l("A message (optional)"), filters=[strip], render_kw={"rows": 3},
+                            validators=[_keep_under(MAX_TEXT)])
 
 
 class ManageCancelForm(FlaskForm):
-    reason = TextAreaField("Why are you cancelling?", filters=[strip],
+    reason = TextAreaField(_l("Why are you cancelling?"), filters=[strip],
                            render_kw={"rows": 3, "maxlength": MAX_REASON},
-                           validators=[Length(max=MAX_REASON, message=f"Keep it under {MAX_REASON:,} characters.")])
+                           validators=[_keep_under(MAX_REASON)])
 
 
 FORMS = {"accept": AcceptForm, "decline": DeclineForm, "propose": ProposeForm}
@@ -86,11 +93,17 @@ class PersonLink(EmailedLinkView):
 def _time_label(start, end, fit, person, candidate) -> str:
     """``16:00–16:30 CET (10:00–10:30 EST for Sam, early for them)``: one time the person may propose."""
     theirs = candidate.user
-    early_late = "" if fit.inside else f", {fit.kind} for them"
-    return (f"{to_zone(start, person.timezone):%H:%M}–{to_zone(end, person.timezone):%H:%M} "
-            f"{zone_label(to_zone(end, person.timezone))} ({to_zone(start, theirs.timezone):%H:%M}–"
-            f"{to_zone(end, theirs.timezone):%H:%M} {zone_label(to_zone(end, theirs.timezone))} for "
-            f"{theirs.first_name}{early_late})")
+    mine = (f"{to_zone(start, person.timezone):%H:%M}–{to_zone(end, person.timezone):%H:%M} "
+            f"{zone_label(to_zone(end, person.timezone))}")
+    other = (f"{to_zone(start, theirs.timezone):%H:%M}–{to_zone(end, theirs.timezone):%H:%M} "
+             f"{zone_label(to_zone(end, theirs.timezone))}")
+    if fit.inside:
+        return _("%(time)s (%(their_time)s for %(name)s)", time=mine, their_time=other, name=theirs.first_name)
+    if fit.kind == "early":
+        return _("%(time)s (%(their_time)s for %(name)s, early for them)", time=mine, their_time=other,
+                 name=theirs.first_name)
+    return _("%(time)s (%(their_time)s for %(name)s, late for them)", time=mine, their_time=other,
+             name=theirs.first_name)
 
 
 def _proposable_days(meeting) -> dict:
@@ -116,6 +129,7 @@ def _invite_page(link, form, token: str, status: int = 200, taken: bool = False,
                   chosen=set(form.times.data or []) if "times" in form else set(),
                   max_times=MAX_COUNTER_TIMES,
                   agenda=[shown_text(q) for q in agenda_questions(meeting)], slots=slots,
+                  has_private=any(q.private for q in agenda_questions(meeting)),
                   taken=taken, error=error, expires_at=invitation_expires_at(meeting), contact=_contact(candidate))
 
 
@@ -158,7 +172,7 @@ class Invitation(PersonLink):
         except TransitionRefused:  # the request changed a moment ago: its link now says how (problem page)
             db.session.rollback()
             return _invite_page(invitation_link(token), FORMS[link.action](formdata=None), token, status=409,
-                                error="This request was just changed. Nothing was changed; try again.")
+                                error=_("This request was just changed. Nothing was changed; try again."))
         db.session.commit()
         if answer_token:
             return redirect(url_for("meetings.answer", token=answer_token))
@@ -182,6 +196,7 @@ def _manage_page(link, token: str, *, status: int = 200, notice: str | None = No
     agenda = [PRIVATE_QUESTION if q.private_to_someone_else(link.person.id) else q.text
               for q in agenda_questions(meeting)]
     return render("meetings/manage.html", status=status, token=token, meeting=meeting, person=link.person,
+                  status_word=status_word,
                   candidate=candidate, contact=_contact(candidate), notice=notice, error=error, agenda=agenda,
                   done=done, can_cancel=open_to_change,
                   has_started=has_started(meeting, now), change_deadline=change_deadline(meeting),
@@ -237,7 +252,7 @@ class ManageAction(ManageLinkView):
     def refused(self, link, token: str, form, problem):
         """Nothing was changed: say why."""
         if isinstance(problem, TransitionRefused):
-            return _manage_page(link, token, status=409, error=f"{problem} Nothing was changed.")
+            return _manage_page(link, token, status=409, error=_("%(problem)s Nothing was changed.", problem=problem))
         return _manage_page(link, token, status=409, error=str(problem))
 
 
@@ -249,7 +264,7 @@ class CancelConversation(ManageAction):
     def act(self, link, form, token: str) -> str:
         first = link.meeting.candidate.user.first_name
         person_cancel(token, form.reason.data, utcnow())
-        return f"Cancelled. {first} has been told, and the calendar entry is withdrawn for both of you."
+        return _("Cancelled. %(name)s has been told, and the calendar entry is withdrawn for both of you.", name=first)
 
     def page(self, link, token: str, form, **options):
         return _manage_page(link, token, cancel_form=form, **options)
@@ -267,7 +282,7 @@ class MoveConversation(ManageAction):
     def act(self, link, form, token: str) -> str:
         first = link.meeting.candidate.user.first_name
         person_reschedule(token, parse_slot(request.form.get("start")), utcnow())
-        return f"Moved. {first} has been told, and you both get an updated calendar entry."
+        return _("Moved. %(name)s has been told, and you both get an updated calendar entry.", name=first)
 
     def refused(self, link, token: str, form, problem):
         if getattr(problem, "field", None) == "start":  # a bad or taken time
@@ -281,8 +296,8 @@ class ReportNoShow(ManageAction):
     def act(self, link, form, token: str) -> str:
         person_no_show(token, utcnow())
         first = link.meeting.candidate.user.first_name
-        return (f"Thanks for telling us. {first} and the recruiter have been told, and {first} can book "
-                "another time.")
+        return _("Thanks for telling us. %(name)s and the recruiter have been told, and %(name)s can book "
+                 "another time.", name=first)
 
 
 bp.add_url_rule("/invite/manage/<token>", view_func=Manage.as_view("manage"))

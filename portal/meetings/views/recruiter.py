@@ -11,10 +11,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 
 from ...extensions import db
+from ...i18n import _, _l
 from ...rendering import render, wants_fragment
 from ...security import me, recruiter_required
 from .. import bp
-from ..models import Meeting
+from ..models import Meeting, status_word
 from ..queue import (PICKER_LIMIT, QueueError, approval_queue, approve_request, choice_label, find_choice, get_meeting,
                      redirect_choices, redirect_request, reject_request)
 from ..states import TransitionRefused
@@ -42,14 +43,15 @@ def _done(message: str):
     return redirect(url_for("meetings.queue"))
 
 
-NOW = {"invited": "approved and with the person", "rejected": "rejected", "cancelled": "withdrawn by the candidate"}
+NOW = {"invited": _l("approved and with the person"), "rejected": _l("rejected"),
+       "cancelled": _l("withdrawn by the candidate")}
 
 
 def _refused(meeting: Meeting):
     db.session.rollback()
     status = db.session.get(Meeting, meeting.id).status
-    message = ("Someone else got to this request first, so nothing was changed: "
-               f"it is now {NOW.get(status, status.replace('_', ' '))}.")
+    message = _("Someone else got to this request first, so nothing was changed: it is now %(status)s.",
+                status=NOW.get(status) or status_word(status))
     if wants_fragment():
         return _queue(status=409, error=message)
     flash(message, "error")
@@ -74,7 +76,7 @@ def queue():
 def approve(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
     return _decide(meeting, lambda: approve_request(meeting, by=me()),
-                   lambda: f"Approved. {meeting.staff.name} has been sent the request by e-mail.")
+                   lambda: _("Approved. %(name)s has been sent the request by e-mail.", name=meeting.staff.name))
 
 
 @bp.post("/recruiter/requests/<int:meeting_id>/reject", endpoint="reject")
@@ -82,7 +84,7 @@ def approve(meeting_id: int):
 def reject(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
     return _decide(meeting, lambda: reject_request(meeting, request.form.get("reason"), by=me()),
-                   lambda: "Rejected. The candidate has been told, with your reason.")
+                   lambda: _("Rejected. The candidate has been told, with your reason."))
 
 
 @bp.post("/recruiter/requests/<int:meeting_id>/redirect", endpoint="redirect")
@@ -92,8 +94,8 @@ def redirect_to_person(meeting_id: int):
     raw = request.form.get("person", "")[:300]
     person_id = int(raw) if raw.isdigit() and len(raw) < 12 else find_choice(raw)
     return _decide(meeting, lambda: redirect_request(meeting, person_id, by=me()),
-                   lambda: f"Passed on. {meeting.staff.name} has been sent the request, and the candidate has been "
-                   "told.")
+                   lambda: _("Passed on. %(name)s has been sent the request, and the candidate has been told.",
+                             name=meeting.staff.name))
 
 
 def _decide(meeting, decision, done):

@@ -19,10 +19,13 @@ from ...auth.emailed import EmailedLinkView, form_error
 from ...auth.tokens import TokenProblem
 from ...extensions import db
 from ...forms import strip
+from ...i18n import _, _l
 from ...rendering import render
 from .. import bp
 from ..calendar import agenda_questions, shown_text
+from ..forms import LimitMessage
 from ..links import meeting_for_token
+from ..models import status_word
 from ..notify import REVIEW
 from ..queue import MAX_REASON, QueueError, review_link, review_outcome, use_review_link
 from ..states import TransitionRefused
@@ -31,8 +34,9 @@ DECISIONS = ("approve", "reject")
 
 
 class RejectForm(FlaskForm):
-    reason = TextAreaField("Reason (optional)", filters=[strip], render_kw={"rows": 3, "maxlength": MAX_REASON},
-                           validators=[Length(max=MAX_REASON, message=f"Keep it under {MAX_REASON:,} characters.")])
+    reason = TextAreaField(_l("Reason (optional)"), filters=[strip], render_kw={"rows": 3, "maxlength": MAX_REASON},
+                           validators=[Length(max=MAX_REASON, message=LimitMessage(_l("Keep it under %(limit)s characters."),
+                                                                                   MAX_REASON))])
 
 
 def _page(link, token: str, form=None, *, status: int = 200, error: str | None = None, done: str | None = None):
@@ -56,7 +60,7 @@ class Review(EmailedLinkView):
         meeting = meeting_for_token(token)
         return {"meeting": meeting, "candidate": meeting.candidate if meeting is not None else None,
                 "recruiter": token.user if token is not None else None,
-                "outcome": review_outcome(meeting) if meeting is not None else None}
+                "outcome": review_outcome(meeting) if meeting is not None else None, "status_word": status_word}
 
     def get(self, link, token: str):
         return _page(link, token)
@@ -65,7 +69,7 @@ class Review(EmailedLinkView):
         form = RejectForm()
         decision = request.form.get("decision")
         if decision not in DECISIONS:
-            return _page(link, token, form, status=422, error="Choose Approve or Reject. Nothing was changed.")
+            return _page(link, token, form, status=422, error=_("Choose Approve or Reject. Nothing was changed."))
         if not form.validate_on_submit():
             return _page(link, token, form, status=422, error=form_error(form))
         try:
@@ -79,7 +83,7 @@ class Review(EmailedLinkView):
             if problem.field == "reason":
                 form.reason.errors = [str(problem)]
                 return _page(link, token, form, status=422)
-            return _page(link, token, form, status=409, error=f"{problem} Nothing was changed.")
+            return _page(link, token, form, status=409, error=_("%(problem)s Nothing was changed.", problem=problem))
         db.session.commit()
         return _page(link._replace(meeting=meeting), token, done=decision)
 
