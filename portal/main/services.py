@@ -16,6 +16,7 @@ from ..candidates.models import Candidate
 from ..extensions import db, limiter
 from ..feedback.models import FeedbackMessage, InterviewFeedback
 from ..feedback.services import published_message
+from ..i18n import _, known_language, ngettext
 from ..meetings import notify
 from ..meetings.models import WAITING, Meeting, MeetingTransition, Status
 from ..questions.services import question_progress
@@ -47,13 +48,14 @@ class OpenInvitation:
 
 
 def how_long(since: datetime, now: datetime) -> str:
-    """``3 days``, ``1 day``, ``5 hours``, ``under an hour``: how long something has waited, rounded down."""
+    """``3 days``, ``1 day``, ``5 hours``, ``under an hour``: how long something has waited, rounded
+    down, in the reader's language."""
     seconds = max(0, (now - since).total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600)):
-        if seconds >= size:
-            n = int(seconds // size)
-            return f"{n} {unit}{'' if n == 1 else 's'}"
-    return "under an hour"
+    if seconds >= 86400:
+        return ngettext("%(num)d day", "%(num)d days", int(seconds // 86400))
+    if seconds >= 3600:
+        return ngettext("%(num)d hour", "%(num)d hours", int(seconds // 3600))
+    return _("under an hour")
 
 
 @dataclass
@@ -189,9 +191,12 @@ def _conversations_ahead(candidacy, now: datetime) -> tuple[list[Meeting], list[
     return upcoming, pending
 
 
-def update_time_settings(user, zone: str, day_start: int, day_end: int) -> None:
-    """A person's own zone and hours (minutes after local midnight); the form has checked them."""
+def update_time_settings(user, zone: str, day_start: int, day_end: int, language: str | None = None) -> None:
+    """A person's own zone and hours (minutes after local midnight), and their language when given
+    (one we ship: pages and e-mails follow it); the form has checked them."""
     user.timezone, user.day_start, user.day_end = zone, day_start, day_end
+    if known_language(language):
+        user.locale = known_language(language)
     db.session.flush()
 
 

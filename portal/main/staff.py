@@ -17,12 +17,14 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..feedback.models import InterviewFeedback
 from ..feedback.services import issue_link as issue_feedback_link
+from ..i18n import _, _l
 from ..meetings import notify
 from ..meetings.links import WRITTEN
 from ..meetings.models import Meeting, MeetingTransition, Status, meeting_question
 from ..meetings.written import issue_written_link
 from ..office_hours import windows as hours
 from ..office_hours.models import HoursSeries, HoursWindow
+from ..people.models import every_day_name
 from ..questions.models import Question
 from ..timeutil import to_zone, utcnow, zone_label
 from .services import OpenInvitation, feedback_not_given
@@ -55,9 +57,10 @@ class HoursAtHome:
 
     @staticmethod
     def label(series: HoursSeries, now: datetime) -> str:
-        """``Thursdays 16:00–17:00 CET``: the series' local times, its zone named as it is now."""
+        """``Thursdays 16:00–17:00 CET``: the series' local times, its zone named as it is now, in the
+        reader's language."""
         local = to_zone(now, series.zone)
-        return (f"{series.weekday_name}s {series.start_time:%H:%M}–{series.end_time:%H:%M} "
+        return (f"{every_day_name(series.weekday)} {series.start_time:%H:%M}–{series.end_time:%H:%M} "
                 f"{zone_label(local)}")
 
     @property
@@ -172,13 +175,13 @@ def _questions_asked_in_writing(user: User) -> list[Question]:
 
 INVITE_ACTIONS = {"accept": notify.ACCEPT, "decline": notify.DECLINE, "propose": notify.PROPOSE}
 
-REFUSED = {
-    "moved": "This is now with someone else, so there's nothing for you to do.",
-    "decided": "The candidate's offer process has ended, so there's nothing to do here any more.",
-    "cancelled": "This request was withdrawn, so there's nothing to do.",
-    "closed": "This is closed: there's nothing left to do.",
-    "shared": "The feedback message has already been published, so feedback can't change it any more.",
-    "answered": "This question has already been answered.",
+REFUSED = {  # lazy: each is read (str) when a link is refused, in the reader's language
+    "moved": _l("This is now with someone else, so there's nothing for you to do."),
+    "decided": _l("The candidate's offer process has ended, so there's nothing to do here any more."),
+    "cancelled": _l("This request was withdrawn, so there's nothing to do."),
+    "closed": _l("This is closed: there's nothing left to do."),
+    "shared": _l("The feedback message has already been published, so feedback can't change it any more."),
+    "answered": _l("This question has already been answered."),
 }
 
 
@@ -190,18 +193,22 @@ def _checked(token: ActionToken) -> None:
     """The link's own rule (``auth.tokens.link_rule``) agrees it is the person's to use now."""
     reason = link_problem(token)
     if reason:
-        raise LinkRefused(REFUSED.get(reason, "This can't be opened any more."))
+        raise LinkRefused(str(REFUSED[reason]) if reason in REFUSED else _("This can't be opened any more."))
 
 
 def _not_waiting(meeting: Meeting) -> str:
     first = meeting.candidate.user.first_name
-    return {
-        Status.CONFIRMED: f"You've already accepted {first}'s request.",
-        Status.DECLINED: f"You've already declined {first}'s request.",
-        Status.EXPIRED: f"{first}'s request expired before it was answered.",
-        Status.CANCELLED: f"{first} withdrew this request.",
-        PROPOSED: f"You've proposed other times: {first} is choosing.",
-    }.get(meeting.status, f"{first}'s request isn't waiting for your answer any more.")
+    if meeting.status == Status.CONFIRMED:
+        return _("You've already accepted %(first)s's request.", first=first)
+    if meeting.status == Status.DECLINED:
+        return _("You've already declined %(first)s's request.", first=first)
+    if meeting.status == Status.EXPIRED:
+        return _("%(first)s's request expired before it was answered.", first=first)
+    if meeting.status == Status.CANCELLED:
+        return _("%(first)s withdrew this request.", first=first)
+    if meeting.status == PROPOSED:
+        return _("You've proposed other times: %(first)s is choosing.", first=first)
+    return _("%(first)s's request isn't waiting for your answer any more.", first=first)
 
 
 def my_meeting(user: User, meeting_id: int) -> Meeting | None:
@@ -230,7 +237,8 @@ def invitation_link_for(meeting: Meeting, action: str) -> str:
     expires_at = notify.invitation_expires_at(meeting)
     lifetime = expires_at - utcnow()
     if lifetime <= timedelta(0):
-        raise LinkRefused(f"{meeting.candidate.user.first_name}'s request has expired: it wasn't answered in time.")
+        raise LinkRefused(_("%(first)s's request has expired: it wasn't answered in time.",
+                            first=meeting.candidate.user.first_name))
     raw, token = notify.invitation_token(meeting, INVITE_ACTIONS[action], expires_at)
     _checked(token)
     return raw
@@ -240,11 +248,11 @@ def manage_path_for(meeting: Meeting, now: datetime) -> str:
     """The person's manage page for a booked conversation (``notify.manage_link``, the link their
     confirmation carries): its path on this site."""
     if meeting.status != Status.CONFIRMED or meeting.start_at is None:
-        raise LinkRefused("This conversation isn't booked any more, so there's nothing to change.")
+        raise LinkRefused(_("This conversation isn't booked any more, so there's nothing to change."))
     if meeting.end_at + timedelta(days=notify.MANAGE_DAYS_AFTER) <= now:
-        raise LinkRefused("This conversation was too long ago to change anything.")
+        raise LinkRefused(_("This conversation was too long ago to change anything."))
     if not meeting.candidate.keeps_conversations:
-        raise LinkRefused(REFUSED["decided"])
+        raise LinkRefused(str(REFUSED["decided"]))
     return urlsplit(notify.manage_link(meeting, meeting.staff)).path
 
 
@@ -252,7 +260,7 @@ def written_link_for(item: Meeting | Question, person: User) -> str:
     """A fresh written-answer link for a written conversation or one question (as
     ``meetings.written.mail_written_link`` issues, without the mail): the raw token."""
     if isinstance(item, Meeting) and (item.status != Status.CONFIRMED or item.format != "written"):
-        raise LinkRefused("This conversation is closed: there's nothing left to answer.")
+        raise LinkRefused(_("This conversation is closed: there's nothing left to answer."))
     raw, token = issue_written_link(person, item)
     _checked(token)
     return raw

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import time
 
 from flask import flash, jsonify, redirect, request, url_for
+from flask_babel import refresh
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..i18n import _, current_language
 from ..rendering import render
 from ..security import role_required
 from ..timeutil import describe_zone, utcnow
@@ -52,16 +54,19 @@ def readyz():
 @bp.route("/settings", methods=["GET", "POST"])
 @role_required("candidate")
 def settings():
-    """The candidate's time zone and the hours of their day we offer times in."""
+    """The candidate's language, time zone and the hours of their day we offer times in."""
     user = current_user
-    form = TimeSettingsForm(data={"timezone": user.timezone, "day_start": time(*divmod(user.day_start, 60)),
-                                  "day_end": time(*divmod(user.day_end, 60))} if request.method == "GET" else None)
+    form = TimeSettingsForm(data={"language": current_language(), "timezone": user.timezone,
+                                  "day_start": time(*divmod(user.day_start, 60)),
+                                  "day_end": time(*divmod(user.day_end, 60))} if request.method == "GET"
+                            else {"language": current_language()})  # a POST without the language keeps it
     if form.validate_on_submit():
         update_time_settings(user, form.timezone.data, form.minutes(form.day_start.data),
-                             form.minutes(form.day_end.data))
+                             form.minutes(form.day_end.data), language=form.language.data)
         db.session.commit()
-        flash(f"Saved. We offer you times between {user.hours.label()}, {user.timezone} "
-              f"({describe_zone(user.timezone, utcnow())}).", "success")
+        refresh()  # the language may have changed: say so in the new one
+        flash(_("Saved. We offer you times between %(hours)s, %(zone)s (%(described)s).", hours=user.hours.label(),
+                zone=user.timezone, described=describe_zone(user.timezone, utcnow())), "success")
         return redirect(url_for("main.settings"))
     return render("main/settings.html", status=422 if form.errors else 200, form=form)
 

@@ -7,8 +7,9 @@ from wtforms import (BooleanField, DateField, EmailField, IntegerField, SelectCh
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ..forms import Form, TimezoneField, strip, strip_lower
-from .models import GROUP_LABELS, GROUPS, WEEKDAYS
+from ..forms import Form, TimezoneField, language_field, strip, strip_lower
+from ..i18n import _l
+from .models import GROUP_LABELS, GROUPS, day_name
 from .photos import MAX_FULL_DECODE_MEGAPIXELS, MAX_WEBP_MEGAPIXELS
 
 
@@ -18,65 +19,75 @@ class SearchForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField("Search people", validators=[Optional(), Length(max=100)], filters=[strip],
-                    render_kw={"type": "search", "placeholder": "Name, team or topic: CEO, on-call, fundraising"})
-    group = SelectField("Group", validate_choice=False,
-                        choices=[SelectChoice("", "Everyone")] + [SelectChoice(g, GROUP_LABELS[g]) for g in GROUPS])
-    team = SelectField("Team", choices=[SelectChoice("", "All teams")], validate_choice=False)
+    q = StringField(_l("Search people"), validators=[Optional(), Length(max=100)], filters=[strip],
+                    render_kw={"type": "search", "placeholder": _l("Name, team or topic: CEO, on-call, fundraising")})
+    group = SelectField(_l("Group"), validate_choice=False,
+                        choices=[SelectChoice("", _l("Everyone"))] + [SelectChoice(g, GROUP_LABELS[g]) for g in GROUPS])
+    team = SelectField(_l("Team"), choices=[SelectChoice("", _l("All teams"))], validate_choice=False)
 
 
 class _ProfileFields(Form):
-    title = StringField("Title", validators=[DataRequired("Enter a title, e.g. Staff Engineer."), Length(max=120)],
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title, e.g. Staff Engineer.")), Length(max=120)],
                         filters=[strip])
-    team = StringField("Team", validators=[Optional(), Length(max=120)], filters=[strip],
-                       description="Leave empty for investors and board members.")
-    bio = TextAreaField("Short bio", validators=[Optional(), Length(max=2000)], filters=[strip],
-                        description="Two or three sentences: what you do and what you'd like candidates to know.")
-    topics = StringField("Ask me about", validators=[Optional(), Length(max=500)], filters=[strip],
-                         description="Separate topics with commas, e.g. career growth, on-call, fundraising.")
-    off_limits = StringField("Topics I'd rather not discuss", validators=[Optional(), Length(max=500)],
-                             filters=[strip], description="Separate topics with commas. Candidates see this list.")
-    timezone = TimezoneField("Time zone")
-    weekly_cap = IntegerField("Conversations per week, at most",
-                              validators=[InputRequired("Enter a number from 0 to 40."),
-                                          NumberRange(0, 40, "Enter a number from 0 to 40.")],
-                              description="0 stops new conversations without hiding you.")
-    accepting_requests = BooleanField("Accepting conversation requests")
-    photo = FileField("Upload a new photo", description=(
-        f"JPEG, PNG, WebP or GIF, up to 5 MB. A phone photo is fine; PNG and GIF up to "
-        f"{MAX_FULL_DECODE_MEGAPIXELS} megapixels, WebP up to {MAX_WEBP_MEGAPIXELS}. We crop it to a square."))
-    remove_photo = BooleanField("Remove the current photo")
+    team = StringField(_l("Team"), validators=[Optional(), Length(max=120)], filters=[strip],
+                       description=_l("Leave empty for investors and board members."))
+    bio = TextAreaField(_l("Short bio"), validators=[Optional(), Length(max=2000)], filters=[strip],
+                        description=_l("Two or three sentences: what you do and what you'd like candidates to know."))
+    topics = StringField(_l("Ask me about"), validators=[Optional(), Length(max=500)], filters=[strip],
+                         description=_l("Separate topics with commas, e.g. career growth, on-call, fundraising."))
+    off_limits = StringField(_l("Topics I'd rather not discuss"), validators=[Optional(), Length(max=500)],
+                             filters=[strip], description=_l("Separate topics with commas. Candidates see this list."))
+    timezone = TimezoneField(_l("Time zone"))
+    weekly_cap = IntegerField(_l("Conversations per week, at most"),
+                              validators=[InputRequired(_l("Enter a number from 0 to 40.")),
+                                          NumberRange(0, 40, _l("Enter a number from 0 to 40."))],
+                              description=_l("0 stops new conversations without hiding you."))
+    accepting_requests = BooleanField(_l("Accepting conversation requests"))
+    photo = FileField(_l("Upload a new photo"), description=_l(
+        "JPEG, PNG, WebP or GIF, up to 5 MB. A phone photo is fine; PNG and GIF up to "
+        "%(full)s megapixels, WebP up to %(webp)s. We crop it to a square.",
+        full=MAX_FULL_DECODE_MEGAPIXELS, webp=MAX_WEBP_MEGAPIXELS))
+    remove_photo = BooleanField(_l("Remove the current photo"))
 
 
 class OwnProfileForm(_ProfileFields):
     """What a person may change about themselves."""
 
+    language = language_field(description=_l("The portal and every e-mail we send you are in this language."))
+
 
 class PersonForm(_ProfileFields):
     """What a recruiter sets for anyone in the directory."""
 
-    name = StringField("Full name", validators=[DataRequired("Enter the person's name."), Length(max=120)],
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=120)],
                        filters=[strip])
-    email = EmailField("Work e-mail", validators=[DataRequired("Enter an e-mail address."), Length(max=254),
-                                                  Email("Enter an e-mail address like name@example.com.")],
+    email = EmailField(_l("Work e-mail"), validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254),
+                                                  Email(_l("Enter an e-mail address like name@example.com."))],
                        filters=[strip_lower])
-    group = SelectField("Group", choices=[SelectChoice(g, GROUP_LABELS[g]) for g in GROUPS])
+    group = SelectField(_l("Group"), choices=[SelectChoice(g, GROUP_LABELS[g]) for g in GROUPS])
     needs_approval = SelectField(
-        "Conversation requests", default="default",
-        choices=[SelectChoice("default", "As usual for the group (approval for leadership, investors and board)"),
-                 SelectChoice("yes", "Always need a recruiter's approval first"),
-                 SelectChoice("no", "Go straight to the person")],
+        _l("Conversation requests"), default="default",
+        choices=[SelectChoice("default", _l("As usual for the group (approval for leadership, investors and board)")),
+                 SelectChoice("yes", _l("Always need a recruiter's approval first")),
+                 SelectChoice("no", _l("Go straight to the person"))],
     )
-    visible = BooleanField("Shown to candidates in the directory")
+    visible = BooleanField(_l("Shown to candidates in the directory"))
+    # People who never sign in still get e-mails: in this language (their account's, User.locale).
+    language = language_field(optional=True, description=_l(
+        "The e-mails we send them are in this language, and so is the portal when they sign in."))
 
 
 class WindowForm(Form):
-    weekday = SelectField("Day", choices=[SelectChoice(str(n), name) for n, name in enumerate(WEEKDAYS)])
-    start = TimeField("From", validators=[InputRequired("Enter a start time, e.g. 09:00.")])
-    end = TimeField("Until", validators=[InputRequired("Enter an end time, e.g. 12:00.")])
+    weekday = SelectField(_l("Day"), choices=[])
+    start = TimeField(_l("From"), validators=[InputRequired(_l("Enter a start time, e.g. 09:00."))])
+    end = TimeField(_l("Until"), validators=[InputRequired(_l("Enter an end time, e.g. 12:00."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.weekday.choices = [SelectChoice(str(n), day_name(n)) for n in range(7)]  # in the reader's language
 
 
 class TimeOffForm(Form):
-    start_date = DateField("First day", validators=[InputRequired("Enter the first day you're away.")])
-    end_date = DateField("Last day", validators=[InputRequired("Enter the last day you're away.")])
-    note = StringField("Note (only recruiters see it)", validators=[Optional(), Length(max=200)], filters=[strip])
+    start_date = DateField(_l("First day"), validators=[InputRequired(_l("Enter the first day you're away."))])
+    end_date = DateField(_l("Last day"), validators=[InputRequired(_l("Enter the last day you're away."))])
+    note = StringField(_l("Note (only recruiters see it)"), validators=[Optional(), Length(max=200)], filters=[strip])

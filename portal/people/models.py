@@ -7,21 +7,51 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from babel.dates import get_day_names
+
 from ..auth.models import User
 from ..extensions import db
+from ..i18n import _l, current_locale, pgettext
 from ..timeutil import UTCDateTime, utcnow
 
 GROUPS = ("leadership", "team", "investor", "board", "alumni")
+# Shown as headings and choices, in the reader's language (lazy: str() one before storing it).
 GROUP_LABELS = {
-    "leadership": "Leadership",
-    "team": "The team",
-    "investor": "Investors",
-    "board": "Board members",
-    "alumni": "Former employees",
+    "leadership": _l("Leadership"),
+    "team": _l("The team"),
+    "investor": _l("Investors"),
+    "board": _l("Board members"),
+    "alumni": _l("Former employees"),
 }
 # Conversations with these groups wait for a recruiter's approval unless switched off per person.
 APPROVAL_BY_DEFAULT = frozenset({"leadership", "investor", "board"})
+# English day names, for what is stored or logged (audit details); pages use ``day_name``/``every_day_name``.
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def group_phrase(group: str) -> str:
+    """The group's name inside a sentence ("requests to <the team> first"), in the reader's language."""
+    return {
+        "leadership": pgettext("group, inside a sentence", "leadership"),
+        "team": pgettext("group, inside a sentence", "the team"),
+        "investor": pgettext("group, inside a sentence", "investors"),
+        "board": pgettext("group, inside a sentence", "board members"),
+        "alumni": pgettext("group, inside a sentence", "former employees"),
+    }[group]
+
+
+def day_name(weekday: int, width: str = "wide") -> str:
+    """``Monday`` (0) … ``Sunday`` (6) in the reader's language (Babel's CLDR names)."""
+    return get_day_names(width, locale=current_locale())[weekday]
+
+
+def every_day_name(weekday: int) -> str:
+    """``Mondays`` (0) … ``Sundays`` (6): a day every week, as in "Mondays 09:00–12:00", in the
+    reader's language (CLDR has no such form, so these are translated)."""
+    return (pgettext("every week", "Mondays"), pgettext("every week", "Tuesdays"),
+            pgettext("every week", "Wednesdays"), pgettext("every week", "Thursdays"),
+            pgettext("every week", "Fridays"), pgettext("every week", "Saturdays"),
+            pgettext("every week", "Sundays"))[weekday]
 
 
 def split_list(text: str | None) -> list[str]:
@@ -67,7 +97,11 @@ class StaffProfile(db.Model):
 
     @property
     def group_label(self) -> str:
-        return GROUP_LABELS[self.group]
+        return str(GROUP_LABELS[self.group])
+
+    @property
+    def group_phrase(self) -> str:
+        return group_phrase(self.group)
 
     @property
     def topic_list(self) -> list[str]:
@@ -105,7 +139,8 @@ class AvailabilityWindow(db.Model):
 
     @property
     def weekday_name(self) -> str:
-        return WEEKDAYS[self.weekday]
+        """The day in the reader's language."""
+        return day_name(self.weekday)
 
 
 class TimeOff(db.Model):

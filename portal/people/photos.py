@@ -31,8 +31,11 @@ import threading
 import uuid
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from flask import current_app
 from PIL import ExifTags, Image
+
+from ..i18n import _, current_locale
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MIN_SIDE = 64
@@ -81,15 +84,31 @@ def photo_dir() -> Path:
 
 
 def _not_image() -> PhotoRejected:
-    return PhotoRejected("That file isn't a photo we can read. Choose a JPEG, PNG, WebP or GIF.")
+    return PhotoRejected(_("That file isn't a photo we can read. Choose a JPEG, PNG, WebP or GIF."))
+
+
+def _number(value: float, digits: int = 0) -> str:
+    """``6,300`` or ``48.5`` as the reader's language writes numbers."""
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=current_locale())
 
 
 def _too_many_pixels(image: Image.Image, kind: str, limit: int, hint: str = "") -> PhotoRejected:
+    """``kind``: the format's name (``JPEG``, ``PNG``… or ``progressive JPEG``); ``hint``: ``"jpeg"``
+    (or save it as a JPEG), ``"baseline"`` (as a baseline JPEG) or nothing."""
     width, height = image.size
-    return PhotoRejected(
-        f"This photo has too many pixels for a {kind}: {width:,} × {height:,} "
-        f"({width * height / MEGAPIXEL:.1f} megapixels). Choose one under {limit} megapixels{hint}."
-    )
+    values = {"kind": _("progressive JPEG") if kind == "progressive JPEG" else kind, "width": _number(width),
+              "height": _number(height), "megapixels": _number(width * height / MEGAPIXEL, 1), "limit": limit}
+    if hint == "jpeg":
+        message = _("This photo has too many pixels for a %(kind)s: %(width)s × %(height)s (%(megapixels)s "
+                    "megapixels). Choose one under %(limit)s megapixels, or save it as a JPEG.", **values)
+    elif hint == "baseline":
+        message = _("This photo has too many pixels for a %(kind)s: %(width)s × %(height)s (%(megapixels)s "
+                    "megapixels). Choose one under %(limit)s megapixels, or save it as a standard (baseline) "
+                    "JPEG.", **values)
+    else:
+        message = _("This photo has too many pixels for a %(kind)s: %(width)s × %(height)s (%(megapixels)s "
+                    "megapixels). Choose one under %(limit)s megapixels.", **values)
+    return PhotoRejected(message)
 
 
 def _jpeg_buffers_whole_image(data: bytes, image: Image.Image) -> bool:
@@ -118,12 +137,12 @@ def _check_size(image: Image.Image, data: bytes) -> None:
     """Refuse, from the header alone, a file that doesn't fit the budget or is too small."""
     width, height = image.size
     pixels = width * height
-    as_jpeg = ", or save it as a JPEG" if pixels <= MAX_JPEG_MEGAPIXELS * MEGAPIXEL else ""
+    as_jpeg = "jpeg" if pixels <= MAX_JPEG_MEGAPIXELS * MEGAPIXEL else ""
     if image.format == "JPEG":
         if _jpeg_buffers_whole_image(data, image):
             limit = DECODE_BUDGET // (2 * len(image.getbands())) // MEGAPIXEL  # colour 16, CMYK 12, grey 50
             if pixels > limit * MEGAPIXEL:
-                hint = ", or save it as a standard (baseline) JPEG" if as_jpeg else ""
+                hint = "baseline" if as_jpeg else ""
                 raise _too_many_pixels(image, "progressive JPEG", limit, hint)
         elif pixels > MAX_JPEG_MEGAPIXELS * MEGAPIXEL:
             raise _too_many_pixels(image, "JPEG", MAX_JPEG_MEGAPIXELS)
@@ -133,13 +152,13 @@ def _check_size(image: Image.Image, data: bytes) -> None:
     elif pixels > MAX_FULL_DECODE_MEGAPIXELS * MEGAPIXEL:
         raise _too_many_pixels(image, image.format, MAX_FULL_DECODE_MEGAPIXELS, as_jpeg)
     if width < MIN_SIDE or height < MIN_SIDE:
-        raise PhotoRejected(f"That photo is too small. Choose one at least {MIN_SIDE}×{MIN_SIDE} pixels.")
+        raise PhotoRejected(_("That photo is too small. Choose one at least %(side)s×%(side)s pixels.", side=MIN_SIDE))
     if image.format == "JPEG":
         image.draft(image.mode, (SIZE, SIZE))  # decode at 1/2..1/8 scale, keeping both sides ≥ SIZE
         if image.size[0] * image.size[1] > MAX_FULL_DECODE_MEGAPIXELS * MEGAPIXEL:
             # a long, thin panorama: the scale follows the short side, so the decode stays big
-            raise PhotoRejected(f"This photo is too long and narrow to use: {width:,} × {height:,} pixels. "
-                                "Crop it closer to a square.")
+            raise PhotoRejected(_("This photo is too long and narrow to use: %(width)s × %(height)s pixels. "
+                                  "Crop it closer to a square.", width=_number(width), height=_number(height)))
 
 
 def _open(data: bytes) -> Image.Image:
@@ -148,7 +167,7 @@ def _open(data: bytes) -> Image.Image:
     Raises PhotoRejected with a reason the user can act on; nothing has been decoded by then.
     """
     if not data:
-        raise PhotoRejected("That file is empty. Choose a JPEG, PNG, WebP or GIF photo.")
+        raise PhotoRejected(_("That file is empty. Choose a JPEG, PNG, WebP or GIF photo."))
     try:
         # verify() checks structure (e.g. PNG CRCs) but leaves the image unusable, hence the reopen.
         with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as probe:
@@ -157,8 +176,8 @@ def _open(data: bytes) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # Pillow's own guard, for headers claiming over 89 MP (the warning is raised only where
         # warnings are errors, as in pytest; elsewhere it is logged and _check_size refuses the file).
-        raise PhotoRejected("This photo has far too many pixels. Choose a smaller one: "
-                            "a 12-megapixel phone photo is fine.") from None
+        raise PhotoRejected(_("This photo has far too many pixels. Choose a smaller one: "
+                              "a 12-megapixel phone photo is fine.")) from None
     except Exception:  # noqa: BLE001 — decoders raise many types on hostile input; all mean "unreadable"
         raise _not_image() from None
     try:
@@ -204,7 +223,7 @@ def _avatar(image: Image.Image) -> Image.Image:
     at a time (a threaded server's other uploads wait their turn, so memory stays within the budget).
     """
     if not _decode_slots.acquire(timeout=DECODE_WAIT_SECONDS):
-        raise PhotoRejected("Many photos are being uploaded right now. Try again in a minute.")
+        raise PhotoRejected(_("Many photos are being uploaded right now. Try again in a minute."))
     try:
         try:
             image.seek(0)  # animated GIF/WebP/PNG: the first frame only
@@ -232,7 +251,7 @@ def save_photo(profile, upload) -> str:
     """
     data = upload.stream.read(MAX_UPLOAD_BYTES + 1)  # never buffer more than the limit
     if len(data) > MAX_UPLOAD_BYTES:
-        raise PhotoRejected("That photo is larger than 5 MB. Choose a smaller one.")
+        raise PhotoRejected(_("That photo is larger than 5 MB. Choose a smaller one."))
     with _open(data) as image:
         clean = _avatar(image)
     clean.info.clear()  # nothing from the upload (EXIF, ICC, comments) may reach the saved file

@@ -14,6 +14,7 @@ from ..auth.services import AccountError, create_user, find_user_by_email, mail_
 from ..auth.tokens import end_links
 from ..extensions import db
 from ..forms import FieldError
+from ..i18n import _, known_language
 from ..security import acting_user
 from ..timeutil import utcnow
 from .hooks import person_changed
@@ -145,6 +146,8 @@ def update_profile(profile: StaffProfile, data: dict, *, by_recruiter: bool) -> 
             setattr(profile, field, value)
     if "timezone" in data:
         profile.user.timezone = data["timezone"]
+    if "language" in data:  # the form offers only ours; "" (the recruiter's "their browser's"): none chosen
+        profile.user.locale = known_language(data["language"])
     if by_recruiter:
         if "name" in data:
             profile.user.name = data["name"].strip()
@@ -152,7 +155,7 @@ def update_profile(profile: StaffProfile, data: dict, *, by_recruiter: bool) -> 
             email = normalize_email(data["email"])
             other = find_user_by_email(email)
             if other is not None and other.id != profile.user_id:
-                raise PeopleError(f"{email} already belongs to {other.name}.", "email")
+                raise PeopleError(_("%(email)s already belongs to %(name)s.", email=email, name=other.name), "email")
             if email != profile.user.email:
                 # Links mailed to the old address (a typo's stranger, a mailbox they left) end here.
 
@@ -170,7 +173,8 @@ def update_profile(profile: StaffProfile, data: dict, *, by_recruiter: bool) -> 
 def create_person(data: dict) -> StaffProfile:
     """Add someone to the directory; they get a staff account to keep their profile up to date."""
     try:
-        user = create_user(data["email"], data["name"], "staff", data.get("timezone") or "UTC")
+        user = create_user(data["email"], data["name"], "staff", data.get("timezone") or "UTC",
+                           locale=data.get("language"))
     except AccountError as error:
         raise PeopleError(str(error), "email") from None
     last = db.session.scalar(sa.select(sa.func.max(StaffProfile.sort_order)).where(StaffProfile.group == data["group"]))
@@ -194,7 +198,7 @@ def set_visibility(profile: StaffProfile, visible: bool) -> None:
 def move_profile(profile: StaffProfile, direction: str) -> None:
     """Swap places with the neighbour above or below within the same group."""
     if direction not in ("up", "down"):
-        raise PeopleError("Move up or down.")
+        raise PeopleError(_("Move up or down."))
     siblings = db.session.scalars(
         sa.select(StaffProfile).join(StaffProfile.user)
         .where(StaffProfile.group == profile.group)
@@ -220,19 +224,19 @@ def _minutes(value: time) -> int:
 def add_window(profile: StaffProfile, weekday: int, start: time, end: time) -> AvailabilityWindow:
     """A weekly window in the person's zone: ends after it starts, 15 min to 12 h, no overlaps."""
     if not 0 <= weekday <= 6:
-        raise PeopleError("Choose a day of the week.", "weekday")
+        raise PeopleError(_("Choose a day of the week."), "weekday")
     if _minutes(end) <= _minutes(start):
-        raise PeopleError("The end must be after the start.", "end")
+        raise PeopleError(_("The end must be after the start."), "end")
     length = timedelta(minutes=_minutes(end) - _minutes(start))
     if length < MIN_WINDOW:
-        raise PeopleError("A window needs at least 15 minutes, enough for one short conversation.", "end")
+        raise PeopleError(_("A window needs at least 15 minutes, enough for one short conversation."), "end")
     if length > MAX_WINDOW:
-        raise PeopleError("A window can be at most 12 hours long.", "end")
+        raise PeopleError(_("A window can be at most 12 hours long."), "end")
     for window in profile.windows:
         if window.weekday == weekday and window.start_time < end and start < window.end_time:
             raise PeopleError(
-                f"This overlaps your {window.weekday_name} window "
-                f"{window.start_time:%H:%M}–{window.end_time:%H:%M}. Change or remove that one first.",
+                _("This overlaps your %(day)s window %(start)s–%(end)s. Change or remove that one first.",
+                  day=window.weekday_name, start=f"{window.start_time:%H:%M}", end=f"{window.end_time:%H:%M}"),
                 "start",
             )
     window = AvailabilityWindow(profile=profile, weekday=weekday, start_time=start, end_time=end,
@@ -244,11 +248,11 @@ def add_window(profile: StaffProfile, weekday: int, start: time, end: time) -> A
 
 def add_time_off(profile: StaffProfile, start: date, end: date, note: str, today: date) -> TimeOff:
     if end < start:
-        raise PeopleError("The last day can't be before the first day.", "end_date")
+        raise PeopleError(_("The last day can't be before the first day."), "end_date")
     if end < today:
-        raise PeopleError("That time off is already over.", "end_date")
+        raise PeopleError(_("That time off is already over."), "end_date")
     if end - start > MAX_TIME_OFF:
-        raise PeopleError("Time off can be at most a year at a time.", "end_date")
+        raise PeopleError(_("Time off can be at most a year at a time."), "end_date")
     entry = TimeOff(profile=profile, start_date=start, end_date=end, note=note.strip())
     db.session.add(entry)
     db.session.flush()

@@ -26,12 +26,14 @@ import io, json, resource, sys, tempfile
 from flask import Flask
 from PIL import Image
 from werkzeug.datastructures import FileStorage
+from portal.i18n import init_i18n
 from portal.people import photos
 
 Image.init()  # import every format plugin before the baseline: their code is not the upload's cost
 data = open(sys.argv[1], "rb").read()
 app = Flask("measure")
 app.config["PHOTO_DIR"] = tempfile.mkdtemp()
+init_i18n(app)  # a refusal's message is in the reader's language
 
 class Profile:
     photo_filename = None

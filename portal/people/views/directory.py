@@ -9,6 +9,7 @@ from flask import Response, abort, request, send_file
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from ...i18n import _
 from ...rendering import render, wants_fragment
 from ...templating import viewer_timezone
 from ...timeutil import to_zone, utcnow
@@ -38,7 +39,7 @@ def index():
     page = max(1, request.args.get("page", 1, type=int))
     appending = wants_fragment() and page > 1
     result = directory(q, group, team, page, cumulative=not appending)
-    form.team.choices = [SelectChoice("", "All teams")] + [SelectChoice(t) for t in result.teams]
+    form.team.choices = [SelectChoice("", _("All teams"))] + [SelectChoice(t) for t in result.teams]
     return render(
         "people/index.html",
         fragment="more" if appending else "results",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
+from flask_babel import refresh
 from flask_login import current_user
 
 from ...extensions import db
 from ...forms import show_error
+from ...i18n import _, current_language
 from ...rendering import render, wants_fragment
 from ...security import role_required
 from ...timeutil import to_zone, utcnow
@@ -27,7 +29,8 @@ def _own_profile():
 def _page(profile, status=200, fragment=None, profile_form=None, window_form=None, time_off_form=None,
           notice=None):
     if profile_form is None:
-        profile_form = OwnProfileForm(obj=profile, data={"timezone": profile.user.timezone})
+        profile_form = OwnProfileForm(obj=profile, data={"timezone": profile.user.timezone,
+                                                         "language": current_language()})
     return render(
         "people/own.html",
         fragment=fragment,
@@ -52,7 +55,7 @@ def own_profile():
 @role_required("staff")
 def update_own_profile():
     profile = _own_profile()
-    form = OwnProfileForm()
+    form = OwnProfileForm(data={"language": current_language()})  # a POST without the field keeps the language
     if form.validate_on_submit():
         try:
             update_profile(profile, form.data, by_recruiter=False)
@@ -62,7 +65,8 @@ def update_own_profile():
             show_error(form, error, "photo")
         else:
             db.session.commit()
-            flash("Your profile is saved. Candidates see the changes right away.", "success")
+            refresh()  # the language may have changed: say so in the new one
+            flash(_("Your profile is saved. Candidates see the changes right away."), "success")
             return redirect(url_for("people.own_profile"))
     return _page(profile, status=422, fragment="profile_form", profile_form=form)
 
@@ -88,7 +92,7 @@ def add_own_window():
             show_error(form, error, "start")
         else:
             db.session.commit()
-            return _after_availability_change(profile, "Window added.")
+            return _after_availability_change(profile, _("Window added."))
     return _page(profile, status=422, fragment="availability", window_form=form)
 
 
@@ -99,7 +103,7 @@ def delete_own_window(window_id: int):
     if not delete_owned(AvailabilityWindow, window_id, profile):
         abort(404)
     db.session.commit()
-    return _after_availability_change(profile, "Window removed.")
+    return _after_availability_change(profile, _("Window removed."))
 
 
 @bp.post("/profile/time-off")
@@ -116,7 +120,7 @@ def add_own_time_off():
             show_error(form, error, "end_date")
         else:
             db.session.commit()
-            return _after_availability_change(profile, "Time off added. No one can book you on those days.")
+            return _after_availability_change(profile, _("Time off added. No one can book you on those days."))
     return _page(profile, status=422, fragment="availability", time_off_form=form)
 
 
@@ -127,7 +131,7 @@ def delete_own_time_off(entry_id: int):
     if not delete_owned(TimeOff, entry_id, profile):
         abort(404)
     db.session.commit()
-    return _after_availability_change(profile, "Time off removed.")
+    return _after_availability_change(profile, _("Time off removed."))
 
 
 def _after_availability_change(profile, message: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from babel import Locale
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -10,11 +11,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from ...auth.models import User
 from ...extensions import db
 from ...forms import EmptyForm, show_error
+from ...i18n import LANGUAGES, _, current_locale, known_language
 from ...rendering import render
 from ...security import recruiter_required
 from .. import bp
 from ..forms import PersonForm
-from ..models import GROUPS, StaffProfile
+from ..models import GROUP_LABELS, GROUPS, StaffProfile
 from ..photos import PhotoRejected
 from ..services import (GROUP_ORDER, PeopleError, create_person, invite_to_profile, move_profile, set_visibility,
                         update_profile)
@@ -38,7 +40,13 @@ def manage():
         .order_by(GROUP_ORDER, StaffProfile.sort_order, User.name)
     ).all()
     by_group = {group: [p for p in profiles if p.group == group] for group in GROUPS}
-    return render("people/manage.html", fragment="people_table", by_group=by_group, action_form=EmptyForm())
+    return render("people/manage.html", fragment="people_table", by_group=by_group, action_form=EmptyForm(),
+                  group_labels=GROUP_LABELS, language_names=language_names())
+
+
+def language_names() -> dict[str, str]:
+    """Each language we ship, named in the reader's language (``de``: "German" to an English reader)."""
+    return {code: Locale.parse(code).get_display_name(current_locale()) for code in LANGUAGES}
 
 
 def _person_form_page(form, profile=None, status=200):
@@ -56,7 +64,8 @@ def new_person():
         form.visible.data = True
         return _person_form_page(form)
     if form.validate_on_submit():
-        saved = _save_person(form, lambda: create_person(form.data), "{name} is in the directory.")
+        saved = _save_person(form, lambda: create_person(form.data),
+                             lambda name: _("%(name)s is in the directory.", name=name))
         if saved:
             return saved
     return _person_form_page(form, status=422)
@@ -68,22 +77,24 @@ def edit_person(user_id: int):
     profile = _profile_or_404(user_id)
     if request.method == "GET":
         form = PersonForm(obj=profile, data={"name": profile.user.name, "email": profile.user.email,
-                                             "timezone": profile.user.timezone})
+                                             "timezone": profile.user.timezone,
+                                             "language": known_language(profile.user.locale) or ""})
         form.needs_approval.data = "yes" if profile.needs_approval else "no"  # obj's bool would win otherwise
         return _person_form_page(form, profile)
-    form = PersonForm()
+    form = PersonForm(data={"language": known_language(profile.user.locale) or ""})  # kept when not posted
     if form.validate_on_submit():
         # The details first (they may refuse the e-mail address), then the photo.
         saved = _save_person(form, lambda: update_profile(profile, form.data, by_recruiter=True),
-                             "Saved {name}'s profile.")
+                             lambda name: _("Saved %(name)s's profile.", name=name))
         if saved:
             return saved
     return _person_form_page(form, profile, status=422)
 
 
-def _save_person(form, change, done: str):
+def _save_person(form, change, done):
     """Apply ``change`` (returns the profile), then the form's photo; commit and go back to the list,
-    or roll back and put the refusal on its field (None: the caller shows the form again)."""
+    or roll back and put the refusal on its field (None: the caller shows the form again). ``done(name)``
+    is the message saying it worked."""
     try:
         profile = change()
         apply_photo(profile, form)
@@ -92,7 +103,7 @@ def _save_person(form, change, done: str):
         show_error(form, error, "photo")
         return None
     db.session.commit()
-    flash(done.format(name=profile.user.name), "success")
+    flash(done(profile.user.name), "success")
     return redirect(url_for("people.manage"))
 
 
@@ -107,8 +118,9 @@ def toggle_visibility(user_id: int):
     profile = _profile_or_404(user_id)
     set_visibility(profile, not profile.visible)
     db.session.commit()
-    state = "shown to candidates" if profile.visible else "hidden from candidates"
-    return _back_to_list(f"{profile.user.name} is now {state}.")
+    name = profile.user.name
+    return _back_to_list(_("%(name)s is now shown to candidates.", name=name) if profile.visible
+                         else _("%(name)s is now hidden from candidates.", name=name))
 
 
 @bp.post("/recruiter/people/<int:user_id>/move")
@@ -120,7 +132,9 @@ def move_person(user_id: int):
     except PeopleError as error:
         abort(400, str(error))
     db.session.commit()
-    return _back_to_list(f"Moved {profile.user.name} {request.form['direction']}.")
+    name = profile.user.name
+    return _back_to_list(_("Moved %(name)s up.", name=name) if request.form["direction"] == "up"
+                         else _("Moved %(name)s down.", name=name))
 
 
 @bp.post("/recruiter/people/<int:user_id>/invite")
@@ -129,4 +143,5 @@ def invite_person(user_id: int):
     profile = _profile_or_404(user_id)
     invite_to_profile(profile, invited_by=current_user)
     db.session.commit()
-    return _back_to_list(f"We e-mailed {profile.user.name} a link to update their profile and availability.")
+    return _back_to_list(_("We e-mailed %(name)s a link to update their profile and availability.",
+                           name=profile.user.name))
