@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -26,8 +27,10 @@ class Stage(StrEnum):
 
 STAGES = tuple(Stage)
 # Labels are lazy (shown in the reader's language): str() one before storing it anywhere.
-STAGE_LABELS = {Stage.OFFER: _l("Offer stage"), Stage.ACCEPTED: _l("Accepted"), Stage.DECLINED: _l("Declined"),
-                Stage.WITHDRAWN: _l("Withdrawn")}
+# (The context tells translators these describe one candidate: "Aceptada", not the analytics' "Aceptadas".)
+STAGE_LABELS = {Stage.OFFER: _l("Offer stage"), Stage.ACCEPTED: lazy_pgettext("candidate stage", "Accepted"),
+                Stage.DECLINED: lazy_pgettext("candidate stage", "Declined"),
+                Stage.WITHDRAWN: lazy_pgettext("candidate stage", "Withdrawn")}
 OUTCOMES = (Stage.ACCEPTED, Stage.DECLINED, Stage.WITHDRAWN)
 # Why a candidate declined: recorded by the recruiter from this list (plus free text), charted in analytics.
 DECLINE_REASONS = {

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..i18n import _
+
 CATEGORY_TERMS: dict[str, tuple[str, ...]] = {  # matched singular or plural, as whole words
     "role_team": ("on-call", "architecture", "code review", "roadmap", "product", "tech stack",
                   "engineering practices", "engineering management", "engineering manager", "hiring manager",
@@ -130,7 +132,7 @@ def suggest_people(questions, profiles, *, team: str | None = None,
             score, reasons = scored
             if question.category == "role_team" and own_team and person.team == own_team:
                 score += 2
-                reasons.append("the team you'd join")
+                reasons.append(_("the team you'd join"))
             if score:
                 profile = person.profile
                 ranked.append((-score, profile.user.name, profile.user_id, profile, reasons))
