@@ -21,7 +21,7 @@ class HourField(TimeField):
 
 
 class TimeSettingsForm(FlaskForm):
-    language = language_field(description=_l("The portal and every e-mail we send you are in this language."))
+    language = language_field(validate_choice=False, description=_l("The portal and every e-mail we send you are in this language."))
     timezone = TimezoneField(_l("Your time zone"),
                              description=_l("Every time you see, and every e-mail we send you, uses it."))
     day_start = HourField(_l("From"), validators=[InputRequired(_l("Enter a time like 07:00."))])

@@ -53,7 +53,7 @@ class _ProfileFields(Form):
 class OwnProfileForm(_ProfileFields):
     """What a person may change about themselves."""
 
-    language = language_field(description=_l("The portal and every e-mail we send you are in this language."))
+    language = language_field(validate_choice=False, description=_l("The portal and every e-mail we send you are in this language."))
 
 
 class PersonForm(_ProfileFields):
@@ -73,7 +73,7 @@ class PersonForm(_ProfileFields):
     )
     visible = BooleanField(_l("Shown to candidates in the directory"))
     # People who never sign in still get e-mails: in this language (their account's, User.locale).
-    language = language_field(optional=True, description=_l(
+    language = language_field(optional=True, validate_choice=False, description=_l(
         "The e-mails we send them are in this language, and so is the portal when they sign in."))
 
 

@@ -64,7 +64,7 @@ def test_an_unknown_language_is_refused_on_the_settings_and_changes_nothing(cand
     app, client, user_id = candidate
     response = client.post("/settings", data=settings_data(client, language=code, timezone="Europe/Paris"))
     assert response.status_code == 422
-    assert "Choose a language from the list." in text_of(response)
+    assert 'class="field-error">Choose a language from the list.</small>' in text_of(response)  # that alone
     with app.app_context():
         user = db.session.get(User, user_id)
         assert user.locale is None and user.timezone == "America/New_York"
