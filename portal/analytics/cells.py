@@ -4,8 +4,37 @@ text the page shows), a chart of the same numbers, and the section holding both.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from babel.numbers import format_decimal, format_percent
 from flask import current_app
+
+from ..i18n import _, current_locale, pgettext
+
+
+def decided_label() -> str:
+    """"Decided": how many candidates decided (as a column or a legend; elsewhere "Decided" heads a date)."""
+    return pgettext("analytics: how many decided", "Decided")
+
+
+def integer(n: int) -> str:
+    """``1,234`` (``1.234`` in German): a count in the reader's language."""
+    return format_decimal(int(n), locale=current_locale())
+
+
+def decimal(value: float, digits: int = 1) -> str:
+    """``1,234.5``: a number with ``digits`` decimals in the reader's language."""
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=current_locale())
+
+
+def percent(value: float, digits: int = 1) -> str:
+    """``45.0%`` (of 45.0): a percentage the language's way (``45,0 %`` in German, ``45.0%`` in Japanese),
+    with ``digits`` decimals."""
+    locale = current_locale()
+    pattern = locale.percent_formats[None].pattern.split(";")[0]
+    if digits:
+        pattern = pattern.replace("0", "0." + "0" * digits, 1)
+    return format_percent(Decimal(str(value)) / 100, format=pattern, locale=locale, decimal_quantization=True)
 
 
 @dataclass(frozen=True)
@@ -19,10 +48,12 @@ class Cell:
 
 
 def count(n: int) -> Cell:
-    return Cell(int(n), f"{int(n):,}")
+    return Cell(int(n), integer(n))
 
 
-def text(value: str) -> Cell:
+def text(value) -> Cell:
+    """A text cell; a label given lazily is made text now, in the reader's language."""
+    value = str(value)
     return Cell(value, value)
 
 
@@ -30,7 +61,7 @@ def number(value: float | None, digits: int = 1) -> Cell:
     if value is None:
         return Cell("", "—")
     value = round(float(value), digits)
-    return Cell(value, f"{value:,.{digits}f}")
+    return Cell(value, decimal(value, digits))
 
 
 def rate(part: int, whole: int) -> Cell:
@@ -39,9 +70,9 @@ def rate(part: int, whole: int) -> Cell:
     if whole == 0:
         return Cell("", "—")
     if whole < minimum:
-        return Cell("", f"{part} of {whole}")
+        return Cell("", _("%(part)d of %(whole)d", part=part, whole=whole))
     value = round(100 * part / whole, 1)
-    return Cell(value, f"{value:.1f}%")
+    return Cell(value, percent(value))
 
 
 def rate_value(part: int, whole: int) -> float | None:
@@ -60,6 +91,11 @@ class Chart:
     series: list[tuple[str, list[float | None]]]
     rate_min: int = 0  # "months": the fewest decided that get a rate
 
+    def __post_init__(self) -> None:  # labels given lazily become text in the reader's language now
+        self.x_title, self.y_title = str(self.x_title), str(self.y_title)
+        self.labels = [str(label) for label in self.labels]
+        self.series = [(str(name), values) for name, values in self.series]
+
     @property
     def has_narrow(self) -> bool:
         """A phone-sized drawing of its own (readable labels at 375 px, not the wide one shrunk)."""
@@ -76,3 +112,7 @@ class Section:
     chart: Chart | None = None
     alt: str = ""
     notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:  # as Chart: text now, in the reader's language (the CSV's headers too)
+        self.title, self.intro, self.alt = str(self.title), str(self.intro), str(self.alt)
+        self.headers = [str(header) for header in self.headers]

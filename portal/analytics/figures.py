@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from ..auth.models import User
 from ..candidates.models import Candidate, Position
 from ..extensions import db
+from ..i18n import _
 from ..meetings.models import Meeting
 from ..people.models import StaffProfile
 from .models import ALL_POSITIONS, AnalyticsCell
@@ -118,7 +119,7 @@ class Figures:
             week, in_week = busiest.get(int(key), (None, 0))
             details = per.get(int(key), {})
             out.append({
-                "name": user.name if user else "Former account",
+                "name": user.name if user else _("Former account"),
                 "title": profile.title if profile else "",
                 "requested": int(requested),
                 "answered": details.get("answered", 0),

@@ -6,15 +6,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from flask_babel import lazy_pgettext
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.widgets import MonthInput
 
 from ..forms import Form, strip
+from ..i18n import _, _l
 from ..security import parse_id
 from .figures import months_between
 
 MONTH = re.compile(r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$")
-PRESETS = (("3", "Last 3 months"), ("6", "Last 6 months"), ("12", "Last 12 months"), ("all", "All time"))
+PRESETS = (("3", _l("Last 3 months")), ("6", _l("Last 6 months")), ("12", _l("Last 12 months")),
+           ("all", _l("All time")))
 LONGEST = 120  # months in one period: ten years
 
 
@@ -33,12 +36,12 @@ class AnalyticsFilterForm(Form):
     class Meta:
         csrf = False
 
-    start = StringField("From (month of offer)", name="from", filters=[strip], widget=MonthInput(),
+    start = StringField(_l("From (month of offer)"), name="from", filters=[strip], widget=MonthInput(),
                         render_kw={"aria-describedby": "period-hint"})
-    end = StringField("To", name="to", filters=[strip], widget=MonthInput(),
+    end = StringField(lazy_pgettext("the last month of a period", "To"), name="to", filters=[strip], widget=MonthInput(),
                       render_kw={"aria-describedby": "period-hint"})
-    team = SelectField("Team", validate_choice=False, filters=[strip])
-    position = SelectField("Position", validate_choice=False)
+    team = SelectField(_l("Team"), validate_choice=False, filters=[strip])
+    position = SelectField(_l("Position"), validate_choice=False)
     period = HiddenField()  # the quick periods' links set it (PRESETS), the form itself doesn't
 
     def __init__(self, formdata=None, *, teams=(), positions=(), **kwargs):
@@ -46,8 +49,8 @@ class AnalyticsFilterForm(Form):
         self.problems: list[str] = []
         self.teams = list(teams)
         self.positions = list(positions)
-        self.team.choices = [SelectChoice("", "All teams")] + [SelectChoice(team) for team in self.teams]
-        self.position.choices = [SelectChoice("", "All positions")] + [
+        self.team.choices = [SelectChoice("", _("All teams"))] + [SelectChoice(team) for team in self.teams]
+        self.position.choices = [SelectChoice("", _("All positions"))] + [
             SelectChoice(str(p.id), f"{p.title} · {p.team}" if p.team else p.title) for p in self.positions]
 
     def cleaned(self, this_month: str, first_month: Callable[[], str | None]) -> dict:
@@ -57,15 +60,15 @@ class AnalyticsFilterForm(Form):
         start, end = self._period(this_month, first_month)
         team = (self.team.data or "")[:120]
         if team and team not in self.teams:
-            self.problems.append("That team doesn't exist; showing every team.")
+            self.problems.append(_("That team doesn't exist; showing every team."))
             team = ""
         position_id = parse_id(self.position.data)
         if self.position.data and position_id is None:
-            self.problems.append("That position doesn't exist; showing every position.")
+            self.problems.append(_("That position doesn't exist; showing every position."))
         if position_id is not None and not any(p.id == position_id and (not team or p.team == team)
                                                for p in self.positions):
-            self.problems.append("That position isn't in the chosen team (or doesn't exist), so nothing "
-                                 "matches.")
+            self.problems.append(_("That position isn't in the chosen team (or doesn't exist), so nothing "
+                                   "matches."))
         self.start.data, self.end.data, self.team.data = start, end, team
         self.position.data = str(position_id or "")
         return {"start": start, "end": end, "team": team, "position_id": position_id}
@@ -77,16 +80,17 @@ class AnalyticsFilterForm(Form):
         if preset == "all":
             return first_month() or this_month, this_month
         start, end = self.start.data or "", self.end.data or ""
-        for label, value in (("From", start), ("To", end)):
+        for value, problem in ((start, _("“From” must be a month like %(month)s; it was ignored.", month=this_month)),
+                               (end, _("“To” must be a month like %(month)s; it was ignored.", month=this_month))):
             if value and not MONTH.match(value):
-                self.problems.append(f"“{label}” must be a month like {this_month}; it was ignored.")
+                self.problems.append(problem)
         start = start if MONTH.match(start) else months_back(end if MONTH.match(end) else this_month, 12)
         end = end if MONTH.match(end) else this_month
         if start > end:
-            self.problems.append("“From” was after “To”, so the two were swapped.")
+            self.problems.append(_("“From” was after “To”, so the two were swapped."))
             start, end = end, start
         if len(months_between(start, end)) > LONGEST:
-            self.problems.append("The period is limited to ten years; it now ends ten years after “From”.")
+            self.problems.append(_("The period is limited to ten years; it now ends ten years after “From”."))
             end = months_between(start, end)[LONGEST - 1]
         return start, end
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 
+from ..i18n import _, ngettext
 from ..meetings.models import KINDS
-from .cells import Cell, Chart, Section, count, number, rate, rate_value, text
+from .cells import Cell, Chart, Section, count, decided_label, integer, number, percent, rate, rate_value, text
 from .figures import Figures, median
 from .hours import percentile, window_totals
 
@@ -19,32 +20,33 @@ def by_kind(f: Figures) -> Section:
         held = f.get("kind_held", kind)
         share = round(100 * held / held_total, 1) if held_total else None
         rows.append([text(label), count(f.get("kind_all", kind)), count(held),
-                     Cell(share, f"{share:.1f}%") if share is not None else Cell("", "—")])
+                     Cell(share, percent(share)) if share is not None else Cell("", "—")])
     return Section(
-        "by-kind", "Conversations by kind",
-        "Every conversation candidates asked for or had, by kind, and those that took place. An office hours "
-        "talk is a conversation of its own kind.",
-        ["Kind", "Conversations", "Held", "Share of held"], rows,
-        Chart("hbar", "Conversations held", "Kind", list(KINDS.values()),
-              [("Held", [f.get("kind_held", kind) for kind in KINDS])]),
-        alt="Horizontal bar chart of how many conversations of each kind took place.")
+        "by-kind", _("Conversations by kind"),
+        _("Every conversation candidates asked for or had, by kind, and those that took place. An office hours "
+          "talk is a conversation of its own kind."),
+        [_("Kind"), _("Conversations"), _("Held"), _("Share of held")], rows,
+        Chart("hbar", _("Conversations held"), _("Kind"), list(KINDS.values()),
+              [(_("Held"), [f.get("kind_held", kind) for kind in KINDS])]),
+        alt=_("Horizontal bar chart of how many conversations of each kind took place."))
 
 
 def office_hours(f: Figures) -> Section:
-    labels = {"with": "Had an office hours talk", "without": "No office hours talk"}
+    labels = {"with": _("Had an office hours talk"), "without": _("No office hours talk")}
     rows, values = [], []
     for key, label in labels.items():
         decided, accepted = f.get("hours_decided", key), f.get("hours_accepted", key)
         rows.append([text(label), count(decided), count(accepted), rate(accepted, decided)])
         values.append(rate_value(accepted, decided))
     return Section(
-        "office-hours", "With and without office hours",
-        "Acceptance of decided candidates who had at least one office hours talk, against those who had none. "
-        "Few candidates may have had one: the counts say how much the rate rests on.",
-        ["Candidates", "Decided", "Accepted", "Acceptance rate"], rows,
-        Chart("bar", "Candidates", "Acceptance rate (%)", list(labels.values()), [("Acceptance rate", values)]),
-        alt="Bar chart comparing the acceptance rate of candidates who had an office hours talk with those who "
-            "had none.")
+        "office-hours", _("With and without office hours"),
+        _("Acceptance of decided candidates who had at least one office hours talk, against those who had none. "
+          "Few candidates may have had one: the counts say how much the rate rests on."),
+        [_("Candidates"), decided_label(), _("Accepted"), _("Acceptance rate")], rows,
+        Chart("bar", _("Candidates"), _("Acceptance rate (%)"), list(labels.values()),
+              [(_("Acceptance rate"), values)]),
+        alt=_("Bar chart comparing the acceptance rate of candidates who had an office hours talk with those who "
+              "had none."))
 
 
 def office_hours_queues(f: Figures) -> Section:
@@ -53,23 +55,25 @@ def office_hours_queues(f: Figures) -> Section:
     talks = sum(waits.values())
     windows = window_totals(f.filters.starts_at, f.filters.ends_at, f.filters.position_ids)
     p90 = percentile(waits, 0.9) if talks >= minimum else None
-    per_talk = f"{talks:,} talk{'' if talks == 1 else 's'}"
+    per_talk = ngettext("%(count)s talk", "%(count)s talks", talks, count=integer(talks))
+    per_window = ngettext("%(count)s window", "%(count)s windows", windows.held, count=integer(windows.held))
     rows = [
-        [text("Waiting before a talk, median (minutes)"), number(median(waits)), text(per_talk)],
-        [text("Waiting before a talk, 90th percentile (minutes)"), number(p90), text(per_talk)],
-        [text("Windows held"), count(windows.held), text("Went live, now closed")],
-        [text("Talks in those windows"), count(windows.talks), text(f"{windows.held:,} windows")],
-        [text("Talks per window (average)"), number(windows.per_window), text(f"{windows.held:,} windows")],
+        [text(_("Waiting before a talk, median (minutes)")), number(median(waits)), text(per_talk)],
+        [text(_("Waiting before a talk, 90th percentile (minutes)")), number(p90), text(per_talk)],
+        [text(_("Windows held")), count(windows.held), text(_("Went live, now closed"))],
+        [text(_("Talks in those windows")), count(windows.talks), text(per_window)],
+        [text(_("Talks per window (average)")), number(windows.per_window), text(per_window)],
     ]
     section = Section(
-        "office-hours-queues", "Office hours queues",
-        "How long candidates waited in a queue before their talk (from joining to being let in, in whole "
-        "minutes; candidates counted by the month of their offer), and how many talks a window held (windows by "
-        "the month they took place).",
-        ["Measure", "Value", "Based on"], rows)
+        "office-hours-queues", _("Office hours queues"),
+        _("How long candidates waited in a queue before their talk (from joining to being let in, in whole "
+          "minutes; candidates counted by the month of their offer), and how many talks a window held (windows by "
+          "the month they took place)."),
+        [_("Measure"), _("Value"), _("Based on")], rows)
     if talks and p90 is None:
-        section.notes.append(f"The 90th percentile needs at least {minimum} talks.")
+        section.notes.append(ngettext("The 90th percentile needs at least %(num)d talk.",
+                                      "The 90th percentile needs at least %(num)d talks.", minimum))
     if f.filters.position_ids is not None:
-        section.notes.append("Windows are open to every candidate: all windows held in the period are counted, "
-                             "and only the talks with candidates of the chosen team or position.")
+        section.notes.append(_("Windows are open to every candidate: all windows held in the period are counted, "
+                               "and only the talks with candidates of the chosen team or position."))
     return section

@@ -10,34 +10,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_pgettext
 
 from ..candidates.models import DECLINE_REASONS
+from ..i18n import _, _l, ngettext
 from ..people.models import GROUP_LABELS, GROUPS
 from ..questions.models import CATEGORIES
 from . import hours_report
-from .cells import Cell, Chart, Section, count, number, rate, rate_value, text
+from .cells import Cell, Chart, Section, count, decided_label, decimal, integer, number, percent, rate, rate_value, text
 from .figures import TOP_PEOPLE, Figures, Filters, median, months_between
 from .rollup import CONVERSATION_BUCKETS, FUNNEL
 
 FUNNEL_LABELS = {
-    "offer": "Offer stage",
-    "signed_in": "Signed in",
-    "asked": "Asked a question",
-    "requested": "Requested a conversation",
-    "met": "Met someone",
-    "decided": "Decided",
-    "accepted": "Accepted",
+    "offer": _l("Offer stage"),
+    "signed_in": _l("Signed in"),
+    "asked": _l("Asked a question"),
+    "requested": _l("Requested a conversation"),
+    "met": _l("Met someone"),
+    "decided": lazy_pgettext("analytics: how many decided", "Decided"),
+    "accepted": _l("Accepted"),
 }
 OUTCOME_LABELS = {
-    "held": "Held",
-    "no_show": "No-show",
-    "cancelled": "Cancelled",
-    "declined": "Declined by the person",
-    "expired": "Invitation expired",
-    "rejected": "Not approved",
-    "open": "Still open",
+    "held": _l("Held"),
+    "no_show": _l("No-show"),
+    "cancelled": _l("Cancelled"),
+    "declined": _l("Declined by the person"),
+    "expired": _l("Invitation expired"),
+    "rejected": _l("Not approved"),
+    "open": _l("Still open"),
 }
-BUCKET_LABELS = {"0": "None", "1": "1", "2": "2", "3": "3", "4": "4", "5+": "5 or more"}
+BUCKET_LABELS = {"0": _l("None"), "1": "1", "2": "2", "3": "3", "4": "4", "5+": _l("5 or more")}
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -46,7 +48,7 @@ def _month_rate(accepted: int, decided: int) -> Cell:
     """The month's rate, or why it has none: the chart leaves the rate out for the same months."""
     cell = rate(accepted, decided)
     if not cell.numeric and decided:
-        return Cell("", f"{cell.text} — too few to rate")
+        return Cell("", _("%(counts)s — too few to rate", counts=cell.text))
     return cell
 
 
@@ -63,15 +65,16 @@ def _acceptance_by_month(f: Figures) -> Section:
         accepted_counts.append(accepted)
         rates.append(rate_value(accepted, decided))
     return Section(
-        "acceptance-by-month", "Offer acceptance by month",
-        "Accepted ÷ decided (accepted or declined), for offers made in each month. Every month shows its "
-        f"counts; the rate only where at least {minimum} offers were decided.",
-        ["Month of offer", "Offers", "Decided", "Accepted", "Acceptance rate"], rows,
-        Chart("months", "Month of offer (UTC)", "Offers", labels,
-              [("Decided", decided_counts), ("Accepted", accepted_counts), ("Acceptance rate", rates)],
+        "acceptance-by-month", _("Offer acceptance by month"),
+        _("Accepted ÷ decided (accepted or declined), for offers made in each month. Every month shows its "
+          "counts; the rate only where at least %(minimum)d offers were decided.", minimum=minimum),
+        [_("Month of offer"), _("Offers"), decided_label(), _("Accepted"), _("Acceptance rate")], rows,
+        Chart("months", _("Month of offer (UTC)"), _("Offers"), labels,
+              [(decided_label(), decided_counts), (_("Accepted"), accepted_counts), (_("Acceptance rate"), rates)],
               rate_min=minimum),
-        alt="Bar chart of the offers decided and accepted in each month of the period, with the acceptance "
-            f"rate marked for the months with at least {minimum} decided; the table beside it has every number.")
+        alt=_("Bar chart of the offers decided and accepted in each month of the period, with the acceptance "
+              "rate marked for the months with at least %(minimum)d decided; the table beside it has every number.",
+              minimum=minimum))
 
 
 def _rate_rows(f: Figures, decided_metric: str, accepted_metric: str, keys: list[str], labels: dict[str, str]):
@@ -84,36 +87,37 @@ def _rate_rows(f: Figures, decided_metric: str, accepted_metric: str, keys: list
 
 
 def _with_without(f: Figures) -> Section:
-    labels = {"with": "Met someone", "without": "Met nobody"}
+    labels = {"with": _("Met someone"), "without": _("Met nobody")}
     rows, values = _rate_rows(f, "conv_decided", "conv_accepted", ["with", "without"], labels)
     return Section(
-        "with-without", "With and without reverse-interview conversations",
-        "Acceptance of candidates who held at least one conversation, against those who held none.",
-        ["Candidates", "Decided", "Accepted", "Acceptance rate"], rows,
-        Chart("bar", "Candidates", "Acceptance rate (%)", list(labels.values()), [("Acceptance rate", values)]),
-        alt="Bar chart comparing the acceptance rate of candidates who met someone with those who met nobody.")
+        "with-without", _("With and without reverse-interview conversations"),
+        _("Acceptance of candidates who held at least one conversation, against those who held none."),
+        [_("Candidates"), decided_label(), _("Accepted"), _("Acceptance rate")], rows,
+        Chart("bar", _("Candidates"), _("Acceptance rate (%)"), list(labels.values()),
+              [(_("Acceptance rate"), values)]),
+        alt=_("Bar chart comparing the acceptance rate of candidates who met someone with those who met nobody."))
 
 
 def _by_number(f: Figures) -> Section:
     rows, values = _rate_rows(f, "nconv_decided", "nconv_accepted", list(CONVERSATION_BUCKETS), BUCKET_LABELS)
     return Section(
-        "by-number", "By number of conversations held",
-        "Acceptance by how many conversations the candidate held before deciding.",
-        ["Conversations held", "Decided", "Accepted", "Acceptance rate"], rows,
-        Chart("bar", "Conversations held", "Acceptance rate (%)", list(BUCKET_LABELS.values()),
-              [("Acceptance rate", values)]),
-        alt="Bar chart of the acceptance rate by number of conversations held.")
+        "by-number", _("By number of conversations held"),
+        _("Acceptance by how many conversations the candidate held before deciding."),
+        [_("Conversations held"), decided_label(), _("Accepted"), _("Acceptance rate")], rows,
+        Chart("bar", _("Conversations held"), _("Acceptance rate (%)"), list(BUCKET_LABELS.values()),
+              [(_("Acceptance rate"), values)]),
+        alt=_("Bar chart of the acceptance rate by number of conversations held."))
 
 
 def _by_group(f: Figures) -> Section:
     rows, values = _rate_rows(f, "group_decided", "group_accepted", list(GROUPS), GROUP_LABELS)
     return Section(
-        "by-group", "By who they met",
-        "A candidate who met people from several groups counts once in each.",
-        ["Group met", "Decided", "Accepted", "Acceptance rate"], rows,
-        Chart("hbar_rate", "Acceptance rate (%)", "Group met", [GROUP_LABELS[g] for g in GROUPS],
-              [("Acceptance rate", values)]),
-        alt="Bar chart of the acceptance rate of candidates by the group of people they met.")
+        "by-group", _("By who they met"),
+        _("A candidate who met people from several groups counts once in each."),
+        [_("Group met"), decided_label(), _("Accepted"), _("Acceptance rate")], rows,
+        Chart("hbar_rate", _("Acceptance rate (%)"), _("Group met"), [GROUP_LABELS[g] for g in GROUPS],
+              [(_("Acceptance rate"), values)]),
+        alt=_("Bar chart of the acceptance rate of candidates by the group of people they met."))
 
 
 def _funnel(f: Figures) -> Section:
@@ -123,29 +127,29 @@ def _funnel(f: Figures) -> Section:
         n = f.get("funnel", step)
         share = round(100 * n / offers, 1) if offers else None
         rows.append([text(FUNNEL_LABELS[step]), count(n),
-                     Cell(share, f"{share:.1f}%") if share is not None else Cell("", "—")])
+                     Cell(share, percent(share)) if share is not None else Cell("", "—")])
         values.append(n)
     return Section(
-        "funnel", "Funnel", "How far candidates got, counting each candidate once per step.",
-        ["Step", "Candidates", "Share of offers"], rows,
-        Chart("hbar", "Candidates", "Step", [FUNNEL_LABELS[s] for s in FUNNEL], [("Candidates", values)]),
-        alt="Horizontal bar chart of the funnel from offer stage to accepted.")
+        "funnel", _("Funnel"), _("How far candidates got, counting each candidate once per step."),
+        [_("Step"), _("Candidates"), _("Share of offers")], rows,
+        Chart("hbar", _("Candidates"), _("Step"), [FUNNEL_LABELS[s] for s in FUNNEL], [(_("Candidates"), values)]),
+        alt=_("Horizontal bar chart of the funnel from offer stage to accepted."))
 
 
 def _speed(f: Figures) -> Section:
     rows = []
-    for label, metric in (("Offer → decision", "decision_hours"),
-                          ("Request → recruiter's approval", "approval_hours"),
-                          ("Invitation → the person's answer", "answer_hours")):
+    for label, metric in ((_("Offer → decision"), "decision_hours"),
+                          (_("Request → recruiter's approval"), "approval_hours"),
+                          (_("Invitation → the person's answer"), "answer_hours")):
         histogram = f.histogram(metric)
         hours = median(histogram)
         rows.append([text(label), number(hours), number(hours / 24 if hours is not None else None),
                      count(sum(histogram.values()))])
     return Section(
-        "speed", "How long things take",
-        "Medians, from whole hours. Approval counts requests that needed a recruiter; answers count "
-        "invitations the person accepted or declined.",
-        ["Measure", "Median (hours)", "Median (days)", "Based on"], rows)
+        "speed", _("How long things take"),
+        _("Medians, from whole hours. Approval counts requests that needed a recruiter; answers count "
+          "invitations the person accepted or declined."),
+        [_("Measure"), _("Median (hours)"), _("Median (days)"), _("Based on")], rows)
 
 
 def _people(f: Figures) -> tuple[Section, list[dict]]:
@@ -159,17 +163,18 @@ def _people(f: Figures) -> tuple[Section, list[dict]]:
             count(p["cap"]) if p["cap"] is not None else text("—"),
         ])
     section = Section(
-        "people", "Most requested people",
-        f"The {TOP_PEOPLE} people asked for most, how often they accept an invitation, and their busiest week "
-        "against the weekly cap they set.",
-        ["Person", "Title", "Requests", "Invitations answered", "Accepted", "Acceptance rate", "Held",
-         "Busiest week: conversations", "Busiest week (Monday, UTC)", "Weekly cap"], rows,
-        Chart("hbar", "Requests", "Person", [p["name"] for p in people], [("Requests", [p["requested"] for p in people])])
+        "people", _("Most requested people"),
+        _("The %(top)d people asked for most, how often they accept an invitation, and their busiest week "
+          "against the weekly cap they set.", top=TOP_PEOPLE),
+        [_("Person"), _("Title"), _("Requests"), _("Invitations answered"), _("Accepted"), _("Acceptance rate"),
+         _("Held"), _("Busiest week: conversations"), _("Busiest week (Monday, UTC)"), _("Weekly cap")], rows,
+        Chart("hbar", _("Requests"), _("Person"), [p["name"] for p in people],
+              [(_("Requests"), [p["requested"] for p in people])])
         if people else None,
-        alt="Horizontal bar chart of how many conversations each of the most requested people was asked for.")
+        alt=_("Horizontal bar chart of how many conversations each of the most requested people was asked for."))
     over = [p["name"] for p in people if p["cap"] is not None and p["busiest_count"] > p["cap"]]
     if over:
-        section.notes.append("Over their weekly cap at least once: " + ", ".join(over) + ".")
+        section.notes.append(_("Over their weekly cap at least once: %(names)s.", names=", ".join(over)))
     return section, people
 
 
@@ -182,14 +187,14 @@ def _coverage(f: Figures) -> Section:
         all_answered += answered
         rows.append([text(label), count(total), count(answered), rate(answered, total)])
         values.append(rate_value(answered, total))
-    rows.append([text("All categories"), count(all_total), count(all_answered), rate(all_answered, all_total)])
+    rows.append([text(_("All categories")), count(all_total), count(all_answered), rate(all_answered, all_total)])
     return Section(
-        "coverage", "Questions answered before the decision",
-        "Questions of candidates who decided, by category, answered before they decided.",
-        ["Category", "Questions", "Answered before deciding", "Share answered"], rows,
-        Chart("hbar_rate", "Answered before deciding (%)", "Category", list(CATEGORIES.values()),
-              [("Share answered", values)]),
-        alt="Bar chart of the share of questions answered before the decision, by category.")
+        "coverage", _("Questions answered before the decision"),
+        _("Questions of candidates who decided, by category, answered before they decided."),
+        [_("Category"), _("Questions"), _("Answered before deciding"), _("Share answered")], rows,
+        Chart("hbar_rate", _("Answered before deciding (%)"), _("Category"), list(CATEGORIES.values()),
+              [(_("Share answered"), values)]),
+        alt=_("Bar chart of the share of questions answered before the decision, by category."))
 
 
 def _ratings(f: Figures) -> Section:
@@ -198,42 +203,47 @@ def _ratings(f: Figures) -> Section:
         n = f.get("rating", str(stars))
         total += n
         weighted += stars * n
-        rows.append([text(f"{stars} of 5"), count(n)])
+        rows.append([text(_("%(stars)d of 5", stars=stars)), count(n)])
         values.append(n)
     section = Section(
-        "ratings", "Conversation ratings", "How useful candidates found each conversation (1 = not useful, 5 = very).",
-        ["Rating", "Conversations"], rows,
-        Chart("hbar", "Conversations", "Rating", [f"{s} of 5" for s in range(1, 6)], [("Conversations", values)]),
-        alt="Horizontal bar chart of how many conversations got each rating from 1 to 5.")
-    section.notes.append(f"Average rating: {weighted / total:.2f} from {total:,} ratings." if total
-                         else "No ratings yet.")
+        "ratings", _("Conversation ratings"),
+        _("How useful candidates found each conversation (1 = not useful, 5 = very)."),
+        [_("Rating"), _("Conversations")], rows,
+        Chart("hbar", _("Conversations"), _("Rating"), [_("%(stars)d of 5", stars=s) for s in range(1, 6)],
+              [(_("Conversations"), values)]),
+        alt=_("Horizontal bar chart of how many conversations got each rating from 1 to 5."))
+    section.notes.append(ngettext("Average rating: %(average)s from %(count)s rating.",
+                                  "Average rating: %(average)s from %(count)s ratings.", total,
+                                  average=decimal(weighted / total, 2), count=integer(total)) if total
+                         else _("No ratings yet."))
     return section
 
 
 def _outcomes(f: Figures) -> Section:
     rows = [[text(OUTCOME_LABELS[key]), count(f.get("outcome", key))] for key in OUTCOME_LABELS]
     held_n, no_show = f.get("outcome", "held"), f.get("outcome", "no_show")
-    section = Section("outcomes", "What happened to conversation requests",
-                      "Every request by candidates in the period, by how it ended.",
-                      ["Outcome", "Requests"], rows)
-    section.rows.append([text("No-show rate (no-shows ÷ held and no-shows)"), rate(no_show, held_n + no_show)])
+    section = Section("outcomes", _("What happened to conversation requests"),
+                      _("Every request by candidates in the period, by how it ended."),
+                      [_("Outcome"), _("Requests")], rows)
+    section.rows.append([text(_("No-show rate (no-shows ÷ held and no-shows)")), rate(no_show, held_n + no_show)])
     return section
 
 
 def _decline_reasons(f: Figures) -> Section:
     declined = f.get("stage", "declined")
-    labels = {**DECLINE_REASONS, "unrecorded": "Not recorded"}
+    labels = {key: str(label) for key, label in {**DECLINE_REASONS, "unrecorded": _("Not recorded")}.items()}
     items = sorted(((f.get("decline_reason", key), key) for key in labels),
                    key=lambda item: (-item[0], labels[item[1]]))
     rows = [[text(labels[key]), count(n), rate(n, declined)] for n, key in items if n]
     section = Section(
-        "decline-reasons", "Why candidates declined", "The reason the recruiter recorded for each decline.",
-        ["Reason", "Declines", "Share of declines"], rows,
-        Chart("hbar", "Declines", "Reason", [labels[key] for n, key in items if n],
-              [("Declines", [n for n, _key in items if n])]) if rows else None,
-        alt="Horizontal bar chart of the reasons candidates declined.")
+        "decline-reasons", _("Why candidates declined"), _("The reason the recruiter recorded for each decline."),
+        [_("Reason"), _("Declines"), _("Share of declines")], rows,
+        Chart("hbar", _("Declines"), _("Reason"), [labels[key] for n, key in items if n],
+              [(_("Declines"), [n for n, _key in items if n])]) if rows else None,
+        alt=_("Horizontal bar chart of the reasons candidates declined."))
     sent, answered = f.get("survey", "sent"), f.get("survey", "answered")
-    section.notes.append(f"Exit surveys: {sent:,} sent, {answered:,} answered." if sent else "No exit surveys sent.")
+    section.notes.append(_("Exit surveys: %(sent)s sent, %(answered)s answered.", sent=integer(sent),
+                           answered=integer(answered)) if sent else _("No exit surveys sent."))
     return section
 
 

@@ -6,67 +6,81 @@ change shows its message next to the field it is about (``forms.show_error``).
 
 from __future__ import annotations
 
+from babel.dates import get_day_names
+from flask_babel import lazy_pgettext
 from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, TimeField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from ..forms import Form, TimezoneField
-from ..people.models import WEEKDAYS
+from ..i18n import _, _l, current_locale, lazy_ngettext, ngettext
 from .models import MAX_CAP, TALK_LENGTHS
 from .windows import LIVE_NOW_MINUTES
 
-CAP_MESSAGE = f"Allow between 1 and {MAX_CAP} talks per window."
+CAP_MESSAGE = _l("Allow between 1 and %(max)d talks per window.", max=MAX_CAP)
 
 
 def how_long(minutes: int) -> str:
-    """``45 minutes``, ``1 hour``, ``1 hour 30 minutes``, ``2 hours``."""
+    """``45 minutes``, ``1 hour``, ``1 hour 30 minutes``, ``2 hours`` (in the reader's language)."""
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{rest} minutes"
-    text = f"{hours} hour{'s' if hours > 1 else ''}"
-    return f"{text} {rest} minutes" if rest else text
+        return ngettext("%(num)d minute", "%(num)d minutes", rest)
+    if rest:
+        return ngettext("%(num)d hour %(minutes)d minutes", "%(num)d hours %(minutes)d minutes", hours, minutes=rest)
+    return ngettext("%(num)d hour", "%(num)d hours", hours)
 
 
 def _talk_length(**ids):
-    return SelectField("Each talk lasts", coerce=int, default=15, **ids,
-                       choices=[SelectChoice(n, f"{n} minutes") for n in TALK_LENGTHS],
-                       description="The timer ends each talk on time; the next candidate can then come in.")
+    return SelectField(_l("Each talk lasts"), coerce=int, default=15, **ids,
+                       choices=[SelectChoice(n, lazy_ngettext("%(num)d minute", "%(num)d minutes", n))
+                                for n in TALK_LENGTHS],
+                       description=_l("The timer ends each talk on time; the next candidate can then come in."))
 
 
 def _cap(**ids):
-    return IntegerField("Talks per window, at most", default=4, **ids,
+    return IntegerField(_l("Talks per window, at most"), default=4, **ids,
                         validators=[InputRequired(CAP_MESSAGE), NumberRange(1, MAX_CAP, CAP_MESSAGE)],
                         render_kw={"min": 1, "max": MAX_CAP, "inputmode": "numeric"})
 
 
 def _auto_admit(**ids):
-    return BooleanField("Let the next candidate in automatically", **ids,
-                        description="Otherwise you let each one in yourself from your live page.")
+    return BooleanField(_l("Let the next candidate in automatically"), **ids,
+                        description=_l("Otherwise you let each one in yourself from your live page."))
 
 
 class SeriesForm(Form):
     """Recurring office hours: a weekday and local times in a zone."""
 
-    weekday = SelectField("Day", coerce=int, choices=[SelectChoice(n, name) for n, name in enumerate(WEEKDAYS)])
-    start_time = TimeField("From", validators=[InputRequired("Enter a start time, e.g. 16:00.")])
-    end_time = TimeField("Until", validators=[InputRequired("Enter an end time, e.g. 17:00.")])
-    zone = TimezoneField("Time zone", description="The times above are in this zone; daylight saving is handled.")
+    weekday = SelectField(_l("Day"), coerce=int, choices=[])  # the days in the reader's language (__init__)
+    start_time = TimeField(lazy_pgettext("a time of day", "From"),
+                           validators=[InputRequired(_l("Enter a start time, e.g. 16:00."))])
+    end_time = TimeField(lazy_pgettext("a time of day", "Until"),
+                         validators=[InputRequired(_l("Enter an end time, e.g. 17:00."))])
+    zone = TimezoneField(_l("Time zone"), description=_l("The times above are in this zone; daylight saving is "
+                                                         "handled."))
     talk_minutes = _talk_length()
     cap = _cap()
     auto_admit = _auto_admit()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.weekday.choices = [SelectChoice(n, name)
+                                for n, name in get_day_names("wide", locale=current_locale()).items()]
+
     def validate_end_time(self, field):
         start = self.start_time.data
         if start is not None and field.data is not None and field.data <= start:
-            raise ValidationError("The end must be after the start.")
+            raise ValidationError(_("The end must be after the start."))
 
 
 class OneOffForm(Form):
     """Office hours once, on a date, in the person's own zone (the page says which)."""
 
-    day = DateField("Date", id="once-day", validators=[InputRequired("Enter a date.")])
-    start_time = TimeField("From", id="once-start_time", validators=[InputRequired("Enter a start time, e.g. 16:00.")])
-    end_time = TimeField("Until", id="once-end_time", validators=[InputRequired("Enter an end time, e.g. 17:00.")])
+    day = DateField(_l("Date"), id="once-day", validators=[InputRequired(_l("Enter a date."))])
+    start_time = TimeField(lazy_pgettext("a time of day", "From"), id="once-start_time",
+                           validators=[InputRequired(_l("Enter a start time, e.g. 16:00."))])
+    end_time = TimeField(lazy_pgettext("a time of day", "Until"), id="once-end_time",
+                         validators=[InputRequired(_l("Enter an end time, e.g. 17:00."))])
     # Their own ids: the page also holds the weekly form, whose fields have the same names.
     talk_minutes = _talk_length(id="once-talk_minutes")
     cap = _cap(id="once-cap")
@@ -76,12 +90,15 @@ class OneOffForm(Form):
 class LiveNowForm(Form):
     """Go live from now for a while."""
 
-    minutes = SelectField("For how long", coerce=int, default=30, id="live-minutes",
-                          choices=[SelectChoice(n, how_long(n)) for n in LIVE_NOW_MINUTES])
+    minutes = SelectField(_l("For how long"), coerce=int, default=30, id="live-minutes", choices=[])
     # Its own ids: the page also holds the series form, whose fields have the same names.
     talk_minutes = _talk_length(id="live-talk_minutes")
     cap = _cap(id="live-cap")
     auto_admit = _auto_admit(id="live-auto_admit")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.minutes.choices = [SelectChoice(n, how_long(n)) for n in LIVE_NOW_MINUTES]
 
 
 class LocalDateTimeField(DateTimeLocalField):
@@ -96,20 +113,20 @@ class ShareLinkForm(Form):
     """A link to one window for a position's candidates or one candidate, until a deadline. The view
     fills the window and audience choices (``set_choices``)."""
 
-    window_id = SelectField("Window", coerce=int, choices=[])
-    audience = SelectField("Who can use it", choices=[])
-    deadline = LocalDateTimeField("Stops working at", validators=[Optional()], format="%Y-%m-%dT%H:%M",
-                                  description="Leave empty to keep it working until the window ends; "
-                                              "it can't work longer than that.")
+    window_id = SelectField(_l("Window"), coerce=int, choices=[])
+    audience = SelectField(_l("Who can use it"), choices=[])
+    deadline = LocalDateTimeField(_l("Stops working at"), validators=[Optional()], format="%Y-%m-%dT%H:%M",
+                                  description=_l("Leave empty to keep it working until the window ends; "
+                                                 "it can't work longer than that."))
 
     def set_choices(self, windows, positions, candidates, window_label) -> None:
         self.window_id.choices = [SelectChoice(w.id, window_label(w)) for w in windows]
         groups = {}
         if positions:
-            groups["Everyone deciding on an offer for"] = [
+            groups[_("Everyone deciding on an offer for")] = [
                 SelectChoice(f"position:{p.id}", p.title + (f" ({p.team})" if p.team else "")) for p in positions]
         if candidates:
-            groups["One candidate"] = [SelectChoice(f"candidate:{c.id}", f"{c.user.name} ({c.position.title})")
+            groups[_("One candidate")] = [SelectChoice(f"candidate:{c.id}", f"{c.user.name} ({c.position.title})")
                                        for c in candidates]
         self.audience.choices = groups
 

@@ -24,6 +24,7 @@ from ..auth.models import User
 from ..auth.tokens import hash_token
 from ..candidates.models import Candidate, Position, Stage
 from ..extensions import db
+from ..i18n import _
 from ..meetings.models import Meeting
 from ..timeutil import format_datetime
 from .models import HoursLink, HoursWindow, WindowStatus
@@ -41,6 +42,14 @@ class Audience:
 
     @property
     def label(self) -> str:
+        """What pages call the audience, in the reader's language."""
+        if self.position is not None:
+            return _("Candidates for %(position)s", position=self.position.title)
+        return self.candidate.user.name if self.candidate and self.candidate.user else _("A candidate")
+
+    @property
+    def audit_label(self) -> str:
+        """The same in English, for the audit trail."""
         if self.position is not None:
             return f"Candidates for {self.position.title}"
         return self.candidate.user.name if self.candidate and self.candidate.user else "A candidate"
@@ -67,19 +76,18 @@ def create_link(window: HoursWindow, audience: Audience, now: datetime, by: User
     """A new link to ``window`` for ``audience`` until ``deadline`` (default: the window's end);
     returns (the raw token, for the URL shown once; the stored row)."""
     if not shareable(window, now):
-        raise HoursError("These office hours are over or were called off: choose another window.", "window_id")
+        raise HoursError(_("These office hours are over or were called off: choose another window."), "window_id")
     if not person_open(window.staff):
-        raise HoursError(f"{window.staff.name} is hidden from candidates, so a link to their office hours would "
-                         "open nothing: show them in the directory first.", "window_id")
+        raise HoursError(_("%(name)s is hidden from candidates, so a link to their office hours would open nothing: "
+                           "show them in the directory first.", name=window.staff.name), "window_id")
     if (audience.position is None) == (audience.candidate is None):
-        raise HoursError("Choose who the link is for: a position's candidates or one candidate.", "audience")
+        raise HoursError(_("Choose who the link is for: a position's candidates or one candidate."), "audience")
     expires_at = window.end_at if deadline is None else deadline
     if expires_at > window.end_at:
-        zone = by.timezone
-        raise HoursError(f"The link can't work after the window ends ({format_datetime(window.end_at, zone)}): "
-                         "choose that time or earlier.", "deadline")
+        raise HoursError(_("The link can't work after the window ends (%(end)s): choose that time or earlier.",
+                           end=format_datetime(window.end_at, by.timezone)), "deadline")
     if expires_at <= now:
-        raise HoursError("Choose a deadline that is still ahead.", "deadline")
+        raise HoursError(_("Choose a deadline that is still ahead."), "deadline")
     raw = secrets.token_urlsafe(32)
     link = HoursLink(token_hash=hash_token(raw), window_id=window.id,
                      position_id=audience.position.id if audience.position else None,
@@ -88,7 +96,7 @@ def create_link(window: HoursWindow, audience: Audience, now: datetime, by: User
     db.session.add(link)
     db.session.flush()
     record("hours.link_created", f"{by.name} shared {window.staff.name}'s office hours on "
-           f"{format_datetime(window.start_at, window.staff.timezone)} with {audience.label}",
+           f"{format_datetime(window.start_at, window.staff.timezone, locale='en')} with {audience.audit_label}",
            actor=by, candidate=audience.candidate, subject=link, window_id=window.id,
            expires_at=expires_at.isoformat())
     return raw, link
@@ -98,7 +106,7 @@ def revoke_link(link: HoursLink, by: User) -> None:
     """The link stops working now: the row goes (the audit trail keeps that it existed)."""
     window = link.window
     record("hours.link_revoked", f"{by.name} revoked a link to {window.staff.name}'s office hours on "
-           f"{format_datetime(window.start_at, window.staff.timezone)} for {audience_of(link).label}",
+           f"{format_datetime(window.start_at, window.staff.timezone, locale='en')} for {audience_of(link).audit_label}",
            actor=by, candidate=link.candidate, subject=link, window_id=window.id)
     db.session.delete(link)
     db.session.flush()

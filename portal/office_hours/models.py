@@ -19,12 +19,13 @@ from datetime import datetime, time
 from enum import StrEnum
 
 import sqlalchemy as sa
+from babel.dates import get_day_names
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..candidates.models import Candidate, Position
 from ..extensions import db
-from ..people.models import WEEKDAYS
+from ..i18n import current_locale, pgettext
 from ..timeutil import UTCDateTime, utcnow
 
 TALK_LENGTHS = (10, 15, 20, 30)
@@ -84,7 +85,13 @@ class HoursSeries(db.Model):
 
     @property
     def weekday_name(self) -> str:
-        return WEEKDAYS[self.weekday]
+        """The day in the reader's language: ``Monday``, ``Montag``, ``lunes``, ``月曜日``."""
+        return get_day_names("wide", locale=current_locale())[self.weekday]
+
+    @property
+    def every_week(self) -> str:
+        """The day as a weekly habit, in the reader's language: ``Mondays``, ``jeden Montag``, ``毎週月曜日``."""
+        return pgettext("every week on this day (Mondays)", "%(weekday)ss", weekday=self.weekday_name)
 
 
 class HoursWindow(db.Model):

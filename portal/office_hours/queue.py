@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 from ..audit.services import record
 from ..candidates.models import Candidate
 from ..extensions import db
+from ..i18n import _
 from ..mail.services import mail_domain
 from ..meetings.calendar import video_link_for
 from ..meetings.models import Meeting, MeetingTransition, Status
@@ -101,25 +102,29 @@ def _move(entry: HoursEntry, before: str, after: str, **values) -> bool:
 def join(candidate: Candidate, window: HoursWindow, now: datetime) -> HoursEntry:
     """Put the candidate in the window's queue (or return their place in it: joining twice changes nothing)."""
     if not candidate.in_offer_process:
-        raise HoursError("Office hours are for candidates who are still deciding on their offer.")
+        raise HoursError(_("Office hours are for candidates who are still deciding on their offer."))
     window = _lock(window)
     settle_window(window, now)
     mine = open_entry(candidate)
     if mine is not None and mine.window_id == window.id:
         return mine
     if window.status != WindowStatus.LIVE:
-        raise HoursError(f"{window.staff.first_name} isn't live right now." if window.status == WindowStatus.SCHEDULED
-                         else f"{window.staff.first_name}'s office hours have ended.")
+        first = window.staff.first_name
+        raise HoursError(_("%(name)s isn't live right now.", name=first) if window.status == WindowStatus.SCHEDULED
+                         else _("%(name)s's office hours have ended.", name=first))
     if mine is not None and mine.status == E.TALKING:
-        raise HoursError(f"You're talking with {mine.window.staff.first_name}: end that talk first to join another queue.")
+        raise HoursError(_("You're talking with %(name)s: end that talk first to join another queue.",
+                           name=mine.window.staff.first_name))
     if window.end_at - now < MIN_LEFT_TO_ADMIT:
-        raise HoursError(f"{window.staff.first_name}'s office hours are about to end: there's no time for another talk.")
+        raise HoursError(_("%(name)s's office hours are about to end: there's no time for another talk.",
+                           name=window.staff.first_name))
     now_state = state(window)
     if now_state.places_left <= 0:
-        raise HoursError(f"{window.staff.first_name}'s office hours are full: every talk is taken.")
+        raise HoursError(_("%(name)s's office hours are full: every talk is taken.", name=window.staff.first_name))
     if mine is not None:  # one queue at a time: joining this one gives up the place in the other
         if not _move(mine, E.WAITING, E.LEFT, ended_at=now):
-            raise HoursError(f"{mine.window.staff.first_name} has just let you in: your talk is starting.")
+            raise HoursError(_("%(name)s has just let you in: your talk is starting.",
+                               name=mine.window.staff.first_name))
         record("hours.left", f"{candidate.user.name} left {mine.window.staff.name}'s office hours queue to join "
                f"{window.staff.name}'s", actor=candidate.user, candidate=candidate, subject=mine.window)
     position = (db.session.scalar(sa.select(sa.func.max(HoursEntry.position))
@@ -132,7 +137,7 @@ def join(candidate: Candidate, window: HoursWindow, now: datetime) -> HoursEntry
         mine = open_entry(candidate)
         if mine is not None and mine.window_id == window.id:
             return mine
-        raise HoursError("That didn't work: please try again.") from None
+        raise HoursError(_("That didn't work: please try again.")) from None
     record("hours.joined", f"{candidate.user.name} joined {window.staff.name}'s office hours queue",
            actor=candidate.user, candidate=candidate, subject=window, position=position)
     clock.changed(now)
@@ -144,7 +149,7 @@ def join(candidate: Candidate, window: HoursWindow, now: datetime) -> HoursEntry
 def leave(candidate: Candidate, entry: HoursEntry, now: datetime) -> None:
     """The candidate leaves the queue, or ends their talk early. Leaving twice changes nothing."""
     if entry.candidate_id != candidate.id:
-        raise HoursError("That isn't your place in a queue.")
+        raise HoursError(_("That isn't your place in a queue."))
     window = _lock(entry.window)
     if entry.status == E.TALKING:
         end_talk(entry, now, candidate.user)
@@ -164,12 +169,13 @@ def admit_next(window: HoursWindow, now: datetime, by) -> HoursEntry | None:
     window = _lock(window)
     settle_window(window, now, admit=False)
     if window.status != WindowStatus.LIVE:
-        raise HoursError("These office hours aren't live.")
+        raise HoursError(_("These office hours aren't live."))
     current = state(window)
     if current.talking is not None:
-        raise HoursError(f"You're still talking with {current.talking.candidate.user.name}: end that talk first.")
+        raise HoursError(_("You're still talking with %(name)s: end that talk first.",
+                           name=current.talking.candidate.user.name))
     if window.end_at - now < MIN_LEFT_TO_ADMIT:
-        raise HoursError("Less than 5 minutes are left: there's no time for another talk.")
+        raise HoursError(_("Less than 5 minutes are left: there's no time for another talk."))
     if not current.waiting:
         return None
     entry = current.waiting[0]
@@ -188,7 +194,7 @@ def admit_next(window: HoursWindow, now: datetime, by) -> HoursEntry | None:
             if not _move(entry, E.WAITING, E.TALKING, admitted_at=now, meeting_id=talk.id):
                 raise IntegrityError("entry moved", None, Exception())
     except IntegrityError:
-        raise HoursError("Someone was just admitted: the page now shows who.") from None
+        raise HoursError(_("Someone was just admitted: the page now shows who.")) from None
     person = window.staff
     record("hours.admitted", f"{person.name} began an office hours talk with {entry.candidate.user.name}",
            actor=by, candidate=entry.candidate, subject=talk, waited_seconds=int((now - entry.joined_at).total_seconds()))
@@ -235,7 +241,7 @@ def set_auto_admit(window: HoursWindow, on: bool, now: datetime, by) -> None:
     candidate waiting is let in at once; a window that is over can't change."""
     window = _lock(window)
     if window.status not in (WindowStatus.LIVE, WindowStatus.SCHEDULED):
-        raise HoursError("These office hours are over.")
+        raise HoursError(_("These office hours are over."))
     if window.auto_admit == on:
         return
     window.auto_admit = on

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import record
 from ..candidates.models import Candidate
 from ..extensions import db
+from ..i18n import _
 from .models import HoursWatch
 from .windows import HoursError
 
@@ -22,7 +23,7 @@ def set_watch(candidate: Candidate, person, on: bool, now: datetime) -> bool:
     """Start (``on``) or stop watching ``person``; setting what is already set changes nothing
     (a double click, a second tab). Returns whether the candidate is watching now."""
     if on and not candidate.in_offer_process:
-        raise HoursError("Office hours are for candidates who are still deciding on their offer.")
+        raise HoursError(_("Office hours are for candidates who are still deciding on their offer."))
     existing = db.session.get(HoursWatch, (candidate.id, person.id))
     if not on:
         if existing is not None:

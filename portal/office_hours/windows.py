@@ -18,9 +18,11 @@ from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..extensions import db
+from ..i18n import _, ngettext
 from ..meetings.models import BookedUnit, Meeting, Status
 from ..meetings.states import units
 from ..people.availability import local_to_utc, window_end_utc, zone_info
+from ..people.models import WEEKDAYS
 from ..timeutil import format_datetime
 from . import clock, notify
 from .models import MAX_CAP, TALK_LENGTHS, HoursSeries, HoursWindow, WindowStatus
@@ -29,6 +31,7 @@ WEEKS_AHEAD = 4  # series are turned into windows this far ahead (the worker kee
 GO_LIVE_EARLY = timedelta(minutes=10)  # the go-live e-mail goes out, and the link works, this early
 LIVE_NOW_MINUTES = (15, 30, 45, 60, 90, 120)
 MIN_LEFT_TO_ADMIT = timedelta(minutes=5)
+CLASHES = "Clashes with a conversation or other office hours"  # a skipped window's note, when nobody is named
 
 
 class HoursError(Exception):
@@ -52,11 +55,13 @@ class SeriesData:
 
 def _check_settings(talk_minutes: int, cap: int, minutes: float) -> None:
     if talk_minutes not in TALK_LENGTHS:
-        raise HoursError("Choose a talk length of 10, 15, 20 or 30 minutes.", "talk_minutes")
+        raise HoursError(_("Choose a talk length of 10, 15, 20 or 30 minutes."), "talk_minutes")
     if not 1 <= cap <= MAX_CAP:
-        raise HoursError(f"Allow between 1 and {MAX_CAP} talks per window.", "cap")
+        raise HoursError(_("Allow between 1 and %(max)d talks per window.", max=MAX_CAP), "cap")
     if minutes < talk_minutes:
-        raise HoursError(f"The window must be at least as long as one talk ({talk_minutes} minutes).", "end_time")
+        raise HoursError(ngettext("The window must be at least as long as one talk (%(num)d minute).",
+                                  "The window must be at least as long as one talk (%(num)d minutes).", talk_minutes),
+                         "end_time")
 
 
 # --- holding time -------------------------------------------------------------------------------
@@ -84,6 +89,19 @@ def clash(staff_id: int, start: datetime, end: datetime) -> Meeting | None:
         Meeting.start_at < end, Meeting.end_at > start).order_by(Meeting.start_at).limit(1))
 
 
+def skip_note(window: HoursWindow) -> str:
+    """Why a window was skipped, in the reader's language: the conversation in its way (named, at its
+    time in the series' zone, as the stored English ``note`` says it), else the stored reason."""
+    other = clash(window.staff_id, window.start_at, window.end_at)
+    if other is not None and other.candidate.user is not None:
+        zone = window.series.zone if window.series is not None else window.staff.timezone
+        return _("Clashes with the conversation with %(name)s at %(when)s", name=other.candidate.user.name,
+                 when=format_datetime(other.start_at, zone))
+    if not window.note or window.note == CLASHES:
+        return _("Clashes with a conversation or other office hours")
+    return window.note
+
+
 # --- series -------------------------------------------------------------------------------------
 
 
@@ -104,9 +122,9 @@ def series_windows(series: HoursSeries, since: date, until: date) -> list[tuple[
 def add_series(person, data: SeriesData, now: datetime, by) -> HoursSeries:
     """New recurring office hours for ``person`` (a User with a profile), windows made at once."""
     if not 0 <= data.weekday <= 6:
-        raise HoursError("Choose a day of the week.", "weekday")
+        raise HoursError(_("Choose a day of the week."), "weekday")
     if data.end_time <= data.start_time:
-        raise HoursError("The end must be after the start.", "end_time")
+        raise HoursError(_("The end must be after the start."), "end_time")
     minutes = (datetime.combine(date.min, data.end_time) - datetime.combine(date.min, data.start_time))
     _check_settings(data.talk_minutes, data.cap, minutes.total_seconds() / 60)
     series = HoursSeries(staff_id=person.id, weekday=data.weekday, start_time=data.start_time,
@@ -115,7 +133,7 @@ def add_series(person, data: SeriesData, now: datetime, by) -> HoursSeries:
     db.session.add(series)
     db.session.flush()
     made = materialize(series, now)
-    record("hours.series_added", f"{by.name} set office hours for {person.name}: {series.weekday_name}s "
+    record("hours.series_added", f"{by.name} set office hours for {person.name}: {WEEKDAYS[series.weekday]}s "
            f"{data.start_time:%H:%M}–{data.end_time:%H:%M} ({data.zone})", actor=by, subject=series,
            windows=len(made))
     clock.changed(now)
@@ -146,9 +164,10 @@ def materialize(series: HoursSeries, now: datetime, weeks: int = WEEKS_AHEAD) ->
         except IntegrityError:
             other = clash(series.staff_id, start, end)
             window.status = WindowStatus.SKIPPED
+            # Stored in English, like every note; pages show it in the reader's language (``skip_note``).
             window.note = (f"Clashes with the conversation with {other.candidate.user.name} at "
-                           f"{format_datetime(other.start_at, series.zone)}" if other and other.candidate.user
-                           else "Clashes with a conversation or other office hours")
+                           f"{format_datetime(other.start_at, series.zone, locale='en')}" if other and other.candidate.user
+                           else CLASHES)
         made.append(window)
     db.session.flush()
     return made
@@ -161,7 +180,7 @@ def delete_series(series: HoursSeries, now: datetime, by) -> int:
     for window in windows:
         cancel_window(window, now, by, changed=False)
     record("hours.series_removed", f"{by.name} stopped {series.staff.name}'s office hours on "
-           f"{series.weekday_name}s", actor=by, subject=series)
+           f"{WEEKDAYS[series.weekday]}s", actor=by, subject=series)
     db.session.delete(series)
     clock.changed(now)
     return len(windows)
@@ -170,9 +189,9 @@ def delete_series(series: HoursSeries, now: datetime, by) -> int:
 # --- one window ---------------------------------------------------------------------------------
 
 
-def _place(person, window: HoursWindow, field: str, advice: str) -> None:
+def _place(person, window: HoursWindow, field: str, now_live: bool = False) -> None:
     """Add ``window`` holding the person's time, or HoursError saying what is in the way (and no
-    window is left behind: nothing changed)."""
+    window is left behind: nothing changed). ``now_live``: going live now (the advice differs)."""
     try:
         with db.session.begin_nested():
             db.session.add(window)
@@ -181,10 +200,16 @@ def _place(person, window: HoursWindow, field: str, advice: str) -> None:
     except IntegrityError:
         other = clash(person.id, window.start_at, window.end_at)
         if other is not None:
-            who = other.candidate.user.name if other.candidate.user else "a candidate"
-            raise HoursError(f"You have a conversation with {who} at {format_datetime(other.start_at, person.timezone)}: "
-                             f"{advice}.", field) from None
-        raise HoursError(f"Part of that time is already taken by other office hours: {advice}.", field) from None
+            who = other.candidate.user.name if other.candidate.user else _("a candidate")
+            when = format_datetime(other.start_at, person.timezone)
+            raise HoursError(_("You have a conversation with %(who)s at %(when)s: choose a shorter time, or go live "
+                               "after it.", who=who, when=when) if now_live else
+                             _("You have a conversation with %(who)s at %(when)s: choose another time.",
+                               who=who, when=when), field) from None
+        raise HoursError(_("Part of that time is already taken by other office hours: choose a shorter time, or go "
+                           "live after it.") if now_live else
+                         _("Part of that time is already taken by other office hours: choose another time."),
+                         field) from None
 
 
 MAX_ONE_OFF = timedelta(hours=4)
@@ -196,19 +221,19 @@ def add_window(person, start: datetime, end: datetime, now: datetime, by, *, tal
     """One-off office hours at a chosen time (UTC; not recurring): held like a series' window, with the
     go-live e-mail ten minutes before."""
     if start < now.replace(second=0, microsecond=0):
-        raise HoursError("Choose a start that is still ahead.", "start_time")
+        raise HoursError(_("Choose a start that is still ahead."), "start_time")
     if start > now + BOOK_AHEAD:
-        raise HoursError("Choose a date within the next 90 days.", "day")
+        raise HoursError(_("Choose a date within the next 90 days."), "day")
     if end <= start:
-        raise HoursError("The end must be after the start.", "end_time")
+        raise HoursError(_("The end must be after the start."), "end_time")
     if end - start > MAX_ONE_OFF:
-        raise HoursError("Office hours can last at most 4 hours.", "end_time")
+        raise HoursError(_("Office hours can last at most 4 hours."), "end_time")
     _check_settings(talk_minutes, cap, (end - start).total_seconds() / 60)
     window = HoursWindow(staff_id=person.id, start_at=start, end_at=end, talk_minutes=talk_minutes, cap=cap,
                          auto_admit=auto_admit, created_by_id=getattr(by, "id", None))
-    _place(person, window, "start_time", "choose another time")
+    _place(person, window, "start_time")
     record("hours.window_added", f"{by.name} added office hours for {person.name}: "
-           f"{format_datetime(start, person.timezone)}", actor=by, subject=window)
+           f"{format_datetime(start, person.timezone, locale='en')}", actor=by, subject=window)
     clock.changed(now)
     return window
 
@@ -218,16 +243,16 @@ def go_live_now(person, minutes: int, now: datetime, by, *, talk_minutes: int = 
     """A window from now for ``minutes``, live at once; refused over a confirmed conversation or while
     another window of theirs is live. Those who asked to hear when this person goes live are e-mailed."""
     if minutes not in LIVE_NOW_MINUTES:
-        raise HoursError("Choose how long you'll be online.", "minutes")
+        raise HoursError(_("Choose how long you'll be online."), "minutes")
     _check_listed(person)
     _check_settings(talk_minutes, cap, minutes)
     if live_window(person.id) is not None:
-        raise HoursError("You're already live. Close that window first.")
+        raise HoursError(_("You're already live. Close that window first."))
     start, end = now.replace(second=0, microsecond=0), now.replace(second=0, microsecond=0) + timedelta(minutes=minutes)
     window = HoursWindow(staff_id=person.id, start_at=start, end_at=end, talk_minutes=talk_minutes, cap=cap,
                          auto_admit=auto_admit, status=WindowStatus.LIVE, live_at=now,
                          created_by_id=getattr(by, "id", None))
-    _place(person, window, "minutes", "choose a shorter time, or go live after it")
+    _place(person, window, "minutes", now_live=True)
     record("hours.live", f"{person.name} went live for {minutes} minutes", actor=by, subject=window)
     notify.watchers_told(window)
     clock.changed(now)
@@ -239,8 +264,8 @@ def _check_listed(person) -> None:
     could join, and those waiting to hear would be sent to a page that says so."""
     profile = person.profile
     if not person.active or profile is None or not profile.visible:
-        raise HoursError("You're hidden from candidates in the directory, so nobody could join: ask a recruiter "
-                         "to show you again first.")
+        raise HoursError(_("You're hidden from candidates in the directory, so nobody could join: ask a recruiter "
+                           "to show you again first."))
 
 
 def live_window(staff_id: int) -> HoursWindow | None:
@@ -260,13 +285,13 @@ def go_live(window: HoursWindow, now: datetime, by=None) -> HoursWindow:
     _check_listed(window.staff)
     other = live_window(window.staff_id)
     if other is not None and other.id != window.id and other.end_at > now:
-        raise HoursError(f"You're live already, until {format_datetime(other.end_at, window.staff.timezone)}: "
-                         "close those office hours first.")
+        raise HoursError(_("You're live already, until %(end)s: close those office hours first.",
+                           end=format_datetime(other.end_at, window.staff.timezone)))
     if not can_go_live(window, now):
         if window.status == WindowStatus.SCHEDULED and now < window.start_at - GO_LIVE_EARLY:
-            raise HoursError(f"These office hours start {format_datetime(window.start_at, window.staff.timezone)}: "
-                             "you can go live from 10 minutes before.")
-        raise HoursError("These office hours are over.")
+            raise HoursError(_("These office hours start %(start)s: you can go live from 10 minutes before.",
+                               start=format_datetime(window.start_at, window.staff.timezone)))
+        raise HoursError(_("These office hours are over."))
     result = db.session.execute(sa.update(HoursWindow).where(HoursWindow.id == window.id,
                                                              HoursWindow.status == WindowStatus.SCHEDULED)
                                 .values(status=WindowStatus.LIVE, live_at=now)
@@ -288,12 +313,12 @@ def cancel_window(window: HoursWindow, now: datetime, by, *, changed: bool = Tru
                                 .execution_options(synchronize_session=False))
     db.session.refresh(window)
     if result.rowcount != 1:
-        raise HoursError("Only office hours that haven't started can be called off.")
+        raise HoursError(_("Only office hours that haven't started can be called off."))
     release(window)
     db.session.flush()
     if changed:
         record("hours.cancelled", f"{by.name} called off {window.staff.name}'s office hours on "
-               f"{format_datetime(window.start_at, window.staff.timezone)}", actor=by, subject=window)
+               f"{format_datetime(window.start_at, window.staff.timezone, locale='en')}", actor=by, subject=window)
         clock.changed(now)
 
 

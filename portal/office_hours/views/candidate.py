@@ -25,6 +25,7 @@ from ...auth.emailed import FORM_EXPIRED, form_error
 from ...auth.models import User
 from ...extensions import db
 from ...forms import EmptyForm
+from ...i18n import _, _l, ngettext
 from ...people.models import StaffProfile
 from ...people.services import get_profile
 from ...rendering import render, wants_fragment
@@ -42,10 +43,10 @@ def minutes_left_text(end: datetime | None, now: datetime) -> str:
     """``12 min left``; ``under a minute left``; ``time's up`` (static/app.js ticks the same words)."""
     seconds = (end - now).total_seconds() if end else 0
     if seconds <= 0:
-        return "time's up"
+        return _("time's up")
     if seconds < 60:
-        return "under a minute left"
-    return f"{int(seconds // 60)} min left"
+        return _("under a minute left")
+    return ngettext("%(num)d min left", "%(num)d min left", int(seconds // 60))
 
 
 # --- presence: who is live now ----------------------------------------------------------------------
@@ -242,11 +243,11 @@ def window_page(window_id: int):
                         notice=NOTICES.get(request.args.get("done", "")))
 
 
-NOTICES = {"joined": "You're in the queue. This page shows your place and tells you when it's your turn.",
-           "left": "Done: you're no longer in the queue."}
+NOTICES = {"joined": _l("You're in the queue. This page shows your place and tells you when it's your turn."),
+           "left": _l("Done: you're no longer in the queue.")}
 
 
-GONE = "These office hours are no longer open."
+GONE = _l("These office hours are no longer open.")
 
 
 def _act(window_id: int, action, success: str, *, joining: bool = False):
@@ -262,7 +263,7 @@ def _act(window_id: int, action, success: str, *, joining: bool = False):
     now = utcnow()
     try:
         if joining and not _person_open(window):
-            raise windows.HoursError(GONE)
+            raise windows.HoursError(str(GONE))
         action(candidacy, window, now)
     except windows.HoursError as problem:
         db.session.rollback()
@@ -318,6 +319,6 @@ def watch(user_id: int):
         return render("office_hours/candidate/refused.html", status=422, message=problem.message,
                       person=profile.user)
     db.session.commit()
-    flash(f"We'll e-mail you when {first} next goes live." if watching
-          else f"Done: we won't e-mail you when {first} goes live.", "success")
+    flash(_("We'll e-mail you when %(name)s next goes live.", name=first) if watching
+          else _("Done: we won't e-mail you when %(name)s goes live.", name=first), "success")
     return redirect(url_for("people.show", user_id=user_id) + "#hours-presence", 303)

@@ -24,6 +24,7 @@ from ...auth.models import User
 from ...auth.tokens import consume_token
 from ...extensions import db
 from ...forms import EmptyForm
+from ...i18n import _, ngettext
 from ...meetings.models import Meeting
 from ...rendering import render, wants_fragment
 from ...timeutil import utcnow
@@ -52,12 +53,13 @@ class HoursLink(EmailedLinkView):
     """One of the person's office hours links; its problem page names the window when it can."""
 
     problem_template = "office_hours/host/problem.html"
-    link_noun = "link"
+    link_noun = "link"  # a key of _macros/emailed.html's link titles, not shown as it is
 
     def about(self, token) -> dict:
         window = notify.window_for_token(token)
         return {"window": window, "contact": _contact(window), "link_noun": self.link_noun,
-                "go_live_link": self.purpose == notify.GO_LIVE}
+                "go_live_link": self.purpose == notify.GO_LIVE,
+                "skip_note": windows.skip_note(window) if window is not None and window.status == "skipped" else None}
 
 
 # --- the go-live link ---------------------------------------------------------------------------
@@ -140,7 +142,7 @@ def _talking(window: HoursWindow):
     """The talk under way that the pressed button was drawn for (a stale page doesn't end the next one)."""
     talking = queue.state(window).talking
     if talking is None or request.form.get("entry") != str(talking.id):
-        raise HoursError("That talk has already ended: the page now shows who is talking.")
+        raise HoursError(_("That talk has already ended: the page now shows who is talking."))
     return talking
 
 
@@ -149,28 +151,32 @@ def _act(action: str, window: HoursWindow, now) -> str:
     person = window.staff
     if action == "live":
         windows.go_live(window, now, by=person)
-        return "You're live: candidates can join your queue now."
+        return _("You're live: candidates can join your queue now.")
     if window.status not in OPEN:
-        raise HoursError("These office hours are over.")
+        raise HoursError(_("These office hours are over."))
     if action == "admit":
         entry = queue.admit_next(window, now, person)
-        return (f"You're talking with {entry.candidate.user.name}: the video link is on this page." if entry
-                else "Nobody is waiting right now.")
+        return (_("You're talking with %(name)s: the video link is on this page.", name=entry.candidate.user.name)
+                if entry else _("Nobody is waiting right now."))
     if action in ("end", "no_show"):
         entry = _talking(window)
         queue.end_talk(entry, now, person, no_show=action == "no_show")
         name = entry.candidate.user.name
-        return f"Noted: {name} didn't come." if action == "no_show" else f"Your talk with {name} has ended."
+        return (_("Noted: %(name)s didn't come.", name=name) if action == "no_show"
+                else _("Your talk with %(name)s has ended.", name=name))
     if action == "close":
         if request.form.get("confirm") != "yes":
-            raise HoursError("Tick the box to confirm that you want to close your office hours now.", "confirm")
+            raise HoursError(_("Tick the box to confirm that you want to close your office hours now."), "confirm")
         waiting = queue.close_window(window, now, person)
-        told = f" The {waiting} still waiting have been told, kindly." if waiting > 1 else (
-            " The candidate still waiting has been told, kindly." if waiting else "")
-        return f"Your office hours are closed; the rest of the time is free for conversations again.{told}"
+        if not waiting:
+            return _("Your office hours are closed; the rest of the time is free for conversations again.")
+        return ngettext("Your office hours are closed; the rest of the time is free for conversations again. "
+                        "The candidate still waiting has been told, kindly.",
+                        "Your office hours are closed; the rest of the time is free for conversations again. "
+                        "The %(num)d still waiting have been told, kindly.", waiting)
     queue.set_auto_admit(window, action == "auto_on", now, person)
-    return ("Automatic admission is on: the next candidate is let in as soon as a talk ends." if action == "auto_on"
-            else "Automatic admission is off: you let each candidate in.")
+    return (_("Automatic admission is on: the next candidate is let in as soon as a talk ends.")
+            if action == "auto_on" else _("Automatic admission is off: you let each candidate in."))
 
 
 class HostAction(HoursLink):

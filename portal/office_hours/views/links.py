@@ -22,6 +22,7 @@ from ...candidates.models import Candidate, Position
 from ...extensions import db, login_manager
 from ...people.availability import window_end_utc, zone_info
 from ...forms import error_on_field_or_page
+from ...i18n import _
 from ...rendering import render
 from ...security import me, no_referrer, recruiter_required, role_required
 from ...templating import absolute_url
@@ -41,7 +42,7 @@ def _deadline_utc(form: ShareLinkForm, zone: str):
     try:
         return window_end_utc(local.replace(tzinfo=None), zone_info(zone))
     except (OverflowError, ValueError):  # a date at the calendar's edge (9999-12-31T23:59 in Los Angeles)
-        raise HoursError("Choose a deadline no later than the window's end.", "deadline") from None
+        raise HoursError(_("Choose a deadline no later than the window's end."), "deadline") from None
 
 
 def _audience(form: ShareLinkForm) -> links.Audience | None:
@@ -70,7 +71,7 @@ def _create(person, own: bool):
             abort(404)
         try:
             if audience is None:
-                raise HoursError("Choose who the link is for.", "audience")
+                raise HoursError(_("Choose who the link is for."), "audience")
             raw, link = links.create_link(window, audience, now, me(), _deadline_utc(form, me().timezone))
         except HoursError as refused:
             db.session.rollback()
@@ -80,7 +81,7 @@ def _create(person, own: bool):
                         "expires_at": link.expires_at, "window": window}
             db.session.commit()
             return hours_page(person, own, status=201, fragment="hours", new_link=new_link,
-                              notice="Link made. Copy it now: for safety it isn't shown again.")
+                              notice=_("Link made. Copy it now: for safety it isn't shown again."))
     return hours_page(person, own, status=422, fragment="hours", link_form=form, error=page_error)
 
 
@@ -91,7 +92,7 @@ def _revoke(person, own: bool, link_id: int):
     label = links.audience_of(link).label
     links.revoke_link(link, me())
     db.session.commit()
-    return done(person, own, f"The link for {label} was revoked: it no longer opens anything.")
+    return done(person, own, _("The link for %(audience)s was revoked: it no longer opens anything.", audience=label))
 
 
 @bp.post("/office-hours/mine/links")

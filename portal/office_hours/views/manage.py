@@ -21,11 +21,12 @@ from flask_login import current_user
 from ...auth.models import User
 from ...extensions import db
 from ...forms import error_on_field_or_page
+from ...i18n import _, ngettext
 from ...people.availability import local_to_utc, window_end_utc
 from ...people.models import StaffProfile
 from ...rendering import render, wants_fragment
 from ...security import me, recruiter_required, role_required
-from ...timeutil import format_datetime, utcnow
+from ...timeutil import format_datetime, to_zone, utcnow, zone_label
 from .. import bp, links, notify, windows
 from ..forms import LiveNowForm, OneOffForm, SeriesForm, ShareLinkForm
 from ..models import HoursSeries, HoursWindow, WindowStatus
@@ -83,9 +84,12 @@ def window_list(staff_id: int, now: datetime) -> list[HoursWindow]:
 
 def window_label(zone: str):
     def label(window: HoursWindow) -> str:
-        live = " (live now)" if window.status == WindowStatus.LIVE else ""
-        end = format_datetime(window.end_at, zone)
-        return f"{format_datetime(window.start_at, zone)} until {end.split(', ', 1)[-1]}{live}"
+        start = format_datetime(window.start_at, zone)
+        local_end = to_zone(window.end_at, zone)  # the end's clock and zone: the day is the start's
+        end = f"{local_end:%H:%M} {zone_label(local_end)}" + (f" ({zone})" if local_end.tzname() != zone else "")
+        if window.status == WindowStatus.LIVE:
+            return _("%(start)s until %(end)s (live now)", start=start, end=end)
+        return _("%(start)s until %(end)s", start=start, end=end)
 
     return label
 
@@ -118,7 +122,7 @@ def hours_page(person: User, own: bool, *, status: int = 200, fragment: str | No
         link_form=link_form_for(person, live, upcoming, now, link_form),
         new_link=new_link, notice=notice, error=error, live_error=live_error, url=hours_url(person, own),
         page_url=page_url(person, own), zone=me().timezone, audience_of=links.audience_of,
-        stopped_at=links.stopped_at)
+        stopped_at=links.stopped_at, skip_note=windows.skip_note)
 
 
 def done(person: User, own: bool, message: str, category: str = "success"):
@@ -163,10 +167,18 @@ def _add_series(person: User, own: bool):
             db.session.commit()
             skipped = sum(1 for window in window_list(person.id, utcnow())
                           if window.series_id == series.id and window.status == WindowStatus.SKIPPED)
-            message = f"Office hours added: {series.weekday_name}s {data.start_time:%H:%M}–{data.end_time:%H:%M} ({data.zone})."
-            if skipped:
-                message += (" One week clashes with a booked conversation and is skipped." if skipped == 1 else
-                            f" {skipped} weeks clash with booked conversations and are skipped.")
+            times = {"days": series.every_week, "start": f"{data.start_time:%H:%M}", "end": f"{data.end_time:%H:%M}",
+                     "zone": data.zone}
+            if skipped == 1:
+                message = _("Office hours added: %(days)s %(start)s–%(end)s (%(zone)s). One week clashes with a "
+                            "booked conversation and is skipped.", **times)
+            elif skipped:
+                message = ngettext("Office hours added: %(days)s %(start)s–%(end)s (%(zone)s). %(num)d week clashes "
+                                   "with a booked conversation and is skipped.",
+                                   "Office hours added: %(days)s %(start)s–%(end)s (%(zone)s). %(num)d weeks clash "
+                                   "with booked conversations and are skipped.", skipped, **times)
+            else:
+                message = _("Office hours added: %(days)s %(start)s–%(end)s (%(zone)s).", **times)
             return done(person, own, message)
     else:
         page_error = None
@@ -184,10 +196,10 @@ def _add_window(person: User, own: bool):
                 start = local_to_utc(datetime.combine(form.day.data, form.start_time.data), zone)
                 end = window_end_utc(datetime.combine(form.day.data, form.end_time.data), zone)
             except (OverflowError, ValueError):  # a date at the calendar's edge (9999-12-31 22:00 in New York)
-                raise windows.HoursError("Choose a date within the next 90 days.", "day") from None
+                raise windows.HoursError(_("Choose a date within the next 90 days."), "day") from None
             if start is None:
-                raise windows.HoursError(f"That time doesn't exist in {person.timezone}: the clocks change then.",
-                                         "start_time")
+                raise windows.HoursError(_("That time doesn't exist in %(zone)s: the clocks change then.",
+                                           zone=person.timezone), "start_time")
             window = windows.add_window(person, start, end, utcnow(), me(), talk_minutes=form.talk_minutes.data,
                                         cap=form.cap.data, auto_admit=form.auto_admit.data)
         except windows.HoursError as refused:
@@ -195,7 +207,8 @@ def _add_window(person: User, own: bool):
             page_error = error_on_field_or_page(form, refused)
         else:
             db.session.commit()
-            return done(person, own, f"Office hours added: {format_datetime(window.start_at, me().timezone)}.")
+            return done(person, own, _("Office hours added: %(when)s.",
+                                       when=format_datetime(window.start_at, me().timezone)))
     return hours_page(person, own, status=422, fragment="hours", once_form=form, error=page_error)
 
 
@@ -206,8 +219,9 @@ def _remove_series(person: User, own: bool, series_id: int):
     day = series.weekday_name
     called_off = windows.delete_series(series, utcnow(), me())
     db.session.commit()
-    windows_word = "window" if called_off == 1 else "windows"
-    return done(person, own, f"{day} office hours removed; {called_off} {windows_word} ahead called off.")
+    return done(person, own, ngettext("%(day)s office hours removed; %(num)d window ahead called off.",
+                                      "%(day)s office hours removed; %(num)d windows ahead called off.",
+                                      called_off, day=day))
 
 
 def _call_off(person: User, own: bool, window_id: int):
@@ -220,8 +234,8 @@ def _call_off(person: User, own: bool, window_id: int):
         db.session.rollback()
         return done(person, own, refused.message, "error")
     db.session.commit()
-    return done(person, own, f"Office hours on {format_datetime(window.start_at, me().timezone)} called off: "
-                             "that time is free again.")
+    return done(person, own, _("Office hours on %(when)s called off: that time is free again.",
+                               when=format_datetime(window.start_at, me().timezone)))
 
 
 @bp.post("/office-hours/mine/series")
@@ -320,7 +334,7 @@ def open_live():
     person = own_person()
     window = live_page_window(person.id, utcnow())
     if window is None:
-        flash("You're not live and have no office hours ahead. Go live now, or add weekly office hours.",
+        flash(_("You're not live and have no office hours ahead. Go live now, or add weekly office hours."),
               "error")
         return redirect(url_for("office_hours.mine"), 303)
     path = live_path(window)
