@@ -162,6 +162,7 @@ def language_field(label=None, *, optional: bool = False, **kwargs):
     choices = [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGES.items()]
     if optional:
         choices.insert(0, SelectChoice("", _l("Their browser's language (at first sign-in)")))
+    kwargs.setdefault("validate_choice", False)  # AnyOf says it, once and in words people understand
     return SelectField(label or _l("Language"), choices=choices, default="" if optional else None,
                        validators=[AnyOf([choice.value for choice in choices],
                                          message=_l("Choose a language from the list."))],
