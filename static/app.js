@@ -100,7 +100,8 @@
 // --- Office hours: a talk's countdown (templates/office_hours/candidate/window.html) -----------------
 // <time data-countdown datetime="…Z">12 min left</time>, written by the server (a reload shows the
 // right figure without JavaScript); here it counts down each second in the same words. The words come
-// from the page, in the reader's language: data-words='{"up": …, "under": …, "min": [one, other]}'
+// from the page, in the reader's language: data-words='{"up": …, "under": …, "min": [one, other]}' on the
+// element or one around it
 // ("{n}" for the minutes; one for exactly 1); English where the page has none.
 (function () {
   'use strict';
@@ -109,7 +110,8 @@
 
   function wordsOf(element) {
     try {
-      return Object.assign({}, ENGLISH, JSON.parse(element.dataset.words || '{}'));
+      const holder = element.closest('[data-words]');
+      return Object.assign({}, ENGLISH, JSON.parse((holder && holder.dataset.words) || '{}'));
     } catch (error) {
       return ENGLISH;
     }

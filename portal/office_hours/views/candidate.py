@@ -14,11 +14,13 @@ fragment, carrying the new stamp (and the stamp as its ETag).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import get_translations
 from flask_login import current_user
 
 from ...auth.emailed import FORM_EXPIRED, form_error
@@ -47,6 +49,18 @@ def minutes_left_text(end: datetime | None, now: datetime) -> str:
     if seconds < 60:
         return _("under a minute left")
     return ngettext("%(num)d min left", "%(num)d min left", int(seconds // 60))
+
+
+def countdown_words() -> str:
+    """The words of ``minutes_left_text`` for static/app.js, which ticks the countdown each second
+    (JSON for a data-words attribute: "{n}" for the minutes, the one form and the other)."""
+    forms = get_translations()
+
+    def minutes(n: int) -> str:
+        return forms.ngettext("%(num)d min left", "%(num)d min left", n).replace("%(num)d", "{n}")
+
+    return json.dumps({"up": _("time's up"), "under": _("under a minute left"), "min": [minutes(1), minutes(2)]},
+                      ensure_ascii=False)
 
 
 # --- presence: who is live now ----------------------------------------------------------------------
@@ -218,6 +232,7 @@ def _window_page(candidacy, window: HoursWindow, stamp: str, *, status: int = 20
         person=window.staff, profile=window.staff.profile, state=state, mine=mine, talk=talk,
         elsewhere=elsewhere, now=now, zone=candidacy.user.timezone, stamp=stamp, error=error, notice=notice,
         can_join=candidacy.in_offer_process and person_open, minutes_left=minutes_left_text,
+        countdown_words=countdown_words,
         wait=state.wait_minutes(mine, now) if mine is not None and mine.status == EntryStatus.WAITING else None,
         ahead=sum(1 for other in state.waiting if mine is not None and other.position < mine.position),
         too_late=window.end_at - now < windows.MIN_LEFT_TO_ADMIT,

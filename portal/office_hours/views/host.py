@@ -31,7 +31,7 @@ from ...timeutil import utcnow
 from .. import bp, notify, presence, queue, windows
 from ..models import EntryStatus, HoursWindow, WindowStatus
 from ..windows import GO_LIVE_EARLY, HoursError
-from .candidate import minutes_left_text
+from .candidate import countdown_words, minutes_left_text
 
 OPEN = (WindowStatus.SCHEDULED, WindowStatus.LIVE)
 ACTIONS = ("live", "admit", "end", "no_show", "close", "auto_on", "auto_off")
@@ -121,7 +121,8 @@ def _host_page(link, token: str, *, status: int = 200, error: str | None = None,
                   person=window.staff, zone=window.staff.timezone, token=token, state=current, now=now, over=over,
                   summary=_summary(current) if over else None, can_go_live=windows.can_go_live(window, now),
                   opens_at=window.start_at - GO_LIVE_EARLY, expires_at=link.expires_at, error=error,
-                  stamp=stamp or presence.current_stamp(now), contact=_contact(window), minutes_left=minutes_left_text)
+                  stamp=stamp or presence.current_stamp(now), contact=_contact(window), minutes_left=minutes_left_text,
+                  countdown_words=countdown_words)
 
 
 class Host(HoursLink):
