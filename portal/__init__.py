@@ -104,7 +104,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from . import (analytics, audit, auth, candidates, feedback, mail, main, meetings, office_hours, people, prepare,
-                   privacy, questions, recordings)
+                   privacy, questions, recordings, texts)
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(analytics.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(texts.bp)
     if app.config["PORTAL_ENV"] in ("development", "testing"):
         # The local mailbox exists only where mail never leaves the machine.
         app.register_blueprint(mail.bp, url_prefix="/dev")

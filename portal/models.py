@@ -13,3 +13,4 @@ from .office_hours.models import HoursClock, HoursEntry, HoursLink, HoursSeries,
 from .analytics.models import AnalyticsCell, AnalyticsRefresh  # noqa: F401
 from .recordings.models import Recording  # noqa: F401
 from .prepare.models import MeetingPrep  # noqa: F401
+from .texts.models import TextVersion  # noqa: F401

@@ -7,6 +7,7 @@ from access_hours_host import ACCESS as _HOURS_HOST
 from access_hours_manage import ACCESS as _HOURS_MANAGE
 from access_prepare import ACCESS as _PREPARE
 from access_recordings import ACCESS as _RECORDINGS
+from access_texts import ACCESS as _TEXTS
 from access_rules_base import CANDIDATE_ONLY, R404, RECRUITERS, ROLES, SIGNED_IN, STAFF_ONLY
 
 __all__ = ['ACCESS', 'CANDIDATE_ONLY', 'R404', 'RECRUITERS', 'ROLES', 'SIGNED_IN', 'STAFF_ONLY']
@@ -26,6 +27,7 @@ ACCESS = {
     "main.healthz": ("GET", {}, dict.fromkeys(ROLES, 200)),
     "main.readyz": ("GET", {}, dict.fromkeys(ROLES, 200)),
     "main.settings": ("GET", {}, CANDIDATE_ONLY),
+    "main.choose_language": ("POST", {}, dict.fromkeys(ROLES, 303)),  # the switcher: no choice, no change, back home
     "people.index": ("GET", {}, SIGNED_IN),
     "people.show": ("GET", {"user_id": "STAFF"}, SIGNED_IN),
     "people.photo": ("GET", {"user_id": "STAFF"}, SIGNED_IN),
@@ -110,3 +112,4 @@ ACCESS.update(_HOURS_HOST)
 ACCESS.update(_HOURS_MANAGE)
 ACCESS.update(_RECORDINGS)
 ACCESS.update(_PREPARE)
+ACCESS.update(_TEXTS)

@@ -18,6 +18,9 @@ from ..auth.models import User
 from ..auth.services import mail_sign_in
 from ..candidates.models import Candidate
 from ..extensions import db
+from ..i18n import _, language_of
+from ..texts.catalogue import KINDS
+from ..texts.services import fill_in
 from ..timeutil import format_datetime, utcnow
 from .errors import FeedbackError
 from .models import FeedbackMessage, InterviewFeedback, MessageRevision
@@ -76,44 +79,47 @@ def _sentence(text: str) -> str:
 def _points(feedback: InterviewFeedback) -> str:
     person = feedback.interviewer
     profile = getattr(person, "profile", None)
-    who = f"{person.name} ({profile.title})" if profile is not None and profile.title else person.name
+    who = (_("%(name)s (%(title)s)", name=person.name, title=profile.title)
+           if profile is not None and profile.title else person.name)
     went_well, to_grow = _inline(feedback.went_well or ""), _inline(feedback.to_grow or "")
     if went_well and to_grow:
-        return _sentence(f"{who} said what went well: {went_well}; and to grow: {to_grow}")
+        return _sentence(_("%(who)s said what went well: %(went_well)s; and to grow: %(to_grow)s",
+                           who=who, went_well=went_well, to_grow=to_grow))
     if went_well:
-        return _sentence(f"{who} said what went well: {went_well}")
-    return _sentence(f"{who} said what to grow: {to_grow}")
+        return _sentence(_("%(who)s said what went well: %(went_well)s", who=who, went_well=went_well))
+    return _sentence(_("%(who)s said what to grow: %(to_grow)s", who=who, to_grow=to_grow))
 
 
 def draft_message(candidate: Candidate) -> str:
-    """A first version of the message, in plain text, from the feedback submitted so far."""
+    """A first version of the message, in plain text and the candidate's language, from the feedback
+    submitted so far. It starts with the company's own words (portal/texts, "good_news")."""
     from .services import feedback_rows
 
     company = current_app.config["COMPANY_NAME"]
     user, position = candidate.user, candidate.position
-    team = f" on the {position.team} team" if position.team else ""
-    paragraphs = [
-        f"Hi {user.first_name},",
-        (f"Good news: we'd love you to join {company} as {position.title}{team}, and we're making you "
-        "an offer. Congratulations!"),
-    ]
-    points = [_points(row) for row in feedback_rows(candidate) if row.is_submitted]
-    if points:
-        paragraphs.append("Your interviewers wanted you to hear what they saw: what went well, and where "
-                          "they think you'll grow.")
-        paragraphs.extend(points)
-    paragraphs.append(
-        "Now it's your turn to interview us. Before you decide, talk to anyone you like: our CEO, the team "
-        "you'd join, our investors and board members, even people who used to work here. Keep a list of your "
-        "questions in the portal as you go, so none of them gets lost and each one gets an answer."
-    )
-    if candidate.decision_deadline is not None:
-        deadline = format_datetime(candidate.decision_deadline, user.timezone)
-        paragraphs.append(f"Please let us know your decision by {deadline}.")
-    else:
-        paragraphs.append("Take the time you need, and tell us when you've decided.")
-    owner = candidate.owner.name if candidate.owner is not None else f"The {company} hiring team"
-    paragraphs.append(f"Warm regards,\n{owner}\n{company}")
+    with language_of(user) as language:
+        opening = fill_in(KINDS["good_news"], language, {
+            "candidate_first_name": user.first_name, "candidate_name": user.name,
+            "position_title": position.title, "team_name": position.team or ""}).text
+        paragraphs = [opening]
+        points = [_points(row) for row in feedback_rows(candidate) if row.is_submitted]
+        if points:
+            paragraphs.append(_("Your interviewers wanted you to hear what they saw: what went well, and where "
+                                "they think you'll grow."))
+            paragraphs.extend(points)
+        paragraphs.append(_(
+            "Now it's your turn to interview us. Before you decide, talk to anyone you like: our CEO, the team "
+            "you'd join, our investors and board members, even people who used to work here. Keep a list of your "
+            "questions in the portal as you go, so none of them gets lost and each one gets an answer."
+        ))
+        if candidate.decision_deadline is not None:
+            deadline = format_datetime(candidate.decision_deadline, user.timezone)
+            paragraphs.append(_("Please let us know your decision by %(deadline)s.", deadline=deadline))
+        else:
+            paragraphs.append(_("Take the time you need, and tell us when you've decided."))
+        owner = (candidate.owner.name if candidate.owner is not None
+                 else _("The %(company)s hiring team", company=company))
+        paragraphs.append(_("Warm regards,\n%(owner)s\n%(company)s", owner=owner, company=company))
     return "\n\n".join(paragraphs) + "\n"
 
 
@@ -124,10 +130,10 @@ def clean_body(body: str | None) -> str:
     """Browsers send CRLF from textareas; the message is stored with LF, trimmed."""
     body = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not body:
-        raise FeedbackError("Write the message first; it can't be empty.", "body")
+        raise FeedbackError(_("Write the message first; it can't be empty."), "body")
     if len(body) > MAX_MESSAGE:
-        raise FeedbackError(f"Keep the message under {MAX_MESSAGE:,} characters (it has {len(body):,}).",
-                            "body")
+        raise FeedbackError(_("Keep the message under %(limit)s characters (it has %(count)s).",
+                              limit=f"{MAX_MESSAGE:,}", count=f"{len(body):,}"), "body")
     return body + "\n"
 
 
@@ -176,11 +182,11 @@ def publish_message(candidate: Candidate, body: str, by: User) -> FeedbackMessag
     """
     body = clean_body(body)
     if candidate.stage != "offer":
-        raise FeedbackError(f"{candidate.user.name} is no longer at the offer stage "
-                            f"({candidate.stage_label}), so there's no one to invite.")
+        raise FeedbackError(_("%(name)s is no longer at the offer stage (%(stage)s), so there's no one to invite.",
+                              name=candidate.user.name, stage=candidate.stage_label))
     message = get_message(candidate)
     if message is None:
-        message, _ = _new_draft(candidate, body, by)
+        message, _created = _new_draft(candidate, body, by)
     if message.is_published:
         return save_message(candidate, body, by)
     now = utcnow()
