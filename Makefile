@@ -63,13 +63,13 @@ translations: $(MO_FILES)
 ## language's catalogue; new texts arrive untranslated, changed ones marked fuzzy: translate them
 ## (make test fails until every catalogue is complete, tests/i18n/test_catalogues.py).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs=".* __pycache__" --add-location=file --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_EXTRACT) --add-location=file --sort-by-file \
 	  --msgid-bugs-address=- --copyright-holder="Reverse Interview Portal" --project="Reverse Interview Portal" \
 	  -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete
-# templates/_macros is extracted too (pybabel skips folders named _… unless told otherwise)
-# gettext's keywords plus our lazy ones (portal/i18n.py: _l is lazy_gettext)
-BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+# gettext's keywords plus our lazy ones (portal/i18n.py: _l is lazy_gettext), and templates/_macros too
+# (pybabel skips folders named _… unless told otherwise). tests/i18n extracts with these options.
+BABEL_EXTRACT := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 --ignore-dirs=".* __pycache__"
 
 ## run: migrate, seed the demo company, then web + outbox worker + dev SMTP sink (Ctrl-C stops all)
 run: $(STAMP) translations

@@ -8,6 +8,7 @@ test can run the same check on a broken copy to prove it finds each kind of gap.
 from __future__ import annotations
 
 import re
+import shlex
 import struct
 import subprocess
 import sys
@@ -47,12 +48,12 @@ def listing(problems: list[str]) -> str:
 
 
 def babel_keywords() -> list[str]:
-    """The keyword options ``make messages`` passes to pybabel (the Makefile's BABEL_KEYWORDS), read
+    """The keyword options ``make messages`` passes to pybabel (the Makefile's BABEL_EXTRACT), read
     from the Makefile so this test extracts exactly as the target does."""
     makefile = (ROOT / "Makefile").read_text()
-    match = re.search(r"^BABEL_KEYWORDS\s*:?=\s*(.+)$", makefile, re.MULTILINE)
-    assert match, "the Makefile no longer defines BABEL_KEYWORDS for `make messages`"
-    return match.group(1).split()
+    match = re.search(r"^BABEL_EXTRACT\s*:?=\s*(.+)$", makefile, re.MULTILINE)
+    assert match, "the Makefile no longer defines BABEL_EXTRACT for `make messages`"
+    return shlex.split(match.group(1))
 
 
 def extract(target: Path) -> Catalog:
