@@ -8,7 +8,7 @@ response says ``Vary: HX-Request`` for caches.
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from htmx_flask import make_response as htmx_response
 from jinja2_fragments.flask import render_block
 
@@ -35,6 +35,14 @@ def hx_redirect(location: str, status: int = 200) -> Response:
     response = htmx_response("", status, redirect=location)
     response.vary.add("HX-Request")
     return response
+
+
+def redirect_after_post(location: str, *, whole_page: bool = False) -> Response:
+    """The answer to a form that worked: back to ``location``. ``whole_page``: a full page load even
+    from htmx, which swaps only <body> (the reader's language changed, and <html lang> with it)."""
+    if whole_page and request.htmx:
+        return hx_redirect(location)
+    return redirect(location)
 
 
 def login_url(next_path: str | None = None) -> str:

@@ -191,6 +191,8 @@ def sign_out(user: User) -> None:
     user.rotate_session_token()
     logout_user()
     session.clear()
+    if known_language(user.locale):  # signed out, they still read their language (the switcher's choice)
+        session[LANGUAGE_KEY] = user.locale
 
 
 def _load_user(session_token: str) -> User | None:

@@ -18,7 +18,9 @@ from ..auth.models import User
 from ..auth.services import mail_sign_in
 from ..candidates.models import Candidate
 from ..extensions import db
-from ..i18n import _, language_of
+from babel.numbers import format_decimal
+
+from ..i18n import _, current_locale, language_of
 from ..texts.catalogue import KINDS
 from ..texts.services import fill_in
 from ..timeutil import format_datetime, utcnow
@@ -133,7 +135,8 @@ def clean_body(body: str | None) -> str:
         raise FeedbackError(_("Write the message first; it can't be empty."), "body")
     if len(body) > MAX_MESSAGE:
         raise FeedbackError(_("Keep the message under %(limit)s characters (it has %(count)s).",
-                              limit=f"{MAX_MESSAGE:,}", count=f"{len(body):,}"), "body")
+                              limit=format_decimal(MAX_MESSAGE, locale=current_locale()),
+                              count=format_decimal(len(body), locale=current_locale())), "body")
     return body + "\n"
 
 

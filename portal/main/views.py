@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import time
 
-from flask import flash, jsonify, redirect, request, url_for
+from flask import flash, jsonify, request, url_for
 from flask_babel import refresh
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..i18n import _, current_language
-from ..rendering import render
+from ..rendering import redirect_after_post, render
 from ..security import role_required
 from ..timeutil import describe_zone, utcnow
 from . import bp
@@ -61,13 +61,14 @@ def settings():
                                   "day_end": time(*divmod(user.day_end, 60))} if request.method == "GET"
                             else {"language": current_language()})  # a POST without the language keeps it
     if form.validate_on_submit():
+        before = current_language()
         update_time_settings(user, form.timezone.data, form.minutes(form.day_start.data),
                              form.minutes(form.day_end.data), language=form.language.data)
         db.session.commit()
         refresh()  # the language may have changed: say so in the new one
         flash(_("Saved. We offer you times between %(hours)s, %(zone)s (%(described)s).", hours=user.hours.label(),
                 zone=user.timezone, described=describe_zone(user.timezone, utcnow())), "success")
-        return redirect(url_for("main.settings"))
+        return redirect_after_post(url_for("main.settings"), whole_page=current_language() != before)
     return render("main/settings.html", status=422 if form.errors else 200, form=form)
 
 

@@ -16,6 +16,7 @@ from flask import current_app
 
 from ..auth.models import User
 from ..extensions import db
+from ..i18n import language_of
 from ..mail.models import OutboxMessage
 from ..mail.services import queue_mail
 from ..auth.tokens import issue_token
@@ -361,8 +362,10 @@ def no_show_reported(meeting, by) -> None:
                    recipient=person, **context)
     else:
         user = candidate.user
+        with language_of(user):  # why a rebook isn't offered: a sentence for the candidate, in their language
+            again = rebook(meeting)
         queue_mail("meeting_no_show_candidate", to=user.email, dedupe_key=f"meeting_no_show:{meeting.id}:{user.id}",
-                   recipient=user, rebook=rebook(meeting), alternatives=_others(meeting), **context)
+                   recipient=user, rebook=again, alternatives=_others(meeting), **context)
     for recruiter in recruiters:
         queue_mail("meeting_no_show_recruiter", to=recruiter.email,
                    dedupe_key=f"meeting_no_show:{meeting.id}:{recruiter.id}", recipient=recruiter, **context)

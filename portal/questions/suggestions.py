@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..i18n import _
+from ..i18n import _l
 
 CATEGORY_TERMS: dict[str, tuple[str, ...]] = {  # matched singular or plural, as whole words
     "role_team": ("on-call", "architecture", "code review", "roadmap", "product", "tech stack",
@@ -43,6 +43,9 @@ company team role work working job person someone anyone people's thing things t
 
 WORD = re.compile(r"[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*")
 MAX_WORDS = 25
+
+# Lazy: a mail lists the reasons in its reader's language, whoever's request or task built the list.
+TEAM_REASON = _l("the team you'd join")
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ def suggest_people(questions, profiles, *, team: str | None = None,
             score, reasons = scored
             if question.category == "role_team" and own_team and person.team == own_team:
                 score += 2
-                reasons.append(_("the team you'd join"))
+                reasons.append(TEAM_REASON)
             if score:
                 profile = person.profile
                 ranked.append((-score, profile.user.name, profile.user_id, profile, reasons))

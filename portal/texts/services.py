@@ -19,7 +19,9 @@ from sqlalchemy.orm import joinedload
 from ..audit.services import record
 from ..auth.models import User
 from ..extensions import db
-from ..i18n import LANGUAGES, _, current_language, language_of
+from babel.numbers import format_decimal
+
+from ..i18n import LANGUAGES, _, current_language, current_locale, language_of
 from ..timeutil import format_datetime, utcnow
 from .catalogue import KINDS, Kind
 from .models import MAX_OPENING, MAX_SUBJECT, TextVersion
@@ -92,7 +94,8 @@ def clean(kind: Kind, subject: str | None, opening: str | None) -> tuple[str | N
         raise TextError(_("Write the opening; it can't be empty (use Reset to go back to ours)."), "opening")
     if len(opening) > MAX_OPENING:
         raise TextError(_("Keep the opening under %(limit)s characters (it has %(count)s).",
-                          limit=f"{MAX_OPENING:,}", count=f"{len(opening):,}"), "opening")
+                          limit=format_decimal(MAX_OPENING, locale=current_locale()),
+                          count=format_decimal(len(opening), locale=current_locale())), "opening")
     if kind.subject is None:
         subject = None
     else:
@@ -124,8 +127,9 @@ def save(kind: Kind, language: str, subject: str | None, opening: str | None, by
                           author_id=by.id, created_at=utcnow())
     db.session.add(version)
     db.session.flush()
-    record("text.edited", f"{by.name} edited the e-mail text '{kind.label}' ({LANGUAGES[language]})",
-           actor=by, subject=version, kind=kind.key, language=language, changed=changed)
+    with language_of("en"):  # the audit trail is written in one language, whoever reads the page
+        summary = f"{by.name} edited the e-mail text '{kind.label}' ({LANGUAGES[language]})"
+    record("text.edited", summary, actor=by, subject=version, kind=kind.key, language=language, changed=changed)
     return version
 
 
@@ -138,8 +142,9 @@ def reset(kind: Kind, language: str, by: User) -> TextVersion | None:
                           created_at=utcnow())
     db.session.add(version)
     db.session.flush()
-    record("text.reset", f"{by.name} reset the e-mail text '{kind.label}' ({LANGUAGES[language]}) to the default",
-           actor=by, subject=version, kind=kind.key, language=language)
+    with language_of("en"):  # the audit trail is written in one language, whoever reads the page
+        summary = f"{by.name} reset the e-mail text '{kind.label}' ({LANGUAGES[language]}) to the default"
+    record("text.reset", summary, actor=by, subject=version, kind=kind.key, language=language)
     return version
 
 

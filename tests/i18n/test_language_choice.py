@@ -93,7 +93,9 @@ def test_the_switcher_refuses_an_unknown_language_and_changes_nothing(client, co
     choose(client, "de", "/login", page)
     response = choose(client, code, "/login", page)
     assert response.status_code == 303 and response.headers["Location"].endswith("/login")
-    assert html_lang(client.get("/login", headers={"Accept-Language": "ja"}).get_data(as_text=True)) == "de"
+    after = client.get("/login", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert html_lang(after) == "de"
+    assert in_language("de", "Choose a language from the list.") in text_of(after)  # and says why
 
 
 def test_the_switcher_never_sends_anyone_to_another_site(client):
@@ -204,3 +206,28 @@ def test_a_sign_in_link_is_in_the_accounts_language_not_the_pages(app, client, j
     (mail,) = smtp.messages_to("jordan@example.com")
     assert html_lang(html_part(mail)) == "de"
 
+
+
+def test_signing_out_keeps_the_persons_language(app, client, jordan):
+    sign_in(app, client, jordan)
+    page = client.get("/").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_in(page)})
+    login = client.get("/login", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
+    assert html_lang(login) == "de"  # Jordan reads German; the shared computer's browser is English
+
+
+def test_changing_the_language_in_settings_reloads_the_whole_page_under_htmx(app, client, jordan):
+    """htmx swaps only <body>: a new language needs a whole page (its <html lang>), so the answer is
+    HX-Redirect; the same form without a change answers as before."""
+    sign_in(app, client, jordan)
+    page = client.get("/settings").get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(User, jordan)
+        fields = {"timezone": user.timezone, "day_start": "07:00", "day_end": "21:00",
+                  "csrf_token": csrf_in(page, last=False)}
+    changed = client.post("/settings", data={**fields, "language": "ja"}, headers={"HX-Request": "true"})
+    assert changed.status_code == 200 and changed.headers["HX-Redirect"].endswith("/settings")
+    assert locale_of(app, jordan) == "ja"
+    same = client.post("/settings", data={**fields, "language": "ja"}, headers={"HX-Request": "true"})
+    assert "HX-Redirect" not in same.headers
+    assert html_lang(client.get("/settings").get_data(as_text=True)) == "ja"

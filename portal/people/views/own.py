@@ -9,7 +9,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...forms import show_error
 from ...i18n import _, current_language
-from ...rendering import render, wants_fragment
+from ...rendering import redirect_after_post, render, wants_fragment
 from ...security import role_required
 from ...timeutil import to_zone, utcnow
 from .. import bp
@@ -57,6 +57,7 @@ def update_own_profile():
     profile = _own_profile()
     form = OwnProfileForm(data={"language": current_language()})  # a POST without the field keeps the language
     if form.validate_on_submit():
+        before = current_language()
         try:
             update_profile(profile, form.data, by_recruiter=False)
             apply_photo(profile, form)
@@ -67,7 +68,7 @@ def update_own_profile():
             db.session.commit()
             refresh()  # the language may have changed: say so in the new one
             flash(_("Your profile is saved. Candidates see the changes right away."), "success")
-            return redirect(url_for("people.own_profile"))
+            return redirect_after_post(url_for("people.own_profile"), whole_page=current_language() != before)
     return _page(profile, status=422, fragment="profile_form", profile_form=form)
 
 
