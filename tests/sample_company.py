@@ -129,6 +129,7 @@ def build_world() -> World:
     host_links = _host_links(now, lena=lena, ana=ana, live=hours[1])
     _recordings(tom)
     _bank_question(tom, jordan)
+    _edited_text(recruiter)
 
     tokens = {
         "auth.confirm_sign_in": [_issue(SIGN_IN, user=jordan.user)],
@@ -157,12 +158,22 @@ def build_world() -> World:
             "window_id": hours,
             "slug": ["funnel"],
             "provider": ["default"],
+            "kind": ["candidate_invitation"],  # e-mail texts: the Spanish invitation, edited (its Reset form)
+            "language": ["es"],
         },
         tokens=tokens,
     )
     db.session.commit()
     db.session.close()  # reading anything now would open a (write) transaction on SQLite
     return world
+
+
+def _edited_text(recruiter) -> None:
+    """The recruiter's own opening of the Spanish portal invitation: the editor then offers Reset too."""
+    from portal.texts.services import kind_or_none, save
+
+    save(kind_or_none("candidate_invitation"), "es", "Su invitación", "Hola {candidate_first_name}: le esperamos.",
+         recruiter)
 
 
 def _recordings(tom) -> None:

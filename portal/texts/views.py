@@ -35,6 +35,9 @@ def _edit_url(kind, language: str) -> str:
 
 def _preview(kind, language: str, form: TextForm) -> tuple[object, str | None]:
     """(the filled-in text on sample data, None) or (None, why it can't be used)."""
+    refused = [message for errors in form.errors.values() for message in errors]
+    if refused:  # what the form itself refuses (a line break in the subject, an expired form)
+        return None, " ".join(str(message) for message in refused)
     try:
         subject, opening = clean(kind, form.subject.data, form.opening.data)
     except TextError as error:
@@ -92,7 +95,8 @@ def update(kind: str, language: str):
 def preview(kind: str, language: str):
     """The text on sample data; changes nothing."""
     found = _kind(kind, language)
-    return _page(found, language, TextForm(), fragment="preview")
+    form = TextForm()
+    return _page(found, language, form, status=200 if form.validate() else 422, fragment="preview")
 
 
 @bp.post("/recruiter/texts/<kind>/<language>/reset")
