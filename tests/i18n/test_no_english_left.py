@@ -54,20 +54,28 @@ def phrases(language: str) -> list[str]:
 
 
 class _Visible(HTMLParser):
-    """The words a reader meets: text outside script/style, and the labels assistive technology reads."""
+    """The words a reader meets: text outside script/style, and the labels assistive technology reads.
+    Text marked as English on purpose (an element with ``lang="en"`` inside the page: the audit trail's
+    summaries, stored as written; the switcher's "English") is left out: it says what language it is."""
 
     SKIP = {"script", "style", "template"}
     SPOKEN = ("aria-label", "title", "placeholder", "alt", "aria-description")
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.open: list[str] = []  # the elements we are inside of, once one is marked lang="en"
 
     def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag not in self.VOID and (self.open or (tag != "html" and attributes.get("lang") == "en")):
+            self.open.append(tag)
         if tag in self.SKIP:
             self.skipping += 1
-        attributes = dict(attrs)
+        if self.open:
+            return
         self.parts += [" ", *(attributes[name] or "" for name in self.SPOKEN if name in attributes), " "]
         if tag == "input" and attributes.get("type") in ("submit", "button") and attributes.get("value"):
             self.parts.append(f" {attributes['value']} ")
@@ -75,10 +83,12 @@ class _Visible(HTMLParser):
     def handle_endtag(self, tag):
         if tag in self.SKIP and self.skipping:
             self.skipping -= 1
+        if self.open and self.open[-1] == tag:
+            self.open.pop()
         self.parts.append(" ")
 
     def handle_data(self, data):
-        if not self.skipping:
+        if not self.skipping and not self.open:
             self.parts.append(data)
 
 
