@@ -126,7 +126,9 @@ def test_a_japanese_candidate_signs_in_and_asks_for_a_conversation(browser, demo
         page.goto(profile)
         request = say("ja", 'Request a conversation<span class="visually-hidden"> with %(name)s</span>',
                       name="Katharina Vogel")
-        page.get_by_role("button", name=without_tags(request)).click()
+        # Its name as Chromium computes it: the hidden span is positioned, so a space may come after it.
+        spaced = re.compile(r"\s*".join(re.escape(ch) for ch in without_tags(request).replace(" ", "")))
+        page.get_by_role("button", name=spaced).click()
         heading(page, say("ja", "Talk to %(name)s", name="Katharina Vogel"))
         in_japanese(page)
         days = JA_DAY.findall(page.locator("main").inner_text())
