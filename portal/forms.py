@@ -11,7 +11,8 @@ from wtforms.widgets import html_params
 from wtforms.validators import StopValidation, ValidationError
 
 from .i18n import _, _l
-from .timeutil import REACH, canonical_zone, describe_zone, find_zone, format_day, utcnow, within_reach, zone_options
+from .timeutil import REACH, format_day, utcnow, within_reach
+from .zones import canonical_zone, describe_zone, find_zone, zone_options
 
 
 class FieldError(ValueError):
@@ -98,7 +99,7 @@ def valid_timezone(form, field):
 
 
 class ZonePicker:
-    """A text box with a <datalist> of every listed zone (``timeutil.zone_options``): typing a city
+    """A text box with a <datalist> of every listed zone (``zones.zone_options``): typing a city
     or a country narrows the list in the browser, with JavaScript or without, on a phone too, and
     what is sent is the zone's IANA name. The macro ``zone_field`` writes its label and hints."""
 

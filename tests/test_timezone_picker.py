@@ -17,7 +17,7 @@ from helpers import Auth, csrf_in, text_of
 
 from portal.auth.models import User
 from portal.extensions import db
-from portal.timeutil import zone_options
+from portal.zones import zone_options
 
 SUMMER = datetime(2031, 7, 1, 12, 0, tzinfo=UTC)
 OFFSET = re.compile(r"^GMT([+-])(\d{2}):(\d{2}) · ")

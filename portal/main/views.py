@@ -12,7 +12,8 @@ from ..extensions import db
 from ..i18n import _, current_language
 from ..rendering import redirect_after_post, render
 from ..security import role_required
-from ..timeutil import describe_zone, utcnow
+from ..timeutil import utcnow
+from ..zones import describe_zone
 from . import bp
 from .forms import TimeSettingsForm
 from .services import candidate_home, readiness, recruiter_overview, update_time_settings
