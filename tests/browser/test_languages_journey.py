@@ -5,7 +5,8 @@ the Nu HTML checker and at 375 px:
    she is e-mailed and walks home → people → Katharina Vogel's profile → her questions (adds one) →
    a request to talk to Katharina. Every page is ``<html lang="ja">``, its headings and buttons are the
    Japanese catalogue's, and dates are written the Japanese way (年, 月, 日).
-2. Katharina Vogel, an investor in Berlin whose account reads German, is asked by Haruka (approved by
+2. Amara Okafor, the CEO, whose recruiter set her language to German, and Katharina Vogel, an investor
+   in Berlin whose account reads German, are each asked by Haruka (approved by
    the recruiter): her invitation comes in German, she accepts from its link on a German page, and her
    confirmation carries a calendar invitation whose summary and description are German; Haruka's
    confirmation is Japanese.
@@ -21,6 +22,7 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from babel.dates import format_skeleton
 from browser_helpers import axe_check, move_deadline
@@ -33,6 +35,7 @@ from portal.meetings.forms import parse_slot
 from portal.timeutil import utcnow
 
 HARUKA, KATHARINA = "haruka.sato@example.com", "katharina.vogel@northwind.example"
+AMARA = "amara.okafor@northwind.example"  # the CEO
 RILEY = "riley.morgan@northwind.example"
 QUESTION = "日本のお客様との仕事はどのくらいありますか?"
 JA_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
@@ -149,9 +152,10 @@ def test_a_japanese_candidate_signs_in_and_asks_for_a_conversation(browser, demo
         context.close()
 
 
-def haruka_asks_katharina(app) -> int:
-    """Haruka asks Katharina for two of her free times at least a day ahead, and the recruiter
-    approves: Katharina is invited. The conversation's id."""
+def haruka_asks(app, person: str, *, german: bool = False) -> int:
+    """Haruka asks ``person`` for two of their free times at least a day ahead, and the recruiter
+    approves: the person is invited. ``german``: the person's account language is set to German first
+    (what a recruiter does on their profile; tests/people covers that form). The conversation's id."""
     from portal.auth.models import User
     from portal.extensions import db
     from portal.meetings.queue import approve_request
@@ -159,12 +163,14 @@ def haruka_asks_katharina(app) -> int:
     from portal.questions.models import Question
 
     with app.app_context():
-        wanted = sa.select(User).where(User.email.in_([HARUKA, KATHARINA, RILEY]))
+        wanted = sa.select(User).where(User.email.in_([HARUKA, person, RILEY]))
         users = {user.email: user for user in db.session.scalars(wanted)}
-        candidate, profile = users[HARUKA].candidacy, users[KATHARINA].profile
+        if german:
+            users[person].locale = "de"
+        candidate, profile = users[HARUKA].candidacy, users[person].profile
         free = offered_slots(candidate, profile, 30, utcnow()).slots
-        starts = [slot.start for slot, fit in free if fit.inside and slot.start > utcnow() + timedelta(days=1)]
-        assert len(starts) >= 2, "Katharina should have free times Haruka can take"
+        starts = [slot.start for slot, _fit in free if slot.start > utcnow() + timedelta(days=1)]
+        assert len(starts) >= 2, f"{person} should have free times Haruka can take"
         question = Question(candidate_id=candidate.id, text=QUESTION, category="direction_finances")
         db.session.add(question)
         db.session.flush()
@@ -177,12 +183,17 @@ def haruka_asks_katharina(app) -> int:
         return meeting.id
 
 
-def test_a_german_investor_accepts_from_a_german_email_with_a_german_calendar_invitation(browser, demo, smtp):
+@pytest.mark.parametrize("person,name,german", [
+    (AMARA, "Amara Okafor", True),  # the CEO, whose recruiter set her language to German
+    (KATHARINA, "Katharina Vogel", False),  # an investor whose profile says German (the demo's)
+], ids=["ceo", "investor"])
+def test_a_german_speaker_accepts_from_a_german_email_with_a_german_calendar_invitation(browser, demo, smtp, person,
+                                                                                        name, german):
     move_deadline(demo.app, HARUKA)
-    haruka_asks_katharina(demo.app)
+    haruka_asks(demo.app, person, german=german)
 
     # The invitation: German subject and body, Haruka's name in it, the links to answer.
-    (invitation,) = mails(demo, smtp, KATHARINA)
+    (invitation,) = mails(demo, smtp, person)
     subject = " ".join(str(invitation["Subject"]).split())
     assert "Haruka Sato" in subject and reads_as(subject, "de", "would like to talk to you"), subject
     text = body(invitation)
@@ -208,7 +219,7 @@ def test_a_german_investor_accepts_from_a_german_email_with_a_german_calendar_in
         context.close()
 
     # Her confirmation and its calendar invitation are German; Haruka's are Japanese.
-    for address, language in ((KATHARINA, "de"), (HARUKA, "ja")):
+    for address, language in ((person, "de"), (HARUKA, "ja")):
         (confirmed,) = [m for m in mails(demo, smtp, address) if m.get_all("Subject") and any(
             p.get_content_type() == "text/calendar" for p in m.iter_attachments())]
         assert reads_as(str(confirmed["Subject"]), language, "Confirmed:"), confirmed["Subject"]
@@ -216,7 +227,7 @@ def test_a_german_investor_accepts_from_a_german_email_with_a_german_calendar_in
         (part,) = [p for p in confirmed.iter_attachments() if p.get_content_type() == "text/calendar"]
         (event,) = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
         summary, description = str(event["SUMMARY"]), str(event["DESCRIPTION"])
-        assert "Haruka Sato" in summary and "Katharina Vogel" in summary
+        assert "Haruka Sato" in summary and name in summary
         assert reads_as(summary, language, "Conversation:"), summary
         assert not summary.startswith("Conversation:"), summary
         assert QUESTION in description and reads_as(description, language, "Questions to cover"), description
