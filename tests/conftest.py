@@ -71,6 +71,41 @@ def _reuse_url_builders() -> None:
 _reuse_url_builders()
 
 
+def _reuse_compiled_templates() -> None:
+    """Every test's fresh app has a fresh Jinja environment, which compiled each template it renders
+    again: a third of a page test's time (the translated templates are longer). Jinja's own bytecode
+    cache, kept in memory for this process, hands every app the code compiled from the same source
+    (keyed by template and file; a changed source has another checksum and is compiled anew). Every
+    app here is configured alike (create_app). Only the test process: the servers tests start compile
+    their own."""
+    from flask import Flask
+    from jinja2 import BytecodeCache
+
+    class _InMemory(BytecodeCache):
+        def __init__(self):
+            self.compiled: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket):
+            if bucket.key in self.compiled:
+                bucket.bytecode_from_string(self.compiled[bucket.key])
+
+        def dump_bytecode(self, bucket):
+            self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+    cache = _InMemory()
+    create_environment = Flask.create_jinja_environment
+
+    def _create_jinja_environment(self):
+        environment = create_environment(self)
+        environment.bytecode_cache = cache
+        return environment
+
+    Flask.create_jinja_environment = _create_jinja_environment
+
+
+_reuse_compiled_templates()
+
+
 def pytest_report_header(config):
     """Say when the suite runs at a moved moment (``make test-at``, tests/moments.py)."""
     offset = os.environ.get("PORTAL_TEST_CLOCK_OFFSET")
