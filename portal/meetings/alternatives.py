@@ -7,8 +7,8 @@ link that opens the request form with the same format, length and questions alre
 - *The same questions*: the meeting's open agenda questions, through the directory's topic matcher
   (``questions.suggestions.suggest_people``); a private question counts by its category only, so its
   words never reach a mail. Without an open agenda: the declined person's topics and team.
-- *Free*: ``requests.is_open`` and at least one time the request form would offer before the
-  candidate's decision deadline (``requests.bookable_slots``' rules: both sides' confirmed
+- *Free*: ``free_times.is_open`` and at least one time the request form would offer before the
+  candidate's decision deadline (``free_times.bookable_slots``' rules: both sides' confirmed
   conversations, time off, the weekly cap); a request in writing needs no time, so open is enough.
   The first free time shown is the first the request form offers: within the candidate's hours when
   one is, else the nearest outside them (marked early or late).
@@ -37,7 +37,8 @@ from ..people.models import StaffProfile
 from ..questions.suggestions import suggest_people
 from ..timeutil import to_zone
 from .models import WAITING, CounterTime, Meeting, ProposedSlot
-from .requests import DAYS_AHEAD, agenda, candidate_busy, is_open
+from .free_times import DAYS_AHEAD, candidate_busy, is_open
+from .requests import agenda
 
 LIMIT = 3
 
@@ -131,7 +132,7 @@ def _ranked(questions, profiles, team: str | None) -> list[tuple[StaffProfile, t
 
 
 def _busy_by_person(ids: list[int], now: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
-    """Each person's confirmed conversations not over yet (``requests.person_busy`` for many at once)."""
+    """Each person's confirmed conversations not over yet (``free_times.person_busy`` for many at once)."""
     busy: dict[int, list] = {}
     for staff_id, start, end in db.session.execute(
             sa.select(Meeting.staff_id, Meeting.start_at, Meeting.end_at)

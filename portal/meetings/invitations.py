@@ -31,7 +31,7 @@ from .calendar import agenda_questions, video_link_for
 from .capacity import lock_person
 from .links import InviteError, clean_text, meeting_for_token
 from .models import CounterTime, Meeting, ProposedSlot, Status
-from .requests import Offered, offered_slots
+from .free_times import Offered, offered_slots
 from .states import confirm, still_free, transition
 from .written import mail_written_link
 

@@ -25,13 +25,13 @@ from . import notify
 from .forms import slot_value
 from .links import InviteError, meeting_for_token
 from .models import Meeting
+from .free_times import offered_slots
 from .requests import (
     MAX_REASON,
     RequestError,
     can_cancel,
     change_cutoff,
     has_started,
-    offered_slots,
     reschedule_meeting,
 )
 from .states import end_conversation, transition

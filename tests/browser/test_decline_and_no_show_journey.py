@@ -23,7 +23,8 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.meetings import notify
 from portal.meetings.models import Meeting, ProposedSlot
-from portal.meetings.requests import RequestData, bookable_slots, create_request
+from portal.meetings.free_times import bookable_slots
+from portal.meetings.requests import RequestData, create_request
 from portal.meetings.states import confirm, new_uid, transition
 from portal.people.models import StaffProfile
 from portal.questions.models import Question

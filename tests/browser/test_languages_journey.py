@@ -159,7 +159,8 @@ def haruka_asks(app, person: str, *, german: bool = False) -> int:
     from portal.auth.models import User
     from portal.extensions import db
     from portal.meetings.queue import approve_request
-    from portal.meetings.requests import RequestData, create_request, offered_slots
+    from portal.meetings.free_times import offered_slots
+    from portal.meetings.requests import RequestData, create_request
     from portal.questions.models import Question
 
     with app.app_context():

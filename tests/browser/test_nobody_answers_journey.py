@@ -18,7 +18,8 @@ from playwright.sync_api import expect
 from portal.auth.models import User
 from portal.extensions import db
 from portal.meetings.models import Meeting, MeetingTransition
-from portal.meetings.requests import RequestData, bookable_slots, create_request
+from portal.meetings.free_times import bookable_slots
+from portal.meetings.requests import RequestData, create_request
 from portal.meetings.tasks import run_due
 from portal.questions.models import Question
 from portal.timeutil import utcnow

@@ -32,7 +32,8 @@ from portal.auth.models import ActionToken
 from portal.extensions import db
 from portal.meetings.invitations import proposable_times, propose_times
 from portal.meetings.models import Meeting
-from portal.meetings.requests import RequestData, create_request, offered_slots
+from portal.meetings.free_times import offered_slots
+from portal.meetings.requests import RequestData, create_request
 from portal.templating import _both_zones, _time_range
 from portal.timeutil import format_date, utcnow
 

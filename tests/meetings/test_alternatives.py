@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.meetings import notify
 from portal.meetings.alternatives import alternatives
-from portal.meetings.requests import bookable_slots
+from portal.meetings.free_times import bookable_slots
 from portal.meetings.states import transition
 from portal.people.models import AvailabilityWindow, StaffProfile, TimeOff
 from portal.questions.models import Question

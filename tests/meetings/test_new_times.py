@@ -152,7 +152,8 @@ def test_new_times_for_a_request_that_changed_meanwhile_are_refused_and_nothing_
     """Tom declines while Jordan is choosing new times (read before, saved after): Tom's answer stands."""
     take_jordans_time(app, world)
     from portal.meetings.proposals import offer_new_times
-    from portal.meetings.requests import RequestError, bookable_slots
+    from portal.meetings.free_times import bookable_slots
+    from portal.meetings.requests import RequestError
 
     with app.app_context():
         meeting = db.session.get(Meeting, world.meeting)

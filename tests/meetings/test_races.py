@@ -29,7 +29,7 @@ from portal.mail.models import OutboxMessage
 from portal.meetings import notify
 from portal.meetings.forms import slot_value
 from portal.meetings.models import WAITING, Meeting
-from portal.meetings.requests import offered_slots
+from portal.meetings.free_times import offered_slots
 from portal.people.models import AvailabilityWindow
 from portal.timeutil import utcnow
 

@@ -15,7 +15,8 @@ from portal.candidates.models import Candidate
 from portal.extensions import db
 from portal.meetings.capacity import week_counts
 from portal.meetings.models import Meeting, MeetingTransition, meeting_question
-from portal.meetings.requests import RequestData, RequestError, bookable_slots, create_request
+from portal.meetings.free_times import bookable_slots
+from portal.meetings.requests import RequestData, RequestError, create_request
 from portal.people.models import AvailabilityWindow, StaffProfile
 
 # Tuesday 4 March, in Amara's window (15:00–17:00 Berlin = 14:00–16:00 UTC) and Tom's (15:00–17:00 UTC).

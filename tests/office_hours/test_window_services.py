@@ -16,7 +16,7 @@ from helpers import T0
 
 from portal.extensions import db
 from portal.meetings.models import BookedUnit
-from portal.meetings.requests import offered_slots, person_busy
+from portal.meetings.free_times import offered_slots, person_busy
 from portal.meetings.states import SlotTaken, confirm
 from portal.office_hours import clock, presence, windows
 from portal.office_hours.models import HoursWindow, WindowStatus

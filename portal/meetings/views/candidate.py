@@ -30,10 +30,10 @@ from ..forms import (ActionForm, CancelForm, FollowUpForm, NewTimesForm, Proposa
 from ..notify import times_gone
 from ..proposals import (accept_proposal, decline_proposal, offer_new_times, open_times, proposal_expires_at,
                          proposal_message)
-from ..requests import (GROUPS, MAX_SLOTS, Offered, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting,
+from ..free_times import Offered, is_open, offered_slots
+from ..requests import (GROUPS, MAX_SLOTS, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting,
                         candidate_meetings, change_cutoff, change_deadline, create_request, get_meeting, group_conversations,
-                        has_started, history, is_open, is_over, offered_slots, record_follow_up, report_no_show,
-                        reschedule_meeting)
+                        has_started, history, is_over, record_follow_up, report_no_show, reschedule_meeting)
 
 def _candidacy():
     candidacy = current_user.candidacy

@@ -1,0 +1,83 @@
+"""Who is free when: the times a candidate may be offered with a person, from the person's free
+slots, both sides' confirmed conversations, the time office hours hold, the person's weekly cap and
+the candidate's decision deadline and hours. Reads only; ``requests`` asks, ``check_slots`` re-checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..people.availability import Slot, free_slots, within_hours
+from ..timeutil import Fit, to_zone
+from .capacity import week_counts
+from .models import BOOKING_UNIT_MINUTES, BookedUnit, Meeting
+
+DAYS_AHEAD = 14
+
+
+def is_open(profile) -> bool:
+    """The person can be asked: in the directory, active, accepting, with room in their week."""
+    return profile.visible and profile.user.active and profile.accepting_requests and profile.weekly_cap > 0
+
+
+def _intervals(where, exclude_id: int | None, now: datetime) -> list[tuple[datetime, datetime]]:
+    query = sa.select(Meeting.start_at, Meeting.end_at).where(where, Meeting.status == "confirmed",
+                                                              Meeting.end_at > now)
+    if exclude_id is not None:
+        query = query.where(Meeting.id != exclude_id)
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def person_busy(staff_id: int, now: datetime, exclude_id: int | None = None):
+    """The person's confirmed conversations, and the time their office hours hold (``BookedUnit``
+    rows of a window: 15-minute units)."""
+    unit = timedelta(minutes=BOOKING_UNIT_MINUTES)
+    held = db.session.scalars(sa.select(BookedUnit.unit_start).where(
+        BookedUnit.staff_id == staff_id, BookedUnit.window_id.is_not(None), BookedUnit.unit_start > now - unit))
+    return _intervals(Meeting.staff_id == staff_id, exclude_id, now) + [(start, start + unit) for start in held]
+
+
+def candidate_busy(candidate, now: datetime, exclude_id: int | None = None):
+    return _intervals(Meeting.candidate_id == candidate.id, exclude_id, now)
+
+
+def free_for(candidate, profile, length: int, now: datetime, busy, exclude_id=None) -> list[Slot]:
+    zone = candidate.user.timezone
+    today = to_zone(now, zone).date()
+    return free_slots(profile, today, today + timedelta(days=DAYS_AHEAD - 1), timedelta(minutes=length), zone,
+                      now=now, busy=busy, booked_per_week=week_counts(profile, now, exclude_id))
+
+
+def bookable_slots(candidate, profile, length: int, now: datetime, *, exclude_id: int | None = None,
+                   earliest: datetime | None = None) -> list[Slot]:
+    """Times to offer: the person's free slots that also suit the candidate (free, before the deadline)."""
+    busy = person_busy(profile.user_id, now, exclude_id) + candidate_busy(candidate, now, exclude_id)
+    deadline = candidate.decision_deadline
+    return [s for s in free_for(candidate, profile, length, now, busy, exclude_id)
+            if (deadline is None or s.end <= deadline) and (earliest is None or s.start >= earliest)]
+
+
+@dataclass
+class Offered:
+    """Times to show someone, each with how it sits in the candidate's day (``Fit``)."""
+
+    slots: list[tuple[Slot, Fit]]
+    outside: bool = False  # nothing fits the candidate's hours: these are the nearest times outside them
+    hidden: int = 0  # free times left out because they fall outside the candidate's hours
+
+
+def offered_slots(candidate, profile, length: int, now: datetime, *, show_all: bool = False,
+                  exclude_id: int | None = None, earliest: datetime | None = None) -> Offered:
+    """``bookable_slots`` within the candidate's hours (07:00–21:00 in their zone unless they changed
+    them); when none is, the nearest outside them, labelled early or late; with ``show_all``, all."""
+    free = bookable_slots(candidate, profile, length, now, exclude_id=exclude_id, earliest=earliest)
+    user = candidate.user
+    chosen, outside = within_hours(free, user.timezone, user.hours, show_all=show_all)
+    return Offered(chosen, outside, len(free) - len(chosen))
+
+
+def overlaps(start, end, intervals) -> bool:
+    return any(start < b_end and b_start < end for b_start, b_end in intervals)
