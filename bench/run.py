@@ -1,19 +1,23 @@
-"""`make bench`: the main pages under load on the scale data, next to a bare endpoint of the same app.
+"""`make bench`: every page under load on the scale data, next to a bare endpoint of the same app.
 
 For each database (SQLite file, PostgreSQL) it builds the scale data once (``db upgrade`` +
 ``seed-scale``; reused on the next run), serves the app with gunicorn on loopback, signs in as a
-recruiter and as a candidate with conversations (a sign-in token issued with the app's own services,
-then the confirm URL opened through the server), warms up, and measures each page at a fixed
-concurrency: requests per second, client latency p50/p99 and server time p50/p99 (``Server-Timing``).
-The bare endpoint (``/healthz``: no database, no template) is the ceiling of this machine; every page
-is shown as a ratio of it. Beside the pages: the candidate's presence poll, unchanged (``?since=`` the
-current stamp: a 204 after reading the clock row; issue 16 wants at least half the bare endpoint's
-throughput) and changed (no ``since``: the fresh fragment). It prints figures and exits 0: a
+recruiter and as the busiest candidate (sign-in tokens issued with the app's own services, then the
+confirm URL opened through the server), issues the e-mailed links a person or an interviewer would
+get, warms up, and measures each page at a fixed concurrency: requests per second, client latency
+p50/p99 and server time p50/p99 (``Server-Timing``). The bare endpoint (``/healthz``: no database, no
+template) is the ceiling of this machine; every page is shown as a ratio of it and against issue
+19's goal for its kind (bench/report.py). The polls are measured unchanged (``?since=`` the current
+stamp: 204; ``If-None-Match`` the current ETag: 304) and changed (the fresh fragment).
+
+The table is also written as JSON under ``instance/`` (``bench-<when>.json``); ``--compare OLD.json``
+prints, per database and page, the change since that run. It prints figures and exits 0: a
 benchmark, never a test.
 
     make bench                                 # 100,000 candidates, SQLite and PostgreSQL
     make bench BENCH_ARGS="--candidates 2000 --requests 100"
-    .venv/bin/python bench/run.py --databases sqlite --workers 2 --concurrency 4
+    make bench BENCH_ARGS="--compare instance/bench-20261205-1210.json"
+    .venv/bin/python bench/run.py --databases sqlite --workers 2 --concurrency 4 --only analytics
     make bench BENCH_ARGS=--rebuild            # seed again after changing demodata/scale*.py
 
 gunicorn runs sync workers (no keep-alive: each request is a new loopback connection) with
@@ -26,42 +30,61 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import socket
+import string
 import subprocess
 import sys
 import threading
 import time
 import traceback
 import urllib.parse
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from report import GOALS, Result, compare, say, table, write_json
 from serve import BIN, MARKER, ROOT, issue_sign_in, port_open, request, server_env, sign_in, start_server
 
 INSTANCE = ROOT / "instance"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 UNCHANGED_GOAL = 0.5  # issue 16: the unchanged poll keeps at least half the bare endpoint's throughput
 
-# (label, path, who, the answer expected): "who" is the session used for the request. ``{stamp}`` is
-# the presence stamp a page carries (the ETag of the changed poll); a client that gets the fresh
-# fragment (200: the stamp moved, e.g. each minute while someone is live) polls with its new stamp,
-# as htmx does.
+# (label, path, who, the answer expected, kind). "who" is the session used ("link": none, an
+# e-mailed link's token is in the path); "kind" picks the goal (report.GOALS). ``{name}`` in a path
+# is a target found in the data (serve.issue_sign_in) or a date; ``{stamp}`` is the presence stamp a
+# page carries (the ETag of the changed poll): a client that gets the fresh fragment (200: the stamp
+# moved, e.g. each minute while someone is live) polls with its new stamp, as htmx does. Kind "poll"
+# with expect 304 sends If-None-Match with the ETag of the first answer.
 PAGES = [
-    ("bare endpoint (/healthz)", "/healthz", "recruiter", 200),
-    ("analytics", "/recruiter/analytics", "recruiter", 200),
-    ("directory", "/people", "candidate", 200),
-    ("candidate home", "/", "candidate", 200),
-    ("recruiter queue", "/recruiter/requests", "recruiter", 200),
-    ("presence poll, unchanged", "/office-hours/presence?since={stamp}", "candidate", 204),
-    ("presence poll, changed", "/office-hours/presence", "candidate", 200),
+    ("bare endpoint (/healthz)", "/healthz", "recruiter", 200, "bare"),
+    ("candidate home", "/", "candidate", 200, "candidate"),
+    ("directory", "/people", "candidate", 200, "candidate"),
+    ("a profile", "/people/{person}", "candidate", 200, "candidate"),
+    ("questions", "/questions", "candidate", 200, "candidate"),
+    ("conversations", "/meetings", "candidate", 200, "candidate"),
+    ("a conversation", "/meetings/{meeting}", "candidate", 200, "candidate"),
+    ("the request form", "/people/{fresh_person}/request", "candidate", 200, "candidate"),
+    ("recruiter home", "/", "recruiter", 200, "recruiter"),
+    ("candidates", "/recruiter/candidates", "recruiter", 200, "recruiter"),
+    ("candidates, searched", "/recruiter/candidates?q=an", "recruiter", 200, "recruiter"),
+    ("a candidate's page", "/recruiter/candidates/{candidate_id}", "recruiter", 200, "recruiter"),
+    ("recruiter queue", "/recruiter/requests", "recruiter", 200, "recruiter"),
+    ("analytics", "/recruiter/analytics", "recruiter", 200, "recruiter"),
+    ("analytics, filtered", "/recruiter/analytics?from={year_ago}&to={this_month}&team={team}", "recruiter", 200,
+     "recruiter"),
+    ("people management", "/recruiter/people", "recruiter", 200, "recruiter"),
+    ("audit trail", "/recruiter/audit", "admin", 200, "recruiter"),
+    ("e-mailed invitation", "/invite/{invite_token}", "link", 200, "link"),
+    ("e-mailed manage page", "/invite/manage/{manage_token}", "link", 200, "link"),
+    ("e-mailed feedback form", "/feedback/{feedback_token}", "link", 200, "link"),
+    ("presence poll, unchanged", "/office-hours/presence?since={stamp}", "candidate", 204, "poll"),
+    ("presence poll, If-None-Match", "/office-hours/presence", "candidate", 304, "poll"),
+    ("presence poll, changed", "/office-hours/presence", "candidate", 200, ""),
+    ("queue refresh, If-None-Match", "/recruiter/requests", "recruiter", 304, "poll"),
 ]
-UNCHANGED = PAGES[-2]
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
+UNCHANGED = PAGES[-4]
 
 
 # --- databases ----------------------------------------------------------------------------------
@@ -136,72 +159,72 @@ def prepare(kind: str, candidates: int, base_env: dict, rebuild: bool = False) -
 # --- measuring ----------------------------------------------------------------------------------
 
 
-@dataclass
-class Result:
-    label: str
-    expect: int = 200
-    status: int = 0
-    rps: float = 0.0
-    client: list[float] = field(default_factory=list)  # ms
-    server: list[float] = field(default_factory=list)  # ms
-    size: int = 0
-    errors: int = 0
-    changed: int = 0  # a ``{stamp}`` poll answered with the fresh fragment (the stamp moved meanwhile)
-
-
 def stamp_of(headers) -> str:
     """The presence stamp a fragment carries: its ETag, unquoted."""
     etag = headers.get("ETag") or ""
     return etag.removeprefix("W/").strip('"')
 
 
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+class _Keep(dict):
+    def __missing__(self, key):  # ``{stamp}`` is filled while measuring
+        if key == "stamp":
+            return "{stamp}"
+        raise KeyError(key)
 
 
-def measure(port: int, label: str, path: str, cookie: str, args, expect: int = 200) -> Result:
+def resolve_path(path: str, targets: dict) -> str | None:
+    """``path`` with its ``{target}``s filled (URL-quoted), or None when the data has no such target."""
+    names = {name for _text, name, _spec, _conv in string.Formatter().parse(path) if name and name != "stamp"}
+    if not names <= targets.keys():
+        return None
+    return path.format_map(_Keep({name: urllib.parse.quote(targets[name], safe="") for name in names}))
+
+
+def measure(port: int, label: str, path: str, cookie: str, args, expect: int = 200, kind: str = "") -> Result:
     """``args.requests`` requests from ``args.concurrency`` threads (each its own connection), or as
-    many as fit in ``args.seconds``; throughput is what completed over the wall time."""
-    result = Result(label, expect)
+    many as fit in ``args.seconds``; throughput is what completed over the wall time. A poll that
+    expects 304 sends ``If-None-Match`` with the ETag of the first answer (and of each fresh one)."""
+    result = Result(label, path, kind, expect)
     total, concurrency = args.requests, args.concurrency
-    stamped = "{stamp}" in path
+    stamped, conditional = "{stamp}" in path, expect == 304
+    extra = {"HX-Request": "true"} if conditional else {}
 
     def resolve(headers) -> str:
         return path.format(stamp=urllib.parse.quote(stamp_of(headers))) if stamped else path
 
-    if stamped:  # the stamp the page was rendered with
-        status, headers, _ = request(port, path.split("?", 1)[0], cookie=cookie)
-        if status != 200:
-            result.status = status
+    etag = ""
+    if stamped or conditional:  # the stamp (ETag) the page was rendered with
+        status, headers, _ = request(port, path.split("?", 1)[0] if stamped else path, cookie=cookie, headers=extra)
+        if status != 200 or (conditional and not headers.get("ETag")):
+            result.status = status if status != 200 else -1
+            result.missing = "" if status != 200 else "the answer carries no ETag"
             return result
-        first = resolve(headers)
+        first, etag = resolve(headers), headers.get("ETag", "")
     else:
         first = path
-    status, _headers, body = request(port, first, cookie=cookie)
+    status, _headers, body = request(port, first, cookie=cookie, headers={**extra, "If-None-Match": etag} if etag else None)
     result.status, result.size = status, len(body)
     if status != expect:
         return result
     for _ in range(args.warmup):
-        request(port, first, cookie=cookie)
+        request(port, first, cookie=cookie, headers={**extra, "If-None-Match": etag} if etag else None)
     lock, barrier = threading.Lock(), threading.Barrier(concurrency + 1)
     share = [total // concurrency + (1 if i < total % concurrency else 0) for i in range(concurrency)]
 
     def client(n: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        times, server, errors, changed, current = [], [], 0, 0, first
+        times, server, errors, changed, current, tag = [], [], 0, 0, first, etag
         barrier.wait()
         for _ in range(n):
             if time.perf_counter() > stop_at:
                 break
             began = time.perf_counter()
-            code, headers, _ = request(port, current, cookie=cookie, connection=connection)
+            code, headers, _ = request(port, current, cookie=cookie, connection=connection,
+                                       headers={**extra, "If-None-Match": tag} if tag else None)
             times.append((time.perf_counter() - began) * 1000)
-            if stamped and code == 200:  # the stamp moved: poll with the new one from now on
+            if (stamped or conditional) and code == 200:  # the state moved: poll with the new stamp
                 changed += 1
-                current = resolve(headers)
+                current, tag = resolve(headers), headers.get("ETag", tag)
             else:
                 errors += code != expect
             timing = re.search(r"app;dur=([\d.]+)", headers.get("Server-Timing", ""))
@@ -226,41 +249,16 @@ def measure(port: int, label: str, path: str, cookie: str, args, expect: int = 2
     return result
 
 
-def table(title: str, results: list[Result]) -> None:
-    """One row per page: throughput and latency, each next to its ratio to the bare endpoint."""
-    bare = results[0]
-    say(f"\n{title}")
-    head = (f"{'page':<26} {'req/s':>8} {'÷ bare':>7} {'client p50':>11} {'p99':>8} {'× bare':>7}"
-            f" {'server p50':>11} {'p99':>8} {'KB':>6}")
-    say(head)
-    say("-" * len(head))
-    for r in results:
-        if r.status != r.expect:
-            say(f"{r.label:<26} not measured: the page answered {r.status}, not {r.expect}"
-                + (" (not there yet)" if r.status == 404 else ""))
-            continue
-        ratio = r.rps / bare.rps if bare.rps else float("nan")
-        slower = percentile(r.client, 50) / percentile(bare.client, 50) if bare.client else float("nan")
-        client = f"{percentile(r.client, 50):9.1f}ms {percentile(r.client, 99):6.1f}ms"
-        server = f"{percentile(r.server, 50):9.1f}ms {percentile(r.server, 99):6.1f}ms"
-        notes = ([f"{len(r.client)} requests"] + ([f"{r.errors} errors"] if r.errors else [])
-                 + ([f"{r.changed} answered with a fresh fragment"] if r.changed else []))
-        say(f"{r.label:<26} {r.rps:8.1f} {ratio:7.3f} {client} {slower:7.1f} {server} {r.size / 1024:6.0f}"
-            f"  ({', '.join(notes)})")
-    say("÷ bare: share of the bare endpoint's req/s; × bare: client p50 over the bare endpoint's client p50;"
-        " server: Server-Timing app;dur")
-
-
-def interleaved(port: int, cookies: dict, args, rounds: int = 5) -> tuple[float, float] | None:
+def interleaved(port: int, cookies: dict, path: str, args, rounds: int = 5) -> tuple[float, float] | None:
     """(bare req/s, unchanged poll req/s) measured in alternating rounds, so both see the same load
     (the machine is shared: a page measured a minute after the bare endpoint can see another load)."""
-    (_l, bare_path, bare_who, _e), (_l2, poll_path, poll_who, poll_expect) = PAGES[0], UNCHANGED
+    (_l, bare_path, bare_who, _e, _k), (_l2, _p, poll_who, poll_expect, _k2) = PAGES[0], UNCHANGED
     share = argparse.Namespace(**{**vars(args), "requests": max(args.requests // rounds, args.concurrency),
                                   "warmup": 0, "seconds": args.seconds / rounds})
     done, spent = [0, 0], [0.0, 0.0]
     for _ in range(rounds):
-        for i, (path, who, expect) in enumerate(((bare_path, bare_who, 200), (poll_path, poll_who, poll_expect))):
-            result = measure(port, "", path, cookies[who], share, expect)
+        for i, (path_, who, expect) in enumerate(((bare_path, bare_who, 200), (path, poll_who, poll_expect))):
+            result = measure(port, "", path_, cookies[who], share, expect)
             if result.status != expect or not result.rps:
                 return None
             done[i] += len(result.client)
@@ -269,13 +267,19 @@ def interleaved(port: int, cookies: dict, args, rounds: int = 5) -> tuple[float,
 
 
 def verdict(pair: tuple[float, float] | None) -> None:
+    goal = GOALS["poll"][0]
     if pair is None:
         say("unchanged presence poll: not measured side by side")
         return
     bare, poll = pair
     ratio = poll / bare
     say(f"unchanged presence poll, in alternating rounds with the bare endpoint: {poll:.1f} vs {bare:.1f} req/s"
-        f" = {ratio:.2f} (goal: at least {UNCHANGED_GOAL} — {'met' if ratio >= UNCHANGED_GOAL else 'NOT met'})")
+        f" = {ratio:.2f} (goal: at least {goal} — {'met' if ratio >= goal else 'NOT met'})")
+
+
+def dates(now: datetime) -> dict[str, str]:
+    """The analytics filter's months: a year ago to this month."""
+    return {"this_month": f"{now:%Y-%m}", "year_ago": f"{now.year - 1}-{now.month:02d}"}
 
 
 def bench(kind: str, args, base_env: dict) -> list[Result] | None:
@@ -289,18 +293,27 @@ def bench(kind: str, args, base_env: dict) -> list[Result] | None:
     log = INSTANCE / f"bench-gunicorn-{kind}.log"
     server = start_server(env, port, args.workers, log)
     try:
-        tokens = issue_sign_in(env)
-        cookies = {who: sign_in(port, raw) for who, (_email, raw) in tokens.items()}
+        tokens, targets = issue_sign_in(env)
+        targets.update(dates(datetime.now(UTC)))
+        cookies = {who: sign_in(port, raw) for who, (_email, raw) in tokens.items()} | {"link": ""}
         say(f"  gunicorn -w {args.workers} on 127.0.0.1:{port} (PORTAL_ENV={env['PORTAL_ENV']}); "
             "signed in as " + " and ".join(f"{who} {email}" for who, (email, _raw) in tokens.items()))
         say(f"  per page: {args.warmup} warm-up requests, then {args.requests} requests (at most "
             f"{args.seconds:g} s) from {args.concurrency} client threads")
-        results = []
-        for label, path, who, expect in PAGES:
-            result = measure(port, label, path, cookies[who], args, expect)
+        results, poll_path = [], None
+        for label, path, who, expect, page_kind in PAGES:
+            if args.only and label != PAGES[0][0] and not any(word in label for word in args.only):
+                continue
+            resolved = resolve_path(path, targets)
+            if resolved is None:
+                result = Result(label, path, page_kind, expect, missing="the scale data has none to show")
+            else:
+                result = measure(port, label, resolved, cookies[who], args, expect, page_kind)
+            if (label, path) == UNCHANGED[:2]:
+                poll_path = resolved
             results.append(result)
             say(f"  {label}: {result.status}, {result.rps:.1f} req/s")
-        pair = interleaved(port, cookies, args)
+        pair = interleaved(port, cookies, poll_path, args) if poll_path else None
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -310,20 +323,34 @@ def bench(kind: str, args, base_env: dict) -> list[Result] | None:
     return results
 
 
+def commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=400, help="measured requests per page")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--seconds", type=float, default=60, help="time limit per page")
+    parser.add_argument("--seconds", type=float, default=30, help="time limit per page")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--only", action="append", default=[], help="pages whose label contains this (repeatable)")
     parser.add_argument("--rebuild", action="store_true", help="seed the scale data again")
+    parser.add_argument("--compare", type=Path, help="an earlier run's JSON: show the change per page")
+    parser.add_argument("--out", type=Path, help="where to write the JSON (default instance/bench-<when>.json)")
     args = parser.parse_args()
+    if args.compare and not args.compare.is_file():
+        parser.error(f"--compare: no such file {args.compare}")
     INSTANCE.mkdir(exist_ok=True)
     base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL")}
-    say(f"Benchmark on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    started = datetime.now(UTC)
+    say(f"Benchmark on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, commit {commit()}")
     summary = {}
     for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
         try:
@@ -334,17 +361,15 @@ def main() -> int:
             continue
         if results:
             summary[kind] = results
-    if len(summary) > 1:
-        say("\nSide by side (req/s, and server time p50 in ms)")
-        kinds = list(summary)
-        say(f"{'page':<26}" + "".join(f" {k:>22}" for k in kinds))
-        for i, (label, _path, _who, _expect) in enumerate(PAGES):
-            cells = []
-            for kind in kinds:
-                r = summary[kind][i]
-                cells.append(f"{r.rps:9.1f} /{percentile(r.server, 50):7.1f} ms" if r.status == r.expect
-                             else f"{'(' + str(r.status) + ')':>22}")
-            say(f"{label:<26}" + "".join(f" {c:>22}" for c in cells))
+    if not summary:
+        return 0
+    meta = {"when": f"{started:%Y-%m-%d %H:%M} UTC", "commit": commit(), "cpus": os.cpu_count(),
+            "candidates": args.candidates, "workers": args.workers, "concurrency": args.concurrency,
+            "requests": args.requests}
+    out = args.out or INSTANCE / f"bench-{started:%Y%m%d-%H%M}.json"
+    write_json(out, meta, summary)
+    if args.compare:
+        compare(args.compare, json.loads(out.read_text()))
     return 0
 
 

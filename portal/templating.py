@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from babel.lists import format_list
 from flask import Flask, current_app, has_request_context, request
+from flask_babel import format_decimal
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -157,6 +158,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["paragraphs"] = _paragraphs
     app.jinja_env.filters["midsentence"] = _midsentence
     app.jinja_env.filters["and_list"] = _and_list
+    app.jinja_env.filters["number"] = format_decimal  # 12,345 / 12.345 / 12 345: the reader's way
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,115 @@
+"""Where a page's time goes, in-process: ``make bench`` says how fast, this says why.
+
+Opens the app on a benchmark database (``make bench`` builds them), signs in as the same people the
+benchmark uses (bench/serve.py), requests one page a number of times through Flask's test client
+and prints: the time per request, the SQL statements per request with the slowest ones (their time
+summed over all requests), and cProfile's top functions by cumulative and by own time.
+
+    .venv/bin/python bench/profile_page.py /questions                   # SQLite, as the candidate
+    .venv/bin/python bench/profile_page.py /recruiter/candidates --who recruiter --database postgresql
+    .venv/bin/python bench/profile_page.py "/people/{person}" --sql 20   # the 20 slowest statements in full
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from serve import ROOT  # noqa: E402
+
+DATABASES = {"sqlite": f"sqlite:///{ROOT / 'instance' / 'bench-100000.db'}",
+             "postgresql": "postgresql://postgres@127.0.0.1:5432/portal_bench"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", help="the page; {person}, {meeting}, {candidate_id}… as in bench/run.py PAGES")
+    parser.add_argument("--who", default="candidate", choices=("candidate", "recruiter", "admin", "link"))
+    parser.add_argument("--database", default="sqlite", choices=tuple(DATABASES))
+    parser.add_argument("--url", help="another database URL")
+    parser.add_argument("-n", type=int, default=30, help="requests")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sql", type=int, default=0, help="print this many of the slowest statements in full")
+    parser.add_argument("--htmx", action="store_true", help="send HX-Request (the fragment)")
+    args = parser.parse_args()
+    url = args.url or DATABASES[args.database]
+    env = {"DATABASE_URL": url, "PORTAL_ENV": "development", "PORTAL_BASE_URL": "http://127.0.0.1"}
+    from run import dates, resolve_path
+    from serve import issue_sign_in
+
+    tokens, targets = issue_sign_in({**os.environ, **env})
+    from datetime import UTC, datetime
+
+    targets.update(dates(datetime.now(UTC)))
+    path = resolve_path(args.path, targets)
+    if path is None:
+        parser.error(f"the data has nothing for {args.path}")
+
+    import sqlalchemy as sa
+
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app({"SERVER_TIMING": False, "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    if args.who != "link":
+        raw = tokens[args.who][1]
+        page = client.get(f"/login/{raw}")
+        token = re.search(rb'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.data).group(1).decode()
+        assert client.post(f"/login/{raw}", data={"csrf_token": token}).status_code == 302
+    headers = {"HX-Request": "true"} if args.htmx else {}
+    first = client.get(path, headers=headers)
+    print(f"{path} as {args.who}: {first.status_code}, {len(first.data) / 1024:.0f} KB")
+
+    statements: dict[str, list[float]] = defaultdict(list)
+    started_at: list[float] = []
+
+    with app.app_context():
+        engine = db.engine
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        started_at.append(time.perf_counter())
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        statements[statement].append((time.perf_counter() - started_at.pop()) * 1000)
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+    profiler = cProfile.Profile()
+    began = time.perf_counter()
+    profiler.enable()
+    for _ in range(args.n):
+        client.get(path, headers=headers)
+    profiler.disable()
+    spent = (time.perf_counter() - began) * 1000 / args.n
+    sa.event.remove(engine, "before_cursor_execute", before)
+    sa.event.remove(engine, "after_cursor_execute", after)
+    count = sum(len(times) for times in statements.values()) / args.n
+    sql = sum(sum(times) for times in statements.values()) / args.n
+    print(f"{spent:.1f} ms a request (under the profiler); {count:.0f} statements, {sql:.1f} ms of SQL a request\n")
+    print("slowest statements (ms a request, calls a request):")
+    for statement, times in sorted(statements.items(), key=lambda item: -sum(item[1]))[:8]:
+        print(f"  {sum(times) / args.n:7.2f} ms  ×{len(times) / args.n:.0f}  {' '.join(statement.split())[:300]}")
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(args.top)
+    stats.sort_stats("tottime").print_stats(args.top)
+    print(re.sub(r"\n{3,}", "\n\n", out.getvalue()))
+    for statement, times in sorted(statements.items(), key=lambda item: -sum(item[1]))[:args.sql]:
+        print(f"-- {sum(times) / len(times):.2f} ms each, ×{len(times) / args.n:.0f} a request\n{statement}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
