@@ -116,8 +116,9 @@ def issue_token(purpose: str, lifetime: timedelta, *, user=None, subject=None) -
     return raw, row
 
 
-def find_token(purpose: str, raw: str, now: datetime | None = None):
+def find_token(purpose: str | tuple[str, ...], raw: str, now: datetime | None = None):
     """The usable token row for ``raw``, or raise TokenProblem saying why not. Changes nothing.
+    ``purpose``: the link's purpose, or the purposes any one of which it may have (one query).
 
     The purpose's link rule goes first: when the subject is no longer the owner's (or is gone), that is
     the answer, whether or not the link was used or has expired.
@@ -125,7 +126,9 @@ def find_token(purpose: str, raw: str, now: datetime | None = None):
     if not raw or len(raw) > 200:
         raise TokenProblem("invalid")
     row = db.session.scalar(
-        sa.select(ActionToken).where(ActionToken.token_hash == hash_token(raw), ActionToken.purpose == purpose)
+        sa.select(ActionToken).where(ActionToken.token_hash == hash_token(raw),
+                                     ActionToken.purpose.in_(purpose) if isinstance(purpose, tuple)
+                                     else ActionToken.purpose == purpose)
     )
     if row is None:
         raise TokenProblem("invalid")

@@ -65,16 +65,6 @@ def _state_problem(meeting: Meeting, token: ActionToken) -> str | None:
     return {"expired": "request_expired"}.get(meeting.status, "cancelled")
 
 
-def _find_invitation_token(raw: str) -> ActionToken:
-    for purpose in notify.INVITE_PURPOSES:
-        try:
-            return find_token(purpose, raw)
-        except TokenProblem as problem:
-            if problem.reason != "invalid":
-                raise
-    raise TokenProblem("invalid")
-
-
 def invitation_link(raw: str) -> InviteLink:
     """The usable invitation link for ``raw``, or TokenProblem saying why not. Changes nothing.
 
@@ -83,7 +73,7 @@ def invitation_link(raw: str) -> InviteLink:
     ``decided`` (the candidate's offer process has ended).
     """
     try:
-        token = _find_invitation_token(raw)
+        token = find_token(notify.INVITE_PURPOSES, raw)  # accept, decline or propose: one query
     except TokenProblem as problem:
         if problem.reason not in ("used", "expired"):  # the link rule's answer stands
             raise
