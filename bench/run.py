@@ -119,7 +119,7 @@ def seeded_candidates(url: str) -> int | None:
         engine.dispose()
 
 
-def prepare(kind: str, candidates: int, base_env: dict, rebuild: bool = False) -> str:
+def prepare(kind: str, candidates: int, base_env: dict, rebuild: bool = False, pg_name: str | None = None) -> str:
     """The database URL of a database holding the scale data for ``candidates`` (built if needed)."""
     if kind == "sqlite":
         path = INSTANCE / f"bench-{candidates}.db"
@@ -133,7 +133,7 @@ def prepare(kind: str, candidates: int, base_env: dict, rebuild: bool = False) -
     else:
         import psycopg
 
-        name = "portal_bench" if candidates == 100_000 else f"portal_bench_{candidates}"
+        name = pg_name or ("portal_bench" if candidates == 100_000 else f"portal_bench_{candidates}")
         url = f"{PG_SERVER}/{name}"
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
             exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
@@ -287,7 +287,7 @@ def bench(kind: str, args, base_env: dict) -> list[Result] | None:
     if kind == "postgresql" and not port_open("127.0.0.1", 5432):
         say("  PostgreSQL does not answer on 127.0.0.1:5432: skipped")
         return None
-    url = prepare(kind, args.candidates, base_env, args.rebuild)
+    url = prepare(kind, args.candidates, base_env, args.rebuild, args.pg_database)
     port = free_port()
     env = server_env(base_env, url, port)
     log = INSTANCE / f"bench-gunicorn-{kind}.log"
@@ -342,6 +342,7 @@ def main() -> int:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--only", action="append", default=[], help="pages whose label contains this (repeatable)")
     parser.add_argument("--rebuild", action="store_true", help="seed the scale data again")
+    parser.add_argument("--pg-database", help="the PostgreSQL database's name (default portal_bench)")
     parser.add_argument("--compare", type=Path, help="an earlier run's JSON: show the change per page")
     parser.add_argument("--out", type=Path, help="where to write the JSON (default instance/bench-<when>.json)")
     args = parser.parse_args()
