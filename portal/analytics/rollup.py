@@ -119,15 +119,15 @@ def _count_cells(cells: Iterable[Cell] | None, now: datetime) -> dict[tuple[str,
             .where(scope, Candidate.stage == "declined").group_by(month, Candidate.position_id, reason)):
         add(m, pos, "decline_reason", key, n)
 
-    # 4. Acceptance by group met (a candidate counts once in each group they met).
-    pairs = (sa.select(Meeting.candidate_id, StaffProfile.group).join(StaffProfile,
-                                                                       StaffProfile.user_id == Meeting.staff_id)
-             .where(held(now)).distinct().subquery())
+    # 4. Acceptance by group met (a candidate counts once in each group they met). Joined from the
+    # cell's candidates, so a recount of one cell reads only their conversations.
     for m, pos, group, stage, n in db.session.execute(
-            sa.select(month, Candidate.position_id, pairs.c.group, Candidate.stage, sa.func.count())
-            .join(pairs, pairs.c.candidate_id == Candidate.id)
-            .where(scope, Candidate.stage.in_(DECIDED))
-            .group_by(month, Candidate.position_id, pairs.c.group, Candidate.stage)):
+            sa.select(month, Candidate.position_id, StaffProfile.group, Candidate.stage,
+                      sa.func.count(sa.distinct(Candidate.id)))
+            .join(Meeting, Meeting.candidate_id == Candidate.id)
+            .join(StaffProfile, StaffProfile.user_id == Meeting.staff_id)
+            .where(scope, Candidate.stage.in_(DECIDED), held(now))
+            .group_by(month, Candidate.position_id, StaffProfile.group, Candidate.stage)):
         add(m, pos, "group_decided", group, n)
         if stage == "accepted":
             add(m, pos, "group_accepted", group, n)
@@ -262,23 +262,51 @@ def rebuild_all(now: datetime | None = None) -> int:
 
 
 def refresh_cells(cells: set[Cell], now: datetime) -> None:
-    """Recount the given cells (flushes; the caller commits)."""
+    """Recount the given cells, and move each month's all-positions total by what changed in them
+    (flushes; the caller commits)."""
     if not cells:
         return
     cells = {(m, pos) for m, pos in cells if pos != ALL_POSITIONS}
+    change: dict[tuple[str, str, str], int] = defaultdict(int)  # (month, metric, key) → change of the total
     for batch_start in range(0, len(cells), 200):
         batch = sorted(cells)[batch_start:batch_start + 200]
-        db.session.execute(sa.delete(AnalyticsCell).where(sa.or_(*(
-            sa.and_(AnalyticsCell.month == m, AnalyticsCell.position_id == pos) for m, pos in batch))))
+        in_batch = sa.or_(*(sa.and_(AnalyticsCell.month == m, AnalyticsCell.position_id == pos) for m, pos in batch))
+        for m, metric, key, n in db.session.execute(
+                sa.select(AnalyticsCell.month, AnalyticsCell.metric, AnalyticsCell.key, AnalyticsCell.n).where(in_batch)):
+            change[(m, metric, key)] -= n
+        db.session.execute(sa.delete(AnalyticsCell).where(in_batch))
         db.session.execute(sa.delete(AnalyticsRefresh).where(sa.or_(*(
             sa.and_(AnalyticsRefresh.month == m, AnalyticsRefresh.position_id == pos) for m, pos in batch))))
         counts = _count_cells(batch, now)
         rows = [{"month": m, "position_id": pos, "metric": metric, "key": key, "n": n}
                 for (m, pos, metric, key), n in counts.items()]
+        for (m, _pos, metric, key), n in counts.items():
+            change[(m, metric, key)] += n
         for i in range(0, len(rows), 5000):
             db.session.execute(sa.insert(AnalyticsCell), rows[i:i + 5000])
         _set_due(_next_due(batch, now))
-    _write({}, {m for m, _pos in cells})
+    _move_totals({k: n for k, n in change.items() if n})
+
+
+def _move_totals(change: dict[tuple[str, str, str], int]) -> None:
+    """Add each change to its all-positions total (a few rows, where summing the month again read
+    every position's cells of it); a total that falls to nothing goes, as a full recount writes none."""
+    if not change:
+        return
+    table = AnalyticsCell.__table__
+    connection = db.session.connection()
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
+    upsert = insert.on_conflict_do_update(index_elements=["position_id", "metric", "month", "key"],
+                                          set_={"n": table.c.n + insert.excluded.n})
+    rows = [{"position_id": ALL_POSITIONS, "month": m, "metric": metric, "key": key, "n": n}
+            for (m, metric, key), n in sorted(change.items())]
+    for i in range(0, len(rows), 5000):
+        connection.execute(upsert, rows[i:i + 5000])
+    fell = [{"p_month": r["month"], "p_metric": r["metric"], "p_key": r["key"]} for r in rows if r["n"] < 0]
+    if fell:
+        connection.execute(sa.delete(table).where(
+            table.c.position_id == ALL_POSITIONS, table.c.month == sa.bindparam("p_month"),
+            table.c.metric == sa.bindparam("p_metric"), table.c.key == sa.bindparam("p_key"), table.c.n == 0), fell)
 
 
 def due_cells(now: datetime) -> set[Cell]:
