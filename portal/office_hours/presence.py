@@ -1,6 +1,7 @@
 """Who is live now, as candidates see it, and the cheap poll that keeps their pages current.
 
-``unchanged(now)`` is all an unchanged poll costs: one small query (the clock row). When a
+``current_stamp(now)`` is all an unchanged poll costs: one small query (the clock row; the answer
+is ``polling.unchanged_answer``). When a
 timer is due it first settles (``queue.settle``) and commits, so talks and windows end on time
 even when nobody's page is open on the person's side.
 """
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import request
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
@@ -81,10 +81,3 @@ def current_stamp(now: datetime) -> str:
         version, due_at, live = clock.read()
     return clock.stamp_of(version, live, now)
 
-
-def unchanged(now: datetime) -> tuple[bool, str]:
-    """(nothing changed since the page's stamp, the current stamp). The page's stamp comes as
-    ``?since=`` (htmx polls) or ``If-None-Match`` (anything that keeps ETags)."""
-    stamp = current_stamp(now)
-    since = request.args.get("since") or (request.if_none_match.as_set() and next(iter(request.if_none_match.as_set())))
-    return since == stamp, stamp

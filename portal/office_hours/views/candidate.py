@@ -7,8 +7,9 @@ Presence reaches pages this feature sits above (people, main) through one templa
 its templates just include ``office_hours/_presence.html`` with what the global returns (None for
 anyone but a candidate, and the fragment renders nothing then).
 
-Pages poll cheaply: ``?since=<stamp>`` (htmx, every 5 s) gets a 204 when ``presence.unchanged`` says
-nothing changed, before anything else is read; ``If-None-Match`` gets a 304. Otherwise the fresh
+Pages poll cheaply (``portal/polling.py``): ``?since=<stamp>`` (htmx, every 5 s) gets a 204 when
+the stamp (``presence.current_stamp``) hasn't moved, before anything else is read; ``If-None-Match``
+gets a 304. Otherwise the fresh
 fragment, carrying the new stamp (and the stamp as its ETag).
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import get_translations
 from flask_login import current_user
 
@@ -30,6 +31,7 @@ from ...forms import EmptyForm
 from ...i18n import _, _l, ngettext
 from ...people.models import StaffProfile
 from ...people.services import get_profile
+from ...polling import unchanged_answer, with_stamp
 from ...rendering import render, wants_fragment
 from ...security import parse_id, role_required
 from ...timeutil import utcnow
@@ -151,34 +153,19 @@ def hours_presence(view: str = "directory", person_id: int | None = None) -> Pre
     return build_presence(view if view in VIEWS else "directory", person_id, now, presence.current_stamp(now))
 
 
-def _not_modified(stamp_unchanged: bool) -> Response | None:
-    """204 for a poll whose ``?since=`` is current, 304 for a matching If-None-Match, else None."""
-    if not stamp_unchanged:
-        return None
-    status = 204 if request.args.get("since") else 304
-    response = Response(status=status)
-    response.vary.add("HX-Request")
-    return response
-
-
-def _with_etag(response: Response, stamp: str) -> Response:
-    response.set_etag(stamp)
-    return response
-
-
 @bp.get("/office-hours/presence", endpoint="presence")
 @role_required("candidate")
 def presence_poll():
     """The presence block again, or 204 when nothing changed (the cheap path: the clock row only)."""
     now = utcnow()
-    same, stamp = presence.unchanged(now)
-    if (unchanged := _not_modified(same)) is not None:
+    stamp = presence.current_stamp(now)
+    if (unchanged := unchanged_answer(stamp)) is not None:
         return unchanged
     view = request.args.get("view", "directory")
     view = view if view in VIEWS else "directory"
     info = build_presence(view, parse_id(request.args.get("person")), now, stamp)
     response = render("office_hours/_presence.html", presence=info)
-    return _with_etag(response, stamp)
+    return with_stamp(response, stamp)
 
 
 
@@ -237,7 +224,7 @@ def _window_page(candidacy, window: HoursWindow, stamp: str, *, status: int = 20
         ahead=sum(1 for other in state.waiting if mine is not None and other.position < mine.position),
         too_late=window.end_at - now < windows.MIN_LEFT_TO_ADMIT,
         polling=window.status in (WindowStatus.SCHEDULED, WindowStatus.LIVE))
-    return _with_etag(response, stamp)
+    return with_stamp(response, stamp)
 
 
 @bp.get("/office-hours/<int:window_id>", endpoint="window")
@@ -245,8 +232,8 @@ def _window_page(candidacy, window: HoursWindow, stamp: str, *, status: int = 20
 def window_page(window_id: int):
     """A window as the candidate sees it; polled with ``?since=`` (204 while nothing changed)."""
     now = utcnow()
-    same, stamp = presence.unchanged(now)
-    if (unchanged := _not_modified(same)) is not None:  # nothing read but the clock row
+    stamp = presence.current_stamp(now)
+    if (unchanged := unchanged_answer(stamp)) is not None:  # nothing read but the clock row
         return unchanged
     candidacy = _candidacy()
     window = db.session.get(HoursWindow, window_id)

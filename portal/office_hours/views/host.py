@@ -18,7 +18,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from sqlalchemy.orm import joinedload
 
 from ...auth.emailed import EmailedLinkView, form_error
@@ -29,6 +29,7 @@ from ...extensions import db
 from ...forms import EmptyForm
 from ...i18n import _, ngettext
 from ...meetings.models import Meeting
+from ...polling import unchanged_answer
 from ...rendering import render, wants_fragment
 from ...timeutil import utcnow
 from .. import bp, notify, presence, queue, windows
@@ -140,11 +141,9 @@ class Host(HoursLink):
     purpose = notify.HOST
 
     def get(self, link, token: str):
-        unchanged, stamp = presence.unchanged(utcnow())  # lets due timers act first
-        if unchanged and wants_fragment():
-            response = current_app.response_class(status=204)
-            response.vary.add("HX-Request")
-            return response
+        stamp = presence.current_stamp(utcnow())  # lets due timers act first
+        if wants_fragment() and (unchanged := unchanged_answer(stamp)) is not None:
+            return unchanged
         return _host_page(link, token, stamp=stamp)
 
 
