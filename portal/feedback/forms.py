@@ -8,12 +8,11 @@ from flask_wtf import FlaskForm
 from ..forms import strip
 from ..i18n import _, _l, ngettext
 from ..security import parse_id
-from wtforms import SelectMultipleField, TextAreaField
+from flask import request
+from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from .services import MAX_FEEDBACK, MAX_MESSAGE
-
-MAX_AT_ONCE = 50
+from .services import MAX_AT_ONCE, MAX_FEEDBACK, MAX_MESSAGE
 
 
 # Length messages in the reader's language, the limit in their number format ("5,000", "5.000").
@@ -39,12 +38,14 @@ class FeedbackForm(FlaskForm):
 
 
 class RequestFeedbackForm(FlaskForm):
-    """Checkboxes of people in the directory; the view checks each id is an interviewer."""
+    """Checkboxes of people in the directory, and (a large directory) a box to find someone else
+    (people.picker); the view checks each id is an interviewer. ``add``: tick the person found."""
 
     interviewers = SelectMultipleField(_l("Interviewers"), choices=[], validate_choice=False)
+    more = StringField(_l("Someone else"), filters=[strip])
 
     def validate_interviewers(self, field):
-        if not field.data:
+        if not field.data and not self.more.data and "add" not in request.form:
             raise ValidationError(_("Choose at least one person to ask."))
         if not all(parse_id(value) for value in field.data):
             raise ValidationError(_("Choose people from the list."))

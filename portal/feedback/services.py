@@ -32,6 +32,7 @@ from ..candidates.services import count_for_candidate
 from ..extensions import db
 from ..i18n import _, ngettext
 from ..mail.services import queue_mail
+from ..people import picker
 from ..people.models import GROUP_LABELS, StaffProfile
 from ..people.services import GROUP_ORDER
 from ..auth.tokens import TokenProblem, consume_token, find_token, issue_token, link_rule
@@ -105,9 +106,13 @@ def _refuse_if_shared(candidate: Candidate, what: str) -> None:
     raise FeedbackError(message)
 
 
+INTERVIEWERS = "interviewers"  # people.picker's scope: active staff with a profile (shown or hidden)
+MAX_AT_ONCE = 50
+
+
 def is_interviewer(user: User | None) -> bool:
     """Interviewers come from the directory: active staff with a profile (shown or hidden)."""
-    return user is not None and user.active and user.role == "staff" and user.profile is not None
+    return picker.allows(INTERVIEWERS, user)
 
 
 def request_feedback(candidate: Candidate, interviewers: list[User], by: User) -> list[InterviewFeedback]:
@@ -119,8 +124,7 @@ def request_feedback(candidate: Candidate, interviewers: list[User], by: User) -
             raise FeedbackError(_("%(name)s isn't in the directory, so they can't be asked.", name=person.name),
                                 "interviewers")
     _refuse_if_shared(candidate, "new")
-    asked = set(db.session.scalars(
-        sa.select(InterviewFeedback.interviewer_id).where(InterviewFeedback.candidate_id == candidate.id)))
+    asked = asked_ids(candidate)
     created = []
     for person in dict.fromkeys(interviewers):  # keep order, drop duplicates
         if person.id in asked:
@@ -278,6 +282,12 @@ def get_feedback(candidate: Candidate, feedback_id: int) -> InterviewFeedback | 
     return feedback
 
 
+def asked_ids(candidate: Candidate) -> set[int]:
+    """Everyone already asked about ``candidate`` (one query)."""
+    return set(db.session.scalars(
+        sa.select(InterviewFeedback.interviewer_id).where(InterviewFeedback.candidate_id == candidate.id)))
+
+
 def feedback_rows(candidate: Candidate) -> list[InterviewFeedback]:
     """Everyone asked about ``candidate``, in the order they were asked (one query)."""
     return list(db.session.scalars(
@@ -288,32 +298,76 @@ def feedback_rows(candidate: Candidate) -> list[InterviewFeedback]:
     ).unique())
 
 
-def interviewer_choices(exclude: set[int] | frozenset[int] = frozenset()) -> dict[str, list[StaffProfile]]:
-    """Active directory people (hidden ones too), by group label, minus ``exclude`` (one query)."""
-    query = (sa.select(StaffProfile).join(StaffProfile.user)
-             .where(User.active.is_(True), User.role == "staff")
-             .options(joinedload(StaffProfile.user))
-             .order_by(GROUP_ORDER, StaffProfile.sort_order, User.name))
-    if exclude:
-        query = query.where(StaffProfile.user_id.not_in(exclude))
+LIKELY = 12  # likely interviewers offered as boxes to tick when the directory is too large to list
+
+
+def interviewer_choices(exclude: set[int] | frozenset[int] = frozenset()) -> dict[str, list[StaffProfile]] | None:
+    """Active directory people (hidden ones too), by group label, minus ``exclude``; None when there
+    are too many for a list of boxes (``people.picker.small_list``: one bounded query)."""
+    people = picker.small_list(INTERVIEWERS, exclude=exclude,
+                               order_by=(GROUP_ORDER, StaffProfile.sort_order, User.name, StaffProfile.user_id))
+    if people is None:
+        return None
     grouped: dict[str, list[StaffProfile]] = {}
-    for profile in db.session.scalars(query):
+    for profile in people:
         grouped.setdefault(str(GROUP_LABELS[profile.group]), []).append(profile)
     return grouped
 
 
-def feedback_overview(candidate: Candidate) -> dict:
-    """Everything ``feedback/_panel.html`` shows, in three queries whatever the numbers."""
+def likely_interviewers(candidate: Candidate, exclude=frozenset()) -> list[StaffProfile]:
+    """Who probably interviewed ``candidate`` in a large company: the position's hiring manager,
+    then people of its team (at most ``LIKELY``, minus ``exclude``; one query)."""
+    position = candidate.position
+    manager = StaffProfile.user_id == position.hiring_manager_id if position.hiring_manager_id else sa.false()
+    team = sa.func.lower(StaffProfile.team) == position.team.lower() if position.team else sa.false()
+    query = picker.scope_query(INTERVIEWERS, exclude).where(sa.or_(manager, team))
+    return list(db.session.scalars(query.order_by(sa.case((manager, 0), else_=1), GROUP_ORDER,
+                                                   StaffProfile.sort_order, User.name).limit(LIKELY)))
+
+
+def chosen_interviewers(ids, exclude=frozenset()) -> list[StaffProfile]:
+    """The people behind ``ids`` who may be asked (ticked ones, kept when the form comes back)."""
+    ids = [i for i in ids if i not in exclude][:MAX_AT_ONCE]
+    if not ids:
+        return []
+    found = {p.user_id: p for p in db.session.scalars(
+        picker.scope_query(INTERVIEWERS).where(StaffProfile.user_id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def feedback_overview(candidate: Candidate, chosen=()) -> dict:
+    """Everything ``feedback/_panel.html`` shows, in at most five queries whatever the numbers.
+
+    A small directory lists everyone not yet asked (``choices``); a large one (``choices`` None)
+    offers the likely interviewers and a search, plus the people already ``chosen`` (ids)."""
     rows = feedback_rows(candidate)
     message: FeedbackMessage | None = get_message(candidate)
+    asked = {row.interviewer_id for row in rows}
+    choices = interviewer_choices(asked)
+    likely = likely_interviewers(candidate, asked) if choices is None else []
+    offered = {p.user_id for p in likely}
     return {
         "rows": rows,
         "requested": len(rows),
         "submitted": sum(1 for row in rows if row.is_submitted),
-        "choices": interviewer_choices({row.interviewer_id for row in rows}),
+        "choices": choices,
+        "likely": likely,
+        "chosen": chosen_interviewers([i for i in chosen if i not in offered], asked) if choices is None else [],
+        "asked": asked,
         "message": message,
         "shared": message is not None and message.is_published,
     }
+
+
+def more_interviewers_field(overview: dict, form=None, offered=(), focus: bool = False) -> picker.Picker | None:
+    """The "Someone else" search box of a large directory (``people.picker``), or None (a small
+    one lists everyone). ``form``: the request form sent back; ``offered``: people to suggest."""
+    if overview["choices"] is not None:
+        return None
+    errors = form.more.errors if form is not None else []
+    return picker.picker("more", INTERVIEWERS, id="more-interviewers", people=None,
+                         text=(form.more.data or "") if form is not None else "", offered=list(offered),
+                         error=" ".join(errors) or None, focus=focus)
 
 
 def load_interviewers(ids: list[int]) -> list[User]:
@@ -331,7 +385,8 @@ def load_interviewers(ids: list[int]) -> list[User]:
 
 @candidate_hooks.page_sections.connect
 def _feedback_section(candidate: Candidate) -> dict:
-    return {"feedback_overview": feedback_overview(candidate)}
+    overview = feedback_overview(candidate)
+    return {"feedback_overview": overview, "more_field": more_interviewers_field(overview)}
 
 
 @candidate_hooks.list_counts.connect

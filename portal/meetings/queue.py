@@ -21,6 +21,7 @@ from ..candidates.models import Candidate
 from ..extensions import db
 from ..forms import FieldError
 from ..i18n import _, ngettext
+from ..people import picker
 from ..people.models import StaffProfile
 from ..auth.models import ActionToken
 from ..auth.tokens import consume_token, end_links, find_token, link_rule
@@ -66,32 +67,23 @@ def approval_queue() -> list[QueueRow]:
     return [QueueRow(m, candidates[m.candidate_id], counts.get(m.id, 0)) for m in meetings]
 
 
-def redirect_choices() -> list[StaffProfile]:
-    """People a request can be passed to: shown in the directory, active, accepting requests."""
-    return list(db.session.scalars(
-        sa.select(StaffProfile).join(StaffProfile.user)
-        .where(StaffProfile.visible.is_(True), StaffProfile.accepting_requests.is_(True), User.active.is_(True))
-        .options(joinedload(StaffProfile.user)).order_by(User.name)))
+SCOPE = "requests"  # whom a request can be passed to: shown in the directory, active, accepting requests
 
 
-# Up to this many people, each request gets a <select>; beyond it, one shared list to type into
-# (a select per request with every person in it made the queue megabytes long at company scale).
-PICKER_LIMIT = 60
-
-
-def choice_label(profile: StaffProfile) -> str:
-    return f"{profile.user.name} · {profile.title}"
+def redirect_choices(meeting: Meeting, people: list[StaffProfile] | None) -> list[StaffProfile] | None:
+    """The people a ``<select>`` offers for ``meeting`` (everyone in a small company, ``people.picker.
+    small_list``, but the person it is with), or None: the field is a search box."""
+    return None if people is None else [p for p in people if p.user_id != meeting.staff_id]
 
 
 def find_choice(text: str) -> int | None:
-    """The person chosen by typing: "Name · Title" as listed, or an e-mail address."""
-    wanted = " ".join(text.split()).casefold()
-    if not wanted:
-        return None
-    for profile in redirect_choices():
-        if wanted in (choice_label(profile).casefold(), profile.user.email.casefold()):
-            return profile.user_id
-    return None
+    """The person chosen: an id (the ``<select>``), or what was typed ("Name · Title" as offered, an
+    e-mail address, a name only one person has); PickProblem when that isn't one person."""
+    text = (text or "")[:picker.MAX_TEXT]
+    if text.strip().isdigit():
+        return int(text) if len(text.strip()) < 19 else None
+    profile = picker.resolve(SCOPE, text)
+    return profile.user_id if profile is not None else None
 
 
 def _candidate(meeting: Meeting) -> Candidate:
@@ -146,7 +138,7 @@ def reject_request(meeting: Meeting, reason: str | None, by: User, *, reason_req
 
 def redirect_request(meeting: Meeting, person_id: int | None, by: User) -> Meeting:
     """Give the request to someone else: it goes straight to them (invited), with the same times."""
-    profile = next((p for p in redirect_choices() if p.user_id == person_id), None)
+    profile = picker.get(SCOPE, person_id)
     if profile is None:
         raise QueueError(_("Choose someone from the list."), "person")
     previous = meeting.staff

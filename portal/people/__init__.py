@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("people", __name__)
 
-from .views import directory, own, recruiter  # noqa: E402,F401  (routes register themselves on bp)
+from .views import choices, directory, own, recruiter  # noqa: E402,F401  (routes register themselves on bp)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask_babel import LazyString
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import strip
 from ..i18n import _, _l, ngettext
-from ..security import parse_id
 
 from .models import CATEGORIES
 
@@ -26,15 +25,6 @@ def _known_category(form, field):
         raise ValidationError(_("Choose a category from the list."))
 
 
-def _person_id(value):
-    """"" (Anyone) → None; a number → int; anything else → -1, which the service refuses."""
-    if value in (None, "", "None"):
-        return None
-    if isinstance(value, int):
-        return value
-    return parse_id(value) or -1
-
-
 class QuestionForm(FlaskForm):
     text = TextAreaField(
         _l("Your question"),
@@ -44,23 +34,13 @@ class QuestionForm(FlaskForm):
     )
     category = SelectField(_l("Category"), default="other", validators=[_known_category], validate_choice=False,
                            choices=[SelectChoice(key, label) for key, label in CATEGORIES.items()])
-    # Choices are the visible people in the directory (set by the view); the service checks the
-    # submitted id against the directory, so a hand-made POST cannot direct a question to anyone else.
-    directed_to = SelectField(_l("For someone in particular?"), coerce=_person_id, validate_choice=False,
-                              choices=[SelectChoice("", _l("Anyone"))],
+    # Who the question is for, as sent: "" (Anyone), an id (the <select> of a small company) or
+    # what was typed (the search box of a large one). The view finds the person (people.picker)
+    # and the service checks them against the directory, so a hand-made POST can't pick anyone else.
+    directed_to = StringField(_l("For someone in particular?"), filters=[strip],
                               description=_l("We e-mail them so they can answer in writing; you can also ask in a "
                                              "conversation."))
     private = BooleanField(_l("Keep the text private"), description=PRIVATE_HINT)
-
-    def set_people(self, profiles, current=None) -> None:
-        """People to choose from; ``current`` (the person already chosen) stays available even if
-        they have left the directory, so editing the wording doesn't silently drop them."""
-        self.directed_to.choices = [SelectChoice("", _("Anyone"))] + [
-            SelectChoice(str(p.user_id), f"{p.user.name} ({p.title})") for p in profiles
-        ]
-        if current is not None and all(p.user_id != current.id for p in profiles):
-            self.directed_to.choices.append(SelectChoice(str(current.id), _("%(name)s (no longer in the directory)",
-                                                                            name=current.name)))
 
 
 class FilterForm(FlaskForm):

@@ -34,12 +34,13 @@ class QuestionError(FieldError):
 def candidate_questions(candidate) -> list[Question]:
     """All of the candidate's questions in ledger order (open first, then in the order added).
 
-    One query, with the people each question mentions; the page filters and counts in Python.
+    One query, with the people each question mentions (and whether the directory shows them: their
+    profile); the page filters and counts in Python.
     """
     rows = db.session.scalars(
         sa.select(Question)
         .where(Question.candidate_id == candidate.id)
-        .options(joinedload(Question.directed_to), joinedload(Question.answered_by))
+        .options(joinedload(Question.directed_to).joinedload(User.profile), joinedload(Question.answered_by))
         .order_by(Question.created_at, Question.id)
     ).all()
     return sorted(rows, key=lambda q: q.is_answered)  # stable: keeps the order added within each

@@ -1,7 +1,8 @@
 """"Who can answer this?": people in the directory whose topics, title or team fit a question.
 
-Pure Python over profiles loaded once, so a page of any number of questions costs no extra
-queries. A question's category brings a few terms of its own (compensation → benefits, equity…);
+``suggest_people`` is pure Python over profiles loaded once, so a page of any number of questions
+costs no extra queries. ``suggest_from_directory`` (the ledger) first narrows the directory in SQL
+to the people who could score at all, so a company of thousands is not scored person by person. A question's category brings a few terms of its own (compensation → benefits, equity…);
 the question's own words are matched too. Someone whose "rather not discuss" list matches is
 never suggested for that question.
 """
@@ -12,7 +13,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import sqlalchemy as sa
+
+from ..auth.models import User
+from ..extensions import db
 from ..i18n import _l
+from ..people import picker
+from ..people.models import StaffProfile
 
 CATEGORY_TERMS: dict[str, tuple[str, ...]] = {  # matched singular or plural, as whole words
     "role_team": ("on-call", "architecture", "code review", "roadmap", "product", "tech stack",
@@ -108,6 +115,13 @@ def _score(person: _Person, terms: list[tuple[str, int]]) -> tuple[int, list[str
     return score, reasons
 
 
+def _terms(question) -> list[tuple[str, int]]:
+    """(term, weight): the category's terms (2), then the question's own words (1)."""
+    terms = [(term, 2) for term in CATEGORY_TERMS.get(question.category, ())]
+    known = {term for term, _ in terms}
+    return terms + [(word, 1) for word in question_words(question.text) if word not in known]
+
+
 def suggest_people(questions, profiles, *, team: str | None = None,
                    limit: int = 3) -> dict[int, list[Suggestion]]:
     """Up to ``limit`` people for each open question, best match first: {question id: [Suggestion]}.
@@ -122,9 +136,7 @@ def suggest_people(questions, profiles, *, team: str | None = None,
     for question in questions:
         if question.is_answered:
             continue
-        terms = [(term, 2) for term in CATEGORY_TERMS.get(question.category, ())]
-        known = {term for term, _ in terms}
-        terms += [(word, 1) for word in question_words(question.text) if word not in known]
+        terms = _terms(question)
         ranked = []
         for person in people:
             if person.profile.user_id == question.directed_to_id:
@@ -143,3 +155,53 @@ def suggest_people(questions, profiles, *, team: str | None = None,
         result[question.id] = [Suggestion(profile, tuple(reasons[:3]))
                                for *_, profile, reasons in ranked[:limit]]
     return result
+
+
+def _stem(term: str) -> str:
+    """Text every match of ``_pattern(term)`` contains (so a SQL ``LIKE`` on it misses no one)."""
+    if len(term) > 4 and term.endswith("ies"):
+        return term[:-3]
+    if len(term) > 4 and (term.endswith("y") or (term.endswith("s") and not term.endswith("ss"))):
+        return term[:-1]
+    return term
+
+
+def _contains_any(column, stems):
+    return sa.or_(*(sa.func.lower(column).contains(stem, autoescape=True) for stem in stems))
+
+
+def _by_codepoint(column):
+    """Python's order of names (ties in ``suggest_people``), also on PostgreSQL's locale collations."""
+    return column.collate("C") if db.session.get_bind().dialect.name == "postgresql" else column
+
+
+def suggest_from_directory(questions, *, team: str | None = None, limit: int = 3) -> dict[int, list[Suggestion]]:
+    """``suggest_people`` over the people candidates can see, without loading the whole directory.
+
+    Someone scores only when a term is found in their topics or their title and team, so SQL first
+    keeps those whose text contains a term's stem (``LIKE``: never fewer than the whole-word
+    match); the team bonus of a role question adds the team's first ``limit`` names (plus one per
+    person a question is directed to, who is skipped) and any team member whose "rather not
+    discuss" list might exclude them. ``suggest_people`` then scores only these, with the same
+    result as over everyone. One query, whatever the size of the directory.
+    """
+    open_questions = [q for q in questions if not q.is_answered]
+    stems = sorted({_stem(term) for q in open_questions for term, _weight in _terms(q)})
+    own_team = (team or "").strip().lower()
+    team_bonus = own_team and any(q.category == "role_team" for q in open_questions)
+    if not open_questions or not (stems or team_bonus):
+        return suggest_people(open_questions, [], team=team, limit=limit)
+    visible = picker.scope_query("directory")  # the people candidates can see
+    wanted = []
+    if stems:
+        role = StaffProfile.title + " " + StaffProfile.team
+        wanted.append(sa.or_(_contains_any(StaffProfile.topics, stems), _contains_any(role, stems)))
+    if team_bonus:
+        in_team = (StaffProfile.visible.is_(True), User.active.is_(True), sa.func.lower(StaffProfile.team) == own_team)
+        spare = limit + len({q.directed_to_id for q in open_questions if q.directed_to_id is not None})
+        maybe_off = _contains_any(StaffProfile.off_limits, stems) if stems else sa.false()
+        first = (sa.select(StaffProfile.user_id).outerjoin(StaffProfile.user).where(*in_team, sa.not_(maybe_off))
+                 .order_by(_by_codepoint(User.name), StaffProfile.user_id).limit(spare).scalar_subquery())
+        wanted.append(sa.and_(in_team[2], sa.or_(maybe_off, StaffProfile.user_id.in_(first))))
+    found = list(db.session.scalars(visible.where(sa.or_(*wanted))))
+    return suggest_people(open_questions, found, team=team, limit=limit)

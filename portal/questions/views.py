@@ -17,6 +17,7 @@ from htmx_flask import make_response as htmx_response
 from ..extensions import db
 from ..forms import show_error
 from ..i18n import _
+from ..people.picker import PickProblem, allows, picker, resolve, small_list
 from ..rendering import render, wants_fragment
 from ..security import role_required
 from . import bp
@@ -25,8 +26,8 @@ from .forms import FilterForm, QuestionForm
 from .models import CATEGORIES, Question
 from .services import (QuestionError, add_from_bank, add_question, candidate_questions, delete_question,
                        filter_questions, get_question, mark_answered, progress_of, reopen_question,
-                       update_question, visible_staff)
-from .suggestions import suggest_people
+                       update_question)
+from .suggestions import suggest_from_directory
 
 EDIT_PREFIX = "edit"
 CONFIRMED = "yes"  # the value of ``confirmed`` in a delete that was asked about
@@ -52,7 +53,28 @@ def _filters() -> dict[str, str]:
 
 def _edit_form(question: Question) -> QuestionForm:
     return QuestionForm(formdata=None, prefix=EDIT_PREFIX, text=question.text, category=question.category,
-                        directed_to=question.directed_to_id, private=question.private)
+                        directed_to=str(question.directed_to_id or ""), private=question.private)
+
+
+SCOPE = "directory"  # a question can be for anyone candidates see in the directory
+
+
+def _gone(person) -> tuple[str, str]:
+    """The option (value, text) for someone a question is for who has left the directory."""
+    return str(person.id), _("%(name)s (no longer in the directory)", name=person.name)
+
+
+def _person_field(form: QuestionForm, small, current=None):
+    """The "For someone in particular?" picker: what was sent, or the question's person (``current``,
+    a User) while untouched, kept as a choice even after they left the directory."""
+    sent = form.directed_to.data or ""
+    untouched = current is not None and sent == str(current.id)
+    listed = allows(SCOPE, current)
+    problem = getattr(form, "pick_problem", None)
+    return picker(form.directed_to.name, SCOPE, people=small, text=None if untouched else sent,
+                  current=current.profile if listed else None, extra=_gone(current) if current and not listed else None,
+                  option_label=lambda p: f"{p.user.name} ({p.title})", empty=_("Anyone"),
+                  offered=problem.matches if problem else [], error=" ".join(form.directed_to.errors) or None)
 
 
 def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form: QuestionForm | None = None,
@@ -66,14 +88,11 @@ def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form
     shown = filter_questions(questions, **filters)
     if editing is not None and editing not in shown:
         shown.append(editing)
-    profiles = visible_staff()
+    small = small_list(SCOPE)  # everyone for a <select> in a small company, else None: a search box
     if form is None:
         form = QuestionForm(formdata=None)
-    form.set_people(profiles)
-    if editing is not None:
-        if edit_form is None:
-            edit_form = _edit_form(editing)
-        edit_form.set_people(profiles, current=editing.directed_to)
+    if editing is not None and edit_form is None:
+        edit_form = _edit_form(editing)
     answered, total = progress_of(questions)
     if open_category not in CATEGORIES:
         open_category = request.args.get("open") if request.args.get("open") in CATEGORIES else None
@@ -90,8 +109,10 @@ def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form
         editing=editing,
         question=editing,  # the edit_form block, rendered alone, reads ``question``
         edit_form=edit_form,
-        people={p.user_id: p for p in profiles},
-        suggestions=suggest_people(shown, profiles, team=candidacy.position.team),
+        person_field=_person_field(form, small),
+        edit_person_field=_person_field(edit_form, small, current=editing.directed_to) if editing is not None else None,
+        linked={q.directed_to_id for q in shown if allows(SCOPE, q.directed_to)},  # "For <a>name</a>": still listed
+        suggestions=suggest_from_directory(shown, team=candidacy.position.team),
         bank=bank_by_category(),
         added={q.bank_key for q in questions if q.bank_key},
         categories=CATEGORIES,
@@ -138,9 +159,28 @@ def _invalid(response, target: str):
     return response
 
 
-def _submitted(form: QuestionForm) -> tuple:
+def _chosen(form: QuestionForm, current=None) -> int | None:
+    """The id the form names: "" (Anyone), an id (the service checks it, as every id sent), the text
+    shown for the question's person who left the directory (kept), or what was typed, found in the
+    directory (PickProblem, kept on the form, when it isn't one person)."""
+    sent = form.directed_to.data or ""
+    if sent in ("", "None"):
+        return None
+    if sent.isdigit():
+        return int(sent) if len(sent) < 19 else -1
+    if current is not None and sent == _gone(current)[1]:
+        return current.id
+    try:
+        return resolve(SCOPE, sent).user_id
+    except PickProblem as problem:
+        form.pick_problem = problem
+        form.directed_to.errors = [str(problem)]
+        raise
+
+
+def _submitted(form: QuestionForm, current=None) -> tuple:
     """(text, category, directed-to id, private) as the services take them."""
-    return form.text.data, form.category.data, form.directed_to.data, form.private.data
+    return form.text.data, form.category.data, _chosen(form, current), form.private.data
 
 
 def _apply_error(form: QuestionForm, error: QuestionError) -> None:
@@ -163,6 +203,8 @@ def create():
     if form.validate_on_submit():
         try:
             add_question(candidacy, *_submitted(form))
+        except PickProblem:
+            db.session.rollback()
         except QuestionError as error:
             _apply_error(form, error)
         else:
@@ -187,9 +229,12 @@ def update(question_id: int):
     form = QuestionForm(prefix=EDIT_PREFIX)
     if form.validate_on_submit():
         try:
-            update_question(question, *_submitted(form))
-        except QuestionError as error:
-            _apply_error(form, error)
+            update_question(question, *_submitted(form, question.directed_to))
+        except (QuestionError, PickProblem) as error:
+            if isinstance(error, QuestionError):
+                _apply_error(form, error)
+            else:
+                db.session.rollback()
             question = _own_question(candidacy, question_id)  # reloaded after the rollback
         else:
             db.session.commit()

@@ -73,7 +73,7 @@ def test_adding_with_htmx_returns_the_ledger(ledger):
     ({"text": "x" * 1001}, "Keep it to 1000 characters or fewer."),
     ({"category": "gossip"}, "Choose a category from the list."),
     ({"directed_to": "HIDDEN"}, "Choose someone from the list, or Anyone."),
-    ({"directed_to": "not-a-number"}, "Choose someone from the list, or Anyone."),
+    ({"directed_to": "not-a-number"}, "No one matches “not-a-number”."),  # typed text is a name to find
     ({"directed_to": "999999"}, "Choose someone from the list, or Anyone."),
 ])
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])

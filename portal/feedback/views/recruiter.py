@@ -19,8 +19,9 @@ from ...security import me, recruiter_required
 from .. import bp
 from ..forms import FeedbackForm, RequestFeedbackForm
 from ..models import InterviewFeedback
-from ..services import (FeedbackError, enter_feedback, feedback_overview, get_feedback, load_interviewers,
-                        remind_feedback, request_feedback)
+from ...people.picker import PickProblem, resolve
+from ..services import (INTERVIEWERS, FeedbackError, asked_ids, enter_feedback, feedback_overview, get_feedback,
+                        load_interviewers, more_interviewers_field, remind_feedback, request_feedback)
 
 
 def feedback_or_404(candidate: Candidate, feedback_id: int) -> InterviewFeedback:
@@ -42,11 +43,34 @@ def candidate_page(candidate: Candidate, anchor: str = "feedback") -> str:
     return url_for("candidates.show", candidate_id=candidate.id, _anchor=anchor)
 
 
-def _panel(candidate: Candidate, status: int = 200, request_form=None, notice=None, error=None):
-    """The feedback panel: just the section for htmx, or a page around it without JavaScript."""
+def _panel(candidate: Candidate, status: int = 200, request_form=None, notice=None, error=None, offered=(),
+           focus=False):
+    """The feedback panel: just the section for htmx, or a page around it without JavaScript.
+    ``offered``: people to suggest in the search box's list; ``focus``: back in the box (after Add)."""
+    chosen = request_form.ids if request_form is not None and not request_form.interviewers.errors else []
+    overview = feedback_overview(candidate, chosen=chosen)
     return render("feedback/panel.html", fragment="feedback", status=status, candidate=candidate,
-                  feedback_overview=feedback_overview(candidate), request_form=request_form,
-                  feedback_notice=notice, feedback_error=error)
+                  feedback_overview=overview, request_form=request_form, feedback_notice=notice,
+                  feedback_error=error, more_field=more_interviewers_field(overview, request_form, offered, focus))
+
+
+def _add(candidate: Candidate, form: RequestFeedbackForm):
+    """Tick the person typed into "Someone else" and show the form again (nothing is sent yet)."""
+    try:
+        person = resolve(INTERVIEWERS, form.more.data)
+    except PickProblem as problem:
+        form.more.errors = [str(problem)]
+        return _panel(candidate, status=422, request_form=form, offered=problem.matches)
+    if person is None:
+        form.more.errors = [_("Type a name first, then choose from the list.")]
+        return _panel(candidate, status=422, request_form=form)
+    if person.user_id in asked_ids(candidate):
+        form.more.errors = [_("%(name)s has already been asked.", name=person.user.name)]
+        return _panel(candidate, status=422, request_form=form)
+    form.interviewers.data = list(dict.fromkeys([*(form.interviewers.data or []), str(person.user_id)]))
+    form.more.data = ""
+    return _panel(candidate, request_form=form, notice=_("%(name)s is ticked. Add more people, or send the requests.",
+                                                          name=person.user.name), focus=True)
 
 
 def _done(candidate: Candidate, message: str):
@@ -63,8 +87,17 @@ def request_from_interviewers(candidate_id: int):
     candidate = candidate_or_404(candidate_id)
     form = RequestFeedbackForm()
     if form.validate_on_submit():
+        if "add" in request.form:
+            return _add(candidate, form)
         try:
-            created = request_feedback(candidate, load_interviewers(form.ids), by=me())
+            ids = form.ids
+            if form.more.data:  # someone typed in but not added: ask them too
+                ids = list(dict.fromkeys([*ids, resolve(INTERVIEWERS, form.more.data).user_id]))
+            created = request_feedback(candidate, load_interviewers(ids), by=me())
+        except PickProblem as problem:
+            db.session.rollback()
+            form.more.errors = [str(problem)]
+            return _panel(candidate, status=422, request_form=form, offered=problem.matches)
         except FeedbackError as error:
             db.session.rollback()
             show_error(form, error, "interviewers")

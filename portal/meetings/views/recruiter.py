@@ -16,8 +16,9 @@ from ...rendering import render, wants_fragment
 from ...security import me, recruiter_required
 from .. import bp
 from ..models import Meeting, status_word
-from ..queue import (PICKER_LIMIT, QueueError, approval_queue, approve_request, choice_label, find_choice, get_meeting,
-                     redirect_choices, redirect_request, reject_request)
+from ...people.picker import PickProblem, picker, small_list
+from ..queue import (SCOPE, QueueError, approval_queue, approve_request, find_choice, get_meeting, redirect_choices,
+                     redirect_request, reject_request)
 from ..states import TransitionRefused
 
 
@@ -29,11 +30,22 @@ def meeting_or_404(meeting_id: int) -> Meeting:
 
 
 def _queue(status: int = 200, notice: str | None = None, error: str | None = None, errors: dict | None = None,
-           values: dict | None = None):
-    """The queue: just the section for htmx, the whole page otherwise."""
-    return render("meetings/queue.html", fragment="queue", status=status, rows=approval_queue(),
-                  choices=redirect_choices(), picker_limit=PICKER_LIMIT, choice_label=choice_label, notice=notice,
-                  error=error, errors=errors or {}, values=values or {})
+           values: dict | None = None, offered: dict | None = None):
+    """The queue: just the section for htmx, the whole page otherwise. Each request's "pass it to"
+    field is a person picker: a <select> in a small company, a search box in a large one."""
+    rows = approval_queue()
+    people = small_list(SCOPE) if rows else None
+    errors, values, offered = errors or {}, values or {}, offered or {}
+    pickers = {
+        row.meeting.id: picker("person", SCOPE, id=f"person-{row.meeting.id}",
+                               people=redirect_choices(row.meeting, people),
+                               text=values.get(row.meeting.id, {}).get("person"), empty=_("Choose a person"),
+                               offered=offered.get(row.meeting.id, []),
+                               error=errors.get(row.meeting.id, {}).get("person"))
+        for row in rows
+    }
+    return render("meetings/queue.html", fragment="queue", status=status, rows=rows, pickers=pickers, notice=notice,
+                  error=error, errors=errors, values=values)
 
 
 def _done(message: str):
@@ -58,10 +70,12 @@ def _refused(meeting: Meeting):
     return redirect(url_for("meetings.queue"))
 
 
-def _needs_another_look(meeting: Meeting, problem: QueueError):
+def _needs_another_look(meeting: Meeting, problem: QueueError | PickProblem):
     db.session.rollback()
     values = {meeting.id: {key: request.form.get(key, "") for key in ("reason", "person")}}
-    return _queue(status=422, errors={meeting.id: {problem.field: str(problem)}}, values=values)
+    field = "person" if isinstance(problem, PickProblem) else problem.field
+    offered = {meeting.id: problem.matches} if isinstance(problem, PickProblem) else {}
+    return _queue(status=422, errors={meeting.id: {field: str(problem)}}, values=values, offered=offered)
 
 
 @bp.get("/recruiter/requests", endpoint="queue")
@@ -91,9 +105,8 @@ def reject(meeting_id: int):
 @recruiter_required
 def redirect_to_person(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
-    raw = request.form.get("person", "")[:300]
-    person_id = int(raw) if raw.isdigit() and len(raw) < 12 else find_choice(raw)
-    return _decide(meeting, lambda: redirect_request(meeting, person_id, by=me()),
+    raw = request.form.get("person", "")
+    return _decide(meeting, lambda: redirect_request(meeting, find_choice(raw), by=me()),
                    lambda: _("Passed on. %(name)s has been sent the request, and the candidate has been told.",
                              name=meeting.staff.name))
 
@@ -105,7 +118,7 @@ def _decide(meeting, decision, done):
         decision()
     except TransitionRefused:
         return _refused(meeting)
-    except QueueError as problem:
+    except (QueueError, PickProblem) as problem:
         return _needs_another_look(meeting, problem)
     db.session.commit()
     return _done(done())
