@@ -9,20 +9,45 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from ..forms import Form, TimezoneField, language_field, strip, strip_lower
 from ..i18n import _, _l, ngettext
+from ..security import parse_id
 from .decisions import MAX_NOTE
 from .exit_survey import MAX_SURVEY_ANSWER
 from .models import DECLINE_REASONS, OUTCOMES, STAGE_LABELS
+from .services import MAX_QUERY, CandidateFilters
 
 
 class CandidateFilterForm(Form):
+    """The candidate list's search, filters and order: a plain GET form, so every list is a URL. Values
+    the list doesn't know (an old bookmark, a hand-edited URL) are not errors: they are left out."""
+
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search by name or e-mail"), validators=[Optional(), Length(max=100)], filters=[strip],
-                    render_kw={"type": "search"})
+    q = StringField(_l("Search by name, e-mail or position"), validators=[Optional(), Length(max=MAX_QUERY)],
+                    filters=[strip], render_kw={"type": "search"})
     stage = SelectField(_l("Stage"), validate_choice=False,
                         choices=[SelectChoice("", _l("All stages"))] + [SelectChoice(k, v) for k, v in STAGE_LABELS.items()])
     position = SelectField(_l("Position"), validate_choice=False, choices=[SelectChoice("", _l("All positions"))])
+    show = SelectField(_l("Show"), validate_choice=False, choices=[
+        SelectChoice("", _l("Everyone")),
+        SelectChoice("deadline_soon", _l("Still deciding, deadline in the next 7 days")),
+        SelectChoice("overdue", _l("Still deciding, deadline passed")),
+        SelectChoice("undecided", _l("Still deciding")),
+        SelectChoice("decided", _l("Decision recorded")),
+    ])
+    sort = SelectField(_l("Sort by"), validate_choice=False, choices=[
+        SelectChoice("deadline", _l("Deadline, soonest first")),
+        SelectChoice("name", _l("Name, A to Z")),
+        SelectChoice("newest", _l("Recently added")),
+    ])
+
+    def filters(self) -> CandidateFilters:
+        """What the list shows; the form is set to match (an unknown sort shows as the default one)."""
+        filters = CandidateFilters.read(self.q.data, self.stage.data, parse_id(self.position.data),
+                                        self.show.data, self.sort.data)
+        self.q.data, self.stage.data, self.show.data, self.sort.data = (filters.q, filters.stage, filters.show,
+                                                                        filters.sort)
+        return filters
 
 
 class CandidateForm(Form):

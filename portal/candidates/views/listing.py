@@ -12,8 +12,9 @@ from wtforms import SelectChoice
 from ...extensions import db
 from ...forms import show_error
 from ...i18n import _
+from ...paging import page_number
 from ...rendering import render
-from ...security import parse_id, recruiter_required
+from ...security import recruiter_required
 from ...timeutil import utcnow
 from .. import bp
 from ..forms import CandidateFilterForm, CandidateForm
@@ -23,15 +24,15 @@ from ..services import CandidateError, create_candidate, list_candidates, positi
 @bp.get("/recruiter/candidates")
 @recruiter_required
 def index():
-    """Everyone at (or past) the offer stage, with where each one is in the process."""
+    """Everyone at (or past) the offer stage, with where each one is in the process: searched,
+    filtered and sorted from the URL, 50 a page."""
     form = CandidateFilterForm(request.args)
-    all_positions = positions()
     form.position.choices = [SelectChoice("", _("All positions"))] + [
-        SelectChoice(str(p.id), f"{p.title} · {p.team}" if p.team else p.title) for p in all_positions]
-    position_id = parse_id(request.args.get("position"))
-    rows = list_candidates(form.stage.data or "", position_id, (form.q.data or "")[:100])
-    return render("candidates/index.html", fragment="candidate_list", form=form, rows=rows,
-                  filtered=bool(form.q.data or form.stage.data or position_id))
+        SelectChoice(str(p.id), f"{p.title} · {p.team}" if p.team else p.title) for p in positions()]
+    filters = form.filters()
+    page = list_candidates(filters, page_number(request.args.get("page")), now=utcnow())
+    return render("candidates/index.html", fragment="candidate_list", form=form, page=page, args=filters.args(),
+                  filtered=filters.filtered)
 
 
 def _form(formdata=None):

@@ -1,0 +1,181 @@
+"""Recruiters: the candidate list in pages of 50, searched, filtered and sorted from the URL."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from factories import make_candidate, make_position, make_user
+from helpers import HTMX, Auth, page_statements
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+ROW = re.compile(r'<th scope="row"><a href="/recruiter/candidates/\d+">([^<]+)</a>')
+
+
+def names(html: str) -> list[str]:
+    return ROW.findall(html)
+
+
+def get(client, path: str, **headers) -> str:
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def add_many(count: int, position=None):
+    """``count`` candidates at the offer stage, "Person 01", "Person 02", … due on days 1, 2, …"""
+    position = position or make_position()
+    return [make_candidate(position=position, name=f"Person {n:02}", deadline_days=n) for n in range(1, count + 1)]
+
+
+@pytest.fixture
+def five(app, riley):
+    """Five candidates, one for each "Show" choice (deadlines leave days of room either side of now)."""
+    with app.app_context():
+        backend, design = make_position("Senior Backend Engineer", "Platform"), make_position("Product Designer", "")
+        make_candidate(position=backend, name="Soon Deadline", deadline_days=3)
+        later = make_candidate(position=design, name="Later Deadline", deadline_days=20)
+        make_candidate(position=design, name="Passed Deadline", deadline_days=-2)
+        make_candidate(position=backend, name="Accepted Already", stage="accepted", deadline_days=2)
+        make_candidate(position=design, name="Declined Already", stage="declined", deadline_days=-5)
+        # "Recently added" reads when each was added, not the order of the ids.
+        later.created_at = utcnow() - timedelta(days=30)
+        db.session.commit()
+        return {"backend": backend.id, "design": design.id}
+
+
+def test_fifty_a_page_with_where_the_page_sits_and_links_to_the_others(app, client, riley):
+    with app.app_context():
+        add_many(55)
+        db.session.commit()
+    first = get(client, "/recruiter/candidates")
+    assert names(first) == [f"Person {n:02}" for n in range(1, 51)]
+    assert "1–50 of 55 candidates" in first
+    assert '<a href="/recruiter/candidates?page=2"' in first and 'rel="next"' in first
+    second = get(client, "/recruiter/candidates?page=2")
+    assert names(second) == [f"Person {n:02}" for n in range(51, 56)]
+    assert "51–55 of 55 candidates" in second and 'rel="prev"' in second
+    # A page past the end (an old bookmark of a list that shrank) shows the last page.
+    assert names(get(client, "/recruiter/candidates?page=40")) == names(second)
+
+
+def test_a_page_costs_the_same_statements_however_many_candidates(app, client, riley):
+    with app.app_context():
+        add_many(3)
+        db.session.commit()
+    few = page_statements(app, client, "/recruiter/candidates")
+    with app.app_context():
+        add_many(60)
+        db.session.commit()
+    many = page_statements(app, client, "/recruiter/candidates?page=2")
+    assert len(many) == len(few)
+    # The count is lean (no per-row progress subqueries); those run once, for the page's rows only.
+    [count] = [s for s in many.selects if re.match(r"SELECT count\(\*\) .*FROM candidate", s, re.DOTALL)]
+    assert "interview_feedback" not in count and "question" not in count
+    [progress] = [s for s in many.selects if "interview_feedback" in s]
+    assert "candidate.id IN (" in progress and "LIMIT" not in progress
+
+
+@pytest.mark.parametrize("show, shown", [
+    ("", ["Soon Deadline", "Later Deadline", "Passed Deadline", "Accepted Already", "Declined Already"]),
+    ("deadline_soon", ["Soon Deadline"]),
+    ("overdue", ["Passed Deadline"]),
+    ("undecided", ["Soon Deadline", "Later Deadline", "Passed Deadline"]),
+    ("decided", ["Accepted Already", "Declined Already"]),
+])
+def test_show_filters(client, five, show, shown):
+    assert sorted(names(get(client, f"/recruiter/candidates?show={show}"))) == sorted(shown)
+
+
+def test_stage_position_and_search_by_name_e_mail_or_position(client, five):
+    assert names(get(client, "/recruiter/candidates?stage=accepted")) == ["Accepted Already"]
+    assert sorted(names(get(client, f"/recruiter/candidates?position={five['backend']}"))) == [
+        "Accepted Already", "Soon Deadline"]
+    # Words are AND-ed, each may match the name, the e-mail or the position's title, in any case.
+    assert sorted(names(get(client, "/recruiter/candidates?q=BACKEND+senior"))) == ["Accepted Already", "Soon Deadline"]
+    assert names(get(client, "/recruiter/candidates?q=designer+passed")) == ["Passed Deadline"]
+    assert names(get(client, "/recruiter/candidates?q=designer+soon")) == []
+    page = get(client, "/recruiter/candidates?q=designer&show=undecided&sort=name")
+    assert names(page) == ["Later Deadline", "Passed Deadline"] and "2 candidates" in page
+
+
+@pytest.mark.parametrize("sort, order", [
+    # Still deciding first, by deadline (passed first); then those who decided, by their deadline.
+    ("", ["Passed Deadline", "Soon Deadline", "Later Deadline", "Declined Already", "Accepted Already"]),
+    ("deadline", ["Passed Deadline", "Soon Deadline", "Later Deadline", "Declined Already", "Accepted Already"]),
+    ("name", ["Accepted Already", "Declined Already", "Later Deadline", "Passed Deadline", "Soon Deadline"]),
+    ("newest", ["Declined Already", "Accepted Already", "Passed Deadline", "Soon Deadline", "Later Deadline"]),
+])
+def test_sort_orders(client, five, sort, order):
+    assert names(get(client, f"/recruiter/candidates?sort={sort}")) == order
+
+
+def test_equal_names_keep_their_places_across_pages(app, client, riley):
+    with app.app_context():
+        position = make_position()
+        ids = [make_candidate(position=position, name="Alex Same").id for _ in range(52)]
+        db.session.commit()
+    seen = [int(i) for path in ("?sort=name", "?sort=name&page=2")
+            for i in re.findall(r'<th scope="row"><a href="/recruiter/candidates/(\d+)"', get(client, "/recruiter/candidates" + path))]
+    assert seen == ids
+
+
+def test_a_bookmarked_list_without_javascript_and_its_page_links_keep_the_filters(client, five):
+    url = f"/recruiter/candidates?q=a&position={five['design']}&show=undecided&sort=name"
+    page = get(client, url)
+    assert names(page) == ["Later Deadline", "Passed Deadline"]
+    # The form shows what the list is (a plain GET form: submitting it is page 1 of the new list).
+    assert '<form role="search" method="get" action="/recruiter/candidates"' in page
+    assert 'value="a"' in page and '<option selected value="undecided">' in page
+    assert '<option selected value="name">' in page and f'<option selected value="{five["design"]}">' in page
+    assert 'name="page"' not in page
+
+
+def test_htmx_gets_the_list_with_its_pager_and_links_that_keep_the_filters(app, client, riley):
+    with app.app_context():
+        position = make_position()
+        add_many(51, position)
+        db.session.commit()
+        position_id = position.id
+    fragment = get(client, f"/recruiter/candidates?position={position_id}&sort=name&show=undecided", **HTMX)
+    assert fragment.lstrip().startswith('<section id="candidate_list"') and "<form" not in fragment
+    assert "1–50 of 51 candidates" in fragment
+    link = f"/recruiter/candidates?page=2&amp;position={position_id}&amp;show=undecided&amp;sort=name"
+    assert f'<a href="{link}" data-hx-get="{link}" data-hx-target="#candidate_list"' in fragment
+    assert 'data-hx-push-url="true"' in fragment
+
+
+@pytest.mark.parametrize("query", [
+    "sort=evil&show=%3Cscript%3E&stage=hired&page=-4&position=abc", "sort[]=name&show=decided%20",
+    "page=1e9&sort=&show=&stage=", "page=99999999999999999999",
+])
+def test_unknown_values_are_ignored(client, five, query):
+    page = get(client, f"/recruiter/candidates?{query}")
+    assert names(page) == names(get(client, "/recruiter/candidates"))
+    assert '<option selected value="deadline">' in page and '<option selected value="">Everyone' in page
+
+
+def test_a_search_reads_its_first_100_characters(client, five):
+    page = get(client, "/recruiter/candidates?q=" + "soon" + "+" * 96 + "unmatched" * 50)
+    assert names(page) == ["Soon Deadline"]
+
+
+def test_no_candidates_at_all_or_none_that_match(client, riley, app):
+    assert "No candidates yet." in get(client, "/recruiter/candidates?sort=name&page=3")
+    with app.app_context():
+        make_candidate(name="Only One")
+        db.session.commit()
+    assert "No candidates match these filters." in get(client, "/recruiter/candidates?show=decided")
+    assert 'class="pager"' not in get(client, "/recruiter/candidates")
+
+
+@pytest.mark.parametrize("role", ["candidate", "staff"])
+def test_only_recruiters_see_the_list(app, client, role):
+    with app.app_context():
+        make_candidate(name="Hidden Person")
+        user = make_user(role)
+        db.session.commit()
+        Auth(app, client).login(user)
+    response = client.get("/recruiter/candidates?page=1&sort=name")
+    assert response.status_code in (403, 404) and "Hidden Person" not in response.get_data(as_text=True)
