@@ -13,7 +13,7 @@ from ..forms import Form, strip
 from ..i18n import _, _l
 from ..security import parse_id
 from ..timeutil import within_reach
-from .services import EventFilter
+from .services import SORTS, EventFilter
 
 # The audit trail starts with the portal; a search can reach back this far and a year ahead.
 SEARCH_BACK = timedelta(days=366 * 30)
@@ -26,12 +26,16 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
+    q = SearchField(_l("Search the events"), filters=[strip], render_kw={"maxlength": 100})
     action = SelectField(_l("What"), validate_choice=False, filters=[strip])
     who = SearchField(_l("Who (name or e-mail)"), filters=[strip], render_kw={"maxlength": 100})
     candidate = StringField(_l("Candidate number"), render_kw={"inputmode": "numeric", "maxlength": 12})
     start = StringField(lazy_pgettext("date range", "From"), name="from", widget=DateInput())
     end = StringField(lazy_pgettext("date range", "To"), name="to", widget=DateInput())
-    before = HiddenField()  # the "Older events" link's, not the form's: the page after this event
+    sort = SelectField(_l("Order"), validate_choice=False,
+                       choices=[SelectChoice("newest", _l("Newest first")), SelectChoice("oldest", _l("Oldest first"))])
+    before = HiddenField()  # the "Older events" link's, not the form's: the events older than this one
+    after = HiddenField()  # the "Newer events" link's: the events newer than this one
 
     def __init__(self, formdata=None, *, actions=(), **kwargs):
         super().__init__(formdata, **kwargs)
@@ -50,9 +54,14 @@ class AuditFilterForm(Form):
             self.candidate.data = ""
         self.action.data = (self.action.data or "")[:60]
         self.who.data = (self.who.data or "")[:100]
+        self.q.data = (self.q.data or "")[:100]
+        if self.sort.data not in SORTS:
+            self.sort.data = SORTS[0]  # an unknown order is the usual one
         start, end = self._day(self.start), self._day(self.end)
-        return EventFilter(action=self.action.data, who=self.who.data, candidate_id=candidate_id, start=start,
-                           end=end, before=parse_id(self.before.data))
+        before = parse_id(self.before.data)
+        return EventFilter(action=self.action.data, who=self.who.data, q=self.q.data, candidate_id=candidate_id,
+                           start=start, end=end, sort=self.sort.data, before=before,
+                           after=parse_id(self.after.data) if before is None else None)
 
     def _day(self, field) -> date | None:
         try:
@@ -68,6 +77,10 @@ class AuditFilterForm(Form):
         return day
 
     def query(self) -> dict[str, str]:
-        """The filters in use, as the query string of a link to this view of the trail."""
-        fields = (self.action, self.who, self.candidate, self.start, self.end)
-        return {field.name: field.data for field in fields if field.data}
+        """The filters and order in use (the usual order left out), as the query string of a link to this
+        view of the trail, from its start."""
+        fields = (self.q, self.action, self.who, self.candidate, self.start, self.end)
+        query = {field.name: field.data for field in fields if field.data}
+        if self.sort.data != SORTS[0]:
+            query["sort"] = self.sort.data
+        return query

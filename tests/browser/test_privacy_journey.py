@@ -1,6 +1,7 @@
 """Journey: a candidate downloads their data; an admin erases a candidate and reads the audit trail."""
 
 import io
+import re
 import json
 import zipfile
 
@@ -59,4 +60,12 @@ def test_admin_erases_a_candidate_and_reads_the_audit_trail(page, world):
         page.get_by_label("What").select_option("candidate.viewed")
     expect(page.get_by_role("cell", name="Ada Admin opened the candidate's page").first).to_be_visible()
     expect(page.get_by_text("erased by Ada Admin")).to_have_count(0)
+    axe_check(page)
+    # A search, oldest first: a bookmarkable address, swapped in place.
+    page.get_by_label("Search the events").fill("erased")
+    page.get_by_label("What").select_option("")
+    with page.expect_response(lambda r: "sort=oldest" in r.url):
+        page.get_by_label("Order").select_option("oldest")
+    expect(page).to_have_url(re.compile(r"q=erased.*sort=oldest"))
+    expect(page.get_by_role("status")).to_contain_text("Showing 1 event, oldest first")
     axe_check(page)

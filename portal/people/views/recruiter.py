@@ -6,17 +6,18 @@ import sqlalchemy as sa
 from babel import Locale
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager
 
 from ...auth.models import User
 from ...extensions import db
 from ...forms import EmptyForm, show_error
-from ...i18n import LANGUAGES, _, current_locale, known_language
+from ...i18n import LANGUAGES, _, _l, current_locale, known_language
+from ...paging import PAGE_SIZE, page_number, paginate
 from ...rendering import render
 from ...security import recruiter_required
 from .. import bp
 from ..forms import PersonForm
-from ..models import GROUP_LABELS, GROUPS, StaffProfile
+from ..models import GROUP_LABELS, GROUPS, AvailabilityWindow, StaffProfile
 from ..photos import PhotoRejected
 from ..services import (GROUP_ORDER, PeopleError, create_person, invite_to_profile, move_profile, set_visibility,
                         update_profile)
@@ -30,18 +31,96 @@ def _profile_or_404(user_id: int) -> StaffProfile:
     return profile
 
 
+# The list's state in its URL (and in the URL of each row's buttons, so an action comes back to it).
+LIST_ARGS = ("q", "group", "status", "sort", "page")
+STATUSES = {
+    "visible": StaffProfile.visible.is_(True),
+    "hidden": StaffProfile.visible.is_(False),
+    "accepting": StaffProfile.accepting_requests.is_(True),
+    "not_accepting": StaffProfile.accepting_requests.is_(False),
+}
+# Directory order (the default) keeps the groups and the ordering buttons; the others are one list.
+SORTS = {
+    "order": (GROUP_ORDER, StaffProfile.sort_order, User.name, StaffProfile.user_id),
+    "name": (sa.func.lower(User.name), StaffProfile.user_id),
+    "recent": (User.created_at.desc(), StaffProfile.user_id.desc()),
+}
+MAX_WORDS = 8
+
+
+def list_state(args) -> dict[str, str]:
+    """The list's filters, order and page from a query string; anything unknown is left out."""
+    state = {"q": (args.get("q") or "").strip()[:100], "group": args.get("group") or "",
+             "status": args.get("status") or "", "sort": args.get("sort") or ""}
+    if state["group"] not in GROUPS:
+        state["group"] = ""
+    if state["status"] not in STATUSES:
+        state["status"] = ""
+    if state["sort"] not in SORTS or state["sort"] == "order":
+        state["sort"] = ""
+    number = page_number(args.get("page"))
+    if number > 1:
+        state["page"] = str(number)
+    return {key: value for key, value in state.items() if value}
+
+
+def _search(q: str):
+    """Every word in the name, e-mail address, title or team (any case)."""
+    fields = (User.name, User.email, StaffProfile.title, StaffProfile.team)
+    return [sa.or_(*(sa.func.lower(f).contains(word, autoescape=True) for f in fields))
+            for word in q.lower().split()[:MAX_WORDS]]
+
+
 @bp.get("/recruiter/people")
 @recruiter_required
 def manage():
-    """Everyone in the directory, hidden people included, in the order candidates see them."""
-    profiles = db.session.scalars(
-        sa.select(StaffProfile).join(StaffProfile.user)
-        .options(joinedload(StaffProfile.user), selectinload(StaffProfile.windows))
-        .order_by(GROUP_ORDER, StaffProfile.sort_order, User.name)
-    ).all()
-    by_group = {group: [p for p in profiles if p.group == group] for group in GROUPS}
-    return render("people/manage.html", fragment="people_table", by_group=by_group, action_form=EmptyForm(),
-                  group_labels=GROUP_LABELS, language_names=language_names())
+    """Everyone in the directory, hidden people included: in the order candidates see them (by group,
+    with buttons to change it), by name or newest first; searched, filtered and 50 a page."""
+    state = list_state(request.args)
+    sort = state.get("sort", "order")
+    clauses = _search(state.get("q", ""))
+    if "group" in state:
+        clauses.append(StaffProfile.group == state["group"])
+    if "status" in state:
+        clauses.append(STATUSES[state["status"]])
+    # Where each person stands in their group (of those listed): the first and last can't move further.
+    place = sa.func.row_number().over(partition_by=StaffProfile.group, order_by=SORTS["order"][1:])
+    in_group = sa.func.count().over(partition_by=StaffProfile.group)
+    has_hours = sa.exists().where(AvailabilityWindow.user_id == StaffProfile.user_id)
+    rows = (sa.select(StaffProfile, place.label("place"), in_group.label("in_group"), has_hours.label("has_hours"))
+            .join(StaffProfile.user).options(contains_eager(StaffProfile.user)).where(*clauses)
+            .order_by(*SORTS[sort]))
+    count = sa.select(sa.func.count()).select_from(StaffProfile).where(*clauses)
+    if "q" in state:
+        count = count.join(StaffProfile.user)
+    page = paginate(rows, count, page_number(state.get("page")), PAGE_SIZE)
+    args = {key: value for key, value in state.items() if key != "page"}
+    if page.number > 1:
+        state["page"] = str(page.number)  # a page past the end showed the last one: its buttons return there
+    # Ordering buttons only where the list is the group's whole order (a search or a status filter
+    # would hide the neighbour a person swaps places with).
+    ordering = sort == "order" and not ({"q", "status"} & state.keys())
+    sections = _by_group(page.items) if sort == "order" else []
+    if ordering and page.pages == 1 and not state.keys() - {"group"}:  # the whole directory: empty groups too
+        sections = [(group, dict(sections).get(group, [])) for group in GROUPS]
+    return render("people/manage.html", fragment="people_table", page=page, sections=sections, ordering=ordering,
+                  state=state, args=args, action_form=EmptyForm(), group_labels=GROUP_LABELS,
+                  statuses=STATUS_LABELS, sorts=SORT_LABELS, language_names=language_names())
+
+
+STATUS_LABELS = {"visible": _l("Shown to candidates"), "hidden": _l("Hidden"),
+                 "accepting": _l("Accepting requests"), "not_accepting": _l("Not accepting requests")}
+SORT_LABELS = {"order": _l("Directory order"), "name": _l("Name A–Z"), "recent": _l("Recently added")}
+
+
+def _by_group(rows) -> list[tuple[str, list]]:
+    """The page's rows (in directory order) as (group, rows) in that order."""
+    sections: list[tuple[str, list]] = []
+    for row in rows:
+        if not sections or sections[-1][0] != row.StaffProfile.group:
+            sections.append((row.StaffProfile.group, []))
+        sections[-1][1].append(row)
+    return sections
 
 
 def language_names() -> dict[str, str]:
@@ -108,8 +187,9 @@ def _save_person(form, change, done):
 
 
 def _back_to_list(message: str):
+    """Back to the list as it was (its filters, order and page ride in the button's URL)."""
     flash(message, "success")
-    return redirect(url_for("people.manage"))
+    return redirect(url_for("people.manage", **list_state(request.args)))
 
 
 @bp.post("/recruiter/people/<int:user_id>/visibility")
