@@ -3,6 +3,8 @@ from logging.config import fileConfig
 
 from flask import current_app
 
+from portal.database import compared_by_migrations
+
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -106,6 +108,7 @@ def run_migrations_online():
             # parent table would cascade into its children, so they are off while migrating
             # (the pragma only works outside a transaction) and checked afterwards.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        conf_args.setdefault("include_object", compared_by_migrations(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

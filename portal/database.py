@@ -97,3 +97,16 @@ def init_database(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
+
+
+def compared_by_migrations(dialect: str):
+    """Alembic's ``include_object`` for comparing the models with a ``dialect`` database (``flask db
+    check``, autogenerate, tests/test_migrations.py): an index the models make for one database only
+    (``Index(…).ddl_if(dialect=…)``, e.g. PostgreSQL's trigram indexes) is not missing on another.
+    Alembic itself ignores ``ddl_if``."""
+
+    def include_object(object, name, type_, reflected, compare_to):
+        only = getattr(getattr(object, "_ddl_if", None), "dialect", None)
+        return type_ != "index" or reflected or only is None or only == dialect
+
+    return include_object

@@ -27,4 +27,9 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship()
 
-    __table_args__ = (sa.Index("ix_audit_event_candidate_at", "candidate_id", "at"),)
+    __table_args__ = (
+        sa.Index("ix_audit_event_candidate_at", "candidate_id", "at"),
+        # The trail filtered by what happened, newest first; and the list of actions it holds, read
+        # by skipping from one action to the next (audit.services.event_actions).
+        sa.Index("ix_audit_event_action_at", "action", "at"),
+    )

@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
@@ -193,16 +192,13 @@ def find_events(filters: EventFilter, zone: ZoneInfo, limit: int = PAGE, reach: 
                      searched_to=edge.at if edge is not None and not more else None)
 
 
-ACTIONS_KEPT = timedelta(minutes=5)
-
-
 def event_actions() -> list[str]:
-    """Every action the trail holds, in order (the filter's choices). Listing them reads the whole
-    trail (no index leads with the action), so each process keeps the list for ``ACTIONS_KEPT``:
-    an action recorded for the first time joins the choices within minutes."""
-    kept = current_app.extensions.get("audit_actions")
-    now = utcnow()
-    if kept is None or kept[0] <= now:
-        actions = list(db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
-        kept = current_app.extensions["audit_actions"] = (now + ACTIONS_KEPT, actions)
-    return kept[1]
+    """Every action the trail holds, in order (the filter's choices), always current. Read by
+    skipping through ``ix_audit_event_action_at`` from one action to the next (a recursive query:
+    one index seek per action), not by reading the whole trail, which ``DISTINCT`` would."""
+    first = sa.select(sa.func.min(AuditEvent.action).label("action")).cte("actions", recursive=True)
+    following = sa.select(sa.select(sa.func.min(AuditEvent.action)).where(AuditEvent.action > first.c.action)
+                          .scalar_subquery()).where(first.c.action.is_not(None))
+    actions = first.union_all(following)
+    return list(db.session.scalars(sa.select(actions.c.action).where(actions.c.action.is_not(None))
+                                   .order_by(actions.c.action)))

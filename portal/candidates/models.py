@@ -89,6 +89,11 @@ class Candidate(db.Model):
         sa.Index("ix_candidate_stage_deadline", "stage", "decision_deadline"),
         # Analytics recompute one (position, month of the offer) cell at a time.
         sa.Index("ix_candidate_position_offer", "position_id", "offer_made_at"),
+        # The recruiters' list (candidates.services.list_candidates): its default order exactly (at the
+        # offer stage first, soonest deadline first), and "recently added"; read in order, never sorted.
+        sa.Index("ix_candidate_list_deadline", sa.text("(stage <> 'offer')"), sa.text("(decision_deadline IS NULL)"),
+                 "decision_deadline", "id"),
+        sa.Index("ix_candidate_created", "created_at", "id"),
     )
 
     @property

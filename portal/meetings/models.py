@@ -108,8 +108,9 @@ class Meeting(db.Model):
         sa.CheckConstraint(f"format IN ({', '.join(map(repr, KINDS))})", name="format_known"),
         sa.CheckConstraint(f"length_minutes IN ({', '.join(map(str, ALL_LENGTHS))})", name="length_known"),
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
-        # A person's conversations in a period (busiest week in analytics).
-        sa.Index("ix_meeting_staff_start", "staff_id", "start_at"),
+        # A person's conversations in a period: their busy times, and the busiest week in analytics,
+        # answered from the index alone (status and candidate are in it).
+        sa.Index("ix_meeting_staff_start_status", "staff_id", "start_at", "status", "candidate_id"),
         # The approval queue and the worker start from the few conversations in one status.
         sa.Index("ix_meeting_status_created", "status", "created_at"),
         # At most one waiting request per candidate and person, whatever the interleaving of requests.
