@@ -167,7 +167,11 @@ def _stem(term: str) -> str:
 
 
 def _contains_any(column, stems):
-    return sa.or_(*(sa.func.lower(column).contains(stem, autoescape=True) for stem in stems))
+    """Any stem in ``column``, case-blind. The stems are lower-case ASCII; SQLite's LIKE ignores
+    ASCII case by itself, so no lower() per row and stem (PostgreSQL: ILIKE)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.or_(*(column.contains(stem, autoescape=True) for stem in stems))
+    return sa.or_(*(column.icontains(stem, autoescape=True) for stem in stems))
 
 
 def _by_codepoint(column):
@@ -194,8 +198,9 @@ def suggest_from_directory(questions, *, team: str | None = None, limit: int = 3
     visible = picker.scope_query("directory")  # the people candidates can see
     wanted = []
     if stems:
-        role = StaffProfile.title + " " + StaffProfile.team
-        wanted.append(sa.or_(_contains_any(StaffProfile.topics, stems), _contains_any(role, stems)))
+        # Topics, then title and team: one text, so each stem is looked for once per person.
+        text = StaffProfile.topics + " | " + StaffProfile.title + " " + StaffProfile.team
+        wanted.append(_contains_any(text, stems))
     if team_bonus:
         in_team = (StaffProfile.visible.is_(True), User.active.is_(True), sa.func.lower(StaffProfile.team) == own_team)
         spare = limit + len({q.directed_to_id for q in open_questions if q.directed_to_id is not None})
