@@ -41,6 +41,7 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=30, help="requests")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sql", type=int, default=0, help="print this many of the slowest statements in full")
+    parser.add_argument("--plain", action="store_true", help="no profiler: each request's time (median, p95)")
     parser.add_argument("--htmx", action="store_true", help="send HX-Request (the fragment)")
     args = parser.parse_args()
     url = args.url or DATABASES[args.database]
@@ -72,6 +73,16 @@ def main() -> int:
     first = client.get(path, headers=headers)
     print(f"{path} as {args.who}: {first.status_code}, {len(first.data) / 1024:.0f} KB")
 
+    if args.plain:
+        times = []
+        for _ in range(args.n):
+            began = time.perf_counter()
+            client.get(path, headers=headers)
+            times.append((time.perf_counter() - began) * 1000)
+        times.sort()
+        print(f"median {times[len(times) // 2]:.1f} ms, p95 {times[min(len(times) - 1, int(len(times) * 0.95))]:.1f} ms"
+              f" over {args.n} requests (no profiler)")
+        return 0
     statements: dict[str, list[float]] = defaultdict(list)
     started_at: list[float] = []
 
