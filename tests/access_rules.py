@@ -31,6 +31,7 @@ ACCESS = {
     "people.index": ("GET", {}, SIGNED_IN),
     "people.show": ("GET", {"user_id": "STAFF"}, SIGNED_IN),
     "people.photo": ("GET", {"user_id": "STAFF"}, SIGNED_IN),
+    "people.choices": ("GET", {}, SIGNED_IN),  # ?for=requests|interviewers: recruiters only (test_person_picker)
     "people.own_profile": ("GET", {}, {**STAFF_ONLY}),
     "people.update_own_profile": ("POST", {}, {**STAFF_ONLY, "staff": 422}),
     "people.add_own_window": ("POST", {}, {**STAFF_ONLY, "staff": 422}),
