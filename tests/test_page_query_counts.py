@@ -81,8 +81,8 @@ RECRUITER = [
     Page("recruiter", "/", 11),  # being reworked meanwhile (top few of each list, with totals): loose
     Page("recruiter", "/recruiter/candidates", 8),
     Page("recruiter", "/recruiter/candidates/{jordan}", 14),
-    Page("recruiter", "/recruiter/requests", 8),
-    Page("recruiter", "/recruiter/requests", 8, htmx=True),
+    Page("recruiter", "/recruiter/requests", 10),  # 6, and the section's stamp (3: meetings/queue_stamp.py)
+    Page("recruiter", "/recruiter/requests", 10, htmx=True),
     Page("recruiter", "/recruiter/analytics", 12, shows=r"<tr"),
     Page("recruiter", "/recruiter/analytics?from={months_ago}&to={this_month}", 12, shows=r"<tr"),
     Page("recruiter", "/recruiter/people", 5),

@@ -1,8 +1,10 @@
 """The approval queue at /recruiter/requests: approve, reject with a reason, or redirect.
 
 With htmx each action swaps the refreshed queue section in place (and the section polls every
-30 s, so requests handled elsewhere disappear); without JavaScript the browser comes back to the
-queue page (post/redirect/get), and a decision that needs another look is shown with a 422.
+30 s, so requests handled elsewhere disappear: the poll carries the section's stamp, ``queue_stamp``,
+and gets a 204 without anything being loaded or drawn while nothing it shows changed; ``polling``);
+without JavaScript the browser comes back to the queue page (post/redirect/get), and a decision that
+needs another look is shown with a 422.
 When someone else acted first (TransitionRefused), nothing changes and the queue says so.
 """
 
@@ -12,13 +14,16 @@ from flask import abort, flash, redirect, request, url_for
 
 from ...extensions import db
 from ...i18n import _, _l
+from ...polling import unchanged_answer, with_stamp
 from ...rendering import render, wants_fragment
 from ...security import me, recruiter_required
+from ...timeutil import utcnow
 from .. import bp
 from ..models import Meeting, status_word
 from ...people.picker import PickProblem, picker, small_list
 from ..queue import (SCOPE, QueueError, approval_queue, approve_request, find_choice, get_meeting, redirect_choices,
                      redirect_request, reject_request)
+from ..queue_stamp import queue_stamp
 from ..states import TransitionRefused
 
 
@@ -30,9 +35,11 @@ def meeting_or_404(meeting_id: int) -> Meeting:
 
 
 def _queue(status: int = 200, notice: str | None = None, error: str | None = None, errors: dict | None = None,
-           values: dict | None = None, offered: dict | None = None):
+           values: dict | None = None, offered: dict | None = None, stamp: str | None = None):
     """The queue: just the section for htmx, the whole page otherwise. Each request's "pass it to"
-    field is a person picker: a <select> in a small company, a search box in a large one."""
+    field is a person picker: a <select> in a small company, a search box in a large one. The
+    section carries its stamp (its poll's ``?since=``, and the ETag of the fragment)."""
+    stamp = stamp or queue_stamp(SCOPE, me(), utcnow())
     rows = approval_queue()
     people = small_list(SCOPE) if rows else None
     errors, values, offered = errors or {}, values or {}, offered or {}
@@ -44,8 +51,9 @@ def _queue(status: int = 200, notice: str | None = None, error: str | None = Non
                                error=errors.get(row.meeting.id, {}).get("person"))
         for row in rows
     }
-    return render("meetings/queue.html", fragment="queue", status=status, rows=rows, pickers=pickers, notice=notice,
-                  error=error, errors=errors, values=values)
+    response = render("meetings/queue.html", fragment="queue", status=status, rows=rows, pickers=pickers,
+                      notice=notice, error=error, errors=errors, values=values, stamp=stamp)
+    return with_stamp(response, stamp) if wants_fragment() and status == 200 and not notice else response
 
 
 def _done(message: str):
@@ -81,8 +89,12 @@ def _needs_another_look(meeting: Meeting, problem: QueueError | PickProblem):
 @bp.get("/recruiter/requests", endpoint="queue")
 @recruiter_required
 def queue():
-    """Requests waiting for a recruiter, oldest first."""
-    return _queue()
+    """Requests waiting for a recruiter, oldest first; to the section's poll, 204 (or 304) while
+    nothing it shows has changed."""
+    stamp = queue_stamp(SCOPE, me(), utcnow())
+    if wants_fragment() and (unchanged := unchanged_answer(stamp)) is not None:
+        return unchanged
+    return _queue(stamp=stamp)
 
 
 @bp.post("/recruiter/requests/<int:meeting_id>/approve", endpoint="approve")

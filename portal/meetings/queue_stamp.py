@@ -1,0 +1,71 @@
+"""The approval queue's stamp (``portal/polling.py``): what lets its 30-second refresh answer 204/304
+without loading or drawing anything when nothing it shows has changed.
+
+The stamp is a digest of every value the queue section shows, read in three small queries of plain
+columns (no objects, no template):
+
+- each waiting request (status ``needs_approval``): its id, when it was asked and last changed, its
+  format, length and note, the person's id, name, title and group, the candidate's name and
+  position, how many questions are on its agenda;
+- the times the candidate offered for them (id and start);
+- the people a request can be passed to while they are few enough for a ``<select>``
+  (``people.picker.small_list``): id, name and title; beyond that the field is a search box that
+  shows no one, so only "many" counts;
+
+plus what the reader brings: their language and time zone (the times are written in it), and the
+hour. The hour makes the section redraw at least hourly even when nothing changed, so the forms'
+CSRF tokens in an open tab stay young (they last ``WTF_CSRF_TIME_LIMIT``, 8 hours). A value the
+queue shows but the stamp doesn't cover would leave a recruiter looking at a stale queue: a test
+changes each of them (tests/meetings/test_queue_polling.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..auth.models import User
+from ..candidates.models import Candidate, Position
+from ..extensions import db
+from ..i18n import current_language
+from ..people.models import StaffProfile
+from ..people.picker import SCOPES, SMALL_LIST
+from .models import Meeting, ProposedSlot, meeting_question
+
+WAITING = "needs_approval"
+
+
+def queue_stamp(scope: str, reader: User, now: datetime) -> str:
+    """The stamp of the queue as ``reader`` sees it at ``now`` (``scope``: the "pass it to" picker's)."""
+    person, asker = aliased(User), aliased(User)
+    agenda = (sa.select(sa.func.count()).select_from(meeting_question)
+              .where(meeting_question.c.meeting_id == Meeting.id).scalar_subquery())
+    waiting = db.session.execute(
+        sa.select(Meeting.id, Meeting.created_at, Meeting.updated_at, Meeting.format, Meeting.length_minutes,
+                  Meeting.note, Meeting.staff_id, person.name, StaffProfile.title, StaffProfile.group,
+                  asker.name, Position.title, agenda)
+        .join(person, person.id == Meeting.staff_id)
+        .outerjoin(StaffProfile, StaffProfile.user_id == Meeting.staff_id)
+        .join(Candidate, Candidate.id == Meeting.candidate_id)
+        .join(asker, asker.id == Candidate.user_id)
+        .join(Position, Position.id == Candidate.position_id)
+        .where(Meeting.status == WAITING).order_by(Meeting.created_at, Meeting.id)).all()
+    digest = hashlib.blake2b(digest_size=12)
+    for part in (reader.id, current_language(), reader.timezone, int(now.timestamp() // 3600)):
+        digest.update(f"{part}\x1f".encode())
+    for row in waiting:
+        digest.update(repr(tuple(row)).encode())
+    if waiting:
+        slots = db.session.execute(
+            sa.select(ProposedSlot.meeting_id, ProposedSlot.id, ProposedSlot.start_at, ProposedSlot.end_at)
+            .join(Meeting, Meeting.id == ProposedSlot.meeting_id).where(Meeting.status == WAITING)
+            .order_by(ProposedSlot.meeting_id, ProposedSlot.id)).all()
+        digest.update(repr([tuple(row) for row in slots]).encode())
+        people = db.session.execute(
+            sa.select(StaffProfile.user_id, User.name, StaffProfile.title).join(User, User.id == StaffProfile.user_id)
+            .where(*SCOPES[scope]()).order_by(StaffProfile.user_id).limit(SMALL_LIST + 1)).all()
+        digest.update((repr([tuple(row) for row in people]) if len(people) <= SMALL_LIST else "many").encode())
+    return digest.hexdigest()
