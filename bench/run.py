@@ -157,6 +157,11 @@ def prepare(kind: str, candidates: int, base_env: dict, rebuild: bool = False, p
 
             with psycopg.connect(url, autocommit=True) as connection:
                 connection.execute("VACUUM ANALYZE")
+        else:  # as the worker does when it starts (portal.database.refresh_statistics)
+            import sqlite3
+
+            with sqlite3.connect(path) as connection:
+                connection.execute("ANALYZE")
         say(f"  built in {upgrade + seconds:.0f} s (db upgrade {upgrade:.1f} s, seed-scale {seconds:.0f} s)")
     return url
 

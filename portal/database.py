@@ -110,3 +110,20 @@ def compared_by_migrations(dialect: str):
         return type_ != "index" or reflected or only is None or only == dialect
 
     return include_object
+
+
+# SQLite's query planner knows nothing of the tables' sizes until ANALYZE has run (sqlite_stat1):
+# without it, a join of the few hundred people to the hundred thousand users may read every user.
+# The worker refreshes the figures when it starts and daily (PostgreSQL's autovacuum does this there).
+ANALYSIS_LIMIT = 1000  # rows sampled per index: a second or so on a large file, figures close enough
+
+
+def refresh_statistics() -> bool:
+    """Refresh the SQLite planner's table and index figures (``ANALYZE``, sampled); False elsewhere."""
+    if db.engine.dialect.name != "sqlite":
+        return False
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+    return True

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from .analytics.rollup import refresh_due
 from .auth.services import send_sign_in_links
+from .database import refresh_statistics
 from .extensions import db
 from .mail.tasks import OUTBOX_PASS_LIMIT, DrainResult, drain_outbox
 from .meetings.tasks import run_due
@@ -17,6 +19,7 @@ from .office_hours.tasks import run_due as run_hours_due
 from .timeutil import utcnow
 
 logger = logging.getLogger("portal.mail.tasks")  # the worker's lines keep the name operators grep for
+STATISTICS_EVERY = timedelta(hours=24)  # SQLite's planner figures (database.refresh_statistics)
 
 
 def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: False) -> DrainResult:
@@ -26,10 +29,15 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
     unanswered invitations, queue halfway reminders) and the office hours chores
     (``portal.office_hours.tasks.run_due``: windows ahead, go-live mails, talks and windows ending on
     time), so whatever they queue goes out in the same pass, and recounts the analytics cells that changed (``portal.analytics.rollup.refresh_due``). They commit per conversation and never raise for one bad row.
+    On SQLite it also refreshes the query planner's figures when it starts and daily.
     """
     total = DrainResult()
+    statistics_at = None
     while True:
         try:
+            if statistics_at is None or utcnow() - statistics_at >= STATISTICS_EVERY:
+                statistics_at = utcnow()
+                refresh_statistics()  # SQLite only: at start, then daily
             send_sign_in_links()  # asked for at /login: looked up and queued here, sent in this pass
             run_due(utcnow())
             run_hours_due(utcnow())  # office hours: windows ahead, go-live mails, timers
