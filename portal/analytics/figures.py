@@ -17,12 +17,13 @@ from ..extensions import db
 from ..i18n import _
 from ..meetings.models import Meeting
 from ..people.models import StaffProfile
+from .blocks import base, built, span, union
 from .models import ALL_POSITIONS, AnalyticsCell
-from .rollup import METRICS
+from .rollup import METRICS, MONTHLY_METRICS
 from .sql import month_start, next_month, week_start
 
 TOP_PEOPLE = 15
-MONTHLY_METRICS = ("funnel", "stage")  # read month by month (the by-month section); the rest summed
+SUMMED_METRICS = tuple(m for m in METRICS if m not in MONTHLY_METRICS)
 
 
 @dataclass
@@ -65,8 +66,10 @@ def median(histogram: dict[int, int]) -> float | None:
 
 
 def first_month() -> str | None:
+    # Every counted candidate has a stage: the first month with one is the first with any figures (the
+    # other rows include quarter and year blocks, which start before their first month).
     return db.session.scalar(sa.select(sa.func.min(AnalyticsCell.month))
-                             .where(AnalyticsCell.position_id == ALL_POSITIONS))
+                             .where(AnalyticsCell.position_id == ALL_POSITIONS, AnalyticsCell.metric == "stage"))
 
 
 class Figures:
@@ -75,23 +78,35 @@ class Figures:
     def __init__(self, filters: Filters):
         self.filters = filters
         positions = filters.position_ids if filters.position_ids is not None else [ALL_POSITIONS]
-        # The months listed, not a range: with the position and metric they pin every column of the
-        # primary key before ``key``, so both databases seek straight to the cells (PostgreSQL read
-        # every metric of a position in the range and filtered afterwards).
-        self.where = (AnalyticsCell.position_id.in_(positions),
-                      AnalyticsCell.month.in_(months_between(filters.start, filters.end)))
+        self.positions = positions
+        months = months_between(filters.start, filters.end)
+        # Summed metrics are read as the period's whole years and quarters and the months left over
+        # (blocks.py), once the blocks exist; the funnel and stages month by month. Months and block
+        # starts are listed, not a range: with the position and metric they pin every column of the
+        # primary key before ``key``, so both databases seek straight to the rows.
+        self.span = span(months)
+        if positions and db.session.get_bind().dialect.name == "postgresql":
+            # Every read here takes a few milliseconds; PostgreSQL's cost guesses sent some to parallel
+            # workers, whose start alone took ~10 ms (until this transaction ends).
+            db.session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        self.built = built() if positions else False
         self.total: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.monthly: dict[str, dict[str, dict[str, int]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(int)))
         if positions:
             # Only the funnel and the stages are shown month by month; every other metric is summed
             # over the period in SQL (a few hundred rows back instead of one per month and key).
-            month = sa.case((AnalyticsCell.metric.in_(MONTHLY_METRICS), AnalyticsCell.month), else_="").label("month")
-            rows = db.session.execute(
-                sa.select(month, AnalyticsCell.metric, AnalyticsCell.key, sa.func.sum(AnalyticsCell.n))
-                .where(*self.where, AnalyticsCell.metric.in_(METRICS))
-                .group_by(month, AnalyticsCell.metric, AnalyticsCell.key))
-            for row_month, metric, key, n in rows:
+            cell = AnalyticsCell
+            rows = union([
+                sa.select(cell.month.label("month"), cell.metric.label("metric"), cell.key.label("key"),
+                          cell.n.label("n"))
+                .where(cell.position_id.in_(positions), cell.metric.in_(MONTHLY_METRICS), cell.month.in_(months)),
+                *self.span.selects((sa.literal("").label("month"), cell.metric, cell.key, cell.n), positions,
+                                   SUMMED_METRICS, self.built)])
+            for row_month, metric, key, n in db.session.execute(
+                    sa.select(rows.c.month, rows.c.metric, rows.c.key, sa.func.sum(rows.c.n))
+                    .group_by(rows.c.month, rows.c.metric, rows.c.key)):
+                metric = base(metric)
                 self.total[metric][key] += int(n)
                 if row_month:
                     self.monthly[row_month][metric][key] += int(n)
@@ -106,16 +121,16 @@ class Figures:
         """The most requested people, with their invitations, conversations held and busiest week."""
         if self.filters.position_ids == []:
             return []
-        total = sa.func.sum(AnalyticsCell.n)
+        rows = union(self.span.selects((AnalyticsCell.key, AnalyticsCell.n), self.positions, ["person_requested"],
+                                       self.built))
+        total = sa.func.sum(rows.c.n)
         top = db.session.execute(
-            sa.select(AnalyticsCell.key, total).where(*self.where, AnalyticsCell.metric == "person_requested")
-            .group_by(AnalyticsCell.key).order_by(total.desc(), AnalyticsCell.key).limit(limit)).all()
+            sa.select(rows.c.key, total).group_by(rows.c.key).order_by(total.desc(), rows.c.key).limit(limit)).all()
         if not top:
             return []
         keys = [key for key, _n in top]
         ids = [int(key) for key in keys]
         per = self._person_details(ids)
-        ids = [int(key) for key in keys]
         people = {user.id: (user, profile) for user, profile in db.session.execute(
             sa.select(User, StaffProfile).outerjoin(StaffProfile, StaffProfile.user_id == User.id)
             .where(User.id.in_(ids)))}
@@ -142,12 +157,11 @@ class Figures:
         """Held conversations and answered / accepted invitations of a few people, from the rollup."""
         names = {"person_held": "held", "person_invites_answered": "answered", "person_invites_accepted": "accepted"}
         out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        rows = union(self.span.selects((AnalyticsCell.metric, AnalyticsCell.key, AnalyticsCell.n), self.positions,
+                                       names, self.built, AnalyticsCell.key.in_([str(i) for i in staff_ids])))
         for metric, key, n in db.session.execute(
-                sa.select(AnalyticsCell.metric, AnalyticsCell.key, sa.func.sum(AnalyticsCell.n))
-                .where(*self.where, AnalyticsCell.metric.in_(tuple(names)),
-                       AnalyticsCell.key.in_([str(i) for i in staff_ids]))
-                .group_by(AnalyticsCell.metric, AnalyticsCell.key)):
-            out[int(key)][names[metric]] += int(n)
+                sa.select(rows.c.metric, rows.c.key, sa.func.sum(rows.c.n)).group_by(rows.c.metric, rows.c.key)):
+            out[int(key)][names[base(metric)]] += int(n)
         return out
 
     def _busiest_weeks(self, staff_ids: list[int]) -> dict[int, tuple[str, int]]:
@@ -162,8 +176,11 @@ class Figures:
                         Meeting.start_at < self.filters.ends_at)
                  .group_by(Meeting.staff_id, week))
         if self.filters.position_ids is not None:
-            query = query.join(Candidate, Candidate.id == Meeting.candidate_id).where(
-                Candidate.position_id.in_(self.filters.position_ids))
+            # The candidate's position looked up per conversation (a primary-key read each): joined,
+            # PostgreSQL hashed every candidate of the team (22,000) for the ~2,000 conversations.
+            position = (sa.select(Candidate.position_id).where(Candidate.id == Meeting.candidate_id)
+                        .correlate(Meeting).scalar_subquery())
+            query = query.where(position.in_(self.filters.position_ids))
         best: dict[int, tuple[str, int]] = {}
         for staff_id, week_of, n in db.session.execute(query):
             if not n:

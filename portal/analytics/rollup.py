@@ -3,7 +3,8 @@
 A cell is (position, month of the offer in UTC). Each metric is a count under a key, e.g.
 ``funnel/signed_in``, ``decision_hours/73`` (a histogram: medians are read from it exactly, to the
 whole hour) or ``person_requested/<user id>``. All counting happens in SQL, grouped by cell; Python
-only reshapes the grouped rows. ``position_id = 0`` holds each month's sum over all positions.
+only reshapes the grouped rows. ``position_id = 0`` holds each month's sum over all positions; every
+metric summed over a period is also kept by quarter and year (``blocks.py``), moved with its cells.
 
 Freshness: an ORM flush that touches a candidate, question, conversation (or its history), exit
 survey or place in an office hours queue marks that candidate's cell due (``AnalyticsRefresh``);
@@ -29,6 +30,7 @@ from ..people.models import StaffProfile
 from ..questions.models import Question
 from ..timeutil import utcnow
 from .hours import HOURS_METRICS
+from .blocks import blocks_of, build_blocks, built, mark_built
 from .hours import count_cells as count_office_hours
 from .models import ALL_POSITIONS, AnalyticsCell, AnalyticsRefresh
 from .sql import hours_between, month_key, month_of, month_start, next_month
@@ -42,6 +44,10 @@ METRICS = ("stage", "funnel", "conv_decided", "conv_accepted", "nconv_decided", 
            "decline_reason", "group_decided", "group_accepted", "q_total", "q_answered", "outcome", "rating",
            "invites_answered", "approval_hours", "answer_hours", "survey", *HOURS_METRICS)
 PERSON_METRICS = ("person_requested", "person_held", "person_invites_answered", "person_invites_accepted")
+MONTHLY_METRICS = ("funnel", "stage")  # read month by month (the by-month section); the rest summed over a period
+# Summed over a period, so also kept by quarter and year (blocks.py).
+COUNTED = (*METRICS, *PERSON_METRICS)
+BLOCKED = tuple(m for m in COUNTED if m not in MONTHLY_METRICS)
 ADVISORY_LOCK = 7_310_466  # serialises refreshes on PostgreSQL (SQLite: BEGIN IMMEDIATE does)
 
 Cell = tuple[str, int]  # (month, position_id)
@@ -254,6 +260,7 @@ def rebuild_all(now: datetime | None = None) -> int:
     db.session.execute(sa.delete(AnalyticsRefresh))
     counts = _count_cells(None, now)
     _write(counts, {m for m, _pos, _metric, _key in counts})
+    build_blocks(BLOCKED)
     _set_due(_next_due(None, now))
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.text("ANALYZE analytics_cell"))  # fresh statistics for the planner
@@ -262,35 +269,49 @@ def rebuild_all(now: datetime | None = None) -> int:
 
 
 def refresh_cells(cells: set[Cell], now: datetime) -> None:
-    """Recount the given cells, and move each month's all-positions total by what changed in them
-    (flushes; the caller commits)."""
+    """Recount the given cells, and move the all-positions totals of their months, and the quarter and
+    year blocks of both, by what changed in them (flushes; the caller commits)."""
     if not cells:
         return
     cells = {(m, pos) for m, pos in cells if pos != ALL_POSITIONS}
-    change: dict[tuple[str, str, str], int] = defaultdict(int)  # (month, metric, key) → change of the total
+    if not built() and db.session.scalar(sa.select(AnalyticsCell.n).limit(1)) is None:
+        mark_built()  # counting starts here, so every block is kept from the first cell on
+    change: dict[tuple[int, str, str, str], int] = defaultdict(int)  # (position, month, metric, key) → change
     for batch_start in range(0, len(cells), 200):
         batch = sorted(cells)[batch_start:batch_start + 200]
-        in_batch = sa.or_(*(sa.and_(AnalyticsCell.month == m, AnalyticsCell.position_id == pos) for m, pos in batch))
-        for m, metric, key, n in db.session.execute(
-                sa.select(AnalyticsCell.month, AnalyticsCell.metric, AnalyticsCell.key, AnalyticsCell.n).where(in_batch)):
-            change[(m, metric, key)] -= n
+        # The cell's own month rows (a quarter or year block of the position starts at some of its months).
+        in_batch = sa.and_(AnalyticsCell.metric.in_(COUNTED), sa.or_(*(
+            sa.and_(AnalyticsCell.month == m, AnalyticsCell.position_id == pos) for m, pos in batch)))
+        for pos, m, metric, key, n in db.session.execute(
+                sa.select(AnalyticsCell.position_id, AnalyticsCell.month, AnalyticsCell.metric, AnalyticsCell.key,
+                          AnalyticsCell.n).where(in_batch)):
+            change[(pos, m, metric, key)] -= n
         db.session.execute(sa.delete(AnalyticsCell).where(in_batch))
         db.session.execute(sa.delete(AnalyticsRefresh).where(sa.or_(*(
             sa.and_(AnalyticsRefresh.month == m, AnalyticsRefresh.position_id == pos) for m, pos in batch))))
         counts = _count_cells(batch, now)
         rows = [{"month": m, "position_id": pos, "metric": metric, "key": key, "n": n}
                 for (m, pos, metric, key), n in counts.items()]
-        for (m, _pos, metric, key), n in counts.items():
-            change[(m, metric, key)] += n
+        for (m, pos, metric, key), n in counts.items():
+            change[(pos, m, metric, key)] += n
         for i in range(0, len(rows), 5000):
             db.session.execute(sa.insert(AnalyticsCell), rows[i:i + 5000])
         _set_due(_next_due(batch, now))
-    _move_totals({k: n for k, n in change.items() if n})
+    moves: dict[tuple[int, str, str, str], int] = defaultdict(int)
+    for (pos, m, metric, key), n in change.items():
+        if not n:
+            continue
+        moves[(ALL_POSITIONS, m, metric, key)] += n  # the cell's own rows were written above
+        if metric in BLOCKED:
+            for suffix, first in blocks_of(m):
+                moves[(pos, first, metric + suffix, key)] += n
+                moves[(ALL_POSITIONS, first, metric + suffix, key)] += n
+    _move_totals({k: n for k, n in moves.items() if n})
 
 
-def _move_totals(change: dict[tuple[str, str, str], int]) -> None:
-    """Add each change to its all-positions total (a few rows, where summing the month again read
-    every position's cells of it); a total that falls to nothing goes, as a full recount writes none."""
+def _move_totals(change: dict[tuple[int, str, str, str], int]) -> None:
+    """Add each change to its stored sum (an all-positions total or a block: a few rows, where summing
+    again read every cell under it); a sum that falls to nothing goes, as a full recount writes none."""
     if not change:
         return
     table = AnalyticsCell.__table__
@@ -298,14 +319,15 @@ def _move_totals(change: dict[tuple[str, str, str], int]) -> None:
     insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
     upsert = insert.on_conflict_do_update(index_elements=["position_id", "metric", "month", "key"],
                                           set_={"n": table.c.n + insert.excluded.n})
-    rows = [{"position_id": ALL_POSITIONS, "month": m, "metric": metric, "key": key, "n": n}
-            for (m, metric, key), n in sorted(change.items())]
+    rows = [{"position_id": pos, "month": m, "metric": metric, "key": key, "n": n}
+            for (pos, m, metric, key), n in sorted(change.items())]
     for i in range(0, len(rows), 5000):
         connection.execute(upsert, rows[i:i + 5000])
-    fell = [{"p_month": r["month"], "p_metric": r["metric"], "p_key": r["key"]} for r in rows if r["n"] < 0]
+    fell = [{"p_position": r["position_id"], "p_month": r["month"], "p_metric": r["metric"], "p_key": r["key"]}
+            for r in rows if r["n"] < 0]
     if fell:
         connection.execute(sa.delete(table).where(
-            table.c.position_id == ALL_POSITIONS, table.c.month == sa.bindparam("p_month"),
+            table.c.position_id == sa.bindparam("p_position"), table.c.month == sa.bindparam("p_month"),
             table.c.metric == sa.bindparam("p_metric"), table.c.key == sa.bindparam("p_key"), table.c.n == 0), fell)
 
 

@@ -237,4 +237,8 @@ def test_every_counted_metric_is_one_the_page_reads(exact, data):
     report(exact)
     with exact.app_context():
         written = set(db.session.scalars(db.select(AnalyticsCell.metric).distinct()))
-    assert written <= set(METRICS) | set(PERSON_METRICS) and len(written) >= 18
+    # Besides the months: each summed metric's quarter and year blocks (blocks.py), and their marker.
+    months = {metric for metric in written if "@" not in metric}
+    blocks = {metric.split("@")[0] for metric in written if "@" in metric[1:]}
+    assert months <= set(METRICS) | set(PERSON_METRICS) and len(months) >= 18
+    assert blocks <= months - {"funnel", "stage"} and "@blocks" in written
