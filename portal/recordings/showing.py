@@ -79,8 +79,11 @@ def for_ledger(candidate, questions: list[Question]) -> LedgerRecordings:
         .join(Recording.person).outerjoin(StaffProfile, StaffProfile.user_id == Recording.person_id)
         .options(contains_eager(Recording.person))
         .where(sa.or_(*conditions))
-        .order_by(User.name, Recording.id)
     ).all()
+    # Sorted here, not by the database: these are a few rows, and ORDER BY the person's name invited
+    # SQLite to walk every user by name (ix_user_name) looking for them when it had no figures for
+    # an empty recordings table.
+    rows.sort(key=lambda row: (row[0].person.name, row[0].id))
     by_question, by_bank, for_key = {}, {}, defaultdict(list)
     for recording, listed in rows:
         if recording.question_id is not None:
