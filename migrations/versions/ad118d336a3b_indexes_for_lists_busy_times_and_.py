@@ -1,5 +1,5 @@
 """Indexes for company scale (issue 19): the recruiters' candidate list in its default order and by
-"recently added", lists sorted by name, the audit trail by action, a person's conversations with their status (busy times, the
+"recently added", lists sorted by name, the audit trail by action, recorded answers by bank question, a person's conversations with their status (busy times, the
 busiest week), and on PostgreSQL analytics read from the index alone and search by part of a name or
 address (trigram indexes, with the pg_trgm extension)
 
@@ -41,6 +41,9 @@ def upgrade():
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index('ix_audit_event_action_at', ['action', 'at'], unique=False)
 
+    with op.batch_alter_table('recording', schema=None) as batch_op:
+        batch_op.create_index('ix_recording_bank_key', ['bank_key'], unique=False)
+
     if _postgresql():
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.create_index('ix_user_name_trgm', 'user', ['name'], unique=False, postgresql_using='gin',
@@ -57,6 +60,9 @@ def downgrade():
         op.drop_index('ix_user_email_trgm', table_name='user')
         op.drop_index('ix_user_name_trgm', table_name='user')
         # pg_trgm stays: other things may use it, and it costs nothing unused
+
+    with op.batch_alter_table('recording', schema=None) as batch_op:
+        batch_op.drop_index('ix_recording_bank_key')
 
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_action_at')

@@ -55,6 +55,8 @@ class Recording(db.Model):
         sa.CheckConstraint("duration_ms > 0 AND size_bytes > 0", name="not_empty"),
         # One answer per person to each bank question (re-recording replaces it).
         sa.UniqueConstraint("person_id", "bank_key"),
+        # The answers to a candidate's bank questions, whoever gave them (the question list).
+        sa.Index("ix_recording_bank_key", "bank_key"),
     )
 
     @property
