@@ -109,6 +109,13 @@ def issue_sign_in(env: dict) -> tuple[dict[str, tuple[str, str]], dict[str, str]
 
     app = create_app({"SERVER_TIMING": False})
     with app.app_context():
+        try:  # what the worker does when it starts (a version without it has nothing to do)
+            from portal.analytics.rollup import ensure_blocks
+        except ImportError:
+            pass
+        else:
+            ensure_blocks()
+            db.session.commit()
         now = utcnow()
         recruiter = db.session.scalar(sa.select(User).where(User.role == "recruiter", User.email.like(MARKER))
                                       .order_by(User.id).limit(1))

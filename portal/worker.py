@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from .analytics.rollup import refresh_due
+from .analytics.rollup import ensure_blocks, refresh_due
 from .auth.services import send_sign_in_links
 from .database import refresh_statistics
 from .extensions import db
@@ -35,6 +35,9 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
     statistics_at = None
     while True:
         try:
+            if statistics_at is None:
+                ensure_blocks()  # after an upgrade: the analytics' quarter and year sums, once
+                db.session.commit()
             if statistics_at is None or utcnow() - statistics_at >= STATISTICS_EVERY:
                 statistics_at = utcnow()
                 refresh_statistics()  # SQLite only: at start, then daily

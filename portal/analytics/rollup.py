@@ -336,6 +336,19 @@ def due_cells(now: datetime) -> set[Cell]:
         sa.select(AnalyticsRefresh.month, AnalyticsRefresh.position_id).where(AnalyticsRefresh.due_at <= now))}
 
 
+def ensure_blocks() -> bool:
+    """Sum the quarter and year blocks once for a rollup counted before they existed (an upgraded
+    installation: the page reads month by month until then). The worker asks when it starts. Returns
+    whether it summed them (in the caller's write transaction)."""
+    if built():
+        return False
+    _lock()
+    if built() or db.session.scalar(sa.select(AnalyticsCell.n).limit(1)) is None:
+        return False  # done meanwhile, or nothing counted yet (the first recount marks it)
+    build_blocks(BLOCKED)
+    return True
+
+
 def refresh_due(now: datetime | None = None) -> int:
     """Recount every cell that is due (in the caller's write transaction). Returns how many."""
     now = now or utcnow()
