@@ -68,7 +68,7 @@ PAGES = [
     ("the request form", "/people/{fresh_person}/request", "candidate", 200, "candidate"),
     ("recruiter home", "/", "recruiter", 200, "recruiter"),
     ("candidates", "/recruiter/candidates", "recruiter", 200, "recruiter"),
-    ("candidates, searched", "/recruiter/candidates?q=an", "recruiter", 200, "recruiter"),
+    ("candidates, searched", "/recruiter/candidates?q=silva", "recruiter", 200, "recruiter"),
     ("a candidate's page", "/recruiter/candidates/{candidate_id}", "recruiter", 200, "recruiter"),
     ("recruiter queue", "/recruiter/requests", "recruiter", 200, "recruiter"),
     ("analytics", "/recruiter/analytics", "recruiter", 200, "recruiter"),
