@@ -68,6 +68,10 @@ def write_transaction():
         g.pop("write_transaction", None)
 
 
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def configure_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
     """Attach the pragma and BEGIN IMMEDIATE listeners to one SQLite engine."""
     busy_timeout_ms = round(busy_timeout_seconds * 1000)
@@ -82,6 +86,9 @@ def configure_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's own lower() changes only A-Z; PostgreSQL's, and Python's, every letter ("É" → "é"):
+        # searches compare lower(column) with what was typed, lowered in Python.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

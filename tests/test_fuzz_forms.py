@@ -327,7 +327,7 @@ HOSTILE_TEXT = [payload for payload, _ in MARKUP] + [
     # unicode
     "\u202eevil.exe\u202c", "مرحبا بالعالم", "שלום", "👩🏽‍💻🏳️‍🌈🇩🇪", "Z\u0334\u0321\u032a\u0351\u0363\u036b",
     "\u200b\u200d\ufeff", "ﬁ ǅ ß İ ı", "\U0001f600" * 50, "a\u0300" * 40, "\r\n\r\n", "\t", " ", "\u00a0",
-    "\u2028\u2029",
+    "\u2028\u2029", "²", "١٢٣", "７",  # digits to str.isdigit(), no int() of them an id
     # lengths
     "x" * 1001, "y" * 5000, "z" * 70_000, "é" * 3000,
     # paths and urls

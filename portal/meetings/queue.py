@@ -80,7 +80,7 @@ def find_choice(text: str) -> int | None:
     """The person chosen: an id (the ``<select>``), or what was typed ("Name · Title" as offered, an
     e-mail address, a name only one person has); PickProblem when that isn't one person."""
     text = (text or "")[:picker.MAX_TEXT]
-    if text.strip().isdigit():
+    if text.strip().isascii() and text.strip().isdigit():
         return int(text) if len(text.strip()) < 19 else None
     profile = picker.resolve(SCOPE, text)
     return profile.user_id if profile is not None else None

@@ -12,9 +12,10 @@ columns (no objects, no template):
   (``people.picker.small_list``): id, name and title; beyond that the field is a search box that
   shows no one, so only "many" counts;
 
-plus what the reader brings: their language and time zone (the times are written in it), and the
-hour. The hour makes the section redraw at least hourly even when nothing changed, so the forms'
-CSRF tokens in an open tab stay young (they last ``WTF_CSRF_TIME_LIMIT``, 8 hours). A value the
+plus what the reader brings: their language and time zone (the times are written in it), their
+session's CSRF secret (signing in again, in another tab, makes a new one: the forms must follow),
+and the hour. The hour makes the section redraw at least hourly even when nothing changed, so the
+forms' CSRF tokens in an open tab stay young (they last ``WTF_CSRF_TIME_LIMIT``, 8 hours). A value the
 queue shows but the stamp doesn't cover would leave a recruiter looking at a stale queue: a test
 changes each of them (tests/meetings/test_queue_polling.py).
 """
@@ -25,6 +26,8 @@ import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, session
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import aliased
 
 from ..auth.models import User
@@ -54,7 +57,9 @@ def queue_stamp(scope: str, reader: User, now: datetime) -> str:
         .join(Position, Position.id == Candidate.position_id)
         .where(Meeting.status == WAITING).order_by(Meeting.created_at, Meeting.id)).all()
     digest = hashlib.blake2b(digest_size=12)
-    for part in (reader.id, current_language(), reader.timezone, int(now.timestamp() // 3600)):
+    generate_csrf()  # the session's secret, made now if the page (drawn after this) would make it
+    secret = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
+    for part in (reader.id, current_language(), reader.timezone, secret, int(now.timestamp() // 3600)):
         digest.update(f"{part}\x1f".encode())
     for row in waiting:
         digest.update(repr(tuple(row)).encode())

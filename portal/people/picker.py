@@ -91,7 +91,13 @@ def small_list(scope: str, *, exclude=(), order_by=None) -> list[StaffProfile] |
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in re.split(r"[\s·,;()]+", text.casefold()) if w][:MAX_WORDS]
+    # lower(), not casefold(): the database compares with SQL lower() ("ß" stays "ß", not "ss")
+    return [w for w in re.split(r"[\s·,;()]+", text.lower()) if w][:MAX_WORDS]
+
+
+def _is_id(text: str) -> bool:
+    """A ``<select>``'s value: ASCII digits only ("²" is a digit to Python, and no id)."""
+    return text.isascii() and text.isdigit()
 
 
 def _like(column, word: str):
@@ -105,7 +111,9 @@ def search(scope: str, text: str, *, exclude=(), limit: int = MATCHES, names_onl
     words = _words((text or "")[:MAX_TEXT])
     if not words:
         return []
-    fields = [User.name] if names_only else [User.name, StaffProfile.title, StaffProfile.team, User.email]
+    fields = [User.name] if names_only else [User.name, StaffProfile.title, StaffProfile.team]
+    if scope in RECRUITER_SCOPES and not names_only:  # the directory never shows addresses to candidates,
+        fields.append(User.email)  # so their searches don't match on them (no guessing one letter by letter)
     query = scope_query(scope, exclude).where(*(sa.or_(*(_like(f, w) for f in fields)) for w in words))
     starts = sa.case((sa.func.lower(User.name).startswith(words[0], autoescape=True), 0), else_=1)
     return list(db.session.scalars(query.order_by(starts, User.name, StaffProfile.user_id).limit(limit)))
@@ -130,6 +138,8 @@ class PickProblem(ValueError):
 def _exact(scope: str, wanted: str, exclude) -> StaffProfile | None:
     """"Name · Title" as offered, or an e-mail address, compared without case or extra spaces."""
     if "@" in wanted and " " not in wanted:
+        if scope not in RECRUITER_SCOPES:
+            return None
         return db.session.scalar(scope_query(scope, exclude).where(sa.func.lower(User.email) == wanted))
     name, _sep, title = wanted.partition(SEPARATOR.strip())
     query = scope_query(scope, exclude).where(sa.func.lower(User.name) == " ".join(name.split()))
@@ -147,24 +157,26 @@ def resolve(scope: str, text: str | None, *, exclude=()) -> StaffProfile | None:
     text = " ".join((text or "")[:MAX_TEXT].split())
     if not text:
         return None
-    if text.isdigit():
+    if _is_id(text):
         profile = get(scope, int(text)) if len(text) < 19 else None
         if profile is None or profile.user_id in exclude:
             raise PickProblem(_("That person can't be chosen here. Choose someone from the list."), text, [])
         return profile
-    wanted = text.casefold()
+    wanted = text.lower()
     profile = _exact(scope, wanted, exclude)
     if profile is not None:
         return profile
     matches = search(scope, text, exclude=exclude, limit=SHOWN_IN_PROBLEM + 1, names_only=True)
-    named = [p for p in matches if p.user.name.casefold() == wanted]
+    named = [p for p in matches if p.user.name.lower() == wanted]
     if len(matches) == 1 or len(named) == 1:
         return named[0] if len(named) == 1 else matches[0]
     if not matches:
-        # Offer what the words find elsewhere (a title, a team, an e-mail address) to choose from.
-        raise PickProblem(_("No one matches “%(text)s”. Check the spelling, or type part of their name or "
-                            "e-mail address and choose from the list.", text=text), text,
-                          search(scope, text, exclude=exclude, limit=SHOWN_IN_PROBLEM))
+        # Offer what the words find elsewhere (a title, a team, a recruiter's e-mail address) to choose from.
+        message = (_("No one matches “%(text)s”. Check the spelling, or type part of their name or "
+                     "e-mail address and choose from the list.", text=text) if scope in RECRUITER_SCOPES else
+                   _("No one matches “%(text)s”. Check the spelling, or type part of their name and choose "
+                     "from the list.", text=text))
+        raise PickProblem(message, text, search(scope, text, exclude=exclude, limit=SHOWN_IN_PROBLEM))
     names = "; ".join(label(p) for p in matches[:SHOWN_IN_PROBLEM])
     if len(matches) > SHOWN_IN_PROBLEM:
         names += " …"
@@ -214,7 +226,7 @@ def picker(name: str, scope: str, *, people: list[StaffProfile] | None, text: st
         if text is None:
             selected = str(current.user_id) if current is not None else (extra[0] if extra else "")
         else:
-            selected = text if text.isdigit() else ""
+            selected = text if _is_id(text) else ""
         return Picker(name, scope, everyone=everyone, selected=selected, **kwargs)
     if text is None:
         text = label(current) if current is not None else (extra[1] if extra else "")

@@ -166,7 +166,7 @@ def _chosen(form: QuestionForm, current=None) -> int | None:
     sent = form.directed_to.data or ""
     if sent in ("", "None"):
         return None
-    if sent.isdigit():
+    if sent.isascii() and sent.isdigit():
         return int(sent) if len(sent) < 19 else -1
     if current is not None and sent == _gone(current)[1]:
         return current.id

@@ -133,8 +133,8 @@ def test_any_change_the_queue_shows_brings_the_fresh_section(app, riley, world, 
 
 def test_the_section_is_drawn_again_each_hour_and_for_each_reader(app, riley, world, frozen):
     url = poll_url(riley)
-    frozen.shift(timedelta(minutes=59))
-    assert riley.get(url, headers=HTMX).status_code in (200, 204)  # the hour may have turned
+    frozen.shift(timedelta(minutes=59))  # from 12:00 (helpers.T0): the same hour
+    assert riley.get(url, headers=HTMX).status_code == 204
     frozen.shift(timedelta(hours=1))
     assert riley.get(url, headers=HTMX).status_code == 200  # fresh forms (their CSRF tokens) at least hourly
     url = poll_url(riley)
@@ -150,3 +150,10 @@ def test_the_section_is_drawn_again_each_hour_and_for_each_reader(app, riley, wo
         db.session.commit()
         Auth(app, other).login(sam)
     assert other.get(url, headers=HTMX).status_code == 200  # another reader's stamp is their own
+    url = poll_url(riley)
+    with app.app_context():  # Riley signs in again in another tab: a new session, new CSRF secret
+        Auth(app, riley).login(db.session.get(User, world.recruiter))
+    with riley.session_transaction() as session:
+        session.pop("csrf_token", None)
+    fresh = riley.get(url, headers=HTMX)
+    assert fresh.status_code == 200  # the open tab's forms get tokens of the new session

@@ -59,7 +59,11 @@ def test_each_scope_offers_only_whom_it_may(app, people):
 def test_typed_text_becomes_one_person_or_a_clear_problem(app, people):
     with app.app_context():
         assert picker.resolve("directory", "  ana SILVA ·  engineer ").user_id == people.ana  # as the list offers it
-        assert picker.resolve("directory", "TOM@example.com").user_id == people.tom
+        assert picker.resolve("requests", "TOM@example.com").user_id == people.tom  # recruiters: an address
+        with pytest.raises(picker.PickProblem):  # candidates never see addresses: none to type or guess
+            picker.resolve("directory", "tom@example.com")
+        assert picker.search("directory", "tom@ex") == [] and _names(picker.search("requests", "tom@ex")) == {
+            "Tom Becker"}
         assert picker.resolve("directory", "becker").user_id == people.tom  # one name matches
         assert picker.resolve("directory", "") is None
         with pytest.raises(picker.PickProblem) as several:
@@ -100,3 +104,17 @@ def test_the_options_endpoint_for_htmx(app, people):
     anonymous = _client(app, None)
     assert anonymous.get("/people/choices?q=ana").status_code == 302
     assert "/login" in anonymous.get("/people/choices?q=ana", headers=HTMX).headers.get("HX-Redirect", "")
+
+
+def test_names_beyond_a_to_z_are_found_and_chosen(app, people):
+    with app.app_context():
+        weiss = make_staff(title="Engineer", team="Platform", name="Jürgen Weiß").id
+        emile = make_staff(title="Engineer", team="Design", name="Émile Zola").id
+        db.session.commit()
+        assert _names(picker.search("directory", "WEISS")) == set()  # "ß" is not "ss" to the database
+        assert _names(picker.search("directory", "weiß")) == {"Jürgen Weiß"}
+        assert _names(picker.search("directory", "émile")) == {"Émile Zola"}  # SQLite too: Unicode lower()
+        assert picker.resolve("directory", "Jürgen Weiß · Engineer").user_id == weiss  # as the list offers it
+        assert picker.resolve("directory", "ÉMILE ZOLA").user_id == emile
+        with pytest.raises(picker.PickProblem, match="No one matches “²”"):  # a digit to Python, not an id
+            picker.resolve("directory", "²")
