@@ -39,8 +39,9 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
                 ensure_blocks()  # after an upgrade: the analytics' quarter and year sums, once
                 db.session.commit()
             if statistics_at is None or utcnow() - statistics_at >= STATISTICS_EVERY:
-                statistics_at = utcnow()
-                refresh_statistics()  # SQLite only: at start, then daily
+                began = utcnow()
+                refresh_statistics()  # SQLite only: at start, then daily (tried again next pass if it failed)
+                statistics_at = began
             send_sign_in_links()  # asked for at /login: looked up and queued here, sent in this pass
             run_due(utcnow())
             run_hours_due(utcnow())  # office hours: windows ahead, go-live mails, timers

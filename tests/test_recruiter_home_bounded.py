@@ -62,7 +62,7 @@ def test_each_list_shows_its_first_few_the_true_total_and_where_the_rest_are(app
     assert "Board b06" in feedback and "Board a00" not in feedback  # asked longest ago first
     deadlines = text_of(html, "todo-deadlines")
     assert "Decisions due this week 8" in deadlines and deadlines.count("day left") + deadlines.count("days left") == 5
-    assert "See all 16 candidates at the offer stage" in deadlines
+    assert '<a href="/recruiter/candidates?show=deadline_soon">See them all</a>' in html  # the list, filtered so
     assert "To do 24" in text_of(html, "todo")
 
 

@@ -192,6 +192,7 @@ def _expiring_invitations(now: datetime, limit: int) -> tuple[list[OpenInvitatio
 
 
 STALE_CELLS_READ = 200  # beyond this many cells waiting for a recount, counting every candidate is simpler
+CHANGE_MARGIN = timedelta(minutes=5)
 DECIDED_STAGES = ("accepted", "declined", "withdrawn")
 
 
@@ -203,9 +204,12 @@ def decided_counts(now: datetime) -> dict[str, int]:
     ``analytics_refresh`` (from the change on) until the worker recounts it. So: the months' totals, minus
     what the due cells hold, plus their candidates counted now (an index range each; usually none, as
     the worker recounts within a minute). At most three small queries."""
+    # A change is due from the moment it was written, by the writer's clock: a few minutes' margin takes
+    # in one written after this request began, or by a server whose clock runs ahead. (Cells due much
+    # later are for a conversation's end, which doesn't move a stage; counting them too would only cost.)
     due = [(m, pos) for m, pos in db.session.execute(
-        sa.select(AnalyticsRefresh.month, AnalyticsRefresh.position_id).where(AnalyticsRefresh.due_at <= now))
-        if pos != ALL_POSITIONS]
+        sa.select(AnalyticsRefresh.month, AnalyticsRefresh.position_id)
+        .where(AnalyticsRefresh.due_at <= now + CHANGE_MARGIN)) if pos != ALL_POSITIONS]
     decided = Candidate.stage.in_(DECIDED_STAGES)
     if len(due) > STALE_CELLS_READ:
         counts = dict(db.session.execute(
