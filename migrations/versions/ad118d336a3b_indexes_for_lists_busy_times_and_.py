@@ -8,6 +8,8 @@ Revises: 6a378577d984
 Create Date: 2026-12-05 12:47:47.023839
 
 """
+import logging
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -21,6 +23,17 @@ depends_on = None
 
 def _postgresql():
     return op.get_bind().dialect.name == "postgresql"
+
+
+def _trigrams_possible():
+    """pg_trgm is there, or this role may add it: it is shipped (contrib) and trusted, so CREATE on the
+    database is enough; a least-privilege migration role may have neither, and the rest still applies."""
+    bind = op.get_bind()
+    if bind.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").scalar():
+        return True
+    shipped = bind.exec_driver_sql("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'").scalar()
+    return bool(shipped and bind.exec_driver_sql(
+        "SELECT has_database_privilege(current_database(), 'CREATE')").scalar())
 
 
 def upgrade():
@@ -45,11 +58,18 @@ def upgrade():
         batch_op.create_index('ix_recording_bank_key', ['bank_key'], unique=False)
 
     if _postgresql():
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        op.create_index('ix_user_name_trgm', 'user', ['name'], unique=False, postgresql_using='gin',
-                        postgresql_ops={'name': 'gin_trgm_ops'})
-        op.create_index('ix_user_email_trgm', 'user', ['email'], unique=False, postgresql_using='gin',
-                        postgresql_ops={'email': 'gin_trgm_ops'})
+        if _trigrams_possible():
+            op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            op.create_index('ix_user_name_trgm', 'user', ['name'], unique=False, postgresql_using='gin',
+                            postgresql_ops={'name': 'gin_trgm_ops'})
+            op.create_index('ix_user_email_trgm', 'user', ['email'], unique=False, postgresql_using='gin',
+                            postgresql_ops={'email': 'gin_trgm_ops'})
+        else:
+            logging.getLogger("alembic.runtime.migration").warning(
+                "pg_trgm is not installed and this role may not add it: searching candidates by part of a name "
+                "reads every user. As the database's owner: CREATE EXTENSION pg_trgm; then "
+                "CREATE INDEX ix_user_name_trgm ON \"user\" USING gin (name gin_trgm_ops); "
+                "CREATE INDEX ix_user_email_trgm ON \"user\" USING gin (email gin_trgm_ops);")
         op.create_index('ix_analytics_cell_read', 'analytics_cell', ['position_id', 'metric', 'month', 'key'],
                         unique=False, postgresql_include=['n'])
 
@@ -57,8 +77,8 @@ def upgrade():
 def downgrade():
     if _postgresql():
         op.drop_index('ix_analytics_cell_read', table_name='analytics_cell')
-        op.drop_index('ix_user_email_trgm', table_name='user')
-        op.drop_index('ix_user_name_trgm', table_name='user')
+        op.execute("DROP INDEX IF EXISTS ix_user_email_trgm")  # absent where pg_trgm couldn't be added
+        op.execute("DROP INDEX IF EXISTS ix_user_name_trgm")
         # pg_trgm stays: other things may use it, and it costs nothing unused
 
     with op.batch_alter_table('recording', schema=None) as batch_op:
