@@ -21,7 +21,7 @@ from pathlib import Path
 
 from babel import Locale
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, force_locale, get_locale, get_translations, lazy_gettext, lazy_ngettext
+from flask_babel import Babel, LazyString, force_locale, get_locale, get_translations
 from flask_babel import _get_current_context as _babel_context  # Flask-Babel 4's, pinned in the lock
 from flask_login import current_user
 
@@ -36,7 +36,9 @@ __all__ = [
     "init_i18n",
     "known_language",
     "language_of",
+    "lazy_gettext",
     "lazy_ngettext",
+    "lazy_pgettext",
     "ngettext",
     "pgettext",
 ]
@@ -76,6 +78,19 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
 def pgettext(context: str, string: str, **variables) -> str:
     text = _translations().upgettext(context, string)
     return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """``gettext`` when the text is used, not when it is written (form labels, module constants)."""
+    return LazyString(gettext, string, **variables)
+
+
+def lazy_ngettext(singular: str, plural: str, num: int, **variables) -> LazyString:
+    return LazyString(ngettext, singular, plural, num, **variables)
+
+
+def lazy_pgettext(context: str, string: str, **variables) -> LazyString:
+    return LazyString(pgettext, context, string, **variables)
 
 
 _ = gettext

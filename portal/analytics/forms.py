@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from flask_babel import lazy_pgettext
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.widgets import MonthInput
 
 from ..forms import Form, strip
-from ..i18n import _, _l
+from ..i18n import _, _l, lazy_pgettext
 from ..security import parse_id
 from .figures import months_between
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import lazy_pgettext
 
 from ..candidates.models import DECLINE_REASONS
-from ..i18n import _, _l, ngettext
+from ..i18n import _, _l, ngettext, lazy_pgettext
 from ..people.models import GROUP_LABELS, GROUPS
 from ..questions.models import CATEGORIES
 from . import hours_report

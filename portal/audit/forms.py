@@ -7,10 +7,9 @@ from datetime import date, timedelta
 from wtforms import HiddenField, SearchField, SelectChoice, SelectField, StringField
 from wtforms.widgets import DateInput
 
-from flask_babel import lazy_pgettext
 
 from ..forms import Form, strip
-from ..i18n import _, _l
+from ..i18n import _, _l, lazy_pgettext
 from ..security import parse_id
 from ..timeutil import within_reach
 from .services import SORTS, EventFilter

@@ -6,12 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..extensions import db
-from ..i18n import _l
+from ..i18n import _l, lazy_pgettext
 from ..timeutil import UTCDateTime, utcnow
 
 

@@ -7,13 +7,12 @@ change shows its message next to the field it is about (``forms.show_error``).
 from __future__ import annotations
 
 from babel.dates import get_day_names
-from flask_babel import lazy_pgettext
 from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, TimeField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from ..forms import Form, TimezoneField
-from ..i18n import _, _l, current_locale, lazy_ngettext, ngettext
+from ..i18n import _, _l, current_locale, lazy_ngettext, ngettext, lazy_pgettext
 from .models import MAX_CAP, TALK_LENGTHS
 from .windows import LIVE_NOW_MINUTES
 
