@@ -179,7 +179,11 @@ def sign_in(port: int, raw: str) -> str:
     status, headers, _ = request(port, f"/login/{raw}", "POST", form, cookie)
     if status != 302:
         raise RuntimeError(f"signing in answered {status}")
-    return cookie_from(headers)
+    cookie = cookie_from(headers)
+    # A first page, as a browser shows after signing in: the new session gets its CSRF secret (the
+    # benchmark's clients keep this cookie; a browser would take each new one).
+    _status, headers, _body = request(port, "/", cookie=cookie)
+    return cookie_from(headers) or cookie
 
 
 def cookie_from(headers) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app, session
@@ -41,21 +42,34 @@ from .models import Meeting, ProposedSlot, meeting_question
 WAITING = "needs_approval"
 
 
-def queue_stamp(scope: str, reader: User, now: datetime) -> str:
-    """The stamp of the queue as ``reader`` sees it at ``now`` (``scope``: the "pass it to" picker's)."""
+@cache
+def _statements(scope: str) -> tuple[sa.Select, sa.Select, sa.Select]:
+    """The stamp's three statements, built once (building a statement costs more than running it)."""
     person, asker = aliased(User), aliased(User)
     agenda = (sa.select(sa.func.count()).select_from(meeting_question)
               .where(meeting_question.c.meeting_id == Meeting.id).scalar_subquery())
-    waiting = db.session.execute(
-        sa.select(Meeting.id, Meeting.created_at, Meeting.updated_at, Meeting.format, Meeting.length_minutes,
-                  Meeting.note, Meeting.staff_id, person.name, StaffProfile.title, StaffProfile.group,
-                  asker.name, Position.title, agenda)
-        .join(person, person.id == Meeting.staff_id)
-        .outerjoin(StaffProfile, StaffProfile.user_id == Meeting.staff_id)
-        .join(Candidate, Candidate.id == Meeting.candidate_id)
-        .join(asker, asker.id == Candidate.user_id)
-        .join(Position, Position.id == Candidate.position_id)
-        .where(Meeting.status == WAITING).order_by(Meeting.created_at, Meeting.id)).all()
+    waiting = (sa.select(Meeting.id, Meeting.created_at, Meeting.updated_at, Meeting.format, Meeting.length_minutes,
+                         Meeting.note, Meeting.staff_id, person.name, StaffProfile.title, StaffProfile.group,
+                         asker.name, Position.title, agenda)
+               .join(person, person.id == Meeting.staff_id)
+               .outerjoin(StaffProfile, StaffProfile.user_id == Meeting.staff_id)
+               .join(Candidate, Candidate.id == Meeting.candidate_id)
+               .join(asker, asker.id == Candidate.user_id)
+               .join(Position, Position.id == Candidate.position_id)
+               .where(Meeting.status == WAITING).order_by(Meeting.created_at, Meeting.id))
+    slots = (sa.select(ProposedSlot.meeting_id, ProposedSlot.id, ProposedSlot.start_at, ProposedSlot.end_at)
+             .join(Meeting, Meeting.id == ProposedSlot.meeting_id).where(Meeting.status == WAITING)
+             .order_by(ProposedSlot.meeting_id, ProposedSlot.id))
+    people = (sa.select(StaffProfile.user_id, User.name, StaffProfile.title).join(User, User.id == StaffProfile.user_id)
+              .where(*SCOPES[scope]()).order_by(StaffProfile.user_id).limit(SMALL_LIST + 1))
+    return waiting, slots, people
+
+
+def queue_stamp(scope: str, reader: User, now: datetime) -> str:
+    """The stamp of the queue as ``reader`` sees it at ``now`` (``scope``: the "pass it to" picker's)."""
+    waiting_rows, slot_rows, people_rows = _statements(scope)
+    connection = db.session.connection()  # plain rows: no ORM loading to do
+    waiting = connection.execute(waiting_rows).all()
     digest = hashlib.blake2b(digest_size=12)
     generate_csrf()  # the session's secret, made now if the page (drawn after this) would make it
     secret = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
@@ -64,13 +78,7 @@ def queue_stamp(scope: str, reader: User, now: datetime) -> str:
     for row in waiting:
         digest.update(repr(tuple(row)).encode())
     if waiting:
-        slots = db.session.execute(
-            sa.select(ProposedSlot.meeting_id, ProposedSlot.id, ProposedSlot.start_at, ProposedSlot.end_at)
-            .join(Meeting, Meeting.id == ProposedSlot.meeting_id).where(Meeting.status == WAITING)
-            .order_by(ProposedSlot.meeting_id, ProposedSlot.id)).all()
-        digest.update(repr([tuple(row) for row in slots]).encode())
-        people = db.session.execute(
-            sa.select(StaffProfile.user_id, User.name, StaffProfile.title).join(User, User.id == StaffProfile.user_id)
-            .where(*SCOPES[scope]()).order_by(StaffProfile.user_id).limit(SMALL_LIST + 1)).all()
+        digest.update(repr([tuple(row) for row in connection.execute(slot_rows)]).encode())
+        people = connection.execute(people_rows).all()
         digest.update((repr([tuple(row) for row in people]) if len(people) <= SMALL_LIST else "many").encode())
     return digest.hexdigest()
