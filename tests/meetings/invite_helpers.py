@@ -65,6 +65,17 @@ def another_candidate(world, name: str = "Sam Rivera"):
                           timezone="Europe/London")
 
 
+def waiting_world(app) -> SimpleNamespace:
+    """The story committed, with Jordan's request to the CEO waiting for a recruiter's approval: the
+    ids (``meeting``: the request's), as the approval queue's tests start."""
+    with app.app_context():
+        rows = build_world()
+        ids = world_ids(rows)
+        ids.meeting = make_request(rows, rows.ceo, status="needs_approval", note="Keen to hear about the roadmap.").id
+        db.session.commit()
+        return ids
+
+
 def world_ids(world) -> SimpleNamespace:
     return SimpleNamespace(**{key: value.id for key, value in vars(world).items()})
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from helpers import HTMX, Auth, csrf_token, deliver_mail
-from invite_helpers import SECRET, another_candidate, build_world, make_request, world_ids
+from invite_helpers import SECRET, another_candidate, make_request, waiting_world
 
 from portal.auth.models import User
 from portal.candidates.models import Candidate
@@ -21,13 +21,7 @@ QUEUE = "/recruiter/requests"
 
 @pytest.fixture
 def world(app):
-    with app.app_context():
-        rows = build_world()
-        waiting = make_request(rows, rows.ceo, status="needs_approval", note="Keen to hear about the roadmap.")
-        ids = world_ids(rows)
-        ids.meeting = waiting.id
-        db.session.commit()
-        return ids
+    return waiting_world(app)
 
 
 @pytest.fixture

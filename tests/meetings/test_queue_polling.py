@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from helpers import HTMX, Auth, sql_statements
-from invite_helpers import build_world, make_request, slot_times, world_ids
+from invite_helpers import make_request, slot_times, waiting_world
 
 from portal.auth.models import User
 from portal.candidates.models import Candidate
@@ -23,12 +23,7 @@ QUEUE = "/recruiter/requests"
 
 @pytest.fixture
 def world(app, frozen):  # the clock first: sessions and slots start at the same "now"
-    with app.app_context():
-        rows = build_world()
-        ids = world_ids(rows)
-        ids.meeting = make_request(rows, rows.ceo, status="needs_approval", note="Keen to hear about the roadmap.").id
-        db.session.commit()
-        return ids
+    return waiting_world(app)
 
 
 @pytest.fixture
