@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,7 +23,7 @@ from ..i18n import _, known_language, ngettext
 from ..meetings import notify
 from ..meetings.models import WAITING, Meeting, MeetingTransition, Status
 from ..questions.services import question_progress
-from ..timeutil import utcnow
+from ..timeutil import UTCDateTime, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -103,15 +104,42 @@ class RecruiterOverview:
         return self.approvals_total + self.feedback_missing + self.expiring_total + self.deadlines_total
 
 
-def _first(entity, where: tuple, order: tuple, limit: int, options: tuple = ()) -> tuple[list, int]:
-    """The first ``limit`` rows of ``entity`` matching ``where`` in ``order``, and how many match in all,
-    in one statement: the ids are numbered and counted (``count(*) OVER ()``, before the LIMIT) on the
-    table alone, and only the rows shown are joined to what they show."""
+def _first(entity, where: tuple, order: tuple, limit: int, options: tuple = ()):
+    """The statement for the first ``limit`` rows of ``entity`` matching ``where`` in ``order``, with how many
+    match in all (``_rows_and_total``): the ids are numbered and counted (``count(*) OVER ()``, before the
+    LIMIT) on the table alone, and only the rows shown are joined to what they show."""
     first = (sa.select(entity.id, sa.func.count().over().label("total")).where(*where).order_by(*order)
              .limit(limit).subquery())
-    rows = db.session.execute(sa.select(entity, first.c.total).join(first, first.c.id == entity.id)
-                              .options(*options).order_by(*order)).all()
+    return sa.select(entity, first.c.total).join(first, first.c.id == entity.id).options(*options).order_by(*order)
+
+
+def _rows_and_total(statement, **params) -> tuple[list, int]:
+    rows = db.session.execute(statement, params).all()
     return [row[0] for row in rows], (rows[0].total if rows else 0)
+
+
+def _at(name: str):
+    """A moment given to a statement when it runs: the statements here are built once, not on every
+    request (building one costs more Python than running it)."""
+    return sa.bindparam(name, type_=UTCDateTime())
+
+
+@cache
+def _overview_statements():
+    """The home's lists: offer stage, deadlines this week, requests waiting for approval."""
+    offer = _first(
+        Candidate, (Candidate.stage == "offer",),
+        (Candidate.decision_deadline.is_(None), Candidate.decision_deadline, Candidate.id), OFFER_SHOWN,
+        (joinedload(Candidate.user), joinedload(Candidate.position), joinedload(Candidate.owner)))
+    deadlines = _first(
+        Candidate, (Candidate.stage == "offer", Candidate.decision_deadline >= _at("now"),
+                    Candidate.decision_deadline <= _at("week_end")),
+        (Candidate.decision_deadline, Candidate.id), TODO_SHOWN,
+        (joinedload(Candidate.user), joinedload(Candidate.position)))
+    waiting = _first(
+        Meeting, (Meeting.status == Status.NEEDS_APPROVAL,), (Meeting.created_at, Meeting.id), TODO_SHOWN,
+        (joinedload(Meeting.staff).joinedload(User.profile), joinedload(Meeting.candidate).joinedload(Candidate.user)))
+    return offer, deadlines, waiting
 
 
 def recruiter_overview(now: datetime | None = None) -> RecruiterOverview:
@@ -121,18 +149,10 @@ def recruiter_overview(now: datetime | None = None) -> RecruiterOverview:
     invitations expiring within a day, and decision deadlines within a week (soonest first). The same
     few queries, and the same page size, whatever the numbers."""
     now = now or utcnow()
-    candidates, at_offer = _first(
-        Candidate, (Candidate.stage == "offer",),
-        (Candidate.decision_deadline.is_(None), Candidate.decision_deadline, Candidate.id), OFFER_SHOWN,
-        (joinedload(Candidate.user), joinedload(Candidate.position), joinedload(Candidate.owner)))
-    deadlines, deadlines_total = _first(
-        Candidate, (Candidate.stage == "offer", Candidate.decision_deadline >= now,
-                    Candidate.decision_deadline <= now + DEADLINE_WINDOW),
-        (Candidate.decision_deadline, Candidate.id), TODO_SHOWN,
-        (joinedload(Candidate.user), joinedload(Candidate.position)))
-    waiting, approvals_total = _first(
-        Meeting, (Meeting.status == Status.NEEDS_APPROVAL,), (Meeting.created_at, Meeting.id), TODO_SHOWN,
-        (joinedload(Meeting.staff).joinedload(User.profile), joinedload(Meeting.candidate).joinedload(Candidate.user)))
+    offer, soon, waiting_requests = _overview_statements()
+    candidates, at_offer = _rows_and_total(offer)
+    deadlines, deadlines_total = _rows_and_total(soon, now=now, week_end=now + DEADLINE_WINDOW)
+    waiting, approvals_total = _rows_and_total(waiting_requests)
     feedback_due, feedback_missing = _feedback_due(TODO_SHOWN)
     expiring, expiring_total = _expiring_invitations(now, TODO_SHOWN)
     return RecruiterOverview(candidates=candidates, counts={**decided_counts(now), "offer": at_offer},
@@ -162,12 +182,16 @@ def feedback_not_given(*where) -> list[InterviewFeedback]:
     return list(db.session.scalars(_not_given(*where)))
 
 
+@cache
+def _feedback_due_statement(limit: int):
+    per_candidate = sa.func.count().over(partition_by=InterviewFeedback.candidate_id).label("per_candidate")
+    return _not_given().add_columns(per_candidate, sa.func.count().over().label("total")).limit(limit)
+
+
 def _feedback_due(limit: int) -> tuple[list[FeedbackDue], int]:
     """The ``limit`` longest-waiting feedback requests by candidate, each candidate with how many of theirs
     are still waiting (``FeedbackDue.waiting``), and how many wait in all: one statement."""
-    per_candidate = sa.func.count().over(partition_by=InterviewFeedback.candidate_id).label("per_candidate")
-    rows = db.session.execute(_not_given().add_columns(per_candidate, sa.func.count().over().label("total"))
-                              .limit(limit)).all()
+    rows = db.session.execute(_feedback_due_statement(limit)).all()
     grouped: dict[int, FeedbackDue] = {}
     for row, waiting, _total in rows:
         grouped.setdefault(row.candidate_id, FeedbackDue(row.candidate, [], waiting)).rows.append(row)
@@ -179,21 +203,54 @@ def _expiring_invitations(now: datetime, limit: int) -> tuple[list[OpenInvitatio
     are (one query). The expiry is ``notify.invitation_expires_at``'s: the latest move to invited (else
     creation) plus the invitation's hours, worked out in the query as the worker does (``meetings.tasks``)."""
     hours = timedelta(hours=notify.invitation_hours())
+    rows = db.session.execute(_expiring_statement(limit), {"after": now - hours,
+                                                           "before": now + EXPIRY_WARNING - hours}).all()
+    return [OpenInvitation(meeting, at + hours) for meeting, at, _total in rows], (rows[0].total if rows else 0)
+
+
+@cache
+def _expiring_statement(limit: int):
+    """Invitations whose latest move to invited (else creation) falls after ``after`` and by ``before``."""
     invited_at = (sa.select(sa.func.max(MeetingTransition.at))
                   .where(MeetingTransition.meeting_id == Meeting.id, MeetingTransition.to_status == Status.INVITED)
                   .correlate(Meeting).scalar_subquery())
     since = sa.func.coalesce(invited_at, Meeting.created_at)
-    rows = db.session.execute(
-        sa.select(Meeting, since.label("since"), sa.func.count().over().label("total"))
-        .where(Meeting.status == Status.INVITED, since > now - hours, since <= now + EXPIRY_WARNING - hours)
-        .options(joinedload(Meeting.staff), joinedload(Meeting.candidate).joinedload(Candidate.user))
-        .order_by(since, Meeting.id).limit(limit)).all()
-    return [OpenInvitation(meeting, at + hours) for meeting, at, _total in rows], (rows[0].total if rows else 0)
+    return (sa.select(Meeting, since.label("since"), sa.func.count().over().label("total"))
+            .where(Meeting.status == Status.INVITED, since > _at("after"), since <= _at("before"))
+            .options(joinedload(Meeting.staff), joinedload(Meeting.candidate).joinedload(Candidate.user))
+            .order_by(since, Meeting.id).limit(limit))
 
 
 STALE_CELLS_READ = 200  # beyond this many cells waiting for a recount, counting every candidate is simpler
 CHANGE_MARGIN = timedelta(minutes=5)
 DECIDED_STAGES = ("accepted", "declined", "withdrawn")
+
+
+@cache
+def _due_cells_statement():
+    return sa.select(AnalyticsRefresh.month, AnalyticsRefresh.position_id).where(AnalyticsRefresh.due_at <= _at("due_by"))
+
+
+def _stored_counts_statement(due: tuple):
+    """The rollup's decided counts: the months' totals, minus what the ``due`` cells hold. Built once
+    for no due cells (the usual case)."""
+    if not due:
+        return _stored_totals_statement()
+    return _stored_counts(due)
+
+
+@cache
+def _stored_totals_statement():
+    return _stored_counts(())
+
+
+def _stored_counts(due: tuple):
+    stored = sa.case((AnalyticsCell.position_id == ALL_POSITIONS, AnalyticsCell.n), else_=-AnalyticsCell.n)
+    return (sa.select(AnalyticsCell.key, sa.func.sum(stored))
+            .where(AnalyticsCell.metric == "stage", AnalyticsCell.key.in_(DECIDED_STAGES),
+                   sa.or_(AnalyticsCell.position_id == ALL_POSITIONS,
+                          *(sa.and_(AnalyticsCell.position_id == pos, AnalyticsCell.month == m) for m, pos in due)))
+            .group_by(AnalyticsCell.key))
 
 
 def decided_counts(now: datetime) -> dict[str, int]:
@@ -207,21 +264,14 @@ def decided_counts(now: datetime) -> dict[str, int]:
     # A change is due from the moment it was written, by the writer's clock: a few minutes' margin takes
     # in one written after this request began, or by a server whose clock runs ahead. (Cells due much
     # later are for a conversation's end, which doesn't move a stage; counting them too would only cost.)
-    due = [(m, pos) for m, pos in db.session.execute(
-        sa.select(AnalyticsRefresh.month, AnalyticsRefresh.position_id)
-        .where(AnalyticsRefresh.due_at <= now + CHANGE_MARGIN)) if pos != ALL_POSITIONS]
+    due = [(m, pos) for m, pos in db.session.execute(_due_cells_statement(), {"due_by": now + CHANGE_MARGIN})
+           if pos != ALL_POSITIONS]
     decided = Candidate.stage.in_(DECIDED_STAGES)
     if len(due) > STALE_CELLS_READ:
         counts = dict(db.session.execute(
             sa.select(Candidate.stage, sa.func.count()).where(decided).group_by(Candidate.stage)).all())
         return {stage: counts.get(stage, 0) for stage in DECIDED_STAGES}
-    stored = sa.case((AnalyticsCell.position_id == ALL_POSITIONS, AnalyticsCell.n), else_=-AnalyticsCell.n)
-    counts = dict(db.session.execute(
-        sa.select(AnalyticsCell.key, sa.func.sum(stored))
-        .where(AnalyticsCell.metric == "stage", AnalyticsCell.key.in_(DECIDED_STAGES),
-               sa.or_(AnalyticsCell.position_id == ALL_POSITIONS,
-                      *(sa.and_(AnalyticsCell.position_id == pos, AnalyticsCell.month == m) for m, pos in due)))
-        .group_by(AnalyticsCell.key)).all())
+    counts = dict(db.session.execute(_stored_counts_statement(tuple(due))).all())
     if due:
         for stage, n in db.session.execute(
                 sa.select(Candidate.stage, sa.func.count())

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -15,9 +16,11 @@ from ...i18n import _
 from ...paging import page_number
 from ...rendering import render
 from ...security import recruiter_required
-from ...timeutil import utcnow
+from ...templating import viewer_timezone
+from ...timeutil import format_datetime, utcnow
 from .. import bp
 from ..forms import CandidateFilterForm, CandidateForm
+from ..models import STAGE_LABELS
 from ..services import CandidateError, create_candidate, list_candidates, positions, recruiters
 
 
@@ -31,8 +34,12 @@ def index():
         SelectChoice(str(p.id), f"{p.title} · {p.team}" if p.team else p.title) for p in positions()]
     filters = form.filters()
     page = list_candidates(filters, page_number(request.args.get("page")), now=utcnow())
+    zone = viewer_timezone()
     return render("candidates/index.html", fragment="candidate_list", form=form, page=page, args=filters.args(),
-                  filtered=filters.filtered)
+                  filtered=filters.filtered, stage_labels={stage: str(label) for stage, label in STAGE_LABELS.items()},
+                  # Once a deadline, not once a row: a page's 50 rows share a few deadlines (soonest first).
+                  deadline_text=cache(lambda when: format_datetime(when, zone)),
+                  days_left=cache(current_app.jinja_env.filters["days_left"]))
 
 
 def _form(formdata=None):
