@@ -50,21 +50,17 @@ def get_meeting(meeting_id: int) -> Meeting | None:
 
 
 def approval_queue() -> list[QueueRow]:
-    """Requests waiting for approval, oldest first, with all they show (four queries at any size)."""
-    meetings = list(db.session.scalars(
-        sa.select(Meeting).where(Meeting.status == "needs_approval")
-        .options(joinedload(Meeting.staff).joinedload(User.profile), selectinload(Meeting.slots))
-        .order_by(Meeting.created_at, Meeting.id)).unique())
-    if not meetings:
-        return []
-    ids = [m.id for m in meetings]
-    candidates = {c.id: c for c in db.session.scalars(
-        sa.select(Candidate).where(Candidate.id.in_({m.candidate_id for m in meetings}))
-        .options(joinedload(Candidate.user), joinedload(Candidate.position)))}
-    counts = dict(db.session.execute(
-        sa.select(meeting_question.c.meeting_id, sa.func.count())
-        .where(meeting_question.c.meeting_id.in_(ids)).group_by(meeting_question.c.meeting_id)).all())
-    return [QueueRow(m, candidates[m.candidate_id], counts.get(m.id, 0)) for m in meetings]
+    """Requests waiting for approval, oldest first, with all they show: two queries at any size (the
+    requests with their person, candidate and agenda's size; their proposed times)."""
+    agenda = (sa.select(sa.func.count()).where(meeting_question.c.meeting_id == Meeting.id)
+              .correlate(Meeting).scalar_subquery())
+    rows = db.session.execute(
+        sa.select(Meeting, agenda).where(Meeting.status == "needs_approval")
+        .options(joinedload(Meeting.staff).joinedload(User.profile),
+                 joinedload(Meeting.candidate).options(joinedload(Candidate.user), joinedload(Candidate.position)),
+                 selectinload(Meeting.slots))
+        .order_by(Meeting.created_at, Meeting.id)).all()
+    return [QueueRow(meeting, meeting.candidate, count) for meeting, count in rows]
 
 
 SCOPE = "requests"  # whom a request can be passed to: shown in the directory, active, accepting requests
