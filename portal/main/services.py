@@ -11,6 +11,7 @@ from functools import cache
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..analytics.models import ALL_POSITIONS, AnalyticsCell, AnalyticsRefresh
 from ..analytics.sql import month_start, next_month
@@ -286,6 +287,17 @@ def decided_counts(now: datetime) -> dict[str, int]:
 CONVERSATIONS_SHOWN = 10  # each of the candidate's two lists on their home; /meetings has them all
 
 
+def home_candidacy(user):
+    """``user.candidacy`` with the position and the recruiter the home shows, in one statement instead of
+    three lazy loads (and set on ``user``, so whatever else reads it this request has it)."""
+    if "candidacy" not in sa.inspect(user).unloaded:
+        return user.candidacy
+    candidacy = db.session.scalar(sa.select(Candidate).where(Candidate.user_id == user.id)
+                                  .options(joinedload(Candidate.position), joinedload(Candidate.owner)))
+    set_committed_value(user, "candidacy", candidacy)
+    return candidacy
+
+
 def candidate_home(candidacy, now: datetime) -> dict:
     """What a candidate's home shows: the published message, their deadline, question progress,
     and their conversations still ahead: confirmed ones not over yet, and requests waiting for an answer
@@ -313,6 +325,18 @@ def _conversations_ahead(candidacy, now: datetime, limit: int = CONVERSATIONS_SH
     many), (waiting requests, those waiting for the candidate first (times proposed to them), then oldest
     first; how many)): the first ``limit`` of each with its person, in one query (numbered and counted per
     list in SQL). A conversation that is under way stays until it ends, as on /meetings."""
+    rows = db.session.execute(_conversations_statement(), {"candidate_id": candidacy.id, "now": now, "limit": limit})
+    lists: dict[bool, list[Meeting]] = {True: [], False: []}
+    totals = {True: 0, False: 0}
+    for meeting, count in rows:
+        lists[meeting.status == Status.CONFIRMED].append(meeting)
+        totals[meeting.status == Status.CONFIRMED] = count
+    return (lists[True], totals[True]), (lists[False], totals[False])
+
+
+@cache
+def _conversations_statement():
+    """``_conversations_ahead``'s statement, built once: the candidate, the moment and the limit are parameters."""
     confirmed = Meeting.status == Status.CONFIRMED
     kind = sa.case((confirmed, 0), else_=1)
     order = (sa.case((confirmed, Meeting.start_at.is_(None)), else_=Meeting.status != Status.PROPOSED),
@@ -320,19 +344,13 @@ def _conversations_ahead(candidacy, now: datetime, limit: int = CONVERSATIONS_SH
     numbered = (
         sa.select(Meeting.id, sa.func.row_number().over(partition_by=kind, order_by=order).label("place"),
                   sa.func.count().over(partition_by=kind).label("total"))
-        .where(Meeting.candidate_id == candidacy.id,
+        .where(Meeting.candidate_id == sa.bindparam("candidate_id"),
                sa.or_(Meeting.status.in_(WAITING),
-                      sa.and_(confirmed, sa.or_(Meeting.end_at > now, Meeting.end_at.is_(None)))))
+                      sa.and_(confirmed, sa.or_(Meeting.end_at > _at("now"), Meeting.end_at.is_(None)))))
         .subquery())
-    rows = db.session.execute(
-        sa.select(Meeting, numbered.c.total).join(numbered, numbered.c.id == Meeting.id)
-        .where(numbered.c.place <= limit).options(joinedload(Meeting.staff)).order_by(numbered.c.place))
-    lists: dict[bool, list[Meeting]] = {True: [], False: []}
-    totals = {True: 0, False: 0}
-    for meeting, count in rows:
-        lists[meeting.status == Status.CONFIRMED].append(meeting)
-        totals[meeting.status == Status.CONFIRMED] = count
-    return (lists[True], totals[True]), (lists[False], totals[False])
+    return (sa.select(Meeting, numbered.c.total).join(numbered, numbered.c.id == Meeting.id)
+            .where(numbered.c.place <= sa.bindparam("limit")).options(joinedload(Meeting.staff))
+            .order_by(numbered.c.place))
 
 
 def update_time_settings(user, zone: str, day_start: int, day_end: int, language: str | None = None) -> None:

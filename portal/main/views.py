@@ -16,7 +16,7 @@ from ..timeutil import utcnow
 from ..zones import describe_zone
 from . import bp
 from .forms import TimeSettingsForm
-from .services import candidate_home, readiness, recruiter_overview, update_time_settings
+from .services import candidate_home, home_candidacy, readiness, recruiter_overview, update_time_settings
 from .staff import staff_home
 
 
@@ -27,7 +27,7 @@ def home():
     if current_user.is_recruiter:
         return render("main/home_recruiter.html", overview=recruiter_overview(utcnow()))
     if current_user.role == "candidate":
-        return render("main/home_candidate.html", **candidate_home(current_user.candidacy, utcnow()))
+        return render("main/home_candidate.html", **candidate_home(home_candidacy(current_user), utcnow()))
     return render("main/home_staff.html", profile=current_user.profile, home=staff_home(current_user, utcnow()))
 
 
