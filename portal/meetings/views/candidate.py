@@ -80,7 +80,7 @@ def _show_all() -> bool:
 
 
 def _request_page(candidacy, profile, form: RequestForm, *, status: int = 200, fragment: str | None = None,
-                  error: str | None = None):
+                  error: str | None = None, open_questions: list | None = None):
     show_all = _show_all()
     zone, now = candidacy.user.timezone, utcnow()
     choice = SlotChoiceForm(formdata=None, format=form.format.data, length=form.length.data)
@@ -88,7 +88,8 @@ def _request_page(candidacy, profile, form: RequestForm, *, status: int = 200, f
     open_ = is_open(profile)
     offered = (offered_slots(candidacy, profile, length, now, show_all=show_all) if open_ and fmt != "written"
                else Offered([]))
-    questions = [q for q in candidate_questions(candidacy) if not q.is_answered]
+    questions = (open_questions if open_questions is not None
+                 else [q for q in candidate_questions(candidacy) if not q.is_answered])
     return render("meetings/request.html", fragment=fragment, status=status, profile=profile, form=form,
                   choice=choice, format=fmt, length=length, is_open=open_, days=_by_day(offered.slots, zone),
                   offered=offered, show_all=show_all, hours=candidacy.user.hours,
@@ -111,10 +112,10 @@ def new(user_id: int):
         # Preselected: questions meant for this person, and any ``?q=<id>`` (a suggestion or a rebook
         # link carries the agenda); only the candidate's own open questions, anything else is ignored.
         asked = {parse_id(value) for value in request.args.getlist("q")[:50]}
-        suggested = [str(q.id) for q in candidate_questions(candidacy)
-                     if not q.is_answered and (q.directed_to_id == user_id or q.id in asked)]
+        open_questions = [q for q in candidate_questions(candidacy) if not q.is_answered]
+        suggested = [str(q.id) for q in open_questions if q.directed_to_id == user_id or q.id in asked]
         form = RequestForm(formdata=None, format=fmt, length=length, questions=suggested)
-        return _request_page(candidacy, profile, form, fragment="slots")
+        return _request_page(candidacy, profile, form, fragment="slots", open_questions=open_questions)
     form = RequestForm()
     error = None
     if form.validate_on_submit():
