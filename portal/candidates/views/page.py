@@ -26,10 +26,10 @@ def show(candidate_id: int):
     """One candidate: feedback, the message, their questions (private ones without text), the decision,
     the timeline."""
     candidate = candidate_or_404(candidate_id)
-    if not wants_fragment():
-        # Who looked at whose data is part of the audit trail (once per half hour per viewer).
-        record_view(candidate, me())
-        candidate = candidate_or_404(candidate_id)  # reloaded after the audit commit
+    # Who looked at whose data is part of the audit trail (once per half hour per viewer); reloaded
+    # after the audit commit (nothing is committed, and nothing needs reloading, when no event is due).
+    if not wants_fragment() and record_view(candidate, me()):
+        candidate = candidate_or_404(candidate_id)
     return candidate_page(candidate)
 
 
@@ -49,6 +49,7 @@ def candidate_page(candidate, status: int = 200, **decision):
 
 def _decision_context(candidate, decision_form=None, undo_form=None, **extra) -> dict:
     zone = current_user.timezone
+    today = decisions.today_in(zone)
     survey = exit_survey.existing_survey(candidate)
     if decision_form is None:
         decision_form = DecisionForm(formdata=None)
@@ -57,9 +58,9 @@ def _decision_context(candidate, decision_form=None, undo_form=None, **extra) ->
             decision_form.reason.data = candidate.decline_reason or ""
             decision_form.note.data = candidate.decision_note or ""
             decision_form.decided_on.data = (to_zone(candidate.decided_at, zone).date() if candidate.decided_at
-                                             else decisions.today_in(zone))
+                                             else today)
         else:
-            decision_form.decided_on.data = decisions.today_in(zone)
+            decision_form.decided_on.data = today
         decision_form.current_stage.data = candidate.stage
     if undo_form is None:
         undo_form = UndoDecisionForm(formdata=None)
@@ -68,7 +69,7 @@ def _decision_context(candidate, decision_form=None, undo_form=None, **extra) ->
         "candidate": candidate,
         "decision_form": decision_form,
         "undo_form": undo_form,
-        "decision_today": decisions.today_in(zone),
+        "decision_today": today,
         "decision_first_day": decisions.offer_day(candidate, zone),
         "decline_reasons": DECLINE_REASONS,
         "exit_survey": survey,
