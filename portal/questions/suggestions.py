@@ -1,15 +1,20 @@
 """"Who can answer this?": people in the directory whose topics, title or team fit a question.
 
 ``suggest_people`` is pure Python over profiles loaded once, so a page of any number of questions
-costs no extra queries. ``suggest_from_directory`` (the ledger) first narrows the directory in SQL
-to the people who could score at all, so a company of thousands is not scored person by person. A question's category brings a few terms of its own (compensation → benefits, equity…);
-the question's own words are matched too. Someone whose "rather not discuss" list matches is
-never suggested for that question.
+costs no extra queries. ``suggest_from_directory`` (the ledger) gives the same answer over everyone
+candidates can see without building a profile per person: it reads the directory as plain text and
+looks for each term once across everyone, so a company of thousands is not scored person by person.
+A question's category brings a few terms of its own (compensation → benefits, equity…); the
+question's own words are matched too. Someone whose "rather not discuss" list matches is never
+suggested for that question.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections import defaultdict
+from itertools import accumulate
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -61,18 +66,28 @@ class Suggestion:
     reasons: tuple[str, ...]  # the topics or words that matched, for "why this person"
 
 
+def _parts(term: str) -> tuple[str, str]:
+    """(the letters every match starts with, the endings that may follow them: a pattern)."""
+    if len(term) > 4 and term.endswith("ies"):
+        return term[:-3], "(?:y|ies)"
+    if len(term) > 4 and term.endswith("y"):
+        return term[:-1], "(?:y|ies)"
+    if len(term) > 4 and term.endswith("s") and not term.endswith("ss"):
+        return term[:-1], "(?:s|es)?"
+    return term, "(?:s|es)?"
+
+
 @lru_cache(maxsize=2048)
 def _pattern(term: str) -> re.Pattern:
     """Whole words, singular or plural: "promotion" finds "promotions", "salary" finds "salaries"."""
-    if len(term) > 4 and term.endswith("ies"):
-        stem, tail = re.escape(term[:-3]), "(?:y|ies)"
-    elif len(term) > 4 and term.endswith("y"):
-        stem, tail = re.escape(term[:-1]), "(?:y|ies)"
-    elif len(term) > 4 and term.endswith("s") and not term.endswith("ss"):
-        stem, tail = re.escape(term[:-1]), "(?:s|es)?"
-    else:
-        stem, tail = re.escape(term), "(?:s|es)?"
-    return re.compile(rf"(?<![a-z0-9]){stem}{tail}(?![a-z0-9])")
+    stem, tail = _parts(term)
+    return re.compile(rf"(?<![a-z0-9]){re.escape(stem)}{tail}(?![a-z0-9])")
+
+
+@lru_cache(maxsize=2048)
+def _ending(term: str) -> re.Pattern:
+    """What ``_pattern(term)`` wants after the term's first letters (``_parts``)."""
+    return re.compile(rf"{_parts(term)[1]}(?![a-z0-9])")
 
 
 def question_words(text: str) -> list[str]:
@@ -157,56 +172,116 @@ def suggest_people(questions, profiles, *, team: str | None = None,
     return result
 
 
-def _stem(term: str) -> str:
-    """Text every match of ``_pattern(term)`` contains (so a SQL ``LIKE`` on it misses no one)."""
-    if len(term) > 4 and term.endswith("ies"):
-        return term[:-3]
-    if len(term) > 4 and (term.endswith("y") or (term.endswith("s") and not term.endswith("ss"))):
-        return term[:-1]
-    return term
+def directory_rows() -> list:
+    """Everyone candidates can see in the directory, as plain rows (``user_id``, ``name``,
+    ``topics``, ``title``, ``team``, ``off_limits``): one query, no profiles built."""
+    return db.session.connection().execute(  # Core rows: no ORM loading step per row
+        sa.select(StaffProfile.user_id, User.name, StaffProfile.topics, StaffProfile.title, StaffProfile.team,
+                  StaffProfile.off_limits)
+        .outerjoin(StaffProfile.user).where(*picker.SCOPES["directory"]())
+    ).all()
 
 
-def _contains_any(column, stems):
-    """Any stem in ``column``, case-blind. The stems are lower-case ASCII; SQLite's LIKE ignores
-    ASCII case by itself, so no lower() per row and stem (PostgreSQL: ILIKE)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return sa.or_(*(column.contains(stem, autoescape=True) for stem in stems))
-    return sa.or_(*(column.icontains(stem, autoescape=True) for stem in stems))
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
-def _by_codepoint(column):
-    """Python's order of names (ties in ``suggest_people``), also on PostgreSQL's locale collations."""
-    return column.collate("C") if db.session.get_bind().dialect.name == "postgresql" else column
+class _Texts:
+    """One text per person, lower-cased, in one string ("\\n" between two people's texts, which ends
+    a word as the end of a text does): each term is looked for once across the whole directory."""
+
+    def __init__(self, texts: list[str]):
+        text = "\n".join(texts)
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): lower each text alone
+            texts = [part.lower() for part in texts]
+            lowered = "\n".join(texts)
+        self.text = lowered
+        self.starts = [0, *accumulate(len(part) + 1 for part in texts)]  # and one past the end
+        self._hits: dict[str, set[int]] = {}
+
+    def hits(self, term: str) -> set[int]:
+        """The people (indexes) in whose text ``_pattern(term)`` finds something."""
+        found = self._hits.get(term)
+        if found is not None:
+            return found
+        found, text, starts = set(), self.text, self.starts
+        stem, ending = _parts(term)[0], _ending(term)
+        at = text.find(stem)
+        while at >= 0:
+            if (at and text[at - 1] in _WORD_CHARS) or ending.match(text, at + len(stem)) is None:
+                at = text.find(stem, at + 1)  # not a whole word here: look further
+                continue
+            person = bisect_right(starts, at) - 1
+            found.add(person)
+            at = text.find(stem, starts[person + 1])  # found in this person's text: on to the next
+        self._hits[term] = found
+        return found
 
 
-def suggest_from_directory(questions, *, team: str | None = None, limit: int = 3) -> dict[int, list[Suggestion]]:
-    """``suggest_people`` over the people candidates can see, without loading the whole directory.
+def _suggest_from_rows(questions, rows, *, team: str | None, limit: int) -> dict[int, list[tuple[int, tuple]]]:
+    """``suggest_people`` over ``directory_rows()``, as {question id: [(user id, reasons)]}.
 
-    Someone scores only when a term is found in their topics or their title and team, so SQL first
-    keeps those whose text contains a term's stem (``LIKE``: never fewer than the whole-word
-    match); the team bonus of a role question adds the team's first ``limit`` names (plus one per
-    person a question is directed to, who is skipped) and any team member whose "rather not
-    discuss" list might exclude them. ``suggest_people`` then scores only these, with the same
-    result as over everyone. One query, whatever the size of the directory.
+    The same scores, exclusions and order, but each term is looked for once in everyone's topics,
+    titles and teams, and "rather not discuss" lists (``_Texts``), not person by person. Searching
+    the texts as stored finds what searching ``_people``'s tidied texts finds: tidying only changes
+    spaces next to commas, and no term holds a comma.
+    """
+    user_ids, names, topics, titles, teams, off_limits = zip(*rows) if rows else ((),) * 6
+    topics = _Texts([text or "" for text in topics])
+    roles = _Texts([f"{title} {team}" for title, team in zip(titles, teams, strict=True)])
+    off_limits = _Texts([text or "" for text in off_limits])
+    own_team = (team or "").lower()
+    team_members = [n for n, name in enumerate(teams) if (name or "").lower() == own_team] if own_team else []
+    result = {}
+    for question in questions:
+        if question.is_answered:
+            continue
+        scores: dict[int, int] = defaultdict(int)
+        reasons: dict[int, list] = defaultdict(list)
+        excluded: set[int] = set()
+        for term, weight in _terms(question):
+            excluded |= off_limits.hits(term)
+            in_topics = topics.hits(term)
+            for person in in_topics:
+                scores[person] += weight + 1
+                reasons[person].append(term)
+            for person in roles.hits(term) - in_topics:
+                scores[person] += weight
+                reasons[person].append(term)
+        if question.category == "role_team":
+            for person in team_members:
+                scores[person] += 2
+                reasons[person].append(TEAM_REASON)
+        ranked = sorted((-score, names[person], user_ids[person], person) for person, score in scores.items()
+                        if score and person not in excluded and user_ids[person] != question.directed_to_id)
+        result[question.id] = [(user_id, tuple(reasons[person][:3])) for _, _, user_id, person in ranked[:limit]]
+    return result
+
+
+def suggest_from_directory(questions, *, team: str | None = None, limit: int = 3,
+                           rows=None, profiles=None) -> dict[int, list[Suggestion]]:
+    """``suggest_people`` over the people candidates can see, without building the whole directory.
+
+    ``profiles``: everyone candidates can see, already loaded (a small company: the picker's list),
+    scored by ``suggest_people`` itself. Otherwise ``rows`` (``directory_rows()``, read here when not
+    given) are scored as plain text, and only the people suggested are loaded, in one more query.
     """
     open_questions = [q for q in questions if not q.is_answered]
-    stems = sorted({_stem(term) for q in open_questions for term, _weight in _terms(q)})
-    own_team = (team or "").strip().lower()
-    team_bonus = own_team and any(q.category == "role_team" for q in open_questions)
-    if not open_questions or not (stems or team_bonus):
-        return suggest_people(open_questions, [], team=team, limit=limit)
-    visible = picker.scope_query("directory")  # the people candidates can see
-    wanted = []
-    if stems:
-        # Topics, then title and team: one text, so each stem is looked for once per person.
-        text = StaffProfile.topics + " | " + StaffProfile.title + " " + StaffProfile.team
-        wanted.append(_contains_any(text, stems))
-    if team_bonus:
-        in_team = (StaffProfile.visible.is_(True), User.active.is_(True), sa.func.lower(StaffProfile.team) == own_team)
-        spare = limit + len({q.directed_to_id for q in open_questions if q.directed_to_id is not None})
-        maybe_off = _contains_any(StaffProfile.off_limits, stems) if stems else sa.false()
-        first = (sa.select(StaffProfile.user_id).outerjoin(StaffProfile.user).where(*in_team, sa.not_(maybe_off))
-                 .order_by(_by_codepoint(User.name), StaffProfile.user_id).limit(spare).scalar_subquery())
-        wanted.append(sa.and_(in_team[2], sa.or_(maybe_off, StaffProfile.user_id.in_(first))))
-    found = list(db.session.scalars(visible.where(sa.or_(*wanted))))
-    return suggest_people(open_questions, found, team=team, limit=limit)
+    if not needs_directory(open_questions, team):
+        return {q.id: [] for q in open_questions}
+    if profiles is not None:
+        return suggest_people(open_questions, profiles, team=team, limit=limit)
+    ranked = _suggest_from_rows(open_questions, directory_rows() if rows is None else rows, team=team, limit=limit)
+    wanted = {user_id for found in ranked.values() for user_id, _ in found}
+    loaded = {p.user_id: p for p in db.session.scalars(
+        picker.scope_query("directory").where(StaffProfile.user_id.in_(sorted(wanted))))} if wanted else {}
+    return {question_id: [Suggestion(loaded[user_id], reasons) for user_id, reasons in found if user_id in loaded]
+            for question_id, found in ranked.items()}
+
+
+def needs_directory(questions, team: str | None = None) -> bool:
+    """Whether anyone could be suggested for ``questions``: an open one with a term to look for, or a
+    role question and a team to join. Else the directory need not be read."""
+    open_questions = [q for q in questions if not q.is_answered]
+    return (any(_terms(q) for q in open_questions)
+            or bool((team or "").strip() and any(q.category == "role_team" for q in open_questions)))
