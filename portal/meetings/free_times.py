@@ -23,9 +23,14 @@ def is_open(profile) -> bool:
     return profile.visible and profile.user.active and profile.accepting_requests and profile.weekly_cap > 0
 
 
+# No conversation lasts this long: one that hasn't ended began after now minus this, which lets a busy
+# person's conversations be read from ix_meeting_staff_start_status from there on (not all of them).
+LONGEST = timedelta(days=1)
+
+
 def _intervals(where, exclude_id: int | None, now: datetime) -> list[tuple[datetime, datetime]]:
     query = sa.select(Meeting.start_at, Meeting.end_at).where(where, Meeting.status == "confirmed",
-                                                              Meeting.end_at > now)
+                                                              Meeting.start_at > now - LONGEST, Meeting.end_at > now)
     if exclude_id is not None:
         query = query.where(Meeting.id != exclude_id)
     return [tuple(row) for row in db.session.execute(query)]
