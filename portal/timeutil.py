@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
@@ -118,8 +119,13 @@ def reader_locale(locale=None) -> Locale:
 
 def format_day(value: date | datetime, skeleton: str = "yMMMEd", locale=None) -> str:
     """A calendar day in the reader's language; ``skeleton`` says which parts (``DAY_SKELETONS``)."""
-    loc = reader_locale(locale)
-    day = value.date() if isinstance(value, datetime) else value
+    return _day_text(value.date() if isinstance(value, datetime) else value, skeleton, reader_locale(locale))
+
+
+@lru_cache(maxsize=8192)
+def _day_text(day: date, skeleton: str, loc: Locale) -> str:
+    """Kept: the text depends on nothing else, and a page writes the same few days again and again
+    (Babel matches the skeleton to a pattern on every call)."""
     if loc.language == "en":
         return babel_dates.format_date(day, _ENGLISH_DAYS[skeleton], locale=loc)
     return babel_dates.format_skeleton(skeleton, day, locale=loc)
