@@ -52,11 +52,11 @@ class Page:
 
 
 CANDIDATE = [
-    Page("candidate", "/", 15),
+    Page("candidate", "/", 13),
     Page("candidate", "/people", 12),
     Page("candidate", "/people/{ceo}", 16, shows=r"\d\d:\d\d–\d\d:\d\d|Grown"),
     Page("candidate", "/people/{tom}", 16),
-    Page("candidate", "/questions", 8),
+    Page("candidate", "/questions", 7),
     Page("candidate", "/meetings", 6),
     Page("candidate", "/meetings/{waiting}", 10),
     Page("candidate", "/meetings/{invited}", 10),
@@ -67,7 +67,7 @@ CANDIDATE = [
     Page("candidate", "/meetings/{times_gone}", 15, shows=r"type=\"checkbox\"|Grown"),
     Page("candidate", "/meetings/{declined}", 18),
     Page("candidate", "/meetings/{missed}", 20),
-    Page("candidate", "/people/{mei}/request", 13),
+    Page("candidate", "/people/{mei}/request", 12),
     Page("candidate", "/people/{mei}/request?format=phone&length=45", 13, shows='name="slots"', htmx=True),  # times
     Page("candidate", "/meetings/{ahead}/prepare", 9),
     Page("candidate", "/office-hours/presence", 8),
@@ -81,8 +81,8 @@ RECRUITER = [
     Page("recruiter", "/", 11),  # being reworked meanwhile (top few of each list, with totals): loose
     Page("recruiter", "/recruiter/candidates", 8),
     Page("recruiter", "/recruiter/candidates/{jordan}", 14),
-    Page("recruiter", "/recruiter/requests", 10),  # 6, and the section's stamp (3: meetings/queue_stamp.py)
-    Page("recruiter", "/recruiter/requests", 10, htmx=True),
+    Page("recruiter", "/recruiter/requests", 8),  # the reader, the requests (2) and the section's stamp (3: meetings/queue_stamp.py)
+    Page("recruiter", "/recruiter/requests", 8, htmx=True),
     Page("recruiter", "/recruiter/analytics", 12, shows=r"<tr"),
     Page("recruiter", "/recruiter/analytics?from={months_ago}&to={this_month}", 12, shows=r"<tr"),
     Page("recruiter", "/recruiter/people", 5),
