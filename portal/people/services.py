@@ -195,22 +195,71 @@ def set_visibility(profile: StaffProfile, visible: bool) -> None:
     person_changed.send(profile, now=utcnow())
 
 
+class OrderChanged(PeopleError):
+    """The group's order changed while a move was being made (someone else moved a person too)."""
+
+
+# Within a group the directory lists people by these (the list's order, so a move matches what is seen).
+ORDER_IN_GROUP = (StaffProfile.sort_order, User.name, StaffProfile.user_id)
+
+
 def move_profile(profile: StaffProfile, direction: str) -> None:
-    """Swap places with the neighbour above or below within the same group."""
+    """Swap places with the neighbour above or below within the same group (first and last: nothing).
+
+    Two rows change: the two sort orders are exchanged by one ``UPDATE`` that also checks both still
+    hold the numbers read, so a move made at the same moment by someone else (whose swap would have
+    left two people on one number) is refused with :class:`OrderChanged` instead, changing nothing. Only where a number
+    is shared (new data: everyone at 100; someone moved in from another group) is the group numbered
+    10, 20, … first, once, since a swap of shared numbers would change nothing."""
     if direction not in ("up", "down"):
         raise PeopleError(_("Move up or down."))
-    siblings = db.session.scalars(
-        sa.select(StaffProfile).join(StaffProfile.user)
-        .where(StaffProfile.group == profile.group)
-        .order_by(StaffProfile.sort_order, User.name)
-    ).all()
-    for n, sibling in enumerate(siblings):  # normalise first: equal sort orders would make swaps no-ops
-        sibling.sort_order = (n + 1) * 10
-    index = siblings.index(profile)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(siblings):
-        neighbour = siblings[other]
-        profile.sort_order, neighbour.sort_order = neighbour.sort_order, profile.sort_order
+    neighbour = _neighbour(profile, direction)
+    if neighbour is None:
+        return
+    mine, theirs = profile.sort_order, neighbour.sort_order
+    shared = db.session.scalar(sa.select(sa.func.count()).select_from(StaffProfile).where(
+        StaffProfile.group == profile.group, StaffProfile.sort_order.in_({mine, theirs})))
+    if mine == theirs or shared > 2:
+        _number_group(profile.group)
+        neighbour = _neighbour(profile, direction)
+        mine, theirs = profile.sort_order, neighbour.sort_order
+    savepoint = db.session.begin_nested()  # a refused swap leaves everything as it was
+    swapped = db.session.execute(
+        sa.update(StaffProfile)
+        .where(sa.or_(sa.and_(StaffProfile.user_id == profile.user_id, StaffProfile.sort_order == mine),
+                      sa.and_(StaffProfile.user_id == neighbour.user_id, StaffProfile.sort_order == theirs)))
+        .values(sort_order=sa.case((StaffProfile.user_id == profile.user_id, theirs), else_=mine))
+        .execution_options(synchronize_session=False)).rowcount
+    for user_id in (profile.user_id, neighbour.user_id):  # the session's copies read the new numbers
+        loaded = db.session.identity_map.get(db.session.identity_key(StaffProfile, user_id))
+        if loaded is not None:
+            db.session.expire(loaded, ["sort_order"])
+    if swapped != 2:
+        savepoint.rollback()
+        raise OrderChanged(_("Someone else changed this order at the same time, so %(name)s stayed where they "
+                             "were. Here is the order now.", name=profile.user.name))
+    savepoint.commit()
+
+
+def _neighbour(profile: StaffProfile, direction: str):
+    """(user_id, sort_order) of the person just above or below ``profile`` in its group, or None."""
+    here = sa.tuple_(*ORDER_IN_GROUP)
+    mark = sa.tuple_(sa.literal(profile.sort_order), sa.literal(profile.user.name), sa.literal(profile.user_id))
+    if direction == "up":  # the sort order alone as well, so the index on (group, sort_order) finds the range
+        where, order = (here < mark, StaffProfile.sort_order <= profile.sort_order), [c.desc() for c in ORDER_IN_GROUP]
+    else:
+        where, order = (here > mark, StaffProfile.sort_order >= profile.sort_order), ORDER_IN_GROUP
+    return db.session.execute(
+        sa.select(StaffProfile.user_id, StaffProfile.sort_order).join(StaffProfile.user)
+        .where(StaffProfile.group == profile.group, *where).order_by(*order).limit(1)).first()
+
+
+def _number_group(group: str) -> None:
+    """Number a group 10, 20, … in its present order (once, where numbers are shared)."""
+    members = db.session.scalars(sa.select(StaffProfile).join(StaffProfile.user).where(StaffProfile.group == group)
+                                 .order_by(*ORDER_IN_GROUP).with_for_update(of=StaffProfile)).all()
+    for n, member in enumerate(members):
+        member.sort_order = (n + 1) * 10
     db.session.flush()
 
 

@@ -116,3 +116,43 @@ def test_htmx_fragment_and_fixed_queries(app, client, recruiter, auth):
         db.session.commit()
         auth.login(db.session.get(User, staff.id))
     assert client.get("/recruiter/people").status_code == 403
+
+
+def move_button(page_html, label):
+    """(disabled, the URL it posts to, its form's CSRF token): the order button named ``label``, which
+    sits outside its row's form and names it (form="…"), posting elsewhere (formaction)."""
+    tag = re.search(rf'<button[^>]*aria-label="{label}"[^>]*>', page_html).group(0)
+    form = re.search(r'form="([^"]+)"', tag).group(1)
+    token = re.search(rf'<form[^>]*id="{form}"[^>]*>\s*<input type="hidden" name="csrf_token" value="([^"]+)"',
+                      page_html).group(1)
+    return " disabled" in tag, html.unescape(re.search(r'formaction="([^"]+)"', tag).group(1)), token
+
+
+def test_places_in_groups_spanning_pages(app, recruiter):
+    """Where each person stands comes from the page's offset and the groups before it: the first and
+    last of each group can't move further, wherever the page breaks; a move crosses the page's edge."""
+    with app.app_context():
+        for n in range(30):
+            make_staff("leadership", name=f"Lead {n:02d}")
+        for n in range(40):
+            make_staff("team", name=f"Team {n:02d}")
+        db.session.commit()
+    first = recruiter.get("/recruiter/people").get_data(as_text=True)
+    assert people(first) == [f"Lead {n:02d}" for n in range(30)] + [f"Team {n:02d}" for n in range(20)]
+    assert [move_button(first, f"Move {who}")[0] for who in ("Lead 00 up", "Lead 01 up", "Lead 29 down",
+                                                           "Team 00 up", "Team 19 down")] == [True, False, True, True, False]
+    second = recruiter.get("/recruiter/people?page=2").get_data(as_text=True)
+    assert people(second) == [f"Team {n:02d}" for n in range(20, 40)]
+    assert re.search(r'<h2 id="group-team">The team <small class="muted">40</small>', second)  # the group's size
+    assert [move_button(second, f"Move {who}")[0] for who in ("Team 20 up", "Team 39 up", "Team 39 down")] == [
+        False, False, True]
+    _, url, token = move_button(second, "Move Team 20 up")
+    moved = recruiter.post(url, data={"direction": "up", "csrf_token": token})
+    assert moved.headers["Location"] == "/recruiter/people?page=2"
+    assert people(recruiter.get("/recruiter/people").get_data(as_text=True))[-1] == "Team 20"
+    second = recruiter.get("/recruiter/people?page=2").get_data(as_text=True)
+    assert people(second)[0] == "Team 19"
+    _, url, token = move_button(second, "Move Team 19 up")  # and back down from page 1's last row
+    _, url, token = move_button(recruiter.get("/recruiter/people").get_data(as_text=True), "Move Team 20 down")
+    recruiter.post(url, data={"direction": "down", "csrf_token": token})
+    assert people(recruiter.get("/recruiter/people?page=2").get_data(as_text=True))[0] == "Team 20"

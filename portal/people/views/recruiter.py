@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from math import ceil
+
 import sqlalchemy as sa
 from babel import Locale
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 from sqlalchemy.orm import contains_eager
 
 from ...auth.models import User
 from ...extensions import db
-from ...forms import EmptyForm, show_error
+from ...forms import show_error
 from ...i18n import LANGUAGES, _, _l, current_locale, known_language
-from ...paging import PAGE_SIZE, page_number, paginate
+from ...paging import PAGE_SIZE, Page, page_number
 from ...rendering import render
 from ...security import recruiter_required
 from .. import bp
 from ..forms import PersonForm
 from ..models import GROUP_LABELS, GROUPS, AvailabilityWindow, StaffProfile
 from ..photos import PhotoRejected
-from ..services import (GROUP_ORDER, PeopleError, create_person, invite_to_profile, move_profile, set_visibility,
-                        update_profile)
+from ..services import (GROUP_ORDER, OrderChanged, PeopleError, create_person, invite_to_profile, move_profile,
+                        set_visibility, update_profile)
 from .own import apply_photo
 
 
@@ -64,18 +69,37 @@ def list_state(args) -> dict[str, str]:
     return {key: value for key, value in state.items() if value}
 
 
-def _search(q: str):
-    """Every word in the name, e-mail address, title or team (any case)."""
-    fields = (User.name, User.email, StaffProfile.title, StaffProfile.team)
-    return [sa.or_(*(sa.func.lower(f).contains(word, autoescape=True) for f in fields))
-            for word in q.lower().split()[:MAX_WORDS]]
+def _search(q: str) -> list:
+    """Every word in the name, e-mail address, title or team (any case). SQLite's LIKE already ignores
+    case (ASCII letters, as its lower() does) and reads each person's user row by its key; PostgreSQL
+    finds the names and addresses through their trigram indexes (ILIKE in a subquery) rather than
+    lower-casing every user's (as the candidate list does: portal/candidates/services.py)."""
+    clauses = []
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    for word in q.lower().split()[:MAX_WORDS]:
+        if sqlite:
+            name, email, title, team = (f.contains(word, autoescape=True)
+                                        for f in (User.name, User.email, StaffProfile.title, StaffProfile.team))
+            clauses.append(sa.or_(name, email, title, team))
+            continue
+        users = sa.select(User.id).where(sa.or_(User.name.icontains(word, autoescape=True),
+                                                User.email.icontains(word, autoescape=True)))
+        clauses.append(sa.or_(StaffProfile.user_id.in_(users), StaffProfile.title.icontains(word, autoescape=True),
+                              StaffProfile.team.icontains(word, autoescape=True)))
+    return clauses
 
 
 @bp.get("/recruiter/people")
 @recruiter_required
 def manage():
     """Everyone in the directory, hidden people included: in the order candidates see them (by group,
-    with buttons to change it), by name or newest first; searched, filtered and 50 a page."""
+    with buttons to change it), by name or newest first; searched, filtered and 50 a page.
+
+    Three statements at any size: how many in each group (the headings' numbers, their sum the
+    total), the page's people (the filters and the order pick 50 ids in one narrow sort; in directory
+    order only the groups the page reaches are sorted), the session's user. Where each person stands
+    in their group (the first and last can't move further) follows from the page's offset and the
+    groups before it, not from numbering every row."""
     state = list_state(request.args)
     sort = state.get("sort", "order")
     clauses = _search(state.get("q", ""))
@@ -83,29 +107,45 @@ def manage():
         clauses.append(StaffProfile.group == state["group"])
     if "status" in state:
         clauses.append(STATUSES[state["status"]])
-    # Where each person stands in their group (of those listed): the first and last can't move further.
-    place = sa.func.row_number().over(partition_by=StaffProfile.group, order_by=SORTS["order"][1:])
-    in_group = sa.func.count().over(partition_by=StaffProfile.group)
+    counted = sa.select(StaffProfile.group, sa.func.count()).where(*clauses).group_by(StaffProfile.group)
+    if "q" in state and db.session.get_bind().dialect.name == "sqlite":  # the search reads the user row
+        counted = counted.join(StaffProfile.user)
+    in_group = dict(db.session.execute(counted).all())
+    total = sum(in_group.values())
+    number = min(page_number(state.get("page")), max(1, ceil(total / PAGE_SIZE)))
+    offset, order, starts = (number - 1) * PAGE_SIZE, SORTS[sort], {}
+    if sort == "order":  # only the groups this page reaches, from the place on it the first one starts
+        before = 0
+        for group in GROUPS:
+            starts[group], before = before, before + in_group.get(group, 0)
+        reached = [g for g in GROUPS if in_group.get(g) and starts[g] < offset + PAGE_SIZE and starts[g] + in_group[g] > offset]
+        if reached:
+            clauses.append(StaffProfile.group.in_(reached))
+            offset -= starts[reached[0]]
+            order = order if len(reached) > 1 else order[1:]  # one group: its index gives the sort order
+    ids = (sa.select(StaffProfile.user_id).join(StaffProfile.user).where(*clauses).order_by(*order)
+           .limit(PAGE_SIZE).offset(offset).subquery())
     has_hours = sa.exists().where(AvailabilityWindow.user_id == StaffProfile.user_id)
-    rows = (sa.select(StaffProfile, place.label("place"), in_group.label("in_group"), has_hours.label("has_hours"))
-            .join(StaffProfile.user).options(contains_eager(StaffProfile.user)).where(*clauses)
-            .order_by(*SORTS[sort]))
-    count = sa.select(sa.func.count()).select_from(StaffProfile).where(*clauses)
-    if "q" in state:
-        count = count.join(StaffProfile.user)
-    page = paginate(rows, count, page_number(state.get("page")), PAGE_SIZE)
+    items = db.session.execute(
+        sa.select(StaffProfile, has_hours.label("has_hours")).join(StaffProfile.user)
+        .join(ids, ids.c.user_id == StaffProfile.user_id).options(contains_eager(StaffProfile.user))
+        .order_by(*order)).all()
+    page = Page(items=items, number=number, size=PAGE_SIZE, total=total)
     args = {key: value for key, value in state.items() if key != "page"}
     if page.number > 1:
         state["page"] = str(page.number)  # a page past the end showed the last one: its buttons return there
     # Ordering buttons only where the list is the group's whole order (a search or a status filter
     # would hide the neighbour a person swaps places with).
     ordering = sort == "order" and not ({"q", "status"} & state.keys())
-    sections = _by_group(page.items) if sort == "order" else []
+    if sort == "order":
+        sections = _by_group(items, (number - 1) * PAGE_SIZE, starts)
+    else:  # one list, each row saying its group
+        sections = [(None, [Row(profile, has_hours, 0) for profile, has_hours in items])] if items else []
     if ordering and page.pages == 1 and not state.keys() - {"group"}:  # the whole directory: empty groups too
         sections = [(group, dict(sections).get(group, [])) for group in GROUPS]
     return render("people/manage.html", fragment="people_table", page=page, sections=sections, ordering=ordering,
-                  state=state, args=args, action_form=EmptyForm(), group_labels=GROUP_LABELS,
-                  statuses=STATUS_LABELS, sorts=SORT_LABELS, language_names=language_names())
+                  in_group=in_group, state=state, args=args, row_urls=_row_urls(state), csrf=generate_csrf(),
+                  group_labels=GROUP_LABELS, statuses=STATUS_LABELS, sorts=SORT_LABELS, language_lines=_language_lines())
 
 
 STATUS_LABELS = {"visible": _l("Shown to candidates"), "hidden": _l("Hidden"),
@@ -113,14 +153,42 @@ STATUS_LABELS = {"visible": _l("Shown to candidates"), "hidden": _l("Hidden"),
 SORT_LABELS = {"order": _l("Directory order"), "name": _l("Name A–Z"), "recent": _l("Recently added")}
 
 
-def _by_group(rows) -> list[tuple[str, list]]:
-    """The page's rows (in directory order) as (group, rows) in that order."""
-    sections: list[tuple[str, list]] = []
-    for row in rows:
-        if not sections or sections[-1][0] != row.StaffProfile.group:
-            sections.append((row.StaffProfile.group, []))
-        sections[-1][1].append(row)
+@dataclass(frozen=True)
+class Row:
+    profile: StaffProfile
+    has_hours: bool
+    place: int  # from 1, in the group (directory order only)
+
+
+def _by_group(rows, first: int, starts: dict[str, int]) -> list[tuple[str | None, list[Row]]]:
+    """The page's rows (in directory order, the first at position ``first`` of the whole list, from 0)
+    as (group, rows) in that order, each knowing its place in its group (``starts``: where each group
+    begins in the list)."""
+    sections: list[tuple[str | None, list[Row]]] = []
+    for n, (profile, has_hours) in enumerate(rows):
+        if not sections or sections[-1][0] != profile.group:
+            sections.append((profile.group, []))
+        sections[-1][1].append(Row(profile, has_hours, first + n - starts[profile.group] + 1))
     return sections
+
+
+def _row_urls(state: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Each row's links and buttons as (before, after) the person's id: built once a page, not once a
+    row (a page has 50 rows of five). The buttons' URLs carry the list's state, so they come back to it."""
+    urls = {"show": url_for("people.show", user_id=0), "edit": url_for("people.edit_person", user_id=0),
+            "visibility": url_for("people.toggle_visibility", user_id=0, **state),
+            "move": url_for("people.move_person", user_id=0, **state),
+            "invite": url_for("people.invite_person", user_id=0, **state)}
+    # Escaped here once (an "&" between parameters); the template puts "/" and the id between the two.
+    return {name: tuple(escape(url).split("/0", 1)) for name, url in urls.items()}
+
+
+def _language_lines() -> dict[str | None, str]:
+    """"Language: German" for each language we ship (None: not chosen), translated once a page."""
+    lines: dict[str | None, str] = {code: _("Language: %(language)s", language=name)
+                                    for code, name in language_names().items()}
+    lines[None] = _("Language: not chosen yet (e-mails in English)")
+    return lines
 
 
 def language_names() -> dict[str, str]:
@@ -209,6 +277,10 @@ def move_person(user_id: int):
     profile = _profile_or_404(user_id)
     try:
         move_profile(profile, request.form.get("direction", ""))
+    except OrderChanged as error:  # someone else's move came first: nothing changed, the list shows theirs
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("people.manage", **list_state(request.args)))
     except PeopleError as error:
         abort(400, str(error))
     db.session.commit()
