@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from ..audit.services import record
 from ..auth.models import User
 from ..auth.services import AccountError, create_user
+from ..database import contains_text
 from ..extensions import db
 from ..forms import FieldError
 from ..i18n import _
@@ -101,18 +102,10 @@ def _where(filters: CandidateFilters, now: datetime) -> list:
     for word in filters.q.split()[:MAX_WORDS]:
         # Subqueries rather than joins: the user table is read once a word, not once a candidate.
         where.append(sa.or_(
-            Candidate.user_id.in_(sa.select(User.id).where(sa.or_(_contains(User.name, word),
-                                                                  _contains(User.email, word)))),
-            Candidate.position_id.in_(sa.select(Position.id).where(_contains(Position.title, word)))))
+            Candidate.user_id.in_(sa.select(User.id).where(sa.or_(contains_text(User.name, word),
+                                                                  contains_text(User.email, word)))),
+            Candidate.position_id.in_(sa.select(Position.id).where(contains_text(Position.title, word)))))
     return where
-
-
-def _contains(column, word: str):
-    """``column`` contains ``word``, in any case. SQLite's LIKE already ignores case (ASCII letters,
-    as its lower() does) and is twice as fast without lower() on every row; PostgreSQL has ILIKE."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return column.contains(word, autoescape=True)
-    return column.icontains(word, autoescape=True)
 
 
 # Still deciding first, soonest deadline first; then everyone who decided, by their deadline. The

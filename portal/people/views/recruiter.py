@@ -14,6 +14,7 @@ from markupsafe import escape
 from sqlalchemy.orm import contains_eager
 
 from ...auth.models import User
+from ...database import contains_text
 from ...extensions import db
 from ...forms import show_error
 from ...i18n import LANGUAGES, _, _l, current_locale, known_language
@@ -78,14 +79,13 @@ def _search(q: str) -> list:
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     for word in q.lower().split()[:MAX_WORDS]:
         if sqlite:
-            name, email, title, team = (f.contains(word, autoescape=True)
+            name, email, title, team = (contains_text(f, word)
                                         for f in (User.name, User.email, StaffProfile.title, StaffProfile.team))
             clauses.append(sa.or_(name, email, title, team))
             continue
-        users = sa.select(User.id).where(sa.or_(User.name.icontains(word, autoescape=True),
-                                                User.email.icontains(word, autoescape=True)))
-        clauses.append(sa.or_(StaffProfile.user_id.in_(users), StaffProfile.title.icontains(word, autoescape=True),
-                              StaffProfile.team.icontains(word, autoescape=True)))
+        users = sa.select(User.id).where(sa.or_(contains_text(User.name, word), contains_text(User.email, word)))
+        clauses.append(sa.or_(StaffProfile.user_id.in_(users), contains_text(StaffProfile.title, word),
+                              contains_text(StaffProfile.team, word)))
     return clauses
 
 
