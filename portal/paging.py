@@ -76,13 +76,18 @@ class Page:
         return shown
 
 
+def within(number: int, total: int, size: int = PAGE_SIZE) -> int:
+    """``number`` kept inside the pages ``total`` rows make (a page past the end is the last one)."""
+    return min(number, max(1, ceil(total / size)))
+
+
 def paginate(rows: sa.Select, count: sa.Select, number: int, size: int = PAGE_SIZE,
              scalars: bool = False, unique: bool = False) -> Page:
     """Page ``number`` of ``rows`` (``size`` a page); ``count`` is ``SELECT count(*)`` over the same
     filters. ``scalars``: the items are the rows' first column (``select(Model)``); ``unique``: rows
     that joined-eager-load collections (de-duplicated by identity)."""
     total = db.session.scalar(count) or 0
-    number = min(number, max(1, ceil(total / size)))
+    number = within(number, total, size)
     result = db.session.execute(rows.limit(size).offset((number - 1) * size))
     if unique:
         result = result.unique()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import ceil
 
 import sqlalchemy as sa
 from babel import Locale
@@ -18,7 +17,7 @@ from ...database import contains_text
 from ...extensions import db
 from ...forms import show_error
 from ...i18n import LANGUAGES, _, _l, current_locale, known_language
-from ...paging import PAGE_SIZE, Page, page_number
+from ...paging import PAGE_SIZE, Page, page_number, within
 from ...rendering import render
 from ...security import recruiter_required
 from .. import bp
@@ -112,7 +111,7 @@ def manage():
         counted = counted.join(StaffProfile.user)
     in_group = dict(db.session.execute(counted).all())
     total = sum(in_group.values())
-    number = min(page_number(state.get("page")), max(1, ceil(total / PAGE_SIZE)))
+    number = within(page_number(state.get("page")), total)
     offset, order, starts = (number - 1) * PAGE_SIZE, SORTS[sort], {}
     if sort == "order":  # only the groups this page reaches, from the place on it the first one starts
         before = 0
