@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Response, abort, request, send_file
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import SelectChoice
 
+from ...auth.models import User
+from ...extensions import db
 from ...i18n import _
 from ...rendering import render, wants_fragment
 from ...templating import viewer_timezone
@@ -24,7 +29,21 @@ AVAILABILITY_DAYS = 14
 
 
 def _candidate_team() -> str | None:
-    candidacy = getattr(current_user, "candidacy", None) if current_user.role == "candidate" else None
+    """The team a candidate would join, if their position has one.
+
+    The candidacy and its position come in one statement instead of two lazy loads, and the candidacy is
+    set on the user, so whatever else reads it this request (office hours' presence) has it. People may not
+    import candidates (tests/test_layers.py): the model is reached through the relationship auth defines.
+    """
+    if current_user.role != "candidate":
+        return None
+    user = current_user._get_current_object()
+    if "candidacy" in sa.inspect(user).unloaded:
+        candidacy_model = User.candidacy.property.mapper.class_
+        set_committed_value(user, "candidacy", db.session.scalar(
+            sa.select(candidacy_model).where(candidacy_model.user_id == user.id)
+            .options(joinedload(candidacy_model.position))))
+    candidacy = user.candidacy
     return candidacy.position.team if candidacy and candidacy.position.team else None
 
 
