@@ -105,6 +105,8 @@ class FormParser(HTMLParser):
         self._datalist: list[str] | None = None
         self.datalists: dict[str, list[str]] = {}  # id → option values
         self.listed: list[tuple[Field, str]] = []  # text boxes with a datalist, and its id
+        self.by_id: dict[str, dict] = {}  # forms by their id
+        self.owned: list[dict] = []  # buttons outside their form (form="id"), resolved in page_forms
 
     def _add(self, name, kind, value=None, multiple=False):
         fields = self._form["fields"]
@@ -122,6 +124,11 @@ class FormParser(HTMLParser):
             self._form = {"method": "post" if hx_post else method, "action": action, "fields": {},
                           "also": []}
             self.forms.append(self._form)
+            if a.get("id"):
+                self.by_id[a["id"]] = self._form
+            return
+        if a.get("form") and tag in ("button", "input"):  # a control of a form elsewhere on the page
+            self.owned.append(a)
             return
         if self._form is not None:
             # The same fields posted elsewhere: a submit button's formaction, an element's own
@@ -194,6 +201,16 @@ def page_forms(html: str) -> list[dict]:
     parser.feed(html)
     for box, list_id in parser.listed:
         box.values.extend(v for v in parser.datalists.get(list_id, []) if v not in box.values)
+    for a in parser.owned:  # a submit button of a form elsewhere (form="id"), maybe to another address
+        form = parser.by_id.get(a["form"])
+        if form is None or (a.get("type") or "submit") != "submit":
+            continue
+        if a.get("formaction") and a["formaction"] not in form["also"]:
+            form["also"].append(a["formaction"])
+        if a.get("name"):
+            entry = form["fields"].setdefault(a["name"], Field(a["name"], "submit"))
+            if a.get("value", "") not in entry.values:
+                entry.values.append(a.get("value", ""))
     found = []
     for form in parser.forms:
         found.append(form)

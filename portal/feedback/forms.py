@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import LazyString, format_decimal
 from flask_wtf import FlaskForm
 
-from ..forms import strip
+from ..forms import Form, strip
 from ..i18n import _, _l, ngettext
 from ..security import parse_id
 from flask import request
@@ -37,7 +37,7 @@ class FeedbackForm(FlaskForm):
             raise ValidationError(_("Write at least one of the two: what went well, or what to grow."))
 
 
-class RequestFeedbackForm(FlaskForm):
+class RequestFeedbackForm(Form):
     """Checkboxes of people in the directory, and (a large directory) a box to find someone else
     (people.picker); the view checks each id is an interviewer. ``add``: tick the person found."""
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..forms import strip
+from ..forms import Form, strip
 from ..i18n import _, _l, ngettext
 
 from .models import CATEGORIES
@@ -25,7 +25,7 @@ def _known_category(form, field):
         raise ValidationError(_("Choose a category from the list."))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     text = TextAreaField(
         _l("Your question"),
         validators=[DataRequired(_l("Write your question.")), Length(max=MAX_TEXT, message=TOO_LONG)],
