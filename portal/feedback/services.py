@@ -367,7 +367,7 @@ def more_interviewers_field(overview: dict, form=None, offered=(), focus: bool =
     errors = form.more.errors if form is not None else []
     return picker.picker("more", INTERVIEWERS, id="more-interviewers", people=None,
                          text=(form.more.data or "") if form is not None else "", offered=list(offered),
-                         error=" ".join(errors) or None, focus=focus)
+                         error=" ".join(map(str, errors)) or None, focus=focus)
 
 
 def load_interviewers(ids: list[int]) -> list[User]:

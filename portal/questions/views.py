@@ -74,7 +74,7 @@ def _person_field(form: QuestionForm, small, current=None):
     return picker(form.directed_to.name, SCOPE, people=small, text=None if untouched else sent,
                   current=current.profile if listed else None, extra=_gone(current) if current and not listed else None,
                   option_label=lambda p: f"{p.user.name} ({p.title})", empty=_("Anyone"),
-                  offered=problem.matches if problem else [], error=" ".join(form.directed_to.errors) or None)
+                  offered=problem.matches if problem else [], error=" ".join(map(str, form.directed_to.errors)) or None)
 
 
 def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form: QuestionForm | None = None,

@@ -47,6 +47,13 @@ def test_several_matches_are_422_with_the_matches_offered(large, headers):
     assert '<option value="Tom Becker · Senior Engineer">Platform</option>' in body  # offered in the list
 
 
+def test_a_control_character_in_the_box_is_refused_at_the_field(large):
+    response = large.client.post("/questions", data={
+        "text": "Who runs on-call?", "category": "role_team", "directed_to": "Tom\x07Becker"})
+    assert response.status_code == 422 and own_questions(large) == []
+    assert "one line" in text_of(response.get_data(as_text=True), "directed_to-error").lower()
+
+
 def test_editing_shows_the_person_even_after_they_left_the_directory(large):
     question_id = add(large, "Who runs on-call?", "role_team", directed_to_id=large.staff.engineer)
     edit = large.client.get(f"/questions/{question_id}/edit", headers=HTMX).get_data(as_text=True)
