@@ -10,6 +10,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
 from flask import current_app
+from markupsafe import Markup, escape
 
 from ..i18n import _, current_locale, pgettext
 
@@ -67,40 +68,58 @@ class Cell:
         return isinstance(self.value, int | float)
 
 
-def count(n: int) -> Cell:
-    return Cell(int(n), integer(n))
-
-
 def text(value) -> Cell:
     """A text cell; a label given lazily is made text now, in the reader's language."""
     value = str(value)
     return Cell(value, value)
 
 
-def number(value: float | None, digits: int = 1) -> Cell:
-    if value is None:
-        return Cell("", "—")
-    value = round(float(value), digits)
-    return Cell(value, decimal(value, digits))
+class Numbers:
+    """Numbers in one language, looked up once per report: the report formats a few hundred, and asking
+    Flask-Babel for the locale and writing out its name on each (three context lookups) cost more than
+    the memoised formatting itself. ``Numbers.here()``: the reader's, for the request being answered."""
 
+    def __init__(self, locale: str, rate_min: int):
+        self.locale = locale  # Babel's name for it, "de"
+        self.rate_min = rate_min  # the fewest counted that get a percentage (ANALYTICS_MIN_FOR_RATE)
 
-def rate(part: int, whole: int) -> Cell:
-    """A percentage, unless the count behind it is too small to mean one: then "3 of 5"."""
-    minimum = current_app.config["ANALYTICS_MIN_FOR_RATE"]
-    if whole == 0:
-        return Cell("", "—")
-    if whole < minimum:
-        return Cell("", _("%(part)d of %(whole)d", part=part, whole=whole))
-    value = round(100 * part / whole, 1)
-    return Cell(value, percent(value))
+    @classmethod
+    def here(cls) -> Numbers:
+        return cls(str(current_locale()), current_app.config["ANALYTICS_MIN_FOR_RATE"])
 
+    def integer(self, n: int) -> str:
+        return _integer(int(n), self.locale)
 
-def rate_value(part: int, whole: int) -> float | None:
-    """The chart's bar: missing when the table shows counts instead of a percentage (as ``rate``,
-    without formatting the text)."""
-    if whole == 0 or whole < current_app.config["ANALYTICS_MIN_FOR_RATE"]:
-        return None
-    return round(100 * part / whole, 1)
+    def decimal(self, value: float, digits: int = 1) -> str:
+        return _decimal(value, digits, self.locale)
+
+    def percent(self, value: float, digits: int = 1) -> str:
+        return _percent(value, digits, self.locale)
+
+    def count(self, n: int) -> Cell:
+        return Cell(int(n), _integer(int(n), self.locale))
+
+    def number(self, value: float | None, digits: int = 1) -> Cell:
+        if value is None:
+            return Cell("", "—")
+        value = round(float(value), digits)
+        return Cell(value, _decimal(value, digits, self.locale))
+
+    def rate(self, part: int, whole: int) -> Cell:
+        """A percentage, unless the count behind it is too small to mean one: then "3 of 5"."""
+        if whole == 0:
+            return Cell("", "—")
+        if whole < self.rate_min:
+            return Cell("", _("%(part)d of %(whole)d", part=part, whole=whole))
+        value = round(100 * part / whole, 1)
+        return Cell(value, _percent(value, 1, self.locale))
+
+    def rate_value(self, part: int, whole: int) -> float | None:
+        """The chart's bar: missing when the table shows counts instead of a percentage (as ``rate``,
+        without formatting the text)."""
+        if whole == 0 or whole < self.rate_min:
+            return None
+        return round(100 * part / whole, 1)
 
 
 @dataclass
@@ -138,3 +157,18 @@ class Section:
     def __post_init__(self) -> None:  # as Chart: text now, in the reader's language (the CSV's headers too)
         self.title, self.intro, self.alt = str(self.title), str(self.intro), str(self.alt)
         self.headers = [str(header) for header in self.headers]
+
+    def html_rows(self) -> list[Markup]:
+        """Each row as the page's ``<tr>``: the first cell heads the row, numbers (and the dash or the
+        counts shown instead of a number) get ``class="num"``. Written here rather than cell by cell in
+        the template (a few hundred cells a page), each text escaped as the template would."""
+        out = []
+        for first, *cells in self.rows:
+            parts = ['<tr><th scope="row">', escape(first.text), "</th>"]
+            for cell in cells:
+                shown = cell.text
+                parts += ('<td class="num">' if cell.numeric or shown == "—" or (cell.value == "" and shown)
+                          else "<td>", escape(shown), "</td>")
+            parts.append("</tr>")
+            out.append(Markup("".join(parts)))
+        return out

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from flask import current_app
 
 from ..i18n import _, ngettext
 from ..meetings.models import KINDS
-from .cells import Cell, Chart, Section, count, decided_label, integer, number, percent, rate, rate_value, text
+from .cells import Cell, Chart, Numbers, Section, decided_label, text
 from .figures import Figures, median
 from .hours import percentile, window_totals
 
 SLUGS = ("by-kind", "office-hours", "office-hours-queues")
 
 
-def by_kind(f: Figures) -> Section:
+def by_kind(f: Figures, num: Numbers) -> Section:
     held_total = sum(f.get("kind_held", kind) for kind in KINDS)
     rows = []
     for kind, label in KINDS.items():
         held = f.get("kind_held", kind)
         share = round(100 * held / held_total, 1) if held_total else None
-        rows.append([text(label), count(f.get("kind_all", kind)), count(held),
-                     Cell(share, percent(share)) if share is not None else Cell("", "—")])
+        rows.append([text(label), num.count(f.get("kind_all", kind)), num.count(held),
+                     Cell(share, num.percent(share)) if share is not None else Cell("", "—")])
     return Section(
         "by-kind", _("Conversations by kind"),
         _("Every conversation candidates asked for or had, by kind, and those that took place. An office hours "
@@ -31,13 +30,13 @@ def by_kind(f: Figures) -> Section:
         alt=_("Horizontal bar chart of how many conversations of each kind took place."))
 
 
-def office_hours(f: Figures) -> Section:
+def office_hours(f: Figures, num: Numbers) -> Section:
     labels = {"with": _("Had an office hours talk"), "without": _("No office hours talk")}
     rows, values = [], []
     for key, label in labels.items():
         decided, accepted = f.get("hours_decided", key), f.get("hours_accepted", key)
-        rows.append([text(label), count(decided), count(accepted), rate(accepted, decided)])
-        values.append(rate_value(accepted, decided))
+        rows.append([text(label), num.count(decided), num.count(accepted), num.rate(accepted, decided)])
+        values.append(num.rate_value(accepted, decided))
     return Section(
         "office-hours", _("With and without office hours"),
         _("Acceptance of decided candidates who had at least one office hours talk, against those who had none. "
@@ -49,20 +48,20 @@ def office_hours(f: Figures) -> Section:
               "had none."))
 
 
-def office_hours_queues(f: Figures) -> Section:
-    minimum = current_app.config["ANALYTICS_MIN_FOR_RATE"]
+def office_hours_queues(f: Figures, num: Numbers) -> Section:
+    minimum = num.rate_min
     waits = f.histogram("hours_wait")
     talks = sum(waits.values())
     windows = window_totals(f.filters.starts_at, f.filters.ends_at, f.filters.position_ids)
     p90 = percentile(waits, 0.9) if talks >= minimum else None
-    per_talk = ngettext("%(count)s talk", "%(count)s talks", talks, count=integer(talks))
-    per_window = ngettext("%(count)s window", "%(count)s windows", windows.held, count=integer(windows.held))
+    per_talk = ngettext("%(count)s talk", "%(count)s talks", talks, count=num.integer(talks))
+    per_window = ngettext("%(count)s window", "%(count)s windows", windows.held, count=num.integer(windows.held))
     rows = [
-        [text(_("Waiting before a talk, median (minutes)")), number(median(waits)), text(per_talk)],
-        [text(_("Waiting before a talk, 90th percentile (minutes)")), number(p90), text(per_talk)],
-        [text(_("Windows held")), count(windows.held), text(_("Went live, now closed"))],
-        [text(_("Talks in those windows")), count(windows.talks), text(per_window)],
-        [text(_("Talks per window (average)")), number(windows.per_window), text(per_window)],
+        [text(_("Waiting before a talk, median (minutes)")), num.number(median(waits)), text(per_talk)],
+        [text(_("Waiting before a talk, 90th percentile (minutes)")), num.number(p90), text(per_talk)],
+        [text(_("Windows held")), num.count(windows.held), text(_("Went live, now closed"))],
+        [text(_("Talks in those windows")), num.count(windows.talks), text(per_window)],
+        [text(_("Talks per window (average)")), num.number(windows.per_window), text(per_window)],
     ]
     section = Section(
         "office-hours-queues", _("Office hours queues"),

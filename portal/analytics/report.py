@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
-
 from ..candidates.models import DECLINE_REASONS
 from ..i18n import _, _l, ngettext, lazy_pgettext
 from ..people.models import GROUP_LABELS, GROUPS
 from ..questions.models import CATEGORIES
 from . import hours_report
-from .cells import Cell, Chart, Section, count, decided_label, decimal, integer, number, percent, rate, rate_value, text
+from .cells import Cell, Chart, Numbers, Section, decided_label, text
 from .figures import TOP_PEOPLE, Figures, Filters, median, months_between
 from .rollup import CONVERSATION_BUCKETS, FUNNEL
 
@@ -43,26 +41,26 @@ BUCKET_LABELS = {"0": _l("None"), "1": "1", "2": "2", "3": "3", "4": "4", "5+": 
 
 # --- sections -----------------------------------------------------------------------------------
 
-def _month_rate(accepted: int, decided: int) -> Cell:
+def _month_rate(num: Numbers, accepted: int, decided: int) -> Cell:
     """The month's rate, or why it has none: the chart leaves the rate out for the same months."""
-    cell = rate(accepted, decided)
+    cell = num.rate(accepted, decided)
     if not cell.numeric and decided:
         return Cell("", _("%(counts)s — too few to rate", counts=cell.text))
     return cell
 
 
-def _acceptance_by_month(f: Figures) -> Section:
-    minimum = current_app.config["ANALYTICS_MIN_FOR_RATE"]
+def _acceptance_by_month(f: Figures, num: Numbers) -> Section:
+    minimum = num.rate_min
     rows, labels, decided_counts, accepted_counts, rates = [], [], [], [], []
     for month in months_between(f.filters.start, f.filters.end):
         funnel = f.monthly.get(month, {}).get("funnel", {})
         decided, accepted = funnel.get("decided", 0), funnel.get("accepted", 0)
-        rows.append([text(month), count(funnel.get("offer", 0)), count(decided), count(accepted),
-                     _month_rate(accepted, decided)])
+        rows.append([text(month), num.count(funnel.get("offer", 0)), num.count(decided), num.count(accepted),
+                     _month_rate(num, accepted, decided)])
         labels.append(month)
         decided_counts.append(decided)
         accepted_counts.append(accepted)
-        rates.append(rate_value(accepted, decided))
+        rates.append(num.rate_value(accepted, decided))
     return Section(
         "acceptance-by-month", _("Offer acceptance by month"),
         _("Accepted ÷ decided (accepted or declined), for offers made in each month. Every month shows its "
@@ -76,18 +74,18 @@ def _acceptance_by_month(f: Figures) -> Section:
               minimum=minimum))
 
 
-def _rate_rows(f: Figures, decided_metric: str, accepted_metric: str, keys: list[str], labels: dict[str, str]):
+def _rate_rows(f: Figures, num: Numbers, decided_metric: str, accepted_metric: str, keys: list[str], labels: dict[str, str]):
     rows, values = [], []
     for key in keys:
         decided, accepted = f.get(decided_metric, key), f.get(accepted_metric, key)
-        rows.append([text(labels[key]), count(decided), count(accepted), rate(accepted, decided)])
-        values.append(rate_value(accepted, decided))
+        rows.append([text(labels[key]), num.count(decided), num.count(accepted), num.rate(accepted, decided)])
+        values.append(num.rate_value(accepted, decided))
     return rows, values
 
 
-def _with_without(f: Figures) -> Section:
+def _with_without(f: Figures, num: Numbers) -> Section:
     labels = {"with": _("Met someone"), "without": _("Met nobody")}
-    rows, values = _rate_rows(f, "conv_decided", "conv_accepted", ["with", "without"], labels)
+    rows, values = _rate_rows(f, num, "conv_decided", "conv_accepted", ["with", "without"], labels)
     return Section(
         "with-without", _("With and without reverse-interview conversations"),
         _("Acceptance of candidates who held at least one conversation, against those who held none."),
@@ -97,8 +95,8 @@ def _with_without(f: Figures) -> Section:
         alt=_("Bar chart comparing the acceptance rate of candidates who met someone with those who met nobody."))
 
 
-def _by_number(f: Figures) -> Section:
-    rows, values = _rate_rows(f, "nconv_decided", "nconv_accepted", list(CONVERSATION_BUCKETS), BUCKET_LABELS)
+def _by_number(f: Figures, num: Numbers) -> Section:
+    rows, values = _rate_rows(f, num, "nconv_decided", "nconv_accepted", list(CONVERSATION_BUCKETS), BUCKET_LABELS)
     return Section(
         "by-number", _("By number of conversations held"),
         _("Acceptance by how many conversations the candidate held before deciding."),
@@ -108,8 +106,8 @@ def _by_number(f: Figures) -> Section:
         alt=_("Bar chart of the acceptance rate by number of conversations held."))
 
 
-def _by_group(f: Figures) -> Section:
-    rows, values = _rate_rows(f, "group_decided", "group_accepted", list(GROUPS), GROUP_LABELS)
+def _by_group(f: Figures, num: Numbers) -> Section:
+    rows, values = _rate_rows(f, num, "group_decided", "group_accepted", list(GROUPS), GROUP_LABELS)
     return Section(
         "by-group", _("By who they met"),
         _("A candidate who met people from several groups counts once in each."),
@@ -119,14 +117,14 @@ def _by_group(f: Figures) -> Section:
         alt=_("Bar chart of the acceptance rate of candidates by the group of people they met."))
 
 
-def _funnel(f: Figures) -> Section:
+def _funnel(f: Figures, num: Numbers) -> Section:
     offers = f.get("funnel", "offer")
     rows, values = [], []
     for step in FUNNEL:
         n = f.get("funnel", step)
         share = round(100 * n / offers, 1) if offers else None
-        rows.append([text(FUNNEL_LABELS[step]), count(n),
-                     Cell(share, percent(share)) if share is not None else Cell("", "—")])
+        rows.append([text(FUNNEL_LABELS[step]), num.count(n),
+                     Cell(share, num.percent(share)) if share is not None else Cell("", "—")])
         values.append(n)
     return Section(
         "funnel", _("Funnel"), _("How far candidates got, counting each candidate once per step."),
@@ -135,15 +133,15 @@ def _funnel(f: Figures) -> Section:
         alt=_("Horizontal bar chart of the funnel from offer stage to accepted."))
 
 
-def _speed(f: Figures) -> Section:
+def _speed(f: Figures, num: Numbers) -> Section:
     rows = []
     for label, metric in ((_("Offer → decision"), "decision_hours"),
                           (_("Request → recruiter's approval"), "approval_hours"),
                           (_("Invitation → the person's answer"), "answer_hours")):
         histogram = f.histogram(metric)
         hours = median(histogram)
-        rows.append([text(label), number(hours), number(hours / 24 if hours is not None else None),
-                     count(sum(histogram.values()))])
+        rows.append([text(label), num.number(hours), num.number(hours / 24 if hours is not None else None),
+                     num.count(sum(histogram.values()))])
     return Section(
         "speed", _("How long things take"),
         _("Medians, from whole hours. Approval counts requests that needed a recruiter; answers count "
@@ -151,15 +149,15 @@ def _speed(f: Figures) -> Section:
         [_("Measure"), _("Median (hours)"), _("Median (days)"), _("Based on")], rows)
 
 
-def _people(f: Figures) -> tuple[Section, list[dict]]:
+def _people(f: Figures, num: Numbers) -> tuple[Section, list[dict]]:
     people = f.top_people()
     rows = []
     for p in people:
         rows.append([
-            text(p["name"]), text(p["title"]), count(p["requested"]), count(p["answered"]), count(p["accepted"]),
-            rate(p["accepted"], p["answered"]), count(p["held"]),
-            count(p["busiest_count"]), text(p["busiest_week"] or "—"),
-            count(p["cap"]) if p["cap"] is not None else text("—"),
+            text(p["name"]), text(p["title"]), num.count(p["requested"]), num.count(p["answered"]), num.count(p["accepted"]),
+            num.rate(p["accepted"], p["answered"]), num.count(p["held"]),
+            num.count(p["busiest_count"]), text(p["busiest_week"] or "—"),
+            num.count(p["cap"]) if p["cap"] is not None else text("—"),
         ])
     section = Section(
         "people", _("Most requested people"),
@@ -177,16 +175,16 @@ def _people(f: Figures) -> tuple[Section, list[dict]]:
     return section, people
 
 
-def _coverage(f: Figures) -> Section:
+def _coverage(f: Figures, num: Numbers) -> Section:
     rows, values = [], []
     all_total = all_answered = 0
     for key, label in CATEGORIES.items():
         total, answered = f.get("q_total", key), f.get("q_answered", key)
         all_total += total
         all_answered += answered
-        rows.append([text(label), count(total), count(answered), rate(answered, total)])
-        values.append(rate_value(answered, total))
-    rows.append([text(_("All categories")), count(all_total), count(all_answered), rate(all_answered, all_total)])
+        rows.append([text(label), num.count(total), num.count(answered), num.rate(answered, total)])
+        values.append(num.rate_value(answered, total))
+    rows.append([text(_("All categories")), num.count(all_total), num.count(all_answered), num.rate(all_answered, all_total)])
     return Section(
         "coverage", _("Questions answered before the decision"),
         _("Questions of candidates who decided, by category, answered before they decided."),
@@ -196,13 +194,13 @@ def _coverage(f: Figures) -> Section:
         alt=_("Bar chart of the share of questions answered before the decision, by category."))
 
 
-def _ratings(f: Figures) -> Section:
+def _ratings(f: Figures, num: Numbers) -> Section:
     rows, values, total, weighted = [], [], 0, 0
     for stars in range(1, 6):
         n = f.get("rating", str(stars))
         total += n
         weighted += stars * n
-        rows.append([text(_("%(stars)d of 5", stars=stars)), count(n)])
+        rows.append([text(_("%(stars)d of 5", stars=stars)), num.count(n)])
         values.append(n)
     section = Section(
         "ratings", _("Conversation ratings"),
@@ -213,27 +211,27 @@ def _ratings(f: Figures) -> Section:
         alt=_("Horizontal bar chart of how many conversations got each rating from 1 to 5."))
     section.notes.append(ngettext("Average rating: %(average)s from %(count)s rating.",
                                   "Average rating: %(average)s from %(count)s ratings.", total,
-                                  average=decimal(weighted / total, 2), count=integer(total)) if total
+                                  average=num.decimal(weighted / total, 2), count=num.integer(total)) if total
                          else _("No ratings yet."))
     return section
 
 
-def _outcomes(f: Figures) -> Section:
-    rows = [[text(OUTCOME_LABELS[key]), count(f.get("outcome", key))] for key in OUTCOME_LABELS]
+def _outcomes(f: Figures, num: Numbers) -> Section:
+    rows = [[text(OUTCOME_LABELS[key]), num.count(f.get("outcome", key))] for key in OUTCOME_LABELS]
     held_n, no_show = f.get("outcome", "held"), f.get("outcome", "no_show")
     section = Section("outcomes", _("What happened to conversation requests"),
                       _("Every request by candidates in the period, by how it ended."),
                       [_("Outcome"), _("Requests")], rows)
-    section.rows.append([text(_("No-show rate (no-shows ÷ held and no-shows)")), rate(no_show, held_n + no_show)])
+    section.rows.append([text(_("No-show rate (no-shows ÷ held and no-shows)")), num.rate(no_show, held_n + no_show)])
     return section
 
 
-def _decline_reasons(f: Figures) -> Section:
+def _decline_reasons(f: Figures, num: Numbers) -> Section:
     declined = f.get("stage", "declined")
     labels = {key: str(label) for key, label in {**DECLINE_REASONS, "unrecorded": _("Not recorded")}.items()}
     items = sorted(((f.get("decline_reason", key), key) for key in labels),
                    key=lambda item: (-item[0], labels[item[1]]))
-    rows = [[text(labels[key]), count(n), rate(n, declined)] for n, key in items if n]
+    rows = [[text(labels[key]), num.count(n), num.rate(n, declined)] for n, key in items if n]
     section = Section(
         "decline-reasons", _("Why candidates declined"), _("The reason the recruiter recorded for each decline."),
         [_("Reason"), _("Declines"), _("Share of declines")], rows,
@@ -241,8 +239,8 @@ def _decline_reasons(f: Figures) -> Section:
               [(_("Declines"), [n for n, _key in items if n])]) if rows else None,
         alt=_("Horizontal bar chart of the reasons candidates declined."))
     sent, answered = f.get("survey", "sent"), f.get("survey", "answered")
-    section.notes.append(_("Exit surveys: %(sent)s sent, %(answered)s answered.", sent=integer(sent),
-                           answered=integer(answered)) if sent else _("No exit surveys sent."))
+    section.notes.append(_("Exit surveys: %(sent)s sent, %(answered)s answered.", sent=num.integer(sent),
+                           answered=num.integer(answered)) if sent else _("No exit surveys sent."))
     return section
 
 
@@ -262,6 +260,7 @@ SECTION_SLUGS = ("acceptance-by-month", "with-without", "by-number", "by-group",
 
 def build_report(filters: Filters) -> Report:
     f = Figures(filters)
+    num = Numbers.here()
     decided, accepted = f.get("funnel", "decided"), f.get("funnel", "accepted")
     decision_median = median(f.histogram("decision_hours"))
     headline = {
@@ -271,11 +270,12 @@ def build_report(filters: Filters) -> Report:
         "declined": f.get("stage", "declined"),
         "withdrawn": f.get("stage", "withdrawn"),
         "deciding": f.get("stage", "offer"),
-        "rate": rate(accepted, decided),
-        "median_days": number(decision_median / 24 if decision_median is not None else None),
+        "rate": num.rate(accepted, decided),
+        "median_days": num.number(decision_median / 24 if decision_median is not None else None),
     }
-    people_section, _people_rows = _people(f)
-    sections = [_acceptance_by_month(f), _with_without(f), _by_number(f), _by_group(f), hours_report.by_kind(f),
-                hours_report.office_hours(f), hours_report.office_hours_queues(f), _funnel(f), _speed(f),
-                people_section, _coverage(f), _ratings(f), _outcomes(f), _decline_reasons(f)]
+    people_section, _people_rows = _people(f, num)
+    sections = [_acceptance_by_month(f, num), _with_without(f, num), _by_number(f, num), _by_group(f, num),
+                hours_report.by_kind(f, num), hours_report.office_hours(f, num), hours_report.office_hours_queues(f, num),
+                _funnel(f, num), _speed(f, num), people_section, _coverage(f, num), _ratings(f, num), _outcomes(f, num),
+                _decline_reasons(f, num)]
     return Report(filters, headline, sections)
