@@ -1,4 +1,5 @@
-"""``flask --app portal …`` commands: seed-demo, create-user, worker, dev-smtp, seed-scale.
+"""``flask --app portal …`` commands: seed-demo, create-user, worker, dev-smtp, seed-scale (and backup,
+restore: portal/backup.py).
 
 The two seed commands fill the database from ``demodata`` (made-up people, outside the runtime
 package), imported inside the commands so that the portal itself never loads it.
@@ -23,6 +24,10 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(dev_smtp_command)
     app.cli.add_command(seed_scale_command)
+    from .backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed-demo")
