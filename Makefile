@@ -126,5 +126,26 @@ screenshot: $(STAMP) chromium
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+## production-check: deploy/ started for real on loopback (Caddy with TLS from a CA made for the run,
+## gunicorn with deploy/gunicorn.conf.py and 2 workers, an outbox worker, PostgreSQL and Redis on
+## 127.0.0.1, an SMTP sink), then checked over HTTPS (deploy/check/); about 20 s. .ci/run runs it.
+.PHONY: production-check caddy
+production-check: $(STAMP) translations caddy
+	$(BIN)/pytest deploy/check $(PYTEST_ARGS)
+
+## caddy: the TLS proxy of deploy/Caddyfile (Debian's package), installed when missing and root. The
+## package enables its own service on port 80: stopped and disabled again, the check runs its own.
+caddy:
+	@if ! command -v caddy >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Caddy for the production check…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null; \
+	    if [ -d /run/systemd/system ]; then systemctl disable --now caddy.service >/dev/null 2>&1 || true; fi; \
+	  else \
+	    echo "Caddy is missing: install it (apt-get install caddy) and run make production-check again." >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
 clean:
 	rm -rf $(VENV) .pytest_cache instance/test-*

@@ -43,3 +43,12 @@ accesslog = "-"
 errorlog = "-"
 loglevel = "info"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def child_exit(server, worker):
+    """A worker that exits (recycled, killed, reloaded) leaves its counts to /metrics' totals but not
+    its live gauges (prometheus-client's multiprocess mode, PROMETHEUS_MULTIPROC_DIR)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
