@@ -161,6 +161,12 @@ def upgrade():
 
 
 def downgrade():
+    # The talks can't exist before office hours. SQLite migrates with foreign keys off (env.py), so
+    # ON DELETE CASCADE does not fire there: their own rows go first, on every database alike.
+    talks = "SELECT id FROM meeting WHERE format = 'office_hours'"
+    for child in ("meeting_question", "meeting_transition", "proposed_slot", "candidate_booked_unit",
+                  "counter_time", "booked_unit"):
+        op.execute(f"DELETE FROM {child} WHERE meeting_id IN ({talks})")
     op.execute("DELETE FROM meeting WHERE format = 'office_hours'")
     op.execute("DELETE FROM booked_unit WHERE window_id IS NOT NULL")
     _meeting_checks(OLD_FORMATS, OLD_LENGTHS)
