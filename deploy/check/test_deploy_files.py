@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import inspect
 import re
+import secrets
 import shutil
+import ssl
 import subprocess
+import time
 
 import pytest
-from prodstack import DEPLOY, ROOT, read_env_file
+from prodstack import DEPLOY, PUBLIC_NAME, ROOT, Connection, free_port, make_tls, read_env_file
 
 from portal import config
 
@@ -85,3 +88,41 @@ def test_the_caddyfile_with_production_defaults_is_valid(tmp_path):
                           check=False, capture_output=True, text=True, timeout=60,
                           env=env)
     assert done.returncode == 0 and "Valid configuration" in done.stdout + done.stderr, done.stderr[-2000:]
+
+
+def test_caddy_keeps_tokens_out_of_its_error_log(tmp_path):
+    """When gunicorn is down, Caddy logs the failed request: the link's token and the cookie are not
+    in that line, only the path's first segment."""
+    ca, cert, key = make_tls(tmp_path)
+    port = free_port()
+    env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path), "CADDY_ADMIN": "off", "CADDY_HTTP_PORT": str(free_port()),
+           "CADDY_HTTPS_PORT": str(port), "CADDY_BIND": "127.0.0.1", "CADDY_TLS": f"{cert} {key}",
+           "PORTAL_DOMAIN": f"{PUBLIC_NAME}:{port}", "PORTAL_UPSTREAM": f"127.0.0.1:{free_port()}"}
+    log = tmp_path / "caddy.log"
+    with log.open("w") as out:
+        caddy = subprocess.Popen(["caddy", "run", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"],
+                                 env=env, stdout=out, stderr=subprocess.STDOUT)
+    token, cookie = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            connection = Connection(port, ssl.create_default_context(cafile=str(ca)), "127.0.0.1")
+            try:
+                connection.request("GET", f"/login/{token}?code={token}", headers={"Cookie": f"s={cookie}"})
+                status = connection.getresponse().status
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+            finally:
+                connection.close()
+        assert status == 502
+        time.sleep(0.3)
+    finally:
+        caddy.terminate()
+        caddy.wait(10)
+    text = log.read_text()
+    assert '"uri": "/login/[redacted]"' in text
+    assert token not in text and cookie not in text
