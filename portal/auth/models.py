@@ -157,6 +157,7 @@ class SignInRequest(db.Model):
     # The language of the page the link was asked from: the mail's, when the account has none yet.
     locale: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))  # the asking request's: its mail carries it
 
 
 # The trigram indexes above need PostgreSQL's pg_trgm extension (a trusted one: the database's owner

@@ -39,6 +39,9 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The id of the request (or worker pass) that queued it: the worker's log lines about sending it
+    # carry the same id, so "I got no mail" can be followed from the click to the SMTP server.
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'dead')", name="status_known"),
