@@ -1,0 +1,79 @@
+"""A release stops the worker with SIGTERM (systemd, a deploy): it must not lose or double-send a
+message. Real parts, as in test_outbox_crash.py (whose stalling SMTP server and worker processes
+this reuses): ``flask --app portal worker`` processes, an aiosmtpd server, the test's database.
+
+SIGTERM arrives while the worker is inside the SMTP conversation of a message; the worker finishes
+that message, records it sent, ends the pass it is in and exits 0. Nothing is left ``sending``
+(which would wait out the lease and then go again), and a second worker delivers the rest: every
+message arrives exactly once.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections import Counter
+
+import pytest
+from test_outbox_crash import StallingSink, queue_mails, start_worker, statuses, stop_worker
+
+from portal.mail.tasks import OUTBOX_PASS_LIMIT
+
+MAILS = OUTBOX_PASS_LIMIT + 5  # more than one pass holds: some are left for the second worker
+
+
+@pytest.fixture
+def sink():
+    """Stalls inside the SMTP conversation of the 3rd message, after storing it, until released."""
+    server = StallingSink(stall_at=3)
+    server.controller.start()
+    yield server
+    server.release.set()
+    server.controller.stop()
+
+
+def test_sigterm_mid_send_finishes_that_message_and_loses_none(app, sink, tmp_path):
+    queued = queue_mails(app, MAILS)
+    first, first_log = start_worker(app, tmp_path, sink.port, "worker-1")
+    second = second_log = None
+    try:
+        assert sink.stalled.wait(60), stop_worker(first, first_log)
+        in_flight = sink.message_ids()[2]  # the server has it and has not answered yet
+        first.send_signal(signal.SIGTERM)
+        time.sleep(0.5)  # the signal is handled while the worker waits for the server's answer
+        assert first.poll() is None, "the worker died mid-send"
+        sink.release.set()
+        assert first.wait(30) == 0
+        first_output = stop_worker(first, first_log)
+
+        # It finished the message in flight and recorded it; what it sent is all recorded sent,
+        # nothing is stranded in "sending", and the rest waits for any worker.
+        left = statuses(app)
+        delivered = sink.message_ids()
+        assert left[in_flight] == "sent", first_output
+        assert "sending" not in left.values(), first_output
+        assert {mid for mid, status in left.items() if status == "sent"} == set(delivered)
+        assert 3 <= len(delivered) <= OUTBOX_PASS_LIMIT < MAILS, first_output
+        assert Counter(left.values())["pending"] == MAILS - len(delivered)
+
+        second, second_log = start_worker(app, tmp_path, sink.port, "worker-2")
+        deadline = time.monotonic() + 60
+        while set(statuses(app).values()) != {"sent"} and time.monotonic() < deadline:
+            assert second.poll() is None, stop_worker(second, second_log)
+            time.sleep(0.05)
+        time.sleep(0.5)  # and nothing more goes out
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(15) == 0
+    finally:
+        sink.release.set()
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+        first_log.close()
+        output = stop_worker(second, second_log) if second is not None else ""
+
+    received = sink.message_ids()
+    assert set(statuses(app).values()) == {"sent"}, output
+    assert Counter(received) == Counter(queued), output  # each one exactly once, by Message-ID
+    print(f"\nSIGTERM mid-send: the first worker sent {len(delivered) - 3} more after the signal (the rest "
+          f"of its pass) and exited 0; the second sent the {MAILS - len(delivered)} left; no duplicate")
