@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -61,8 +60,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .privacy.cli import purge_command
 
     app.cli.add_command(purge_command)
-    if not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .observability import init_observability
+
+    init_observability(app)  # logs (LOG_FORMAT), request ids, /metrics' figures (observability.py)
     from .logredact import install as redact_secrets_in_logs
 
     redact_secrets_in_logs(app)  # tokens of e-mailed links never reach a log line (logredact.py)

@@ -123,6 +123,11 @@ def defaults(env: str) -> dict:
         "TRUSTED_PROXY_HOPS": 0,
         # A Server-Timing header with the app's own time (off in production: it is a timing side channel).
         "SERVER_TIMING": env != "production",
+        # What to watch (README): log lines as JSON objects or text; /metrics for a bearer of this token
+        # (unset: loopback only); /readyz unready once a due e-mail has waited this long.
+        "LOG_FORMAT": "json" if env == "production" else "text",
+        "METRICS_TOKEN": None,
+        "READY_OUTBOX_MAX_AGE_SECONDS": 600,
         # Analytics never show a percentage over fewer decisions than this: "2 of 3", not "67%".
         "ANALYTICS_MIN_FOR_RATE": 10,
         # Personal data of decided candidates is erased this many days after the decision by
@@ -153,11 +158,11 @@ def from_environment(environ: Mapping[str, str]) -> dict:
     out: dict = {}
     text = ("SECRET_KEY", "PORTAL_BASE_URL", "SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM",
             "REDIS_URL", "COMPANY_NAME", "DEFAULT_TIMEZONE", "DEV_MAIL_DIR", "PHOTO_DIR", "MEDIA_DIR",
-            "VIDEO_LINK_TEMPLATE",
+            "VIDEO_LINK_TEMPLATE", "LOG_FORMAT", "METRICS_TOKEN",
             *RATE_LIMIT_SETTINGS)
     whole = ("SMTP_PORT", "INVITATION_EXPIRY_HOURS", "MEETING_CHANGE_CUTOFF_HOURS", "WRITTEN_ANSWER_DAYS",
              "OUTBOX_LEASE_SECONDS", "OUTBOX_DEAD_RETENTION_DAYS", "RETENTION_DAYS", "TRUSTED_PROXY_HOPS",
-             "MEDIA_MAX_BYTES", "MEDIA_MAX_SECONDS")
+             "MEDIA_MAX_BYTES", "MEDIA_MAX_SECONDS", "READY_OUTBOX_MAX_AGE_SECONDS")
     readers = [(text, str), (whole, int), (("SERVER_TIMING", "SMTP_STARTTLS"), _bool),
                (("SQLITE_BUSY_TIMEOUT_SECONDS", "REDIS_TIMEOUT_SECONDS"), None)]
     for keys, read in readers:
@@ -361,6 +366,10 @@ def validate(config: Mapping) -> None:
         raise ConfigError("PORTAL_BASE_URL must be an absolute http(s) URL, e.g. https://portal.example.com")
     for key in RATE_LIMIT_SETTINGS:
         _check_rate_limit(key, config.get(key))
+    if config["LOG_FORMAT"] not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT must be json or text (got {config['LOG_FORMAT']!r}).")
+    if config["METRICS_TOKEN"] is not None and len(str(config["METRICS_TOKEN"])) < 32:
+        raise ConfigError(f"METRICS_TOKEN must be at least 32 characters; make one with: {MAKE_A_KEY}")
     if env in ("development", "testing"):
         return
     key = config.get("SECRET_KEY") or ""

@@ -166,19 +166,31 @@ def redact_query_string(query: str) -> str:
 redact_path = redact  # the name to use where a request path (with or without its query) is logged
 
 
+# An e-mail address, wherever a library puts one in a message (an SMTP server's refusal quotes the
+# recipient): personal data, which log lines never carry.
+_ADDRESS = re.compile(r"[\w.%+-]+@(?:[\w-]+\.)+[A-Za-z]{2,}\b")  # a named domain: not user@127.0.0.1 of a URL
+ADDRESS = "[address]"
+
+
+def redact_line(text: str) -> str:
+    """A whole log line: :func:`redact`, and every e-mail address replaced by ``[address]``."""
+    text = redact(text)
+    return _ADDRESS.sub(ADDRESS, text) if "@" in text else text
+
+
 class RedactSecrets(logging.Filter):
-    """Rewrites a log record's message (and its traceback text) through :func:`redact`."""
+    """Rewrites a log record's message (and its traceback text) through :func:`redact_line`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001  (a broken record is logging's to report, not ours)
             return True
-        redacted = redact(message)
+        redacted = redact_line(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = redact_line(logging.Formatter().formatException(record.exc_info))
         return True
 
 

@@ -26,6 +26,7 @@ ACCESS = {
     "main.home": ("GET", {}, SIGNED_IN),
     "main.healthz": ("GET", {}, dict.fromkeys(ROLES, 200)),
     "main.readyz": ("GET", {}, dict.fromkeys(ROLES, 200)),
+    "main.metrics": ("GET", {}, dict.fromkeys(ROLES, 200)),  # the test client is loopback (test_metrics.py: the rest)
     "main.settings": ("GET", {}, CANDIDATE_ONLY),
     "main.choose_language": ("POST", {}, dict.fromkeys(ROLES, 303)),  # the switcher: no choice, no change, back home
     "people.index": ("GET", {}, SIGNED_IN),

@@ -121,7 +121,8 @@ def test_redis_dying_mid_run_costs_no_request_and_readiness_says_so(served_app, 
         first, second = (Browser(base, "10.0.0.1") for base in bases)
 
         # Redis up: ready, and the limit per e-mail is shared by both processes (3 in all).
-        ready = (200, {"status": "ready", "database": "ok", "redis": "ok"})
+        outbox = {"outbox": "ok", "outbox_oldest_due_seconds": 0, "dead_letters": 0}  # no worker here: none due
+        ready = (200, {"status": "ready", "database": "ok", "redis": "ok", **outbox})
         assert [readiness(base) for base in bases] == [ready, ready]
         shared = [(first, second)[n % 2].ask_for_link("target@example.com") for n in range(4)]
         assert shared == [302, 302, 302, 429]
@@ -135,7 +136,7 @@ def test_redis_dying_mid_run_costs_no_request_and_readiness_says_so(served_app, 
 
         # Readiness names what is down; liveness stays up.
         for base in bases:
-            assert readiness(base) == (503, {"status": "unavailable", "database": "ok", "redis": "down"})
+            assert readiness(base) == (503, {"status": "unavailable", "database": "ok", "redis": "down", **outbox})
             assert urllib.request.urlopen(base + "/healthz", timeout=5).status == 200
 
         # Limits still hold, each process counting on its own: 3 per process for one e-mail.

@@ -14,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db, login_manager
 from ..i18n import SESSION_KEY as LANGUAGE_KEY
 from ..i18n import _, browser_language, current_language, known_language, register_recipient_language
+from ..log_format import current_request_id, request_id_as
 from ..mail.services import queue_mail
+from ..metrics import count_sign_in_link
 from ..rendering import hx_redirect, login_url
 from ..security import acting_user
 from ..timeutil import utcnow
@@ -80,7 +82,7 @@ def request_sign_in_link(email: str, next_path: str | None = None) -> None:
     ``send_sign_in_links`` mails the link within a pass (about a second with ``make run``).
     """
     db.session.add(SignInRequest(email=normalize_email(email)[:254], next_path=safe_next(next_path),
-                                 locale=current_language()))
+                                 locale=current_language(), request_id=current_request_id()))
     db.session.flush()
 
 
@@ -99,7 +101,7 @@ def send_sign_in_links(limit: int = 100) -> int:
     while handled < limit:
         row = db.session.execute(
             sa.select(SignInRequest.id, SignInRequest.email, SignInRequest.next_path, SignInRequest.locale,
-                      SignInRequest.created_at)
+                      SignInRequest.created_at, SignInRequest.request_id)
             .order_by(SignInRequest.id).limit(1)
         ).first()
         if row is None:
@@ -108,7 +110,8 @@ def send_sign_in_links(limit: int = 100) -> int:
         taken = sa.delete(SignInRequest).where(SignInRequest.id == row.id)
         try:
             if db.session.execute(taken).rowcount == 1 and row.created_at >= stale:
-                mail_sign_in_link(row.email, row.next_path, row.locale)
+                with request_id_as(row.request_id):  # the mail, and the worker's lines, carry the asker's id
+                    mail_sign_in_link(row.email, row.next_path, row.locale)
             db.session.commit()
         except sa.exc.OperationalError:
             raise  # the database is away: the worker says so and tries again later
@@ -144,6 +147,7 @@ def mail_sign_in(user: User, kind: str, lifetime: timedelta, *, dedupe_key: str 
         values["next"] = next_path
     queue_mail(kind, to=user.email, dedupe_key=dedupe_key or f"{kind}:{token.id}", user=user, link_values=values,
                language=language, **context)
+    count_sign_in_link("sent", kind=kind)
     return token
 
 
@@ -161,6 +165,7 @@ def sign_in_with_token(raw: str) -> User:
     consume_token(token)
     user = start_session(token.user)
     signed_in.send(user, method="link")
+    count_sign_in_link("used")
     return user
 
 

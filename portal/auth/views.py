@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..i18n import _
+from ..metrics import count_sign_in_link
 from ..rendering import render
 from .tokens import TokenProblem
 from . import bp
@@ -82,6 +83,7 @@ class ConfirmSignIn(EmailedLinkView):
     def problem(self, problem: TokenProblem):
         db.session.rollback()
         if request.method == "POST":  # someone tried to use it (opening a link changes nothing)
+            count_sign_in_link("refused", reason=problem.reason)
             sign_in_refused.send(getattr(problem.token, "user", None), method="link", reason=problem.reason,
                                  summary=f"An e-mailed sign-in link was refused: {problem.reason}")
             db.session.commit()

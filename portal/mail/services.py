@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..i18n import known_language, language_of
+from ..log_format import current_request_id
 from ..timeutil import utcnow
 from .models import OutboxMessage
 
@@ -103,6 +104,7 @@ def queue_mail(
         html_body=html,
         attachments=attachments or [],
         next_attempt_at=send_after or utcnow(),
+        request_id=current_request_id(),
     )
     try:
         with db.session.begin_nested():

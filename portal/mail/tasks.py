@@ -50,6 +50,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
+from ..log_format import request_id_as
 from ..timeutil import utcnow
 from .models import OutboxMessage
 
@@ -305,6 +306,41 @@ class _Connection:
         self.smtp, self.used = None, False
 
 
+def _send_one(message: OutboxMessage, connection: _Connection, started_at: datetime, result: DrainResult) -> None:
+    """Build, send and record one claimed message (its log lines carry the id of the request that
+    queued it: ``drain_outbox`` sets it)."""
+    config = current_app.config
+    message_id, attempts, claimed_at = message.id, message.attempts, message.claimed_at
+    try:
+        email = build_email(message, config["MAIL_FROM"])
+    except Exception as error:  # noqa: BLE001 (one broken row must not hold up the others)
+        text = f"{type(error).__name__}: {error}"[:2000]
+        _record(message_id, claimed_at, status="dead", last_error=text)
+        result.dead += 1
+        result.errors.append(text)
+        logger.error("outbox message %s cannot be built: %s", message_id, text)
+        return
+    try:
+        connection.send(email, message.to_addr)  # no transaction is open here
+    except Exception as error:  # noqa: BLE001  (recorded on the row below)
+        text = f"{type(error).__name__}: {error}"[:2000]
+        result.errors.append(text)
+        if _is_permanent(error) or attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
+            _record(message_id, claimed_at, status="dead", last_error=text)
+            result.dead += 1
+            logger.error("outbox message %s is dead after %s attempts: %s", message_id, attempts, text)
+        else:
+            _record(message_id, claimed_at, status="pending", last_error=text,
+                    next_attempt_at=started_at + _backoff(attempts))
+            result.retrying += 1
+            logger.warning("outbox message %s failed (attempt %s), will retry: %s", message_id, attempts, text)
+        return
+    if not _record_sent(message_id, utcnow()):
+        logger.warning("outbox message %s was sent; another worker had already recorded it", message_id)
+    logger.info("outbox message %s (%s) sent, attempt %s", message_id, message.kind, attempts)
+    result.sent += 1
+
+
 def drain_outbox(now: datetime | None = None, limit: int = OUTBOX_PASS_LIMIT) -> DrainResult:
     """Send up to ``limit`` messages that are due now, one claim at a time; return what happened.
     Safe to run in parallel. ``now`` moves the pass's clock (tests); it advances in real time."""
@@ -313,7 +349,6 @@ def drain_outbox(now: datetime | None = None, limit: int = OUTBOX_PASS_LIMIT) ->
     def clock() -> datetime:
         return started_at + timedelta(seconds=time.monotonic() - started)
 
-    config = current_app.config
     result = DrainResult()
     release_stale_claims(clock())
     redact_dead(clock())
@@ -325,37 +360,9 @@ def drain_outbox(now: datetime | None = None, limit: int = OUTBOX_PASS_LIMIT) ->
             message = claim_next(clock(), skip=handled)
             if message is None:
                 break
-            message_id, attempts, claimed_at = message.id, message.attempts, message.claimed_at
-            handled.add(message_id)
-            try:
-                email = build_email(message, config["MAIL_FROM"])
-            except Exception as error:  # noqa: BLE001 (one broken row must not hold up the others)
-                text = f"{type(error).__name__}: {error}"[:2000]
-                _record(message_id, claimed_at, status="dead", last_error=text)
-                result.dead += 1
-                result.errors.append(text)
-                logger.error("outbox message %s cannot be built: %s", message_id, text)
-                continue
-            try:
-                connection.send(email, message.to_addr)  # no transaction is open here
-            except Exception as error:  # noqa: BLE001  (recorded on the row below)
-                text = f"{type(error).__name__}: {error}"[:2000]
-                result.errors.append(text)
-                if _is_permanent(error) or attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
-                    _record(message_id, claimed_at, status="dead", last_error=text)
-                    result.dead += 1
-                    logger.error("outbox message %s is dead after %s attempts: %s",
-                                 message_id, attempts, text)
-                else:
-                    _record(message_id, claimed_at, status="pending", last_error=text,
-                            next_attempt_at=started_at + _backoff(attempts))
-                    result.retrying += 1
-                    logger.warning("outbox message %s failed (attempt %s), will retry: %s",
-                                   message_id, attempts, text)
-                continue
-            if not _record_sent(message_id, utcnow()):
-                logger.warning("outbox message %s was sent; another worker had already recorded it", message_id)
-            result.sent += 1
+            handled.add(message.id)
+            with request_id_as(message.request_id):
+                _send_one(message, connection, started_at, result)
     finally:
         connection.close()
     return result

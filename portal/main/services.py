@@ -1,5 +1,5 @@
-"""Read-side queries for the recruiter's and the candidate's home pages, the candidate's time settings, and the
-readiness check. The person's home (staff) and its links: ``staff``."""
+"""Read-side queries for the recruiter's and the candidate's home pages and the candidate's time settings.
+The person's home (staff) and its links: ``staff``; the readiness check: ``health``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,7 +16,7 @@ from ..analytics.models import ALL_POSITIONS, AnalyticsCell, AnalyticsRefresh
 from ..analytics.sql import month_start, next_month
 from ..auth.models import User
 from ..candidates.models import Candidate
-from ..extensions import db, limiter
+from ..extensions import db
 from ..feedback.models import FeedbackMessage, InterviewFeedback
 from ..feedback.services import published_message
 from ..i18n import _, known_language, ngettext
@@ -360,21 +359,3 @@ def update_time_settings(user, zone: str, day_start: int, day_end: int, language
     if known_language(language):
         user.locale = known_language(language)
     db.session.flush()
-
-
-def readiness() -> dict[str, str]:
-    """"ok" or "down" for each service this process needs to serve requests: the database, and
-    Redis when the rate limits are kept there. Changes nothing; never raises."""
-    checks = {}
-    try:
-        db.session.execute(sa.select(User.id).limit(1))  # a real table: the schema is there too
-        checks["database"] = "ok"
-    except sa.exc.SQLAlchemyError as error:
-        logger.warning("readiness: database unavailable: %s", error)
-        checks["database"] = "down"
-    finally:
-        db.session.rollback()
-    if not current_app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
-        # limits' check() pings, within REDIS_TIMEOUT_SECONDS, and never raises.
-        checks["redis"] = "ok" if limiter.initialized and limiter.storage.check() else "down"
-    return checks

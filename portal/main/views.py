@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from datetime import time
 
-from flask import flash, jsonify, request, url_for
+from flask import current_app, flash, jsonify, request, url_for
 from flask_babel import refresh
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..i18n import _, current_language
+from ..mail.health import outbox_metrics
+from ..metrics import exposition, may_scrape
 from ..rendering import redirect_after_post, render
 from ..security import role_required
 from ..timeutil import utcnow
 from ..zones import describe_zone
 from . import bp
 from .forms import TimeSettingsForm
-from .services import candidate_home, home_candidacy, readiness, recruiter_overview, update_time_settings
+from .health import readiness
+from .services import candidate_home, home_candidacy, recruiter_overview, update_time_settings
 from .staff import staff_home
 
 
@@ -40,16 +43,28 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Readiness, beside /healthz (liveness): 200 when the database and Redis (if configured) answer,
-    else 503 naming what is down, e.g. {"status": "unavailable", "database": "ok", "redis": "down"}.
-    The portal still answers every request meanwhile (limits per process, busy pages): this is for
-    monitoring and the person on call; the load balancer checks /healthz (README, Production)."""
-    checks = readiness()
-    ready = all(state == "ok" for state in checks.values())
+    """Readiness, beside /healthz (liveness): 200 when the database and Redis (if configured) answer
+    and the outbox is not behind, else 503 naming what is wrong, e.g. {"status": "unavailable",
+    "database": "ok", "redis": "down", "outbox": "ok", …} (the fields: main/health.py). The portal
+    still answers every request meanwhile (limits per process, busy pages): this is for monitoring
+    and the person on call; the load balancer checks /healthz (README, Production)."""
+    ready, checks = readiness()
     response = jsonify({"status": "ready" if ready else "unavailable", **checks})
     response.status_code = 200 if ready else 503
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus' scrape (portal/metrics.py): for a bearer of METRICS_TOKEN, else from loopback only."""
+    if not may_scrape(request.headers, request.remote_addr, current_app.config["METRICS_TOKEN"]):
+        headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+        if current_app.config["METRICS_TOKEN"]:
+            return "A bearer token is needed (METRICS_TOKEN).\n", 401, {**headers, "WWW-Authenticate": "Bearer"}
+        return "Metrics are served to this machine only; set METRICS_TOKEN to scrape from elsewhere.\n", 403, headers
+    body, content_type = exposition([outbox_metrics])
+    return body, 200, {"Content-Type": content_type, "Cache-Control": "no-store"}
 
 
 @bp.route("/settings", methods=["GET", "POST"])
