@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from ..audit.services import record
 from ..auth.models import User
 from ..auth.services import AccountError, create_user
+from ..auth.search import users_matching
 from ..database import contains_text
 from ..extensions import db
 from ..forms import FieldError
@@ -102,8 +103,7 @@ def _where(filters: CandidateFilters, now: datetime) -> list:
     for word in filters.q.split()[:MAX_WORDS]:
         # Subqueries rather than joins: the user table is read once a word, not once a candidate.
         where.append(sa.or_(
-            Candidate.user_id.in_(sa.select(User.id).where(sa.or_(contains_text(User.name, word),
-                                                                  contains_text(User.email, word)))),
+            Candidate.user_id.in_(users_matching(word)),
             Candidate.position_id.in_(sa.select(Position.id).where(contains_text(Position.title, word)))))
     return where
 

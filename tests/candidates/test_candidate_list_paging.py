@@ -179,3 +179,27 @@ def test_only_recruiters_see_the_list(app, client, role):
         Auth(app, client).login(user)
     response = client.get("/recruiter/candidates?page=1&sort=name")
     assert response.status_code in (403, 404) and "Hidden Person" not in response.get_data(as_text=True)
+
+
+OKAFOR = "Ines &#34;Q&#34; Okafor"  # as the page writes 'Ines "Q" Okafor'
+
+
+def test_search_finds_part_of_a_name_or_address_in_any_case_and_follows_renames(app, client, riley):
+    """The words are looked up in an index of names and addresses (SQLite: a trigram full-text table kept
+    by triggers; PostgreSQL: trigram indexes): it must follow every change to the users."""
+    with app.app_context():
+        position = make_position("Analyst", "")
+        make_candidate(position=position, name="Zoë Ölund", email="zoe.olund@example.com")
+        renamed = make_candidate(position=position, name="Old Name", email="quote@example.com")
+        gone = make_candidate(position=position, name="Ölund Twin", email="twin@example.com")
+        db.session.commit()
+        renamed.user.name = 'Ines "Q" Okafor'  # shown as OKAFOR
+        db.session.delete(gone)
+        db.session.commit()
+    assert names(get(client, "/recruiter/candidates?q=%C3%96LUND")) == ["Zoë Ölund"]  # ÖLUND: any case, beyond ASCII
+    assert names(get(client, "/recruiter/candidates?q=olund%40exa")) == ["Zoë Ölund"]  # part of the address
+    assert names(get(client, "/recruiter/candidates?q=okaf")) == [OKAFOR]  # the new name …
+    assert names(get(client, "/recruiter/candidates?q=old+name")) == []  # … not the old one
+    assert names(get(client, "/recruiter/candidates?q=%22Q%22")) == [OKAFOR]  # quotes taken as typed
+    assert names(get(client, "/recruiter/candidates?q=olund+zo")) == ["Zoë Ölund"]  # a short word too
+    assert names(get(client, "/recruiter/candidates?q=twin")) == []  # deleted
