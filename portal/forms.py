@@ -10,9 +10,12 @@ from wtforms import Field, HiddenField, StringField, TextAreaField
 from wtforms.widgets import html_params
 from wtforms.validators import StopValidation, ValidationError
 
+from . import select_widget
 from .i18n import _, _l
 from .timeutil import REACH, format_day, utcnow, within_reach
 from .zones import canonical_zone, describe_zone, find_zone, zone_options
+
+select_widget.install()  # every <select>'s options written directly (select_widget.py)
 
 
 class FieldError(ValueError):
