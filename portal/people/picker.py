@@ -79,15 +79,17 @@ def scope_query(scope: str, exclude=()):
 
 def small_list(scope: str, *, exclude=(), order_by=None) -> list[StaffProfile] | None:
     """Everyone in ``scope`` (minus ``exclude``) when they are few enough for a ``<select>``, else
-    None (the field is a search). One query, at most ``SMALL_LIST + 1`` rows whatever the size."""
+    None (the field is a search). Two queries at most: how many (counting no further than
+    ``SMALL_LIST + 1``), then, only if they are few, the people (not 61 loaded to learn there are more)."""
     order = order_by if order_by is not None else (User.name, StaffProfile.user_id)
     # The first SMALL_LIST + 1 ids in no order, then those sorted: ordering the whole scope by name
     # made SQLite (no statistics) scan every user, candidates included, to sort them.
     some = (sa.select(StaffProfile.user_id).outerjoin(StaffProfile.user).where(*SCOPES[scope]())
             .where(StaffProfile.user_id.not_in([i for i in exclude if i is not None]))
             .limit(SMALL_LIST + 1))
-    rows = list(db.session.scalars(scope_query(scope).where(StaffProfile.user_id.in_(some)).order_by(*order)))
-    return rows if len(rows) <= SMALL_LIST else None
+    if db.session.scalar(sa.select(sa.func.count()).select_from(some.subquery())) > SMALL_LIST:
+        return None
+    return list(db.session.scalars(scope_query(scope).where(StaffProfile.user_id.in_(some)).order_by(*order)))
 
 
 def _words(text: str) -> list[str]:

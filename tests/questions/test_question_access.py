@@ -116,7 +116,7 @@ def test_query_count_is_bounded_for_30_questions(ledger):
     many = _selects(ledger.app, ledger.client, "/questions")
     fragment = _selects(ledger.app, ledger.client, "/questions?status=open")
     assert few == many == fragment
-    assert many <= 6  # user, candidacy, position, questions (with people), people to choose, suggestions
+    assert many <= 7  # user, candidacy, position, questions (with people), how many to choose from, them, suggestions
 
 
 def test_a_second_candidate_sees_only_their_own(ledger):
