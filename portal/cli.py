@@ -75,9 +75,9 @@ def worker_command(once, interval):
     from .worker import run_worker
 
     stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # --once too (cron): finish the message in flight, then stop
+        signal.signal(sig, lambda *_: stop.set())
     if not once:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
         click.echo(
             f"Outbox worker sending via {current_app.config['SMTP_HOST']}:{current_app.config['SMTP_PORT']} "
             f"every {interval:g}s (Ctrl-C to stop)."

@@ -47,7 +47,7 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
             run_hours_due(utcnow())  # office hours: windows ahead, go-live mails, timers
             refresh_due(utcnow())  # recount analytics cells that changed, off the page's clock
             db.session.commit()
-            result = drain_outbox()
+            result = drain_outbox(should_stop=should_stop)  # a stop ends the pass after the message in flight
         except sa.exc.OperationalError as error:
             # The database is restarting or briefly unavailable: say so and try again later.
             db.session.rollback()

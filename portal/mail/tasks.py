@@ -40,7 +40,7 @@ import base64
 import logging
 import smtplib
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -341,9 +341,12 @@ def _send_one(message: OutboxMessage, connection: _Connection, started_at: datet
     result.sent += 1
 
 
-def drain_outbox(now: datetime | None = None, limit: int = OUTBOX_PASS_LIMIT) -> DrainResult:
+def drain_outbox(now: datetime | None = None, limit: int = OUTBOX_PASS_LIMIT,
+                 should_stop: Callable[[], bool] = lambda: False) -> DrainResult:
     """Send up to ``limit`` messages that are due now, one claim at a time; return what happened.
-    Safe to run in parallel. ``now`` moves the pass's clock (tests); it advances in real time."""
+    Safe to run in parallel. ``now`` moves the pass's clock (tests); it advances in real time.
+    ``should_stop`` is asked before each claim: a worker told to stop (SIGTERM) finishes the message
+    it is sending and claims no other."""
     started, started_at = time.monotonic(), now or utcnow()
 
     def clock() -> datetime:
@@ -356,7 +359,7 @@ def drain_outbox(now: datetime | None = None, limit: int = OUTBOX_PASS_LIMIT) ->
     connection = _Connection()
     handled: set[int] = set()
     try:
-        while len(handled) < limit:
+        while len(handled) < limit and not should_stop():
             message = claim_next(clock(), skip=handled)
             if message is None:
                 break
