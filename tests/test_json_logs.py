@@ -12,11 +12,12 @@ import os
 import secrets
 import subprocess
 import sys
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
-from factories import make_user
-from helpers import csrf_token
+from factories import add_windows, make_candidate, make_staff, make_user
+from helpers import T0, csrf_token, deliver_mail, link_in
 
 from portal.config import ConfigError, build
 from portal.extensions import db
@@ -138,3 +139,44 @@ def test_json_is_productions_default_and_the_format_is_checked():
     assert build({"PORTAL_ENV": "development"}, environ={"LOG_FORMAT": "json"})["LOG_FORMAT"] == "json"
     with pytest.raises(ConfigError, match="LOG_FORMAT must be json or text"):
         build({"PORTAL_ENV": "development"}, environ={"LOG_FORMAT": "yaml"})
+
+
+def test_nothing_personal_in_logs_or_metrics(make_app, smtp, frozen, log_lines, caplog):
+    """A candidate signs in by e-mailed link, asks a question and asks a person for a conversation;
+    the worker mails the link and the invitation. Every log line (the JSON ones production writes,
+    and every record down to DEBUG) and a scrape of /metrics: no address, name, question, note or token."""
+    app = make_app(LOG_FORMAT="json")
+    with app.app_context():
+        recruiter = make_user("recruiter", email="riley.morgan@example.com", name="Riley Morgan")
+        person = make_staff("team", email="tom.becker@example.com", name="Tom Becker", timezone="America/Toronto")
+        add_windows(person, time(10), time(12), "America/Toronto")
+        make_candidate(owner=recruiter, email="jordan.lee@example.com", name="Jordan Lee", timezone="America/New_York")
+        db.session.commit()
+        person_id = person.id
+    question, note = "Is the quarterly roadmap shared with new hires?", "Keen to hear how releases are planned."
+    client = app.test_client()
+    with caplog.at_level(logging.DEBUG):
+        client.post("/login", data={"email": "jordan.lee@example.com", "csrf_token": csrf_token(client)})
+        assert deliver_mail(app).sent == 1
+        link = link_in(smtp.messages_to("jordan.lee@example.com")[0])
+        assert client.post(link, data={"csrf_token": csrf_token(client, link)}).status_code == 302
+        assert client.post("/questions", data={"text": question, "category": "other",
+                                               "csrf_token": csrf_token(client, "/questions")}).status_code == 302
+        path = f"/people/{person_id}/request"
+        wednesday = (T0 + timedelta(days=2)).strftime("%Y-%m-%dT15:00Z")  # 10:00 in Toronto, in Tom's hours
+        asked = client.post(path, data={"format": "video", "length": "30", "slots": [wednesday], "note": note,
+                                        "csrf_token": csrf_token(client, path)})
+        assert asked.status_code == 302, asked.get_data(as_text=True)[:300]
+        assert deliver_mail(app).sent >= 1 and smtp.messages_to("tom.becker@example.com")
+        metrics = client.get("/metrics").get_data(as_text=True)
+    # Every record but the test's own SMTP server's (aiosmtpd's "mail.log" quotes the mail it receives).
+    records = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records if r.name != "mail.log")
+    logs = "\n".join(json.dumps(line, ensure_ascii=False) for line in log_lines() if line["logger"] != "mail.log")
+    logs += records
+    assert len([line for line in log_lines() if line["logger"] == "portal.request"]) >= 8
+    assert "portal_sign_in_links_used_total " in metrics and 'portal_outbox_messages{status="sent"} 2.0' in metrics
+    token = link.rsplit("/", 1)[-1].split("?")[0]
+    for personal in ("jordan", "lee@", "becker", "riley", "morgan", "@example.com", question, note, token,
+                     "quarterly roadmap", "releases are planned"):
+        assert personal.lower() not in logs.lower(), personal
+        assert personal.lower() not in metrics.lower(), personal

@@ -203,7 +203,8 @@ def test_gunicorn_workers_ride_out_a_redis_outage(served_app, tmp_path):
         time.sleep(1)
         statuses = traffic.stop()
     print(f"\ngunicorn: {len(statuses)} sign-in requests across the outage: {sorted(set(statuses))}")
-    assert down == [(503, {"status": "unavailable", "database": "ok", "redis": "down"})] * 4
+    outbox = {"outbox": "ok", "outbox_oldest_due_seconds": 0, "dead_letters": 0}  # no worker here: none due
+    assert down == [(503, {"status": "unavailable", "database": "ok", "redis": "down", **outbox})] * 4
     assert up == [200] * 4
     assert len(statuses) > 20 and set(statuses) == {302}
     log = log_path.read_text()
