@@ -106,14 +106,15 @@ def formatter(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter()
 
 
-def configure_logging(log_format: str, level: int = logging.INFO) -> None:
-    """One handler on the root logger, to standard error, in ``log_format``. Called by create_app
-    outside testing (tests capture records themselves); a second app in the process reuses it."""
+def configure_logging(log_format: str, level: int = logging.INFO, stream=None) -> None:
+    """One handler on the root logger, to ``stream`` (standard error), in ``log_format``. Called by create_app
+    outside testing (tests capture records themselves); a second app in the process replaces it
+    (logredact.install, which create_app calls next, filters the new one)."""
     root = logging.getLogger()
-    ours = [h for h in root.handlers if getattr(h, "_portal", False)]
-    handler = ours[0] if ours else logging.StreamHandler(sys.stderr)
+    for old in [h for h in root.handlers if getattr(h, "_portal", False)]:
+        root.removeHandler(old)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter(log_format))
-    if not ours:
-        handler._portal = True
-        root.addHandler(handler)
+    handler._portal = True
+    root.addHandler(handler)
     root.setLevel(level)

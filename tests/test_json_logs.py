@@ -28,25 +28,25 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def log_lines(monkeypatch):
+def log_lines():
     """The lines the portal's own log handler writes (configure_logging, as create_app does outside
     tests, with the redaction logredact.install adds), read back as JSON objects."""
     stream = io.StringIO()
-    monkeypatch.setattr(sys, "stderr", stream)
     root = logging.getLogger()
     level = root.level
 
     def configure(log_format: str = "json"):
-        configure_logging(log_format)
+        configure_logging(log_format, stream=stream)
         (handler,) = [h for h in root.handlers if getattr(h, "_portal", False)]
         handler.addFilter(FILTER)
         return handler
 
-    handler = configure()
+    configure()
     lines = lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     lines.configure, lines.text = configure, stream.getvalue
     yield lines
-    root.removeHandler(handler)
+    for handler in [h for h in root.handlers if getattr(h, "_portal", False)]:
+        root.removeHandler(handler)
     root.setLevel(level)
 
 
