@@ -38,8 +38,11 @@ forwarded_allow_ips = "127.0.0.1,::1"
 # codes are redacted from every field (portal/gunicorn_logging.py). The access log has no query
 # strings, referrers, user agents or client addresses: time, method, path, status, bytes,
 # milliseconds. The client's address is behind the proxy anyway; Caddy knows it.
+# With LOG_FORMAT=json (production's default) the app writes each request's line itself (logger
+# portal.request: method, URL rule, status, duration, request id), so gunicorn's would say it twice.
 logger_class = "portal.gunicorn_logging.RedactingLogger"
-accesslog = "-"
+json_logs = os.environ.get("LOG_FORMAT", "json" if os.environ.get("PORTAL_ENV") == "production" else "text") == "json"
+accesslog = None if json_logs else "-"
 errorlog = "-"
 loglevel = "info"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .extensions import db
+from .logredact import redact_line
 
 
 def register_cli(app: Flask) -> None:
@@ -84,8 +85,8 @@ def worker_command(once, interval):
         )
     result = run_worker(interval=interval, once=once, should_stop=stop.is_set)
     click.echo(f"Outbox: {result.sent} sent, {result.retrying} to retry, {result.dead} undeliverable.")
-    for error in result.errors[:5]:
-        click.echo(f"  {error}", err=True)
+    for error in result.errors[:5]:  # an SMTP refusal may quote the address: redacted as in the logs
+        click.echo(f"  {redact_line(error)}", err=True)
 
 
 @click.command("dev-smtp")

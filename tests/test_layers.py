@@ -21,8 +21,9 @@ PORTAL = Path(__file__).resolve().parent.parent / "portal"
 # Bottom to top. Each may import from any earlier one.
 LAYERS = ["mail", "auth", "audit", "texts", "people", "candidates", "feedback", "questions", "meetings", "office_hours",
           "recordings", "prepare", "analytics", "privacy", "main"]
-# Shared modules (portal/*.py) sit below every feature, except the ones that put the app together.
-COMPOSITION_ROOTS = {"__init__", "cli", "worker", "models"}
+# Shared modules (portal/*.py) sit below every feature, except the ones that put the app together
+# (and the backup, which keeps every feature's folders).
+COMPOSITION_ROOTS = {"__init__", "cli", "worker", "models", "backup"}
 
 
 def _in_type_checking(node: ast.AST, parents: dict) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import json
 import re
 import secrets
 from email.message import EmailMessage
@@ -104,12 +105,16 @@ def test_sign_in_by_emailed_link_end_to_end(stack):
         assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
     # The link's token, which works like a password until used, reached no log line; nor did a
-    # query string (gunicorn's access log format has none).
+    # query string. Each request has one JSON line (LOG_FORMAT=json: the app's, by URL rule, with its
+    # request id; gunicorn's access log is off, it would say the same).
     assert stack.request("GET", "/login?next=/people%3Fq%3Dsecret").status == 200
     token = path.rsplit("/", 1)[1]
     logs = stack.log_text()
     assert token not in logs and "secret" not in logs
-    assert '"GET /login/[redacted]" 200' in logs and '"GET /login" 200' in logs
+    requests = [line for line in map(_json_or_none, logs.splitlines()) if line and line.get("logger") == "portal.request"]
+    seen = {(line["method"], line["route"], line["status"]) for line in requests}
+    assert {("GET", "/login/<token>", 200), ("GET", "/login", 200)} <= seen, seen
+    assert all(re.fullmatch(r"[0-9a-f]{16}|[A-Za-z0-9._:-]{8,64}", line["request_id"]) for line in requests)
 
 
 def test_rate_limits_count_the_address_the_proxy_saw(stack):
@@ -146,3 +151,29 @@ def test_the_proxy_compresses(stack):
     page = stack.request("GET", "/login", headers={"Accept-Encoding": "gzip"})
     assert page.headers["Content-Encoding"] == "gzip"
     assert b"csrf_token" in gzip.decompress(page.body)
+
+
+def _json_or_none(line: str) -> dict | None:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def test_metrics_are_not_public_and_add_up_over_the_web_processes(stack):
+    """/metrics through the proxy is refused (no METRICS_TOKEN here: loopback only, and a request that
+    came through a proxy is not from this machine); scraped directly, any web process answers with the
+    sum over both (PROMETHEUS_MULTIPROC_DIR, as the units set it)."""
+    assert stack.request("GET", "/metrics").status == 403
+    for _ in range(6):  # gunicorn hands these to either process
+        assert stack.request("GET", "/healthz").status == 200
+    direct = http.client.HTTPConnection("127.0.0.1", stack.web_port, timeout=10)
+    direct.request("GET", "/metrics")
+    scraped = direct.getresponse()
+    text = scraped.read().decode()
+    direct.close()
+    assert scraped.status == 200
+    counts = re.findall(r'^portal_http_request_duration_seconds_count\{[^}]*route="/healthz"[^}]*\} (\S+)$', text, re.M)
+    assert sum(float(n) for n in counts) >= 6, text[:2000]
+    assert "@" not in text  # no addresses
