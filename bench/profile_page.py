@@ -43,6 +43,7 @@ def main() -> int:
     parser.add_argument("--sql", type=int, default=0, help="print this many of the slowest statements in full")
     parser.add_argument("--plain", action="store_true", help="no profiler: each request's time (median, p95)")
     parser.add_argument("--htmx", action="store_true", help="send HX-Request (the fragment)")
+    parser.add_argument("--save", type=Path, help="write the page's body to this file (to see what it carries)")
     args = parser.parse_args()
     url = args.url or DATABASES[args.database]
     env = {"DATABASE_URL": url, "PORTAL_ENV": "development", "PORTAL_BASE_URL": "http://127.0.0.1"}
@@ -72,6 +73,8 @@ def main() -> int:
     headers = {"HX-Request": "true"} if args.htmx else {}
     first = client.get(path, headers=headers)
     print(f"{path} as {args.who}: {first.status_code}, {len(first.data) / 1024:.0f} KB")
+    if args.save:
+        args.save.write_bytes(first.data)
 
     if args.plain:
         times = []
