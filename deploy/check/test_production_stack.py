@@ -174,6 +174,6 @@ def test_metrics_are_not_public_and_add_up_over_the_web_processes(stack):
     text = scraped.read().decode()
     direct.close()
     assert scraped.status == 200
-    counts = re.findall(r'^portal_http_request_duration_seconds_count\{[^}]*route="/healthz"[^}]*\} (\S+)$', text, re.M)
+    counts = re.findall(r'^portal_http_request_duration_seconds_count\{[^}]*route="/healthz"[^}]*\} (\S+)$', text, re.MULTILINE)
     assert sum(float(n) for n in counts) >= 6, text[:2000]
     assert "@" not in text  # no addresses
