@@ -65,6 +65,8 @@ ACCESS = {
     "meetings.index": ("GET", {}, CANDIDATE_ONLY),
     "analytics.index": ("GET", {}, RECRUITERS),
     "analytics.download": ("GET", {"slug": "funnel"}, RECRUITERS),
+    # A chart URL carries its signed figures: a made-up one is not found (the real ones: test_chart_urls.py).
+    "analytics.chart": ("GET", {"spec": "made-up"}, R404),
     "meetings.show": ("GET", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.ics": ("GET", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.cancel": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),

@@ -16,7 +16,7 @@ from ..rendering import render
 from ..security import recruiter_required
 from ..timeutil import utcnow
 from . import bp
-from .charts import chart_src
+from .charts import chart_src, svg_for
 from .figures import first_month, teams
 from .forms import PRESETS, AnalyticsFilterForm
 from .report import SECTION_SLUGS, Report
@@ -37,6 +37,20 @@ def index():
     form, report = _report()
     return render("analytics/index.html", fragment="report", form=form, report=report, problems=form.problems,
                   presets=PRESETS, chart_src=chart_src, query=form.query())
+
+
+@bp.get("/recruiter/analytics/chart/<spec>.svg")
+@recruiter_required
+def chart(spec: str):
+    """A chart of the page (``charts.chart_src``): the URL names the figures, so the picture never
+    changes and the browser keeps it. A spec we didn't sign is not found."""
+    svg = svg_for(spec)
+    if svg is None:
+        abort(404)
+    return Response(svg, mimetype="image/svg+xml", headers={
+        "Cache-Control": "private, max-age=31536000, immutable",
+        # Opened on its own, the drawing may use its presentation styles and nothing else.
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"})
 
 
 @bp.get("/recruiter/analytics/<slug>.csv")

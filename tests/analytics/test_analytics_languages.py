@@ -9,7 +9,6 @@ UTC), with a rate shown for any count: 2 of the 4 decided accepted (50.0 %).
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import re
@@ -50,9 +49,16 @@ def csv_rows(client, slug):
     return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
 
 
-def svgs(html):
-    """Every chart on the page, decoded from its data URI."""
-    return [base64.b64decode(uri).decode() for uri in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+def svgs(client, html):
+    """Every chart on the page (the wide and the phone drawings), fetched from its own URL."""
+    urls = re.findall(r'(?:src|srcset)="(/recruiter/analytics/chart/[^"]+\.svg)"', html)
+    assert urls
+    drawings = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml", url
+        drawings.append(response.get_data(as_text=True))
+    return drawings
 
 
 EXPECTED = {
@@ -80,7 +86,7 @@ def test_the_page_charts_and_csv_are_in_the_readers_language(exact, language):
         assert text_of(html, "with-without-heading") == want["chart"]
 
         # Charts: titles, legends and values translated; months named by Babel in the language.
-        charts = svgs(html)
+        charts = svgs(client, html)
         assert any(want["chart"] in svg and want["axis"] in svg for svg in charts)
         by_month = next(svg for svg in charts if 'class="x-label"' in svg)
         labels = re.findall(r'class="x-label">([^<]+)<', by_month)

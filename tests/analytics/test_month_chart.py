@@ -147,7 +147,12 @@ def test_the_table_and_the_csv_say_why_a_month_has_no_rate(months):
     assert re.search(r"<th scope=\"row\">2026-09</th>.*?8 of 8 — too few to rate</td>", part, re.DOTALL)
     assert "at least 10 offers were decided" in part
     # The phone gets its own drawing of the same chart; both describe bars and the rate.
-    assert '<source media="(max-width: 40rem)" srcset="data:image/svg+xml;base64,' in part
+    (narrow,) = re.findall(r'<source media="\(max-width: 40rem\)" srcset="([^"]+)"', part)
+    (wide,) = re.findall(r'<img src="([^"]+)"', part)
+    with time_machine.travel(NOW, tick=False):
+        drawings = [client.get(url) for url in (narrow, wide)]
+    assert [d.status_code for d in drawings] == [200, 200] and drawings[0].data != drawings[1].data
+    assert all('class="x-label"' in d.get_data(as_text=True) for d in drawings)
     assert "decided and accepted in each month" in part
     rows = list(csv.reader(io.StringIO(csv_text)))
     assert rows[1:] == [["2026-09", "8", "8", "8", ""], ["2026-10", "12", "12", "9", "75.0"],

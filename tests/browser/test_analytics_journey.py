@@ -111,7 +111,7 @@ def test_by_month_shows_counts_for_every_month_and_reads_on_a_phone(page, a_year
     chart = page.get_by_role("region", name="Offer acceptance by month").get_by_role("img")
     chart.scroll_into_view_if_needed()
     drawn = chart.evaluate("""img => ({natural: img.naturalWidth, shown: img.getBoundingClientRect().width,
-        phone: img.currentSrc === img.parentElement.querySelector('source').srcset})""")
+        phone: img.currentSrc === new URL(img.parentElement.querySelector('source').srcset, location.href).href})""")
     # The phone's own drawing, shown at about its own width: its 12 px labels stay about 12 px.
     assert drawn["phone"] and drawn["natural"] == 360 and drawn["shown"] >= 0.85 * 360
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
