@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 
+from portal.gunicorn_logging import log_format
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers: each serves one request at a time, which suits a server-rendered app whose
 # requests are short; the proxy buffers slow clients for them. About two per CPU core is a good
@@ -22,13 +24,16 @@ worker_class = "sync"
 # A request that takes longer than this is killed and logged (a page takes milliseconds; an upload
 # arrives at once from the proxy's buffer).
 timeout = 30
-# On SIGTERM (systemctl stop or restart) and SIGHUP (systemctl reload: new code, new workers)
-# a worker finishes the request it is serving, for up to this long.
+# On SIGTERM (systemctl stop or restart) a worker finishes the request it is serving, for up to
+# this long. A release restarts the service rather than reloading it (SIGHUP): this file's logger
+# class makes gunicorn's master import the portal package, and new workers forked from it would run
+# the old code.
 graceful_timeout = 25
 keepalive = 5
-# Recycle each worker after a while, so a slow leak anywhere never grows without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# No recycling (max_requests): each process that ever ran leaves its counts in
+# PROMETHEUS_MULTIPROC_DIR for /metrics to add up, so recycling every few thousand requests would
+# grow that folder, and every scrape, all day; a release's restart is recycling enough.
+max_requests = 0
 
 # gunicorn itself believes X-Forwarded-Proto only from these addresses (the proxy on this
 # machine); the app believes X-Forwarded-For/-Proto/-Host from TRUSTED_PROXY_HOPS proxies.
@@ -41,8 +46,7 @@ forwarded_allow_ips = "127.0.0.1,::1"
 # With LOG_FORMAT=json (production's default) the app writes each request's line itself (logger
 # portal.request: method, URL rule, status, duration, request id), so gunicorn's would say it twice.
 logger_class = "portal.gunicorn_logging.RedactingLogger"
-json_logs = os.environ.get("LOG_FORMAT", "json" if os.environ.get("PORTAL_ENV") == "production" else "text") == "json"
-accesslog = None if json_logs else "-"
+accesslog = None if log_format() == "json" else "-"  # LOG_FORMAT read as the app reads it
 errorlog = "-"
 loglevel = "info"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

@@ -177,3 +177,12 @@ def test_metrics_are_not_public_and_add_up_over_the_web_processes(stack):
     counts = re.findall(r'^portal_http_request_duration_seconds_count\{[^}]*route="/healthz"[^}]*\} (\S+)$', text, re.MULTILINE)
     assert sum(float(n) for n in counts) >= 6, text[:2000]
     assert "@" not in text  # no addresses
+
+
+def test_request_ids_are_the_proxys_not_the_clients(stack):
+    """Caddy gives each request an id of its own (a UUID), whatever X-Request-Id a client sends: the
+    id the logs and the queued e-mail carry can't be chosen or copied by a client."""
+    answers = [stack.request("GET", "/healthz", headers={"X-Request-Id": "forged-request-id-1"}) for _ in range(2)]
+    ids = [answer.headers["X-Request-Id"] for answer in answers]
+    assert "forged-request-id-1" not in ids and ids[0] != ids[1]
+    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", i) for i in ids), ids
