@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from flask import current_app
@@ -92,13 +93,18 @@ def make_backup(target: Path, echo: Callable[[str], None] = lambda _: None) -> d
     echo(f"Database ({kind}) copied: {sum(counts.values()):,} rows in {len(counts)} tables.")
     files = {name: _entry(target / name)}
     for label, folder in folders().items():
-        copied = _files_under(folder)
-        for relative in copied:
+        copied = 0
+        for relative in _files_under(folder):
             destination = target / label / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(folder / relative, destination)
+            try:
+                shutil.copy2(folder / relative, destination)
+            except FileNotFoundError:  # deleted meanwhile (an erasure, a swept recording): not kept
+                echo(f"{label}/{relative.as_posix()} was deleted while the backup ran: left out.")
+                continue
             files[f"{label}/{relative.as_posix()}"] = _entry(destination)
-        echo(f"{label}: {len(copied)} file(s).")
+            copied += 1
+        echo(f"{label}: {copied} file(s).")
     manifest = {"format": FORMAT, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "database": kind, "alembic_revision": revision, "tables": counts, "files": files}
     partial = target / (MANIFEST + ".partial")
@@ -165,8 +171,15 @@ def check_targets(kind: str) -> None:
     if database.kind(db.engine) != kind:
         raise BackupError(f"This is a backup of a {kind} database; DATABASE_URL points to "
                           f"{db.engine.dialect.name}. Restore into the same kind of database.")
-    with db.engine.connect() as connection:
-        tables = database.user_tables(connection)
+    if kind == "sqlite" and not database.sqlite_path(db.engine).exists():
+        tables = []  # a new file (its folder is made if need be): nothing to open yet
+    else:
+        try:
+            with db.engine.connect() as connection:
+                tables = database.user_tables(connection)
+        except sa.exc.OperationalError as error:
+            raise BackupError(f"The target database can't be opened ({error.orig}): check DATABASE_URL "
+                              "(PostgreSQL: createdb first).") from None
     db.session.remove()
     if tables:
         raise BackupError(f"The target database is not empty ({len(tables)} tables). Restore into a new, empty "
@@ -186,20 +199,34 @@ def restore_backup(source: Path, echo: Callable[[str], None] = lambda _: None) -
     check_files(source, manifest)
     check_targets(kind)
 
-    name = database.file_name(kind)
-    restore = database.restore_sqlite if kind == "sqlite" else database.restore_postgres
-    restore(db.engine, source / name)
-    echo(f"Database ({kind}) restored at migration {manifest.get('alembic_revision')}.")
+    # The files first, then the database (in one transaction on PostgreSQL): if either fails, what
+    # was copied is removed again, so the same restore can simply be run again.
     destinations = folders()
     copied = dict.fromkeys(destinations, 0)
-    for relative in sorted(manifest["files"]):
-        label, _, rest = relative.partition("/")
-        if label not in destinations or not rest:
-            continue
-        destination = destinations[label] / rest
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source / relative, destination)
-        copied[label] += 1
+    written: list[Path] = []
+    try:
+        for relative in sorted(manifest["files"]):
+            label, _, rest = relative.partition("/")
+            if label not in destinations or not rest:
+                continue
+            destination = destinations[label] / rest
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / relative, destination)
+            written.append(destination)
+            copied[label] += 1
+        name = database.file_name(kind)
+        restore = database.restore_sqlite if kind == "sqlite" else database.restore_postgres
+        restore(db.engine, source / name)
+    except (OSError, BackupError, sa.exc.SQLAlchemyError) as error:
+        for path in written:
+            path.unlink(missing_ok=True)
+        if kind == "sqlite":  # a half-written file (it had no tables before)
+            db.engine.dispose()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database.sqlite_path(db.engine)}{suffix}").unlink(missing_ok=True)
+        raise BackupError(f"The restore failed and was undone ({type(error).__name__}: {error}); the "
+                          "target database and folders are as they were. Fix the cause and run it again.") from None
+    echo(f"Database ({kind}) restored at migration {manifest.get('alembic_revision')}.")
     for label, number in copied.items():
         echo(f"{label}: {number} file(s).")
     with db.engine.connect() as connection:

@@ -167,3 +167,25 @@ def test_restore_refuses_a_damaged_backup_and_changes_nothing(seeded, tmp_path, 
         assert not (tmp_path / "target" / "media").exists()
     finally:
         close(target)
+
+
+def test_restore_into_a_database_not_made_yet(seeded, tmp_path):
+    """SQLite: a file in a folder that doesn't exist yet is made (restore into a new server's path);
+    PostgreSQL: a database nobody created is a clear message (createdb first), no traceback."""
+    made, source, folder = seeded
+    if KIND == "sqlite":
+        url = f"sqlite:///{tmp_path / 'new' / 'folder' / 'portal.db'}"
+    else:
+        url = made.server.set(database="portal_bk_never_created").render_as_string(hide_password=False)
+    target = app_on(url, tmp_path / "target")
+    try:
+        result = restore(target, folder / "backup")
+        if KIND == "sqlite":
+            assert result.exit_code == 0, result.output
+            assert rows(target) == rows(source)
+        else:
+            assert result.exit_code == 1 and "createdb first" in result.output, result.output
+            assert "Traceback" not in result.output
+            assert not (tmp_path / "target" / "photos").exists()  # nothing copied
+    finally:
+        close(target)
