@@ -27,6 +27,7 @@ from flask import current_app
 from ..audit.models import AuditEvent
 from ..audit.services import record
 from ..auth.models import ERASED_DOMAIN, ActionToken, User, new_session_token
+from ..auth.search import forget_removed
 from ..candidates.models import Candidate, ExitSurvey
 from ..extensions import db
 from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
@@ -89,8 +90,11 @@ def _scrub(secrets: list[str], only: set[str] | None = None) -> int:
     return changed
 
 
-def erase_candidate(candidate: Candidate, by: User | None, reason: str = "request") -> None:
-    """Remove the candidate's personal data, keeping what analytics count (flush; the caller commits)."""
+def erase_candidate(candidate: Candidate, by: User | None, reason: str = "request", *, merge_search: bool = True
+                    ) -> None:
+    """Remove the candidate's personal data, keeping what analytics count (flush; the caller commits).
+    ``merge_search``: rewrite SQLite's search table now, so the old name and address leave it too (the
+    purge does it once, after all of them)."""
     if is_erased(candidate):
         return
     user = candidate.user
@@ -150,6 +154,8 @@ def erase_candidate(candidate: Candidate, by: User | None, reason: str = "reques
     record("candidate.erased", f"Personal data of candidate #{candidate.id} erased"
            + (f" by {by.name}" if by is not None else f" ({reason})"), actor=by, candidate=candidate,
            subject=candidate, reason=reason)
+    if merge_search:
+        forget_removed()
 
 
 def retention_days() -> int | None:
@@ -176,8 +182,12 @@ def purge(now: datetime | None = None, days: int | None = None, dry_run: bool = 
     for candidate in due_for_purge(now, days):
         erased.append(candidate.id)
         if not dry_run:
-            erase_candidate(candidate, None, reason=f"retention: decided more than {days} days ago")
+            erase_candidate(candidate, None, reason=f"retention: decided more than {days} days ago",
+                            merge_search=False)
             db.session.commit()
+    if erased and not dry_run:
+        forget_removed()  # SQLite's search table without the erased names and addresses
+        db.session.commit()
     return erased
 
 

@@ -22,7 +22,6 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from factories import make_user
@@ -67,15 +66,6 @@ class StallingSink:
     def message_ids(self) -> list[str]:
         with self.lock:
             return [message_id for _, message_id in self.arrivals]
-
-
-@pytest.fixture
-def stalling_sink():
-    sink = StallingSink(stall_at=3)
-    sink.controller.start()
-    yield sink
-    sink.release.set()
-    sink.controller.stop()
 
 
 def queue_mails(app, n: int) -> list[str]:

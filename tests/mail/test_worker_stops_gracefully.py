@@ -14,25 +14,15 @@ import signal
 import time
 from collections import Counter
 
-import pytest
-from test_outbox_crash import StallingSink, queue_mails, start_worker, statuses, stop_worker
+from test_outbox_crash import queue_mails, start_worker, statuses, stop_worker
 
 from portal.mail.tasks import OUTBOX_PASS_LIMIT
 
 MAILS = OUTBOX_PASS_LIMIT + 5  # more than one pass holds: some are left for the second worker
 
 
-@pytest.fixture
-def sink():
-    """Stalls inside the SMTP conversation of the 3rd message, after storing it, until released."""
-    server = StallingSink(stall_at=3)
-    server.controller.start()
-    yield server
-    server.release.set()
-    server.controller.stop()
-
-
-def test_sigterm_mid_send_finishes_that_message_and_loses_none(app, sink, tmp_path):
+def test_sigterm_mid_send_finishes_that_message_and_loses_none(app, stalling_sink, tmp_path):
+    sink = stalling_sink  # stalls inside the SMTP conversation of the 3rd message, after storing it
     queued = queue_mails(app, MAILS)
     first, first_log = start_worker(app, tmp_path, sink.port, "worker-1")
     second = second_log = None
