@@ -4,12 +4,12 @@ naming what is wrong; dead letters are counted, never a reason to be unready. /h
 stays 200 either way. Real servers that go away and come back, or nothing listening where one
 should be; nothing is mocked. (Redis dying under load: test_redis_outage.py.)"""
 
+import os
 import socket
 import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
-from conftest import TEST_DATABASE_URL
 from factories import make_user
 from helpers import T0, deliver_mail, free_port
 from limit_servers import private_redis
@@ -19,6 +19,9 @@ from portal import create_app
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.mail.services import queue_mail
+
+# The suite's PostgreSQL (tests/conftest.py points it at this test worker's own database first).
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 READY = {"status": "ready", "database": "ok", "outbox": "ok", "outbox_oldest_due_seconds": 0, "dead_letters": 0}
 
