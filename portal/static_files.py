@@ -27,7 +27,8 @@ A static file is the same whoever asks, so its response carries no session: with
 signed-in request refreshes the (permanent, timestamped) session cookie, so a ``public`` response
 would carry ``Set-Cookie`` (a shared cache could hand it to someone else) and ``Vary: Cookie`` with a
 cookie that changes every second (a browser would never reuse its copy). A static request that
-changed the session (none does) still saves it; error pages are left alone.
+changed the session (none does) still saves it; error pages are left alone (the session interface,
+``session_cookie.py``, does this).
 
 Why no library: Flask-Static-Digest needs a build step that writes digested copies into
 ``static/`` (one more thing to run in development and on deploy); WhiteNoise serves as WSGI
@@ -45,9 +46,10 @@ import os
 import re
 from stat import S_ISREG
 
-from flask import Flask, current_app, request, send_from_directory
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, current_app, send_from_directory
 from werkzeug.security import safe_join
+
+from .session_cookie import PortalSessionInterface
 
 FINGERPRINT = re.compile(r"[0-9a-f]{12}")
 ONE_YEAR = 31_536_000
@@ -92,13 +94,4 @@ def init_static(app: Flask) -> None:
         return response
 
     app.view_functions["static"] = static
-    app.session_interface = StaticFilesWithoutSession()
-
-
-class StaticFilesWithoutSession(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, minus ``Set-Cookie`` and ``Vary: Cookie`` on static files."""
-
-    def save_session(self, app, session, response) -> None:
-        if request.endpoint == "static" and response.status_code < 400 and not session.modified:
-            return
-        super().save_session(app, session, response)
+    app.session_interface = PortalSessionInterface()  # no cookie on static files (session_cookie.py)

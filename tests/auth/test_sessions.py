@@ -85,6 +85,24 @@ def test_sessions_end_after_twelve_idle_hours(app, client, auth, riley):
         assert client.get("/").status_code == 302
 
 
+def test_an_unchanged_session_is_sent_again_only_once_its_cookie_is_five_minutes_old(app, client, auth, riley):
+    """The idle hours count from activity (the cookie is re-issued), without re-signing it on every
+    request: within 5 minutes of the last one, no Set-Cookie; after, a fresh cookie that lasts 12 hours."""
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        auth.login(riley)
+        assert "Set-Cookie" in client.get("/").headers  # the page's form put a CSRF token in the session
+    with time_machine.travel(start + timedelta(minutes=4), tick=False):
+        soon = client.get("/")
+    with time_machine.travel(start + timedelta(minutes=6), tick=False):
+        later = client.get("/")
+    assert soon.status_code == later.status_code == 200
+    assert "Set-Cookie" not in soon.headers
+    assert "Set-Cookie" in later.headers and "Expires=" in later.headers["Set-Cookie"]
+    with time_machine.travel(start + timedelta(minutes=6, hours=11, seconds=50), tick=False):
+        assert client.get("/").status_code == 200  # 12 idle hours from the re-issued cookie, not sign-in
+
+
 def test_signed_out_page_request_goes_to_sign_in_with_the_way_back(client):
     response = client.get("/?tab=1")
     assert response.status_code == 302
