@@ -119,6 +119,17 @@ def stop_worker(process: subprocess.Popen, log) -> str:
     return output
 
 
+def wind_down(sink, first, first_log, second, second_log) -> str:
+    """After a test, whatever happened: release the sink, kill the first worker if it still runs, stop
+    the second; the second's output (for assertion messages)."""
+    sink.release.set()
+    if first.poll() is None:
+        first.kill()
+        first.wait()
+    first_log.close()
+    return stop_worker(second, second_log) if second is not None else ""
+
+
 def test_worker_killed_mid_batch_strands_only_the_message_in_flight(app, stalling_sink, tmp_path):
     queued = queue_mails(app, MAILS)
     first, first_log = start_worker(app, tmp_path, stalling_sink.port, "worker-1")
@@ -152,12 +163,7 @@ def test_worker_killed_mid_batch_strands_only_the_message_in_flight(app, stallin
         assert set(statuses(app).values()) == {"sent"}
         time.sleep(0.5)
     finally:
-        stalling_sink.release.set()
-        if first.poll() is None:
-            first.kill()
-            first.wait()
-        first_log.close()
-        output = stop_worker(second, second_log) if second is not None else ""
+        output = wind_down(stalling_sink, first, first_log, second, second_log)
 
     received = stalling_sink.message_ids()
     copies = Counter(received)

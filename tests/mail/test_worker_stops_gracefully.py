@@ -14,7 +14,7 @@ import signal
 import time
 from collections import Counter
 
-from test_outbox_crash import queue_mails, start_worker, statuses, stop_worker
+from test_outbox_crash import queue_mails, start_worker, statuses, stop_worker, wind_down
 
 from portal.mail.tasks import OUTBOX_PASS_LIMIT
 
@@ -55,12 +55,7 @@ def test_sigterm_mid_send_finishes_that_message_and_loses_none(app, stalling_sin
         second.send_signal(signal.SIGTERM)
         assert second.wait(15) == 0
     finally:
-        sink.release.set()
-        if first.poll() is None:
-            first.kill()
-            first.wait()
-        first_log.close()
-        output = stop_worker(second, second_log) if second is not None else ""
+        output = wind_down(sink, first, first_log, second, second_log)
 
     received = sink.message_ids()
     assert set(statuses(app).values()) == {"sent"}, output
