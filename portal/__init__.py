@@ -39,7 +39,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_blueprints(app)
     register_templating(app)
 
-    from .analytics.rollup import init_rollup
+    from .analytics.marking import init_rollup
 
     init_rollup()
 

@@ -7,7 +7,7 @@ only reshapes the grouped rows. ``position_id = 0`` holds each month's sum over 
 metric summed over a period is also kept by quarter and year (``blocks.py``), moved with its cells.
 
 Freshness: an ORM flush that touches a candidate, question, conversation (or its history), exit
-survey or place in an office hours queue marks that candidate's cell due (``AnalyticsRefresh``);
+survey or place in an office hours queue marks that candidate's cell due (``AnalyticsRefresh``, ``marking.py``);
 ``refresh_due`` recomputes due cells. A confirmed conversation that ends later counts as held from its end, so a refreshed cell is
 marked due again at the earliest such end.
 """
@@ -20,12 +20,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from ..candidates.models import Candidate, ExitSurvey
 from ..extensions import db
 from ..meetings.models import Meeting, MeetingTransition
-from ..office_hours.models import HoursEntry
 from ..people.models import StaffProfile
 from ..questions.models import Question
 from ..timeutil import utcnow
@@ -33,7 +32,7 @@ from .hours import HOURS_METRICS
 from .blocks import blocks_of, build_blocks, built, mark_built
 from .hours import count_cells as count_office_hours
 from .models import ALL_POSITIONS, AnalyticsCell, AnalyticsRefresh
-from .sql import hours_between, month_key, month_of, month_start, next_month
+from .sql import hours_between, month_of, month_start, next_month
 
 DECIDED = ("accepted", "declined")  # the candidate's own decision; withdrawn offers are not in rates
 FUNNEL = ("offer", "signed_in", "asked", "requested", "met", "decided", "accepted")
@@ -356,48 +355,3 @@ def refresh_due(now: datetime | None = None) -> int:
     cells = due_cells(now)
     refresh_cells(cells, now)
     return len(cells)
-
-
-# --- marking cells due when the ORM writes -------------------------------------------------------
-
-def _mark(session: Session, flush_context) -> None:
-    candidate_ids: set[int] = set()
-    meeting_ids: set[int] = set()
-    cells: set[Cell] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Candidate):
-            state = sa.inspect(obj)
-            for attr in ("offer_made_at", "position_id"):
-                history = state.attrs[attr].history
-                if history.deleted:  # moved: the old cell changes too
-                    old = {"offer_made_at": obj.offer_made_at, "position_id": obj.position_id}
-                    old[attr] = history.deleted[0]
-                    if old["offer_made_at"] is not None and old["position_id"] is not None:
-                        cells.add((month_key(old["offer_made_at"]), old["position_id"]))
-            if obj.offer_made_at is not None and obj.position_id is not None:
-                cells.add((month_key(obj.offer_made_at), obj.position_id))
-        elif isinstance(obj, Question | Meeting | ExitSurvey | HoursEntry):
-            if obj.candidate_id is not None:
-                candidate_ids.add(obj.candidate_id)
-        elif isinstance(obj, MeetingTransition) and obj.meeting_id is not None:
-            meeting_ids.add(obj.meeting_id)
-    if not (candidate_ids or meeting_ids or cells):
-        return
-    connection = session.connection()
-    if candidate_ids or meeting_ids:
-        query = sa.select(Candidate.offer_made_at, Candidate.position_id).where(sa.or_(
-            Candidate.id.in_(candidate_ids),
-            Candidate.id.in_(sa.select(Meeting.candidate_id).where(Meeting.id.in_(meeting_ids)))))
-        for offer_made_at, position_id in connection.execute(query):
-            cells.add((month_key(offer_made_at), position_id))
-    now = utcnow()
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(AnalyticsRefresh)
-    connection.execute(
-        insert.values([{"month": m, "position_id": pos, "due_at": now} for m, pos in sorted(cells)])
-        .on_conflict_do_update(index_elements=["month", "position_id"], set_={"due_at": now}))
-
-
-def init_rollup() -> None:
-    """Listen to every ORM flush (once per process)."""
-    if not sa.event.contains(Session, "after_flush", _mark):
-        sa.event.listen(Session, "after_flush", _mark)
