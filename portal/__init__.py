@@ -109,10 +109,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from . import (analytics, audit, auth, candidates, feedback, mail, main, meetings, office_hours, people, prepare,
                    privacy, questions, recordings, texts)
+    from .calendars import views as calendar_views
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(people.bp)
+    app.register_blueprint(calendar_views.bp)
     app.register_blueprint(candidates.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(questions.bp)

@@ -1,5 +1,5 @@
-"""``flask --app portal …`` commands: seed-demo, create-user, worker, dev-smtp, seed-scale (and backup,
-restore: portal/backup.py).
+"""``flask --app portal …`` commands: seed-demo, create-user, worker, dev-smtp, seed-scale, calendars reseal
+(and backup, restore: portal/backup.py).
 
 The two seed commands fill the database from ``demodata`` (made-up people, outside the runtime
 package), imported inside the commands so that the portal itself never loads it.
@@ -29,6 +29,28 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(calendars_command)
+
+
+@click.group("calendars")
+def calendars_command():
+    """People's connected calendars."""
+
+
+@calendars_command.command("reseal")
+@with_appcontext
+def reseal_command():
+    """Seal every calendar's address and password with CALENDAR_KEY's first key (after rotating it)."""
+    from .calendars.sealing import SealingError
+    from .calendars.services import CalendarsOff, reseal_all
+
+    try:
+        count = reseal_all()
+    except (CalendarsOff, SealingError) as error:
+        db.session.rollback()
+        raise click.ClickException(f"Nothing changed: {error}") from None
+    db.session.commit()
+    click.echo(f"Resealed {count} calendar(s) with the first key of CALENDAR_KEY.")
 
 
 @click.command("seed-demo")

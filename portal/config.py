@@ -7,6 +7,8 @@ refuses to start without a real ``SECRET_KEY`` and a shared rate-limit store.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import os
 import re
@@ -22,6 +24,7 @@ ENVIRONMENTS = ("production", "development", "testing")
 # Only ever used when PORTAL_ENV is development or testing; production refuses to start without
 # its own key (see validate()).
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production"
+_DEV_CALENDAR_KEY = "ZGV2LW9ubHktY2FsZW5kYXIta2V5LW5vdC1zZWNyZXQ="  # a Fernet key anyone can read: dev and tests only
 
 
 class ConfigError(RuntimeError):
@@ -43,6 +46,27 @@ def _seconds(key: str, value) -> float:
     if not 0 <= seconds <= 3600:  # NaN fails too
         raise ConfigError(f"{key} must be a number of seconds between 0 and 3600, e.g. 5 (got {value!r}).")
     return seconds
+
+
+MAKE_A_CALENDAR_KEY = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+
+
+def _check_calendar_key(value, env: str) -> None:
+    """CALENDAR_KEY, when set, is one or more Fernet keys (comma-separated); production never uses the
+    development key, which anyone can read in this file."""
+    if not value:
+        return
+    keys = [key.strip() for key in str(value).split(",")]
+    for key in keys:
+        try:
+            ok = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (ValueError, binascii.Error):
+            ok = False
+        if not ok:
+            raise ConfigError(f"CALENDAR_KEY must be Fernet keys separated by commas; make one with: "
+                              f"{MAKE_A_CALENDAR_KEY}")
+    if env == "production" and _DEV_CALENDAR_KEY in keys:
+        raise ConfigError(f"CALENDAR_KEY is the development key; make a real one with: {MAKE_A_CALENDAR_KEY}")
 
 
 def _database_url(url: str) -> str:
@@ -145,6 +169,10 @@ def defaults(env: str) -> dict:
         # Single sign-on: {name: provider settings} (see oidc_providers()); empty = e-mailed links only.
         "OIDC_PROVIDERS": {},
         "OIDC_HTTP_TIMEOUT": 10,  # seconds for each call to a provider (discovery, keys, token)
+        # Calendars (portal/calendars/): the Fernet key(s) sealing secret iCal addresses and CalDAV app
+        # passwords, comma-separated, the first sealing, all opening (a new key first rotates). Without
+        # one (production), people can't connect a calendar; development and testing use a fixed key.
+        "CALENDAR_KEY": None,
     }
 
 
@@ -158,7 +186,7 @@ def from_environment(environ: Mapping[str, str]) -> dict:
     out: dict = {}
     text = ("SECRET_KEY", "PORTAL_BASE_URL", "SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM",
             "REDIS_URL", "COMPANY_NAME", "DEFAULT_TIMEZONE", "DEV_MAIL_DIR", "PHOTO_DIR", "MEDIA_DIR",
-            "VIDEO_LINK_TEMPLATE", "LOG_FORMAT", "METRICS_TOKEN",
+            "VIDEO_LINK_TEMPLATE", "LOG_FORMAT", "METRICS_TOKEN", "CALENDAR_KEY",
             *RATE_LIMIT_SETTINGS)
     whole = ("SMTP_PORT", "INVITATION_EXPIRY_HOURS", "MEETING_CHANGE_CUTOFF_HOURS", "WRITTEN_ANSWER_DAYS",
              "OUTBOX_LEASE_SECONDS", "OUTBOX_DEAD_RETENTION_DAYS", "RETENTION_DAYS", "TRUSTED_PROXY_HOPS",
@@ -322,6 +350,8 @@ def build(overrides: Mapping | None = None, environ: Mapping[str, str] | None = 
     config.update(overrides)
     if not config.get("SECRET_KEY") and env in ("development", "testing"):
         config["SECRET_KEY"] = _DEV_SECRET_KEY
+    if not config.get("CALENDAR_KEY") and env in ("development", "testing"):
+        config["CALENDAR_KEY"] = _DEV_CALENDAR_KEY
     config["SQLALCHEMY_DATABASE_URI"] = _database_url(config["SQLALCHEMY_DATABASE_URI"])
     if not config.get("RATELIMIT_STORAGE_URI"):
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
@@ -370,6 +400,7 @@ def validate(config: Mapping) -> None:
         raise ConfigError(f"LOG_FORMAT must be json or text (got {config['LOG_FORMAT']!r}).")
     if config["METRICS_TOKEN"] is not None and len(str(config["METRICS_TOKEN"])) < 32:
         raise ConfigError(f"METRICS_TOKEN must be at least 32 characters; make one with: {MAKE_A_KEY}")
+    _check_calendar_key(config.get("CALENDAR_KEY"), env)
     if env in ("development", "testing"):
         return
     key = config.get("SECRET_KEY") or ""

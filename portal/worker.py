@@ -8,18 +8,23 @@ import time
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from .analytics.rollup import ensure_blocks, refresh_due
 from .auth.services import send_sign_in_links
+from .calendars.background import Background
+from .calendars.background import refresh_due as refresh_calendars
 from .database import refresh_statistics
 from .extensions import db
 from .mail.tasks import OUTBOX_PASS_LIMIT, DrainResult, drain_outbox
+from .meetings.calendar_sync import write_due as write_calendars
 from .meetings.tasks import run_due
 from .office_hours.tasks import run_due as run_hours_due
 from .timeutil import utcnow
 
 logger = logging.getLogger("portal.mail.tasks")  # the worker's lines keep the name operators grep for
 STATISTICS_EVERY = timedelta(hours=24)  # SQLite's planner figures (database.refresh_statistics)
+ONCE_WAITS_FOR_CALENDARS = 15.0  # seconds: ``--once`` stores the calendar reads and writes it started
 
 
 def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: False) -> DrainResult:
@@ -29,10 +34,30 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
     unanswered invitations, queue halfway reminders) and the office hours chores
     (``portal.office_hours.tasks.run_due``: windows ahead, go-live mails, talks and windows ending on
     time), so whatever they queue goes out in the same pass, and recounts the analytics cells that changed (``portal.analytics.rollup.refresh_due``). They commit per conversation and never raise for one bad row.
-    On SQLite it also refreshes the query planner's figures when it starts and daily.
+    It also stores the calendar reads and writes that finished and starts the ones due
+    (``_calendar_pass``). On SQLite it also refreshes the query planner's figures when it starts and daily.
     """
     total = DrainResult()
     statistics_at = None
+    calendars = Background()
+    try:
+        return _loop(total, statistics_at, calendars, interval, once, should_stop)
+    finally:
+        calendars.shutdown()
+
+
+def _calendar_pass(calendars: Background, once: bool) -> None:
+    """Store the calendar reads and writes that finished, start the ones due (people's calendars read
+    every few minutes, conversations written to CalDAV calendars); they run in threads, off this pass."""
+    calendars.collect()
+    refresh_calendars(calendars, utcnow())
+    write_calendars(calendars, current_app.config.get("CALENDAR_KEY"), utcnow())
+    db.session.commit()
+    if once:
+        calendars.collect(ONCE_WAITS_FOR_CALENDARS)
+
+
+def _loop(total, statistics_at, calendars, interval, once, should_stop) -> DrainResult:
     while True:
         try:
             if statistics_at is None:
@@ -46,6 +71,8 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
             run_due(utcnow())
             run_hours_due(utcnow())  # office hours: windows ahead, go-live mails, timers
             refresh_due(utcnow())  # recount analytics cells that changed, off the page's clock
+            db.session.commit()
+            _calendar_pass(calendars, once)
             db.session.commit()
             result = drain_outbox(should_stop=should_stop)  # a stop ends the pass after the message in flight
         except sa.exc.OperationalError as error:

@@ -19,7 +19,7 @@ import pytest
 PORTAL = Path(__file__).resolve().parent.parent / "portal"
 
 # Bottom to top. Each may import from any earlier one.
-LAYERS = ["mail", "auth", "audit", "texts", "people", "candidates", "feedback", "questions", "meetings", "office_hours",
+LAYERS = ["mail", "auth", "audit", "texts", "calendars", "people", "candidates", "feedback", "questions", "meetings", "office_hours",
           "recordings", "prepare", "analytics", "privacy", "main"]
 # Shared modules (portal/*.py) sit below every feature, except the ones that put the app together
 # (and the backup, which keeps every feature's folders).

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
+from ..calendars.models import CalendarBusy
 from ..extensions import db
 from ..i18n import _
 from ..people.availability import Slot, free_slots, within_hours
@@ -132,11 +133,14 @@ def _ranked(questions, profiles, team: str | None) -> list[tuple[StaffProfile, t
 
 
 def _busy_by_person(ids: list[int], now: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
-    """Each person's confirmed conversations not over yet (``free_times.person_busy`` for many at once)."""
+    """Each person's confirmed conversations not over yet and their own calendar's busy times
+    (``free_times.person_busy`` for many at once, one query)."""
     busy: dict[int, list] = {}
-    for staff_id, start, end in db.session.execute(
+    for staff_id, start, end in db.session.execute(sa.union_all(
             sa.select(Meeting.staff_id, Meeting.start_at, Meeting.end_at)
-            .where(Meeting.staff_id.in_(ids), Meeting.status == "confirmed", Meeting.end_at > now)):
+            .where(Meeting.staff_id.in_(ids), Meeting.status == "confirmed", Meeting.end_at > now),
+            sa.select(CalendarBusy.user_id, CalendarBusy.start_at, CalendarBusy.end_at)
+            .where(CalendarBusy.user_id.in_(ids), CalendarBusy.end_at > now))):
         busy.setdefault(staff_id, []).append((start, end))
     return busy
 

@@ -89,12 +89,14 @@ def _description(meeting: Meeting, agenda: list[str]) -> str:
     return "\n".join(lines)
 
 
-def ics_for(meeting: Meeting, method: str = "REQUEST") -> bytes:
-    """The invitation (``REQUEST``) or its withdrawal (``CANCEL``) for a conversation with a time.
+def ics_for(meeting: Meeting, method: str | None = "REQUEST") -> bytes:
+    """The invitation (``REQUEST``) or its withdrawal (``CANCEL``) for a conversation with a time; with
+    ``method`` None, the event as stored in the person's own calendar (CalDAV: no METHOD, and no
+    organizer or attendees, which would make their server send invitations of its own).
 
     SUMMARY and DESCRIPTION are written in the language being rendered: a caller mailing it wraps the
     call in ``i18n.language_of(recipient)`` (``attachment``'s ``reader``)."""
-    if method not in METHODS:
+    if method is not None and method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     if meeting.start_at is None or meeting.end_at is None:
         raise ValueError("only a conversation with a time has a calendar entry")
@@ -105,7 +107,8 @@ def ics_for(meeting: Meeting, method: str = "REQUEST") -> bytes:
     calendar = Calendar()
     calendar.add("prodid", f"-//{config['COMPANY_NAME']}//{config['PORTAL_NAME']}//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", method)
+    if method is not None:
+        calendar.add("method", method)
 
     event = Event()
     event.add("uid", meeting.uid)
@@ -118,13 +121,14 @@ def ics_for(meeting: Meeting, method: str = "REQUEST") -> bytes:
     if meeting.video_link:
         event.add("location", meeting.video_link)
         event.add("url", meeting.video_link)
-    organizer_email = parseaddr(config["MAIL_FROM"])[1] or "portal@localhost"
-    event.add("organizer", _address(organizer_email, config["COMPANY_NAME"]))
-    for user in (candidate.user, person):
-        # Both said yes in the portal; RSVP=FALSE because nobody reads replies sent to the organizer.
-        # A CANCEL lists the same attendees (RFC 5546: those whose copy is withdrawn).
-        event.add("attendee", _address(user.email, user.name, role="REQ-PARTICIPANT", partstat="ACCEPTED",
-                                       rsvp="FALSE"))
+    if method is not None:
+        organizer_email = parseaddr(config["MAIL_FROM"])[1] or "portal@localhost"
+        event.add("organizer", _address(organizer_email, config["COMPANY_NAME"]))
+        for user in (candidate.user, person):
+            # Both said yes in the portal; RSVP=FALSE because nobody reads replies sent to the organizer.
+            # A CANCEL lists the same attendees (RFC 5546: those whose copy is withdrawn).
+            event.add("attendee", _address(user.email, user.name, role="REQ-PARTICIPANT", partstat="ACCEPTED",
+                                           rsvp="FALSE"))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "OPAQUE")
     calendar.add_component(event)

@@ -1,5 +1,5 @@
 """Who is free when: the times a candidate may be offered with a person, from the person's free
-slots, both sides' confirmed conversations, the time office hours hold, the person's weekly cap and
+slots, both sides' confirmed conversations, the person's own calendar, the time office hours hold, the person's weekly cap and
 the candidate's decision deadline and hours. Reads only; ``requests`` asks, ``check_slots`` re-checks."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..calendars.services import busy_select, free_in_calendar
 from ..extensions import db
 from ..people.availability import Slot, free_slots, within_hours
 from ..timeutil import Fit, to_zone
@@ -28,25 +29,25 @@ def is_open(profile) -> bool:
 LONGEST = timedelta(days=1)
 
 
-def _intervals(where, exclude_id: int | None, now: datetime) -> list[tuple[datetime, datetime]]:
+def _confirmed(where, exclude_id: int | None, now: datetime):
     query = sa.select(Meeting.start_at, Meeting.end_at).where(where, Meeting.status == "confirmed",
                                                               Meeting.start_at > now - LONGEST, Meeting.end_at > now)
-    if exclude_id is not None:
-        query = query.where(Meeting.id != exclude_id)
-    return [tuple(row) for row in db.session.execute(query)]
+    return query if exclude_id is None else query.where(Meeting.id != exclude_id)
 
 
 def person_busy(staff_id: int, now: datetime, exclude_id: int | None = None):
-    """The person's confirmed conversations, and the time their office hours hold (``BookedUnit``
-    rows of a window: 15-minute units)."""
+    """The person's confirmed conversations, the busy times of their own calendar (as last read, one
+    UNION with the conversations), and the time their office hours hold (``BookedUnit`` rows of a
+    window: 15-minute units)."""
     unit = timedelta(minutes=BOOKING_UNIT_MINUTES)
     held = db.session.scalars(sa.select(BookedUnit.unit_start).where(
         BookedUnit.staff_id == staff_id, BookedUnit.window_id.is_not(None), BookedUnit.unit_start > now - unit))
-    return _intervals(Meeting.staff_id == staff_id, exclude_id, now) + [(start, start + unit) for start in held]
+    busy = sa.union_all(_confirmed(Meeting.staff_id == staff_id, exclude_id, now), busy_select(staff_id, now))
+    return [tuple(row) for row in db.session.execute(busy)] + [(start, start + unit) for start in held]
 
 
 def candidate_busy(candidate, now: datetime, exclude_id: int | None = None):
-    return _intervals(Meeting.candidate_id == candidate.id, exclude_id, now)
+    return [tuple(row) for row in db.session.execute(_confirmed(Meeting.candidate_id == candidate.id, exclude_id, now))]
 
 
 def free_for(candidate, profile, length: int, now: datetime, busy, exclude_id=None) -> list[Slot]:
@@ -86,3 +87,10 @@ def offered_slots(candidate, profile, length: int, now: datetime, *, show_all: b
 
 def overlaps(start, end, intervals) -> bool:
     return any(start < b_end and b_start < end for b_start, b_end in intervals)
+
+
+def free_in_their_calendar(meeting: Meeting, start: datetime, now: datetime) -> bool:
+    """Just before ``meeting`` is confirmed (or moved) at ``start``: the person's own calendar, read once
+    more, still has that time free (no calendar: free). Call it before writing anything, so no write lock
+    is held while their calendar server answers (a few seconds at most)."""
+    return free_in_calendar(meeting.staff_id, start, start + timedelta(minutes=meeting.length_minutes), now)

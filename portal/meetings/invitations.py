@@ -31,7 +31,7 @@ from .calendar import agenda_questions, video_link_for
 from .capacity import lock_person
 from .links import InviteError, clean_text, meeting_for_token
 from .models import CounterTime, Meeting, ProposedSlot, Status
-from .free_times import Offered, offered_slots
+from .free_times import Offered, free_in_their_calendar, offered_slots
 from .states import confirm, still_free, transition
 from .written import mail_written_link
 
@@ -128,6 +128,9 @@ def accept_invitation(raw: str, slot_id: int | None) -> Accepted:
             raise InviteError(_("Choose one of the proposed times."), "slot")
         if slot.start_at <= utcnow():
             raise InviteError(_("That time has already passed. Choose a later one, or propose another time."), "slot")
+        if not free_in_their_calendar(meeting, slot.start_at, utcnow()):
+            raise InviteError(_("That time is no longer free in your calendar. Choose another one, or propose "
+                                "other times."), "slot")
         _use(link, "accept")
         confirm(meeting, slot.start_at, actor=person, video_link=video_link_for(meeting))
     record("meeting.accepted", f"{person.name} accepted the conversation", actor=person,

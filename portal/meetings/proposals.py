@@ -24,6 +24,7 @@ from . import notify
 from .capacity import lock_person
 from .calendar import video_link_for
 from .models import CounterTime, Meeting, MeetingTransition, ProposedSlot, Status
+from .free_times import free_in_their_calendar
 from .requests import MAX_SLOTS, RequestError, check_slots, choose_at_least_one, choose_at_most
 from .states import SlotTaken, TransitionRefused, confirm, end_conversation, still_free, transition
 
@@ -53,6 +54,9 @@ def accept_proposal(candidate, meeting: Meeting, time_id: int | None, now: datet
         raise RequestError(_("Choose one of the times %(name)s proposed.", name=first), "time")
     if time.start_at <= now:
         raise RequestError(_("That time has already passed. Choose a later one."), "time")
+    if not free_in_their_calendar(meeting, time.start_at, now):
+        raise RequestError(_("That time is no longer free in %(name)s's calendar. Choose another of %(name)s's "
+                             "times, or tell %(name)s none of them suits you.", name=first), "time")
     try:
         confirm(meeting, time.start_at, actor=by, video_link=video_link_for(meeting))
     except SlotTaken:

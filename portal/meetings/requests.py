@@ -26,7 +26,7 @@ from ..questions.models import Question
 from ..timeutil import format_datetime, to_zone
 from . import notify
 from .capacity import has_waiting, lock_person, week_counts
-from .free_times import (bookable_slots, candidate_busy, free_for, is_open, overlaps,
+from .free_times import (bookable_slots, candidate_busy, free_for, free_in_their_calendar, is_open, overlaps,
                          person_busy)
 from .models import FORMATS, LENGTHS, Meeting, MeetingTransition, ProposedSlot, meeting_question
 from .states import ACTIVE, SlotTaken, TransitionRefused, end_conversation, new_uid, reschedule, transition
@@ -283,6 +283,9 @@ def reschedule_meeting(candidate, meeting: Meeting, start: datetime | None, now:
         raise RequestError(_("%(name)s is no longer in the directory: ask your recruiter.",
                              name=meeting.staff.first_name))
     check_slots(candidate, meeting.staff.profile, [start], meeting.length_minutes, now, meeting.id, "start")
+    if not free_in_their_calendar(meeting, start, now):
+        raise RequestError(_("That time is no longer free in %(name)s's calendar. Here are the times still free.",
+                             name=meeting.staff.first_name), "start")
     by = by or candidate.user
     try:
         reschedule(meeting, start, actor=by)

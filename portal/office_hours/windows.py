@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
+from ..calendars.services import busy_overlapping
 from ..extensions import db
 from ..i18n import _, ngettext
 from ..meetings.models import BookedUnit, Meeting, Status
@@ -32,6 +33,7 @@ GO_LIVE_EARLY = timedelta(minutes=10)  # the go-live e-mail goes out, and the li
 LIVE_NOW_MINUTES = (15, 30, 45, 60, 90, 120)
 MIN_LEFT_TO_ADMIT = timedelta(minutes=5)
 CLASHES = "Clashes with a conversation or other office hours"  # a skipped window's note, when nobody is named
+CALENDAR_BUSY = "Clashes with a busy time in the person's own calendar"  # the same, from their connected calendar
 
 
 class HoursError(Exception):
@@ -99,6 +101,8 @@ def skip_note(window: HoursWindow) -> str:
                  when=format_datetime(other.start_at, zone))
     if not window.note or window.note == CLASHES:
         return _("Clashes with a conversation or other office hours")
+    if window.note == CALENDAR_BUSY:
+        return _("Clashes with a busy time in the person's own calendar")
     return window.note
 
 
@@ -159,6 +163,10 @@ def materialize(series: HoursSeries, now: datetime, weeks: int = WEEKS_AHEAD) ->
                 db.session.flush()
         except IntegrityError:  # another worker made it a moment ago
             continue
+        if busy_overlapping(series.staff_id, start, end) is not None:
+            window.status, window.note = WindowStatus.SKIPPED, CALENDAR_BUSY
+            made.append(window)
+            continue
         try:
             _hold(window, max(start, now))
         except IntegrityError:
@@ -191,7 +199,12 @@ def delete_series(series: HoursSeries, now: datetime, by) -> int:
 
 def _place(person, window: HoursWindow, field: str, now_live: bool = False) -> None:
     """Add ``window`` holding the person's time, or HoursError saying what is in the way (and no
-    window is left behind: nothing changed). ``now_live``: going live now (the advice differs)."""
+    window is left behind: nothing changed). ``now_live``: going live now (the advice differs, and the
+    person's own calendar isn't asked: they say they are free now)."""
+    busy = None if now_live else busy_overlapping(person.id, window.start_at, window.end_at)
+    if busy is not None:
+        raise HoursError(_("The person's own calendar is busy from %(when)s: choose another time.",
+                           when=format_datetime(busy[0], person.timezone)), field)
     try:
         with db.session.begin_nested():
             db.session.add(window)

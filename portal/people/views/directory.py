@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import SelectChoice
 
 from ...auth.models import User
+from ...calendars.services import busy_between
 from ...extensions import db
 from ...i18n import _
 from ...rendering import render, wants_fragment
@@ -74,9 +75,13 @@ def index():
 
 
 def _availability_by_day(profile, zone: str):
-    """Free time in the next two weeks as ranges per day, in the viewer's zone."""
-    today = to_zone(utcnow(), zone).date()
-    slots = free_slots(profile, today, today + timedelta(days=AVAILABILITY_DAYS - 1), timedelta(minutes=30), zone)
+    """Free time in the next two weeks as ranges per day, in the viewer's zone (less what the person's
+    own calendar says they're busy with)."""
+    now = utcnow()
+    today = to_zone(now, zone).date()
+    busy = busy_between([profile.user_id], now).get(profile.user_id, [])
+    slots = free_slots(profile, today, today + timedelta(days=AVAILABILITY_DAYS - 1), timedelta(minutes=30), zone,
+                       now=now, busy=busy)
     days: OrderedDict = OrderedDict()
     for start, end in merge_ranges(slots):
         days.setdefault(to_zone(start, zone).date(), []).append((start, end))

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import refresh
 from flask_login import current_user
 
+from ...calendars.services import connection_of
 from ...extensions import db
 from ...forms import show_error
 from ...i18n import _, current_language
@@ -41,6 +42,7 @@ def _page(profile, status=200, fragment=None, profile_form=None, window_form=Non
         time_off_form=time_off_form or TimeOffForm(),
         today=to_zone(utcnow(), profile.user.timezone).date(),
         notice=notice,
+        calendar=connection_of(profile.user_id),
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager
 
 from ...auth.models import User
 from ...database import contains_text
+from ...calendars.services import connection_of
 from ...extensions import db
 from ...forms import show_error
 from ...i18n import LANGUAGES, _, _l, current_locale, known_language
@@ -196,7 +197,8 @@ def language_names() -> dict[str, str]:
 
 
 def _person_form_page(form, profile=None, status=200):
-    return render("people/person_form.html", fragment="person_form", status=status, form=form, profile=profile)
+    return render("people/person_form.html", fragment="person_form", status=status, form=form, profile=profile,
+                  calendar=connection_of(profile.user_id) if profile is not None else None)
 
 
 @bp.route("/recruiter/people/new", methods=["GET", "POST"])

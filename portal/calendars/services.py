@@ -1,0 +1,276 @@
+"""A person's connected calendar: connecting (read once, so a wrong address or password is said at once),
+reading it again (conditionally, with backoff when it fails), and the busy times every computation of
+free times reads from our copy (``busy_select``, ``busy_between``), never from the calendar itself.
+
+Reading is split so that the network never runs inside a database transaction or a page: ``source_of``
+(database → a plain ``Source``), ``Source.read`` (network only, any thread), ``store_reading`` /
+``store_failure`` (back to the database).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..audit.services import record
+from ..extensions import db
+from ..mail.services import mail_domain
+from .busy import HORIZON_DAYS, busy_from_ical
+from .caldav import CalDAVCalendar
+from .errors import CalendarError
+from .feeds import fetch_feed, redact
+from .models import CalendarBusy, CalendarConnection
+from .sealing import SealingError, reseal, seal, unseal
+
+logger = logging.getLogger(__name__)
+
+REFRESH_EVERY = timedelta(minutes=5)
+BACKOFF_FIRST, BACKOFF_MOST = timedelta(minutes=5), timedelta(hours=6)
+PAST = timedelta(days=1)  # busy times are kept from a day back (a conversation may start before now)
+READ_TIMEOUT = 10.0  # the worker's reads
+CONNECT_TIMEOUT = 8.0  # the first read, while the person waits for the answer
+RECHECK_TIMEOUT = 3.0  # the look before a conversation is confirmed; past it, our copy decides
+MAX_ADDRESS = 2000
+SEALED = "sealed"  # the error when CALENDAR_KEY no longer opens what was sealed (not a CalendarError code)
+
+
+class CalendarsOff(Exception):
+    """No CALENDAR_KEY: this portal can't keep calendar secrets, so none can be connected."""
+
+
+def _keys() -> str:
+    keys = current_app.config.get("CALENDAR_KEY")
+    if not keys:
+        raise CalendarsOff("CALENDAR_KEY is not set")
+    return keys
+
+
+def calendars_on() -> bool:
+    return bool(current_app.config.get("CALENDAR_KEY"))
+
+
+@dataclass
+class Reading:
+    """What one read found: ``busy`` None when the calendar hasn't changed since ``marker``."""
+
+    busy: list[tuple[datetime, datetime]] | None
+    marker: str | None
+    last_modified: str | None
+    busy_until: datetime | None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Everything needed to read one calendar, with its secrets opened; no database, so any thread."""
+
+    connection_id: int
+    kind: str
+    address: str
+    username: str | None
+    password: str | None
+    zone: str
+    own_uids: str  # the portal's own conversations end their UID with this ("@<mail domain>")
+    marker: str | None = None
+    last_modified: str | None = None
+
+    def _busy(self, data, start: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+        return busy_from_ical(data, start, until, self.zone, ignore_uid=lambda uid: uid.endswith(self.own_uids))
+
+    def read(self, now: datetime, timeout: float = READ_TIMEOUT) -> Reading:
+        """The busy times from a day back to ``HORIZON_DAYS`` ahead, or "unchanged" (raises CalendarError)."""
+        start, until = now - PAST, now + timedelta(days=HORIZON_DAYS)
+        if self.kind == "ical":
+            got = fetch_feed(self.address, etag=self.marker, last_modified=self.last_modified, timeout=timeout)
+            if not got.changed:
+                return Reading(None, got.etag, got.last_modified, None)
+            return Reading(self._busy(got.data, start, until), got.etag, got.last_modified, until)
+        with CalDAVCalendar(self.address, self.username or "", self.password or "", timeout=timeout) as calendar:
+            marker = calendar.state()
+            if marker is not None and marker == self.marker:
+                return Reading(None, marker, None, None)
+            return Reading(self._busy(calendar.events_between(start, until), start, until), marker, None, until)
+
+
+def source_of(connection: CalendarConnection, now: datetime, *, full: bool = False) -> Source:
+    """``connection`` ready to read; conditional unless ``full`` or our busy times run short of the
+    horizon (a calendar that never changes still has its weekly events expanded further ahead)."""
+    keys = _keys()
+    short = connection.busy_until is None or connection.busy_until < now + timedelta(days=HORIZON_DAYS - 1)
+    conditional = not (full or short)
+    return Source(connection.id, connection.kind, unseal(connection.address, keys),
+                  unseal(connection.username, keys) if connection.username else None,
+                  unseal(connection.password, keys) if connection.password else None,
+                  connection.user.timezone if connection.user else "UTC", "@" + mail_domain(),
+                  connection.marker if conditional else None, connection.last_modified if conditional else None)
+
+
+def store_reading(connection: CalendarConnection, reading: Reading, now: datetime) -> None:
+    """Our copy now matches the calendar (flush, no commit)."""
+    if reading.busy is not None:
+        db.session.execute(sa.delete(CalendarBusy).where(CalendarBusy.user_id == connection.user_id))
+        db.session.add_all(CalendarBusy(user_id=connection.user_id, start_at=start, end_at=end)
+                           for start, end in reading.busy)
+        connection.busy_until = reading.busy_until
+    connection.marker, connection.last_modified = reading.marker, reading.last_modified
+    connection.read_at = connection.tried_at = now
+    connection.error = connection.error_since = None
+    connection.failures = 0
+    connection.next_read_at = now + REFRESH_EVERY
+    db.session.flush()
+
+
+def store_failure(connection: CalendarConnection, code: str, now: datetime) -> None:
+    """The read failed: say why on the person's page, keep the busy times we had, try again later and
+    later (5 minutes, doubling, at most 6 hours)."""
+    connection.tried_at = now
+    if connection.error is None:
+        connection.error_since = now
+    connection.error = code
+    connection.failures += 1
+    connection.next_read_at = now + min(BACKOFF_FIRST * 2 ** (connection.failures - 1), BACKOFF_MOST)
+    db.session.flush()
+
+
+def read_and_store(connection: CalendarConnection, now: datetime, *, timeout: float, full: bool = False) -> bool:
+    """Read ``connection`` here and now (True if it worked), recording the outcome either way."""
+    try:
+        reading = source_of(connection, now, full=full).read(now, timeout)
+    except SealingError:
+        logger.error("calendar %s: CALENDAR_KEY no longer opens its sealed address", connection.id)
+        store_failure(connection, SEALED, now)
+        return False
+    except CalendarError as error:
+        logger.info("calendar %s (%s) not read: %s", connection.id, connection.shown_as, error)
+        store_failure(connection, error.code, now)
+        return False
+    store_reading(connection, reading, now)
+    return True
+
+
+# --- connecting -------------------------------------------------------------------------------------
+
+
+def connection_of(user_id: int) -> CalendarConnection | None:
+    return db.session.scalar(sa.select(CalendarConnection).where(CalendarConnection.user_id == user_id))
+
+
+def _clean_address(address: str) -> str:
+    address = (address or "").strip()
+    if not address or len(address) > MAX_ADDRESS or any(c.isspace() for c in address):
+        raise CalendarError("bad_address", "empty, too long or with spaces")
+    scheme = address.partition("://")[0].lower()
+    if scheme not in ("http", "https", "webcal", "webcals"):
+        raise CalendarError("bad_address", "not an http(s) or webcal address")
+    return address
+
+
+def connect(user, kind: str, address: str, username: str = "", password: str = "", *, by, now: datetime
+            ) -> CalendarConnection:
+    """Connect ``user``'s calendar, replacing any other: read it once first, so a wrong address or
+    password is refused with its reason and nothing is stored (CalendarError). Flushes; the caller commits."""
+    keys = _keys()
+    if kind not in ("ical", "caldav"):
+        raise CalendarError("bad_address", "unknown kind")
+    address = _clean_address(address)
+    if kind == "caldav":
+        if not username.strip() or not password:
+            raise CalendarError("refused_credentials", "a user name and an app password are needed")
+        with CalDAVCalendar(address, username.strip(), password, timeout=CONNECT_TIMEOUT) as calendar:
+            address = calendar.discover()
+    source = Source(0, kind, address, username.strip() or None, password or None, user.timezone or "UTC",
+                    "@" + mail_domain())
+    reading = source.read(now, CONNECT_TIMEOUT)
+    disconnect(user, by=None)
+    connection = CalendarConnection(
+        user_id=user.id, kind=kind, address=seal(address, keys), shown_as=redact(address),
+        username=seal(username.strip(), keys) if kind == "caldav" else None,
+        password=seal(password, keys) if kind == "caldav" else None, next_read_at=now,
+        created_by_id=getattr(by, "id", None), created_at=now)
+    db.session.add(connection)
+    db.session.flush()
+    store_reading(connection, reading, now)
+    how = "a CalDAV calendar" if kind == "caldav" else "a calendar's secret address"
+    record("calendar.connected", f"{by.name} connected {how} ({connection.shown_as}) for {user.name}",
+           actor=by, subject=user)
+    return connection
+
+
+def disconnect(user, *, by) -> bool:
+    """Forget ``user``'s calendar: its sealed secrets, busy times and what we wrote where (events already
+    in the calendar stay there). ``by`` None: replaced by a new connection, not recorded."""
+    connection = connection_of(user.id)
+    if connection is None:
+        return False
+    db.session.execute(sa.delete(CalendarBusy).where(CalendarBusy.user_id == user.id))
+    db.session.delete(connection)
+    db.session.flush()
+    if by is not None:
+        record("calendar.disconnected", f"{by.name} disconnected the calendar of {user.name}", actor=by,
+               subject=user)
+    return True
+
+
+# --- what the rest of the portal reads --------------------------------------------------------------
+
+
+def busy_select(user_id, since: datetime):
+    """(start_at, end_at) of the person's calendar busy times that end after ``since``: a SELECT to put in a
+    UNION with other busy times (no round trip of its own)."""
+    return sa.select(CalendarBusy.start_at, CalendarBusy.end_at).where(CalendarBusy.user_id == user_id,
+                                                                       CalendarBusy.end_at > since)
+
+
+def busy_between(user_ids, since: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Each person's calendar busy times ending after ``since``, in one query."""
+    ids = list(user_ids)
+    found: dict[int, list] = {}
+    if not ids:
+        return found
+    rows = db.session.execute(sa.select(CalendarBusy.user_id, CalendarBusy.start_at, CalendarBusy.end_at)
+                              .where(CalendarBusy.user_id.in_(ids), CalendarBusy.end_at > since))
+    for user_id, start, end in rows:
+        found.setdefault(user_id, []).append((start, end))
+    return found
+
+
+def busy_count(user_id: int, now: datetime) -> int:
+    """How many busy times ahead our copy of the person's calendar holds (the page says so)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(CalendarBusy).where(
+        CalendarBusy.user_id == user_id, CalendarBusy.end_at > now)) or 0
+
+
+def busy_overlapping(user_id: int, start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """The first of the person's calendar busy times overlapping [start, end), as last read."""
+    row = db.session.execute(sa.select(CalendarBusy.start_at, CalendarBusy.end_at).where(
+        CalendarBusy.user_id == user_id, CalendarBusy.start_at < end, CalendarBusy.end_at > start)
+        .order_by(CalendarBusy.start_at).limit(1)).first()
+    return tuple(row) if row is not None else None
+
+
+def free_in_calendar(user_id: int, start: datetime, end: datetime, now: datetime) -> bool:
+    """Before a conversation is confirmed: read the person's calendar once more (a few seconds at most;
+    a calendar that doesn't answer leaves our copy to decide) and say whether [start, end) is free."""
+    connection = connection_of(user_id)
+    if connection is None:
+        return True
+    read_and_store(connection, now, timeout=RECHECK_TIMEOUT)
+    return busy_overlapping(user_id, start, end) is None
+
+
+def reseal_all() -> int:
+    """Seal every calendar secret again with CALENDAR_KEY's first key (after a new key was put first);
+    how many calendars. A secret no key opens raises SealingError, and nothing is changed."""
+    keys = _keys()
+    connections = list(db.session.scalars(sa.select(CalendarConnection)))
+    for connection in connections:
+        connection.address = reseal(connection.address, keys)
+        if connection.username:
+            connection.username = reseal(connection.username, keys)
+        if connection.password:
+            connection.password = reseal(connection.password, keys)
+    db.session.flush()
+    return len(connections)
