@@ -69,6 +69,7 @@ ACCESS = {
     "analytics.chart": ("GET", {"spec": "made-up"}, R404),
     "meetings.show": ("GET", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.ics": ("GET", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
+    "meetings.move": ("GET", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.cancel": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.reschedule": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "meetings.follow_up": ("POST", {"meeting_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),

@@ -60,7 +60,9 @@ CANDIDATE = [
     Page("candidate", "/meetings", 6),
     Page("candidate", "/meetings/{waiting}", 10),
     Page("candidate", "/meetings/{invited}", 10),
-    Page("candidate", "/meetings/{ahead}", 15),
+    Page("candidate", "/meetings/{ahead}", 8),  # its other free times: on the move page, when asked for
+    Page("candidate", "/meetings/{ahead}/move", 15, shows=r"<option value=|Grown"),
+    Page("candidate", "/meetings/{ahead}/move", 15, shows=r"<option value=", htmx=True),
     Page("candidate", "/meetings/{over}", 9),
     Page("candidate", "/meetings/{in_writing}", 15),
     Page("candidate", "/meetings/{proposed}", 11, shows=r"value=\"\d+\"|Grown"),

@@ -19,6 +19,7 @@ ROUTES = {
     "meetings.index": ("GET", "/meetings"),
     "meetings.show": ("GET", "/meetings/{id}"),
     "meetings.ics": ("GET", "/meetings/{id}.ics"),
+    "meetings.move": ("GET", "/meetings/{id}/move"),
     "meetings.cancel": ("POST", "/meetings/{id}/cancel"),
     "meetings.reschedule": ("POST", "/meetings/{id}/reschedule"),
     "meetings.follow_up": ("POST", "/meetings/{id}/follow-up"),

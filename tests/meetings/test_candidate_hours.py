@@ -117,7 +117,7 @@ def test_moving_a_conversation_offers_the_candidates_day_first(world):
         meeting = make_meeting(ids["candidate"], ids["lena"], "confirmed", start=start, history=False)
         db.session.commit()
         meeting_id = meeting.id
-    html = unescape(client.get(f"/meetings/{meeting_id}").get_data(as_text=True))
+    html = unescape(client.get(f"/meetings/{meeting_id}/move").get_data(as_text=True))
     options = re.findall(r'<option value="[^"]+">([^<]+)</option>', html)
     assert options and all("for you" not in o for o in options)
     assert not any(o.startswith(("03:", "04:", "05:", "06:")) for o in options)

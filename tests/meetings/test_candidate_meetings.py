@@ -111,11 +111,16 @@ def test_a_confirmed_conversation_shows_its_time_calendar_and_changes(world):
     assert "Wed 5 Mar 2031, 15:00 CET (Europe/Berlin) for Amara" in html
     assert f'href="/meetings/{meeting_id}.ics" download data-hx-boost="false">' in html
     assert "You can move or cancel it until Tue 4 Mar 2031, 21:00 EST (America/New_York), 12 hours before" in html
-    # Other free times (12 hours or more from now), grouped by day, in both zones; not the current one.
+    # The other free times are a link away (worked out when asked for), not on the page itself.
+    assert f'<a href="/meetings/{meeting_id}/move#move"' in html and "Move to another time</a>" in html
+    assert 'name="start"' not in html and "<optgroup" not in html
+    assert 'id="cancel-heading">Cancel it' in html and "How did it go?" not in html
+    # The move page: other free times (12 hours or more from now), grouped by day, in both zones; not
+    # the current one.
+    html = page(world, f"/meetings/{meeting_id}/move")
     assert '<optgroup label="Thu 6 Mar 2031">' in html
     assert f'<option value="{value(at(6, 14))}">09:00–09:30 EST (15:00 CET for Amara)</option>' in html
     assert value(WEDNESDAY) not in html and value(at(3, 14)) not in html
-    assert 'id="cancel-heading">Cancel it' in html and "How did it go?" not in html
 
 
 def test_the_calendar_file_of_a_confirmed_conversation(world):

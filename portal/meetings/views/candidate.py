@@ -12,6 +12,7 @@ from collections import OrderedDict
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
+from htmx_flask import make_response as htmx_response
 from wtforms import SelectChoice
 
 from ...extensions import db
@@ -34,6 +35,7 @@ from ..free_times import Offered, is_open, offered_slots
 from ..requests import (GROUPS, MAX_SLOTS, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting,
                         candidate_meetings, change_cutoff, change_deadline, create_request, get_meeting, group_conversations,
                         has_started, history, is_over, record_follow_up, report_no_show, reschedule_meeting)
+from ..requests import _too_late  # the words a refused move says (the service's own)
 
 def _candidacy():
     candidacy = current_user.candidacy
@@ -163,12 +165,17 @@ def _new_times(candidacy, meeting, now) -> dict:
 
 
 def _page(candidacy, meeting, *, status: int = 200, notice: str | None = None, error: str | None = None,
-          **forms):
-    """The conversation page, or just its #meeting section for htmx (every action swaps that)."""
+          moving: bool = False, fragment: str = "meeting", **forms):
+    """The conversation page, or just its #meeting section for htmx (every action swaps that).
+
+    ``moving``: the candidate asked to move it (the move page, a refused move), so its #move section
+    lists the other free times; those cost the person's free times over two weeks, so the page
+    otherwise offers only a link to them."""
     now = utcnow()
     forms = {"cancel_form": CancelForm(formdata=None), "reschedule_form": RescheduleForm(formdata=None),
              "follow_up_form": FollowUpForm(formdata=None), "action_form": ActionForm(formdata=None), **forms}
-    if can_reschedule(meeting, now):
+    moving = moving and can_reschedule(meeting, now)
+    if moving:
         forms["reschedule_form"].start.choices = _new_times(candidacy, meeting, now)
     forms.setdefault("proposal_form", ProposalForm(formdata=None))
     forms.setdefault("new_times_form", NewTimesForm(formdata=None))
@@ -180,7 +187,8 @@ def _page(candidacy, meeting, *, status: int = 200, notice: str | None = None, e
                       and meeting.start_at is None)  # never booked: not one confirmed from a proposal, then cancelled
     again = rebook(meeting) if meeting.status == "no_show" or after_proposal else None
     return render(
-        "meetings/show.html", fragment="meeting", status=status, meeting=meeting, person=meeting.staff,
+        "meetings/show.html", fragment=fragment, status=status, meeting=meeting, person=meeting.staff,
+        moving=moving,
         alternatives=others, rebook=again,
         profile=meeting.staff.profile, questions=agenda(meeting), history=history(meeting),
         zone=candidacy.user.timezone, notice=notice, error=error, can_cancel=can_cancel(meeting, now),
@@ -211,6 +219,23 @@ def show(meeting_id: int):
     return _page(candidacy, _meeting_or_404(candidacy, meeting_id))
 
 
+@bp.get("/meetings/<int:meeting_id>/move")
+@role_required("candidate")
+def move(meeting_id: int):
+    """The other free times to move a confirmed conversation to: the conversation page with them in its
+    #move section (htmx: just that section, in place of the link that asked). A conversation that can
+    no longer be moved shows its page with the reason instead (htmx: the whole #meeting, refreshed)."""
+    candidacy = _candidacy()
+    meeting = _meeting_or_404(candidacy, meeting_id)
+    if meeting.format == "written":  # answers in writing have no time to move (nor a calendar file)
+        abort(404)
+    if can_reschedule(meeting, utcnow()):
+        return _page(candidacy, meeting, moving=True, fragment="move")
+    why = _too_late("move") if meeting.status == "confirmed" else _("Only a confirmed conversation can be moved.")
+    response = _page(candidacy, meeting, error=str(why))
+    return htmx_response(response, retarget="#meeting", reswap="outerHTML") if wants_fragment() else response
+
+
 @bp.get("/meetings/<int:meeting_id>.ics")
 @role_required("candidate")
 def ics(meeting_id: int):
@@ -227,8 +252,9 @@ def ics(meeting_id: int):
 # --- changing -------------------------------------------------------------------------------------
 
 
-def _act(meeting_id: int, form, action, success: str, form_key: str):
-    """Validate, run ``action(candidacy, meeting, form, now)``; PRG or the fresh section, else 422."""
+def _act(meeting_id: int, form, action, success: str, form_key: str, *, moving: bool = False):
+    """Validate, run ``action(candidacy, meeting, form, now)``; PRG or the fresh section, else 422
+    (``moving``: with the other free times listed again, for a refused move)."""
     candidacy = _candidacy()
     meeting = _meeting_or_404(candidacy, meeting_id)
     error = None
@@ -245,7 +271,7 @@ def _act(meeting_id: int, form, action, success: str, form_key: str):
                 return _page(candidacy, meeting, notice=success)
             flash(success, "success")
             return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    return _page(candidacy, meeting, status=422, error=error, **{form_key: form})
+    return _page(candidacy, meeting, status=422, error=error, moving=moving, **{form_key: form})
 
 
 @bp.post("/meetings/<int:meeting_id>/cancel")
@@ -259,7 +285,8 @@ def cancel(meeting_id: int):
 @role_required("candidate")
 def reschedule(meeting_id: int):
     return _act(meeting_id, RescheduleForm(), lambda c, m, f, now: reschedule_meeting(c, m, f.start_at, now),
-                _("Moved. Both of you get the new time and an updated calendar entry."), "reschedule_form")
+                _("Moved. Both of you get the new time and an updated calendar entry."), "reschedule_form",
+                moving=True)
 
 
 @bp.post("/meetings/<int:meeting_id>/follow-up")
