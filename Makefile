@@ -81,6 +81,7 @@ run: $(STAMP) translations
 	@echo "           or the demo candidate jordan.lee@example.com"
 	@echo "  then open the link from the mailbox at $(PORTAL_BASE_URL)/dev/mail"
 	@echo "  (admin: alex.kim@northwind.example, staff: amara.okafor@northwind.example)"
+	@echo "  Calendars: Amara connects CalDAV at http://127.0.0.1:5232/ (user amara, app password demo-calendar)"
 	@echo
 	PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
 

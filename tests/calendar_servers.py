@@ -297,7 +297,8 @@ MKCALENDAR = """<?xml version="1.0" encoding="utf-8"?>
 class RadicaleServer:
     """Radicale in a subprocess, its files under ``folder``; ``url`` is "http://127.0.0.1:PORT/"."""
 
-    def __init__(self, folder: Path | str):
+    def __init__(self, folder: Path | str, port: int | None = None):
+        self.port = port  # None: a free one (tests); tools/dev_calendar.py asks for a fixed one
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.users_file = self.folder / "users"
@@ -310,7 +311,7 @@ class RadicaleServer:
     def start(self, attempts: int = 3) -> Self:
         """Start on a free port and wait until it answers (a port taken meanwhile: another one)."""
         for _ in range(attempts):
-            port = free_port()
+            port = self.port or free_port()
             config = self.folder / "config"
             config.write_text(RADICALE_CONFIG.format(port=port, users=self.users_file,
                                                      storage=self.folder / "collections"))

@@ -19,7 +19,9 @@ from portal.calendars.models import CalendarBusy, CalendarConnection, WrittenEve
 from portal.calendars.services import connect, connection_of, read_and_store
 from portal.extensions import db
 from portal.meetings.calendar_sync import write_due
+from portal.meetings import notify
 from portal.meetings.free_times import bookable_slots
+from portal.meetings.invitations import InviteError, accept_invitation
 from portal.meetings.proposals import accept_proposal
 from portal.meetings.requests import RequestData, RequestError, create_request, reschedule_meeting
 from portal.meetings.states import end_conversation
@@ -93,6 +95,24 @@ def test_a_confirm_reads_the_calendar_once_more(world, feed_server):
     feed_server.set("tom", ics(STANDUP))  # the dentist moved
     accept_proposal(jordan, meeting, time_id, T0)
     assert (meeting.status, meeting.start_at) == ("confirmed", utc(5, 14))
+
+
+def test_the_person_accepting_from_the_email_is_told_their_calendar_is_now_busy(world, feed_server):
+    """The invitation's time was free when Jordan asked; Tom's calendar fills it before he clicks Accept."""
+    _app, tom, jordan = world
+    feed_server.set("tom", ics(STANDUP))
+    connect(tom, "ical", feed_server.url_for("tom"), by=tom, now=T0)
+    meeting = make_meeting(jordan, tom, "invited", slots=[utc(5, 14)])
+    raw, _token = notify.invitation_token(meeting, notify.ACCEPT, T0 + timedelta(days=3))
+    db.session.commit()
+    feed_server.set("tom", ics(STANDUP, vevent("dentist", datetime(2031, 3, 5, 14), datetime(2031, 3, 5, 15),
+                                               tzid=LONDON)))
+    with pytest.raises(InviteError, match="That time is no longer free in your calendar"):
+        accept_invitation(raw, meeting.slots[0].id)
+    db.session.rollback()  # as the view does: the link stays unused
+    assert meeting.status == "invited"
+    feed_server.set("tom", ics(STANDUP))
+    assert accept_invitation(raw, meeting.slots[0].id).meeting.status == "confirmed"
 
 
 def test_a_failing_calendar_keeps_what_it_said_and_is_tried_later_and_later(world, feed_server):

@@ -76,13 +76,19 @@ def test_a_new_key_first_reseals_and_the_old_one_can_go(make_app, frozen, feed_s
         db.session.commit()
         sealed = connection_of(tom.id).address
         app.config["CALENDAR_KEY"] = f"{new},{old}"
-        assert reseal_all() == 1
         db.session.commit()
+        answer = app.test_cli_runner().invoke(args=["calendars", "reseal"])
+        assert (answer.exit_code, answer.output.strip()) == (0, "Resealed 1 calendar(s) with the first key of "
+                                                                "CALENDAR_KEY.")
+        db.session.expire_all()
         assert connection_of(tom.id).address != sealed
         app.config["CALENDAR_KEY"] = new  # the old key retired
         assert read_and_store(connection_of(tom.id), T0, timeout=2) is True
         app.config["CALENDAR_KEY"] = new_key()  # a key that never sealed it
         with pytest.raises(SealingError):
             reseal_all()
+        db.session.rollback()
+        answer = app.test_cli_runner().invoke(args=["calendars", "reseal"])
+        assert answer.exit_code == 1 and "Nothing changed" in answer.output
         assert read_and_store(connection_of(tom.id), T0, timeout=2) is False
         assert connection_of(tom.id).error == "sealed"
