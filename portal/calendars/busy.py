@@ -12,6 +12,11 @@ decides what counts as busy:
 * an event with a DATE-TIME start and neither DTEND nor DURATION lasts no time and is left out;
 * VFREEBUSY periods of type BUSY, BUSY-TENTATIVE and BUSY-UNAVAILABLE are busy (FREE is not).
 
+One broken part spoils only itself: a component that can't be read (a malformed FREEBUSY line: only
+that line), an event without DTSTART or with two UIDs, a series whose rule can't be expanded are left
+out (and counted in ``skipped``), and an unknown X-WR-TIMEZONE is ignored (times read as written). Only
+text in which no VCALENDAR can be read at all is "not a calendar".
+
 The work is bounded: at most :data:`MAX_OCCURRENCES` occurrences are read from one call. A calendar
 holding more in the window (a rule repeating every minute) gives its first ones per series and no
 more, series after series until the budget is spent: a busy picture with holes rather than a worker
@@ -40,13 +45,15 @@ Interval = tuple[datetime, datetime]
 
 
 def busy_from_ical(data: bytes | str | list[bytes | str], start: datetime, end: datetime, zone: str, *,
-                   ignore_uid: Callable[[str], bool] = lambda uid: False) -> list[Interval]:
+                   ignore_uid: Callable[[str], bool] = lambda uid: False,
+                   skipped: list[str] | None = None) -> list[Interval]:
     """Busy intervals in ``[start, end)``: aware UTC, sorted, with overlapping and touching ones merged.
 
     ``data`` is one iCalendar text (it may hold several VCALENDARs one after the other, as a CalDAV
     REPORT's objects do when joined) or a list of them. ``zone`` is the person's IANA zone, for
     all-day and floating events. ``ignore_uid(uid)`` true leaves an event out (the portal's own).
-    Raises CalendarError("not_a_calendar") when the text is not iCalendar.
+    ``skipped``, when given, gets a short note (no content of the events) for each broken part left out.
+    Raises CalendarError("not_a_calendar") when the text is not iCalendar (no VCALENDAR in it can be read).
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be timezone-aware")
@@ -59,14 +66,16 @@ def busy_from_ical(data: bytes | str | list[bytes | str], start: datetime, end: 
         return []
     intervals: list[Interval] = []
     budget = [MAX_OCCURRENCES]
-    for calendar in _calendars(data):
-        intervals.extend(_event_intervals(calendar, start, end, local, ignore_uid, budget))
+    skipped = [] if skipped is None else skipped
+    for calendar in _calendars(data, skipped):
+        intervals.extend(_event_intervals(calendar, start, end, local, ignore_uid, budget, skipped))
         intervals.extend(_freebusy_intervals(calendar))
     return merge(clip(intervals, start, end))
 
 
-def _calendars(data: bytes | str | list[bytes | str]) -> list[icalendar.Calendar]:
-    """Every VCALENDAR in ``data``; CalendarError("not_a_calendar") for anything else."""
+def _calendars(data: bytes | str | list[bytes | str], skipped: list[str]) -> list[icalendar.Calendar]:
+    """Every VCALENDAR in ``data``, its unreadable components left out; CalendarError("not_a_calendar")
+    when a text doesn't start as iCalendar or no VCALENDAR in it can be read."""
     texts = data if isinstance(data, list) else [data]
     calendars = []
     for text in texts:
@@ -77,8 +86,8 @@ def _calendars(data: bytes | str | list[bytes | str]) -> list[icalendar.Calendar
             raise CalendarError("not_a_calendar", "the text is not iCalendar (no BEGIN:VCALENDAR)")
         try:
             components = icalendar.Calendar.from_ical(text, multiple=True)
-        except (ValueError, KeyError, IndexError, TypeError) as error:
-            raise CalendarError("not_a_calendar", f"unreadable iCalendar ({type(error).__name__})") from None
+        except _UNREADABLE:
+            components = _read_piece_by_piece(text, skipped)
         found = [component for component in components if component.name == "VCALENDAR"]
         if not found:
             raise CalendarError("not_a_calendar", "no VCALENDAR in the text")
@@ -86,27 +95,130 @@ def _calendars(data: bytes | str | list[bytes | str]) -> list[icalendar.Calendar
     return calendars
 
 
-def _event_intervals(calendar: icalendar.Calendar, start: datetime, end: datetime, local: tzinfo,
-                     ignore_uid: Callable[[str], bool], budget: list[int]) -> Iterable[Interval]:
-    """The busy occurrences of the calendar's VEVENTs, spending ``budget[0]`` occurrences at most."""
-    try:
-        query = recurring_ical_events.of(calendar, skip_bad_series=True)
-    except (ValueError, KeyError, TypeError) as error:  # InvalidCalendar is a ValueError
-        raise CalendarError("not_a_calendar", f"unreadable iCalendar ({type(error).__name__})") from None
-    skipped = tuple(query.suppressed_errors) + (ValueError, TypeError, KeyError, OverflowError)
-    for series in query.series:
-        if budget[0] <= 0:
-            return
-        try:
-            for occurrence in series.between(start - _MARGIN, end + _MARGIN):
-                if budget[0] <= 0:
-                    break
-                budget[0] -= 1
-                interval = _occurrence_interval(occurrence, local, ignore_uid)
-                if interval is not None:
-                    yield interval
-        except skipped:  # one broken series (a bad RRULE, an end before the start) spoils only itself
+_UNREADABLE = (ValueError, KeyError, IndexError, TypeError)
+
+
+def _read_piece_by_piece(text: str, skipped: list[str]) -> list[icalendar.Component]:
+    """The VCALENDARs of a text icalendar refused as a whole, read component by component: a calendar
+    whose own lines can't be read is left out; a component that can't be read is read again without
+    its unreadable lines (a malformed FREEBUSY line), and left out if that fails too."""
+    calendars: list[icalendar.Component] = []
+    own: list[str] = []
+    blocks: list[list[str]] = []
+    depth = 0
+    for line in icalendar.parser.Contentlines.from_ical(text):
+        if not line.strip():
             continue
+        upper = line.upper()
+        if upper.startswith("BEGIN:"):
+            depth += 1
+            if depth == 1:
+                own, blocks = [], []
+                continue
+            if depth == 2:
+                blocks.append([])
+        elif upper.startswith("END:"):
+            depth -= 1
+            if depth == 0:
+                calendars.extend(_assemble(own, blocks, skipped))
+                continue
+        if depth == 1 and not upper.startswith("END:"):
+            own.append(line)
+        elif depth >= 1 and blocks:
+            blocks[-1].append(line)
+    return calendars
+
+
+def _assemble(own: list[str], blocks: list[list[str]], skipped: list[str]) -> list[icalendar.Component]:
+    try:
+        calendar = icalendar.Calendar.from_ical("\r\n".join(["BEGIN:VCALENDAR", *own, "END:VCALENDAR"]))
+    except _UNREADABLE:
+        skipped.append("a VCALENDAR whose own lines can't be read")
+        return []
+    for block in blocks:
+        try:
+            calendar.add_component(icalendar.Component.from_ical("\r\n".join(block)))
+            continue
+        except _UNREADABLE:
+            pass
+        name = block[0].partition(":")[2].strip().upper()
+        kept = [line for line in block if not _lone_line_unreadable(name, line)] if name else []
+        try:
+            calendar.add_component(icalendar.Component.from_ical("\r\n".join(kept)))
+            skipped.append(f"unreadable lines of a {name}")
+        except _UNREADABLE:
+            skipped.append(f"an unreadable {name or 'component'}")
+    return [calendar]
+
+
+def _lone_line_unreadable(name: str, line: str) -> bool:
+    """A property line (of a component named ``name``) that icalendar refuses even on its own."""
+    if line.upper().startswith(("BEGIN:", "END:")):
+        return False
+    try:
+        icalendar.Component.from_ical(f"BEGIN:{name}\r\n{line}\r\nEND:{name}")
+    except _UNREADABLE:
+        return True
+    return False
+
+
+def _event_intervals(calendar: icalendar.Calendar, start: datetime, end: datetime, local: tzinfo,
+                     ignore_uid: Callable[[str], bool], budget: list[int], skipped: list[str]) -> Iterable[Interval]:
+    """The busy occurrences of the calendar's VEVENTs, spending ``budget[0]`` occurrences at most."""
+    _drop_unknown_calendar_zone(calendar, skipped)
+    for query in _queries(calendar, skipped):
+        broken = tuple(query.suppressed_errors) + _UNREADABLE + (OverflowError,)
+        for series in query.series:
+            if budget[0] <= 0:
+                return
+            try:
+                for occurrence in series.between(start - _MARGIN, end + _MARGIN):
+                    if budget[0] <= 0:
+                        break
+                    budget[0] -= 1
+                    interval = _occurrence_interval(occurrence, local, ignore_uid)
+                    if interval is not None:
+                        yield interval
+            except broken:  # one broken series (a bad RRULE, an end before the start) spoils only itself
+                skipped.append("a series that can't be expanded")
+                continue
+
+
+def _drop_unknown_calendar_zone(calendar: icalendar.Calendar, skipped: list[str]) -> None:
+    """An X-WR-TIMEZONE that names no known zone (or is given twice) is ignored: times are read as written."""
+    value = calendar.get("X-WR-TIMEZONE")
+    if value is None:
+        return
+    try:
+        ZoneInfo(str(value).strip())
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        del calendar["X-WR-TIMEZONE"]
+        skipped.append("an unknown X-WR-TIMEZONE")
+
+
+def _queries(calendar: icalendar.Calendar, skipped: list[str]) -> list:
+    """recurring_ical_events' view of the calendar; when it refuses the whole (an event without DTSTART,
+    one with two UIDs), a view per UID, those it refuses left out."""
+    try:
+        return [recurring_ical_events.of(calendar, skip_bad_series=True)]
+    except _UNREADABLE:  # InvalidCalendar is a ValueError
+        pass
+    groups: dict[str, list[icalendar.Component]] = {}
+    for event in calendar.walk("VEVENT"):
+        groups.setdefault(repr(event.get("UID")), []).append(event)
+    shared = [component for component in calendar.subcomponents if component.name == "VTIMEZONE"]
+    queries = []
+    for events in groups.values():
+        piece = icalendar.Calendar()
+        for key, value in calendar.items():
+            piece.add(key, value, encode=False)
+        for component in (*shared, *events):
+            piece.add_component(component)
+        try:
+            queries.append(recurring_ical_events.of(piece, skip_bad_series=True))
+        except _UNREADABLE:
+            skipped.append("an event that can't be read (no start, two UIDs…)")
+    return queries
 
 
 def _occurrence_interval(occurrence, local: tzinfo, ignore_uid: Callable[[str], bool]) -> Interval | None:

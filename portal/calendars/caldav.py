@@ -6,7 +6,9 @@ without entity tricks (defusedxml). Credentials go with every request as Basic a
 take app passwords that way) and never into an error message; redirects are followed only within
 the same host, so they are never sent somewhere the person didn't type. Hrefs the server itself
 names (its principal, its calendar home) are followed wherever they point, over https, or on the
-same host: that is how iCloud and others spread accounts over hosts.
+same host: that is how iCloud and others spread accounts over hosts. Unless ``allow_private``, every
+URL requested (typed, redirected to, or named by the server) is refused when it leads to an internal
+network, before connecting and again on the address connected to (see feeds.check_public).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import requests
 from defusedxml import ElementTree
 
 from .errors import CalendarError, error_for_exception, error_for_status
-from .feeds import USER_AGENT, normalise, read_body, redact
+from .feeds import USER_AGENT, check_public, guard, normalise, read_body, redact
 
 DAV, CALDAV, CS = "DAV:", "urn:ietf:params:xml:ns:caldav", "http://calendarserver.org/ns/"
 MAX_BODY = 20_000_000  # a REPORT over two months of a busy calendar is far below this
@@ -69,12 +71,17 @@ class CalDAVCalendar:
 
     ``url`` may be the collection itself or, until :meth:`discover` has run, a principal, calendar
     home or server root. One ``requests.Session`` per instance: close it (or use ``with``).
+    ``allow_private`` False (the default) refuses servers on internal networks: CalendarError("private_address").
     """
 
-    def __init__(self, url: str, username: str, password: str, *, timeout: float = 10.0):
+    def __init__(self, url: str, username: str, password: str, *, timeout: float = 10.0,
+                 allow_private: bool = False):
         self.url = normalise(url)
         self.timeout = timeout
+        self.allow_private = allow_private
         self.session = requests.Session()
+        if not allow_private:
+            guard(self.session)
         self.session.auth = (username, password)
         self.session.headers["User-Agent"] = USER_AGENT
 
@@ -196,6 +203,12 @@ class CalDAVCalendar:
 
     # --- HTTP -------------------------------------------------------------------------------------
 
+    def vet(self, url: str) -> None:
+        """Refuse ``url`` before connecting when it leads to an internal network (unless allowed):
+        every request goes through here, server-named hrefs and redirect targets included."""
+        if not self.allow_private:
+            check_public(url)
+
     def _propfind(self, url: str, body: str, *, depth: str) -> tuple[str, dict[str, dict[str, Element]]]:
         return self._multistatus("PROPFIND", url, body, depth=depth)
 
@@ -238,6 +251,7 @@ class CalDAVCalendar:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise CalendarError("timeout", f"{host} took too long")
+            self.vet(url)
             try:
                 response = self.session.request(method, url, data=body, headers=headers, stream=True,
                                                 allow_redirects=False, timeout=(min(3.0, remaining), remaining))

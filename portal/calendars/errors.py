@@ -19,6 +19,7 @@ CODES = frozenset({
     "too_large",            # the body passed the size limit
     "server_error",         # 5xx or another status we can't use
     "bad_address",          # not http(s)/webcal, or an address that can't be used
+    "private_address",      # the host is on an internal network (loopback, private, link-local…)
 })
 
 

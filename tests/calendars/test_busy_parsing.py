@@ -182,3 +182,48 @@ def test_a_rule_repeating_every_minute_is_cut_off_at_the_occurrence_limit():
     busy = busy_from_ical(text, *APRIL, "UTC")
     assert time.monotonic() - began < 30  # all of April would be 40,000 occurrences
     assert busy == [(utc(2030, 4, 1), utc(2030, 4, 1) + timedelta(minutes=MAX_OCCURRENCES))]
+
+
+# --- one broken part spoils only itself ---------------------------------------------------------------
+
+GOOD = vevent("good", utc(2030, 4, 2, 9), utc(2030, 4, 2, 10))
+GOOD_BUSY = (utc(2030, 4, 2, 9), utc(2030, 4, 2, 10))
+NO_START = "BEGIN:VEVENT\r\nUID:nostart\r\nDTSTAMP:20300101T000000Z\r\nDTEND:20300403T120000Z\r\nEND:VEVENT\r\n"
+TWO_UIDS = vevent("dup", utc(2030, 4, 3, 9), utc(2030, 4, 3, 10)).replace("UID:dup\r\n", "UID:dup\r\nUID:dup2\r\n")
+SERIES = vevent("weekly", utc(2030, 4, 1, 14), utc(2030, 4, 1, 15), rrule="FREQ=WEEKLY;COUNT=2")
+SERIES_BUSY = [(utc(2030, 4, 1, 14), utc(2030, 4, 1, 15)), (utc(2030, 4, 8, 14), utc(2030, 4, 8, 15))]
+
+
+@pytest.mark.parametrize("broken", [NO_START, TWO_UIDS], ids=["event without DTSTART", "event with two UIDs"])
+def test_one_broken_event_leaves_the_others_busy(broken):
+    skipped: list[str] = []
+    busy = busy_from_ical(ics(SERIES, broken, GOOD), *APRIL, "UTC", skipped=skipped)
+    assert busy == sorted([*SERIES_BUSY, GOOD_BUSY])
+    assert len(skipped) == 1
+
+
+def test_an_unknown_calendar_wide_zone_is_ignored():
+    skipped: list[str] = []
+    text = ics(SERIES, GOOD, x_wr_timezone="Mars/Olympus_Mons")
+    assert busy_from_ical(text, *APRIL, "UTC", skipped=skipped) == sorted([*SERIES_BUSY, GOOD_BUSY])
+    assert skipped == ["an unknown X-WR-TIMEZONE"]
+
+
+def test_one_malformed_free_busy_line_leaves_the_other_periods_and_events_busy():
+    freebusy = ("BEGIN:VFREEBUSY\r\nUID:fb\r\nDTSTAMP:20300101T000000Z\r\n"
+                "FREEBUSY:20300405T090000Z/20300405T100000Z\r\n"
+                "FREEBUSY:tuesday-ish\r\n"
+                "FREEBUSY;FBTYPE=BUSY-TENTATIVE:20300406T090000Z/PT1H\r\n"
+                "END:VFREEBUSY\r\n")
+    skipped: list[str] = []
+    busy = busy_from_ical(ics(GOOD, freebusy, SERIES), *APRIL, "UTC", skipped=skipped)
+    assert busy == sorted([*SERIES_BUSY, GOOD_BUSY, (utc(2030, 4, 5, 9), utc(2030, 4, 5, 10)),
+                           (utc(2030, 4, 6, 9), utc(2030, 4, 6, 10))])
+    assert skipped == ["unreadable lines of a VFREEBUSY"]
+
+
+def test_all_four_broken_parts_in_one_calendar_and_a_second_calendar_unharmed():
+    freebusy = "BEGIN:VFREEBUSY\r\nUID:fb\r\nDTSTAMP:20300101T000000Z\r\nFREEBUSY:garbage\r\nEND:VFREEBUSY\r\n"
+    broken = ics(NO_START, GOOD, TWO_UIDS, freebusy, x_wr_timezone="Nowhere/Special")
+    other = ics(SERIES)
+    assert busy_from_ical(broken + other, *APRIL, "UTC") == sorted([*SERIES_BUSY, GOOD_BUSY])

@@ -42,7 +42,7 @@ def test_discovery_finds_the_event_calendar(radicale, person, where):
     address = {"root": radicale.url, "principal": radicale.principal_url(name), "collection": collection,
                "collection without slash": collection.rstrip("/"),
                "well-known": radicale.url + ".well-known/caldav"}[where]
-    with CalDAVCalendar(address, name, password) as calendar:
+    with CalDAVCalendar(address, name, password, allow_private=True) as calendar:
         assert calendar.discover() == collection
         assert calendar.url == collection
 
@@ -51,14 +51,14 @@ def test_a_person_with_only_a_task_list_has_no_calendar_to_use(radicale):
     name, password = f"p{uuid.uuid4().hex[:10]}", "pw"
     radicale.add_user(name, password)
     radicale.make_calendar(name, password, "tasks", component="VTODO")
-    with CalDAVCalendar(radicale.url, name, password) as calendar, pytest.raises(CalendarError) as caught:
+    with CalDAVCalendar(radicale.url, name, password, allow_private=True) as calendar, pytest.raises(CalendarError) as caught:
         calendar.discover()
     assert caught.value.code == "not_a_calendar"
 
 
 def test_state_changes_when_the_calendar_does_and_only_then(radicale, person):
     name, password, collection = person
-    with CalDAVCalendar(collection, name, password) as calendar:
+    with CalDAVCalendar(collection, name, password, allow_private=True) as calendar:
         before = calendar.state()
         assert before and before.startswith("ctag:")
         assert calendar.state() == before
@@ -80,7 +80,7 @@ def test_events_between_returns_what_touches_the_window(radicale, person):
                          rrule="FREQ=WEEKLY")),
     ]:
         radicale.put_ics(name, password, collection, uid, text)
-    with CalDAVCalendar(collection, name, password) as calendar:
+    with CalDAVCalendar(collection, name, password, allow_private=True) as calendar:
         found = calendar.events_between(*WEEK)
     assert all(isinstance(data, bytes) for data in found)
     uids = sorted(str(icalendar.Calendar.from_ical(data).walk("VEVENT")[0]["UID"]) for data in found)
@@ -93,7 +93,7 @@ def test_events_between_returns_what_touches_the_window(radicale, person):
 def test_our_event_is_created_updated_and_removed(radicale, person):
     name, password, collection = person
     uid = "meeting-41@portal.example"
-    with CalDAVCalendar(collection, name, password) as calendar:
+    with CalDAVCalendar(collection, name, password, allow_private=True) as calendar:
         href, etag = calendar.put_event(uid, event(uid, utc(2030, 4, 2, 9), utc(2030, 4, 2, 10)).encode())
         assert href.startswith(collection) and etag
         assert radicale.list_uids(name, password, collection) == [uid]
@@ -112,7 +112,7 @@ def test_our_event_is_created_updated_and_removed(radicale, person):
 def test_our_event_edited_by_someone_else_is_still_updated_and_removed(radicale, person):
     name, password, collection = person
     uid = "meeting-42@portal.example"
-    with CalDAVCalendar(collection, name, password) as calendar:
+    with CalDAVCalendar(collection, name, password, allow_private=True) as calendar:
         href, etag = calendar.put_event(uid, event(uid, utc(2030, 4, 2, 9), utc(2030, 4, 2, 10)).encode())
         # The person drags it in their calendar app: the server's copy (and its ETag) changes.
         radicale.put_ics(name, password, collection, uid, event(uid, utc(2030, 4, 2, 15), utc(2030, 4, 2, 16)))
@@ -127,7 +127,7 @@ def test_our_event_edited_by_someone_else_is_still_updated_and_removed(radicale,
 def test_creating_an_event_that_is_already_there_writes_ours(radicale, person):
     name, password, collection = person
     uid = "meeting-43@portal.example"
-    with CalDAVCalendar(collection, name, password) as calendar:
+    with CalDAVCalendar(collection, name, password, allow_private=True) as calendar:
         calendar.put_event(uid, event(uid, utc(2030, 4, 2, 9), utc(2030, 4, 2, 10)).encode())
         # An earlier create whose answer was lost: the same create again still ends with our version.
         href, _ = calendar.put_event(uid, event(uid, utc(2030, 4, 6, 9), utc(2030, 4, 6, 10)).encode())
@@ -141,7 +141,7 @@ def test_a_wrong_password_is_refused_and_not_repeated(radicale, person):
     for action in (lambda c: c.discover(), lambda c: c.state(), lambda c: c.events_between(*WEEK),
                    lambda c: c.put_event("x", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"),
                    lambda c: c.delete_event(collection + "x.ics")):
-        with CalDAVCalendar(collection, name, wrong) as calendar, pytest.raises(CalendarError) as caught:
+        with CalDAVCalendar(collection, name, wrong, allow_private=True) as calendar, pytest.raises(CalendarError) as caught:
             action(calendar)
         assert caught.value.code == "refused_credentials"
         assert wrong not in str(caught.value) and name not in str(caught.value) and "/work" not in str(caught.value)
@@ -150,20 +150,20 @@ def test_a_wrong_password_is_refused_and_not_repeated(radicale, person):
 def test_another_persons_calendar_is_refused(radicale, person):
     collection = person[2]
     radicale.add_user("intruder", "pw")
-    with CalDAVCalendar(collection, "intruder", "pw") as calendar, pytest.raises(CalendarError) as caught:
+    with CalDAVCalendar(collection, "intruder", "pw", allow_private=True) as calendar, pytest.raises(CalendarError) as caught:
         calendar.state()
     assert caught.value.code == "refused_credentials"
 
 
 def test_a_calendar_that_is_not_there(radicale, person):
     name, password, collection = person
-    with CalDAVCalendar(collection + "gone/", name, password) as calendar, pytest.raises(CalendarError) as caught:
+    with CalDAVCalendar(collection + "gone/", name, password, allow_private=True) as calendar, pytest.raises(CalendarError) as caught:
         calendar.state()
     assert caught.value.code == "not_found"
 
 
 def test_nothing_listening_is_unreachable():
-    with CalDAVCalendar(f"http://127.0.0.1:{free_port()}/dav/", "p", "pw", timeout=2) as calendar, \
+    with CalDAVCalendar(f"http://127.0.0.1:{free_port()}/dav/", "p", "pw", timeout=2, allow_private=True) as calendar, \
             pytest.raises(CalendarError) as caught:
         calendar.discover()
     assert caught.value.code == "unreachable"
@@ -171,6 +171,6 @@ def test_nothing_listening_is_unreachable():
 
 def test_an_ical_feed_server_is_not_a_caldav_server(feed_server):
     url = feed_server.set("work", event("x", utc(2030, 4, 2, 9), utc(2030, 4, 2, 10)))
-    with CalDAVCalendar(url, "p", "pw") as calendar, pytest.raises(CalendarError) as caught:
+    with CalDAVCalendar(url, "p", "pw", allow_private=True) as calendar, pytest.raises(CalendarError) as caught:
         calendar.state()
     assert caught.value.code == "not_a_calendar"
