@@ -173,6 +173,9 @@ def defaults(env: str) -> dict:
         # passwords, comma-separated, the first sealing, all opening (a new key first rotates). Without
         # one (production), people can't connect a calendar; development and testing use a fixed key.
         "CALENDAR_KEY": None,
+        # Calendars on loopback or private networks (an on-premises Nextcloud or Radicale) may be read and
+        # written. Off in production: any staff member could otherwise make the server probe the inside.
+        "CALENDAR_PRIVATE_ADDRESSES": env != "production",
     }
 
 
@@ -191,7 +194,7 @@ def from_environment(environ: Mapping[str, str]) -> dict:
     whole = ("SMTP_PORT", "INVITATION_EXPIRY_HOURS", "MEETING_CHANGE_CUTOFF_HOURS", "WRITTEN_ANSWER_DAYS",
              "OUTBOX_LEASE_SECONDS", "OUTBOX_DEAD_RETENTION_DAYS", "RETENTION_DAYS", "TRUSTED_PROXY_HOPS",
              "MEDIA_MAX_BYTES", "MEDIA_MAX_SECONDS", "READY_OUTBOX_MAX_AGE_SECONDS")
-    readers = [(text, str), (whole, int), (("SERVER_TIMING", "SMTP_STARTTLS"), _bool),
+    readers = [(text, str), (whole, int), (("SERVER_TIMING", "SMTP_STARTTLS", "CALENDAR_PRIVATE_ADDRESSES"), _bool),
                (("SQLITE_BUSY_TIMEOUT_SECONDS", "REDIS_TIMEOUT_SECONDS"), None)]
     for keys, read in readers:
         for key in keys:

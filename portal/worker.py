@@ -48,13 +48,22 @@ def run_worker(interval: float = 2.0, once: bool = False, should_stop=lambda: Fa
 
 def _calendar_pass(calendars: Background, once: bool) -> None:
     """Store the calendar reads and writes that finished, start the ones due (people's calendars read
-    every few minutes, conversations written to CalDAV calendars); they run in threads, off this pass."""
-    calendars.collect()
-    refresh_calendars(calendars, utcnow())
-    write_calendars(calendars, current_app.config.get("CALENDAR_KEY"), utcnow())
-    db.session.commit()
-    if once:
-        calendars.collect(ONCE_WAITS_FOR_CALENDARS)
+    every few minutes, conversations written to CalDAV calendars); they run in threads, off this pass.
+    Whatever goes wrong here is logged and left for the next pass: the e-mails go out regardless."""
+    try:
+        calendars.collect()
+        db.session.commit()
+        refresh_calendars(calendars, utcnow())
+        write_calendars(calendars, current_app.config.get("CALENDAR_KEY"), utcnow())
+        db.session.commit()
+        if once:
+            calendars.collect(ONCE_WAITS_FOR_CALENDARS)
+            db.session.commit()
+    except sa.exc.OperationalError:
+        raise  # the database itself: the pass's own handling says so
+    except Exception:
+        db.session.rollback()
+        logger.exception("calendar pass failed")
 
 
 def _loop(total, statistics_at, calendars, interval, once, should_stop) -> DrainResult:
@@ -73,7 +82,6 @@ def _loop(total, statistics_at, calendars, interval, once, should_stop) -> Drain
             refresh_due(utcnow())  # recount analytics cells that changed, off the page's clock
             db.session.commit()
             _calendar_pass(calendars, once)
-            db.session.commit()
             result = drain_outbox(should_stop=should_stop)  # a stop ends the pass after the message in flight
         except sa.exc.OperationalError as error:
             # The database is restarting or briefly unavailable: say so and try again later.

@@ -361,7 +361,7 @@ class RadicaleServer:
     def make_calendar(self, user: str, password: str, name: str = "work", *, component: str = "VEVENT") -> str:
         """MKCALENDAR ``<url><user>/<name>/`` holding ``component``s; returns the collection's URL."""
         url = f"{self.principal_url(user)}{name}/"
-        answer = requests.request("MKCALENDAR", url, auth=(user, password), timeout=10,
+        answer = requests.request("MKCALENDAR", url, auth=(user.encode(), password.encode()), timeout=10,
                                   data=MKCALENDAR.format(name=name, component=component).encode(),
                                   headers={"Content-Type": "application/xml; charset=utf-8"})
         answer.raise_for_status()
@@ -370,14 +370,14 @@ class RadicaleServer:
     def put_ics(self, user: str, password: str, collection_url: str, uid: str, ics_text: str) -> str:
         """Store ``ics_text`` at ``<collection><uid>.ics`` (as another client would; overwrites); its URL."""
         href = f"{collection_url}{uid}.ics"
-        answer = requests.put(href, data=ics_text.encode(), auth=(user, password), timeout=10,
+        answer = requests.put(href, data=ics_text.encode(), auth=(user.encode(), password.encode()), timeout=10,
                               headers={"Content-Type": "text/calendar; charset=utf-8"})
         answer.raise_for_status()
         return href
 
     def get_ics(self, user: str, password: str, href: str) -> str | None:
         """The object's text, None when there is none."""
-        answer = requests.get(href, auth=(user, password), timeout=10)
+        answer = requests.get(href, auth=(user.encode(), password.encode()), timeout=10)
         if answer.status_code == 404:
             return None
         answer.raise_for_status()
@@ -386,7 +386,7 @@ class RadicaleServer:
     def list_uids(self, user: str, password: str, collection_url: str) -> list[str]:
         """The UIDs of the events in the collection, sorted (Radicale answers GET on a collection
         with all of it as one calendar)."""
-        answer = requests.get(collection_url, auth=(user, password), timeout=10)
+        answer = requests.get(collection_url, auth=(user.encode(), password.encode()), timeout=10)
         answer.raise_for_status()
         if not answer.content.strip():
             return []

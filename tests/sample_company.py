@@ -45,7 +45,11 @@ def build_world() -> World:
     ahead, confirmed and already over, with other times proposed, with every offered time gone, and
     in writing with Tom; Sam (candidate) has declined and was sent the exit survey.
     """
+    from flask import current_app
+
     from portal.auth.services import SIGN_IN
+    from portal.calendars.models import CalendarConnection
+    from portal.calendars.sealing import seal
     from portal.candidates.models import ExitSurvey
     from portal.candidates.exit_survey import SURVEY_PURPOSE
     from portal.feedback.models import FeedbackMessage, InterviewFeedback
@@ -78,6 +82,11 @@ def build_world() -> World:
                                               end_time=clock(12 if person is tom else 20), zone="UTC"))
     db.session.add(TimeOff(profile=tom.profile, start_date=date.today() + timedelta(days=60),
                            end_date=date.today() + timedelta(days=62), note="Holiday"))
+    # Tom's calendar is connected (its address answers nothing: port 9, refused at once), so its page
+    # shows "Read it now" and "Disconnect".
+    db.session.add(CalendarConnection(user_id=tom.id, kind="ical", shown_as="http://127.0.0.1:9/…",
+                                      address=seal("http://127.0.0.1:9/calendar.ics", current_app.config["CALENDAR_KEY"]),
+                                      next_read_at=now + timedelta(days=1), read_at=now, busy_until=now))
     position = make_position("Senior Backend Engineer", "Platform")
     jordan = make_candidate(owner=recruiter, position=position, name="Jordan Lee", email="jordan@example.com",
                             timezone="America/New_York", deadline_days=10)

@@ -46,6 +46,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from calendar_servers import feed_server, ics, vevent
 from helpers import BASE_URL, HTMX
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -365,6 +366,9 @@ BAD_ZONES = ["Europe/Atlantis", "UTC+25", "../UTC", "Etc/GMT+99", "utc", "local"
              "Europe/Berlin\n", "Europe", "America/", "Europe/" + "y" * 260]
 
 
+CALENDAR_URLS: list[str] = []  # filled by ``env``: a real iCal feed on loopback
+
+
 def plausible(f: Field, today: date) -> st.SearchStrategy[str]:
     """Values a person might really submit for this field."""
     kind = f.kind
@@ -385,6 +389,8 @@ def plausible(f: Field, today: date) -> st.SearchStrategy[str]:
                                         "JORDAN@example.com", "tom@example.com"]))
     elif kind == "number":
         choices.append(st.integers(-5, 50).map(str))
+    elif kind == "url":  # a calendar's address: one that answers (the module's feed server), one that doesn't
+        choices.append(st.sampled_from(CALENDAR_URLS + ["https://calendar.example.org/secret/basic.ics"]))
     elif kind in ("text", "textarea", "search"):
         choices.append(st.sampled_from(["Hello", "How do teams decide what to build?", "Platform", "a, b"]))
     elif kind in ("checkbox", "radio", "submit", "select") and not offered:
@@ -564,6 +570,9 @@ class Env:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
+    feeds = feed_server()  # people connect calendars: one address that really is one
+    feeds.set("fuzz-calendar", ics(vevent("busy", date.today() + timedelta(days=1), all_day=True)))
+    CALENDAR_URLS[:] = [feeds.url_for("fuzz-calendar")]
     app = make_fuzz_app(tmp)
     with app.app_context():
         if TEST_DATABASE_URL:
@@ -582,6 +591,7 @@ def env(tmp_path_factory):
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+    feeds.stop()
 
 
 def report(environment: Env) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -15,10 +15,11 @@ from ..extensions import db
 from .errors import CalendarError
 from .models import CalendarConnection
 from .sealing import SealingError
-from .services import READ_TIMEOUT, SEALED, source_of, store_failure, store_reading
+from .services import READ_TIMEOUT, SEALED, calendars_on, source_of, store_failure, store_reading
 
 logger = logging.getLogger(__name__)
 DUE_PER_PASS = 50
+CLAIM = timedelta(minutes=2)  # a claimed job not stored by then (its worker died) is taken up again
 
 
 class Background:
@@ -55,19 +56,36 @@ class Background:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+def claim(model, row_id: int, column, seen, until: datetime) -> bool:
+    """Take the job of row ``row_id`` for this worker: ``column`` moves from ``seen`` (as this worker read
+    it) to ``until``, or another worker took it first (False). Committed, so the others see it."""
+    taken = db.session.execute(
+        sa.update(model).where(model.id == row_id, column.is_(None) if seen is None else column == seen)
+        .values({column.key: until}).execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    return taken
+
+
 def refresh_due(background: Background, now: datetime) -> int:
-    """Start reading every calendar whose time has come (not one already being read); how many started."""
-    due = db.session.scalars(sa.select(CalendarConnection).where(CalendarConnection.next_read_at <= now)
-                             .order_by(CalendarConnection.next_read_at).limit(DUE_PER_PASS))
+    """Start reading every calendar whose time has come (not one already being read, here or by another
+    worker: each read is claimed first); how many started. Nothing without CALENDAR_KEY."""
+    if not calendars_on():
+        return 0
+    due = [(row.id, row.next_read_at) for row in db.session.execute(
+        sa.select(CalendarConnection.id, CalendarConnection.next_read_at)
+        .where(CalendarConnection.next_read_at <= now)
+        .order_by(CalendarConnection.next_read_at).limit(DUE_PER_PASS))]
     started = 0
-    for connection in due:
-        key = ("read", connection.id)
-        if background.busy(key):
+    for connection_id, seen in due:
+        key = ("read", connection_id)
+        if background.busy(key) or not claim(CalendarConnection, connection_id, CalendarConnection.next_read_at,
+                                             seen, now + CLAIM):
             continue
+        connection = db.session.get(CalendarConnection, connection_id)
         try:
             source = source_of(connection, now)
         except SealingError:
-            logger.error("calendar %s: CALENDAR_KEY no longer opens its sealed address", connection.id)
+            logger.error("calendar %s: CALENDAR_KEY no longer opens its sealed address", connection_id)
             store_failure(connection, SEALED, now)
             continue
         background.submit(key, lambda source=source: source.read(now, READ_TIMEOUT),

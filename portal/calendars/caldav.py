@@ -82,7 +82,8 @@ class CalDAVCalendar:
         self.session = requests.Session()
         if not allow_private:
             guard(self.session)
-        self.session.auth = (username, password)
+        # As UTF-8 bytes: requests would encode text as Latin-1 and fail on any other letter.
+        self.session.auth = (username.encode("utf-8"), password.encode("utf-8"))
         self.session.headers["User-Agent"] = USER_AGENT
 
     def close(self) -> None:

@@ -36,6 +36,7 @@ class CalendarConnection(db.Model):
     last_modified: Mapped[str | None] = mapped_column(sa.String(100))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last read that worked
     busy_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    zone: Mapped[str | None] = mapped_column(sa.String(64))  # the zone all-day and floating times were read in
     tried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last read, whatever came of it
     error: Mapped[str | None] = mapped_column(sa.String(40))  # errors.CalendarError code of the last read
     error_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -65,7 +66,9 @@ class CalendarBusy(db.Model):
 class WrittenEvent(db.Model):
     """A conversation the portal put in a person's CalDAV calendar: where (``href``), which version
     (``sequence``: the conversation's, bumped on every change calendars should see) and the server's
-    ETag. A conversation that is no longer confirmed has its event removed, then this row."""
+    ETag. A cancelled conversation has its event removed, then this row; one that happened (completed,
+    no-show) keeps its event, and loses this row. ``next_try_at`` is also the claim of the worker writing it
+    now (several workers never write one event twice)."""
 
     __tablename__ = "calendar_written_event"
 
@@ -78,5 +81,6 @@ class WrittenEvent(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(sa.String(40))
+    remove: Mapped[bool] = mapped_column(default=False)  # take it out though the conversation stands (erasure)
 
     __table_args__ = (sa.UniqueConstraint("connection_id", "meeting_id", name="uq_written_event"),)

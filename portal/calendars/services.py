@@ -10,6 +10,7 @@ Reading is split so that the network never runs inside a database transaction or
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,7 +33,7 @@ REFRESH_EVERY = timedelta(minutes=5)
 BACKOFF_FIRST, BACKOFF_MOST = timedelta(minutes=5), timedelta(hours=6)
 PAST = timedelta(days=1)  # busy times are kept from a day back (a conversation may start before now)
 READ_TIMEOUT = 10.0  # the worker's reads
-CONNECT_TIMEOUT = 8.0  # the first read, while the person waits for the answer
+CONNECT_TIMEOUT = 5.0  # each request of the first read, while the person waits (discovery makes a few)
 RECHECK_TIMEOUT = 3.0  # the look before a conversation is confirmed; past it, our copy decides
 MAX_ADDRESS = 2000
 SEALED = "sealed"  # the error when CALENDAR_KEY no longer opens what was sealed (not a CalendarError code)
@@ -40,6 +41,14 @@ SEALED = "sealed"  # the error when CALENDAR_KEY no longer opens what was sealed
 
 class CalendarsOff(Exception):
     """No CALENDAR_KEY: this portal can't keep calendar secrets, so none can be connected."""
+
+
+class MissingCredentials(ValueError):
+    """CalDAV needs a user name and an app password (nothing was asked of any server)."""
+
+
+# states.new_uid: a random UUID at the mail domain; only these are the portal's own conversations.
+OWN_UID = r"[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}@{domain}"
 
 
 def _keys() -> str:
@@ -61,6 +70,7 @@ class Reading:
     marker: str | None
     last_modified: str | None
     busy_until: datetime | None
+    zone: str | None = None  # the zone all-day and floating times were placed in (with ``busy``)
 
 
 @dataclass(frozen=True)
@@ -73,39 +83,61 @@ class Source:
     username: str | None
     password: str | None
     zone: str
-    own_uids: str  # the portal's own conversations end their UID with this ("@<mail domain>")
+    mail_domain: str  # the portal's own conversations have UIDs "<uuid4>@<mail domain>" (states.new_uid)
+    allow_private: bool = False  # CALENDAR_PRIVATE_ADDRESSES: loopback and private networks may be read
     marker: str | None = None
     last_modified: str | None = None
 
+    def _own(self, uid: str) -> bool:
+        """A conversation the portal put there (or e-mailed): counted from the portal's own rows instead."""
+        return re.fullmatch(OWN_UID.format(domain=re.escape(self.mail_domain)), uid) is not None
+
     def _busy(self, data, start: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
-        return busy_from_ical(data, start, until, self.zone, ignore_uid=lambda uid: uid.endswith(self.own_uids))
+        return busy_from_ical(data, start, until, self.zone, ignore_uid=self._own)
 
     def read(self, now: datetime, timeout: float = READ_TIMEOUT) -> Reading:
-        """The busy times from a day back to ``HORIZON_DAYS`` ahead, or "unchanged" (raises CalendarError)."""
+        """The busy times from a day back to ``HORIZON_DAYS`` ahead, or "unchanged" (raises CalendarError,
+        also for what nobody foresaw: a calendar's server never gets to answer a page with a 500)."""
+        try:
+            return self._read(now, timeout)
+        except CalendarError:
+            raise
+        except Exception as error:  # noqa: BLE001  (its message may quote the secret address: not kept)
+            raise CalendarError("server_error", f"unexpected {type(error).__name__}") from None
+
+    def _read(self, now: datetime, timeout: float) -> Reading:
         start, until = now - PAST, now + timedelta(days=HORIZON_DAYS)
         if self.kind == "ical":
-            got = fetch_feed(self.address, etag=self.marker, last_modified=self.last_modified, timeout=timeout)
+            got = fetch_feed(self.address, etag=self.marker, last_modified=self.last_modified, timeout=timeout,
+                             allow_private=self.allow_private)
             if not got.changed:
                 return Reading(None, got.etag, got.last_modified, None)
-            return Reading(self._busy(got.data, start, until), got.etag, got.last_modified, until)
-        with CalDAVCalendar(self.address, self.username or "", self.password or "", timeout=timeout) as calendar:
+            return Reading(self._busy(got.data, start, until), got.etag, got.last_modified, until, self.zone)
+        with CalDAVCalendar(self.address, self.username or "", self.password or "", timeout=timeout,
+                            allow_private=self.allow_private) as calendar:
             marker = calendar.state()
             if marker is not None and marker == self.marker:
                 return Reading(None, marker, None, None)
-            return Reading(self._busy(calendar.events_between(start, until), start, until), marker, None, until)
+            return Reading(self._busy(calendar.events_between(start, until), start, until), marker, None, until,
+                           self.zone)
 
 
 def source_of(connection: CalendarConnection, now: datetime, *, full: bool = False) -> Source:
     """``connection`` ready to read; conditional unless ``full`` or our busy times run short of the
     horizon (a calendar that never changes still has its weekly events expanded further ahead)."""
     keys = _keys()
+    zone = connection.user.timezone if connection.user else "UTC"
     short = connection.busy_until is None or connection.busy_until < now + timedelta(days=HORIZON_DAYS - 1)
-    conditional = not (full or short)
+    conditional = not (full or short or connection.zone != zone)  # a new zone moves all-day events
     return Source(connection.id, connection.kind, unseal(connection.address, keys),
                   unseal(connection.username, keys) if connection.username else None,
                   unseal(connection.password, keys) if connection.password else None,
-                  connection.user.timezone if connection.user else "UTC", "@" + mail_domain(),
+                  zone, mail_domain(), private_allowed(),
                   connection.marker if conditional else None, connection.last_modified if conditional else None)
+
+
+def private_allowed() -> bool:
+    return bool(current_app.config.get("CALENDAR_PRIVATE_ADDRESSES"))
 
 
 def store_reading(connection: CalendarConnection, reading: Reading, now: datetime) -> None:
@@ -114,7 +146,7 @@ def store_reading(connection: CalendarConnection, reading: Reading, now: datetim
         db.session.execute(sa.delete(CalendarBusy).where(CalendarBusy.user_id == connection.user_id))
         db.session.add_all(CalendarBusy(user_id=connection.user_id, start_at=start, end_at=end)
                            for start, end in reading.busy)
-        connection.busy_until = reading.busy_until
+        connection.busy_until, connection.zone = reading.busy_until, reading.zone
     connection.marker, connection.last_modified = reading.marker, reading.last_modified
     connection.read_at = connection.tried_at = now
     connection.error = connection.error_since = None
@@ -136,19 +168,37 @@ def store_failure(connection: CalendarConnection, code: str, now: datetime) -> N
 
 
 def read_and_store(connection: CalendarConnection, now: datetime, *, timeout: float, full: bool = False) -> bool:
-    """Read ``connection`` here and now (True if it worked), recording the outcome either way."""
+    """Read ``connection`` here and now (True if it worked) and commit the outcome either way.
+
+    The request's transaction is ended first and nothing touches the database while the calendar's
+    server answers: on SQLite a write transaction holds the one write lock, and nobody may wait for a
+    stranger's server to get it. The outcome is committed on its own, so it stays even if the caller then
+    refuses what it was asked (the next page already knows the calendar's news)."""
+    connection_id, shown_as = connection.id, connection.shown_as
     try:
-        reading = source_of(connection, now, full=full).read(now, timeout)
+        source = source_of(connection, now, full=full)
     except SealingError:
-        logger.error("calendar %s: CALENDAR_KEY no longer opens its sealed address", connection.id)
-        store_failure(connection, SEALED, now)
-        return False
+        logger.error("calendar %s: CALENDAR_KEY no longer opens its sealed address", connection_id)
+        return _store(connection_id, None, SEALED, now)
+    db.session.rollback()
+    try:
+        reading = source.read(now, timeout)
     except CalendarError as error:
-        logger.info("calendar %s (%s) not read: %s", connection.id, connection.shown_as, error)
-        store_failure(connection, error.code, now)
+        logger.info("calendar %s (%s) not read: %s", connection_id, shown_as, error)
+        return _store(connection_id, None, error.code, now)
+    return _store(connection_id, reading, None, now)
+
+
+def _store(connection_id: int, reading: Reading | None, code: str | None, now: datetime) -> bool:
+    connection = db.session.get(CalendarConnection, connection_id)
+    if connection is None:  # disconnected meanwhile
         return False
-    store_reading(connection, reading, now)
-    return True
+    if reading is not None:
+        store_reading(connection, reading, now)
+    else:
+        store_failure(connection, code, now)
+    db.session.commit()
+    return reading is not None
 
 
 # --- connecting -------------------------------------------------------------------------------------
@@ -171,19 +221,30 @@ def _clean_address(address: str) -> str:
 def connect(user, kind: str, address: str, username: str = "", password: str = "", *, by, now: datetime
             ) -> CalendarConnection:
     """Connect ``user``'s calendar, replacing any other: read it once first, so a wrong address or
-    password is refused with its reason and nothing is stored (CalendarError). Flushes; the caller commits."""
+    password is refused with its reason and nothing is stored (CalendarError). The caller's transaction is
+    ended (rolled back: call it with nothing pending) before the calendar's server is asked, so no lock is
+    held meanwhile; the new connection is flushed, and the caller commits."""
     keys = _keys()
     if kind not in ("ical", "caldav"):
         raise CalendarError("bad_address", "unknown kind")
     address = _clean_address(address)
+    if kind == "caldav" and (not username.strip() or not password):
+        raise MissingCredentials("a user name and an app password are needed")
+    username, allow_private, zone, domain = username.strip(), private_allowed(), user.timezone or "UTC", mail_domain()
+    user_id, by_id = user.id, getattr(by, "id", None)
+    db.session.rollback()  # no transaction (no SQLite write lock) while their server answers
     if kind == "caldav":
-        if not username.strip() or not password:
-            raise CalendarError("refused_credentials", "a user name and an app password are needed")
-        with CalDAVCalendar(address, username.strip(), password, timeout=CONNECT_TIMEOUT) as calendar:
-            address = calendar.discover()
-    source = Source(0, kind, address, username.strip() or None, password or None, user.timezone or "UTC",
-                    "@" + mail_domain())
+        with CalDAVCalendar(address, username, password, timeout=CONNECT_TIMEOUT,
+                            allow_private=allow_private) as calendar:
+            try:
+                address = calendar.discover()
+            except CalendarError:
+                raise
+            except Exception as error:  # noqa: BLE001  (as Source.read)
+                raise CalendarError("server_error", f"unexpected {type(error).__name__}") from None
+    source = Source(0, kind, address, username or None, password or None, zone, domain, allow_private)
     reading = source.read(now, CONNECT_TIMEOUT)
+    user, by = db.session.get(type(user), user_id), db.session.get(type(user), by_id) if by_id else None
     disconnect(user, by=None)
     connection = CalendarConnection(
         user_id=user.id, kind=kind, address=seal(address, keys), shown_as=redact(address),
@@ -257,7 +318,7 @@ def free_in_calendar(user_id: int, start: datetime, end: datetime, now: datetime
     connection = connection_of(user_id)
     if connection is None:
         return True
-    read_and_store(connection, now, timeout=RECHECK_TIMEOUT)
+    read_and_store(connection, now, timeout=RECHECK_TIMEOUT)  # ends the caller's transaction: see there
     return busy_overlapping(user_id, start, end) is None
 
 

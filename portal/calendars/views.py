@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
 
+from ..audit.services import record
 from ..auth.models import User
 from ..extensions import db
 from ..forms import show_error
@@ -15,8 +16,8 @@ from ..security import me, recruiter_required, role_required
 from ..timeutil import utcnow
 from .errors import CalendarError
 from .forms import ConnectForm
-from .services import (CONNECT_TIMEOUT, SEALED, CalendarsOff, busy_count, calendars_on, connect, connection_of,
-                       disconnect, read_and_store)
+from .services import (CONNECT_TIMEOUT, SEALED, CalendarsOff, MissingCredentials, busy_count, calendars_on, connect,
+                       connection_of, disconnect, read_and_store)
 
 PROBLEMS = {
     "unreachable": _l("We couldn't reach that server. Check the address, or try again later."),
@@ -30,12 +31,15 @@ PROBLEMS = {
     "too_large": _l("That calendar is too large to read (over 5 MB)."),
     "server_error": _l("The calendar server had a problem. We'll try again later."),
     "bad_address": _l("Enter the calendar's full address, starting with https:// or webcal://."),
+    "private_address": _l("That address is on a private network, which this portal doesn't read. Use the "
+                          "calendar's public address, or ask your IT team."),
     SEALED: _l("The portal can no longer open this calendar's saved address, because its key was changed. "
                "Connect the calendar again."),
 }
 bp = Blueprint("calendars", __name__)
 FIELD_OF = {"refused_credentials": "password", "unreachable": "address", "not_found": "address",
-            "not_a_calendar": "address", "bad_address": "address", "too_large": "address"}
+            "not_a_calendar": "address", "bad_address": "address", "too_large": "address",
+            "private_address": "address"}
 
 
 def problem(code: str | None) -> str:
@@ -86,6 +90,10 @@ def _connect(user_id: int | None):
                              form.password.data or "", by=me(), now=utcnow())
     except CalendarsOff:
         abort(404)
+    except MissingCredentials:
+        db.session.rollback()
+        show_error(form, _("Enter your user name and the app password you made for this portal."), "password")
+        return _page(user, user_id, form, 422)
     except CalendarError as error:
         db.session.rollback()
         show_error(form, problem(error.code), FIELD_OF.get(error.code, "address"))
@@ -105,10 +113,16 @@ def _read(user_id: int | None):
     if connection is None:
         flash(_("There's no calendar to read: connect one below."), "error")
         return redirect(_here(user, user_id))
-    worked = read_and_store(connection, utcnow(), timeout=CONNECT_TIMEOUT, full=True)
-    db.session.commit()
-    flash(_("Read just now.") if worked else problem(connection.error), "success" if worked else "error")
-    return redirect(_here(user, user_id))
+    person_id, by_id = user.id, me().id
+    worked = read_and_store(connection, utcnow(), timeout=CONNECT_TIMEOUT, full=True)  # commits
+    if user_id is not None:  # a recruiter read someone's calendar: the audit trail says who
+        by, person = db.session.get(User, by_id), db.session.get(User, person_id)
+        record("calendar.read", f"{by.name} read the calendar of {person.name} now", actor=by, subject=person)
+        db.session.commit()
+    connection = connection_of(person_id)
+    flash(_("Read just now.") if worked else problem(connection.error if connection else "server_error"),
+          "success" if worked else "error")
+    return redirect(_here(db.session.get(User, person_id), user_id))
 
 
 def _disconnect(user_id: int | None):

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ..calendars.models import CalendarBusy
+from ..calendars.services import busy_select
 from ..extensions import db
 from ..i18n import _
 from ..timeutil import utcnow
@@ -162,7 +164,8 @@ def end_conversation(meeting: Meeting, target: str, *, actor=None, reason: str |
 
 def still_free(meeting: Meeting, times: list, now: datetime | None = None) -> list:
     """Those of ``times`` (the candidate's proposed slots or the person's counter times) that are
-    still ahead and that nothing holds of the person's or the candidate's time (one query)."""
+    still ahead, that nothing holds of the person's or the candidate's time, and that the person's own
+    calendar doesn't show busy (as last read; two queries)."""
     now = now or utcnow()
     times = sorted((time for time in times if time.start_at > now), key=lambda time: time.start_at)
     if not times:
@@ -175,4 +178,6 @@ def still_free(meeting: Meeting, times: list, now: datetime | None = None) -> li
         .union(sa.select(CandidateBookedUnit.unit_start).where(
             CandidateBookedUnit.candidate_id == meeting.candidate_id, CandidateBookedUnit.unit_start >= since,
             CandidateBookedUnit.unit_start < until))))
-    return [time for time in times if not held & set(units(time.start_at, time.start_at + length))]
+    calendar = list(db.session.execute(busy_select(meeting.staff_id, since).where(CalendarBusy.start_at < until)))
+    return [time for time in times if not held & set(units(time.start_at, time.start_at + length))
+            and not any(time.start_at < end and start < time.start_at + length for start, end in calendar)]

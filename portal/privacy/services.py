@@ -28,6 +28,7 @@ from ..audit.models import AuditEvent
 from ..audit.services import record
 from ..auth.models import ERASED_DOMAIN, ActionToken, User, new_session_token
 from ..auth.search import forget_removed
+from ..calendars.models import WrittenEvent
 from ..candidates.models import Candidate, ExitSurvey
 from ..extensions import db
 from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
@@ -108,6 +109,9 @@ def erase_candidate(candidate: Candidate, by: User | None, reason: str = "reques
     db.session.execute(sa.delete(HoursWatch).where(HoursWatch.candidate_id == candidate.id))
     db.session.execute(sa.delete(HoursLink).where(HoursLink.candidate_id == candidate.id))
     meeting_ids = list(db.session.scalars(sa.select(Meeting.id).where(Meeting.candidate_id == candidate.id)))
+    if meeting_ids:  # their name and questions leave people's CalDAV calendars too (the worker removes them)
+        db.session.execute(sa.update(WrittenEvent).where(WrittenEvent.meeting_id.in_(meeting_ids))
+                           .values(remove=True, next_try_at=None))
 
     # Recordings made for them alone: the rows now, the files once this commits. (Their questions stay
     # answered, as analytics count them.)

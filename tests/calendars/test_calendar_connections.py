@@ -119,6 +119,7 @@ def test_a_failing_calendar_keeps_what_it_said_and_is_tried_later_and_later(worl
     _app, tom, jordan = world
     feed_server.set("tom", ics(STANDUP))
     connection = connect(tom, "ical", feed_server.url_for("tom"), by=tom, now=T0)
+    db.session.commit()
     kept = db.session.scalar(sa.select(sa.func.count()).select_from(CalendarBusy))
     assert kept > 0
     feed_server.fail("tom", 503)
@@ -155,9 +156,11 @@ def test_a_slow_calendar_slows_no_page_and_no_other_calendar(world, feed_server)
     app, tom, jordan = world
     amara = make_staff(name="Amara Okafor", timezone=LONDON)
     add_windows(amara, time(9), time(17), LONDON)
+    db.session.commit()  # connecting ends the transaction while the calendar answers
     feed_server.set("tom", ics(STANDUP))
     feed_server.set("amara", ics(STANDUP))
     connect(tom, "ical", feed_server.url_for("tom"), by=tom, now=T0)
+    db.session.commit()
     connect(amara, "ical", feed_server.url_for("amara"), by=amara, now=T0)
     db.session.commit()
     feed_server.delay("tom", 5)
@@ -212,6 +215,7 @@ def test_a_recruiter_connects_for_a_person_and_a_candidate_cannot(world, feed_se
     feed_server.set("tom", ics(STANDUP))
     recruiter = app.test_client()
     Auth(app, recruiter).login(make_user("recruiter", name="Riley Morgan"))
+    db.session.commit()
     answer = recruiter.post(f"/recruiter/people/{tom.id}/calendar",
                             data={"kind": "ical", "address": feed_server.url_for("tom")}, follow_redirects=True)
     assert "Tom's calendar is connected" in html.unescape(answer.text)
@@ -266,3 +270,11 @@ def test_caldav_gets_each_conversation_written_moved_and_removed(world, radicale
     worker_pass()
     assert radicale.list_uids("tom-writes", "pw-writes", collection) == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WrittenEvent)) == 0
+
+
+def test_a_password_beyond_latin_1_works(world, radicale):
+    """Basic auth as UTF-8: a user name or app password with any letters gets through (not a 500)."""
+    _app, tom, _jordan = world
+    radicale.add_user("zoë", "пароль-ü")
+    collection = radicale.make_calendar("zoë", "пароль-ü")
+    assert connect(tom, "caldav", collection, "zoë", "пароль-ü", by=tom, now=T0).kind == "caldav"

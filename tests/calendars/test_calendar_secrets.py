@@ -40,7 +40,9 @@ def test_no_secret_in_the_database_the_logs_or_the_pages(make_app, frozen, feed_
         tom = make_staff(name="Tom Becker")
         amara = make_staff(name="Amara Okafor")
         add_windows(tom, time(9), time(17), "UTC")
+        db.session.commit()  # connecting ends the transaction while the calendar answers
         connect(tom, "ical", feed_server.url_for(token), by=tom, now=T0)
+        db.session.commit()
         connect(amara, "caldav", collection, "amara-secret", password, by=amara, now=T0)
         db.session.commit()
         feed_server.fail(token, 500)  # a failing read logs too
@@ -72,6 +74,7 @@ def test_a_new_key_first_reseals_and_the_old_one_can_go(make_app, frozen, feed_s
     app = make_app(CALENDAR_KEY=old)
     with app.app_context():
         tom = make_staff(name="Tom Becker")
+        db.session.commit()
         connect(tom, "ical", feed_server.url_for("secret-feed"), by=tom, now=T0)
         db.session.commit()
         sealed = connection_of(tom.id).address
