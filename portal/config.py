@@ -7,8 +7,6 @@ refuses to start without a real ``SECRET_KEY`` and a shared rate-limit store.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import os
 import re
@@ -17,7 +15,7 @@ from datetime import timedelta
 from functools import partial
 from urllib.parse import urlsplit
 
-from .secret_strength import MAKE_A_KEY, is_placeholder, secret_key_problem
+from .secret_strength import MAKE_A_KEY, calendar_key_problem, is_placeholder, secret_key_problem
 
 ENVIRONMENTS = ("production", "development", "testing")
 
@@ -46,27 +44,6 @@ def _seconds(key: str, value) -> float:
     if not 0 <= seconds <= 3600:  # NaN fails too
         raise ConfigError(f"{key} must be a number of seconds between 0 and 3600, e.g. 5 (got {value!r}).")
     return seconds
-
-
-MAKE_A_CALENDAR_KEY = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
-
-
-def _check_calendar_key(value, env: str) -> None:
-    """CALENDAR_KEY, when set, is one or more Fernet keys (comma-separated); production never uses the
-    development key, which anyone can read in this file."""
-    if not value:
-        return
-    keys = [key.strip() for key in str(value).split(",")]
-    for key in keys:
-        try:
-            ok = len(base64.urlsafe_b64decode(key.encode())) == 32
-        except (ValueError, binascii.Error):
-            ok = False
-        if not ok:
-            raise ConfigError(f"CALENDAR_KEY must be Fernet keys separated by commas; make one with: "
-                              f"{MAKE_A_CALENDAR_KEY}")
-    if env == "production" and _DEV_CALENDAR_KEY in keys:
-        raise ConfigError(f"CALENDAR_KEY is the development key; make a real one with: {MAKE_A_CALENDAR_KEY}")
 
 
 def _database_url(url: str) -> str:
@@ -169,12 +146,8 @@ def defaults(env: str) -> dict:
         # Single sign-on: {name: provider settings} (see oidc_providers()); empty = e-mailed links only.
         "OIDC_PROVIDERS": {},
         "OIDC_HTTP_TIMEOUT": 10,  # seconds for each call to a provider (discovery, keys, token)
-        # Calendars (portal/calendars/): the Fernet key(s) sealing secret iCal addresses and CalDAV app
-        # passwords, comma-separated, the first sealing, all opening (a new key first rotates). Without
-        # one (production), people can't connect a calendar; development and testing use a fixed key.
+        # Calendars (README): Fernet keys sealing their secrets; private networks allowed (not in production).
         "CALENDAR_KEY": None,
-        # Calendars on loopback or private networks (an on-premises Nextcloud or Radicale) may be read and
-        # written. Off in production: any staff member could otherwise make the server probe the inside.
         "CALENDAR_PRIVATE_ADDRESSES": env != "production",
     }
 
@@ -403,7 +376,8 @@ def validate(config: Mapping) -> None:
         raise ConfigError(f"LOG_FORMAT must be json or text (got {config['LOG_FORMAT']!r}).")
     if config["METRICS_TOKEN"] is not None and len(str(config["METRICS_TOKEN"])) < 32:
         raise ConfigError(f"METRICS_TOKEN must be at least 32 characters; make one with: {MAKE_A_KEY}")
-    _check_calendar_key(config.get("CALENDAR_KEY"), env)
+    if problem := calendar_key_problem(config.get("CALENDAR_KEY"), env, _DEV_CALENDAR_KEY):
+        raise ConfigError(problem)
     if env in ("development", "testing"):
         return
     key = config.get("SECRET_KEY") or ""

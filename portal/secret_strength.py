@@ -3,11 +3,14 @@ placeholder passwords (config.validate calls these)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
 import math
 import re
 
 MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_hex(32))"'
+MAKE_A_CALENDAR_KEY = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 SECRET_KEY_MIN_LENGTH = 32
 SECRET_KEY_MIN_BITS = 128
 # Words that mark a value copied from an example instead of generated (compared without case,
@@ -73,3 +76,21 @@ def is_placeholder(value) -> bool:
     return compact in _PLACEHOLDER_VALUES or any(w in _letters(value) for w in _PLACEHOLDER_WORDS[:5])
 
 
+
+
+def calendar_key_problem(value, env: str, development_key: str) -> str | None:
+    """What is wrong with CALENDAR_KEY, if anything: when set, it is one or more Fernet keys
+    (comma-separated), and production never uses the development key, which anyone can read."""
+    if not value:
+        return None
+    keys = [key.strip() for key in str(value).split(",")]
+    for key in keys:
+        try:
+            ok = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (ValueError, binascii.Error):
+            ok = False
+        if not ok:
+            return f"CALENDAR_KEY must be Fernet keys separated by commas; make one with: {MAKE_A_CALENDAR_KEY}"
+    if env == "production" and development_key in keys:
+        return f"CALENDAR_KEY is the development key; make a real one with: {MAKE_A_CALENDAR_KEY}"
+    return None

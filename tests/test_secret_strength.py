@@ -79,3 +79,17 @@ def test_a_placeholder_client_secret_is_refused_in_production(secret):
         production(OIDC_PROVIDERS=providers)
     providers["default"]["client_secret"] = "s3cr3t-from-the-provider-7f2a9c"
     assert production(OIDC_PROVIDERS=providers)["OIDC_PROVIDERS"]["default"]["client_secret"].startswith("s3cr3t")
+
+
+def test_a_calendar_key_must_be_fernet_keys_and_never_the_development_one():
+    from cryptography.fernet import Fernet
+
+    fresh, older = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    assert production(CALENDAR_KEY=f"{fresh}, {older}")["CALENDAR_KEY"] == f"{fresh}, {older}"
+    assert production()["CALENDAR_KEY"] is None  # optional: without it, nobody can connect a calendar
+    with pytest.raises(ConfigError, match="CALENDAR_KEY must be Fernet keys") as refused:
+        production(CALENDAR_KEY="my-calendar-password")
+    assert "Fernet.generate_key()" in str(refused.value) and "my-calendar-password" not in str(refused.value)
+    development = build({"PORTAL_ENV": "development"}, environ={})["CALENDAR_KEY"]
+    with pytest.raises(ConfigError, match="CALENDAR_KEY is the development key"):
+        production(CALENDAR_KEY=f"{fresh},{development}")
