@@ -8,6 +8,8 @@ from flask import current_app, flash, jsonify, request, url_for
 from flask_babel import refresh
 from flask_login import current_user, login_required
 
+from ..calendars.services import connection_of
+from ..calendars.views import problem
 from ..extensions import db
 from ..i18n import _, current_language
 from ..mail.health import outbox_metrics
@@ -31,7 +33,10 @@ def home():
         return render("main/home_recruiter.html", overview=recruiter_overview(utcnow()))
     if current_user.role == "candidate":
         return render("main/home_candidate.html", **candidate_home(home_candidacy(current_user), utcnow()))
-    return render("main/home_staff.html", profile=current_user.profile, home=staff_home(current_user, utcnow()))
+    calendar = connection_of(current_user.id)  # a calendar that can't be read is something waiting for them
+    return render("main/home_staff.html", profile=current_user.profile, home=staff_home(current_user, utcnow()),
+                  calendar_problem=problem(calendar.error) if calendar is not None and calendar.error else None,
+                  calendar_since=calendar.error_since if calendar is not None else None)
 
 
 @bp.get("/healthz")

@@ -278,3 +278,18 @@ def test_a_password_beyond_latin_1_works(world, radicale):
     radicale.add_user("zoë", "пароль-ü")
     collection = radicale.make_calendar("zoë", "пароль-ü")
     assert connect(tom, "caldav", collection, "zoë", "пароль-ü", by=tom, now=T0).kind == "caldav"
+
+
+def test_a_calendar_that_cannot_be_read_waits_on_the_persons_home(world, feed_server):
+    app, tom, _jordan = world
+    feed_server.set("tom", ics(STANDUP))
+    connect(tom, "ical", feed_server.url_for("tom"), by=tom, now=T0)
+    db.session.commit()
+    client = app.test_client()
+    Auth(app, client).login(tom)
+    assert "calendar-problem" not in client.get("/").text
+    feed_server.fail("tom", 404)
+    read_and_store(connection_of(tom.id), T0, timeout=2)
+    home = html.unescape(client.get("/").text)
+    assert "Your calendar hasn't been read since" in home
+    assert "There's no calendar at that address" in home and 'href="/profile/calendar"' in home
