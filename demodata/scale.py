@@ -304,7 +304,7 @@ class _Builder(ConversationHistory):
         # moment a question can be answered.
         ctx = SimpleNamespace(id=cid, user_id=user_id, team=team, owner=owner, signed=signed, end=decided,
                               limit=min(self.now, decided - 60), units=set(), accepting=accepting, asked=[],
-                              met=[])
+                              met=[], waiting=set())
         questions = self.questions(ctx)
         # About five conversations each on average, more for those who will accept; ~15% have none.
         none = rng.random() < (0.04 if accepting else 0.12)

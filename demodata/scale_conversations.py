@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from portal.meetings.calendar import video_link_for
+from portal.meetings.models import WAITING
 from portal.meetings.states import ACTIVE
 from portal.people.models import APPROVAL_BY_DEFAULT
 
@@ -42,15 +43,16 @@ class ConversationHistory:
     """The conversation-building half of the scale builder (a mixin: it uses the builder's rng, ids and rows)."""
 
     def pick_person(self, ctx) -> Person:
-        """Mostly the team of the position, rarely the same person twice."""
+        """Mostly the team of the position, rarely the same person twice, and never someone the candidate
+        still waits for (one waiting request per candidate and person: ux_meeting_one_waiting)."""
         rng = self.rng
-        for _ in range(4):
+        for attempt in range(60):
             group = rng.choices(MEET_GROUPS, MEET_WEIGHTS[ctx.accepting])[0]
             if group == "team" and rng.random() < 0.7:
                 person = self.choose(self.team_pool[ctx.team])
             else:
                 person = self.choose(self.pool[group])
-            if person.id not in ctx.asked:
+            if person.id not in ctx.waiting and (attempt >= 3 or person.id not in ctx.asked):
                 break
         ctx.asked.append(person.id)
         return person
@@ -89,8 +91,7 @@ class ConversationHistory:
             r = rng.random()
             if r < 0.07:
                 ok = go("rejected", at, ctx.owner, "Let's start with the team you'd join.") and False
-            elif r < 0.11:
-                other = rng.choice(self.team_pool[ctx.team])
+            elif r < 0.11 and (other := rng.choice(self.team_pool[ctx.team])).id not in ctx.waiting:
                 if go("invited", at, ctx.owner, f"redirected from {person.name}"):
                     row.update(redirected_from_id=person.id, staff_id=other.id)
                     person = other
@@ -127,6 +128,8 @@ class ConversationHistory:
         row["reason"] = next((m[3] for m in moves if m[0] in ("rejected", "declined", "cancelled")), None)
         if row["status"] in ("confirmed", "completed", "no_show"):
             ctx.met.append(person.id)
+        if row["status"] in WAITING:
+            ctx.waiting.add(row["staff_id"])
         self.add("meeting", row)
         last = "requested"
         for to, at, actor, note in moves:
