@@ -266,11 +266,16 @@ def cancel_meeting(candidate, meeting: Meeting, reason: str, now: datetime) -> M
     return meeting
 
 
+def cannot_move(meeting: Meeting) -> RequestError:
+    """Why ``meeting`` can't be moved now (``can_reschedule`` said no): too late, or not confirmed."""
+    return _too_late("move") if meeting.status == "confirmed" else RequestError(
+        _("Only a confirmed conversation can be moved."))
+
+
 def reschedule_meeting(candidate, meeting: Meeting, start: datetime | None, now: datetime, by=None) -> Meeting:
     """Move a confirmed conversation (by the candidate, or by the person through their link)."""
     if not can_reschedule(meeting, now):
-        raise _too_late("move") if meeting.status == "confirmed" else RequestError(
-            _("Only a confirmed conversation can be moved."))
+        raise cannot_move(meeting)
     if start is None:
         raise RequestError(_("Choose a new time from the list."), "start")
     if start == meeting.start_at:

@@ -55,11 +55,13 @@ def caldav(world, radicale, request):
     return collection, user, password
 
 
-def worker_pass(app, *backgrounds, now=T0):
-    for background in backgrounds or (Background(),):
+def worker_pass(app, now=T0):
+    """One worker's pass over calendar writes, waiting for them."""
+    background = Background()
+    try:
         write_due(background, app.config["CALENDAR_KEY"], now)
-    for background in backgrounds or ():
         background.collect(10)
+    finally:
         background.shutdown()
     db.session.commit()
 
@@ -83,10 +85,10 @@ def test_a_conversation_that_happened_stays_in_the_calendar(world, caldav, radic
     collection, user, password = caldav
     meeting = make_meeting(jordan, tom, "confirmed", start=utc(5, 14))
     db.session.commit()
-    worker_pass(app, Background())
+    worker_pass(app)
     end_conversation(meeting, "completed", actor=tom)
     db.session.commit()
-    worker_pass(app, Background())
+    worker_pass(app)
     assert radicale.list_uids(user, password, collection) == [meeting.uid]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WrittenEvent)) == 0  # no longer tracked
 
@@ -96,12 +98,12 @@ def test_an_erased_candidate_leaves_the_calendar(world, caldav, radicale):
     collection, user, password = caldav
     meeting = make_meeting(jordan, tom, "confirmed", start=utc(5, 14))
     db.session.commit()
-    worker_pass(app, Background())
+    worker_pass(app)
     assert "Jordan Lee" in radicale.get_ics(user, password, db.session.scalar(sa.select(WrittenEvent.href)))
     end_conversation(meeting, "completed", actor=tom)
     erase_candidate(jordan, None)
     db.session.commit()
-    worker_pass(app, Background())
+    worker_pass(app)
     assert radicale.list_uids(user, password, collection) == []
 
 

@@ -32,10 +32,9 @@ from ..notify import times_gone
 from ..proposals import (accept_proposal, decline_proposal, offer_new_times, open_times, proposal_expires_at,
                          proposal_message)
 from ..free_times import Offered, is_open, offered_slots
-from ..requests import (GROUPS, MAX_SLOTS, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting,
+from ..requests import (GROUPS, MAX_SLOTS, RequestError, agenda, can_cancel, can_reschedule, cancel_meeting, cannot_move,
                         candidate_meetings, change_cutoff, change_deadline, create_request, get_meeting, group_conversations,
                         has_started, history, is_over, record_follow_up, report_no_show, reschedule_meeting)
-from ..requests import _too_late  # the words a refused move says (the service's own)
 
 def _candidacy():
     candidacy = current_user.candidacy
@@ -231,8 +230,7 @@ def move(meeting_id: int):
         abort(404)
     if can_reschedule(meeting, utcnow()):
         return _page(candidacy, meeting, moving=True, fragment="move")
-    why = _too_late("move") if meeting.status == "confirmed" else _("Only a confirmed conversation can be moved.")
-    response = _page(candidacy, meeting, error=str(why))
+    response = _page(candidacy, meeting, error=str(cannot_move(meeting)))
     return htmx_response(response, retarget="#meeting", reswap="outerHTML") if wants_fragment() else response
 
 
