@@ -31,6 +31,7 @@ from portal.analytics.rollup import rebuild_all
 from portal.auth.models import User
 from portal.candidates.models import STAGES, Candidate, ExitSurvey, Position
 from portal.extensions import db
+from portal.generations import bump
 from portal.meetings.models import BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition, ProposedSlot, meeting_question
 from portal.people.models import APPROVAL_BY_DEFAULT, AvailabilityWindow, StaffProfile
 from portal.questions.bank import BANK
@@ -65,6 +66,7 @@ def seed_scale(candidates: int = 100_000, years: int = 3, seed: int = 42, now: d
     try:
         counts = builder.run(candidates)
         _after_load()
+        bump(db.session.connection(), "people")  # written round the ORM: what servers keep of people is old
         db.session.commit()
     except BaseException:
         db.session.rollback()

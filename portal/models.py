@@ -15,4 +15,5 @@ from .recordings.models import Recording  # noqa: F401
 from .prepare.models import MeetingPrep  # noqa: F401
 from .texts.models import TextVersion  # noqa: F401
 from .calendars.models import CalendarBusy, CalendarConnection, WrittenEvent  # noqa: F401
+from .generations import CacheGeneration  # noqa: F401
 from .auth import search  # noqa: F401  (SQLite's index of users' names and addresses, made with the user table)

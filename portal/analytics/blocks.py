@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..generations import bump
 from .models import ALL_POSITIONS, AnalyticsCell
 
 QUARTER, YEAR = "@q", "@y"
@@ -128,6 +129,7 @@ def build_blocks(metrics) -> None:
 
 def mark_built() -> None:
     db.session.execute(sa.insert(AnalyticsCell).values(**MARK, n=1))
+    bump(db.session.connection(), "analytics")  # read by blocks from now on (generations.py)
 
 
 def built() -> bool:

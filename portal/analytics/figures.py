@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from ..auth.models import User
 from ..candidates.models import Candidate, Position
 from ..extensions import db
-from ..i18n import _
+from ..generations import cached
 from ..meetings.models import Meeting
 from ..people.models import StaffProfile
 from .blocks import base, built, span, union
@@ -31,6 +31,11 @@ class Filters:
     start: str  # "YYYY-MM", inclusive
     end: str  # "YYYY-MM", inclusive
     position_ids: list[int] | None  # None: every position (the precounted totals)
+
+    @property
+    def key(self) -> tuple:
+        """The filters as a key of what is kept for them (``figures_for``)."""
+        return self.start, self.end, tuple(self.position_ids) if self.position_ids is not None else None
 
     @property
     def starts_at(self) -> datetime:
@@ -111,6 +116,8 @@ class Figures:
                 if row_month:
                     self.monthly[row_month][metric][key] += int(n)
 
+        self.people = self.top_people()
+
     def get(self, metric: str, key: str) -> int:
         return self.total.get(metric, {}).get(key, 0)
 
@@ -141,7 +148,7 @@ class Figures:
             week, in_week = busiest.get(int(key), (None, 0))
             details = per.get(int(key), {})
             out.append({
-                "name": user.name if user else _("Former account"),
+                "name": user.name if user else None,  # None: a former account (the report says so)
                 "title": profile.title if profile else "",
                 "requested": int(requested),
                 "answered": details.get("answered", 0),
@@ -188,6 +195,16 @@ class Figures:
             if n > best.get(staff_id, ("", 0))[1] or (n == best[staff_id][1] and week_of < best[staff_id][0]):
                 best[staff_id] = (week_of, int(n))
         return best
+
+
+KEPT_UNTIL = ("analytics", "people")  # what the analytics figures are read from moves on (generations.py)
+
+
+def figures_for(filters: Filters) -> Figures:
+    """The figures for ``filters``, read once per process until the rollup or the people shown move on
+    (``generations.py``: the rollup's writers move "analytics", names, titles and caps move "people").
+    Every request with these filters sees the same figures; the report words them in its reader's language."""
+    return cached("analytics-figures", filters.key, lambda: Figures(filters), depends=KEPT_UNTIL)
 
 
 def teams() -> list[str]:

@@ -15,7 +15,7 @@ from ..people.models import GROUP_LABELS, GROUPS
 from ..questions.models import CATEGORIES
 from . import hours_report
 from .cells import Cell, Chart, Numbers, Section, decided_label, text
-from .figures import TOP_PEOPLE, Figures, Filters, median, months_between
+from .figures import TOP_PEOPLE, Figures, Filters, figures_for, median, months_between
 from .rollup import CONVERSATION_BUCKETS, FUNNEL
 
 FUNNEL_LABELS = {
@@ -150,7 +150,7 @@ def _speed(f: Figures, num: Numbers) -> Section:
 
 
 def _people(f: Figures, num: Numbers) -> tuple[Section, list[dict]]:
-    people = f.top_people()
+    people = [{**p, "name": p["name"] if p["name"] is not None else _("Former account")} for p in f.people]
     rows = []
     for p in people:
         rows.append([
@@ -259,7 +259,7 @@ SECTION_SLUGS = ("acceptance-by-month", "with-without", "by-number", "by-group",
 
 
 def build_report(filters: Filters) -> Report:
-    f = Figures(filters)
+    f = figures_for(filters)
     num = Numbers.here()
     decided, accepted = f.get("funnel", "decided"), f.get("funnel", "accepted")
     decision_median = median(f.histogram("decision_hours"))

@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 
 from ..candidates.models import Candidate, ExitSurvey
 from ..extensions import db
+from ..generations import bump
 from ..meetings.models import Meeting, MeetingTransition
 from ..people.models import StaffProfile
 from ..questions.models import Question
@@ -245,6 +246,11 @@ def _write(counts: dict, months: set[str]) -> None:
             ["position_id", "month", "metric", "key", "n"], totals))
 
 
+def moved() -> None:
+    """The analytics figures kept by the pages (``figures.figures_for``) are out of date."""
+    bump(db.session.connection(), "analytics")
+
+
 def _set_due(due: dict[Cell, datetime]) -> None:
     if due:
         db.session.execute(sa.insert(AnalyticsRefresh), [
@@ -261,6 +267,7 @@ def rebuild_all(now: datetime | None = None) -> int:
     _write(counts, {m for m, _pos, _metric, _key in counts})
     build_blocks(BLOCKED)
     _set_due(_next_due(None, now))
+    moved()
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.text("ANALYZE analytics_cell"))  # fresh statistics for the planner
     db.session.commit()
@@ -306,6 +313,7 @@ def refresh_cells(cells: set[Cell], now: datetime) -> None:
                 moves[(pos, first, metric + suffix, key)] += n
                 moves[(ALL_POSITIONS, first, metric + suffix, key)] += n
     _move_totals({k: n for k, n in moves.items() if n})
+    moved()
 
 
 def _move_totals(change: dict[tuple[int, str, str, str], int]) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from ..database import write_transaction
+from ..generations import cached
+from ..i18n import current_locale
 from ..timeutil import utcnow
-from .figures import Filters, positions_in
+from .figures import KEPT_UNTIL, Filters, positions_in
 from .report import Report, build_report
 from .rollup import due_cells, refresh_due
 
@@ -21,4 +23,7 @@ def refresh_rollup() -> None:
 def analytics_report(start: str, end: str, team: str = "", position_id: int | None = None) -> Report:
     """The figures for offers made from ``start`` to ``end`` ("YYYY-MM", both included), for one team
     and/or one position (neither: every position)."""
-    return build_report(Filters(start, end, positions_in(team, position_id)))
+    filters = Filters(start, end, positions_in(team, position_id))
+    # Worded in the reader's language: kept per language, as long as the figures are (figures_for).
+    return cached("analytics-report", (filters.key, str(current_locale())), lambda: build_report(filters),
+                  depends=KEPT_UNTIL)

@@ -10,14 +10,18 @@ import csv
 import io
 
 from flask import Response, abort, request
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 
 from ..candidates.services import positions
+from ..generations import cached
+from ..i18n import current_locale
 from ..rendering import render
 from ..security import recruiter_required
 from ..timeutil import utcnow
 from . import bp
 from .charts import chart_src, svg_for
-from .figures import first_month, teams
+from .figures import KEPT_UNTIL, first_month, teams
 from .forms import PRESETS, AnalyticsFilterForm
 from .report import SECTION_SLUGS, Report
 from .services import analytics_report, refresh_rollup
@@ -35,8 +39,14 @@ def _report() -> tuple[AnalyticsFilterForm, Report]:
 @recruiter_required
 def index():
     form, report = _report()
+    query = form.query()
+    # The sections (most of the page) are the same HTML for everyone who asks for these figures in this
+    # language: written once and kept as long as the report is (the block renders them the first time).
+    key = (report.filters.key, str(current_locale()), tuple(sorted(query.items())))
+    sections = cached("analytics-sections", key, lambda: Markup(render_block(
+        "analytics/index.html", "sections", report=report, query=query, chart_src=chart_src)), depends=KEPT_UNTIL)
     return render("analytics/index.html", fragment="report", form=form, report=report, problems=form.problems,
-                  presets=PRESETS, chart_src=chart_src, query=form.query())
+                  presets=PRESETS, query=query, sections=sections)
 
 
 @bp.get("/recruiter/analytics/chart/<spec>.svg")

@@ -11,6 +11,7 @@ from babel.dates import get_day_names
 
 from ..auth.models import User
 from ..extensions import db
+from ..generations import watch
 from ..i18n import _l, current_locale, pgettext
 from ..timeutil import UTCDateTime, utcnow
 
@@ -157,3 +158,15 @@ class TimeOff(db.Model):
     profile: Mapped[StaffProfile] = relationship(back_populates="time_off")
 
     __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="end_not_before_start"),)
+
+
+def _a_candidates_own(user: User) -> bool:
+    """A candidate's account, still a candidate's: never shown as a person of the company."""
+    was = sa.inspect(user).attrs.role.history.deleted  # a role it had before this flush (none when new)
+    return user.role == "candidate" and all(role == "candidate" for role in was)
+
+
+# What pages keep of the people (the directory's texts, the names in analytics) is out of date once a
+# profile, or a name, address, role or state of a company account, changes (generations.py).
+watch("people", StaffProfile)
+watch("people", User, ("name", "email", "role", "active"), ignore=_a_candidates_own)

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from ..auth.models import User
 from ..extensions import db
+from ..generations import cached
 from ..i18n import _l
 from ..people import picker
 from ..people.models import StaffProfile
@@ -179,10 +180,12 @@ def directory_rows() -> list:
         sa.select(StaffProfile.user_id, User.name, StaffProfile.topics, StaffProfile.title, StaffProfile.team,
                   StaffProfile.off_limits)
         .outerjoin(StaffProfile.user).where(*picker.SCOPES["directory"]())
+        .order_by(StaffProfile.user_id)
     ).all()
 
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_TERMS_KEPT = 5000  # terms whose finds a kept directory remembers (then it starts again)
 
 
 class _Texts:
@@ -197,14 +200,14 @@ class _Texts:
             lowered = "\n".join(texts)
         self.text = lowered
         self.starts = [0, *accumulate(len(part) + 1 for part in texts)]  # and one past the end
-        self._hits: dict[str, set[int]] = {}
+        self._hits: dict[str, frozenset[int]] = {}
 
-    def hits(self, term: str) -> set[int]:
+    def hits(self, term: str) -> frozenset[int]:
         """The people (indexes) in whose text ``_pattern(term)`` finds something."""
         found = self._hits.get(term)
         if found is not None:
             return found
-        found, text, starts = set(), self.text, self.starts
+        people, text, starts = set(), self.text, self.starts
         stem, ending = _parts(term)[0], _ending(term)
         at = text.find(stem)
         while at >= 0:
@@ -212,26 +215,51 @@ class _Texts:
                 at = text.find(stem, at + 1)  # not a whole word here: look further
                 continue
             person = bisect_right(starts, at) - 1
-            found.add(person)
+            people.add(person)
             at = text.find(stem, starts[person + 1])  # found in this person's text: on to the next
-        self._hits[term] = found
+        if len(self._hits) >= _TERMS_KEPT:
+            self._hits.clear()
+        found = self._hits[term] = frozenset(people)
         return found
 
 
-def _suggest_from_rows(questions, rows, *, team: str | None, limit: int) -> dict[int, list[tuple[int, tuple]]]:
-    """``suggest_people`` over ``directory_rows()``, as {question id: [(user id, reasons)]}.
+class Directory:
+    """``directory_rows()`` made ready to search (``_Texts`` of everyone's topics, titles and teams,
+    and "rather not discuss" lists). Kept by the process until a profile or a name changes
+    (``directory()``), with the terms already looked for: every candidate's ledger searches the same texts."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.user_ids, self.names, topics, titles, self.teams, off_limits = zip(*rows) if rows else ((),) * 6
+        self.topics = _Texts([text or "" for text in topics])
+        self.roles = _Texts([f"{title} {team}" for title, team in zip(titles, self.teams, strict=True)])
+        self.off_limits = _Texts([text or "" for text in off_limits])
+        self.members: dict[str, list[int]] = defaultdict(list)  # a team's name, lower-cased → its people
+        for n, name in enumerate(self.teams):
+            if name:
+                self.members[name.lower()].append(n)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def directory() -> Directory:
+    """Everyone candidates can see, ready to search: read once per process until the people move on
+    (``generations.py``: a profile, or a company account's name or state, changed)."""
+    return cached("questions-directory", None, lambda: Directory(directory_rows()), depends=("people",))
+
+
+def _suggest_from_rows(questions, people: Directory, *, team: str | None,
+                       limit: int) -> dict[int, list[tuple[int, tuple]]]:
+    """``suggest_people`` over the ``Directory``, as {question id: [(user id, reasons)]}.
 
     The same scores, exclusions and order, but each term is looked for once in everyone's topics,
     titles and teams, and "rather not discuss" lists (``_Texts``), not person by person. Searching
     the texts as stored finds what searching ``_people``'s tidied texts finds: tidying only changes
     spaces next to commas, and no term holds a comma.
     """
-    user_ids, names, topics, titles, teams, off_limits = zip(*rows) if rows else ((),) * 6
-    topics = _Texts([text or "" for text in topics])
-    roles = _Texts([f"{title} {team}" for title, team in zip(titles, teams, strict=True)])
-    off_limits = _Texts([text or "" for text in off_limits])
-    own_team = (team or "").lower()
-    team_members = [n for n, name in enumerate(teams) if (name or "").lower() == own_team] if own_team else []
+    user_ids, names = people.user_ids, people.names
+    team_members = people.members.get((team or "").lower(), ()) if team else ()
     result = {}
     for question in questions:
         if question.is_answered:
@@ -240,12 +268,12 @@ def _suggest_from_rows(questions, rows, *, team: str | None, limit: int) -> dict
         reasons: dict[int, list] = defaultdict(list)
         excluded: set[int] = set()
         for term, weight in _terms(question):
-            excluded |= off_limits.hits(term)
-            in_topics = topics.hits(term)
+            excluded |= people.off_limits.hits(term)
+            in_topics = people.topics.hits(term)
             for person in in_topics:
                 scores[person] += weight + 1
                 reasons[person].append(term)
-            for person in roles.hits(term) - in_topics:
+            for person in people.roles.hits(term) - in_topics:
                 scores[person] += weight
                 reasons[person].append(term)
         if question.category == "role_team":
@@ -259,19 +287,19 @@ def _suggest_from_rows(questions, rows, *, team: str | None, limit: int) -> dict
 
 
 def suggest_from_directory(questions, *, team: str | None = None, limit: int = 3,
-                           rows=None, profiles=None) -> dict[int, list[Suggestion]]:
+                           people: Directory | None = None, profiles=None) -> dict[int, list[Suggestion]]:
     """``suggest_people`` over the people candidates can see, without building the whole directory.
 
     ``profiles``: everyone candidates can see, already loaded (a small company: the picker's list),
-    scored by ``suggest_people`` itself. Otherwise ``rows`` (``directory_rows()``, read here when not
-    given) are scored as plain text, and only the people suggested are loaded, in one more query.
+    scored by ``suggest_people`` itself. Otherwise the ``Directory`` (``directory()``, read here when not
+    given) is searched as plain text, and only the people suggested are loaded, in one more query.
     """
     open_questions = [q for q in questions if not q.is_answered]
     if not needs_directory(open_questions, team):
         return {q.id: [] for q in open_questions}
     if profiles is not None:
         return suggest_people(open_questions, profiles, team=team, limit=limit)
-    ranked = _suggest_from_rows(open_questions, directory_rows() if rows is None else rows, team=team, limit=limit)
+    ranked = _suggest_from_rows(open_questions, directory() if people is None else people, team=team, limit=limit)
     wanted = {user_id for found in ranked.values() for user_id, _ in found}
     loaded = {p.user_id: p for p in db.session.scalars(
         picker.scope_query("directory").where(StaffProfile.user_id.in_(sorted(wanted))))} if wanted else {}

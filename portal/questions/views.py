@@ -27,7 +27,7 @@ from .models import CATEGORIES, Question
 from .services import (QuestionError, add_from_bank, add_question, candidate_questions, delete_question,
                        filter_questions, get_question, mark_answered, progress_of, reopen_question,
                        update_question)
-from .suggestions import directory_rows, needs_directory, suggest_from_directory
+from .suggestions import directory, needs_directory, suggest_from_directory
 
 EDIT_PREFIX = "edit"
 CONFIRMED = "yes"  # the value of ``confirmed`` in a delete that was asked about
@@ -89,10 +89,10 @@ def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form
     if editing is not None and editing not in shown:
         shown.append(editing)
     suggest = fragment in (None, "ledger") or not wants_fragment()  # a form alone shows no suggestions
-    # The directory as plain rows, when a question could have suggestions: they say whether the
+    # The directory ready to search, when a question could have suggestions: it says whether the
     # company is small enough for the picker's <select> of everyone (no need to ask again when not).
-    rows = directory_rows() if suggest and needs_directory(shown, candidacy.position.team) else None
-    small = small_list(SCOPE) if rows is None or len(rows) <= SMALL_LIST else None  # else a search box
+    people = directory() if suggest and needs_directory(shown, candidacy.position.team) else None
+    small = small_list(SCOPE) if people is None or len(people) <= SMALL_LIST else None  # else a search box
     if form is None:
         form = QuestionForm(formdata=None)
     if editing is not None and edit_form is None:
@@ -116,7 +116,7 @@ def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form
         person_field=_person_field(form, small),
         edit_person_field=_person_field(edit_form, small, current=editing.directed_to) if editing is not None else None,
         linked={q.directed_to_id for q in shown if allows(SCOPE, q.directed_to)},  # "For <a>name</a>": still listed
-        suggestions=suggest_from_directory(shown, team=candidacy.position.team, rows=rows, profiles=small)
+        suggestions=suggest_from_directory(shown, team=candidacy.position.team, people=people, profiles=small)
         if suggest else {},
         bank=bank_by_category(),
         added={q.bank_key for q in questions if q.bank_key},
