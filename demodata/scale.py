@@ -66,7 +66,7 @@ def seed_scale(candidates: int = 100_000, years: int = 3, seed: int = 42, now: d
     try:
         counts = builder.run(candidates)
         _after_load()
-        bump(db.session.connection(), "people")  # written round the ORM: what servers keep of people is old
+        bump(db.session.connection(), "people", "candidates")  # written round the ORM: what servers keep is old
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -95,9 +95,39 @@ def configure_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
         connection.exec_driver_sql(_begin_statement())
 
 
+WROTE_NOTHING = "SELECT pg_current_xact_id_if_assigned()"  # NULL until the transaction's first write
+
+
+def _end_reads_with_commit(error: BaseException | None) -> None:
+    """PostgreSQL: end a request's transaction that wrote nothing with COMMIT instead of the ROLLBACK
+    that closing the session sends. The two are the same to the database, but psycopg forgets the
+    connection's prepared statements on every ROLLBACK, so without this each request plans every
+    statement again (the recruiter home's feedback query: 3 ms planned, 0.1 ms prepared).
+
+    Only when nothing was written: no change waiting in the session, no savepoint, and the database
+    gave the transaction no id (``pg_current_xact_id_if_assigned()``: a transaction gets one at its
+    first write). Anything else, or a request that failed, is rolled back as before."""
+    if error is not None or not has_request_context():
+        return
+    session = db.session()
+    transaction = session.get_transaction()
+    if (transaction is None or not transaction.is_active or session.get_nested_transaction() is not None
+            or session.new or session.dirty or session.deleted):
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    try:
+        if connection.exec_driver_sql(WROTE_NOTHING).scalar() is None:
+            session.commit()
+    except Exception:  # noqa: BLE001  (the session's own close rolls back whatever is left)
+        session.rollback()
+
+
 def init_database(app: Flask) -> None:
     """Bind Flask-SQLAlchemy and tune every engine for its dialect."""
     db.init_app(app)
+    app.teardown_request(_end_reads_with_commit)
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
     with app.app_context():

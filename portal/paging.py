@@ -14,7 +14,7 @@ newest first) can page by key instead and needs no count.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import ceil
 from typing import Any
@@ -81,12 +81,13 @@ def within(number: int, total: int, size: int = PAGE_SIZE) -> int:
     return min(number, max(1, ceil(total / size)))
 
 
-def paginate(rows: sa.Select, count: sa.Select, number: int, size: int = PAGE_SIZE,
+def paginate(rows: sa.Select, count: sa.Select | Callable[[], int], number: int, size: int = PAGE_SIZE,
              scalars: bool = False, unique: bool = False) -> Page:
     """Page ``number`` of ``rows`` (``size`` a page); ``count`` is ``SELECT count(*)`` over the same
-    filters. ``scalars``: the items are the rows' first column (``select(Model)``); ``unique``: rows
-    that joined-eager-load collections (de-duplicated by identity)."""
-    total = db.session.scalar(count) or 0
+    filters (or what gives that number: a count kept until the list changes). ``scalars``: the items
+    are the rows' first column (``select(Model)``); ``unique``: rows that joined-eager-load
+    collections (de-duplicated by identity)."""
+    total = (count() if callable(count) else db.session.scalar(count)) or 0
     number = within(number, total, size)
     result = db.session.execute(rows.limit(size).offset((number - 1) * size))
     if unique:

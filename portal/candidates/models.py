@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..extensions import db
+from ..generations import watch
 from ..i18n import _l, lazy_pgettext
 from ..timeutil import UTCDateTime, utcnow
 
@@ -125,3 +126,8 @@ class ExitSurvey(db.Model):
     answer: Mapped[str | None] = mapped_column(sa.Text)  # what would have changed their mind
 
     candidate: Mapped[Candidate] = relationship(back_populates="exit_survey")
+
+
+# How many candidates there are, kept by the recruiters' list (services.list_candidates) until one
+# comes or goes (generations.py).
+watch("candidates", Candidate, attributes=())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from ..auth.search import users_matching
 from ..database import contains_text
 from ..extensions import db
 from ..forms import FieldError
+from ..generations import cached
 from ..i18n import _
 from ..paging import PAGE_SIZE, Page, paginate
 from ..security import RECRUITER_ROLES
@@ -85,7 +87,8 @@ class CandidateFilters:
         return {key: value for key, value in args.items() if value}
 
 
-def _where(filters: CandidateFilters, now: datetime) -> list:
+def _where(filters: CandidateFilters, now: datetime, counting: bool = False) -> list:
+    """The list's filters; ``counting``: for its ``count(*)``, which reads every match (``_among``)."""
     where = []
     if filters.stage:
         where.append(Candidate.stage == filters.stage)
@@ -103,9 +106,19 @@ def _where(filters: CandidateFilters, now: datetime) -> list:
     for word in filters.q.split()[:MAX_WORDS]:
         # Subqueries rather than joins: the user table is read once a word, not once a candidate.
         where.append(sa.or_(
-            Candidate.user_id.in_(users_matching(word)),
-            Candidate.position_id.in_(sa.select(Position.id).where(contains_text(Position.title, word)))))
+            _among(Candidate.user_id, users_matching(word), counting),
+            _among(Candidate.position_id, sa.select(Position.id).where(contains_text(Position.title, word)), counting)))
     return where
+
+
+def _among(column, ids: sa.Select, counting: bool):
+    """``column IN (ids)``; to count on PostgreSQL, ``column = ANY(ARRAY(ids))``, the same test, which the
+    planner answers from the candidates' indexes even in an OR (a bitmap OR of both): with IN the count
+    read all 100,000 candidates ("silva": 19 → 11 ms). Not for the page's ids, read in the list's order
+    from its index until the page is full: there IN looks each one up in a hash, ANY scans the array."""
+    if counting and db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.func.array(ids.scalar_subquery()))
+    return column.in_(ids)
 
 
 # Still deciding first, soonest deadline first; then everyone who decided, by their deadline. The
@@ -133,7 +146,9 @@ def list_candidates(filters: CandidateFilters, number: int = 1, now: datetime | 
     now = now or utcnow()
     where = _where(filters, now)
     ids = sa.select(Candidate.id).where(*where).order_by(*_order(filters.sort))
-    count = sa.select(sa.func.count()).select_from(Candidate).where(*where)
+    count = sa.select(sa.func.count()).select_from(Candidate).where(*_where(filters, now, counting=True))
+    if not where:  # everyone: counting 100,000 rows is a scan on PostgreSQL, so the number is kept
+        count = partial(cached, "candidates-total", None, partial(db.session.scalar, count), depends=("candidates",))
     if filters.sort == "name":
         ids = ids.join(Candidate.user)
     page = paginate(ids, count, number, size, scalars=True)

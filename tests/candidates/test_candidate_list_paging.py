@@ -203,3 +203,20 @@ def test_search_finds_part_of_a_name_or_address_in_any_case_and_follows_renames(
     assert names(get(client, "/recruiter/candidates?q=%22Q%22")) == [OKAFOR]  # quotes taken as typed
     assert names(get(client, "/recruiter/candidates?q=olund+zo")) == ["Zoë Ölund"]  # a short word too
     assert names(get(client, "/recruiter/candidates?q=twin")) == []  # deleted
+
+
+def test_the_kept_total_follows_candidates_who_come_and_go(app, client, riley):
+    """The whole list's total is kept between views (generations.py); one added or removed shows at once."""
+    with app.app_context():
+        add_many(52)
+        db.session.commit()
+    assert "1–50 of 52 candidates" in get(client, "/recruiter/candidates")
+    with app.app_context():
+        added = make_candidate(name="Zed Newcomer", deadline_days=90)
+        db.session.commit()
+        added_id = added.id
+    assert "1–50 of 53 candidates" in get(client, "/recruiter/candidates")
+    with app.app_context():
+        db.session.delete(db.session.get(type(added), added_id))
+        db.session.commit()
+    assert "1–50 of 52 candidates" in get(client, "/recruiter/candidates")

@@ -1,0 +1,78 @@
+"""A request that wrote nothing ends its PostgreSQL transaction with COMMIT, so the connection keeps
+the statements psycopg prepared (a ROLLBACK makes it forget them all, and every request planned its
+statements again); anything that wrote, or failed, is rolled back as before (``database.py``)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from factories import make_user
+
+from portal.auth.models import User
+from portal.extensions import db
+
+ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+@pytest.fixture
+def app_with_routes(make_app):
+    app = make_app()
+
+    @app.get("/test/reads")
+    def reads():
+        return {"names": list(db.session.scalars(sa.select(User.name).where(User.id > 0).order_by(User.id)))}
+
+    @app.get("/test/flushes-and-forgets")
+    def flushes_and_forgets():  # a change flushed, never committed: a bug this must not make permanent
+        user = db.session.scalar(sa.select(User).order_by(User.id))
+        user.name = "Changed Without Commit"
+        db.session.flush()
+        return {"ok": True}
+
+    @app.get("/test/writes-core")
+    def writes_core():
+        db.session.execute(sa.update(User).values(name="Core Without Commit"))
+        return {"ok": True}
+
+    @app.get("/test/writes-then-fails")
+    def writes_then_fails():
+        db.session.execute(sa.update(User).values(name="Failed Request"))
+        raise RuntimeError("boom")
+
+    with app.app_context():
+        make_user("recruiter", name="Riley Morgan")
+        db.session.commit()
+    return app
+
+
+def _names(app) -> list[str]:
+    with app.app_context():
+        names = list(db.session.scalars(sa.select(User.name)))
+        db.session.remove()
+    return names
+
+
+@pytest.mark.parametrize("path", ["/test/flushes-and-forgets", "/test/writes-core"])
+def test_a_request_that_wrote_without_committing_changes_nothing(app_with_routes, path):
+    client = app_with_routes.test_client()
+    assert client.get(path).status_code == 200
+    assert _names(app_with_routes) == ["Riley Morgan"]
+
+
+def test_a_request_that_failed_after_writing_changes_nothing(app_with_routes):
+    app_with_routes.config["PROPAGATE_EXCEPTIONS"] = False
+    assert app_with_routes.test_client().get("/test/writes-then-fails").status_code == 500
+    assert _names(app_with_routes) == ["Riley Morgan"]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="psycopg's prepared statements: PostgreSQL only")
+def test_reading_requests_keep_the_connections_prepared_statements(app_with_routes):
+    client = app_with_routes.test_client()
+    for _ in range(8):  # psycopg prepares a statement the fifth time one connection runs it
+        assert client.get("/test/reads").get_json() == {"names": ["Riley Morgan"]}
+    with app_with_routes.app_context():
+        prepared = db.session.scalar(sa.text("SELECT count(*) FROM pg_prepared_statements"))
+        db.session.remove()
+    assert prepared >= 1
