@@ -14,6 +14,7 @@ from ..auth.services import AccountError, create_user, find_user_by_email, mail_
 from ..auth.tokens import end_links
 from ..extensions import db
 from ..forms import FieldError
+from ..generations import cached
 from ..i18n import _, known_language
 from ..security import acting_user
 from ..timeutil import utcnow
@@ -71,12 +72,41 @@ def directory(q: str = "", group: str = "", team: str = "", page: int = 1, *, in
     reloads the page with more people on it; htmx fetches just the next page instead).
     """
     page = max(1, min(page, 1000))
+    # Who is on the page, in order, and the tabs' counts and teams are the same for every reader: kept
+    # by the process until a profile or a company account changes (generations.py); the page's
+    # profiles are then read by id, fresh.
+    found = cached("directory-page", (q.strip(), group, team, page, include_hidden, cumulative),
+                   lambda: _directory_ids(q.strip(), group, team, page, include_hidden, cumulative),
+                   depends=("people",))
+    loaded = {profile.user_id: profile for profile in db.session.scalars(
+        sa.select(StaffProfile).where(StaffProfile.user_id.in_(found.ids)).options(joinedload(StaffProfile.user)))
+        } if found.ids else {}
+    return DirectoryPage(
+        profiles=[loaded[user_id] for user_id in found.ids if user_id in loaded],
+        total=found.total,
+        page=page,
+        has_more=found.has_more,
+        group_counts=dict(found.group_counts),
+        teams=list(found.teams),
+    )
+
+
+@dataclass(frozen=True)
+class _Found:
+    ids: tuple[int, ...]
+    total: int
+    has_more: bool
+    group_counts: tuple[tuple[str, int], ...]
+    teams: tuple[str, ...]
+
+
+def _directory_ids(q: str, group: str, team: str, page: int, include_hidden: bool, cumulative: bool) -> _Found:
     base = sa.select(StaffProfile).join(StaffProfile.user).where(User.active.is_(True))
     if not include_hidden:
         base = base.where(StaffProfile.visible.is_(True))
     filtered = base
-    if q.strip():
-        filtered = filtered.where(_search_clause(q.strip()))
+    if q:
+        filtered = filtered.where(_search_clause(q))
     if team:
         filtered = filtered.where(StaffProfile.team == team)
     counted = filtered  # group counts ignore the group filter, so every tab shows its number
@@ -85,8 +115,8 @@ def directory(q: str = "", group: str = "", team: str = "", page: int = 1, *, in
 
     offset = 0 if cumulative else (page - 1) * PAGE_SIZE
     limit = PAGE_SIZE * (page if cumulative else 1)
-    rows = db.session.scalars(
-        filtered.options(joinedload(StaffProfile.user))
+    ids = db.session.scalars(
+        filtered.with_only_columns(StaffProfile.user_id)
         .order_by(GROUP_ORDER, StaffProfile.sort_order, User.name)
         .offset(offset)
         .limit(limit + 1)
@@ -100,14 +130,7 @@ def directory(q: str = "", group: str = "", team: str = "", page: int = 1, *, in
     teams = db.session.scalars(
         base.with_only_columns(StaffProfile.team).where(StaffProfile.team != "").distinct().order_by(StaffProfile.team)
     ).all()
-    return DirectoryPage(
-        profiles=list(rows[:limit]),
-        total=total,
-        page=page,
-        has_more=len(rows) > limit,
-        group_counts=group_counts,
-        teams=list(teams),
-    )
+    return _Found(tuple(ids[:limit]), total, len(ids) > limit, tuple(group_counts.items()), tuple(teams))
 
 
 def get_profile(user_id: int, *, include_hidden: bool = False) -> StaffProfile | None:
