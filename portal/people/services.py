@@ -14,7 +14,7 @@ from ..auth.services import AccountError, create_user, find_user_by_email, mail_
 from ..auth.tokens import end_links
 from ..extensions import db
 from ..forms import FieldError
-from ..generations import cached
+from ..generations import bump, cached
 from ..i18n import _, known_language
 from ..security import acting_user
 from ..timeutil import utcnow
@@ -261,6 +261,7 @@ def move_profile(profile: StaffProfile, direction: str) -> None:
         savepoint.rollback()
         raise OrderChanged(_("Someone else changed this order at the same time, so %(name)s stayed where they "
                              "were. Here is the order now.", name=profile.user.name))
+    bump(db.session.connection(), "people")  # written round the ORM: the kept directory order is old
     savepoint.commit()
 
 
