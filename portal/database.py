@@ -112,13 +112,10 @@ def _end_reads_with_commit(error: BaseException | None) -> None:
     session = db.session()
     transaction = session.get_transaction()
     if (transaction is None or not transaction.is_active or session.get_nested_transaction() is not None
-            or session.new or session.dirty or session.deleted):
-        return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
+            or session.new or session.dirty or session.deleted or session.get_bind().dialect.name != "postgresql"):
         return
     try:
-        if connection.exec_driver_sql(WROTE_NOTHING).scalar() is None:
+        if session.connection().exec_driver_sql(WROTE_NOTHING).scalar() is None:
             session.commit()
     except Exception:  # noqa: BLE001  (the session's own close rolls back whatever is left)
         session.rollback()

@@ -14,7 +14,8 @@ returns what ``build()`` made for the same key at the same generations, in this 
 What is kept is never someone's own data, only figures everyone with access to the page sees alike;
 it is kept per app (tests make many apps, each with its own database). A value is made from data read
 after the generations were: it can only be newer than its key, never older, so no request sees
-figures older than the change it could see.
+figures older than the change it could see. A transaction that moved a generation itself (not yet
+committed) keeps nothing and is served nothing kept: what it reads may still be rolled back.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from threading import Lock
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -34,7 +35,8 @@ from .extensions import db
 
 T = TypeVar("T")
 _MISSING = object()
-KEPT = 64  # values per app (each a few hundred KB at most): the least recently used goes first
+_MOVED = "generations_moved"  # session.info: this transaction moved a generation on (not yet committed)
+KEPT = 64  # values per kind and app (each a few hundred KB at most): the least recently used goes first
 
 
 class CacheGeneration(db.Model):
@@ -64,6 +66,7 @@ def watch(kind: str, cls: type, attributes: Iterable[str] | None = None,
         _WATCHES.append(entry)
     if not sa.event.contains(Session, "after_flush", _after_flush):
         sa.event.listen(Session, "after_flush", _after_flush)
+        sa.event.listen(Session, "after_transaction_end", _transaction_ended)
 
 
 def _changed(obj, entry: _Watch, session: Session) -> bool:
@@ -87,8 +90,17 @@ def _after_flush(session: Session, _context) -> None:
         bump(session.connection(), *sorted(kinds))
 
 
+def _transaction_ended(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_MOVED, None)
+
+
 def bump(connection: sa.Connection, *kinds: str) -> None:
-    """Move each of ``kinds`` on, in ``connection``'s transaction (its row is made the first time)."""
+    """Move each of ``kinds`` on, in ``connection``'s transaction (its row is made the first time).
+    Until that transaction ends, ``cached`` neither keeps nor serves anything for the request: what it
+    would read includes changes that may still be rolled back."""
+    if has_app_context():
+        db.session().info[_MOVED] = True
     table = CacheGeneration.__table__
     insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
     connection.execute(insert.values([{"name": kind, "n": 1} for kind in kinds])
@@ -121,15 +133,22 @@ class _Store:
                 self.values.popitem(last=False)
 
 
-def _store() -> _Store:
-    return current_app.extensions.setdefault("portal.generations", _Store())
+def _store(kind: str) -> _Store:
+    """The kind's own store (searches typed into the directory never push out the analytics figures)."""
+    stores = current_app.extensions.setdefault("portal.generations", {})
+    store = stores.get(kind)
+    if store is None:
+        store = stores.setdefault(kind, _Store())
+    return store
 
 
 def cached(kind: str, key, build: Callable[[], T], *, depends: tuple[str, ...]) -> T:
     """What ``build()`` returns for (``kind``, ``key``) at the current generations of ``depends``,
     made once per process and app until one of them moves on. Callers must not change it."""
-    full = (kind, key, current(*depends))
-    store = _store()
+    if db.session().info.get(_MOVED):  # this transaction changed what is kept: build from it, keep nothing
+        return build()
+    full = (key, current(*depends))
+    store = _store(kind)
     value = store.get(full, _MISSING)
     if value is _MISSING:
         value = build()

@@ -7,7 +7,7 @@ from ..i18n import _, ngettext
 from ..meetings.models import KINDS
 from .cells import Cell, Chart, Numbers, Section, decided_label, text
 from .figures import Figures, median
-from .hours import percentile, window_totals
+from .hours import WindowTotals, percentile
 
 SLUGS = ("by-kind", "office-hours", "office-hours-queues")
 
@@ -48,11 +48,11 @@ def office_hours(f: Figures, num: Numbers) -> Section:
               "had none."))
 
 
-def office_hours_queues(f: Figures, num: Numbers) -> Section:
+def office_hours_queues(f: Figures, num: Numbers, windows: WindowTotals) -> Section:
+    """``windows``: ``hours.window_totals`` for the filters, read from the windows themselves (not the rollup)."""
     minimum = num.rate_min
     waits = f.histogram("hours_wait")
     talks = sum(waits.values())
-    windows = window_totals(f.filters.starts_at, f.filters.ends_at, f.filters.position_ids)
     p90 = percentile(waits, 0.9) if talks >= minimum else None
     per_talk = ngettext("%(count)s talk", "%(count)s talks", talks, count=num.integer(talks))
     per_window = ngettext("%(count)s window", "%(count)s windows", windows.held, count=num.integer(windows.held))

@@ -7,7 +7,7 @@ downloads and the charts are all drawn from the same ``Section``, so they cannot
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..candidates.models import DECLINE_REASONS
 from ..i18n import _, _l, ngettext, lazy_pgettext
@@ -15,6 +15,7 @@ from ..people.models import GROUP_LABELS, GROUPS
 from ..questions.models import CATEGORIES
 from . import hours_report
 from .cells import Cell, Chart, Numbers, Section, decided_label, text
+from .hours import WindowTotals, window_totals
 from .figures import TOP_PEOPLE, Figures, Filters, figures_for, median, months_between
 from .rollup import CONVERSATION_BUCKETS, FUNNEL
 
@@ -249,6 +250,9 @@ class Report:
     filters: Filters
     headline: dict
     sections: list[Section]
+    # The sections as the page writes them, by the query its links carry (views.index): made once, with
+    # the report, so they can never come from other figures than the headline's.
+    html: dict = field(default_factory=dict)
 
     def section(self, slug: str) -> Section | None:
         return next((s for s in self.sections if s.slug == slug), None)
@@ -258,7 +262,11 @@ SECTION_SLUGS = ("acceptance-by-month", "with-without", "by-number", "by-group",
                  "speed", "people", "coverage", "ratings", "outcomes", "decline-reasons")
 
 
-def build_report(filters: Filters) -> Report:
+def build_report(filters: Filters, windows: WindowTotals | None = None) -> Report:
+    """The report for ``filters`` in the reader's language; ``windows``: the office hours windows held
+    in the period (``hours.window_totals``, read here when not given)."""
+    if windows is None:
+        windows = window_totals(filters.starts_at, filters.ends_at, filters.position_ids)
     f = figures_for(filters)
     num = Numbers.here()
     decided, accepted = f.get("funnel", "decided"), f.get("funnel", "accepted")
@@ -275,7 +283,7 @@ def build_report(filters: Filters) -> Report:
     }
     people_section, _people_rows = _people(f, num)
     sections = [_acceptance_by_month(f, num), _with_without(f, num), _by_number(f, num), _by_group(f, num),
-                hours_report.by_kind(f, num), hours_report.office_hours(f, num), hours_report.office_hours_queues(f, num),
+                hours_report.by_kind(f, num), hours_report.office_hours(f, num), hours_report.office_hours_queues(f, num, windows),
                 _funnel(f, num), _speed(f, num), people_section, _coverage(f, num), _ratings(f, num), _outcomes(f, num),
                 _decline_reasons(f, num)]
     return Report(filters, headline, sections)

@@ -7,6 +7,7 @@ from ..generations import cached
 from ..i18n import current_locale
 from ..timeutil import utcnow
 from .figures import KEPT_UNTIL, Filters, positions_in
+from .hours import window_totals
 from .report import Report, build_report
 from .rollup import due_cells, refresh_due
 
@@ -24,6 +25,8 @@ def analytics_report(start: str, end: str, team: str = "", position_id: int | No
     """The figures for offers made from ``start`` to ``end`` ("YYYY-MM", both included), for one team
     and/or one position (neither: every position)."""
     filters = Filters(start, end, positions_in(team, position_id))
-    # Worded in the reader's language: kept per language, as long as the figures are (figures_for).
-    return cached("analytics-report", (filters.key, str(current_locale())), lambda: build_report(filters),
-                  depends=KEPT_UNTIL)
+    # Windows are read from the office hours themselves each time (one small query): their counts are
+    # part of the key. Worded in the reader's language: kept per language, as long as the figures are.
+    windows = window_totals(filters.starts_at, filters.ends_at, filters.position_ids)
+    return cached("analytics-report", (filters.key, str(current_locale()), windows),
+                  lambda: build_report(filters, windows), depends=KEPT_UNTIL)

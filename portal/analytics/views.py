@@ -14,14 +14,12 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from ..candidates.services import positions
-from ..generations import cached
-from ..i18n import current_locale
 from ..rendering import render
 from ..security import recruiter_required
 from ..timeutil import utcnow
 from . import bp
 from .charts import chart_src, svg_for
-from .figures import KEPT_UNTIL, first_month, teams
+from .figures import first_month, teams
 from .forms import PRESETS, AnalyticsFilterForm
 from .report import SECTION_SLUGS, Report
 from .services import analytics_report, refresh_rollup
@@ -41,10 +39,12 @@ def index():
     form, report = _report()
     query = form.query()
     # The sections (most of the page) are the same HTML for everyone who asks for these figures in this
-    # language: written once and kept as long as the report is (the block renders them the first time).
-    key = (report.filters.key, str(current_locale()), tuple(sorted(query.items())))
-    sections = cached("analytics-sections", key, lambda: Markup(render_block(
-        "analytics/index.html", "sections", report=report, query=query, chart_src=chart_src)), depends=KEPT_UNTIL)
+    # language: written once, kept with the report (as long as it is) by the query its links carry.
+    key = tuple(sorted(query.items()))
+    sections = report.html.get(key)
+    if sections is None:
+        sections = report.html[key] = Markup(render_block("analytics/index.html", "sections", report=report,
+                                                          query=query, chart_src=chart_src))
     return render("analytics/index.html", fragment="report", form=form, report=report, problems=form.problems,
                   presets=PRESETS, query=query, sections=sections)
 

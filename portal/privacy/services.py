@@ -31,6 +31,7 @@ from ..auth.search import forget_removed
 from ..calendars.models import WrittenEvent
 from ..candidates.models import Candidate, ExitSurvey
 from ..extensions import db
+from ..generations import bump
 from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
 from ..mail.models import OutboxMessage
 from ..meetings.models import Meeting, MeetingTransition
@@ -51,7 +52,7 @@ def is_erased(candidate: Candidate) -> bool:
 
 # Tables that hold counts, hashes and times only: nothing to look for there.
 NO_FREE_TEXT = frozenset({"analytics_cell", "analytics_refresh", "booked_unit", "candidate_booked_unit",
-                          "alembic_version"})
+                          "alembic_version", "cache_generation"})
 # The candidate's own account row is rewritten directly (another person may share the name).
 SET_DIRECTLY = frozenset({"user"})
 
@@ -146,6 +147,8 @@ def erase_candidate(candidate: Candidate, by: User | None, reason: str = "reques
     # Mentions anywhere else: audit summaries, mails to the people they met, calendar files.
     _scrub([user.name, user.email])
     _scrub(own_texts, only={"outbox_message", "audit_event"})
+    # Rewritten round the ORM: profiles' texts may have named them (generations.py).
+    bump(db.session.connection(), "people")
 
     # The account itself: no name, no address, no way to sign in.
     user.name = f"Erased candidate #{candidate.id}"

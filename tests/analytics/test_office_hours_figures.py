@@ -20,6 +20,7 @@ import io
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from factories import make_candidate, make_meeting, make_position, make_staff, make_user
 from helpers import T0, Auth, page_statements, text_of
 
@@ -30,6 +31,7 @@ from portal.auth.models import User
 from portal.candidates.models import Position
 from portal.extensions import db
 from portal.office_hours import queue, windows
+from portal.office_hours.models import HoursWindow, WindowStatus
 
 MIN = timedelta(minutes=1)
 DAY = timedelta(days=1)
@@ -223,3 +225,13 @@ def test_the_query_count_does_not_grow_with_windows_and_talks(app, client, froze
         more_talks(ids, 15)
     many = _page_selects(app, client)
     assert few == many
+
+
+def test_a_window_closed_since_the_last_view_counts_at_once(exact):
+    """The report is kept between views (generations.py); the windows held are read each time."""
+    build()
+    assert texts(report().section("office-hours-queues"))[2] == ["Windows held", "3", "Went live, now closed"]
+    live = db.session.scalar(sa.select(HoursWindow).where(HoursWindow.status == WindowStatus.LIVE))
+    queue.close_window(live, T0 + 5 * MIN)  # a Core update: no analytics cell moves
+    db.session.commit()
+    assert texts(report().section("office-hours-queues"))[2] == ["Windows held", "4", "Went live, now closed"]
