@@ -140,9 +140,10 @@ def list_candidates(filters: CandidateFilters, number: int = 1, now: datetime | 
                     size: int = PAGE_SIZE) -> Page:
     """Page ``number`` of the candidates ``filters`` asks for, as :class:`CandidateRow` items.
 
-    Three statements whatever the list's length: a lean ``count(*)`` over the filters, the page's ids
-    (the filters and the order, joining only the tables they name), and those rows with their
-    progress counts (``hooks.list_counts``: correlated subqueries, computed for the page's rows only)."""
+    Three statements whatever the list's length: a lean ``count(*)`` over the filters (for the whole
+    list, kept until a candidate comes or goes: ``generations.py``), the page's ids (the filters and
+    the order, joining only the tables they name), and those rows with their progress counts
+    (``hooks.list_counts``: correlated subqueries, computed for the page's rows only)."""
     now = now or utcnow()
     where = _where(filters, now)
     ids = sa.select(Candidate.id).where(*where).order_by(*_order(filters.sort))
