@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from flask import Flask, current_app, redirect, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
@@ -200,11 +202,24 @@ def sign_out(user: User) -> None:
         session[LANGUAGE_KEY] = user.locale
 
 
+@functools.cache
+def _user_by_session() -> sa.Select:
+    """The statement every signed-in request reads its user with, built once (its cache key too:
+    issue 19). A candidate's candidacy, its position and its recruiter come in the same row (LEFT JOINs
+    on unique keys): every candidate page reads the candidacy, and for anyone else the columns are
+    empty. Built at the first request: the candidacy's class belongs to a feature above this one."""
+    candidacy = User.candidacy.property.mapper.class_
+    return (sa.select(User)
+            .options(orm.joinedload(User.candidacy).options(orm.joinedload(candidacy.position),
+                                                            orm.joinedload(candidacy.owner)))
+            .where(User.session_token == sa.bindparam("token"), User.active.is_(True)))
+
+
 def _load_user(session_token: str) -> User | None:
     signed_in_at = session.get("signed_in_at")
     if signed_in_at is None or utcnow().timestamp() - signed_in_at > ABSOLUTE_SESSION_LIFETIME.total_seconds():
         return None
-    return db.session.scalar(sa.select(User).where(User.session_token == session_token, User.active.is_(True)))
+    return db.session.scalar(_user_by_session(), {"token": session_token})
 
 
 def _unauthorized():
