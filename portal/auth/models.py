@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..database import Choice
 from ..extensions import db
 from ..i18n import _l
 from ..security import RECRUITER_ROLES
@@ -44,7 +45,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
-    role: Mapped[str] = mapped_column(sa.String(20), default="candidate")
+    role: Mapped[str] = mapped_column(Choice(20), default="candidate")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     # The language they read (portal/i18n.py: en, de, es, ja). None until they choose one, a
     # recruiter sets it, or their first sign-in takes it from the browser; e-mails meanwhile: English.

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
+from ..database import Choice
 from ..extensions import db
 from ..generations import watch
 from ..i18n import _l, lazy_pgettext
@@ -67,7 +68,7 @@ class Candidate(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), unique=True)
     position_id: Mapped[int] = mapped_column(sa.ForeignKey("position.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
-    stage: Mapped[str] = mapped_column(sa.String(12), default=Stage.OFFER)
+    stage: Mapped[str] = mapped_column(Choice(12), default=Stage.OFFER)
     offer_made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decision_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

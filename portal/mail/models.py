@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..database import Choice
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
@@ -32,7 +33,7 @@ class OutboxMessage(db.Model):
     text_body: Mapped[str] = mapped_column(sa.Text)
     html_body: Mapped[str] = mapped_column(sa.Text)
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    status: Mapped[str] = mapped_column(Choice(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..candidates.models import Candidate
+from ..database import Choice
 from ..extensions import db
 from ..i18n import _l, ngettext
 from ..timeutil import UTCDateTime, utcnow
@@ -77,10 +78,10 @@ class Meeting(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    format: Mapped[str] = mapped_column(sa.String(12), default="video")
+    format: Mapped[str] = mapped_column(Choice(12), default="video")
     length_minutes: Mapped[int] = mapped_column(default=30)
     note: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[str] = mapped_column(sa.String(16), default="requested")
+    status: Mapped[str] = mapped_column(Choice(16), default="requested")
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     video_link: Mapped[str | None] = mapped_column(sa.String(500))
@@ -165,8 +166,8 @@ class MeetingTransition(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[str] = mapped_column(sa.String(16))
-    to_status: Mapped[str] = mapped_column(sa.String(16))
+    from_status: Mapped[str] = mapped_column(Choice(16))
+    to_status: Mapped[str] = mapped_column(Choice(16))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..candidates.models import Candidate, Position
+from ..database import Choice
 from ..extensions import db
 from ..i18n import current_locale, pgettext
 from ..timeutil import UTCDateTime, utcnow
@@ -107,7 +108,7 @@ class HoursWindow(db.Model):
     talk_minutes: Mapped[int] = mapped_column(default=15)
     cap: Mapped[int] = mapped_column(default=4)
     auto_admit: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(sa.String(12), default=WindowStatus.SCHEDULED)
+    status: Mapped[str] = mapped_column(Choice(12), default=WindowStatus.SCHEDULED)
     live_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(sa.Text)  # why skipped / closed early
@@ -140,7 +141,7 @@ class HoursEntry(db.Model):
     window_id: Mapped[int] = mapped_column(sa.ForeignKey("hours_window.id", ondelete="CASCADE"))
     candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column()  # 1, 2, … in the order they joined
-    status: Mapped[str] = mapped_column(sa.String(10), default=EntryStatus.WAITING)
+    status: Mapped[str] = mapped_column(Choice(10), default=EntryStatus.WAITING)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from babel.dates import get_day_names
 
 from ..auth.models import User
+from ..database import Choice
 from ..extensions import db
 from ..generations import watch
 from ..i18n import _l, current_locale, pgettext
@@ -66,7 +67,7 @@ class StaffProfile(db.Model):
     __tablename__ = "staff_profile"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    group: Mapped[str] = mapped_column(sa.String(20))
+    group: Mapped[str] = mapped_column(Choice(20))
     title: Mapped[str] = mapped_column(sa.String(120))
     team: Mapped[str] = mapped_column(sa.String(120), default="")
     bio: Mapped[str] = mapped_column(sa.Text, default="")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..candidates.models import Candidate
+from ..database import Choice
 from ..extensions import db
 from ..i18n import _l
 from ..timeutil import UTCDateTime, utcnow
@@ -32,11 +33,11 @@ class Question(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(sa.Text)
-    category: Mapped[str] = mapped_column(sa.String(30), default="other")
+    category: Mapped[str] = mapped_column(Choice(30), default="other")
     directed_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     private: Mapped[bool] = mapped_column(default=False)
     bank_key: Mapped[str | None] = mapped_column(sa.String(40))  # set when added from the question bank
-    status: Mapped[str] = mapped_column(sa.String(10), default="open")
+    status: Mapped[str] = mapped_column(Choice(10), default="open")
     answered_via: Mapped[str | None] = mapped_column(sa.String(20))
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
