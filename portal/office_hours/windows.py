@@ -17,13 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
+from ..auth.models import User
 from ..calendars.services import busy_overlapping
 from ..extensions import db
 from ..i18n import _, ngettext
 from ..meetings.models import BookedUnit, Meeting, Status
 from ..meetings.states import units
 from ..people.availability import local_to_utc, window_end_utc, zone_info
-from ..people.models import WEEKDAYS
+from ..people.models import WEEKDAYS, StaffProfile
 from ..timeutil import format_datetime
 from . import clock, notify
 from .models import MAX_CAP, TALK_LENGTHS, HoursSeries, HoursWindow, WindowStatus
@@ -335,14 +336,20 @@ def cancel_window(window: HoursWindow, now: datetime, by, *, changed: bool = Tru
         clock.changed(now)
 
 
-def upcoming(now: datetime, staff_id: int | None = None, days: int = 7, limit: int = 50) -> list[HoursWindow]:
+def upcoming(now: datetime, staff_id: int | None = None, days: int = 7, limit: int = 50, *,
+             visible_only: bool = False) -> list[HoursWindow]:
     """Windows ahead (scheduled, ending after now) within ``days``, soonest first, with their person
-    (pages name them: one query, not one per window)."""
+    (pages name them: one query, not one per window); ``visible_only``: only of people candidates can
+    see (a visible profile, an active account)."""
     query = (sa.select(HoursWindow).options(joinedload(HoursWindow.staff))
              .where(HoursWindow.status == WindowStatus.SCHEDULED, HoursWindow.end_at > now,
                     HoursWindow.start_at < now + timedelta(days=days)))
     if staff_id is not None:
         query = query.where(HoursWindow.staff_id == staff_id)
+    if visible_only:
+        query = (query.join(StaffProfile, StaffProfile.user_id == HoursWindow.staff_id)
+                 .join(User, User.id == HoursWindow.staff_id)
+                 .where(StaffProfile.visible.is_(True), User.active.is_(True)))
     return list(db.session.scalars(query.order_by(HoursWindow.start_at).limit(limit)))
 
 

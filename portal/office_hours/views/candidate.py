@@ -25,11 +25,9 @@ from flask_babel import get_translations
 from flask_login import current_user
 
 from ...auth.emailed import FORM_EXPIRED, form_error
-from ...auth.models import User
 from ...extensions import db
 from ...forms import EmptyForm
 from ...i18n import _, _l, ngettext
-from ...people.models import StaffProfile
 from ...people.services import get_profile
 from ...polling import unchanged_answer, with_stamp
 from ...rendering import render, wants_fragment
@@ -100,18 +98,6 @@ class Presence:
         return self.mine is not None and self.mine.window_id == window.id
 
 
-def _visible_upcoming(now: datetime, staff_id: int | None) -> list[HoursWindow]:
-    """Scheduled windows in the next 7 days of people a candidate can see."""
-    ahead = windows.upcoming(now, staff_id, days=7)
-    if not ahead:
-        return []
-    shown = set(db.session.scalars(
-        sa.select(StaffProfile.user_id).join(StaffProfile.user)
-        .where(StaffProfile.user_id.in_({w.staff_id for w in ahead}), StaffProfile.visible.is_(True),
-               User.active.is_(True))))
-    return [w for w in ahead if w.staff_id in shown]
-
-
 def anyone_live(stamp: str) -> bool:
     """Whether any window is live, read off the stamp (``clock.stamp_of`` adds the minute then)."""
     return "." in stamp
@@ -133,7 +119,7 @@ def build_presence(view: str, person_id: int | None, now: datetime, stamp: str) 
         if candidacy is not None:
             info.mine = queue.open_entry(candidacy)
     if view == "home":
-        info.upcoming = _visible_upcoming(now, None)
+        info.upcoming = windows.upcoming(now, days=7, visible_only=True)
     elif view == "profile":
         info.upcoming = windows.upcoming(now, person_id, days=7)
         info.first_name = get_profile(person_id).user.first_name
