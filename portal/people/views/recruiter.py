@@ -17,6 +17,7 @@ from ...database import contains_text
 from ...calendars.services import connection_of
 from ...extensions import db
 from ...forms import show_error
+from ...generations import cached
 from ...i18n import LANGUAGES, _, _l, current_locale, known_language
 from ...paging import PAGE_SIZE, Page, page_number, within
 from ...rendering import render
@@ -89,19 +90,18 @@ def _search(q: str) -> list:
     return clauses
 
 
-@bp.get("/recruiter/people")
-@recruiter_required
-def manage():
-    """Everyone in the directory, hidden people included: in the order candidates see them (by group,
-    with buttons to change it), by name or newest first; searched, filtered and 50 a page.
+@dataclass(frozen=True)
+class _Listed:
+    """Who a page of the list shows, in order, and how many there are in each group."""
+    in_group: dict[str, int]
+    number: int  # the page shown: the last one for a number past the end
+    ids: tuple[int, ...]
+    starts: dict[str, int]  # where each group begins in the whole list (directory order only)
 
-    Three statements at any size: how many in each group (the headings' numbers, their sum the
-    total), the page's people (the filters and the order pick 50 ids in one narrow sort; in directory
-    order only the groups the page reaches are sorted), the session's user. Where each person stands
-    in their group (the first and last can't move further) follows from the page's offset and the
-    groups before it, not from numbering every row."""
-    state = list_state(request.args)
-    sort = state.get("sort", "order")
+
+def _listed(state: dict[str, str], sort: str) -> _Listed:
+    """Two statements: how many in each group (the headings' numbers, their sum the total), then the
+    page's 50 ids in one narrow sort (in directory order only the groups the page reaches are sorted)."""
     clauses = _search(state.get("q", ""))
     if "group" in state:
         clauses.append(StaffProfile.group == state["group"])
@@ -111,8 +111,7 @@ def manage():
     if "q" in state and db.session.get_bind().dialect.name == "sqlite":  # the search reads the user row
         counted = counted.join(StaffProfile.user)
     in_group = dict(db.session.execute(counted).all())
-    total = sum(in_group.values())
-    number = within(page_number(state.get("page")), total)
+    number = within(page_number(state.get("page")), sum(in_group.values()))
     offset, order, starts = (number - 1) * PAGE_SIZE, SORTS[sort], {}
     if sort == "order":  # only the groups this page reaches, from the place on it the first one starts
         before = 0
@@ -123,13 +122,32 @@ def manage():
             clauses.append(StaffProfile.group.in_(reached))
             offset -= starts[reached[0]]
             order = order if len(reached) > 1 else order[1:]  # one group: its index gives the sort order
-    ids = (sa.select(StaffProfile.user_id).join(StaffProfile.user).where(*clauses).order_by(*order)
-           .limit(PAGE_SIZE).offset(offset).subquery())
+    ids = db.session.scalars(sa.select(StaffProfile.user_id).join(StaffProfile.user).where(*clauses)
+                             .order_by(*order).limit(PAGE_SIZE).offset(offset))
+    return _Listed(in_group, number, tuple(ids), starts)
+
+
+@bp.get("/recruiter/people")
+@recruiter_required
+def manage():
+    """Everyone in the directory, hidden people included: in the order candidates see them (by group,
+    with buttons to change it), by name or newest first; searched, filtered and 50 a page.
+
+    Who is on the page and the groups' numbers are kept by the process until a profile or a company
+    account changes (``_listed``, generations.py). A view reads the generations, the page's people by
+    id with whether they have hours (not a profile's change: read each time) and the session's user;
+    the first view after a change reads the groups' numbers and the page's ids too. Where each person stands in their group (the first and last can't move
+    further) follows from the page's offset and the groups before it, not from numbering every row."""
+    state = list_state(request.args)
+    sort = state.get("sort", "order")
+    listed = cached("people-management", (tuple(sorted(state.items())), sort), lambda: _listed(state, sort),
+                    depends=("people",))
+    in_group, number, total = listed.in_group, listed.number, sum(listed.in_group.values())
     has_hours = sa.exists().where(AvailabilityWindow.user_id == StaffProfile.user_id)
-    items = db.session.execute(
+    found = {profile.user_id: (profile, hours) for profile, hours in db.session.execute(
         sa.select(StaffProfile, has_hours.label("has_hours")).join(StaffProfile.user)
-        .join(ids, ids.c.user_id == StaffProfile.user_id).options(contains_eager(StaffProfile.user))
-        .order_by(*order)).all()
+        .where(StaffProfile.user_id.in_(listed.ids)).options(contains_eager(StaffProfile.user))).all()}
+    items = [found[user_id] for user_id in listed.ids if user_id in found]
     page = Page(items=items, number=number, size=PAGE_SIZE, total=total)
     args = {key: value for key, value in state.items() if key != "page"}
     if page.number > 1:
@@ -138,7 +156,7 @@ def manage():
     # would hide the neighbour a person swaps places with).
     ordering = sort == "order" and not ({"q", "status"} & state.keys())
     if sort == "order":
-        sections = _by_group(items, (number - 1) * PAGE_SIZE, starts)
+        sections = _by_group(items, (number - 1) * PAGE_SIZE, listed.starts)
     else:  # one list, each row saying its group
         sections = [(None, [Row(profile, has_hours, 0) for profile, has_hours in items])] if items else []
     if ordering and page.pages == 1 and not state.keys() - {"group"}:  # the whole directory: empty groups too
