@@ -39,6 +39,12 @@ class Result:
     errors: int = 0
     changed: int = 0  # a poll answered with the fresh fragment (the state moved meanwhile)
     missing: str = ""  # why it was not measured (the data has no such thing)
+    bare_rps: float = 0.0  # the bare endpoint's req/s in rounds alternating with this page's (run.paired)
+
+    def ratio(self, bare: Result) -> float:
+        """This page's req/s ÷ the bare endpoint's: the one measured alongside it, else the run's."""
+        reference = self.bare_rps or bare.rps
+        return self.rps / reference if reference else float("nan")
 
     @property
     def measured(self) -> bool:
@@ -79,13 +85,13 @@ def table(title: str, results: list[Result]) -> None:
             why = r.missing or (f"the page answered {r.status}, not {r.expect}" if r.status else "no answers")
             say(f"{r.label:<34} not measured: {why}")
             continue
-        ratio = r.rps / bare.rps if bare.rps else float("nan")
+        ratio = r.ratio(bare)
         client = f"{percentile(r.client, 50):9.1f}ms {percentile(r.client, 99):6.1f}ms"
         server = f"{percentile(r.server, 50):9.1f}ms {percentile(r.server, 99):6.1f}ms"
         notes = ([f"{r.errors} errors"] if r.errors else []) + ([f"{r.changed} fresh"] if r.changed else [])
         say(f"{r.label:<34} {r.rps:8.1f} {ratio:7.3f} {client} {server} {r.size / 1024:5.0f}  "
             f"{goal_met(r, ratio)}{'  (' + ', '.join(notes) + ')' if notes else ''}")
-    say("÷ bare: share of the bare endpoint's req/s in the same run; server: Server-Timing app;dur;"
+    say("÷ bare: share of the bare endpoint's req/s, measured in rounds alternating with the page's; server: Server-Timing app;dur;"
         " goal: issue 19's share and server p99 for the page's kind")
 
 
@@ -96,12 +102,13 @@ def as_json(results: list[Result]) -> list[dict]:
         row = {"label": r.label, "path": r.path, "kind": r.kind, "status": r.status, "expect": r.expect,
                "measured": r.measured, "missing": r.missing}
         if r.measured:
-            ratio = r.rps / bare.rps if bare.rps else None
+            ratio = r.ratio(bare)
+            ratio = None if math.isnan(ratio) else ratio
             row.update(rps=round(r.rps, 1), ratio=round(ratio, 3) if ratio else None, requests=len(r.client),
                        client_p50=round(percentile(r.client, 50), 2), client_p99=round(percentile(r.client, 99), 2),
                        server_p50=round(percentile(r.server, 50), 2) if r.server else None,
                        server_p99=round(percentile(r.server, 99), 2) if r.server else None,
-                       kb=round(r.size / 1024, 1), errors=r.errors, fresh=r.changed,
+                       bare_rps=round(r.bare_rps, 1) if r.bare_rps else None, kb=round(r.size / 1024, 1), errors=r.errors, fresh=r.changed,
                        goal=goal_met(r, ratio) if ratio else "")
         rows.append(row)
     return rows
@@ -118,14 +125,15 @@ def _cell(value, fmt: str) -> str:
 
 
 def compare(old_path: Path, new: dict) -> None:
-    """Per database and page: req/s, ratio and server p99 before → after (pages matched by label)."""
+    """Per database and page: req/s, ratio and server p50 and p99 before → after (pages matched by
+    label). Server time is the steadiest of these figures: req/s and the ratio move with the machine."""
     old = json.loads(old_path.read_text())
     say(f"\nCompared with {old_path} ({old['meta'].get('when', '?')}, {old['meta'].get('commit', '?')})")
     for kind, rows in new["databases"].items():
         before = {row["label"]: row for row in old["databases"].get(kind, [])}
         say(f"\n{kind}")
         head = (f"{'page':<34} {'req/s before':>12} {'after':>8} {'change':>7}  {'÷ bare':>6} → {'after':<6}"
-                f" {'server p99':>10} → {'after':<8}")
+                f" {'server p50':>10} → {'after':<8} {'server p99':>10} → {'after':<8}")
         say(head)
         say("-" * len(head))
         for row in rows:
@@ -138,4 +146,5 @@ def compare(old_path: Path, new: dict) -> None:
             change = (row["rps"] / was["rps"] - 1) * 100 if was["rps"] else float("nan")
             say(f"{row['label']:<34} {_cell(was['rps'], '12.1f')} {_cell(row['rps'], '8.1f')} {change:+6.0f}%"
                 f"  {_cell(was['ratio'], '6.3f')} → {_cell(row['ratio'], '<6.3f')}"
+                f" {_cell(was.get('server_p50'), '8.1f')}ms → {_cell(row.get('server_p50'), '<6.1f')}ms"
                 f" {_cell(was.get('server_p99'), '8.1f')}ms → {_cell(row.get('server_p99'), '.1f')}ms")

@@ -7,7 +7,9 @@ confirm URL opened through the server), issues the e-mailed links a person or an
 get, warms up, and measures each page at a fixed concurrency: requests per second, client latency
 p50/p99 and server time p50/p99 (``Server-Timing``). The bare endpoint (``/healthz``: no database, no
 template) is the ceiling of this machine; every page is shown as a ratio of it and against issue
-19's goal for its kind (bench/report.py). The polls are measured unchanged (``?since=`` the current
+19's goal for its kind (bench/report.py). Each page is measured in rounds (``--rounds``), each after
+a round of the bare endpoint, and its ratio is to the bare endpoint of those same rounds: this
+machine's speed drifts within a run, and the ratio should not. The polls are measured unchanged (``?since=`` the current
 stamp: 204; ``If-None-Match`` the current ETag: 304) and changed (the fresh fragment).
 
 The table is also written as JSON under ``instance/`` (``bench-<when>.json``); ``--compare OLD.json``
@@ -259,6 +261,34 @@ def measure(port: int, label: str, path: str, cookie: str, args, expect: int = 2
     return result
 
 
+def paired(port: int, label: str, path: str, cookies: dict, who: str, args, expect: int, kind: str) -> Result:
+    """The page measured in ``args.rounds`` rounds, each after a round of the bare endpoint: the
+    page's figures, and in ``bare_rps`` the bare endpoint's req/s over the same minutes. The ratio
+    then compares the two under the same load: this machine's speed drifts (the bare endpoint's req/s
+    moved by a third between the start and the end of one run), and a page measured minutes after
+    the bare endpoint's own row took that drift for its own."""
+    rounds = max(1, args.rounds)
+    share = {**vars(args), "requests": max(args.requests // rounds, args.concurrency), "seconds": args.seconds / rounds}
+    result = Result(label, path, kind, expect)
+    done, spent = [0, 0], [0.0, 0.0]
+    for n in range(rounds):
+        bare = measure(port, "", PAGES[0][1], cookies[PAGES[0][2]], argparse.Namespace(**{**share, "warmup": 0}))
+        page = measure(port, label, path, cookies[who], argparse.Namespace(**{**share, "warmup": share["warmup"] if n == 0 else 0}),
+                       expect, kind)
+        if not page.measured:
+            return page
+        result.status, result.size = page.status, page.size
+        result.client += page.client
+        result.server += page.server
+        result.errors, result.changed = result.errors + page.errors, result.changed + page.changed
+        for i, part in enumerate((bare, page)):
+            done[i] += len(part.client)
+            spent[i] += len(part.client) / part.rps if part.rps else 0.0
+    result.rps = done[1] / spent[1] if spent[1] else 0.0
+    result.bare_rps = done[0] / spent[0] if spent[0] else 0.0
+    return result
+
+
 def interleaved(port: int, cookies: dict, path: str, args, rounds: int = 5) -> tuple[float, float] | None:
     """(bare req/s, unchanged poll req/s) measured in alternating rounds, so both see the same load
     (the machine is shared: a page measured a minute after the bare endpoint can see another load)."""
@@ -318,7 +348,8 @@ def bench(kind: str, args, base_env: dict) -> list[Result] | None:
             if resolved is None:
                 result = Result(label, path, page_kind, expect, missing="the scale data has none to show")
             else:
-                result = measure(port, label, resolved, cookies[who], args, expect, page_kind)
+                result = (measure(port, label, resolved, cookies[who], args, expect, page_kind) if page_kind == "bare"
+                          else paired(port, label, resolved, cookies, who, args, expect, page_kind))
             if (label, path) == UNCHANGED[:2]:
                 poll_path = resolved
             results.append(result)
@@ -349,6 +380,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--seconds", type=float, default=30, help="time limit per page")
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="each page in this many rounds, each after a round of the bare endpoint (its ratio)")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--only", action="append", default=[], help="pages whose label contains this (repeatable)")
     parser.add_argument("--rebuild", action="store_true", help="seed the scale data again")
