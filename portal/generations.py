@@ -20,6 +20,7 @@ committed) keeps nothing and is served nothing kept: what it reads may still be 
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -109,9 +110,14 @@ def bump(connection: sa.Connection, *kinds: str) -> None:
 
 def current(*kinds: str) -> tuple[int, ...]:
     """The generations of ``kinds`` as this request's transaction sees them (0: never moved)."""
-    found = dict(db.session.execute(sa.select(CacheGeneration.name, CacheGeneration.n)
-                                    .where(CacheGeneration.name.in_(kinds))).all())
+    found = dict(db.session.execute(_current_statement(kinds)).all())
     return tuple(found.get(kind, 0) for kind in kinds)
+
+
+@functools.cache
+def _current_statement(kinds: tuple[str, ...]) -> sa.Select:
+    """Built once for each set of kinds (every view of a kept page reads them)."""
+    return sa.select(CacheGeneration.name, CacheGeneration.n).where(CacheGeneration.name.in_(kinds))
 
 
 class _Store:

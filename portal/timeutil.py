@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
 from babel import dates as babel_dates
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, bindparam
 from sqlalchemy.types import TypeDecorator
 
 
@@ -45,6 +45,13 @@ def within_reach(value: datetime | date | None, now: datetime | None = None, *, 
 def utcnow() -> datetime:
     """The current instant, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def moment_param(name: str):
+    """A moment given to a statement when it runs (``{name: datetime}``), so that the statement can be
+    built once (``functools.cache``) rather than on every request: building an ORM statement and its
+    cache key costs more Python than running it."""
+    return bindparam(name, type_=UTCDateTime())
 
 
 class UTCDateTime(TypeDecorator):

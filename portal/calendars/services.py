@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -20,6 +21,7 @@ from flask import current_app
 from ..audit.services import record
 from ..extensions import db
 from ..mail.services import mail_domain
+from ..timeutil import moment_param
 from .busy import HORIZON_DAYS, busy_from_ical
 from .caldav import CalDAVCalendar
 from .errors import CalendarError
@@ -285,14 +287,21 @@ def busy_select(user_id, since: datetime):
                                                                        CalendarBusy.end_at > since)
 
 
+@cache
+def _busy_statement() -> sa.Select:
+    """Built once: profiles and the request form read busy times on every view."""
+    return (sa.select(CalendarBusy.user_id, CalendarBusy.start_at, CalendarBusy.end_at)
+            .where(CalendarBusy.user_id.in_(sa.bindparam("ids", expanding=True)),
+                   CalendarBusy.end_at > moment_param("since")))
+
+
 def busy_between(user_ids, since: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
     """Each person's calendar busy times ending after ``since``, in one query."""
     ids = list(user_ids)
     found: dict[int, list] = {}
     if not ids:
         return found
-    rows = db.session.execute(sa.select(CalendarBusy.user_id, CalendarBusy.start_at, CalendarBusy.end_at)
-                              .where(CalendarBusy.user_id.in_(ids), CalendarBusy.end_at > since))
+    rows = db.session.execute(_busy_statement(), {"ids": ids, "since": since})
     for user_id, start, end in rows:
         found.setdefault(user_id, []).append((start, end))
     return found

@@ -7,6 +7,7 @@ candidate their invitation (once, whatever happens) and every later change keeps
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -40,11 +41,16 @@ def get_message(candidate: Candidate) -> FeedbackMessage | None:
 
 def published_message(candidate: Candidate) -> FeedbackMessage | None:
     """The message as the candidate sees it, or None while there is only a draft (or nothing)."""
-    return db.session.scalar(
-        sa.select(FeedbackMessage)
-        .where(FeedbackMessage.candidate_id == candidate.id, FeedbackMessage.status == "published")
-        .options(joinedload(FeedbackMessage.author))
-    )
+    return db.session.scalar(_published_statement(), {"candidate_id": candidate.id})
+
+
+@cache
+def _published_statement() -> sa.Select:
+    """Built once: the candidate's home reads it on every view."""
+    return (sa.select(FeedbackMessage)
+            .where(FeedbackMessage.candidate_id == sa.bindparam("candidate_id"),
+                   FeedbackMessage.status == "published")
+            .options(joinedload(FeedbackMessage.author)))
 
 
 def is_shared(candidate: Candidate) -> bool:

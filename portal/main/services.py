@@ -23,7 +23,7 @@ from ..i18n import _, known_language, ngettext
 from ..meetings import notify
 from ..meetings.models import WAITING, Meeting, MeetingTransition, Status
 from ..questions.services import question_progress
-from ..timeutil import UTCDateTime, utcnow
+from ..timeutil import moment_param, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -118,12 +118,6 @@ def _rows_and_total(statement, **params) -> tuple[list, int]:
     return [row[0] for row in rows], (rows[0].total if rows else 0)
 
 
-def _at(name: str):
-    """A moment given to a statement when it runs: the statements here are built once, not on every
-    request (building one costs more Python than running it)."""
-    return sa.bindparam(name, type_=UTCDateTime())
-
-
 @cache
 def _overview_statements():
     """The home's lists: offer stage, deadlines this week, requests waiting for approval."""
@@ -132,8 +126,8 @@ def _overview_statements():
         (Candidate.decision_deadline.is_(None), Candidate.decision_deadline, Candidate.id), OFFER_SHOWN,
         (joinedload(Candidate.user), joinedload(Candidate.position), joinedload(Candidate.owner)))
     deadlines = _first(
-        Candidate, (Candidate.stage == "offer", Candidate.decision_deadline >= _at("now"),
-                    Candidate.decision_deadline <= _at("week_end")),
+        Candidate, (Candidate.stage == "offer", Candidate.decision_deadline >= moment_param("now"),
+                    Candidate.decision_deadline <= moment_param("week_end")),
         (Candidate.decision_deadline, Candidate.id), TODO_SHOWN,
         (joinedload(Candidate.user), joinedload(Candidate.position)))
     waiting = _first(
@@ -220,7 +214,7 @@ def _expiring_statement(limit: int):
                   .where(Meeting.status == Status.INVITED).cte("open_since").prefix_with("MATERIALIZED"))
     return (sa.select(Meeting, open_since.c.since, sa.func.count().over().label("total"))
             .join(open_since, open_since.c.id == Meeting.id)
-            .where(open_since.c.since > _at("after"), open_since.c.since <= _at("before"))
+            .where(open_since.c.since > moment_param("after"), open_since.c.since <= moment_param("before"))
             .options(joinedload(Meeting.staff), joinedload(Meeting.candidate).joinedload(Candidate.user))
             .order_by(open_since.c.since, Meeting.id).limit(limit))
 
@@ -232,7 +226,8 @@ DECIDED_STAGES = ("accepted", "declined", "withdrawn")
 
 @cache
 def _due_cells_statement():
-    return sa.select(AnalyticsRefresh.month, AnalyticsRefresh.position_id).where(AnalyticsRefresh.due_at <= _at("due_by"))
+    return (sa.select(AnalyticsRefresh.month, AnalyticsRefresh.position_id)
+            .where(AnalyticsRefresh.due_at <= moment_param("due_by")))
 
 
 def _stored_counts_statement(due: tuple):
@@ -349,7 +344,8 @@ def _conversations_statement():
                   sa.func.count().over(partition_by=kind).label("total"))
         .where(Meeting.candidate_id == sa.bindparam("candidate_id"),
                sa.or_(Meeting.status.in_(WAITING),
-                      sa.and_(confirmed, sa.or_(Meeting.end_at > _at("now"), Meeting.end_at.is_(None)))))
+                      sa.and_(confirmed, sa.or_(Meeting.end_at > moment_param("now"),
+                                                Meeting.end_at.is_(None)))))
         .subquery())
     return (sa.select(Meeting, numbered.c.total).join(numbered, numbered.c.id == Meeting.id)
             .where(numbered.c.place <= sa.bindparam("limit")).options(joinedload(Meeting.staff))

@@ -10,6 +10,7 @@ stamp also moves each minute, for the "18 min left" shown on pages.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -62,9 +63,14 @@ def changed(now: datetime) -> None:
 
 def read() -> tuple[int, datetime | None, int]:
     """(version, due_at, live windows) in one small query; (0, None, 0) before anything happened."""
-    row = db.session.execute(sa.select(HoursClock.version, HoursClock.due_at, HoursClock.live)
-                             .where(HoursClock.id == CLOCK_ID)).first()
+    row = db.session.execute(_read_statement()).first()
     return (row.version, row.due_at, row.live) if row else (0, None, 0)
+
+
+@cache
+def _read_statement() -> sa.Select:
+    """Built once: every page with office hours on it, and every poll, reads the clock."""
+    return sa.select(HoursClock.version, HoursClock.due_at, HoursClock.live).where(HoursClock.id == CLOCK_ID)
 
 
 def stamp_of(version: int, live: int, now: datetime) -> str:

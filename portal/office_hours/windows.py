@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +26,7 @@ from ..meetings.models import BookedUnit, Meeting, Status
 from ..meetings.states import units
 from ..people.availability import local_to_utc, window_end_utc, zone_info
 from ..people.models import WEEKDAYS, StaffProfile
-from ..timeutil import format_datetime
+from ..timeutil import format_datetime, moment_param
 from . import clock, notify
 from .models import MAX_CAP, TALK_LENGTHS, HoursSeries, HoursWindow, WindowStatus
 
@@ -341,16 +342,24 @@ def upcoming(now: datetime, staff_id: int | None = None, days: int = 7, limit: i
     """Windows ahead (scheduled, ending after now) within ``days``, soonest first, with their person
     (pages name them: one query, not one per window); ``visible_only``: only of people candidates can
     see (a visible profile, an active account)."""
+    return list(db.session.scalars(_upcoming_statement(staff_id is not None, visible_only),
+                                   {"now": now, "until": now + timedelta(days=days), "staff_id": staff_id,
+                                    "limit": limit}))
+
+
+@cache
+def _upcoming_statement(one_person: bool, visible_only: bool) -> sa.Select:
+    """``upcoming``'s statement, built once for each shape (pages ask on every view)."""
     query = (sa.select(HoursWindow).options(joinedload(HoursWindow.staff))
-             .where(HoursWindow.status == WindowStatus.SCHEDULED, HoursWindow.end_at > now,
-                    HoursWindow.start_at < now + timedelta(days=days)))
-    if staff_id is not None:
-        query = query.where(HoursWindow.staff_id == staff_id)
+             .where(HoursWindow.status == WindowStatus.SCHEDULED, HoursWindow.end_at > moment_param("now"),
+                    HoursWindow.start_at < moment_param("until")))
+    if one_person:
+        query = query.where(HoursWindow.staff_id == sa.bindparam("staff_id"))
     if visible_only:
         query = (query.join(StaffProfile, StaffProfile.user_id == HoursWindow.staff_id)
                  .join(User, User.id == HoursWindow.staff_id)
                  .where(StaffProfile.visible.is_(True), User.active.is_(True)))
-    return list(db.session.scalars(query.order_by(HoursWindow.start_at).limit(limit)))
+    return query.order_by(HoursWindow.start_at).limit(sa.bindparam("limit"))
 
 
 def series_of(staff_id: int) -> list[HoursSeries]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -60,11 +61,15 @@ def get_question(candidate, question_id: int) -> Question | None:
 
 def question_progress(candidate) -> tuple[int, int]:
     """(answered, total) for the candidate's whole ledger, in one query."""
-    counts = dict(db.session.execute(
-        sa.select(Question.status, sa.func.count()).where(Question.candidate_id == candidate.id)
-        .group_by(Question.status)
-    ).all())
+    counts = dict(db.session.execute(_progress_statement(), {"candidate_id": candidate.id}).all())
     return counts.get("answered", 0), sum(counts.values())
+
+
+@cache
+def _progress_statement() -> sa.Select:
+    """Built once: the candidate's home reads it on every view."""
+    return (sa.select(Question.status, sa.func.count())
+            .where(Question.candidate_id == sa.bindparam("candidate_id")).group_by(Question.status))
 
 
 def open_question_count(candidate) -> int:

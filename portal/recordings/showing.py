@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
@@ -101,13 +102,18 @@ def for_ledger(candidate, questions: list[Question]) -> LedgerRecordings:
     return found
 
 
+@cache
+def _answers_statement() -> sa.Select:
+    """A person's recorded answers to the bank's questions, built once (every profile view reads it)."""
+    return (sa.select(Recording)
+            .where(Recording.person_id == sa.bindparam("person_id"), Recording.bank_key.is_not(None))
+            .options(joinedload(Recording.person)))
+
+
 def for_profile(person_id: int, candidate=None) -> ProfileRecordings | None:
     """The person's answers for everyone, or None when they have none; with ``candidate``, that
     candidate's questions from the same bank keys too. One query, two with a candidate."""
-    recordings = db.session.scalars(
-        sa.select(Recording).where(Recording.person_id == person_id, Recording.bank_key.is_not(None))
-        .options(joinedload(Recording.person))
-    ).all()
+    recordings = db.session.scalars(_answers_statement(), {"person_id": person_id}).all()
     recordings = [r for r in recordings if r.bank_key in BANK_BY_KEY]  # keys are never reused (bank.py)
     if not recordings:
         return None
