@@ -186,6 +186,7 @@ def directory_rows() -> list:
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _TERMS_KEPT = 5000  # terms whose finds a kept directory remembers (then it starts again)
+_RANKINGS_KEPT = 5000  # questions' rankings a kept directory remembers, by what they are ranked on
 
 
 class _Texts:
@@ -238,6 +239,8 @@ class Directory:
         for n, name in enumerate(self.teams):
             if name:
                 self.members[name.lower()].append(n)
+        # (terms, the team asked about, the person it is meant for, limit) → [(user id, reasons)]
+        self.ranked: dict[tuple, list[tuple[int, tuple]]] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -264,10 +267,17 @@ def _suggest_from_rows(questions, people: Directory, *, team: str | None,
     for question in questions:
         if question.is_answered:
             continue
+        # A ranking follows from these alone, and the kept directory is the same for every candidate:
+        # the same question (the bank's, asked by many) is ranked once until the people change.
+        terms = tuple(_terms(question))
+        key = (terms, team if question.category == "role_team" else None, question.directed_to_id, limit)
+        if (kept := people.ranked.get(key)) is not None:
+            result[question.id] = kept
+            continue
         scores: dict[int, int] = defaultdict(int)
         reasons: dict[int, list] = defaultdict(list)
         excluded: set[int] = set()
-        for term, weight in _terms(question):
+        for term, weight in terms:
             excluded |= people.off_limits.hits(term)
             in_topics = people.topics.hits(term)
             for person in in_topics:
@@ -283,6 +293,9 @@ def _suggest_from_rows(questions, people: Directory, *, team: str | None,
         ranked = sorted((-score, names[person], user_ids[person], person) for person, score in scores.items()
                         if score and person not in excluded and user_ids[person] != question.directed_to_id)
         result[question.id] = [(user_id, tuple(reasons[person][:3])) for _, _, user_id, person in ranked[:limit]]
+        if len(people.ranked) >= _RANKINGS_KEPT:
+            people.ranked.clear()
+        people.ranked[key] = result[question.id]
     return result
 
 

@@ -86,3 +86,22 @@ def test_a_rolled_back_change_and_a_candidates_own_account_move_nothing(company)
         db.session.commit()
         assert current("people") == (before[0] + 1,)
     assert _suggested(company) == ["Nia Oncall"]
+
+
+def test_a_kept_ranking_still_leaves_out_whom_the_question_is_for(company):
+    """A question's ranking is kept with the directory (the same question is ranked once for every
+    candidate), by what it is ranked on: the same words meant for one of the people it found must not
+    suggest that person again, and the one that was first makes room for the next."""
+    assert _suggested(company) == ["Nia Oncall"]
+    with company.app.app_context():
+        crowd = _profile(company, "Crowd Person003")
+        crowd.topics = "pagers"
+        nia = _profile(company, "Nia Oncall").user_id
+        db.session.commit()
+    assert _suggested(company) == ["Crowd Person003", "Nia Oncall"]
+    add(company, "Who looks after the pagers?", "other", directed_to_id=nia)
+
+    html = company.client.get("/questions").get_data(as_text=True)
+    block = html.split("Who else can answer this?", 1)[1].split("</small>", 1)[0]
+    assert re.findall(r'<a href="/people/\d+">([^<]+)</a>', block) == ["Crowd Person003"]
+    assert _suggested(company) == ["Crowd Person003", "Nia Oncall"]  # the first question's, as before
