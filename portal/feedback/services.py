@@ -30,6 +30,7 @@ from ..candidates import hooks as candidate_hooks
 from ..candidates.models import Candidate
 from ..candidates.services import count_for_candidate
 from ..extensions import db
+from ..generations import cached
 from ..i18n import _, ngettext
 from ..mail.services import queue_mail
 from ..people import picker
@@ -316,13 +317,30 @@ def interviewer_choices(exclude: set[int] | frozenset[int] = frozenset()) -> dic
 
 def likely_interviewers(candidate: Candidate, exclude=frozenset()) -> list[StaffProfile]:
     """Who probably interviewed ``candidate`` in a large company: the position's hiring manager,
-    then people of its team (at most ``LIKELY``, minus ``exclude``; one query)."""
+    then people of its team (at most ``LIKELY``, minus ``exclude``). Who they are, in order, is kept
+    by the process for the position's manager and team until the people change (``generations.py``:
+    matching the team's name in every profile was most of a candidate's page's SQL); their profiles
+    are then read by id, in one query."""
     position = candidate.position
-    manager = StaffProfile.user_id == position.hiring_manager_id if position.hiring_manager_id else sa.false()
-    team = sa.func.lower(StaffProfile.team) == position.team.lower() if position.team else sa.false()
-    query = picker.scope_query(INTERVIEWERS, exclude).where(sa.or_(manager, team))
-    return list(db.session.scalars(query.order_by(sa.case((manager, 0), else_=1), GROUP_ORDER,
-                                                   StaffProfile.sort_order, User.name).limit(LIKELY)))
+    manager_id, team = position.hiring_manager_id, (position.team or "").lower()
+    ordered = cached("likely-interviewers", (manager_id, team), lambda: _likely_ids(manager_id, team),
+                     depends=("people",))
+    ids = [user_id for user_id in ordered if user_id not in exclude][:LIKELY]
+    if not ids:
+        return []
+    found = {p.user_id: p for p in db.session.scalars(
+        picker.scope_query(INTERVIEWERS).where(StaffProfile.user_id.in_(ids)))}
+    return [found[user_id] for user_id in ids if user_id in found]
+
+
+def _likely_ids(manager_id: int | None, team: str) -> tuple[int, ...]:
+    """Everyone who may be asked who is the manager or of the team (lower-cased), the manager first."""
+    manager = StaffProfile.user_id == manager_id if manager_id else sa.false()
+    of_team = sa.func.lower(StaffProfile.team) == team if team else sa.false()
+    query = (picker.scope_query(INTERVIEWERS).where(sa.or_(manager, of_team))
+             .with_only_columns(StaffProfile.user_id)
+             .order_by(sa.case((manager, 0), else_=1), GROUP_ORDER, StaffProfile.sort_order, User.name))
+    return tuple(db.session.scalars(query))
 
 
 def chosen_interviewers(ids, exclude=frozenset()) -> list[StaffProfile]:

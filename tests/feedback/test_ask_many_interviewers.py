@@ -5,6 +5,8 @@ import sqlalchemy as sa
 from factories import make_staff
 from helpers import HTMX, csrf_token, page_statements, text_of
 
+from portal.auth.models import User
+from portal.candidates.models import Candidate
 from portal.extensions import db
 from portal.feedback.models import InterviewFeedback
 from portal.people.picker import SMALL_LIST
@@ -62,7 +64,28 @@ def test_a_name_that_fits_several_is_422_and_asks_no_one(app, recruiter, world):
 def test_the_candidate_page_costs_the_same_at_any_size(app, recruiter, world):
     crowd(app, SMALL_LIST)
     path = f"/recruiter/candidates/{world.candidate}"
-    recruiter.get(path)  # the first page after signing in notes the visit
-    before = page_statements(app, recruiter, path)
+    recruiter.get(path)  # the first page after signing in notes the visit, and keeps the likely interviewers
+    later = page_statements(app, recruiter, path)
     crowd(app, 2 * SMALL_LIST, start=SMALL_LIST)
-    assert len(page_statements(app, recruiter, path)) == len(before)
+    # The first view after the people changed finds the likely interviewers again (one statement
+    # more); later views read what is kept. Both the same at any size.
+    first = page_statements(app, recruiter, path)
+    assert len(first) == len(later) + 1 and len(page_statements(app, recruiter, path)) == len(later)
+
+
+def test_the_kept_likely_interviewers_follow_the_people_at_once(app, recruiter, world):
+    """Who is likely is kept by the process for the position until the people change: someone who
+    joins the team, or leaves the company, shows on the very next view of the candidate's page."""
+    crowd(app, SMALL_LIST)
+    path = f"/recruiter/candidates/{world.candidate}"
+    with app.app_context():
+        team = db.session.get(Candidate, world.candidate).position.team
+    page = recruiter.get(path).get_data(as_text=True)
+    assert f'name="interviewers" value="{world.ana}"' in page
+    with app.app_context():
+        newcomer = make_staff(title="Engineer", team=team, name="Nova Newcomer").id
+        db.session.get(User, world.ana).active = False
+        db.session.commit()
+    page = recruiter.get(path).get_data(as_text=True)
+    assert f'name="interviewers" value="{newcomer}"' in page
+    assert f'name="interviewers" value="{world.ana}"' not in page
