@@ -87,15 +87,25 @@ class Choice(TypeDecorator):
     impl = sa.String
     cache_ok = True
 
-    class comparator_factory(TypeDecorator.Comparator):
+    # String's own comparator too, so that ``+`` stays the SQL ``||`` it is for a String.
+    class comparator_factory(TypeDecorator.Comparator, sa.String.comparator_factory):
         def operate(self, op, *other, **kwargs):
             if op in (operators.eq, operators.ne) and isinstance(other[0], str):
-                other = (sa.bindparam(None, other[0], type_=self.type, literal_execute=True, unique=True),)
+                other = (sa.bindparam(None, _plain(other[0]), type_=self.type, literal_execute=True,
+                                      unique=True),)
             elif (op in (operators.in_op, operators.not_in_op) and isinstance(other[0], (list, tuple, set, frozenset))
                   and other[0] and all(isinstance(value, str) for value in other[0])):
-                other = (sa.bindparam(None, list(other[0]), type_=self.type, expanding=True, literal_execute=True,
+                # Sorted: a set's order differs between processes, and so would the statement's text.
+                values = sorted({_plain(value) for value in other[0]})
+                other = (sa.bindparam(None, values, type_=self.type, expanding=True, literal_execute=True,
                                       unique=True),)
             return super().operate(op, *other, **kwargs)
+
+
+def _plain(value: str) -> str:
+    """The value as a plain ``str``: the dialect escapes it with its ``replace``, which a subclass may
+    change (markupsafe's ``Markup`` escapes HTML in what it is given)."""
+    return str.__str__(value)
 
 
 def _lower(value):

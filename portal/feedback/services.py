@@ -354,7 +354,8 @@ def chosen_interviewers(ids, exclude=frozenset()) -> list[StaffProfile]:
 
 
 def feedback_overview(candidate: Candidate, chosen=()) -> dict:
-    """Everything ``feedback/_panel.html`` shows, in at most five queries whatever the numbers.
+    """Everything ``feedback/_panel.html`` shows, in at most seven queries whatever the numbers (six
+    while the likely interviewers are kept).
 
     A small directory lists everyone not yet asked (``choices``); a large one (``choices`` None)
     offers the likely interviewers and a search, plus the people already ``chosen`` (ids)."""
