@@ -171,6 +171,20 @@ def init_database(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
+            elif engine.dialect.name == "postgresql":
+                configure_postgresql(engine)
+
+
+# psycopg prepares a statement on its fifth run and keeps 100 per connection, forgetting the least
+# recently used beyond that. The pages' statements alone are about that many (a statement per value
+# of a status: ``Choice``), so a connection serving every page would keep re-preparing them.
+PREPARED_PER_CONNECTION = 500
+
+
+def configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _keep_more_prepared(dbapi_connection, _record):
+        dbapi_connection.prepared_max = PREPARED_PER_CONNECTION
 
 
 def compared_by_migrations(dialect: str):

@@ -76,3 +76,17 @@ def test_reading_requests_keep_the_connections_prepared_statements(app_with_rout
         prepared = db.session.scalar(sa.text("SELECT count(*) FROM pg_prepared_statements"))
         db.session.remove()
     assert prepared >= 1
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="psycopg's prepared statements: PostgreSQL only")
+def test_a_connection_keeps_more_prepared_statements_than_the_pages_send(app_with_routes):
+    """psycopg keeps 100 prepared statements a connection unless told otherwise, and the pages send
+    about that many: a connection serving every page would keep forgetting and preparing them."""
+    with app_with_routes.app_context():
+        connection = db.session.connection()
+        for n in range(150):
+            for _ in range(6):
+                connection.execute(sa.text(f"SELECT {n} + :one"), {"one": 1})
+        prepared = connection.execute(sa.text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+        db.session.remove()
+    assert prepared >= 150
