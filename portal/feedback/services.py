@@ -325,12 +325,7 @@ def likely_interviewers(candidate: Candidate, exclude=frozenset()) -> list[Staff
     manager_id, team = position.hiring_manager_id, (position.team or "").lower()
     ordered = cached("likely-interviewers", (manager_id, team), lambda: _likely_ids(manager_id, team),
                      depends=("people",))
-    ids = [user_id for user_id in ordered if user_id not in exclude][:LIKELY]
-    if not ids:
-        return []
-    found = {p.user_id: p for p in db.session.scalars(
-        picker.scope_query(INTERVIEWERS).where(StaffProfile.user_id.in_(ids)))}
-    return [found[user_id] for user_id in ids if user_id in found]
+    return _interviewers_in_order([user_id for user_id in ordered if user_id not in exclude][:LIKELY])
 
 
 def _likely_ids(manager_id: int | None, team: str) -> tuple[int, ...]:
@@ -345,7 +340,11 @@ def _likely_ids(manager_id: int | None, team: str) -> tuple[int, ...]:
 
 def chosen_interviewers(ids, exclude=frozenset()) -> list[StaffProfile]:
     """The people behind ``ids`` who may be asked (ticked ones, kept when the form comes back)."""
-    ids = [i for i in ids if i not in exclude][:MAX_AT_ONCE]
+    return _interviewers_in_order([i for i in ids if i not in exclude][:MAX_AT_ONCE])
+
+
+def _interviewers_in_order(ids: list[int]) -> list[StaffProfile]:
+    """The profiles of ``ids`` who may be asked, in the order of ``ids`` (one query; none for none)."""
     if not ids:
         return []
     found = {p.user_id: p for p in db.session.scalars(
