@@ -12,7 +12,8 @@ from flask import request
 from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from .services import MAX_AT_ONCE, MAX_FEEDBACK, MAX_MESSAGE
+from .choosing import MAX_AT_ONCE
+from .services import MAX_FEEDBACK, MAX_MESSAGE
 
 
 # Length messages in the reader's language, the limit in their number format ("5,000", "5.000").

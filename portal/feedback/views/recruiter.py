@@ -20,8 +20,9 @@ from .. import bp
 from ..forms import FeedbackForm, RequestFeedbackForm
 from ..models import InterviewFeedback
 from ...people.picker import PickProblem, resolve
-from ..services import (INTERVIEWERS, FeedbackError, asked_ids, enter_feedback, feedback_overview, get_feedback,
-                        load_interviewers, more_interviewers_field, remind_feedback, request_feedback)
+from ..choosing import INTERVIEWERS, load_interviewers, more_interviewers_field
+from ..services import (FeedbackError, asked_ids, enter_feedback, feedback_overview, get_feedback, remind_feedback,
+                        request_feedback)
 
 
 def feedback_or_404(candidate: Candidate, feedback_id: int) -> InterviewFeedback:
