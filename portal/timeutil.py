@@ -93,8 +93,16 @@ def timezone_choices() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
 
 
+@lru_cache(maxsize=1024)
+def zone_info(name: str) -> ZoneInfo:
+    """``ZoneInfo(name)``, kept for good. zoneinfo itself keeps only the 8 zones used last, so a page
+    going through the 419 listed zones (the time-zone picker's labels) read each zone's file from disk
+    again on every request. Raises as ZoneInfo does for a name that is no zone (nothing is kept)."""
+    return ZoneInfo(name)
+
+
 def to_zone(value: datetime, zone: str) -> datetime:
-    return value.astimezone(ZoneInfo(zone))
+    return value.astimezone(zone_info(zone))
 
 
 def zone_label(local: datetime) -> str:
@@ -223,5 +231,5 @@ def fit(start: datetime, end: datetime, zone: str, hours: Hours) -> Fit:
 
 def day_bounds(hours: Hours, zone: str, on) -> tuple[datetime, datetime]:
     """Someone's hours on the date ``on`` (their calendar) as two aware moments in ``zone``."""
-    start = datetime.combine(on, time(*divmod(hours.start, 60)), ZoneInfo(zone))
+    start = datetime.combine(on, time(*divmod(hours.start, 60)), zone_info(zone))
     return start, start + timedelta(minutes=hours.span)

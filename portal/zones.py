@@ -204,24 +204,32 @@ def gmt_offset(zone: str, now: datetime | None = None) -> str:
     return f"GMT{'-' if minutes < 0 else '+'}{hours:02d}:{rest:02d}"
 
 
-def describe_zone(name: str, now: datetime | None = None) -> str:
-    """``GMT+01:00 · Berlin, Germany``: a zone's offset now and its main place."""
+def describe_zone(name: str, now: datetime | None = None, locale=None) -> str:
+    """``GMT+01:00 · Berlin, Germany``: a zone's offset now and its main place (in ``locale``, else the
+    reader's language)."""
     zone = _zone_data()[0].get(name)
-    return f"{gmt_offset(name, now)} · {zone.local_place() if zone else name}"
+    return f"{gmt_offset(name, now)} · {zone.local_place(locale) if zone else name}"
 
 
-def zone_options(now: datetime | None = None, current: str | None = None) -> list[tuple[str, str]]:
+def zone_options(now: datetime | None = None, current: str | None = None) -> tuple[tuple[str, str], ...]:
     """(name, label) of every listed zone, by offset now and then by city, labelled like
-    ``GMT+01:00 · Berlin, Germany (Europe/Berlin)``; ``current`` is added if the list leaves it out."""
+    ``GMT+01:00 · Berlin, Germany (Europe/Berlin)``; ``current`` is added if the list leaves it out.
+    Worked out once a minute per language (clocks change on a whole minute): 419 zones' offsets and
+    places cost milliseconds, and every form with a time-zone field shows them."""
     now = now or utcnow()
     zones = _zone_data()[0]
-    names = list(zones)
-    if current and current not in zones and is_valid_timezone(current):
-        names.append(current)
+    extra = current if current and current not in zones and is_valid_timezone(current) else None
+    return _zone_options(now.replace(second=0, microsecond=0), reader_locale(), extra)
+
+
+@lru_cache(maxsize=32)
+def _zone_options(minute: datetime, locale, extra: str | None) -> tuple[tuple[str, str], ...]:
+    zones = _zone_data()[0]
+    names = [*zones, *([extra] if extra else [])]
 
     def key(name: str):
-        offset = to_zone(now, name).utcoffset() or timedelta(0)
+        offset = to_zone(minute, name).utcoffset() or timedelta(0)
         zone = zones.get(name)
         return (offset, (zone.city if zone else name).casefold(), name)
 
-    return [(name, f"{describe_zone(name, now)} ({name})") for name in sorted(names, key=key)]
+    return tuple((name, f"{describe_zone(name, minute, locale)} ({name})") for name in sorted(names, key=key))

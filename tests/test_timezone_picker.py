@@ -50,6 +50,28 @@ def test_the_list_names_each_place_once_with_its_offset_now_sorted_by_offset_the
     assert summer["Asia/Kolkata"].startswith("GMT+05:30")  # no summer time there
 
 
+def test_the_kept_list_is_each_readers_language_and_its_own_minute(app, frozen):
+    """The list is worked out once a minute per language: a German reader's places are German, the
+    next English reader's English, and a clock change shows in the minute it happens."""
+    from flask_babel import force_locale
+
+    with app.test_request_context():
+        with force_locale("de"):
+            german = dict(zone_options())
+        with force_locale("ja"):
+            japanese = dict(zone_options())
+        english = dict(zone_options())
+    assert german["Europe/Berlin"] == "GMT+01:00 · Berlin, Deutschland (Europe/Berlin)"
+    assert japanese["Europe/Berlin"].startswith("GMT+01:00 · ベルリン, ドイツ")
+    assert english["Europe/Berlin"] == "GMT+01:00 · Berlin, Germany (Europe/Berlin)"
+
+    # Berlin's clocks go forward at 01:00 UTC on Sunday 30 March 2031.
+    frozen.move_to(datetime(2031, 3, 30, 0, 59, 59, tzinfo=UTC), tick=False)
+    assert dict(zone_options())["Europe/Berlin"].startswith("GMT+01:00")
+    frozen.move_to(datetime(2031, 3, 30, 1, 0, 0, tzinfo=UTC), tick=False)
+    assert dict(zone_options())["Europe/Berlin"].startswith("GMT+02:00")
+
+
 @pytest.fixture
 def candidate(app, client, frozen):
     """Jordan, a candidate whose zone was saved under its old name (Asia/Calcutta), signed in."""
