@@ -44,6 +44,8 @@ def main() -> int:
     parser.add_argument("--plain", action="store_true", help="no profiler: each request's time (median, p95)")
     parser.add_argument("--htmx", action="store_true", help="send HX-Request (the fragment)")
     parser.add_argument("--save", type=Path, help="write the page's body to this file (to see what it carries)")
+    parser.add_argument("--trace", action="store_true",
+                        help="one request's statements in order, each with the application's lines that sent it")
     args = parser.parse_args()
     url = args.url or DATABASES[args.database]
     env = {"DATABASE_URL": url, "PORTAL_ENV": "development", "PORTAL_BASE_URL": "http://127.0.0.1"}
@@ -76,6 +78,8 @@ def main() -> int:
     if args.save:
         args.save.write_bytes(first.data)
 
+    if args.trace:
+        return trace(app, client, path, headers)
     if args.plain:
         times = []
         for _ in range(args.n):
@@ -122,6 +126,35 @@ def main() -> int:
     print(re.sub(r"\n{3,}", "\n\n", out.getvalue()))
     for statement, times in sorted(statements.items(), key=lambda item: -sum(item[1]))[:args.sql]:
         print(f"-- {sum(times) / len(times):.2f} ms each, ×{len(times) / args.n:.0f} a request\n{statement}\n")
+    return 0
+
+
+def trace(app, client, path: str, headers: dict) -> int:
+    """Each statement of one request, in order, under the innermost application frames that sent it
+    (where a lazy load or a repeated query comes from)."""
+    import traceback
+
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+
+    package = str(Path(__file__).resolve().parents[1] / "portal")
+    sent: list[tuple[str, list[str]]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        frames = [f"{Path(frame.filename).relative_to(package)}:{frame.lineno} {frame.name}"
+                  for frame in traceback.extract_stack() if frame.filename.startswith(package)]
+        sent.append((" ".join(statement.split()), frames[-3:]))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    client.get(path, headers=headers)
+    sa.event.remove(engine, "before_cursor_execute", before)
+    for number, (statement, frames) in enumerate(sent, 1):
+        print(f"{number:3d}. {statement[:160]}")
+        for frame in reversed(frames):
+            print(f"       {frame}")
     return 0
 
 

@@ -52,6 +52,26 @@ def _after_commit(_session) -> None:
         reads_only()
 
 
+_HELD = "held_rows"  # session.info: rows held until the transaction ends (``hold``)
+
+
+def hold(row):
+    """Keep ``row`` (a loaded object, or None) in the session until its transaction ends; returns it.
+
+    The session's identity map holds objects weakly: a check that loaded a row and let go of it made
+    the page after it read the same row again (an e-mailed link's rule loads the meeting and its
+    people, then the page read each of them a second time). Held, ``session.get`` finds it, and so do
+    the relationships it loaded. At the transaction's end every row expires anyway (and is let go)."""
+    if row is not None:
+        db.session().info.setdefault(_HELD, []).append(row)
+    return row
+
+
+def _let_go(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HELD, None)
+
+
 @contextmanager
 def write_transaction():
     """A short write transaction inside a GET request (e.g. refreshing a cache table), committed on exit.
@@ -167,6 +187,8 @@ def init_database(app: Flask) -> None:
     app.teardown_request(_end_reads_with_commit)
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
+    if not event.contains(Session, "after_transaction_end", _let_go):
+        event.listen(Session, "after_transaction_end", _let_go)
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":

@@ -112,3 +112,37 @@ def test_naive_datetimes_are_refused(app_ctx):
     user.last_sign_in_at = datetime(2026, 1, 1, 12, 0)
     with pytest.raises(sa.exc.StatementError, match="naive datetime"):
         db.session.flush()
+
+
+def test_a_held_row_is_found_again_without_a_query_and_let_go_when_the_transaction_ends(app_ctx):
+    """``hold``: the identity map keeps rows weakly; a held one is found by ``session.get`` without a
+    second read for the rest of the transaction, and nothing is held past it (a worker that runs for
+    weeks in one session must not collect every row it ever checked)."""
+    import gc
+    import weakref
+
+    from helpers import sql_statements
+
+    from portal.database import hold
+
+    user_id = make_user(email="held@example.com").id
+    db.session.commit()
+
+    def load_and_drop(keep: bool):
+        """Load the user as a link's rule would, keep nothing of it (held or not); a weak reference."""
+        user = db.session.get(User, user_id)
+        if keep:
+            hold(user)
+        return weakref.ref(user)
+
+    dropped = load_and_drop(keep=False)
+    gc.collect()
+    assert dropped() is None  # unheld: gone as soon as nobody uses it
+    held = load_and_drop(keep=True)
+    gc.collect()
+    with sql_statements(app_ctx) as seen:
+        assert db.session.get(User, user_id) is held()
+    assert not seen.selects  # found in the session, not read again
+    db.session.commit()
+    gc.collect()
+    assert held() is None  # the transaction ended: let go

@@ -29,6 +29,7 @@ from ..auth.models import ActionToken, User
 from ..candidates import hooks as candidate_hooks
 from ..candidates.models import Candidate
 from ..candidates.services import count_for_candidate
+from ..database import hold
 from ..extensions import db
 from ..i18n import _, ngettext
 from ..mail.services import queue_mail
@@ -176,11 +177,17 @@ def _clean(went_well: str | None, to_grow: str | None) -> tuple[str, str]:
     return went_well, to_grow
 
 
+# What the link's rule checks and its pages show: the interviewer, the candidate, their role, their recruiter.
+_WITH_PEOPLE = (joinedload(InterviewFeedback.interviewer),
+                joinedload(InterviewFeedback.candidate).options(
+                    joinedload(Candidate.user), joinedload(Candidate.position), joinedload(Candidate.owner)))
+
+
 def feedback_for_token(token: ActionToken) -> InterviewFeedback | None:
+    """The feedback a link is about, with its people, read once a request (``database.hold``)."""
     if token.subject_type != InterviewFeedback.__name__ or token.subject_id is None:
         return None
-    return db.session.get(InterviewFeedback, token.subject_id,
-                          options=[joinedload(InterviewFeedback.interviewer)])
+    return hold(db.session.get(InterviewFeedback, token.subject_id, options=_WITH_PEOPLE))
 
 
 @link_rule(FEEDBACK)

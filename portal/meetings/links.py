@@ -13,11 +13,14 @@ none of the subject and changes nothing, whichever path changed the subject.
 
 from __future__ import annotations
 
+from flask_babel import format_decimal
+from sqlalchemy.orm import joinedload
+
 from ..auth.models import ActionToken
 from ..auth.tokens import link_rule
 from ..candidates.models import Candidate
+from ..database import hold
 from ..extensions import db
-from flask_babel import format_decimal
 
 from ..forms import FieldError
 from ..i18n import _
@@ -42,10 +45,25 @@ def clean_text(text: str | None, field: str, limit: int = MAX_TEXT) -> str:
     return text
 
 
+# What every one of the person's link pages shows of a conversation: who asked, for which role, and whom.
+_WITH_PEOPLE = (joinedload(Meeting.staff),
+                joinedload(Meeting.candidate).options(joinedload(Candidate.user), joinedload(Candidate.position)))
+
+
 def meeting_for_token(token: ActionToken | None) -> Meeting | None:
+    """The conversation a link is about, with its people, read once a request (the link's rule reads it
+    first, the page uses the same): ``database.hold``."""
     if token is None or token.subject_type != Meeting.__name__ or token.subject_id is None:
         return None
-    return db.session.get(Meeting, token.subject_id)
+    return hold(db.session.get(Meeting, token.subject_id, options=_WITH_PEOPLE))
+
+
+def question_for_token(token: ActionToken | None) -> Question | None:
+    """The question a written-answer link is about, with its candidate, read once a request (as above)."""
+    if token is None or token.subject_type != Question.__name__ or token.subject_id is None:
+        return None
+    return hold(db.session.get(Question, token.subject_id, options=(
+        joinedload(Question.candidate).options(joinedload(Candidate.user), joinedload(Candidate.position)),)))
 
 
 def token_candidate(token: ActionToken | None) -> Candidate | None:
@@ -53,16 +71,14 @@ def token_candidate(token: ActionToken | None) -> Candidate | None:
     meeting = meeting_for_token(token)
     if meeting is not None:
         return meeting.candidate
-    if token is not None and token.subject_type == Question.__name__ and token.subject_id is not None:
-        question = db.session.get(Question, token.subject_id)
-        return question.candidate if question is not None else None
-    return None
+    question = question_for_token(token)
+    return question.candidate if question is not None else None
 
 
 def _meeting_problem(token: ActionToken, gone: str) -> str | None:
     if token.subject_type != Meeting.__name__ or token.subject_id is None:
         return "invalid"
-    meeting = db.session.get(Meeting, token.subject_id)
+    meeting = meeting_for_token(token)
     if meeting is None:
         return gone
     if token.user_id is None or meeting.staff_id != token.user_id:
@@ -94,7 +110,7 @@ def written_link_problem(token: ActionToken) -> str | None:
         return _meeting_problem(token, "closed")
     if token.subject_type != Question.__name__ or token.subject_id is None:
         return "invalid"
-    question = db.session.get(Question, token.subject_id)
+    question = question_for_token(token)
     if question is None:
         return "closed"  # deleted
     if token.user_id is None or question.directed_to_id != token.user_id \

@@ -23,7 +23,7 @@ from ..auth.tokens import TokenProblem, consume_token, find_token, issue_token
 from ..timeutil import utcnow
 from . import notify
 from .calendar import agenda_questions, shown_text
-from .links import WRITTEN, InviteError, clean_text, meeting_for_token
+from .links import WRITTEN, InviteError, clean_text, meeting_for_token, question_for_token
 from .models import Meeting
 from .states import end_conversation
 
@@ -83,7 +83,7 @@ def answer_link(raw: str) -> AnswerLink:
             raise TokenProblem("closed", token)
         questions = [q for q in agenda_questions(meeting) if not q.private_to_someone_else(token.user_id)]
         return AnswerLink(token, token.user, meeting.candidate, questions, meeting)
-    question = db.session.get(Question, token.subject_id) if token.subject_type == Question.__name__ else None
+    question = question_for_token(token)
     if question is None or token.user is None:
         raise TokenProblem("invalid")
     return AnswerLink(token, token.user, question.candidate, [question], None)

@@ -123,13 +123,14 @@ def _invite_page(link, form, token: str, status: int = 200, taken: bool = False,
     slots = free_slots(meeting)
     if "slot" in form:  # the radio group's options; the template names each in the person's zone
         form.slot.choices = [SelectChoice(slot.id) for slot in slots]
+    questions = agenda_questions(meeting)
     return render("meetings/invite.html", fragment="invite_form", status=status, action=link.action, form=form,
                   token=token, meeting=meeting, person=meeting.staff, candidate=candidate,
                   proposable=_proposable_days(meeting) if link.action == "propose" else {},
                   chosen=set(form.times.data or []) if "times" in form else set(),
                   max_times=MAX_COUNTER_TIMES,
-                  agenda=[shown_text(q) for q in agenda_questions(meeting)], slots=slots,
-                  has_private=any(q.private for q in agenda_questions(meeting)),
+                  agenda=[shown_text(q) for q in questions], slots=slots,
+                  has_private=any(q.private for q in questions),
                   taken=taken, error=error, expires_at=invitation_expires_at(meeting), contact=_contact(candidate))
 
 
