@@ -57,7 +57,7 @@ CANDIDATE = [
     Page("candidate", "/people/{ceo}", 16, shows=r"\d\d:\d\d–\d\d:\d\d|Grown"),
     Page("candidate", "/people/{tom}", 16),
     Page("candidate", "/questions", 8),
-    Page("candidate", "/meetings", 6),
+    Page("candidate", "/meetings", 3),
     Page("candidate", "/meetings/{waiting}", 10),
     Page("candidate", "/meetings/{invited}", 10),
     Page("candidate", "/meetings/{ahead}", 8),  # its other free times: on the move page, when asked for
@@ -82,7 +82,7 @@ CANDIDATE = [
 RECRUITER = [
     Page("recruiter", "/", 11),  # being reworked meanwhile (top few of each list, with totals): loose
     Page("recruiter", "/recruiter/candidates", 8),
-    Page("recruiter", "/recruiter/candidates/{jordan}", 14),
+    Page("recruiter", "/recruiter/candidates/{jordan}", 13),
     Page("recruiter", "/recruiter/requests", 8),  # the reader, the requests (2) and the section's stamp (3: meetings/queue_stamp.py)
     Page("recruiter", "/recruiter/requests", 8, htmx=True),
     Page("recruiter", "/recruiter/analytics", 12, shows=r"<tr"),

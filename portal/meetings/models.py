@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from ..auth.models import User
 from ..candidates.models import Candidate
@@ -103,6 +103,9 @@ class Meeting(db.Model):
                                                             order_by="CounterTime.start_at")
     transitions: Mapped[list[MeetingTransition]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingTransition.at")
+    # How many times the candidate offered, read with a list of conversations that shows only that
+    # (requests.candidate_meetings) instead of loading each one's times; None where nobody read it.
+    times_offered: Mapped[int | None] = query_expression()
 
     __table_args__ = (
         sa.CheckConstraint(f"status IN ({', '.join(repr(str(status)) for status in Status)})", name="status_known"),
