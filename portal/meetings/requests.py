@@ -163,24 +163,43 @@ def _candidate_meetings_statement() -> sa.Select:
 
 
 def get_meeting(candidate, meeting_id: int) -> Meeting | None:
-    """The candidate's own conversation, or None (someone else's is as good as missing)."""
-    return db.session.scalar(
-        sa.select(Meeting).where(Meeting.id == meeting_id, Meeting.candidate_id == candidate.id)
-        .options(joinedload(Meeting.staff).joinedload(User.profile)))
+    """The candidate's own conversation, or None (someone else's is as good as missing); with the
+    person, their profile and the times the candidate offered, in one statement built once."""
+    return db.session.scalars(_meeting_statement(), {"meeting_id": meeting_id, "candidate_id": candidate.id}
+                              ).unique().one_or_none()
+
+
+@functools.cache
+def _meeting_statement() -> sa.Select:
+    return (sa.select(Meeting)
+            .where(Meeting.id == sa.bindparam("meeting_id"), Meeting.candidate_id == sa.bindparam("candidate_id"))
+            .options(joinedload(Meeting.staff).joinedload(User.profile), joinedload(Meeting.slots)))
 
 
 def agenda(meeting: Meeting) -> list[Question]:
-    return list(db.session.scalars(
-        sa.select(Question).join(meeting_question, meeting_question.c.question_id == Question.id)
-        .where(meeting_question.c.meeting_id == meeting.id, Question.candidate_id == meeting.candidate_id)
-        .options(joinedload(Question.answered_by)).order_by(Question.created_at, Question.id)))
+    return list(db.session.scalars(_agenda_statement(), {"meeting_id": meeting.id,
+                                                          "candidate_id": meeting.candidate_id}))
+
+
+@functools.cache
+def _agenda_statement() -> sa.Select:
+    return (sa.select(Question).join(meeting_question, meeting_question.c.question_id == Question.id)
+            .where(meeting_question.c.meeting_id == sa.bindparam("meeting_id"),
+                   Question.candidate_id == sa.bindparam("candidate_id"))
+            .options(joinedload(Question.answered_by)).order_by(Question.created_at, Question.id))
 
 
 def history(meeting: Meeting) -> list[tuple[MeetingTransition, User | None]]:
-    """Every change with who made it (one query for the people)."""
-    ids = {t.actor_id for t in meeting.transitions if t.actor_id}
-    people = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} if ids else {}
-    return [(t, people.get(t.actor_id)) for t in meeting.transitions]
+    """Every change, oldest first, with who made it: one statement, built once."""
+    return [(transition, actor) for transition, actor in
+            db.session.execute(_history_statement(), {"meeting_id": meeting.id})]
+
+
+@functools.cache
+def _history_statement() -> sa.Select:
+    return (sa.select(MeetingTransition, User).outerjoin(User, User.id == MeetingTransition.actor_id)
+            .where(MeetingTransition.meeting_id == sa.bindparam("meeting_id"))
+            .order_by(MeetingTransition.at, MeetingTransition.id))
 
 
 def change_cutoff() -> timedelta:
