@@ -4,13 +4,14 @@ never commit)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..people.models import StaffProfile
-from ..timeutil import to_zone
+from ..timeutil import moment_param, to_zone
 from .models import WAITING, CounterTime, Meeting, ProposedSlot
 
 
@@ -21,15 +22,9 @@ def week_counts(profile, now: datetime, exclude_id: int | None = None) -> dict[t
     one of its proposed times falls in, since the person may accept any of them; so does a proposal
     of the person's own times, since the candidate may choose any of them.
     """
-    zone, since = profile.user.timezone, now - timedelta(days=7)
+    zone = profile.user.timezone
     starts: dict[int, set] = {}
-    rows = db.session.execute(sa.union_all(
-        sa.select(Meeting.id, Meeting.start_at).where(Meeting.staff_id == profile.user_id,
-                                                      Meeting.status == "confirmed", Meeting.start_at > since),
-        sa.select(ProposedSlot.meeting_id, ProposedSlot.start_at).join(Meeting)
-        .where(Meeting.staff_id == profile.user_id, Meeting.status == "invited", ProposedSlot.start_at > since),
-        sa.select(CounterTime.meeting_id, CounterTime.start_at).join(Meeting)
-        .where(Meeting.staff_id == profile.user_id, Meeting.status == "proposed", CounterTime.start_at > since)))
+    rows = db.session.execute(_week_statement(), {"who": profile.user_id, "since": now - timedelta(days=7)})
     for meeting_id, start in rows:
         if meeting_id != exclude_id:
             iso = to_zone(start, zone).isocalendar()
@@ -39,6 +34,19 @@ def week_counts(profile, now: datetime, exclude_id: int | None = None) -> dict[t
         for week in weeks:
             counts[week] = counts.get(week, 0) + 1
     return counts
+
+
+@functools.cache
+def _week_statement() -> sa.CompoundSelect:
+    """Built once (the request form and every booking read it)."""
+    who, since = sa.bindparam("who"), moment_param("since")
+    return sa.union_all(
+        sa.select(Meeting.id, Meeting.start_at).where(Meeting.staff_id == who, Meeting.status == "confirmed",
+                                                      Meeting.start_at > since),
+        sa.select(ProposedSlot.meeting_id, ProposedSlot.start_at).join(Meeting)
+        .where(Meeting.staff_id == who, Meeting.status == "invited", ProposedSlot.start_at > since),
+        sa.select(CounterTime.meeting_id, CounterTime.start_at).join(Meeting)
+        .where(Meeting.staff_id == who, Meeting.status == "proposed", CounterTime.start_at > since))
 
 
 def lock_person(person_id: int) -> None:

@@ -4,6 +4,7 @@ the candidate's decision deadline and hours. Reads only; ``requests`` asks, ``ch
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from ..calendars.services import busy_select, free_in_calendar
 from ..extensions import db
 from ..people.availability import Slot, free_slots, within_hours
-from ..timeutil import Fit, to_zone
+from ..timeutil import Fit, moment_param, to_zone
 from .capacity import week_counts
 from .models import BOOKING_UNIT_MINUTES, BookedUnit, Meeting
 
@@ -24,15 +25,32 @@ def is_open(profile) -> bool:
     return profile.visible and profile.user.active and profile.accepting_requests and profile.weekly_cap > 0
 
 
-# No conversation lasts this long: one that hasn't ended began after now minus this, which lets a busy
-# person's conversations be read from ix_meeting_staff_start_status from there on (not all of them).
-LONGEST = timedelta(days=1)
+LONGEST = timedelta(days=1)  # no conversation lasts this long (_values)
 
 
-def _confirmed(where, exclude_id: int | None, now: datetime):
-    query = sa.select(Meeting.start_at, Meeting.end_at).where(where, Meeting.status == "confirmed",
-                                                              Meeting.start_at > now - LONGEST, Meeting.end_at > now)
-    return query if exclude_id is None else query.where(Meeting.id != exclude_id)
+@functools.cache
+def _busy_statements() -> tuple[sa.Select, sa.CompoundSelect, sa.Select]:
+    """Built once (the request form, the move page and every booking read them): the time the person's
+    office hours hold; the person's confirmed conversations with their calendar's busy times; the
+    candidate's confirmed conversations. ``exclude``: a conversation left out (one being moved; 0: none)."""
+    since, now, unit_since = moment_param("since"), moment_param("now"), moment_param("unit_since")
+
+    def confirmed(column):
+        return sa.select(Meeting.start_at, Meeting.end_at).where(
+            column == sa.bindparam("who"), Meeting.status == "confirmed", Meeting.start_at > since,
+            Meeting.end_at > now, Meeting.id != sa.bindparam("exclude"))
+
+    held = sa.select(BookedUnit.unit_start).where(BookedUnit.staff_id == sa.bindparam("who"),
+                                                  BookedUnit.window_id.is_not(None), BookedUnit.unit_start > unit_since)
+    person = sa.union_all(confirmed(Meeting.staff_id), busy_select(sa.bindparam("who"), now))
+    return held, person, confirmed(Meeting.candidate_id)
+
+
+def _values(who: int, now: datetime, exclude_id: int | None) -> dict:
+    """No conversation lasts a day: one that hasn't ended began after now minus that, which lets a busy
+    person's conversations be read from ix_meeting_staff_start_status from there on (not all of them)."""
+    return {"who": who, "now": now, "since": now - LONGEST, "exclude": exclude_id or 0,
+            "unit_since": now - timedelta(minutes=BOOKING_UNIT_MINUTES)}
 
 
 def person_busy(staff_id: int, now: datetime, exclude_id: int | None = None):
@@ -40,14 +58,14 @@ def person_busy(staff_id: int, now: datetime, exclude_id: int | None = None):
     UNION with the conversations), and the time their office hours hold (``BookedUnit`` rows of a
     window: 15-minute units)."""
     unit = timedelta(minutes=BOOKING_UNIT_MINUTES)
-    held = db.session.scalars(sa.select(BookedUnit.unit_start).where(
-        BookedUnit.staff_id == staff_id, BookedUnit.window_id.is_not(None), BookedUnit.unit_start > now - unit))
-    busy = sa.union_all(_confirmed(Meeting.staff_id == staff_id, exclude_id, now), busy_select(staff_id, now))
-    return [tuple(row) for row in db.session.execute(busy)] + [(start, start + unit) for start in held]
+    held, busy, _ = _busy_statements()
+    values = _values(staff_id, now, exclude_id)
+    return ([tuple(row) for row in db.session.execute(busy, values)]
+            + [(start, start + unit) for start in db.session.scalars(held, values)])
 
 
 def candidate_busy(candidate, now: datetime, exclude_id: int | None = None):
-    return [tuple(row) for row in db.session.execute(_confirmed(Meeting.candidate_id == candidate.id, exclude_id, now))]
+    return [tuple(row) for row in db.session.execute(_busy_statements()[2], _values(candidate.id, now, exclude_id))]
 
 
 def free_for(candidate, profile, length: int, now: datetime, busy, exclude_id=None) -> list[Slot]:
