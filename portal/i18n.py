@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from babel import Locale
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, LazyString, force_locale, get_locale, get_translations
 from flask_babel import _get_current_context as _babel_context  # Flask-Babel 4's, pinned in the lock
 from flask_login import current_user
@@ -52,15 +52,19 @@ def _translations():
     tenth of a page's time. Kept beside Flask-Babel's own per-request state and keyed by the very
     locale object in force, so ``force_locale`` (an e-mail in its recipient's language) and
     ``refresh`` get their own catalogue at once."""
-    ctx = _babel_context()
-    if ctx is None:
+    try:  # Flask-Babel's state in ``g``, reached through the proxy once (its own lookup goes through it three times)
+        ctx = vars(g._get_current_object()).get("_flask_babel")
+    except RuntimeError:  # no app context
         return get_translations()
-    locale = getattr(ctx, "babel_locale", None)
-    kept = getattr(ctx, "portal_translations", None)
-    if kept is not None and locale is not None and kept[0] is locale:
-        return kept[1]
+    if ctx is not None:
+        locale = getattr(ctx, "babel_locale", None)
+        kept = getattr(ctx, "portal_translations", None)
+        if kept is not None and locale is not None and kept[0] is locale:
+            return kept[1]
     translations = get_translations()
-    ctx.portal_translations = (get_locale(), translations)
+    ctx = _babel_context()
+    if ctx is not None:
+        ctx.portal_translations = (get_locale(), translations)
     return translations
 
 
