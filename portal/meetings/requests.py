@@ -158,8 +158,7 @@ def _candidate_meetings_statement() -> sa.Select:
                .scalar_subquery())
     return (sa.select(Meeting).where(Meeting.candidate_id == sa.bindparam("candidate_id"))
             .options(joinedload(Meeting.staff).joinedload(User.profile), with_expression(Meeting.times_offered, offered))
-            .order_by(Meeting.created_at.desc(), Meeting.id.desc())
-            .execution_options(populate_existing=True))  # the count even for a conversation already loaded
+            .order_by(Meeting.created_at.desc(), Meeting.id.desc()))
 
 
 def get_meeting(candidate, meeting_id: int) -> Meeting | None:

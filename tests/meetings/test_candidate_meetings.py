@@ -137,3 +137,26 @@ def test_the_calendar_file_of_a_confirmed_conversation(world):
 def test_only_a_confirmed_conversation_has_a_calendar_file(world, status):
     meeting_id = create(world, "ceo", status, start=WEDNESDAY if status == "completed" else None)
     assert world.client.get(f"/meetings/{meeting_id}.ics").status_code == 404
+
+
+def test_a_conversation_read_without_its_count_still_says_how_many_times_were_offered(world):
+    """/meetings reads each conversation's number of offered times with the list (``times_offered``); a
+    conversation shown without that count (read some other way, or expired by a commit since) counts
+    its times itself rather than saying the person will suggest one."""
+    import flask_login
+    from flask import render_template
+
+    from portal.candidates.models import Candidate
+    from portal.extensions import db
+    from portal.meetings.models import Meeting
+    from portal.meetings.requests import GROUPS, group_conversations
+    from portal.timeutil import utcnow
+
+    invited = create(world, "tom", "invited", slots=[at(5, 15), at(6, 15)])
+    with world.app.test_request_context("/meetings"):
+        flask_login.login_user(db.session.get(Candidate, world.candidate).user)
+        meeting = db.session.get(Meeting, invited)
+        assert meeting.times_offered is None  # not read with the list
+        html = render_template("meetings/index.html", groups=group_conversations([meeting], utcnow()),
+                               headings=GROUPS, zone="America/New_York", total=1)
+    assert "2 proposed times" in text_of(html, f"meeting-{invited}")
