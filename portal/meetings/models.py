@@ -104,8 +104,8 @@ class Meeting(db.Model):
     transitions: Mapped[list[MeetingTransition]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingTransition.at")
     # How many times the candidate offered, read with a list of conversations that shows only that
-    # (requests.candidate_meetings) instead of loading each one's times. None where it was not read: a
-    # conversation already loaded before the list, or expired since (a commit); then count ``slots``.
+    # (requests.candidate_meetings) instead of loading each one's times. None where it was not read with
+    # the list (a conversation read another way, or expired since by a commit): then count ``slots``.
     times_offered: Mapped[int | None] = query_expression()
 
     __table_args__ = (
