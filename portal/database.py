@@ -63,7 +63,9 @@ def hold(row):
     people, then the page read each of them a second time). Held, ``session.get`` finds it, and so do
     the relationships it loaded. At the transaction's end every row expires anyway (and is let go)."""
     if row is not None:
-        db.session().info.setdefault(_HELD, []).append(row)
+        held = db.session().info.setdefault(_HELD, [])
+        if not any(kept is row for kept in held):  # the rule and the page ask for the same row
+            held.append(row)
     return row
 
 

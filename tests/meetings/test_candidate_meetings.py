@@ -6,7 +6,7 @@ from html import unescape
 
 import pytest
 from candidate_helpers import another_person, at, create, meetings, value
-from helpers import HTMX, text_of
+from helpers import HTMX, T0, text_of
 
 WEDNESDAY = at(5, 14)  # 09:00 in New York, 15:00 in Berlin
 
@@ -150,13 +150,12 @@ def test_a_conversation_read_without_its_count_still_says_how_many_times_were_of
     from portal.extensions import db
     from portal.meetings.models import Meeting
     from portal.meetings.requests import GROUPS, group_conversations
-    from portal.timeutil import utcnow
 
     invited = create(world, "tom", "invited", slots=[at(5, 15), at(6, 15)])
     with world.app.test_request_context("/meetings"):
         flask_login.login_user(db.session.get(Candidate, world.candidate).user)
         meeting = db.session.get(Meeting, invited)
         assert meeting.times_offered is None  # not read with the list
-        html = render_template("meetings/index.html", groups=group_conversations([meeting], utcnow()),
+        html = render_template("meetings/index.html", groups=group_conversations([meeting], T0),
                                headings=GROUPS, zone="America/New_York", total=1)
     assert "2 proposed times" in text_of(html, f"meeting-{invited}")
