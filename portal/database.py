@@ -16,6 +16,7 @@ lock (reads_only()).
 from __future__ import annotations
 
 from contextlib import contextmanager
+import weakref
 
 from flask import Flask, g, has_request_context, request
 import sqlalchemy as sa
@@ -183,6 +184,9 @@ def _end_reads_with_commit(error: BaseException | None) -> None:
         session.rollback()
 
 
+_tuned: weakref.WeakSet[Engine] = weakref.WeakSet()  # each engine gets its listeners once
+
+
 def init_database(app: Flask) -> None:
     """Bind Flask-SQLAlchemy and tune every engine for its dialect."""
     db.init_app(app)
@@ -193,6 +197,9 @@ def init_database(app: Flask) -> None:
         event.listen(Session, "after_transaction_end", _let_go)
     with app.app_context():
         for engine in db.engines.values():
+            if engine in _tuned:  # another app on the same engine tuned it (the tests' apps share one)
+                continue
+            _tuned.add(engine)
             if engine.dialect.name == "sqlite":
                 configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
             elif engine.dialect.name == "postgresql":

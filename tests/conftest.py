@@ -1,6 +1,7 @@
 """Fixtures: a fresh app and database per test, a real SMTP server, sign-in helpers.
 
-SQLite by default (one database file per test, a copy of an empty one built once per process).
+SQLite by default (a fresh copy of an empty database, built once per process, in each test; the
+same path in every test of a process, so its apps share one engine).
 With TEST_DATABASE_URL set (CI does) the same tests run against PostgreSQL: the schema is created
 once per process and every table is emptied before each test.
 """
@@ -40,35 +41,70 @@ if os.environ.get("TEST_DATABASE_URL") and os.environ.get("PYTEST_XDIST_WORKER")
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
-def _reuse_url_builders() -> None:
-    """Every test builds a fresh app, and Werkzeug compiles two URL-building functions for each of
-    its ~110 routes (an AST put together and run through ``compile()``): most of the time a test's
-    setup took. The function is made from the rule's text, its parsed parts and its defaults alone
-    (no globals, no closure: the rule is passed in as ``.self``), so this process keeps each one and
-    hands the identical function to the same rule of the next app. Only the test process: the
-    servers the tests start (gunicorn, the worker) build their own."""
+def _reuse_compiled_rules() -> None:
+    """Every test builds a fresh app, and Werkzeug parses each of its ~140 URL rules again (its parts,
+    converters and weights) and compiles two URL-building functions for it (an AST run through
+    ``compile()``): most of the time create_app takes, and a fifth of a typical test's. What a rule
+    compiles to depends on its text, its defaults, the map's slash and host settings and the
+    converter classes alone, and every app here is built alike, so this process compiles each rule
+    once and gives the same rule of the next app a copy: its own argument set and converter table,
+    the same immutable parts, and the builders bound to it (they take the rule as ``.self``: no
+    globals, no closure). Only the test process: the servers the tests start build their own."""
     from werkzeug.routing.rules import Rule
 
-    compile_builder = Rule._compile_builder
-    built: dict = {}
+    compile_rule = Rule.compile
+    compiled: dict = {}
 
-    def _compile_builder(self, append_unknown: bool = True):
-        defaults = self.defaults or {}
-        key = (type(self), self.rule, append_unknown, tuple(self._trace),
-               tuple((name, self._converters[name].to_url(value) if name in self._converters else None)
-                     for name, value in defaults.items()))
+    def compile(self) -> None:
+        map_ = self.map
         try:
-            return built[key]
-        except KeyError:
-            built[key] = function = compile_builder(self, append_unknown)
-            return function
-        except TypeError:  # something unhashable in the key: build it as Werkzeug would
-            return compile_builder(self, append_unknown)
+            key = (type(self), self.rule, self.subdomain, self.host, self.merge_slashes, map_.host_matching,
+                   tuple(sorted((self.defaults or {}).items())), tuple(sorted(map_.converters.items())))
+            hit = compiled.get(key)
+        except TypeError:  # something unhashable or unorderable in the key: compile it as Werkzeug would
+            return compile_rule(self)
+        if hit is None:
+            compile_rule(self)
+            compiled[key] = (self._parts, self._trace, dict(self._converters), frozenset(self.arguments),
+                             self._build.__func__, self._build_unknown.__func__)
+            return None
+        parts, trace, converters, arguments, build, build_unknown = hit
+        self._parts, self._trace = parts, trace
+        self._converters, self.arguments = dict(converters), set(arguments)
+        self._build, self._build_unknown = build.__get__(self, None), build_unknown.__get__(self, None)
+        return None
 
-    Rule._compile_builder = _compile_builder
+    Rule.compile = compile
 
 
-_reuse_url_builders()
+_reuse_compiled_rules()
+
+
+def _reuse_engines() -> None:
+    """Every test's fresh app made a fresh engine, and SQLAlchemy keeps compiled statements per engine
+    (its dialect is part of the cache key), so each test compiled every statement it ran again: a
+    quarter of a typical test's time. The tests' own database has the same URL in every test of this
+    process (one SQLite file per process, replaced by a copy of the empty one before each test; the
+    worker's database on PostgreSQL), so the apps built on it with the same engine settings share one
+    engine, disposed after each test (its connections closed; it keeps only its compiled statements).
+    Apps on any other database get their own, as before."""
+    from flask_sqlalchemy import SQLAlchemy
+
+    make_engine = SQLAlchemy._make_engine
+    shared: dict = {}
+
+    def _make_engine(self, bind_key, options, app):
+        if not app.config.get("TESTS_SHARE_ENGINE"):
+            return make_engine(self, bind_key, options, app)
+        key = (bind_key, repr(sorted(options.items())), app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS"))
+        if key not in shared:
+            shared[key] = make_engine(self, bind_key, options, app)
+        return shared[key]
+
+    SQLAlchemy._make_engine = _make_engine
+
+
+_reuse_engines()
 
 
 def _reuse_compiled_templates() -> None:
@@ -138,11 +174,24 @@ def smtp(smtp_server):
     smtp_server.start()
 
 
+_sqlite_file: list[str] = []  # this process's test database file, the same path for every test
+
+
+def _own_sqlite_file() -> str:
+    """Where this process's tests keep their SQLite database: one path for all of them (so their apps
+    share an engine, _reuse_engines), holding a fresh copy of the empty database in each test."""
+    if not _sqlite_file:
+        import tempfile
+
+        _sqlite_file.append(os.path.join(tempfile.mkdtemp(prefix="portal-tests-"), "portal.db"))
+    return _sqlite_file[0]
+
+
 def _test_config(tmp_path, smtp_port: int) -> dict:
     if TEST_DATABASE_URL:
         uri = TEST_DATABASE_URL
     else:
-        uri = f"sqlite:///{tmp_path / 'portal.db'}"
+        uri = f"sqlite:///{_own_sqlite_file()}"
     return {
         "PORTAL_ENV": "testing",
         "SQLALCHEMY_DATABASE_URI": uri,
@@ -207,13 +256,18 @@ def _sqlite_with_schema(config: dict, target) -> None:
 
     if not _sqlite_schema:
         path = os.path.join(tempfile.mkdtemp(prefix="portal-schema-"), "schema.db")
-        app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+        app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTS_SHARE_ENGINE": False})
         with app.app_context():
             db.create_all()
             db.session.remove()
             for engine in db.engines.values():
                 engine.dispose()  # the last connection closes: the WAL is checkpointed into the file
         _sqlite_schema.append(path)
+    for leftover in (f"{target}-wal", f"{target}-shm", target):  # the last test's, its WAL included
+        try:
+            os.unlink(leftover)  # a handle a test left open keeps the old file, not this one
+        except FileNotFoundError:
+            pass
     shutil.copyfile(_sqlite_schema[0], target)
 
 
@@ -226,9 +280,11 @@ def make_app(tmp_path, smtp_server):
         config = _test_config(tmp_path, smtp_server.port)
         own_database = config["SQLALCHEMY_DATABASE_URI"]
         config.update(overrides)
-        fresh_sqlite = not created and not TEST_DATABASE_URL and config["SQLALCHEMY_DATABASE_URI"] == own_database
+        shared = config["SQLALCHEMY_DATABASE_URI"] == own_database
+        config.setdefault("TESTS_SHARE_ENGINE", shared)  # the tests' database: one engine (_reuse_engines)
+        fresh_sqlite = not created and not TEST_DATABASE_URL and shared
         if fresh_sqlite:
-            _sqlite_with_schema(config, tmp_path / "portal.db")
+            _sqlite_with_schema(config, _own_sqlite_file())
         app = create_app(config)
         if not created:
             if TEST_DATABASE_URL:

@@ -143,7 +143,7 @@ def test_a_time_the_calendar_shows_busy_is_not_listed_to_choose(world, feed_serv
     assert [t.start_at for t in still_free(meeting, meeting.counter_times, T0)] == [utc(5, 16)]
 
 
-def test_a_slow_calendar_holds_no_write_lock(world, feed_server, tmp_path):
+def test_a_slow_calendar_holds_no_write_lock(world, feed_server):
     """Connecting waits for the calendar's server with no transaction open: others write meanwhile
     (SQLite's one write lock; on PostgreSQL rows lock one by one, and the same POST still works)."""
     app, tom, _jordan = world
@@ -159,7 +159,7 @@ def test_a_slow_calendar_holds_no_write_lock(world, feed_server, tmp_path):
     thread.start()
     time.sleep(0.7)  # the POST is waiting for the feed now
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        other = sqlite3.connect(tmp_path / "portal.db", timeout=0.3)
+        other = sqlite3.connect(sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database, timeout=0.3)
         try:
             other.execute("BEGIN IMMEDIATE")  # "database is locked" if the POST held the write lock
             other.execute("UPDATE user SET name = name WHERE id = ?", (tom_id,))
