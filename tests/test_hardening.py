@@ -104,7 +104,7 @@ def test_private_text_is_in_no_audit_event_or_e_mail(make_app):
     client.post(f"/questions/{question_id}", data={"text": secret + " edited", "category": "growth", "private": "y"})
     client.post(f"/questions/{question_id}/delete", data={"confirmed": "yes"})
     with app.app_context():
-        events = db.session.scalars(sa.select(AuditEvent)).all()
+        events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
         assert [e.action for e in events] == ["question.added", "question.answered", "question.reopened",
                                               "question.deleted"]
         assert all(secret not in e.summary and secret not in str(e.details) for e in events)

@@ -18,7 +18,9 @@ ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
 
 @pytest.fixture
 def app_with_routes(make_app):
-    app = make_app()
+    # Its own engine, with one connection that every request here uses (the pool the other tests share
+    # holds several, handed out in turn).
+    app = make_app(TESTS_SHARE_ENGINE=False)
 
     @app.get("/test/reads")
     def reads():
