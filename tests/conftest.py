@@ -254,8 +254,10 @@ def _reset_postgres(app):
             except sa.exc.DBAPIError as error:
                 if not error.connection_invalidated:
                     raise
-                # A test ended the pool's connections (pg_terminate_backend): SQLAlchemy has let go of
-                # them all, so this runs on a new one.
+                # A test ended the server's connections (pg_terminate_backend): every one the pool
+                # keeps is dead. Closed, all of them (dispose; the pool's own "older than the failure"
+                # check compares times that frozen tests stopped), and again on a new one.
+                db.engine.dispose()
                 empty(delete)
         except sa.exc.DBAPIError:  # rows a plain DELETE cannot remove (a constraint's order): as before
             empty(truncate)
