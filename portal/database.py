@@ -16,6 +16,7 @@ lock (reads_only()).
 from __future__ import annotations
 
 from contextlib import contextmanager
+import re
 import weakref
 
 from flask import Flask, g, has_request_context, request
@@ -158,7 +159,21 @@ def configure_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
         connection.exec_driver_sql(_begin_statement())
 
 
-WROTE_NOTHING = "SELECT pg_current_xact_id_if_assigned()"  # NULL until the transaction's first write
+MAY_HAVE_WRITTEN = "may_have_written"  # connection.info: this transaction sent a statement that may write
+
+
+_WRITES = re.compile(r"\b(insert|update|delete|merge)\b", re.IGNORECASE)
+
+
+def _reads_only(statement: str) -> bool:
+    """A statement that cannot write: a SELECT (one that locks rows too: ending with COMMIT or ROLLBACK
+    lets go of its locks alike), a ``SET LOCAL``, which ends with the transaction either way, or a WITH
+    that names no INSERT, UPDATE, DELETE or MERGE (a word that only looks like one, as in ``FOR UPDATE``,
+    counts as a write: a ROLLBACK too many costs time, never data). Anything else may have written."""
+    head = statement.lstrip()[:9].upper()
+    if head.startswith(("SELECT", "SET LOCAL")):
+        return True
+    return head.startswith("WITH") and _WRITES.search(statement) is None
 
 
 def _end_reads_with_commit(error: BaseException | None) -> None:
@@ -167,9 +182,10 @@ def _end_reads_with_commit(error: BaseException | None) -> None:
     connection's prepared statements on every ROLLBACK, so without this each request plans every
     statement again (the recruiter home's feedback query: 3 ms planned, 0.1 ms prepared).
 
-    Only when nothing was written: no change waiting in the session, no savepoint, and the database
-    gave the transaction no id (``pg_current_xact_id_if_assigned()``: a transaction gets one at its
-    first write). Anything else, or a request that failed, is rolled back as before."""
+    Only when nothing was written: no change waiting in the session, no savepoint, and no statement of
+    the transaction that could write (every statement is looked at as it is sent, ``configure_postgresql``:
+    one more round trip at the end of every request asked the database instead). Anything else, or a
+    request that failed, is rolled back as before."""
     if error is not None or not has_request_context():
         return
     session = db.session()
@@ -178,7 +194,7 @@ def _end_reads_with_commit(error: BaseException | None) -> None:
             or session.new or session.dirty or session.deleted or session.get_bind().dialect.name != "postgresql"):
         return
     try:
-        if session.connection().exec_driver_sql(WROTE_NOTHING).scalar() is None:
+        if not session.connection().info.get(MAY_HAVE_WRITTEN):
             session.commit()
     except Exception:  # noqa: BLE001  (the session's own close rolls back whatever is left)
         session.rollback()
@@ -216,6 +232,15 @@ def configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _keep_more_prepared(dbapi_connection, _record):
         dbapi_connection.prepared_max = PREPARED_PER_CONNECTION
+
+    @event.listens_for(engine, "begin")
+    def _nothing_written_yet(connection):
+        connection.info.pop(MAY_HAVE_WRITTEN, None)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_writes(connection, _cursor, statement, _parameters, _context, _executemany):
+        if not _reads_only(statement):
+            connection.info[MAY_HAVE_WRITTEN] = True
 
 
 def compared_by_migrations(dialect: str):

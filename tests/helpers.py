@@ -17,7 +17,6 @@ from html.parser import HTMLParser
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from portal.database import WROTE_NOTHING
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -169,8 +168,7 @@ def sql_statements(app) -> Iterator[Statements]:
     seen = Statements()
 
     def record(conn, cursor, statement, *args):
-        if statement != WROTE_NOTHING:  # the end of every request on PostgreSQL (database.py), not the page's
-            seen.append(statement)
+        seen.append(statement)
 
     sa.event.listen(engine, "before_cursor_execute", record)
     try:

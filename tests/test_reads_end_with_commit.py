@@ -38,6 +38,24 @@ def app_with_routes(make_app):
         db.session.execute(sa.update(User).values(name="Core Without Commit"))
         return {"ok": True}
 
+    @app.get("/test/writes-text")
+    def writes_text():  # written SQL: only its words say it writes
+        db.session.execute(sa.text("  update \"user\" SET name = 'Text Without Commit'"))
+        return {"ok": True}
+
+    @app.get("/test/writes-in-with")
+    def writes_in_with():  # a SELECT's answer, from a statement that writes on the way
+        db.session.execute(sa.text("WITH changed AS (UPDATE \"user\" SET name = 'With Without Commit' "
+                                   "RETURNING id) SELECT count(*) FROM changed")).scalar()
+        return {"ok": True}
+
+    @app.get("/test/reads-and-locks")
+    def reads_and_locks():  # SELECT … FOR UPDATE, SET LOCAL, a WITH that reads: nothing written, so COMMIT
+        db.session.execute(sa.text("SET LOCAL statement_timeout = '5s'"))
+        named = sa.select(User.name, User.created_at.label("updated_at")).cte("named")  # "updated" isn't UPDATE
+        db.session.execute(sa.select(named.c.name)).all()
+        return {"names": list(db.session.scalars(sa.select(User.name).with_for_update()))}
+
     @app.get("/test/writes-then-fails")
     def writes_then_fails():
         db.session.execute(sa.update(User).values(name="Failed Request"))
@@ -56,7 +74,8 @@ def _names(app) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("path", ["/test/flushes-and-forgets", "/test/writes-core"])
+@pytest.mark.parametrize("path", ["/test/flushes-and-forgets", "/test/writes-core", "/test/writes-text",
+                                  "/test/writes-in-with"])
 def test_a_request_that_wrote_without_committing_changes_nothing(app_with_routes, path):
     client = app_with_routes.test_client()
     assert client.get(path).status_code == 200
@@ -92,3 +111,32 @@ def test_a_connection_keeps_more_prepared_statements_than_the_pages_send(app_wit
         prepared = connection.execute(sa.text("SELECT count(*) FROM pg_prepared_statements")).scalar()
         db.session.remove()
     assert prepared >= 150
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="how PostgreSQL transactions end")
+def test_only_a_request_that_sent_nothing_that_writes_ends_with_commit(app_with_routes):
+    """Each statement is looked at as it is sent: reads (locking ones and SET LOCAL too) end with
+    COMMIT, which keeps the prepared statements; any statement that may write, with ROLLBACK."""
+    ends = []
+
+    def record(connection):
+        ends.append("commit")
+
+    def record_rollback(connection):
+        ends.append("rollback")
+
+    with app_with_routes.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "commit", record)
+    sa.event.listen(engine, "rollback", record_rollback)
+    try:
+        client = app_with_routes.test_client()
+        assert client.get("/test/reads-and-locks").get_json() == {"names": ["Riley Morgan"]}
+        assert ends == ["commit"]
+        for path in ("/test/writes-text", "/test/writes-in-with", "/test/writes-core"):
+            ends.clear()
+            assert client.get(path).status_code == 200
+            assert ends == ["rollback"], path
+    finally:
+        sa.event.remove(engine, "commit", record)
+        sa.event.remove(engine, "rollback", record_rollback)
