@@ -169,9 +169,13 @@ def _reads_only(statement: str) -> bool:
     """A statement that cannot write: a SELECT (one that locks rows too: ending with COMMIT or ROLLBACK
     lets go of its locks alike), a ``SET LOCAL``, which ends with the transaction either way, or a WITH
     that names no INSERT, UPDATE, DELETE or MERGE (a word that only looks like one, as in ``FOR UPDATE``,
-    counts as a write: a ROLLBACK too many costs time, never data). Anything else may have written."""
-    head = statement.lstrip()[:9].upper()
-    if head.startswith(("SELECT", "SET LOCAL")):
+    counts as a write: a ROLLBACK too many costs time, never data). Anything else may have written, and
+    so may a string of several statements. (A SELECT of a function that writes would pass: the app
+    sends none.)"""
+    if ";" in statement:  # several statements in one string: any of them may write
+        return False
+    head = statement.lstrip()[:10].upper()
+    if head.startswith(("SELECT", "SET LOCAL ")):
         return True
     return head.startswith("WITH") and _WRITES.search(statement) is None
 

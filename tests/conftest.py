@@ -80,18 +80,22 @@ def _reuse_compiled_rules() -> None:
 _reuse_compiled_rules()
 
 
+_shared_engines: dict = {}  # the engines the apps on the tests' own database share (_reuse_engines)
+
+
 def _reuse_engines() -> None:
     """Every test's fresh app made a fresh engine, and SQLAlchemy keeps compiled statements per engine
     (its dialect is part of the cache key), so each test compiled every statement it ran again: a
     quarter of a typical test's time. The tests' own database has the same URL in every test of this
     process (one SQLite file per process, replaced by a copy of the empty one before each test; the
     worker's database on PostgreSQL), so the apps built on it with the same engine settings share one
-    engine, disposed after each test (its connections closed; it keeps only its compiled statements).
-    Apps on any other database get their own, as before."""
+    engine. On SQLite its connections are closed after each test and again when the next test's copy
+    is in place (a connection a straggling thread opened in between would read the old file); on
+    PostgreSQL they stay open (make_app). Apps on any other database get their own, as before."""
     from flask_sqlalchemy import SQLAlchemy
 
     make_engine = SQLAlchemy._make_engine
-    shared: dict = {}
+    shared = _shared_engines
 
     def _make_engine(self, bind_key, options, app):
         if not app.config.get("TESTS_SHARE_ENGINE"):
@@ -303,6 +307,8 @@ def make_app(tmp_path, smtp_server):
         fresh_sqlite = not created and not TEST_DATABASE_URL and shared
         if fresh_sqlite:
             _sqlite_with_schema(config, _own_sqlite_file())
+            for engine in _shared_engines.values():
+                engine.dispose()  # no connection to the file just replaced is handed out again
         app = create_app(config)
         if not created:
             if TEST_DATABASE_URL:
