@@ -304,7 +304,9 @@ def make_app(tmp_path, smtp_server):
         config.update(overrides)
         shared = config["SQLALCHEMY_DATABASE_URI"] == own_database
         config.setdefault("TESTS_SHARE_ENGINE", shared)  # the tests' database: one engine (_reuse_engines)
-        fresh_sqlite = not created and not TEST_DATABASE_URL and shared
+        # A fresh copy for the test's first app on its own database (an earlier one may be elsewhere).
+        fresh_sqlite = (not TEST_DATABASE_URL and shared
+                        and not any(a.config["SQLALCHEMY_DATABASE_URI"] == own_database for a in created))
         if fresh_sqlite:
             _sqlite_with_schema(config, _own_sqlite_file())
             for engine in _shared_engines.values():
