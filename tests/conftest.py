@@ -8,6 +8,7 @@ once per process and every table is emptied before each test.
 
 from __future__ import annotations
 
+import functools
 import os
 
 import pytest
@@ -178,17 +179,13 @@ def smtp(smtp_server):
     smtp_server.start()
 
 
-_sqlite_file: list[str] = []  # this process's test database file, the same path for every test
-
-
+@functools.cache
 def _own_sqlite_file() -> str:
     """Where this process's tests keep their SQLite database: one path for all of them (so their apps
     share an engine, _reuse_engines), holding a fresh copy of the empty database in each test."""
-    if not _sqlite_file:
-        import tempfile
+    import tempfile
 
-        _sqlite_file.append(os.path.join(tempfile.mkdtemp(prefix="portal-tests-"), "portal.db"))
-    return _sqlite_file[0]
+    return os.path.join(tempfile.mkdtemp(prefix="portal-tests-"), "portal.db")
 
 
 def _test_config(tmp_path, smtp_port: int) -> dict:

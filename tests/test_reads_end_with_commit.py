@@ -125,17 +125,11 @@ def test_only_a_request_that_sent_nothing_that_writes_ends_with_commit(app_with_
     """Each statement is looked at as it is sent: reads (locking ones and SET LOCAL too) end with
     COMMIT, which keeps the prepared statements; any statement that may write, with ROLLBACK."""
     ends = []
-
-    def record(connection):
-        ends.append("commit")
-
-    def record_rollback(connection):
-        ends.append("rollback")
-
+    listeners = {end: lambda connection, end=end: ends.append(end) for end in ("commit", "rollback")}
     with app_with_routes.app_context():
         engine = db.engine
-    sa.event.listen(engine, "commit", record)
-    sa.event.listen(engine, "rollback", record_rollback)
+    for end, listener in listeners.items():
+        sa.event.listen(engine, end, listener)
     try:
         client = app_with_routes.test_client()
         assert client.get("/test/reads-and-locks").get_json() == {"names": ["Riley Morgan"]}
@@ -145,5 +139,5 @@ def test_only_a_request_that_sent_nothing_that_writes_ends_with_commit(app_with_
             assert client.get(path).status_code == 200
             assert ends == ["rollback"], path
     finally:
-        sa.event.remove(engine, "commit", record)
-        sa.event.remove(engine, "rollback", record_rollback)
+        for end, listener in listeners.items():
+            sa.event.remove(engine, end, listener)
