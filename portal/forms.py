@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import Field, HiddenField, StringField, TextAreaField
@@ -12,7 +13,7 @@ from wtforms.widgets import html_params
 from wtforms.validators import StopValidation, ValidationError
 
 from . import select_widget
-from .i18n import _, _l
+from .i18n import _, _l, wtforms_translations
 from .timeutil import REACH, format_day, utcnow, within_reach
 from .zones import canonical_zone, describe_zone, find_zone, zone_options
 
@@ -78,8 +79,9 @@ def is_single_line(field_class) -> bool:
 
 
 class Form(FlaskForm):
-    """The base of every form with text fields: each single-line text field refuses control
-    characters (``one_line``, checked first) without a word about it in the field's definition."""
+    """The base of every form: each single-line text field refuses control characters (``one_line``,
+    checked first) without a word about it in the field's definition, and WTForms' own messages are
+    translated from a catalogue read once per process and language (``i18n.wtforms_translations``)."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
@@ -87,6 +89,11 @@ class Form(FlaskForm):
             if is_single_line(type(field)):
                 field.validators = [one_line, *field.validators]
             return field
+
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return wtforms_translations
 
 
 class EmptyForm(Form):

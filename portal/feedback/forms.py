@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import LazyString, format_decimal
-from flask_wtf import FlaskForm
 
 from ..forms import Form, strip
 from ..i18n import _, _l, ngettext
@@ -25,7 +24,7 @@ MESSAGE_TOO_LONG = LazyString(lambda: ngettext("Keep the message under %(limit)s
                                                limit=format_decimal(MAX_MESSAGE)))
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     """What went well and what to grow: one of the two is enough."""
 
     went_well = TextAreaField(_l("What went well"), filters=[strip],
@@ -58,6 +57,6 @@ class RequestFeedbackForm(Form):
         return list(dict.fromkeys(int(value) for value in self.interviewers.data or []))
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(_l("Message"), validators=[Length(max=MAX_MESSAGE, message=MESSAGE_TOO_LONG)],
                          render_kw={"rows": 18})

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import TimeField
 from wtforms.validators import InputRequired, ValidationError
 
-from ..forms import TimezoneField, language_field
+from ..forms import Form, TimezoneField, language_field
 from ..i18n import _, _l
 
 
@@ -20,7 +19,7 @@ class HourField(TimeField):
             raise ValueError(_("Enter a time like 07:00.")) from None
 
 
-class TimeSettingsForm(FlaskForm):
+class TimeSettingsForm(Form):
     language = language_field(validate_choice=False, description=_l("The portal and every e-mail we send you are in this language."))
     timezone = TimezoneField(_l("Your time zone"),
                              description=_l("Every time you see, and every e-mail we send you, uses it."))

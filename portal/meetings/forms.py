@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_babel import format_decimal
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from ..forms import strip
+from ..forms import Form, strip
 from ..i18n import _, _l, lazy_ngettext
 from ..security import parse_id
 from ..timeutil import within_reach
@@ -70,7 +69,7 @@ def _yes_no(value):
     return {"yes": True, "no": False, True: True, False: False}.get(value)
 
 
-class SlotChoiceForm(FlaskForm):
+class SlotChoiceForm(Form):
     """Format and length: a GET form (no CSRF token; a URL that reloads) that picks the times shown."""
 
     class Meta:
@@ -89,7 +88,7 @@ class SlotChoiceForm(FlaskForm):
         return self.format.data, self.length.data
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     """The request itself. Format and length come from the choice above, as hidden fields."""
 
     format = HiddenField(default="video")
@@ -114,13 +113,13 @@ class RequestForm(FlaskForm):
         )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Why are you cancelling?"), filters=[strip],
                            validators=[_length_limit(MAX_REASON, _l("Keep the reason to %(limit)s characters or fewer."))],
                            render_kw={"rows": 2, "maxlength": MAX_REASON})
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(Form):
     """A new time; the choices (grouped by day) are set by the view, the service checks the value."""
 
     start = SelectField(_l("New time"), validate_choice=False, choices=[])
@@ -130,7 +129,7 @@ class RescheduleForm(FlaskForm):
         return parse_slot(self.start.data)
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     answered = SelectMultipleField(_l("Which of your questions did it answer?"), validate_choice=False)
     rating = RadioField(_l("How useful was it?"), coerce=_rating, validate_choice=False,
                         choices=[SelectChoice(n, str(n)) for n in range(1, 6)])
@@ -142,17 +141,17 @@ class FollowUpForm(FlaskForm):
         return [i for i in (parse_id(value) for value in self.answered.data or []) if i]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
     """The candidate's choice among the times the person proposed (a counter time's id)."""
 
     time = RadioField(_l("Choose a time"), coerce=parse_id, validate_choice=False)
 
 
-class NewTimesForm(FlaskForm):
+class NewTimesForm(Form):
     """New times for a request whose offered times are all gone (slot values, as on the request form)."""
 
     slots = SelectMultipleField(_l("New times"), validate_choice=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import LazyString
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -43,7 +42,7 @@ class QuestionForm(Form):
     private = BooleanField(_l("Keep the text private"), description=PRIVATE_HINT)
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The ledger filter: a GET form, so no CSRF token, and a URL that can be bookmarked."""
 
     class Meta:

@@ -12,13 +12,12 @@ only read; no answer sends a Referer; a link that can't be used gets its problem
 from __future__ import annotations
 
 from flask import redirect, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectMultipleField, TextAreaField
 from wtforms.validators import Length
 
 from ...auth.emailed import FORM_EXPIRED, EmailedLinkView, form_error
 from ...extensions import db
-from ...forms import EmptyForm, error_on_field_or_page, show_error, strip
+from ...forms import EmptyForm, Form, error_on_field_or_page, show_error, strip
 from ...i18n import _, _l, lazy_ngettext
 from ...rendering import render
 from ...timeutil import format_date, to_zone, utcnow, zone_label
@@ -47,16 +46,16 @@ def _keep_under(limit: int) -> Length:
     return Length(max=limit, message=LimitMessage(_l("Keep it under %(limit)s characters."), limit))
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     slot = RadioField(_l("Choose a time"), coerce=int, validate_choice=False)
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField(_l("Reason (optional)"), filters=[strip], render_kw={"rows": 4},
                            validators=[_keep_under(MAX_TEXT)])
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(Form):
     times = SelectMultipleField(lazy_ngettext("Choose up to %(num)d of your free times",
                                               "Choose up to %(num)d of your free times", MAX_COUNTER_TIMES),
                                 validate_choice=False)
@@ -64,7 +63,7 @@ class ProposeForm(FlaskForm):
                             validators=[_keep_under(MAX_TEXT)])
 
 
-class ManageCancelForm(FlaskForm):
+class ManageCancelForm(Form):
     reason = TextAreaField(_l("Why are you cancelling?"), filters=[strip],
                            render_kw={"rows": 3, "maxlength": MAX_REASON},
                            validators=[_keep_under(MAX_REASON)])

@@ -11,14 +11,13 @@ whom and when, and changes nothing.
 from __future__ import annotations
 
 from flask import request
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from ...auth.emailed import EmailedLinkView, form_error
 from ...auth.tokens import TokenProblem
 from ...extensions import db
-from ...forms import strip
+from ...forms import Form, strip
 from ...i18n import _, _l
 from ...rendering import render
 from .. import bp
@@ -33,7 +32,7 @@ from ..states import TransitionRefused
 DECISIONS = ("approve", "reject")
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason (optional)"), filters=[strip], render_kw={"rows": 3, "maxlength": MAX_REASON},
                            validators=[Length(max=MAX_REASON, message=LimitMessage(_l("Keep it under %(limit)s characters."),
                                                                                    MAX_REASON))])
