@@ -60,7 +60,7 @@ ACCESS = {
     "questions.delete": ("POST", {"question_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "questions.mark_answered": ("POST", {"question_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "questions.reopen": ("POST", {"question_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
-    "questions.add_from_bank": ("POST", {"key": "no-such-key"}, {**CANDIDATE_ONLY, "candidate": 404}),
+    "questions.add_from_bank": ("POST", {}, {**CANDIDATE_ONLY, "candidate": 404}),  # no key sent
     "feedback.form": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
     "feedback.request": ("POST", {"candidate_id": 999}, R404),
     "feedback.remind": ("POST", {"candidate_id": 999, "feedback_id": 999}, R404),

@@ -285,10 +285,12 @@ def reopen(question_id: int):
     return _change_own(question_id, reopen_question, _("Question reopened."))
 
 
-@bp.post("/questions/bank/<key>", endpoint="add_from_bank")
+@bp.post("/questions/bank", endpoint="add_from_bank")
 @role_required("candidate")
-def add_from_bank_view(key: str):
+def add_from_bank_view():
+    """The bank's one form: the Add button pressed sends its question's ``key``."""
     candidacy = _candidacy()
+    key = request.form.get("key", "")
     if key not in BANK_BY_KEY:
         abort(404)
     try:

@@ -17,7 +17,7 @@ ROUTES = {
     "questions.delete": ("POST", "/questions/{id}/delete"),
     "questions.mark_answered": ("POST", "/questions/{id}/answered"),
     "questions.reopen": ("POST", "/questions/{id}/reopen"),
-    "questions.add_from_bank": ("POST", "/questions/bank/role-01"),
+    "questions.add_from_bank": ("POST", "/questions/bank"),
 }
 QUESTION_ROUTES = [name for name, (_, path) in ROUTES.items() if "{id}" in path]
 
@@ -92,7 +92,7 @@ def test_with_csrf_on_a_post_needs_the_token(ledger_csrf):
     (question,) = own_questions(ledger_csrf)
     htmx = client.post(f"/questions/{question.id}/answered", headers={**HTMX, "X-CSRFToken": csrf_token(client, "/questions")})
     assert htmx.status_code == 200 and own_questions(ledger_csrf)[0].status == "answered"
-    bank = client.post("/questions/bank/other-01", data={"csrf_token": csrf_token(client, "/questions")})
+    bank = client.post("/questions/bank", data={"key": "other-01", "csrf_token": csrf_token(client, "/questions")})
     assert bank.status_code == 302 and len(own_questions(ledger_csrf)) == 2
 
 
