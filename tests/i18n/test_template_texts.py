@@ -1,0 +1,31 @@
+"""Templates' _(), {% trans %}, pgettext and npgettext: translated in the page's language, their
+variables escaped, "%%" in _() and a lone "%" in {% trans %} a percent sign (portal/i18n.py's template callables)."""
+
+import pytest
+from flask import render_template_string
+from flask_babel import force_locale
+
+TEMPLATE = (
+    '{{ _("For %(name)s", name=who) }}|'
+    '{% trans count=talks %}{{ count }} talk{% pluralize %}{{ count }} talks{% endtrans %}|'
+    '{{ pgettext("the last month of a period", "To") }}|'
+    '{{ npgettext("countdown", "%(count)s hour", "%(count)s hours", hours, count=hours) }}|'
+    '{{ _("Added to your questions.") }}|{{ _("100%% of %(n)s", n=3) }}|{% trans %}50% done{% endtrans %}'
+)
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("es", "Para &lt;b&gt;Ana&lt;/b&gt;|2 charlas|Hasta|1 hora|Añadida a sus preguntas.|100% of 3|50% done"),
+    ("en", "For &lt;b&gt;Ana&lt;/b&gt;|2 talks|To|1 hour|Added to your questions.|100% of 3|50% done"),
+])
+def test_template_texts_are_translated_and_escaped(app, language, expected):
+    with app.test_request_context("/"), force_locale(language):
+        assert render_template_string(TEMPLATE, who="<b>Ana</b>", talks=2, hours=1) == expected
+
+
+def test_texts_outside_html_are_not_escaped(app):
+    """Where autoescaping is off (an e-mail's text part) the characters stay as they are."""
+    with app.test_request_context("/"), force_locale("es"):
+        text = render_template_string('{% autoescape false %}{{ _("For %(name)s", name=who) }}{% endautoescape %}',
+                                      who="<b>Ana</b>")
+        assert text == "Para <b>Ana</b>"
