@@ -9,6 +9,8 @@ ledger comes back as the candidate was looking at it.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -119,7 +121,8 @@ def _page(candidacy, *, status: int = 200, fragment: str | None = "ledger", form
         suggestions=suggest_from_directory(shown, team=candidacy.position.team, people=people, profiles=small)
         if suggest else {},
         bank=bank_by_category(),
-        added={q.bank_key for q in questions if q.bank_key},
+        added=(added := {q.bank_key for q in questions if q.bank_key in BANK_BY_KEY}),
+        added_per_category=Counter(BANK_BY_KEY[key].category for key in added),  # "2 of 9 added"
         categories=CATEGORIES,
         notice=notice,
         problem=problem,
