@@ -179,7 +179,15 @@ def current_language() -> str:
 
 
 def current_locale() -> Locale:
-    return get_locale() or Locale.parse(DEFAULT_LANGUAGE)
+    """The locale being rendered now; Flask-Babel's state is read directly once it has chosen one
+    (``force_locale`` sets it there too), as ``_translations`` does: every time on a page is written
+    in it."""
+    try:
+        ctx = vars(g._get_current_object()).get("_flask_babel")
+    except RuntimeError:  # no app context
+        ctx = None
+    locale = getattr(ctx, "babel_locale", None) if ctx is not None else None
+    return locale or get_locale() or Locale.parse(DEFAULT_LANGUAGE)
 
 
 def register_recipient_language(lookup: Callable[[str], str | None]) -> None:

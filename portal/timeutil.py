@@ -108,7 +108,11 @@ def to_zone(value: datetime, zone: str) -> datetime:
 def zone_label(local: datetime) -> str:
     """What the clock's zone is called at ``local``: ``CET``, ``EST``, ``GMT``; where the zone has no
     abbreviation (the database writes ``+04``, ``-03``, ``+0530``), ``GMT+4``, ``GMT-3``, ``GMT+5:30``."""
-    name = local.tzname() or ""
+    return _abbreviation_label(local.tzname() or "")
+
+
+@lru_cache(maxsize=512)
+def _abbreviation_label(name: str) -> str:
     match = re.fullmatch(r"([+-])(\d{2})(\d{2})?", name)
     if not match:
         return name
@@ -148,8 +152,13 @@ def _day_text(day: date, skeleton: str, loc: Locale) -> str:
 
 def join_day_and_time(day: str, clock: str, locale=None) -> str:
     """``Tue 1 Dec 2026, 14:00``: a day and a time of day joined the language's way."""
-    pattern = reader_locale(locale).datetime_formats["medium"]
-    return (pattern if isinstance(pattern, str) else pattern.pattern).replace("{1}", day).replace("{0}", clock)
+    return _day_and_time_pattern(reader_locale(locale)).replace("{1}", day).replace("{0}", clock)
+
+
+@lru_cache(maxsize=64)
+def _day_and_time_pattern(loc: Locale) -> str:
+    pattern = loc.datetime_formats["medium"]
+    return pattern if isinstance(pattern, str) else pattern.pattern
 
 
 def format_datetime(value: datetime | None, zone: str, with_zone_name: bool = True, locale=None) -> str:
@@ -157,7 +166,8 @@ def format_datetime(value: datetime | None, zone: str, with_zone_name: bool = Tr
     if value is None:
         return ""
     local = to_zone(value, zone)
-    text = join_day_and_time(format_day(local, "yMMMEd", locale), f"{local:%H:%M}", locale) + f" {zone_label(local)}"
+    loc = reader_locale(locale)  # looked up once (a page writes dozens of these)
+    text = join_day_and_time(format_day(local, "yMMMEd", loc), f"{local:%H:%M}", loc) + f" {zone_label(local)}"
     if with_zone_name and local.tzname() != zone:
         text += f" ({zone})"
     return text

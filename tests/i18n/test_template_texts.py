@@ -1,6 +1,8 @@
 """Templates' _(), {% trans %}, pgettext and npgettext: translated in the page's language, their
 variables escaped, "%%" in _() and a lone "%" in {% trans %} a percent sign (portal/i18n.py's template callables)."""
 
+from datetime import UTC, datetime
+
 import pytest
 from flask import render_template_string
 from flask_babel import force_locale
@@ -29,3 +31,16 @@ def test_texts_outside_html_are_not_escaped(app):
         text = render_template_string('{% autoescape false %}{{ _("For %(name)s", name=who) }}{% endautoescape %}',
                                       who="<b>Ana</b>")
         assert text == "Para <b>Ana</b>"
+
+
+def test_times_follow_a_forced_language_and_come_back(app):
+    """An e-mail to a Spanish reader, sent from an English page: its times in Spanish, the page's in English."""
+    moment = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
+    page = '{{ moment | datetime("Europe/Madrid") }}'
+    with app.test_request_context("/"):
+        before = render_template_string(page, moment=moment)
+        with force_locale("es"):
+            forced = render_template_string(page, moment=moment)
+        after = render_template_string(page, moment=moment)
+    assert before == after == "Tue 1 Dec 2026, 14:00 CET (Europe/Madrid)"
+    assert forced == "mar, 1 dic 2026, 14:00 CET (Europe/Madrid)"
