@@ -6,6 +6,7 @@ acting on the same request at once cannot both succeed: the second gets Transiti
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -52,15 +53,20 @@ def get_meeting(meeting_id: int) -> Meeting | None:
 def approval_queue() -> list[QueueRow]:
     """Requests waiting for approval, oldest first, with all they show: two queries at any size (the
     requests with their person, candidate and agenda's size; their proposed times)."""
+    return [QueueRow(meeting, meeting.candidate, count) for meeting, count in db.session.execute(_queue_statement())]
+
+
+@functools.cache
+def _queue_statement() -> sa.Select:
+    """Built once: SQLAlchemy keys its compiled statements by the statement's whole structure, loader
+    options included, which it works out again for every new statement object (a tenth of the queue)."""
     agenda = (sa.select(sa.func.count()).where(meeting_question.c.meeting_id == Meeting.id)
               .correlate(Meeting).scalar_subquery())
-    rows = db.session.execute(
-        sa.select(Meeting, agenda).where(Meeting.status == "needs_approval")
-        .options(joinedload(Meeting.staff).joinedload(User.profile),
-                 joinedload(Meeting.candidate).options(joinedload(Candidate.user), joinedload(Candidate.position)),
-                 selectinload(Meeting.slots))
-        .order_by(Meeting.created_at, Meeting.id)).all()
-    return [QueueRow(meeting, meeting.candidate, count) for meeting, count in rows]
+    return (sa.select(Meeting, agenda).where(Meeting.status == "needs_approval")
+            .options(joinedload(Meeting.staff).joinedload(User.profile),
+                     joinedload(Meeting.candidate).options(joinedload(Candidate.user), joinedload(Candidate.position)),
+                     selectinload(Meeting.slots))
+            .order_by(Meeting.created_at, Meeting.id))
 
 
 SCOPE = "requests"  # whom a request can be passed to: shown in the directory, active, accepting requests
