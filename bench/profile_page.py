@@ -43,6 +43,8 @@ def main() -> int:
     parser.add_argument("--sql", type=int, default=0, help="print this many of the slowest statements in full")
     parser.add_argument("--plain", action="store_true", help="no profiler: each request's time (median, p95)")
     parser.add_argument("--htmx", action="store_true", help="send HX-Request (the fragment)")
+    parser.add_argument("--etag", action="store_true",
+                        help="send If-None-Match with the first answer's ETag (an unchanged poll: 304)")
     parser.add_argument("--save", type=Path, help="write the page's body to this file (to see what it carries)")
     parser.add_argument("--trace", action="store_true",
                         help="one request's statements in order, each with the application's lines that sent it")
@@ -75,6 +77,9 @@ def main() -> int:
     headers = {"HX-Request": "true"} if args.htmx else {}
     first = client.get(path, headers=headers)
     print(f"{path} as {args.who}: {first.status_code}, {len(first.data) / 1024:.0f} KB")
+    if args.etag:
+        headers["If-None-Match"] = first.headers["ETag"]
+        print(f"  with If-None-Match: {client.get(path, headers=headers).status_code}")
     if args.save:
         args.save.write_bytes(first.data)
 

@@ -47,8 +47,8 @@ NAVIGATION = (
 def navigation_for(user) -> list[NavItem]:
     if not user or not user.is_authenticated:
         return []
-    endpoints = current_app.view_functions
-    return [item for item in NAVIGATION if user.role in item.roles and item.endpoint in endpoints]
+    role, endpoints = user.role, current_app.view_functions  # the role read once (``user`` is a proxy)
+    return [item for item in NAVIGATION if role in item.roles and item.endpoint in endpoints]
 
 
 def viewer_timezone() -> str:

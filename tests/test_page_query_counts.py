@@ -82,7 +82,7 @@ CANDIDATE = [
 RECRUITER = [
     Page("recruiter", "/", 11),  # being reworked meanwhile (top few of each list, with totals): loose
     Page("recruiter", "/recruiter/candidates", 8),
-    Page("recruiter", "/recruiter/candidates/{jordan}", 13),
+    Page("recruiter", "/recruiter/candidates/{jordan}", 12),
     Page("recruiter", "/recruiter/requests", 8),  # the reader, the requests (2) and the section's stamp (3: meetings/queue_stamp.py)
     Page("recruiter", "/recruiter/requests", 8, htmx=True),
     Page("recruiter", "/recruiter/analytics", 12, shows=r"<tr"),

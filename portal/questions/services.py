@@ -92,10 +92,11 @@ def visible_staff() -> list[StaffProfile]:
     ).all())
 
 
-def questions_for_recruiter(candidate) -> list[dict]:
-    """What a recruiter may see of the ledger: a private question's text is withheld (None), and so is
-    who answered it (it would say whom it was put to). How it was answered is shown ("with a
-    recording"), never the answer itself: a written answer's text and a recording stay the candidate's."""
+def questions_for_recruiter(candidate, questions: list[Question] | None = None) -> list[dict]:
+    """What a recruiter may see of the ledger (``questions``, when already loaded): a private question's
+    text is withheld (None), and so is who answered it (it would say whom it was put to). How it was
+    answered is shown ("with a recording"), never the answer itself: a written answer's text and a
+    recording stay the candidate's."""
     return [
         {
             "id": q.id,
@@ -107,7 +108,7 @@ def questions_for_recruiter(candidate) -> list[dict]:
             "answered_by": None if q.private or q.answered_by is None else q.answered_by.name,
             "text": None if q.private else q.text,
         }
-        for q in candidate_questions(candidate)
+        for q in (candidate_questions(candidate) if questions is None else questions)
     ]
 
 
@@ -245,8 +246,9 @@ def add_from_bank(candidate, key: str) -> tuple[Question, bool]:
 
 @candidate_hooks.page_sections.connect
 def _questions_section(candidate) -> dict:
-    answered, total = question_progress(candidate)
-    return {"questions": questions_for_recruiter(candidate), "answered": answered, "total": total}
+    questions = candidate_questions(candidate)  # all of them: the progress is counted from the same rows
+    answered, total = progress_of(questions)
+    return {"questions": questions_for_recruiter(candidate, questions), "answered": answered, "total": total}
 
 
 @candidate_hooks.list_counts.connect
