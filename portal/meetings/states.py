@@ -11,6 +11,7 @@ people, cannot both commit (``SlotTaken``), on SQLite and PostgreSQL, with any n
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, timedelta
 
@@ -21,7 +22,7 @@ from ..calendars.models import CalendarBusy
 from ..calendars.services import busy_select
 from ..extensions import db
 from ..i18n import _
-from ..timeutil import utcnow
+from ..timeutil import moment_param, utcnow
 from .models import (BOOKING_UNIT_MINUTES, WAITING, BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition,
                      Status, status_word)
 
@@ -171,13 +172,26 @@ def still_free(meeting: Meeting, times: list, now: datetime | None = None) -> li
     if not times:
         return []
     length = timedelta(minutes=meeting.length_minutes)
-    since, until = times[0].start_at - length, times[-1].start_at + length
-    held = set(db.session.scalars(
-        sa.select(BookedUnit.unit_start).where(BookedUnit.staff_id == meeting.staff_id,
-                                               BookedUnit.unit_start >= since, BookedUnit.unit_start < until)
-        .union(sa.select(CandidateBookedUnit.unit_start).where(
-            CandidateBookedUnit.candidate_id == meeting.candidate_id, CandidateBookedUnit.unit_start >= since,
-            CandidateBookedUnit.unit_start < until))))
-    calendar = list(db.session.execute(busy_select(meeting.staff_id, since).where(CalendarBusy.start_at < until)))
+    rows = db.session.execute(_taken_statement(), {
+        "person": meeting.staff_id, "candidate": meeting.candidate_id,
+        "since": times[0].start_at - length, "until": times[-1].start_at + length}).all()
+    held = {start for start, end in rows if end is None}
+    calendar = [(start, end) for start, end in rows if end is not None]
     return [time for time in times if not held & set(units(time.start_at, time.start_at + length))
             and not any(time.start_at < end and start < time.start_at + length for start, end in calendar)]
+
+
+@functools.cache
+def _taken_statement() -> sa.CompoundSelect:
+    """Built once (every invitation, proposal and reminder reads it), one query: the person's calendar
+    busy times (start, end), then the units held of the person's and the candidate's time (start,
+    no end), between ``since`` and ``until``. The calendar's SELECT comes first: its columns' types
+    (aware UTC moments) are the union's."""
+    person, since, until = sa.bindparam("person"), moment_param("since"), moment_param("until")
+    return sa.union_all(
+        busy_select(person, since).where(CalendarBusy.start_at < until),
+        sa.select(BookedUnit.unit_start, sa.null()).where(BookedUnit.staff_id == person,
+                                                          BookedUnit.unit_start >= since, BookedUnit.unit_start < until),
+        sa.select(CandidateBookedUnit.unit_start, sa.null()).where(
+            CandidateBookedUnit.candidate_id == sa.bindparam("candidate"), CandidateBookedUnit.unit_start >= since,
+            CandidateBookedUnit.unit_start < until))
