@@ -134,7 +134,7 @@ def _ranked(questions, profiles, team: str | None) -> list[tuple[StaffProfile, t
 
 def _busy_by_person(ids: list[int], now: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
     """Each person's confirmed conversations not over yet and their own calendar's busy times
-    (``free_times.person_busy`` for many at once, one query)."""
+    (what ``free_times.busy_of_both`` reads of one person, for many at once, one query)."""
     busy: dict[int, list] = {}
     for staff_id, start, end in db.session.execute(sa.union_all(
             sa.select(Meeting.staff_id, Meeting.start_at, Meeting.end_at)

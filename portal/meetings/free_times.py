@@ -28,44 +28,58 @@ def is_open(profile) -> bool:
 LONGEST = timedelta(days=1)  # no conversation lasts this long (_values)
 
 
+PERSON, HELD, CANDIDATE = 1, 2, 3  # whose a busy row is (_busy_statements)
+
+
 @functools.cache
-def _busy_statements() -> tuple[sa.Select, sa.CompoundSelect, sa.Select]:
-    """Built once (the request form, the move page and every booking read them): the time the person's
-    office hours hold; the person's confirmed conversations with their calendar's busy times; the
-    candidate's confirmed conversations. ``exclude``: a conversation left out (one being moved; 0: none)."""
+def _busy_statements() -> tuple[sa.CompoundSelect, sa.Select]:
+    """Built once (the request form, the move page and every booking read them). First, one query for
+    both sides, each row saying whose: the person's confirmed conversations and their calendar's busy
+    times, the time the person's office hours hold (``HELD``: a unit's start, twice), the candidate's
+    confirmed conversations. Second, the candidate's alone. ``exclude``: a conversation left out (one
+    being moved; 0: none)."""
     since, now, unit_since = moment_param("since"), moment_param("now"), moment_param("unit_since")
 
-    def confirmed(column):
-        return sa.select(Meeting.start_at, Meeting.end_at).where(
-            column == sa.bindparam("who"), Meeting.status == "confirmed", Meeting.start_at > since,
+    def confirmed(whose: int, column, who: str):
+        return sa.select(sa.literal_column(str(whose), sa.Integer), Meeting.start_at, Meeting.end_at).where(
+            column == sa.bindparam(who), Meeting.status == "confirmed", Meeting.start_at > since,
             Meeting.end_at > now, Meeting.id != sa.bindparam("exclude"))
 
-    held = sa.select(BookedUnit.unit_start).where(BookedUnit.staff_id == sa.bindparam("who"),
-                                                  BookedUnit.window_id.is_not(None), BookedUnit.unit_start > unit_since)
-    person = sa.union_all(confirmed(Meeting.staff_id), busy_select(sa.bindparam("who"), now))
-    return held, person, confirmed(Meeting.candidate_id)
+    calendar = busy_select(sa.bindparam("person"), now)
+    held = (sa.select(sa.literal_column(str(HELD), sa.Integer), BookedUnit.unit_start, BookedUnit.unit_start)
+            .where(BookedUnit.staff_id == sa.bindparam("person"), BookedUnit.window_id.is_not(None),
+                   BookedUnit.unit_start > unit_since))
+    both = sa.union_all(confirmed(PERSON, Meeting.staff_id, "person"),
+                        calendar.with_only_columns(sa.literal_column(str(PERSON), sa.Integer), *calendar.selected_columns),
+                        held, confirmed(CANDIDATE, Meeting.candidate_id, "candidate"))
+    return both, confirmed(CANDIDATE, Meeting.candidate_id, "candidate")
 
 
-def _values(who: int, now: datetime, exclude_id: int | None) -> dict:
+def _values(now: datetime, exclude_id: int | None, person: int | None = None, candidate: int | None = None) -> dict:
     """No conversation lasts a day: one that hasn't ended began after now minus that, which lets a busy
     person's conversations be read from ix_meeting_staff_start_status from there on (not all of them)."""
-    return {"who": who, "now": now, "since": now - LONGEST, "exclude": exclude_id or 0,
-            "unit_since": now - timedelta(minutes=BOOKING_UNIT_MINUTES)}
+    return {"person": person, "candidate": candidate, "now": now, "since": now - LONGEST,
+            "exclude": exclude_id or 0, "unit_since": now - timedelta(minutes=BOOKING_UNIT_MINUTES)}
 
 
-def person_busy(staff_id: int, now: datetime, exclude_id: int | None = None):
-    """The person's confirmed conversations, the busy times of their own calendar (as last read, one
-    UNION with the conversations), and the time their office hours hold (``BookedUnit`` rows of a
-    window: 15-minute units)."""
+def busy_of_both(staff_id: int, candidate, now: datetime, exclude_id: int | None = None) -> tuple[list, list]:
+    """(the person's busy times, the candidate's), in one query: the person's confirmed conversations,
+    the busy times of their own calendar (as last read) and the time their office hours hold
+    (``BookedUnit`` rows of a window: 15-minute units); the candidate's confirmed conversations."""
     unit = timedelta(minutes=BOOKING_UNIT_MINUTES)
-    held, busy, _ = _busy_statements()
-    values = _values(staff_id, now, exclude_id)
-    return ([tuple(row) for row in db.session.execute(busy, values)]
-            + [(start, start + unit) for start in db.session.scalars(held, values)])
+    person, own = [], []
+    rows = db.session.execute(_busy_statements()[0], _values(now, exclude_id, staff_id, candidate.id))
+    for whose, start, end in rows:
+        if whose == CANDIDATE:
+            own.append((start, end))
+        else:
+            person.append((start, start + unit) if whose == HELD else (start, end))
+    return person, own
 
 
 def candidate_busy(candidate, now: datetime, exclude_id: int | None = None):
-    return [tuple(row) for row in db.session.execute(_busy_statements()[2], _values(candidate.id, now, exclude_id))]
+    rows = db.session.execute(_busy_statements()[1], _values(now, exclude_id, candidate=candidate.id))
+    return [(start, end) for _whose, start, end in rows]
 
 
 def free_for(candidate, profile, length: int, now: datetime, busy, exclude_id=None) -> list[Slot]:
@@ -78,7 +92,8 @@ def free_for(candidate, profile, length: int, now: datetime, busy, exclude_id=No
 def bookable_slots(candidate, profile, length: int, now: datetime, *, exclude_id: int | None = None,
                    earliest: datetime | None = None) -> list[Slot]:
     """Times to offer: the person's free slots that also suit the candidate (free, before the deadline)."""
-    busy = person_busy(profile.user_id, now, exclude_id) + candidate_busy(candidate, now, exclude_id)
+    person, own = busy_of_both(profile.user_id, candidate, now, exclude_id)
+    busy = person + own
     deadline = candidate.decision_deadline
     return [s for s in free_for(candidate, profile, length, now, busy, exclude_id)
             if (deadline is None or s.end <= deadline) and (earliest is None or s.start >= earliest)]

@@ -27,8 +27,7 @@ from ..questions.models import Question
 from ..timeutil import format_datetime, to_zone
 from . import notify
 from .capacity import has_waiting, lock_person, week_counts
-from .free_times import (bookable_slots, candidate_busy, free_for, free_in_their_calendar, is_open, overlaps,
-                         person_busy)
+from .free_times import bookable_slots, busy_of_both, free_for, free_in_their_calendar, is_open, overlaps
 from .models import FORMATS, LENGTHS, Meeting, MeetingTransition, ProposedSlot, meeting_question
 from .states import ACTIVE, SlotTaken, TransitionRefused, end_conversation, new_uid, reschedule, transition
 
@@ -54,7 +53,7 @@ def check_slots(candidate, profile, starts: list[datetime], length: int, now: da
                 exclude_id: int | None = None, field_name: str = "slots") -> None:
     """Each start still works for both sides, or a RequestError saying exactly why not."""
     zone, first = candidate.user.timezone, profile.user.first_name
-    person, own = person_busy(profile.user_id, now, exclude_id), candidate_busy(candidate, now, exclude_id)
+    person, own = busy_of_both(profile.user_id, candidate, now, exclude_id)
     weeks = week_counts(profile, now, exclude_id)
     free = {s.start for s in free_for(candidate, profile, length, now, person, exclude_id)}
     deadline = candidate.decision_deadline

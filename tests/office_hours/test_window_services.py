@@ -16,7 +16,7 @@ from helpers import T0
 
 from portal.extensions import db
 from portal.meetings.models import BookedUnit
-from portal.meetings.free_times import offered_slots, person_busy
+from portal.meetings.free_times import busy_of_both, offered_slots
 from portal.meetings.states import SlotTaken, confirm
 from portal.office_hours import clock, presence, windows
 from portal.office_hours.models import HoursWindow, WindowStatus
@@ -146,7 +146,8 @@ def test_offered_times_never_fall_inside_a_window(tom, riley):
     windows.add_series(tom, SeriesData(weekday=1, start_time=time(14), end_time=time(15, 30), zone="Europe/Berlin"),
                        T0, riley)  # Tuesdays 13:00–14:30 UTC
     start, end = utc(4, 13), utc(4, 14, 30)
-    busy = person_busy(tom.id, T0)
+    busy, own = busy_of_both(tom.id, jordan, T0)
+    assert own == []  # the window is Tom's time, not Jordan's
     assert (start, start + timedelta(minutes=15)) in busy and (utc(4, 14, 15), end) in busy
     offered = offered_slots(jordan, tom.profile, 30, T0, show_all=True)
     slots = [slot for slot, _fit in offered.slots]
