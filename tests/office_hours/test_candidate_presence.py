@@ -138,6 +138,18 @@ def test_a_person_without_office_hours_shows_nothing_on_the_profile(world):
     assert "next goes live" not in html
 
 
+def test_a_person_whose_office_hours_are_beyond_the_week_can_be_watched(world):
+    """Nothing in the next 7 days, but Tom has office hours: the profile says so and offers to tell the
+    candidate when he next goes live (a person who never had any shows nothing: the test above)."""
+    scheduled(world, world.tom, hours_ahead=24 * 9)
+    presence = text_of(world.client.get(f"/people/{world.tom}").get_data(as_text=True), "hours-presence")
+    assert "Office hours" in presence and "No office hours in the next 7 days." in presence
+    assert "Tell me when Tom next goes live" in presence
+    world.client.post(f"/people/{world.tom}/office-hours/watch", data={"watch": "on"})
+    watching = text_of(world.client.get(f"/people/{world.tom}").get_data(as_text=True), "hours-presence")
+    assert "We'll e-mail you when Tom next goes live." in watching and "Don't e-mail me" in watching
+
+
 def test_watch_toggle(world):
     scheduled(world, world.amara, hours_ahead=28)
     page = world.client.get(f"/people/{world.amara}").get_data(as_text=True)

@@ -15,6 +15,7 @@ fragment, carrying the new stamp (and the stamp as its ETag).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +35,7 @@ from ...rendering import render, wants_fragment
 from ...security import parse_id, role_required
 from ...timeutil import utcnow
 from .. import bp, presence, queue, windows
-from ..models import EntryStatus, HoursEntry, HoursSeries, HoursWindow, WindowStatus
+from ..models import EntryStatus, HoursEntry, HoursSeries, HoursWatch, HoursWindow, WindowStatus
 from ..watches import is_watching, set_watch
 
 POLL_SECONDS = 5
@@ -123,11 +124,20 @@ def build_presence(view: str, person_id: int | None, now: datetime, stamp: str) 
     elif view == "profile":
         info.upcoming = windows.upcoming(now, person_id, days=7)
         info.first_name = get_profile(person_id).user.first_name
-        info.watching = candidacy is not None and is_watching(candidacy, person_id)
-        info.has_hours = bool(info.live or info.upcoming or db.session.scalar(sa.select(sa.or_(
-            sa.exists().where(HoursSeries.staff_id == person_id),
-            sa.exists().where(HoursWindow.staff_id == person_id)))))
+        info.watching, hosts = db.session.execute(_watching_and_hosting(), {
+            "candidate": candidacy.id if candidacy is not None else None, "person": person_id}).one()
+        info.has_hours = bool(info.live or info.upcoming or hosts)
     return info
+
+
+@functools.cache
+def _watching_and_hosting() -> sa.Select:
+    """Built once, one query for a profile: whether the candidate watches the person's office hours, and
+    whether the person has any (a series or a window, past ones included)."""
+    person = sa.bindparam("person")
+    return sa.select(
+        sa.exists().where(HoursWatch.candidate_id == sa.bindparam("candidate"), HoursWatch.staff_id == person),
+        sa.or_(sa.exists().where(HoursSeries.staff_id == person), sa.exists().where(HoursWindow.staff_id == person)))
 
 
 @bp.app_template_global("hours_presence")
