@@ -78,6 +78,8 @@ def main() -> int:
     first = client.get(path, headers=headers)
     print(f"{path} as {args.who}: {first.status_code}, {len(first.data) / 1024:.0f} KB")
     if args.etag:
+        if "ETag" not in first.headers:
+            parser.error(f"{path} answers without an ETag")
         headers["If-None-Match"] = first.headers["ETag"]
         print(f"  with If-None-Match: {client.get(path, headers=headers).status_code}")
     if args.save:

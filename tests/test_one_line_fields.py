@@ -57,15 +57,15 @@ def test_the_one_line_message_comes_first_and_alone(app):
 
 
 def _portal_forms():
-    import portal.auth.forms
-    import portal.candidates.forms
-    import portal.feedback.forms
-    import portal.main.forms
-    import portal.meetings.forms
-    import portal.meetings.views.public
-    import portal.people.forms
-    import portal.questions.forms  # noqa: F401  (every module that defines forms)
+    import importlib
+    import pkgutil
+
     from flask_wtf import FlaskForm
+
+    import portal
+
+    for module in pkgutil.walk_packages(portal.__path__, "portal."):  # every module, so every form
+        importlib.import_module(module.name)
 
     found, todo = set(), [FlaskForm]
     while todo:

@@ -166,7 +166,7 @@ def end_conversation(meeting: Meeting, target: str, *, actor=None, reason: str |
 def still_free(meeting: Meeting, times: list, now: datetime | None = None) -> list:
     """Those of ``times`` (the candidate's proposed slots or the person's counter times) that are
     still ahead, that nothing holds of the person's or the candidate's time, and that the person's own
-    calendar doesn't show busy (as last read; two queries)."""
+    calendar doesn't show busy (as last read; one query: ``_taken_statement``)."""
     now = now or utcnow()
     times = sorted((time for time in times if time.start_at > now), key=lambda time: time.start_at)
     if not times:

@@ -28,7 +28,7 @@ def test_empty_ledger_points_to_the_bank_and_the_form(ledger):
     assert "No questions yet." in html and 'href="#add-question"' in html and 'href="#bank"' in html
     assert "<progress" not in html
     assert html.count("<details id=\"bank-") == 6
-    assert html.count('class="outline compact">Add<span class="visually-hidden">') == len(BANK)
+    assert html.count('class="outline compact" data-hx-post="/questions/bank">Add<span class="visually-hidden">') == len(BANK)
     assert "Other candidate&#39;s secret question" not in html
 
 
@@ -224,7 +224,8 @@ def test_adding_from_the_bank_without_javascript(ledger):
     assert "Added to your questions." in html and '<details id="bank-growth" open>' in html
     assert "1 of 8 added" in html and "Added" in text_of(html, "bank-growth")
     # One form for the bank, an Add button for each question not yet added, sending its key.
-    assert html.count('action="/questions/bank"') == html.count('data-hx-post="/questions/bank"') == 1
+    assert html.count('action="/questions/bank"') == 1
+    assert html.count('data-hx-post="/questions/bank"') == len(BANK_BY_KEY) - 1  # htmx: a request per button
     assert set(re.findall(r'name="key" value="([^"]+)"', html)) == set(BANK_BY_KEY) - {"growth-01"}
     (question,) = own_questions(ledger)
     assert (question.text, question.category, question.bank_key) == (BANK_BY_KEY["growth-01"].text, "growth",
@@ -240,6 +241,14 @@ def test_adding_from_the_bank_twice_does_not_duplicate(ledger):
     assert ledger.client.post("/questions/bank", data={"key": "comp-99"}).status_code == 404
     assert ledger.client.post("/questions/bank").status_code == 404  # no button's key
     assert len(own_questions(ledger)) == 1
+
+
+def test_a_page_drawn_before_the_bank_was_one_form_still_adds(ledger):
+    """An open tab from before: its Add buttons post to /questions/bank/<key>."""
+    response = ledger.client.post("/questions/bank/culture-02", headers=HTMX)
+    assert response.status_code == 200 and "Added to your questions." in response.get_data(as_text=True)
+    assert [q.bank_key for q in own_questions(ledger)] == ["culture-02"]
+    assert ledger.client.post("/questions/bank/culture-99").status_code == 404
 
 
 def test_deleting_a_bank_question_makes_it_addable_again(ledger):
