@@ -6,9 +6,12 @@ questions with new keys, reword freely, never reuse or renumber a key.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from ..i18n import _l
+from flask_babel import force_locale
+
+from ..i18n import _l, current_language
 from .models import CATEGORIES
 
 
@@ -97,6 +100,23 @@ BANK: tuple[BankQuestion, ...] = tuple(
 BANK_BY_KEY: dict[str, BankQuestion] = {question.key: question for question in BANK}
 
 
-def bank_by_category() -> dict[str, list[BankQuestion]]:
-    """The bank grouped by category, in the order categories are listed everywhere else."""
-    return {category: [q for q in BANK if q.category == category] for category in CATEGORIES}
+@dataclass(frozen=True)
+class ReadBankQuestion:
+    """A bank question as a page shows it: its words already in the reader's language."""
+
+    key: str
+    category: str
+    text: str
+
+
+def bank_by_category() -> dict[str, list[ReadBankQuestion]]:
+    """The bank grouped by category, in the order categories are listed everywhere else, worded in the
+    language being rendered (each page writes every question twice: kept per language)."""
+    return _bank_in(current_language())
+
+
+@functools.cache
+def _bank_in(language: str) -> dict[str, list[ReadBankQuestion]]:
+    with force_locale(language):
+        return {category: [ReadBankQuestion(q.key, q.category, q.text) for q in BANK if q.category == category]
+                for category in CATEGORIES}

@@ -32,6 +32,22 @@ def test_the_bank_has_at_least_40_questions_and_5_per_category():
     assert all(len(q.text) <= 1000 and q.text.endswith("?") and len(q.key) <= 40 for q in BANK)
 
 
+def test_the_bank_is_worded_in_each_readers_language(app):
+    """Kept per language: a Spanish page, then an English one, then Japanese, each in its own words."""
+    from flask_babel import force_locale
+
+    worded = {}
+    with app.test_request_context("/"):
+        for language in ("es", "en", "ja", "es"):
+            with force_locale(language):
+                worded.setdefault(language, []).append(bank_by_category()["role_team"][0].text)
+    assert worded == {
+        "es": ["¿Cómo sería el éxito en este puesto a los 30, 90 y 365 días?"] * 2,
+        "en": ["What would success look like in this role after 30, 90 and 365 days?"],
+        "ja": ["このポジションでの成功とは、30日後、90日後、365日後にどのような状態ですか？"],
+    }
+
+
 def test_add_question_cleans_and_stores(candidate):
     staff = make_staff(name="Nadia Cho")
     question = services.add_question(candidate, "  How much runway is there?  ", "direction_finances", staff.id, True)
