@@ -61,7 +61,6 @@ ACCESS = {
     "questions.mark_answered": ("POST", {"question_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "questions.reopen": ("POST", {"question_id": 999}, {**CANDIDATE_ONLY, "candidate": 404}),
     "questions.add_from_bank": ("POST", {}, {**CANDIDATE_ONLY, "candidate": 404}),  # no key sent
-    "questions.add_from_bank_by_url": ("POST", {"key": "no-such-key"}, {**CANDIDATE_ONLY, "candidate": 404}),
     "feedback.form": ("GET", {"token": "not-a-real-token"}, dict.fromkeys(ROLES, 404)),
     "feedback.request": ("POST", {"candidate_id": 999}, R404),
     "feedback.remind": ("POST", {"candidate_id": 999, "feedback_id": 999}, R404),

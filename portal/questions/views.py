@@ -289,12 +289,11 @@ def reopen(question_id: int):
 
 
 @bp.post("/questions/bank", endpoint="add_from_bank")
-@bp.post("/questions/bank/<key>", endpoint="add_from_bank_by_url")  # a page drawn when each question had a form
 @role_required("candidate")
-def add_from_bank_view(key: str | None = None):
+def add_from_bank_view():
     """The bank's one form: the Add button pressed sends its question's ``key``."""
     candidacy = _candidacy()
-    key = key if key is not None else request.form.get("key", "")
+    key = request.form.get("key", "")
     if key not in BANK_BY_KEY:
         abort(404)
     try:

@@ -18,7 +18,6 @@ ROUTES = {
     "questions.mark_answered": ("POST", "/questions/{id}/answered"),
     "questions.reopen": ("POST", "/questions/{id}/reopen"),
     "questions.add_from_bank": ("POST", "/questions/bank"),
-    "questions.add_from_bank_by_url": ("POST", "/questions/bank/role-01"),
 }
 QUESTION_ROUTES = [name for name, (_, path) in ROUTES.items() if "{id}" in path]
 

@@ -243,14 +243,6 @@ def test_adding_from_the_bank_twice_does_not_duplicate(ledger):
     assert len(own_questions(ledger)) == 1
 
 
-def test_a_page_drawn_before_the_bank_was_one_form_still_adds(ledger):
-    """An open tab from before: its Add buttons post to /questions/bank/<key>."""
-    response = ledger.client.post("/questions/bank/culture-02", headers=HTMX)
-    assert response.status_code == 200 and "Added to your questions." in response.get_data(as_text=True)
-    assert [q.bank_key for q in own_questions(ledger)] == ["culture-02"]
-    assert ledger.client.post("/questions/bank/culture-99").status_code == 404
-
-
 def test_deleting_a_bank_question_makes_it_addable_again(ledger):
     ledger.client.post("/questions/bank", data={"key": "culture-01"})
     (question,) = own_questions(ledger)
