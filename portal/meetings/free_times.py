@@ -49,10 +49,11 @@ def _busy_statements() -> tuple[sa.CompoundSelect, sa.Select]:
     held = (sa.select(sa.literal_column(str(HELD), sa.Integer), BookedUnit.unit_start, BookedUnit.unit_start)
             .where(BookedUnit.staff_id == sa.bindparam("person"), BookedUnit.window_id.is_not(None),
                    BookedUnit.unit_start > unit_since))
+    own = confirmed(CANDIDATE, Meeting.candidate_id, "candidate")
     both = sa.union_all(confirmed(PERSON, Meeting.staff_id, "person"),
                         calendar.with_only_columns(sa.literal_column(str(PERSON), sa.Integer), *calendar.selected_columns),
-                        held, confirmed(CANDIDATE, Meeting.candidate_id, "candidate"))
-    return both, confirmed(CANDIDATE, Meeting.candidate_id, "candidate")
+                        held, own)
+    return both, own
 
 
 def _values(now: datetime, exclude_id: int | None, person: int | None = None, candidate: int | None = None) -> dict:

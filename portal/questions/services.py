@@ -92,11 +92,11 @@ def visible_staff() -> list[StaffProfile]:
     ).all())
 
 
-def questions_for_recruiter(candidate, questions: list[Question] | None = None) -> list[dict]:
-    """What a recruiter may see of the ledger (``questions``, when already loaded): a private question's
-    text is withheld (None), and so is who answered it (it would say whom it was put to). How it was
-    answered is shown ("with a recording"), never the answer itself: a written answer's text and a
-    recording stay the candidate's."""
+def questions_for_recruiter(questions: list[Question]) -> list[dict]:
+    """What a recruiter may see of the ledger (``candidate_questions``): a private question's text is
+    withheld (None), and so is who answered it (it would say whom it was put to). How it was answered is
+    shown ("with a recording"), never the answer itself: a written answer's text and a recording stay the
+    candidate's."""
     return [
         {
             "id": q.id,
@@ -108,7 +108,7 @@ def questions_for_recruiter(candidate, questions: list[Question] | None = None) 
             "answered_by": None if q.private or q.answered_by is None else q.answered_by.name,
             "text": None if q.private else q.text,
         }
-        for q in (candidate_questions(candidate) if questions is None else questions)
+        for q in questions
     ]
 
 
@@ -248,7 +248,7 @@ def add_from_bank(candidate, key: str) -> tuple[Question, bool]:
 def _questions_section(candidate) -> dict:
     questions = candidate_questions(candidate)  # all of them: the progress is counted from the same rows
     answered, total = progress_of(questions)
-    return {"questions": questions_for_recruiter(candidate, questions), "answered": answered, "total": total}
+    return {"questions": questions_for_recruiter(questions), "answered": answered, "total": total}
 
 
 @candidate_hooks.list_counts.connect
