@@ -38,13 +38,17 @@ def candidate_questions(candidate) -> list[Question]:
     One query, with the people each question mentions (and whether the directory shows them: their
     profile); the page filters and counts in Python.
     """
-    rows = db.session.scalars(
-        sa.select(Question)
-        .where(Question.candidate_id == candidate.id)
-        .options(joinedload(Question.directed_to).joinedload(User.profile), joinedload(Question.answered_by))
-        .order_by(Question.created_at, Question.id)
-    ).all()
+    rows = db.session.scalars(_questions_statement(), {"candidate_id": candidate.id}).all()
     return sorted(rows, key=lambda q: q.is_answered)  # stable: keeps the order added within each
+
+
+@cache
+def _questions_statement() -> sa.Select:
+    """``candidate_questions``' statement, built once (with its cache key): every view of the list reads it."""
+    return (sa.select(Question)
+            .where(Question.candidate_id == sa.bindparam("candidate_id"))
+            .options(joinedload(Question.directed_to).joinedload(User.profile), joinedload(Question.answered_by))
+            .order_by(Question.created_at, Question.id))
 
 
 def filter_questions(questions: list[Question], status: str = "", category: str = "") -> list[Question]:

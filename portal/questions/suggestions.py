@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from itertools import accumulate
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import sqlalchemy as sa
 
@@ -314,10 +314,15 @@ def suggest_from_directory(questions, *, team: str | None = None, limit: int = 3
         return suggest_people(open_questions, profiles, team=team, limit=limit)
     ranked = _suggest_from_rows(open_questions, directory() if people is None else people, team=team, limit=limit)
     wanted = {user_id for found in ranked.values() for user_id, _ in found}
-    loaded = {p.user_id: p for p in db.session.scalars(
-        picker.scope_query("directory").where(StaffProfile.user_id.in_(sorted(wanted))))} if wanted else {}
+    loaded = {p.user_id: p for p in db.session.scalars(_suggested_statement(), {"ids": sorted(wanted)})} if wanted else {}
     return {question_id: [Suggestion(loaded[user_id], reasons) for user_id, reasons in found if user_id in loaded]
             for question_id, found in ranked.items()}
+
+
+@cache
+def _suggested_statement() -> sa.Select:
+    """The people suggested, by user id (``ids``), with their accounts: built once (with its cache key)."""
+    return picker.scope_query("directory").where(StaffProfile.user_id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def needs_directory(questions, team: str | None = None) -> bool:

@@ -69,18 +69,9 @@ def for_ledger(candidate, questions: list[Question]) -> LedgerRecordings:
     if not recorded and not open_bank:
         return found
     keys = {q.bank_key for q in recorded + open_bank if q.bank_key}
-    conditions = []
-    if recorded:
-        conditions.append(sa.and_(Recording.candidate_id == candidate.id,
-                                  Recording.question_id.in_([q.id for q in recorded])))
-    if keys:
-        conditions.append(Recording.bank_key.in_(sorted(keys)))
-    rows = db.session.execute(
-        sa.select(Recording, sa.case((_in_directory(), True), else_=False))
-        .join(Recording.person).outerjoin(StaffProfile, StaffProfile.user_id == Recording.person_id)
-        .options(contains_eager(Recording.person))
-        .where(sa.or_(*conditions))
-    ).all()
+    rows = db.session.execute(_ledger_statement(bool(recorded), bool(keys)),
+                              {"candidate_id": candidate.id, "answered": [q.id for q in recorded],
+                               "keys": sorted(keys)}).all()
     # Sorted here, not by the database: these are a few rows, and ORDER BY the person's name invited
     # SQLite to walk every user by name (ix_user_name) looking for them when it had no figures for
     # an empty recordings table.
@@ -100,6 +91,23 @@ def for_ledger(candidate, questions: list[Question]) -> LedgerRecordings:
         if for_key.get(q.bank_key):
             found.offers[q.id] = for_key[q.bank_key]
     return found
+
+
+@cache
+def _ledger_statement(answered: bool, keys: bool) -> sa.Select:
+    """``for_ledger``'s statement, built once for each kind of list (with its cache key): recordings
+    answering the candidate's questions (``answered``), answers for everyone to bank questions
+    (``keys``), or both. Each leaves out what it has no use for, so the planner sees only what matters."""
+    conditions = []
+    if answered:
+        conditions.append(sa.and_(Recording.candidate_id == sa.bindparam("candidate_id"),
+                                  Recording.question_id.in_(sa.bindparam("answered", expanding=True))))
+    if keys:
+        conditions.append(Recording.bank_key.in_(sa.bindparam("keys", expanding=True)))
+    return (sa.select(Recording, sa.case((_in_directory(), True), else_=False))
+            .join(Recording.person).outerjoin(StaffProfile, StaffProfile.user_id == Recording.person_id)
+            .options(contains_eager(Recording.person))
+            .where(sa.or_(*conditions)))
 
 
 @cache
