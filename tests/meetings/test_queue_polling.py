@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from factories import make_staff
 from helpers import HTMX, Auth, sql_statements
 from invite_helpers import make_request, slot_times, waiting_world
 
@@ -16,6 +17,8 @@ from portal.auth.models import User
 from portal.candidates.models import Candidate
 from portal.extensions import db
 from portal.meetings.models import Meeting, ProposedSlot, meeting_question
+from portal.people.models import StaffProfile
+from portal.people.picker import SCOPES, SMALL_LIST
 from portal.questions.models import Question
 
 QUEUE = "/recruiter/requests"
@@ -48,8 +51,8 @@ def test_an_unchanged_queue_answers_204_without_loading_it(app, riley, world, fr
     with sql_statements(app) as seen:
         response = riley.get(url, headers=HTMX)
     assert response.status_code == 204 and response.data == b""
-    # the reader, then the stamp's three small reads: no meeting, candidate or question objects loaded
-    assert len(seen.selects) <= 4, seen.selects
+    # the reader, then the stamp's one read: no meeting, candidate or question objects loaded
+    assert len(seen.selects) <= 2, seen.selects
     fresh = riley.get(QUEUE, headers=HTMX)  # the fragment, with its stamp as ETag
     assert fresh.status_code == 200 and "Keen to hear about the roadmap." in fresh.get_data(as_text=True)
     again = riley.get(QUEUE, headers={**HTMX, "If-None-Match": fresh.headers["ETag"]})
@@ -152,3 +155,26 @@ def test_the_section_is_drawn_again_each_hour_and_for_each_reader(app, riley, wo
         session.pop("csrf_token", None)
     fresh = riley.get(url, headers=HTMX)
     assert fresh.status_code == 200  # the open tab's forms get tokens of the new session
+
+
+def test_in_a_large_company_the_people_to_pass_to_are_a_search_box_and_renaming_one_stays_quiet(app, riley, world,
+                                                                                                frozen):
+    # SMALL_LIST people can be chosen from a <select>; one more makes it a search box that lists no one
+    with app.app_context():
+        chosen = db.session.scalar(sa.select(sa.func.count()).select_from(StaffProfile)
+                                   .where(*SCOPES["requests"]()).join(User))
+        for n in range(SMALL_LIST - chosen):
+            make_staff(title="Analyst", team="Operations", name=f"Crowd Person{n:03d}")
+        db.session.commit()
+    url = poll_url(riley)
+    assert "<select" in riley.get(QUEUE, headers=HTMX).get_data(as_text=True)
+    with app.app_context():
+        make_staff(title="Analyst", team="Operations", name="Crowd Person999")
+        db.session.commit()
+    response = riley.get(url, headers=HTMX)  # the <select> becomes a search box
+    assert response.status_code == 200 and "<select" not in response.get_data(as_text=True)
+    url = poll_url(riley)
+    with app.app_context():
+        rename_someone_to_pass_to(None)  # not on a request, and the box shows no one
+        db.session.commit()
+    assert riley.get(url, headers=HTMX).status_code == 204
