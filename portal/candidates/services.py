@@ -19,7 +19,7 @@ from ..extensions import db
 from ..forms import FieldError
 from ..generations import cached
 from ..i18n import _
-from ..paging import PAGE_SIZE, Page, paginate
+from ..paging import PAGE_SIZE, Page, paginate, within
 from ..security import RECRUITER_ROLES
 from ..timeutil import utcnow
 from .hooks import gather, list_counts
@@ -143,7 +143,8 @@ def list_candidates(filters: CandidateFilters, number: int = 1, now: datetime | 
     Three statements whatever the list's length: a lean ``count(*)`` over the filters (for the whole
     list, kept until a candidate comes or goes: ``generations.py``), the page's ids (the filters and
     the order, joining only the tables they name), and those rows with their progress counts
-    (``hooks.list_counts``: correlated subqueries, computed for the page's rows only)."""
+    (``hooks.list_counts``: correlated subqueries, computed for the page's rows only). A search on
+    PostgreSQL counts and reads the page's ids in one statement (``_searched_page``)."""
     now = now or utcnow()
     where = _where(filters, now)
     ids = sa.select(Candidate.id).where(*where).order_by(*_order(filters.sort))
@@ -152,13 +153,42 @@ def list_candidates(filters: CandidateFilters, number: int = 1, now: datetime | 
         count = partial(cached, "candidates-total", None, partial(db.session.scalar, count), depends=("candidates",))
     if filters.sort == "name":
         ids = ids.join(Candidate.user)
-    page = paginate(ids, count, number, size, scalars=True)
+    if filters.q and db.session.get_bind().dialect.name == "postgresql":
+        page = _searched_page(_where(filters, now, counting=True), filters.sort, number, size)
+    else:
+        page = paginate(ids, count, number, size, scalars=True)
     if not page.items:
         return page
     query, names = _rows_statement()
     loaded = {row[0].id: CandidateRow(row[0], **{name: row._mapping[name] for name in names})
               for row in db.session.execute(query, {"ids": page.items}).unique().all()}
     return replace(page, items=[loaded[candidate_id] for candidate_id in page.items if candidate_id in loaded])
+
+
+def _searched_page(where: list, sort: str, number: int, size: int) -> Page:
+    """PostgreSQL, a search: the page's ids and how many match, in one statement that finds the matches
+    once (a trigram search: counting them and then reading the page's ids each searched the names
+    again; "silva" at 100,000 candidates: 9 → 6 ms). The matches are numbered in the list's order; a
+    page past the end is read again as the last page. (SQLite reads the page's ids from the order's
+    index until the page is full, faster than numbering every match: ``paginate``.)"""
+    numbered = sa.select(Candidate.id, sa.func.row_number().over(order_by=_order(sort)).label("place")).where(*where)
+    if sort == "name":
+        numbered = numbered.join(Candidate.user)
+    matched = numbered.cte("matched").prefix_with("MATERIALIZED")  # read once, used twice
+    total = sa.select(sa.func.count().label("total")).select_from(matched).subquery()
+
+    def read(number: int) -> tuple[int, list[int]]:
+        first = (number - 1) * size
+        on_page = sa.and_(matched.c.place > first, matched.c.place <= first + size)
+        rows = db.session.execute(sa.select(total.c.total, matched.c.id)
+                                  .select_from(total.outerjoin(matched, on_page)).order_by(matched.c.place)).all()
+        return rows[0].total, [row.id for row in rows if row.id is not None]
+
+    found, ids = read(number)
+    if not ids and found:
+        number = within(number, found, size)
+        found, ids = read(number)
+    return Page(items=ids, number=number, size=size, total=found)
 
 
 @cache

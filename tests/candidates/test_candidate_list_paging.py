@@ -60,6 +60,25 @@ def test_fifty_a_page_with_where_the_page_sits_and_links_to_the_others(app, clie
     assert names(get(client, "/recruiter/candidates?page=40")) == names(second)
 
 
+def test_a_search_in_pages_keeps_the_lists_order_and_a_page_past_the_end_shows_the_last(app, client, riley):
+    # PostgreSQL numbers a search's matches in one statement (services._searched_page); SQLite pages as usual
+    with app.app_context():
+        position = make_position()
+        for n in range(1, 56):  # the later the name, the sooner the deadline
+            make_candidate(position=position, name=f"Person {n:02}", deadline_days=60 - n)
+        make_candidate(name="Somebody Else", deadline_days=1)  # due first, and not searched for
+        db.session.commit()
+    first = get(client, "/recruiter/candidates?q=person")
+    assert names(first) == [f"Person {n:02}" for n in range(55, 5, -1)] and "1–50 of 55 candidates" in first
+    second = get(client, "/recruiter/candidates?q=person&page=2")
+    assert names(second) == [f"Person {n:02}" for n in range(5, 0, -1)] and "51–55 of 55 candidates" in second
+    past_the_end = get(client, "/recruiter/candidates?q=person&page=40")  # an old bookmark
+    assert names(past_the_end) == names(second) and "51–55 of 55 candidates" in past_the_end
+    by_name = get(client, "/recruiter/candidates?q=person&sort=name&page=2")
+    assert names(by_name) == [f"Person {n}" for n in range(51, 56)]
+    assert "No candidates match these filters." in get(client, "/recruiter/candidates?q=nobody&page=3")
+
+
 def test_a_page_costs_the_same_statements_however_many_candidates(app, client, riley):
     with app.app_context():
         add_many(3)
