@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from portal.analytics.rollup import rebuild_all
 from portal.auth.models import User
-from portal.candidates.models import STAGES, Candidate, ExitSurvey, Position
+from portal.candidates.models import LIST_GENERATION, STAGES, Candidate, ExitSurvey, Position
 from portal.extensions import db
 from portal.generations import bump
 from portal.meetings.models import BookedUnit, CandidateBookedUnit, Meeting, MeetingTransition, ProposedSlot, meeting_question
@@ -66,7 +66,8 @@ def seed_scale(candidates: int = 100_000, years: int = 3, seed: int = 42, now: d
     try:
         counts = builder.run(candidates)
         _after_load()
-        bump(db.session.connection(), "people", "candidates")  # written round the ORM: what servers keep is old
+        bump(db.session.connection(), "people", "candidates", LIST_GENERATION)  # written round the ORM: what
+        # servers keep is old
         db.session.commit()
     except BaseException:
         db.session.rollback()

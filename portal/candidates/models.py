@@ -132,3 +132,10 @@ class ExitSurvey(db.Model):
 # How many candidates there are, kept by the recruiters' list (services.list_candidates) until one
 # comes or goes (generations.py).
 watch("candidates", Candidate, attributes=())
+# How many a search or a filter of that list finds, kept until what it reads changes: a candidate comes,
+# goes, or changes stage or position; a name or an address; a position's title. Writers round the ORM
+# that may change those call ``bump`` themselves (privacy.services.erase_candidate, demodata.scale).
+LIST_GENERATION = "candidate-list"
+watch(LIST_GENERATION, Candidate, attributes=("user_id", "position_id", "stage"))
+watch(LIST_GENERATION, User, attributes=("name", "email"))
+watch(LIST_GENERATION, Position, attributes=("title",))

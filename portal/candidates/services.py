@@ -23,7 +23,7 @@ from ..paging import PAGE_SIZE, Page, paginate, within
 from ..security import RECRUITER_ROLES
 from ..timeutil import utcnow
 from .hooks import gather, list_counts
-from .models import OUTCOMES, STAGES, Candidate, Position, Stage
+from .models import LIST_GENERATION, OUTCOMES, STAGES, Candidate, Position, Stage
 
 
 class CandidateError(FieldError):
@@ -51,6 +51,7 @@ def count_for_candidate(model, *where):
 # The list's "Show" choices and sort orders (the URL's ``?show=`` and ``?sort=``; anything else is the default).
 SOON = timedelta(days=7)
 SHOWS = ("deadline_soon", "overdue", "undecided", "decided")
+TIMED = ("deadline_soon", "overdue")  # shows whose candidates change with the clock
 SORTS = ("deadline", "name", "newest")
 DEFAULT_SORT = "deadline"
 MAX_QUERY = 100  # characters of ``?q=`` read (the rest is ignored)
@@ -140,23 +141,35 @@ def list_candidates(filters: CandidateFilters, number: int = 1, now: datetime | 
                     size: int = PAGE_SIZE) -> Page:
     """Page ``number`` of the candidates ``filters`` asks for, as :class:`CandidateRow` items.
 
-    Three statements whatever the list's length: a lean ``count(*)`` over the filters (for the whole
-    list, kept until a candidate comes or goes: ``generations.py``), the page's ids (the filters and
-    the order, joining only the tables they name), and those rows with their progress counts
-    (``hooks.list_counts``: correlated subqueries, computed for the page's rows only). A search on
-    PostgreSQL counts and reads the page's ids in one statement (``_searched_page``)."""
+    Three statements whatever the list's length: a lean ``count(*)`` over the filters, the page's ids
+    (the filters and the order, joining only the tables they name), and those rows with their progress
+    counts (``hooks.list_counts``: correlated subqueries, computed for the page's rows only). The count
+    is kept (``generations.py``) until what it reads changes: for the whole list until a candidate
+    comes or goes; searched or filtered until a candidate comes, goes or changes stage or position, or
+    a name, an address or a position's title changes (a recruiter paging through a search counts it
+    once). Filters that depend on the moment (deadlines soon or passed) are counted every time. A
+    search on PostgreSQL not yet counted counts and reads the page's ids in one statement
+    (``_searched_page``)."""
     now = now or utcnow()
     where = _where(filters, now)
     ids = sa.select(Candidate.id).where(*where).order_by(*_order(filters.sort))
-    count = sa.select(sa.func.count()).select_from(Candidate).where(*_where(filters, now, counting=True))
-    if not where:  # everyone: counting 100,000 rows is a scan on PostgreSQL, so the number is kept
-        count = partial(cached, "candidates-total", None, partial(db.session.scalar, count), depends=("candidates",))
     if filters.sort == "name":
         ids = ids.join(Candidate.user)
+    counting = _where(filters, now, counting=True)
+    count = partial(db.session.scalar, sa.select(sa.func.count()).select_from(Candidate).where(*counting))
+    searched: dict[str, Page] = {}
     if filters.q and db.session.get_bind().dialect.name == "postgresql":
-        page = _searched_page(_where(filters, now, counting=True), filters.sort, number, size)
-    else:
-        page = paginate(ids, count, number, size, scalars=True)
+        def count_and_read() -> int:  # the page comes with the count
+            searched["page"] = _searched_page(counting, filters.sort, number, size)
+            return searched["page"].total
+        count = count_and_read
+    if not where:  # everyone: counting 100,000 rows is a scan on PostgreSQL
+        count = partial(cached, "candidates-total", None, count, depends=("candidates",))
+    elif filters.show not in TIMED:
+        key = (filters.q, filters.stage, filters.position_id, filters.show)
+        count = partial(cached, "candidates-counted", key, count, depends=(LIST_GENERATION,))
+    total = count()
+    page = searched.get("page") or paginate(ids, lambda: total, number, size, scalars=True)
     if not page.items:
         return page
     query, names = _rows_statement()

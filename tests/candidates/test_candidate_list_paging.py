@@ -7,7 +7,10 @@ import pytest
 from factories import make_candidate, make_position, make_user
 from helpers import HTMX, Auth, page_statements
 
+from portal.auth.models import User
+from portal.candidates.models import Candidate
 from portal.extensions import db
+from portal.privacy.services import erase_candidate
 from portal.timeutil import utcnow
 
 ROW = re.compile(r'<th scope="row"><a href="/recruiter/candidates/\d+">([^<]+)</a>')
@@ -239,3 +242,49 @@ def test_the_kept_total_follows_candidates_who_come_and_go(app, client, riley):
         db.session.delete(db.session.get(type(added), added_id))
         db.session.commit()
     assert "1–50 of 52 candidates" in get(client, "/recruiter/candidates")
+
+
+def found(client, query: str) -> int:
+    """How many the list says it found for ``query`` (the kept count, not the rows on the page)."""
+    html = get(client, "/recruiter/candidates?" + query)
+    (total,) = re.findall(r'<p class="result-count" role="status">(?:[\d–]+ of )?(\d+) candidates?</p>', html)
+    return int(total)
+
+
+def test_a_searched_or_filtered_count_is_kept_until_what_it_reads_changes(app, frozen, client, riley):
+    """Counting a search or a filter is kept between views (generations.py): each change it reads shows
+    at once, and a filter by deadline, which moves with the clock, is counted every time."""
+    with app.app_context():
+        analyst = make_position("Data Analyst", "Data")
+        kims = [make_candidate(position=analyst, name=f"Kim Lee {n}", email=f"lee{n}@example.com", deadline_days=10)
+                for n in range(3)]
+        sam = make_candidate(name="Sam Park", email="sam.park@example.com", deadline_days=30)
+        db.session.commit()
+        kim_ids, sam_id, analyst_id = [k.id for k in kims], sam.id, analyst.id
+
+    def change(what):
+        with app.app_context():
+            what()
+            db.session.commit()
+
+    def candidate(candidate_id):
+        return db.session.get(Candidate, candidate_id)
+
+    # Each count is read (and kept) just before its change, so only that change can move it on.
+    for query, before, what, after in [
+        ("q=kim", 3, lambda: setattr(candidate(sam_id).user, "name", "Kim Park"), 4),  # a rename
+        ("q=lee1%40", 1, lambda: setattr(candidate(kim_ids[1]).user, "email", "kim.one@example.com"), 0),
+        ("q=analyst", 3, lambda: setattr(candidate(kim_ids[0]).position, "title", "Data Scientist"), 0),
+        ("q=scientist", 3, lambda: setattr(candidate(sam_id), "position_id", analyst_id), 4),
+        ("q=kim&stage=accepted", 0, lambda: setattr(candidate(kim_ids[2]), "stage", "accepted"), 1),  # a decision
+        ("q=kim", 4, lambda: make_candidate(name="Kim Newcomer", deadline_days=10), 5),  # one comes
+        ("q=kim", 5, lambda: erase_candidate(candidate(sam_id), None), 4),  # one is erased
+    ]:
+        assert found(client, query) == before, query
+        change(what)
+        assert found(client, query) == after, query
+    assert found(client, "q=kim&show=deadline_soon") == 0
+    frozen.shift(timedelta(days=4))  # only the clock moves: three Kims deciding, due in 10 days, are due within 7
+    with app.app_context():
+        Auth(app, client).login(db.session.get(User, riley))  # four days on: a new session
+    assert found(client, "q=kim&show=deadline_soon") == 3
