@@ -56,7 +56,7 @@ CANDIDATE = [
     Page("candidate", "/people", 12),
     Page("candidate", "/people/{ceo}", 16, shows=r"\d\d:\d\d–\d\d:\d\d|Grown"),
     Page("candidate", "/people/{tom}", 16),
-    Page("candidate", "/questions", 8),
+    Page("candidate", "/questions", 6),
     Page("candidate", "/meetings", 3),
     Page("candidate", "/meetings/{waiting}", 6),
     Page("candidate", "/meetings/{invited}", 6),

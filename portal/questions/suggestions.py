@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from itertools import accumulate
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -63,8 +63,23 @@ TEAM_REASON = _l("the team you'd join")
 
 @dataclass(frozen=True)
 class Suggestion:
-    profile: object  # StaffProfile
+    profile: object  # StaffProfile, or Listed (the kept directory's row: what a suggestion shows of one)
     reasons: tuple[str, ...]  # the topics or words that matched, for "why this person"
+
+
+@dataclass(frozen=True)
+class ListedUser:
+    name: str
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A person as the kept directory lists them (``Directory``), read as a profile is (``user_id``,
+    ``title``, ``user.name``): a suggestion shows no more, so the people suggested need not be read again."""
+
+    user_id: int
+    title: str
+    user: ListedUser
 
 
 def _parts(term: str) -> tuple[str, str]:
@@ -234,6 +249,8 @@ class Directory:
         self.user_ids, self.names, topics, titles, self.teams, off_limits = zip(*rows) if rows else ((),) * 6
         self.topics = _Texts([text or "" for text in topics])
         self.roles = _Texts([f"{title} {team}" for title, team in zip(titles, self.teams, strict=True)])
+        self.titles = titles
+        self.place = {user_id: n for n, user_id in enumerate(self.user_ids)}  # user id → index
         self.off_limits = _Texts([text or "" for text in off_limits])
         self.members: dict[str, list[int]] = defaultdict(list)  # a team's name, lower-cased → its people
         for n, name in enumerate(self.teams):
@@ -244,6 +261,10 @@ class Directory:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def listed(self, user_id: int) -> Listed:
+        n = self.place[user_id]
+        return Listed(user_id, self.titles[n], ListedUser(self.names[n]))
 
 
 def directory() -> Directory:
@@ -305,24 +326,18 @@ def suggest_from_directory(questions, *, team: str | None = None, limit: int = 3
 
     ``profiles``: everyone candidates can see, already loaded (a small company: the picker's list),
     scored by ``suggest_people`` itself. Otherwise the ``Directory`` (``directory()``, read here when not
-    given) is searched as plain text, and only the people suggested are loaded, in one more query.
+    given) is searched as plain text, and the people suggested are shown as it lists them (``Listed``):
+    it is as new as this request's view of the people (``generations.py``), so nothing more is read.
     """
     open_questions = [q for q in questions if not q.is_answered]
     if not needs_directory(open_questions, team):
         return {q.id: [] for q in open_questions}
     if profiles is not None:
         return suggest_people(open_questions, profiles, team=team, limit=limit)
-    ranked = _suggest_from_rows(open_questions, directory() if people is None else people, team=team, limit=limit)
-    wanted = {user_id for found in ranked.values() for user_id, _ in found}
-    loaded = {p.user_id: p for p in db.session.scalars(_suggested_statement(), {"ids": sorted(wanted)})} if wanted else {}
-    return {question_id: [Suggestion(loaded[user_id], reasons) for user_id, reasons in found if user_id in loaded]
+    people = directory() if people is None else people
+    ranked = _suggest_from_rows(open_questions, people, team=team, limit=limit)
+    return {question_id: [Suggestion(people.listed(user_id), reasons) for user_id, reasons in found]
             for question_id, found in ranked.items()}
-
-
-@cache
-def _suggested_statement() -> sa.Select:
-    """The people suggested, by user id (``ids``), with their accounts: built once (with its cache key)."""
-    return picker.scope_query("directory").where(StaffProfile.user_id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def needs_directory(questions, team: str | None = None) -> bool:

@@ -29,6 +29,10 @@ def _shown(found) -> dict:
     return {qid: [(s.profile.user.name, [str(r) for r in s.reasons]) for s in people] for qid, people in found.items()}
 
 
+def _links(found) -> dict:
+    return {qid: [(s.profile.user_id, s.profile.title) for s in people] for qid, people in found.items()}
+
+
 def test_directory_suggestions_match_scoring_everyone(candidate):
     _staff("Ann Pay", "Salaries , total rewards,, payroll")
     _staff("Ben Renewal", "renewals, newsletters, reopening")  # only look like "new", "open"
@@ -55,7 +59,9 @@ def test_directory_suggestions_match_scoring_everyone(candidate):
 
     for team, limit in (("Payments", 3), ("Payments", 10), ("", 10), (None, 3)):
         found = suggest_from_directory(questions, team=team, limit=limit)
-        assert _shown(found) == _shown(suggest_people(questions, services.visible_staff(), team=team, limit=limit))
+        scored = suggest_people(questions, services.visible_staff(), team=team, limit=limit)
+        assert _shown(found) == _shown(scored)
+        assert _links(found) == _links(scored)  # each person's link and title, read from the kept directory
     salaries, on_call, growth, asked_question, why, _answered = (q.id for q in questions)
     shown = _shown(found)
     assert shown[salaries] == [("Ann Pay", ["salary", "total rewards", "payroll"]), ("Ivy Asked", ["salary", "salaries"])]
