@@ -4,6 +4,8 @@ until the people change, and a search box), and the ids a request form sends bac
 
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
@@ -74,9 +76,14 @@ def _interviewers_in_order(ids: list[int]) -> list[StaffProfile]:
     """The profiles of ``ids`` who may be asked, in the order of ``ids`` (one query; none for none)."""
     if not ids:
         return []
-    found = {p.user_id: p for p in db.session.scalars(
-        picker.scope_query(INTERVIEWERS).where(StaffProfile.user_id.in_(ids)))}
+    found = {p.user_id: p for p in db.session.scalars(_interviewers_statement(), {"ids": ids})}
     return [found[i] for i in ids if i in found]
+
+
+@cache
+def _interviewers_statement() -> sa.Select:
+    """Who may be asked among ``ids`` (a parameter), with their accounts: built once (with its cache key)."""
+    return picker.scope_query(INTERVIEWERS).where(StaffProfile.user_id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def more_interviewers_field(overview: dict, form=None, offered=(), focus: bool = False) -> picker.Picker | None:

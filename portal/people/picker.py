@@ -19,6 +19,7 @@ was sent:
 from __future__ import annotations
 
 import re
+from functools import cache
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -82,14 +83,23 @@ def small_list(scope: str, *, exclude=(), order_by=None) -> list[StaffProfile] |
     None (the field is a search). Two queries at most: how many (counting no further than
     ``SMALL_LIST + 1``), then, only if they are few, the people (not 61 loaded to learn there are more)."""
     order = order_by if order_by is not None else (User.name, StaffProfile.user_id)
-    # The first SMALL_LIST + 1 ids in no order, then those sorted: ordering the whole scope by name
-    # made SQLite (no statistics) scan every user, candidates included, to sort them.
-    some = (sa.select(StaffProfile.user_id).outerjoin(StaffProfile.user).where(*SCOPES[scope]())
-            .where(StaffProfile.user_id.not_in([i for i in exclude if i is not None]))
-            .limit(SMALL_LIST + 1))
-    if db.session.scalar(sa.select(sa.func.count()).select_from(some.subquery())) > SMALL_LIST:
+    some, count = _some_of(scope)
+    exclude = {"exclude": [i for i in exclude if i is not None]}
+    if db.session.scalar(count, exclude) > SMALL_LIST:
         return None
-    return list(db.session.scalars(scope_query(scope).where(StaffProfile.user_id.in_(some)).order_by(*order)))
+    return list(db.session.scalars(scope_query(scope).where(StaffProfile.user_id.in_(some)).order_by(*order), exclude))
+
+
+@cache
+def _some_of(scope: str) -> tuple[sa.Select, sa.Select]:
+    """The first SMALL_LIST + 1 ids of ``scope`` but ``exclude`` (a parameter), in no order, and how many
+    they are: built once (with the count's cache key: every queue and candidate's page asks). Sorted
+    only once known to be few: ordering the whole scope by name made SQLite (no statistics) scan every
+    user, candidates included, to sort them."""
+    some = (sa.select(StaffProfile.user_id).outerjoin(StaffProfile.user).where(*SCOPES[scope]())
+            .where(StaffProfile.user_id.not_in(sa.bindparam("exclude", expanding=True)))
+            .limit(SMALL_LIST + 1))
+    return some, sa.select(sa.func.count()).select_from(some.subquery())
 
 
 def _words(text: str) -> list[str]:
