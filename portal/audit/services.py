@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,12 +61,16 @@ NOT_IN_THE_STORY = ("candidate.viewed",)
 
 def timeline(candidate_id: int, limit: int = 200) -> list[AuditEvent]:
     """What happened to a candidate, newest first (``NOT_IN_THE_STORY`` stays in the audit trail)."""
-    return list(db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.candidate_id == candidate_id,
-                                    AuditEvent.action.not_in(NOT_IN_THE_STORY))
-        .options(joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-    ))
+    return list(db.session.scalars(_timeline_statement(), {"candidate_id": candidate_id, "limit": limit}))
+
+
+@cache
+def _timeline_statement() -> sa.Select:
+    """``timeline``'s statement, built once (with its cache key): every candidate's page reads it."""
+    return (sa.select(AuditEvent).where(AuditEvent.candidate_id == sa.bindparam("candidate_id"),
+                                        AuditEvent.action.not_in(NOT_IN_THE_STORY))
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(sa.bindparam("limit")))
 
 
 # --- the audit trail (/recruiter/audit) -----------------------------------------------------------

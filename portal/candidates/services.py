@@ -260,9 +260,14 @@ def create_candidate(data: dict, by: User) -> Candidate:
 
 
 def get_candidate(candidate_id: int) -> Candidate | None:
-    return db.session.get(Candidate, candidate_id,
-                          options=[joinedload(Candidate.user), joinedload(Candidate.position),
-                                   joinedload(Candidate.owner)])
+    return db.session.scalar(_candidate_statement(), {"candidate_id": candidate_id})
+
+
+@cache
+def _candidate_statement() -> sa.Select:
+    """A candidate with their account, position and recruiter: built once (with its cache key)."""
+    return (sa.select(Candidate).where(Candidate.id == sa.bindparam("candidate_id"))
+            .options(joinedload(Candidate.user), joinedload(Candidate.position), joinedload(Candidate.owner)))
 
 
 def candidate_or_404(candidate_id: int) -> Candidate:

@@ -17,6 +17,7 @@ Interviewer links (purpose ``feedback``, bound to one InterviewFeedback row, 14 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -287,12 +288,16 @@ def asked_ids(candidate: Candidate) -> set[int]:
 
 def feedback_rows(candidate: Candidate) -> list[InterviewFeedback]:
     """Everyone asked about ``candidate``, in the order they were asked (one query)."""
-    return list(db.session.scalars(
-        sa.select(InterviewFeedback).where(InterviewFeedback.candidate_id == candidate.id)
-        .options(joinedload(InterviewFeedback.interviewer).joinedload(User.profile),
-                 joinedload(InterviewFeedback.entered_by))
-        .order_by(InterviewFeedback.requested_at, InterviewFeedback.id)
-    ).unique())
+    return list(db.session.scalars(_rows_statement(), {"candidate_id": candidate.id}).unique())
+
+
+@cache
+def _rows_statement() -> sa.Select:
+    """``feedback_rows``' statement, built once (with its cache key): every candidate's page reads it."""
+    return (sa.select(InterviewFeedback).where(InterviewFeedback.candidate_id == sa.bindparam("candidate_id"))
+            .options(joinedload(InterviewFeedback.interviewer).joinedload(User.profile),
+                     joinedload(InterviewFeedback.entered_by))
+            .order_by(InterviewFeedback.requested_at, InterviewFeedback.id))
 
 
 def feedback_overview(candidate: Candidate, chosen=()) -> dict:
