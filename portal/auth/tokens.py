@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from functools import cache
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -125,11 +126,9 @@ def find_token(purpose: str | tuple[str, ...], raw: str, now: datetime | None = 
     """
     if not raw or len(raw) > 200:
         raise TokenProblem("invalid")
-    row = db.session.scalar(
-        sa.select(ActionToken).where(ActionToken.token_hash == hash_token(raw),
-                                     ActionToken.purpose.in_(purpose) if isinstance(purpose, tuple)
-                                     else ActionToken.purpose == purpose)
-    )
+    several = isinstance(purpose, tuple)
+    purposes = list(purpose) if several else purpose
+    row = db.session.scalar(_token_statement(several), {"hash": hash_token(raw), "purpose": purposes})
     if row is None:
         raise TokenProblem("invalid")
     reason = link_problem(row)
@@ -140,6 +139,15 @@ def find_token(purpose: str | tuple[str, ...], raw: str, now: datetime | None = 
     if row.is_expired(now):
         raise TokenProblem("expired", row)
     return row
+
+
+@cache
+def _token_statement(several: bool) -> sa.Select:
+    """``find_token``'s statement, built once for one purpose and once for several (with its cache key):
+    every e-mailed link's page reads it."""
+    purpose = (ActionToken.purpose.in_(sa.bindparam("purpose", expanding=True)) if several
+               else ActionToken.purpose == sa.bindparam("purpose"))
+    return sa.select(ActionToken).where(ActionToken.token_hash == sa.bindparam("hash"), purpose)
 
 
 def consume_token(row, now: datetime | None = None) -> None:

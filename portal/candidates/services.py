@@ -221,7 +221,13 @@ def _rows_statement() -> tuple[sa.Select, tuple[str, ...]]:
 
 
 def positions() -> list[Position]:
-    return list(db.session.scalars(sa.select(Position).order_by(Position.title, Position.team)))
+    return list(db.session.scalars(_positions_statement()))
+
+
+@cache
+def _positions_statement() -> sa.Select:
+    """Every position by title: built once (with its cache key); the candidate list and analytics read it."""
+    return sa.select(Position).order_by(Position.title, Position.team)
 
 
 def recruiters() -> list[User]:
