@@ -25,6 +25,30 @@ def test_template_texts_are_translated_and_escaped(app, language, expected):
         assert render_template_string(TEMPLATE, who="<b>Ana</b>", talks=2, hours=1) == expected
 
 
+def test_values_already_html_numbers_and_lazy_texts_are_filled_in_as_markup_would(app):
+    """Markup is not escaped twice, "%(num)d" takes a number, a lazy text is translated, anything else is
+    escaped: the same text as ``Markup(text) % values``, the way Jinja fills a text in."""
+    from flask_babel import lazy_gettext
+    from markupsafe import Markup
+
+    page = ('{{ _("For %(name)s", name=link) }}|{{ _("%(num)d of %(total)s", num=n, total=total) }}|'
+            '{{ _("For %(name)s", name=lazy) }}|{{ _("For %(name)s", name=thing) }}|{{ _("%(a)s%(a)s", a=amp) }}')
+
+    class Thing:
+        def __str__(self):
+            return "<i>"
+
+    values = {"link": Markup('<a href="/x">Ana</a>'), "n": 2, "total": 2.5, "lazy": lazy_gettext("Open"),
+              "thing": Thing(), "amp": "&"}
+    with app.test_request_context("/"), force_locale("en"):
+        expected = "|".join(str(Markup(text) % variables) for text, variables in [
+            ("For %(name)s", {"name": values["link"]}), ("%(num)d of %(total)s", {"num": 2, "total": 2.5}),
+            ("For %(name)s", {"name": values["lazy"]}), ("For %(name)s", {"name": values["thing"]}),
+            ("%(a)s%(a)s", {"a": "&"})])
+        assert render_template_string(page, **values) == expected
+        assert expected == 'For <a href="/x">Ana</a>|2 of 2.5|For Open|For &lt;i&gt;|&amp;&amp;'
+
+
 def test_texts_outside_html_are_not_escaped(app):
     """Where autoescaping is off (an e-mail's text part) the characters stay as they are."""
     with app.test_request_context("/"), force_locale("es"):
