@@ -8,6 +8,7 @@ summed over all requests), and cProfile's top functions by cumulative and by own
     .venv/bin/python bench/profile_page.py /questions                   # SQLite, as the candidate
     .venv/bin/python bench/profile_page.py /recruiter/candidates --who recruiter --database postgresql
     .venv/bin/python bench/profile_page.py "/people/{person}" --sql 20   # the 20 slowest statements in full
+    .venv/bin/python bench/profile_page.py /recruiter/candidates/{candidate_id} --who recruiter --fresh -n 5
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def main() -> int:
     parser.add_argument("--save", type=Path, help="write the page's body to this file (to see what it carries)")
     parser.add_argument("--trace", action="store_true",
                         help="one request's statements in order, each with the application's lines that sent it")
+    parser.add_argument("--fresh", action="store_true",
+                        help="the statements built afresh for each request (not kept), by the line that ran them")
     args = parser.parse_args()
     url = args.url or DATABASES[args.database]
     env = {"DATABASE_URL": url, "PORTAL_ENV": "development", "PORTAL_BASE_URL": "http://127.0.0.1"}
@@ -87,6 +90,8 @@ def main() -> int:
 
     if args.trace:
         return trace(app, client, path, headers)
+    if args.fresh:
+        return fresh(app, client, path, headers, args.n)
     if args.plain:
         times = []
         for _ in range(args.n):
@@ -162,6 +167,44 @@ def trace(app, client, path: str, headers: dict) -> int:
         print(f"{number:3d}. {statement[:160]}")
         for frame in reversed(frames):
             print(f"       {frame}")
+    return 0
+
+
+def fresh(app, client, path: str, headers: dict, n: int) -> int:
+    """Where the page builds a statement on every request: a statement object not run before (SQLAlchemy
+    works out its cache key again for each new object; one built once, ``functools.cache``, is run
+    again as it is). Lazy loads and the ORM's own writes show here too."""
+    import traceback
+    import weakref
+    from collections import Counter
+
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+
+    package = str(Path(__file__).resolve().parents[1] / "portal")
+    seen, built = weakref.WeakSet(), Counter()
+
+    def before(conn, clause, multiparams, params, options):
+        if clause in seen:
+            return
+        seen.add(clause)
+        frames = [f"{Path(frame.filename).relative_to(package)}:{frame.lineno} {frame.name}"
+                  for frame in traceback.extract_stack() if frame.filename.startswith(package)]
+        built[frames[-1] if frames else "?"] += 1
+
+    with app.app_context():
+        engine = db.engine
+    client.get(path, headers=headers)  # what is built once is built now
+    sa.event.listen(engine, "before_execute", before)
+    client.get(path, headers=headers)
+    built.clear()
+    for _ in range(n):
+        client.get(path, headers=headers)
+    sa.event.remove(engine, "before_execute", before)
+    print(f"{sum(built.values()) / n:.1f} statements built afresh a request")
+    for where, count in built.most_common():
+        print(f"  {count / n:5.1f}  {where}")
     return 0
 
 
