@@ -55,10 +55,14 @@ def _published_statement() -> sa.Select:
 
 def is_shared(candidate: Candidate) -> bool:
     """Has the message gone to the candidate? From then on the feedback itself is frozen."""
-    return db.session.scalar(
-        sa.select(sa.exists().where(FeedbackMessage.candidate_id == candidate.id,
-                                    FeedbackMessage.status == "published"))
-    )
+    return db.session.scalar(_shared_statement(), {"candidate_id": candidate.id})
+
+
+@cache
+def _shared_statement() -> sa.Select:
+    """``is_shared``'s statement, built once (with its cache key): every feedback link's page reads it."""
+    return sa.select(sa.exists().where(FeedbackMessage.candidate_id == sa.bindparam("candidate_id"),
+                                       FeedbackMessage.status == "published"))
 
 
 def message_history(message: FeedbackMessage | None) -> list[MessageRevision]:

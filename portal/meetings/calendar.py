@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 from email.utils import parseaddr
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,9 +36,15 @@ METHODS = ("REQUEST", "CANCEL")
 
 def agenda_questions(meeting: Meeting) -> list[Question]:
     """The candidate's questions chosen for this conversation, in the order they were written."""
-    return list(db.session.scalars(
-        sa.select(Question).join(meeting_question, meeting_question.c.question_id == Question.id)
-        .where(meeting_question.c.meeting_id == meeting.id).order_by(Question.created_at, Question.id)))
+    return list(db.session.scalars(_agenda_statement(), {"meeting_id": meeting.id}))
+
+
+@cache
+def _agenda_statement() -> sa.Select:
+    """``agenda_questions``' statement, built once (with its cache key): every e-mailed link's page reads it."""
+    return (sa.select(Question).join(meeting_question, meeting_question.c.question_id == Question.id)
+            .where(meeting_question.c.meeting_id == sa.bindparam("meeting_id"))
+            .order_by(Question.created_at, Question.id))
 
 
 def shown_text(question: Question) -> str:

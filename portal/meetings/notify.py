@@ -10,6 +10,7 @@ which is how a change or cancellation finds and withdraws the ones not sent yet.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -41,8 +42,13 @@ def recruiters_for(candidate) -> list[User]:
     """The candidate's owner; without an active owner, every active recruiter (someone must hear)."""
     if candidate.owner is not None and candidate.owner.active:
         return [candidate.owner]
-    return list(db.session.scalars(
-        sa.select(User).where(User.role == "recruiter", User.active.is_(True)).order_by(User.id)))
+    return list(db.session.scalars(_recruiters_statement()))
+
+
+@cache
+def _recruiters_statement() -> sa.Select:
+    """Every active recruiter: built once (with its cache key)."""
+    return sa.select(User).where(User.role == "recruiter", User.active.is_(True)).order_by(User.id)
 
 
 def invitation_hours() -> int:
@@ -51,9 +57,14 @@ def invitation_hours() -> int:
 
 def invited_at(meeting: Meeting) -> datetime:
     """When the current person was invited (the last move to ``invited``; creation if none recorded)."""
-    at = db.session.scalar(sa.select(sa.func.max(MeetingTransition.at)).where(
-        MeetingTransition.meeting_id == meeting.id, MeetingTransition.to_status == "invited"))
-    return at or meeting.created_at
+    return db.session.scalar(_invited_at_statement(), {"meeting_id": meeting.id}) or meeting.created_at
+
+
+@cache
+def _invited_at_statement() -> sa.Select:
+    """``invited_at``'s statement, built once (with its cache key): every invitation page reads it."""
+    return sa.select(sa.func.max(MeetingTransition.at)).where(
+        MeetingTransition.meeting_id == sa.bindparam("meeting_id"), MeetingTransition.to_status == "invited")
 
 
 def invitation_expires_at(meeting: Meeting) -> datetime:
