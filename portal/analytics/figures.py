@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -208,7 +209,13 @@ def figures_for(filters: Filters) -> Figures:
 
 
 def teams() -> list[str]:
-    return [t for t in db.session.scalars(sa.select(Position.team).distinct().order_by(Position.team)) if t]
+    return [t for t in db.session.scalars(_teams_statement()) if t]
+
+
+@cache
+def _teams_statement() -> sa.Select:
+    """Every position's team, once each: built once (with its cache key)."""
+    return sa.select(Position.team).distinct().order_by(Position.team)
 
 
 def positions_in(team: str | None, position_id: int | None) -> list[int] | None:

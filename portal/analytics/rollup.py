@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -339,8 +340,14 @@ def _move_totals(change: dict[tuple[int, str, str, str], int]) -> None:
 
 
 def due_cells(now: datetime) -> set[Cell]:
-    return {(m, pos) for m, pos in db.session.execute(
-        sa.select(AnalyticsRefresh.month, AnalyticsRefresh.position_id).where(AnalyticsRefresh.due_at <= now))}
+    return {(m, pos) for m, pos in db.session.execute(_due_statement(), {"now": now})}
+
+
+@cache
+def _due_statement() -> sa.Select:
+    """``due_cells``' statement, built once (with its cache key): every analytics page reads it."""
+    return sa.select(AnalyticsRefresh.month, AnalyticsRefresh.position_id).where(
+        AnalyticsRefresh.due_at <= sa.bindparam("now"))
 
 
 def ensure_blocks() -> bool:

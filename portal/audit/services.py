@@ -201,9 +201,14 @@ def event_actions() -> list[str]:
     """Every action the trail holds, in order (the filter's choices), always current. Read by
     skipping through ``ix_audit_event_action_at`` from one action to the next (a recursive query:
     one index seek per action), not by reading the whole trail, which ``DISTINCT`` would."""
+    return list(db.session.scalars(_actions_statement()))
+
+
+@cache
+def _actions_statement() -> sa.Select:
+    """``event_actions``' statement, built once (with its cache key): every view of the trail reads it."""
     first = sa.select(sa.func.min(AuditEvent.action).label("action")).cte("actions", recursive=True)
     following = sa.select(sa.select(sa.func.min(AuditEvent.action)).where(AuditEvent.action > first.c.action)
                           .scalar_subquery()).where(first.c.action.is_not(None))
     actions = first.union_all(following)
-    return list(db.session.scalars(sa.select(actions.c.action).where(actions.c.action.is_not(None))
-                                   .order_by(actions.c.action)))
+    return sa.select(actions.c.action).where(actions.c.action.is_not(None)).order_by(actions.c.action)

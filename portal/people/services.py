@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -78,9 +79,8 @@ def directory(q: str = "", group: str = "", team: str = "", page: int = 1, *, in
     found = cached("directory-page", (q.strip(), group, team, page, include_hidden, cumulative),
                    lambda: _directory_ids(q.strip(), group, team, page, include_hidden, cumulative),
                    depends=("people",))
-    loaded = {profile.user_id: profile for profile in db.session.scalars(
-        sa.select(StaffProfile).where(StaffProfile.user_id.in_(found.ids)).options(joinedload(StaffProfile.user)))
-        } if found.ids else {}
+    loaded = {profile.user_id: profile for profile in db.session.scalars(_profiles_statement(), {"ids": found.ids})
+              } if found.ids else {}
     return DirectoryPage(
         profiles=[loaded[user_id] for user_id in found.ids if user_id in loaded],
         total=found.total,
@@ -89,6 +89,13 @@ def directory(q: str = "", group: str = "", team: str = "", page: int = 1, *, in
         group_counts=dict(found.group_counts),
         teams=list(found.teams),
     )
+
+
+@cache
+def _profiles_statement() -> sa.Select:
+    """Profiles by user id (``ids``) with their accounts: built once (with its cache key)."""
+    return (sa.select(StaffProfile).where(StaffProfile.user_id.in_(sa.bindparam("ids", expanding=True)))
+            .options(joinedload(StaffProfile.user)))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from babel import Locale
@@ -143,10 +144,8 @@ def manage():
     listed = cached("people-management", (tuple(sorted(state.items())), sort), lambda: _listed(state, sort),
                     depends=("people",))
     in_group, number, total = listed.in_group, listed.number, sum(listed.in_group.values())
-    has_hours = sa.exists().where(AvailabilityWindow.user_id == StaffProfile.user_id)
-    found = {profile.user_id: (profile, hours) for profile, hours in db.session.execute(
-        sa.select(StaffProfile, has_hours.label("has_hours")).join(StaffProfile.user)
-        .where(StaffProfile.user_id.in_(listed.ids)).options(contains_eager(StaffProfile.user))).all()}
+    found = {profile.user_id: (profile, hours)
+             for profile, hours in db.session.execute(_page_statement(), {"ids": list(listed.ids)}).all()}
     items = [found[user_id] for user_id in listed.ids if user_id in found]
     page = Page(items=items, number=number, size=PAGE_SIZE, total=total)
     args = {key: value for key, value in state.items() if key != "page"}
@@ -169,6 +168,16 @@ def manage():
 STATUS_LABELS = {"visible": _l("Shown to candidates"), "hidden": _l("Hidden"),
                  "accepting": _l("Accepting requests"), "not_accepting": _l("Not accepting requests")}
 SORT_LABELS = {"order": _l("Directory order"), "name": _l("Name A–Z"), "recent": _l("Recently added")}
+
+
+@cache
+def _page_statement() -> sa.Select:
+    """The page's people by user id (``ids``), each with their account and whether they have hours: built
+    once (with its cache key)."""
+    has_hours = sa.exists().where(AvailabilityWindow.user_id == StaffProfile.user_id)
+    return (sa.select(StaffProfile, has_hours.label("has_hours")).join(StaffProfile.user)
+            .where(StaffProfile.user_id.in_(sa.bindparam("ids", expanding=True)))
+            .options(contains_eager(StaffProfile.user)))
 
 
 @dataclass(frozen=True)
