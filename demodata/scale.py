@@ -66,8 +66,8 @@ def seed_scale(candidates: int = 100_000, years: int = 3, seed: int = 42, now: d
     try:
         counts = builder.run(candidates)
         _after_load()
-        bump(db.session.connection(), "people", "candidates", LIST_GENERATION)  # written round the ORM: what
-        # servers keep is old
+        # Written round the ORM: what servers keep is old (generations.py).
+        bump(db.session.connection(), "people", "candidates", LIST_GENERATION)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -29,7 +29,7 @@ from ..generations import bump
 from ..meetings.models import Meeting, MeetingTransition
 from ..people.models import StaffProfile
 from ..questions.models import Question
-from ..timeutil import utcnow
+from ..timeutil import moment_param, utcnow
 from .hours import HOURS_METRICS
 from .blocks import blocks_of, build_blocks, built, mark_built
 from .hours import count_cells as count_office_hours
@@ -347,7 +347,7 @@ def due_cells(now: datetime) -> set[Cell]:
 def _due_statement() -> sa.Select:
     """``due_cells``' statement, built once (with its cache key): every analytics page reads it."""
     return sa.select(AnalyticsRefresh.month, AnalyticsRefresh.position_id).where(
-        AnalyticsRefresh.due_at <= sa.bindparam("now"))
+        AnalyticsRefresh.due_at <= moment_param("now"))
 
 
 def ensure_blocks() -> bool:

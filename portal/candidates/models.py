@@ -134,7 +134,7 @@ class ExitSurvey(db.Model):
 watch("candidates", Candidate, attributes=())
 # How many a search or a filter of that list finds, kept until what it reads changes: a candidate comes,
 # goes, or changes stage or position; a name or an address; a position's title. Writers round the ORM
-# that may change those call ``bump`` themselves (privacy.services.erase_candidate, demodata.scale).
+# that may change those call ``bump`` themselves (demodata.scale; an erasure renames the account).
 LIST_GENERATION = "candidate-list"
 watch(LIST_GENERATION, Candidate, attributes=("user_id", "position_id", "stage"))
 watch(LIST_GENERATION, User, attributes=("name", "email"))

@@ -89,7 +89,8 @@ class CandidateFilters:
 
 
 def _where(filters: CandidateFilters, now: datetime, counting: bool = False) -> list:
-    """The list's filters; ``counting``: for its ``count(*)``, which reads every match (``_among``)."""
+    """The list's filters; ``counting``: for reading every match (its ``count(*)``, and on PostgreSQL a
+    search's numbered matches: ``_among``), not the page's first ones in the list's order."""
     where = []
     if filters.stage:
         where.append(Candidate.stage == filters.stage)
@@ -115,8 +116,9 @@ def _where(filters: CandidateFilters, now: datetime, counting: bool = False) -> 
 def _among(column, ids: sa.Select, counting: bool):
     """``column IN (ids)``; to count on PostgreSQL, ``column = ANY(ARRAY(ids))``, the same test, which the
     planner answers from the candidates' indexes even in an OR (a bitmap OR of both): with IN the count
-    read all 100,000 candidates ("silva": 19 → 11 ms). Not for the page's ids, read in the list's order
-    from its index until the page is full: there IN looks each one up in a hash, ANY scans the array."""
+    read all 100,000 candidates ("silva": 19 → 11 ms). Not for the page's ids read in the list's order
+    from its index until the page is full (``paginate``): there IN looks each one up in a hash, ANY scans
+    the array. (A search numbering every match, ``_searched_page``, reads every match: ANY.)"""
     if counting and db.session.get_bind().dialect.name == "postgresql":
         return column == sa.any_(sa.func.array(ids.scalar_subquery()))
     return column.in_(ids)
@@ -141,10 +143,10 @@ def list_candidates(filters: CandidateFilters, number: int = 1, now: datetime | 
                     size: int = PAGE_SIZE) -> Page:
     """Page ``number`` of the candidates ``filters`` asks for, as :class:`CandidateRow` items.
 
-    Three statements whatever the list's length: a lean ``count(*)`` over the filters, the page's ids
-    (the filters and the order, joining only the tables they name), and those rows with their progress
-    counts (``hooks.list_counts``: correlated subqueries, computed for the page's rows only). The count
-    is kept (``generations.py``) until what it reads changes: for the whole list until a candidate
+    A fixed number of statements whatever the list's length: a lean ``count(*)`` over the filters, the
+    page's ids (the filters and the order, joining only the tables they name), and those rows with their
+    progress counts (``hooks.list_counts``: correlated subqueries, computed for the page's rows only). The
+    count is kept (``generations.py``) until what it reads changes: for the whole list until a candidate
     comes or goes; searched or filtered until a candidate comes, goes or changes stage or position, or
     a name, an address or a position's title changes (a recruiter paging through a search counts it
     once). Filters that depend on the moment (deadlines soon or passed) are counted every time. A
@@ -157,9 +159,11 @@ def list_candidates(filters: CandidateFilters, number: int = 1, now: datetime | 
         ids = ids.join(Candidate.user)
     counting = _where(filters, now, counting=True)
     count = partial(db.session.scalar, sa.select(sa.func.count()).select_from(Candidate).where(*counting))
-    searched: dict[str, Page] = {}
+    searched: dict[str, Page] = {}  # a PostgreSQL search counted now: its page came with the count
     if filters.q and db.session.get_bind().dialect.name == "postgresql":
-        def count_and_read() -> int:  # the page comes with the count
+        def count_and_read() -> int:
+            # What ``cached`` keeps is the count; the page read with it is this request's alone, and
+            # ``cached`` calls this at most once, now, or not at all (the count was kept: paginate).
             searched["page"] = _searched_page(counting, filters.sort, number, size)
             return searched["page"].total
         count = count_and_read
@@ -198,9 +202,10 @@ def _searched_page(where: list, sort: str, number: int, size: int) -> Page:
         return rows[0].total, [row.id for row in rows if row.id is not None]
 
     found, ids = read(number)
-    if not ids and found:
-        number = within(number, found, size)
-        found, ids = read(number)
+    if not ids:
+        number = within(number, found, size)  # page 1 when nothing matches, as ``paginate`` says
+        if found:
+            found, ids = read(number)
     return Page(items=ids, number=number, size=size, total=found)
 
 

@@ -40,10 +40,12 @@ from ..people.picker import SCOPES, SMALL_LIST
 from .models import Meeting, ProposedSlot, meeting_question
 
 WAITING = "needs_approval"
+_WAITING, _SLOT, _PERSON = 0, 1, 2  # which list a row of the stamp's statement is of
+_VALUES = 12  # the most values a row has (a waiting request's)
 
 
 @cache
-def _statement(scope: str) -> sa.CompoundSelect:
+def _statement(scope: str) -> sa.Select:
     """The stamp's reads as one statement, built once (building a statement costs more than running it),
     so a poll makes one round trip to the database: the rows of its three lists in one UNION ALL, each
     value written as text (the lists' columns differ), the first column saying which list a row is of.
@@ -75,10 +77,6 @@ def _statement(scope: str) -> sa.CompoundSelect:
     people = row(_PERSON, few.c.user_id, few.c.name, few.c.title)
     union = sa.union_all(waiting, slots, people).subquery()
     return sa.select(union).order_by(union.c.kind, union.c.key)
-
-
-_WAITING, _SLOT, _PERSON = 0, 1, 2
-_VALUES = 12  # the most values a row has (a waiting request's)
 
 
 def queue_stamp(scope: str, reader: User, now: datetime) -> str:

@@ -84,10 +84,10 @@ def small_list(scope: str, *, exclude=(), order_by=None) -> list[StaffProfile] |
     ``SMALL_LIST + 1``), then, only if they are few, the people (not 61 loaded to learn there are more)."""
     order = order_by if order_by is not None else (User.name, StaffProfile.user_id)
     some, count = _some_of(scope)
-    exclude = {"exclude": [i for i in exclude if i is not None]}
-    if db.session.scalar(count, exclude) > SMALL_LIST:
+    params = {"exclude": [i for i in exclude if i is not None]}
+    if db.session.scalar(count, params) > SMALL_LIST:
         return None
-    return list(db.session.scalars(scope_query(scope).where(StaffProfile.user_id.in_(some)).order_by(*order), exclude))
+    return list(db.session.scalars(scope_query(scope).where(StaffProfile.user_id.in_(some)).order_by(*order), params))
 
 
 @cache

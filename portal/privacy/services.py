@@ -29,7 +29,7 @@ from ..audit.services import record
 from ..auth.models import ERASED_DOMAIN, ActionToken, User, new_session_token
 from ..auth.search import forget_removed
 from ..calendars.models import WrittenEvent
-from ..candidates.models import LIST_GENERATION, Candidate, ExitSurvey
+from ..candidates.models import Candidate, ExitSurvey
 from ..extensions import db
 from ..generations import bump
 from ..feedback.models import FeedbackMessage, InterviewFeedback, MessageRevision
@@ -147,9 +147,9 @@ def erase_candidate(candidate: Candidate, by: User | None, reason: str = "reques
     # Mentions anywhere else: audit summaries, mails to the people they met, calendar files.
     _scrub([user.name, user.email])
     _scrub(own_texts, only={"outbox_message", "audit_event"})
-    # Rewritten round the ORM: profiles' texts, other names or positions' titles may have named them
-    # (generations.py).
-    bump(db.session.connection(), "people", LIST_GENERATION)
+    # Rewritten round the ORM: profiles' texts may have named them (generations.py). (Positions' titles
+    # too, which the candidate list's kept counts read: renaming the account below moves those on.)
+    bump(db.session.connection(), "people")
 
     # The account itself: no name, no address, no way to sign in.
     user.name = f"Erased candidate #{candidate.id}"

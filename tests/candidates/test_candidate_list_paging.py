@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from factories import make_candidate, make_position, make_user
-from helpers import HTMX, Auth, page_statements
+from helpers import HTMX, Auth, page_statements, sql_statements
 
 from portal.auth.models import User
 from portal.candidates.models import Candidate
@@ -71,15 +71,20 @@ def test_a_search_in_pages_keeps_the_lists_order_and_a_page_past_the_end_shows_t
             make_candidate(position=position, name=f"Person {n:02}", deadline_days=60 - n)
         make_candidate(name="Somebody Else", deadline_days=1)  # due first, and not searched for
         db.session.commit()
+    # The word typed in another case each time: a search not counted yet (a count is kept per search as
+    # typed), so each page is read as a first view is (on PostgreSQL, _searched_page's one statement).
     first = get(client, "/recruiter/candidates?q=person")
     assert names(first) == [f"Person {n:02}" for n in range(55, 5, -1)] and "1–50 of 55 candidates" in first
-    second = get(client, "/recruiter/candidates?q=person&page=2")
+    second = get(client, "/recruiter/candidates?q=Person&page=2")
     assert names(second) == [f"Person {n:02}" for n in range(5, 0, -1)] and "51–55 of 55 candidates" in second
-    past_the_end = get(client, "/recruiter/candidates?q=person&page=40")  # an old bookmark
+    past_the_end = get(client, "/recruiter/candidates?q=PERSON&page=40")  # an old bookmark
     assert names(past_the_end) == names(second) and "51–55 of 55 candidates" in past_the_end
-    by_name = get(client, "/recruiter/candidates?q=person&sort=name&page=2")
+    by_name = get(client, "/recruiter/candidates?q=pErson&sort=name&page=2")
     assert names(by_name) == [f"Person {n}" for n in range(51, 56)]
     assert "No candidates match these filters." in get(client, "/recruiter/candidates?q=nobody&page=3")
+    # and the same again, counted now: the same pages
+    assert get(client, "/recruiter/candidates?q=Person&page=2") == second
+    assert names(get(client, "/recruiter/candidates?q=pErson&sort=name&page=2")) == names(by_name)
 
 
 def test_a_page_costs_the_same_statements_however_many_candidates(app, client, riley):
@@ -244,6 +249,9 @@ def test_the_kept_total_follows_candidates_who_come_and_go(app, client, riley):
     assert "1–50 of 52 candidates" in get(client, "/recruiter/candidates")
 
 
+COUNTING = re.compile(r"\s*(?:WITH matched\b|SELECT count\(\*\) AS \w+\s+FROM candidate\b)")  # a search counted
+
+
 def found(client, query: str) -> int:
     """How many the list says it found for ``query`` (the kept count, not the rows on the page)."""
     html = get(client, "/recruiter/candidates?" + query)
@@ -284,6 +292,9 @@ def test_a_searched_or_filtered_count_is_kept_until_what_it_reads_changes(app, f
         change(what)
         assert found(client, query) == after, query
     assert found(client, "q=kim&show=deadline_soon") == 0
+    with sql_statements(app) as seen:  # a search already counted is not counted again
+        assert found(client, "q=kim") == 4
+    assert not [s for s in seen if COUNTING.match(s)], seen
     frozen.shift(timedelta(days=4))  # only the clock moves: three Kims deciding, due in 10 days, are due within 7
     with app.app_context():
         Auth(app, client).login(db.session.get(User, riley))  # four days on: a new session
